@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "log.h"
+#include "up.h"
+
+/* Undo the whole journal, newest first; works after a crash of up. */
+int lab_down(const char *name)
+{
+	struct lab lab;
+	int err, n, left;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "nsfast: down needs root\n");
+		return -EPERM;
+	}
+	err = lab_open(&lab, name, false);
+	if (err == -ENOENT) {
+		pr_info("lab %s is not up: nothing to do\n", name);
+		return 0;
+	}
+	if (err) {
+		fprintf(stderr, "nsfast: lab '%s': %s\n", name,
+			err == -EBUSY ? "busy: another nsfast up or down is running" : strerror(-err));
+		return err;
+	}
+	left = lab.st.nlines;
+	n = lab_undo_from(&lab, 0, true);
+	if (n < left) {
+		fprintf(stderr, "nsfast: lab '%s': %d of %d objects could not be removed; their lines stay in %s/journal for the next 'nsfast down'\n",
+			name, left - n, left, lab.st.dir);
+		err = -EBUSY;
+	} else {
+		err = state_destroy(&lab.st);
+		pr_info("lab %s is down: removed %d object%s\n", name, n, n == 1 ? "" : "s");
+	}
+	lab_close(&lab);
+	return err;
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "log.h"
+#include "netns.h"
+#include "nft.h"
+
+int lab_open(struct lab *lab, const char *name, bool create)
+{
+	int err;
+
+	memset(lab, 0, sizeof(*lab));
+	snprintf(lab->name, sizeof(lab->name), "%s", name);
+	err = netns_init();
+	if (err)
+		return err;
+	err = state_open(&lab->st, name, create);
+	if (err)
+		return err;
+	err = nl_open(&lab->root, -1);
+	if (err)
+		state_close(&lab->st);
+	return err;
+}
+
+void lab_close(struct lab *lab)
+{
+	int i;
+
+	for (i = 0; i < lab->nns; i++) {
+		nl_close(&lab->ns[i].nl);
+		if (lab->ns[i].fd >= 0)
+			close(lab->ns[i].fd);
+	}
+	free(lab->ns);
+	nl_close(&lab->root);
+	state_close(&lab->st);
+	memset(lab, 0, sizeof(*lab));
+}
+
+struct nl *lab_nl(struct lab *lab, const char *nsname, int *fdp)
+{
+	struct lab_ns *e;
+	int i, fd;
+
+	if (!nsname || !strcmp(nsname, "-")) {
+		if (fdp)
+			*fdp = -1;
+		return &lab->root;
+	}
+	for (i = 0; i < lab->nns; i++)
+		if (!strcmp(lab->ns[i].name, nsname))
+			goto found;
+	if (lab->nns == lab->cap) {
+		int cap = lab->cap ? lab->cap * 2 : 16;
+		struct lab_ns *g = realloc(lab->ns, (size_t)cap * sizeof(*g));
+
+		if (!g)
+			return NULL;
+		lab->ns = g;
+		lab->cap = cap;
+	}
+	fd = netns_open(nsname);
+	if (fd < 0)
+		return NULL;
+	e = &lab->ns[lab->nns];
+	snprintf(e->name, sizeof(e->name), "%s", nsname);
+	e->fd = fd;
+	if (nl_open(&e->nl, fd)) {
+		close(fd);
+		return NULL;
+	}
+	i = lab->nns++;
+found:
+	if (fdp)
+		*fdp = lab->ns[i].fd;
+	return &lab->ns[i].nl;
+}
+
+void lab_forget_ns(struct lab *lab, const char *nsname)
+{
+	int i;
+
+	for (i = 0; i < lab->nns; i++) {
+		if (strcmp(lab->ns[i].name, nsname))
+			continue;
+		nl_close(&lab->ns[i].nl);
+		close(lab->ns[i].fd);
+		lab->ns[i] = lab->ns[--lab->nns];
+		return;
+	}
+}
+
+static int undo_route(struct lab *lab, char *args)
+{
+	char *dst = strtok(args, " "), *gw = strtok(NULL, " "), *dev = strtok(NULL, " ");
+	struct addr d, g;
+	struct link_state ls;
+	int oif = 0, err;
+
+	if (!dst || !gw || !dev || addr_parse_cidr(dst, &d))
+		return -EINVAL;
+	if (strcmp(gw, "-") && addr_parse_host(gw, &g))
+		return -EINVAL;
+	if (strcmp(dev, "-")) {
+		if (nl_link_get(&lab->root, dev, &ls))
+			return 0; /* the route went with its device */
+		oif = ls.ifindex;
+	}
+	err = nl_route_del(&lab->root, &d, strcmp(gw, "-") ? &g : NULL, oif);
+	return err == -ESRCH || err == -ENOENT || err == -ENODEV ? 0 : err;
+}
+
+int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
+{
+	char buf[512], *kind, *rest;
+	int rc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	kind = strtok_r(buf, " ", &rest);
+	if (!kind)
+		return 0;
+	err[0] = '\0';
+	if (!strcmp(kind, "ns")) {
+		lab_forget_ns(lab, rest);
+		rc = netns_del(rest);
+		rc = rc == -ENOENT ? 0 : rc;
+	} else if (!strcmp(kind, "veth") || !strcmp(kind, "link")) {
+		char *ns = !strcmp(kind, "veth") ? strtok_r(NULL, " ", &rest) : (char *)"-";
+		char *ifname = strtok_r(NULL, " ", &rest);
+		struct nl *nl;
+
+		if (!ns || !ifname)
+			return -EINVAL;
+		nl = lab_nl(lab, ns, NULL);
+		if (!nl)
+			return 0; /* the namespace is gone, and its links with it */
+		rc = nl_link_del(nl, ifname);
+		rc = rc == -ENODEV ? 0 : rc;
+	} else if (!strcmp(kind, "route")) {
+		rc = undo_route(lab, rest);
+	} else if (!strcmp(kind, "nft")) {
+		if (nft_table_exists(rest))
+			rc = nft_table_del(rest, err, errlen);
+	} else if (!strcmp(kind, "sysctl")) {
+		char *path = strtok_r(NULL, " ", &rest);
+
+		if (!path || strncmp(path, "/proc/sys/net/", 14))
+			return -EINVAL;
+		rc = netns_sysctl(-1, path, rest, NULL, 0);
+		rc = rc > 0 ? 0 : rc;
+	}
+	/* other kinds ("switch", ...) describe, they own nothing */
+	if (rc && !err[0])
+		snprintf(err, errlen, "%s", nl_errmsg);
+	return rc;
+}
+
+int lab_undo_from(struct lab *lab, int from, bool verbose)
+{
+	char msg[256];
+	int i, n = 0, err;
+
+	for (i = lab->st.nlines - 1; i >= from; i--) {
+		err = lab_undo(lab, lab->st.lines[i], msg, sizeof(msg));
+		if (err)
+			pr_warn("nsfast: could not undo '%s': %s%s%s\n", lab->st.lines[i],
+				strerror(-err), msg[0] ? ": " : "", msg);
+		else
+			n++;
+		if (verbose)
+			pr_debug("undo %s\n", lab->st.lines[i]);
+	}
+	return n;
+}

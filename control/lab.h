@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_LAB_H
+#define NSFAST_LAB_H
+
+#include "nl.h"
+#include "state.h"
+#include "topo.h"
+
+/* What up, down and status share: the lab's journal and a netlink
+ * socket per namespace, opened on first use. */
+struct lab_ns {
+	char name[32];
+	int fd;
+	struct nl nl;
+};
+
+struct lab {
+	char name[LAB_NAME_MAX + 1];
+	struct state st;
+	struct nl root;
+	struct lab_ns *ns;
+	int nns, cap;
+};
+
+int lab_open(struct lab *lab, const char *name, bool create);
+void lab_close(struct lab *lab);
+/* "-" or NULL: the host namespace. */
+struct nl *lab_nl(struct lab *lab, const char *nsname, int *fd);
+void lab_forget_ns(struct lab *lab, const char *nsname);
+/* Undo one journal line; objects already gone are not an error. */
+int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
+/* Undo lines [from, nlines) in reverse; returns the count undone. */
+int lab_undo_from(struct lab *lab, int from, bool verbose);
+
+#endif

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "netns.h"
+#include "state.h"
+#include "topo.h"
+#include "up.h"
+
+#define NSFAST_VERSION "0.1.0"
+
+struct cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct cmd *cur;
+
+static int usage(int rc)
+{
+	FILE *f = rc ? stderr : stdout;
+
+	fprintf(f, "usage: nsfast %s\n\n%s", cur->usage, cur->help);
+	return rc;
+}
+
+/* Options every command shares; the rest are command-specific. */
+static int parse_opts(int argc, char **argv, const char **lab, bool *json)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "lab", required_argument, NULL, 'L' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ 0 },
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+hL:jvq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			exit(usage(0));
+		case 'L':
+			if (!lab)
+				return usage(2);
+			*lab = optarg;
+			break;
+		case 'j':
+			if (!json)
+				return usage(2);
+			*json = true;
+			break;
+		case 'v':
+			log_level = LOG_DEBUG;
+			break;
+		case 'q':
+			log_level = LOG_WARN;
+			break;
+		default:
+			return usage(2);
+		}
+	}
+	return 0;
+}
+
+static int exit_code(int err)
+{
+	return err ? 1 : 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *lab = NULL;
+	struct topo t;
+	int err;
+
+	if (parse_opts(argc, argv, &lab, NULL))
+		return 2;
+	if (optind != argc - 1)
+		return usage(2);
+	err = topo_load(argv[optind], lab, &t);
+	if (err)
+		return 1;
+	pr_info("%s: ok: lab %s, %d namespace%s, %d switch%s, %d link%s, %d route%s\n",
+		argv[optind], t.lab, t.nns, t.nns == 1 ? "" : "s", t.nsw,
+		t.nsw == 1 ? "" : "es", t.nlinks, t.nlinks == 1 ? "" : "s", t.nroutes,
+		t.nroutes == 1 ? "" : "s");
+	topo_free(&t);
+	return 0;
+}
+
+static int cmd_up(int argc, char **argv)
+{
+	const char *lab = NULL;
+	struct topo t;
+	int err;
+
+	if (parse_opts(argc, argv, &lab, NULL))
+		return 2;
+	if (optind != argc - 1)
+		return usage(2);
+	if (topo_load(argv[optind], lab, &t))
+		return 1;
+	err = lab_up(&t);
+	topo_free(&t);
+	return exit_code(err);
+}
+
+/* A readable file is a topology (its lab name is used), anything else
+ * a lab name. */
+static int cmd_down(int argc, char **argv)
+{
+	const char *lab = NULL, *arg;
+	struct topo t;
+	int err;
+
+	if (parse_opts(argc, argv, &lab, NULL))
+		return 2;
+	if (optind != argc - 1)
+		return usage(2);
+	arg = argv[optind];
+	if (access(arg, R_OK) == 0) {
+		if (topo_load(arg, lab, &t))
+			return 1;
+		err = lab_down(t.lab);
+		topo_free(&t);
+	} else if (lab_name_valid(arg)) {
+		err = lab_down(arg);
+	} else {
+		fprintf(stderr, "nsfast: '%s' is neither a readable topology file nor a lab name\n",
+			arg);
+		return 2;
+	}
+	return exit_code(err);
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	bool json = false;
+	const char *lab = NULL;
+
+	if (parse_opts(argc, argv, &lab, &json))
+		return 2;
+	if (optind < argc - 1)
+		return usage(2);
+	if (optind == argc - 1)
+		lab = argv[optind];
+	if (lab && !lab_name_valid(lab)) {
+		fprintf(stderr, "nsfast: '%s' is not a lab name\n", lab);
+		return 2;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "nsfast: status needs root (the state under %s is root-only)\n",
+			STATE_ROOT);
+		return 1;
+	}
+	return exit_code(lab_status(lab, json));
+}
+
+/* NS is a name from `ip netns`, or a lab's short name when exactly one
+ * running lab has it. */
+static int resolve_ns(const char *arg, char *out, size_t len)
+{
+	char labs[64][16], path[128], line[256];
+	int n, i, found = 0;
+
+	if (netns_exists(arg)) {
+		snprintf(out, len, "%s", arg);
+		return 0;
+	}
+	n = state_labs(labs, 64);
+	for (i = 0; i < n; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, labs[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "ns %.15s-%.32s\n", labs[i], arg);
+			if (!strcmp(line, want)) {
+				if (found++ == 0)
+					snprintf(out, len, "%.15s-%.32s", labs[i], arg);
+			}
+		}
+		fclose(f);
+	}
+	if (found == 1)
+		return 0;
+	fprintf(stderr, found ? "nsfast: namespace '%s' is in %d labs: use its full name from 'ip netns'\n" :
+				"nsfast: no namespace '%s' (not in 'ip netns', nor in a running lab)\n",
+		arg, found);
+	return -ENOENT;
+}
+
+static int cmd_exec(int argc, char **argv)
+{
+	char ns[64];
+	int err, i;
+
+	if (parse_opts(argc, argv, NULL, NULL))
+		return 2;
+	/* getopt stopped at the first non-option (the namespace) */
+	if (argc - optind < 2)
+		return usage(2);
+	i = optind + 1;
+	if (!strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return usage(2);
+	if (resolve_ns(argv[optind], ns, sizeof(ns)))
+		return 1;
+	err = netns_exec(ns, argv + i);
+	fprintf(stderr, "nsfast: exec %s in %s: %s\n", argv[i], ns, strerror(-err));
+	return err == -ENOENT ? 127 : 126;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "up", cmd_up, "up [--lab NAME] [-v|-q] FILE",
+	  "Create the lab described by FILE: namespaces, veth pairs, addresses, routes,\n"
+	  "forwarding and switches. Running it again changes nothing. On any failure\n"
+	  "everything this run created is removed again and the exit status is 1.\n\n"
+	  "  -L, --lab NAME  use NAME instead of the file's lab name (prefix of every name)\n"
+	  "  -v, --verbose   print every step\n"
+	  "  -q, --quiet     print only errors\n" },
+	{ "down", cmd_down, "down [--lab NAME] FILE|LAB",
+	  "Remove everything the lab created, from its journal in /run/nsfast/LAB,\n"
+	  "even after a crash of 'up'.\n" },
+	{ "status", cmd_status, "status [--json] [LAB]",
+	  "Show the namespaces, links, addresses and per-link counters of LAB, or of\n"
+	  "every lab that is up.\n\n  -j, --json  machine-readable output\n" },
+	{ "exec", cmd_exec, "exec NS -- CMD [ARG]...",
+	  "Run CMD inside namespace NS (a name from 'ip netns', or a namespace's short\n"
+	  "name when one running lab has it), like 'ip netns exec'.\n" },
+	{ "check", cmd_check, "check [--lab NAME] FILE",
+	  "Parse and validate FILE without touching the system. Errors are printed\n"
+	  "as FILE:LINE: message; the exit status is 1 if there is any.\n" },
+	{ "help", cmd_help, "help [COMMAND]", "Show help for nsfast or for one command.\n" },
+	{ 0 },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc > 1) {
+		for (c = cmds; c->name; c++)
+			if (!strcmp(c->name, argv[1])) {
+				cur = c;
+				return usage(0);
+			}
+	}
+	printf("nsfast %s: network namespace labs, fast\n\nusage: nsfast COMMAND [OPTIONS]\n\n",
+	       NSFAST_VERSION);
+	for (c = cmds; c->name; c++)
+		printf("  %s\n", c->usage);
+	printf("\nRun 'nsfast COMMAND --help' for the options of one command.\n");
+	return argc > 1 ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		cmd_help(1, argv);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version")) {
+		printf("nsfast %s\n", NSFAST_VERSION);
+		return 0;
+	}
+	for (c = cmds; c->name; c++) {
+		if (!strcmp(c->name, argv[1])) {
+			cur = c;
+			return c->run(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "nsfast: unknown command '%s', expected one of: up, down, status, exec, check, help\n",
+		argv[1]);
+	return 2;
+}

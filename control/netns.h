@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_NETNS_H
+#define NSFAST_NETNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NETNS_RUN_DIR "/run/netns"
+
+/* Named namespaces exactly as iproute2 makes them: a bind mount of the
+ * namespace file under /run/netns, so `ip netns` sees and enters them. */
+int netns_init(void);
+int netns_add(const char *name);
+int netns_del(const char *name);
+bool netns_exists(const char *name);
+int netns_open(const char *name);
+int netns_enter(int fd);
+void netns_leave(void);
+int netns_sysctl(int fd, const char *path, const char *value, char *old, size_t oldlen);
+int netns_exec(const char *name, char *const argv[]);
+
+#endif

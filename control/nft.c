@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nft.h"
+
+static int nft_run(const char *cmd, char *err, size_t errlen)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int rc;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* Keep libnftables quiet: its message becomes part of ours. */
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	rc = nft_run_cmd_from_buffer(ctx, cmd);
+	if (rc && err) {
+		const char *e = nft_ctx_get_error_buffer(ctx);
+
+		snprintf(err, errlen, "%s", e ? e : "");
+		err[strcspn(err, "\n")] = '\0';
+	}
+	nft_ctx_free(ctx);
+	return rc ? -EINVAL : 0;
+}
+
+/* One table per switch, so that `down` removes exactly its rules. */
+int nft_masq_add(const char *table, const char *subnet, const char *oif,
+		 char *err, size_t errlen)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "table ip %s {\n"
+		 " chain postrouting {\n"
+		 "  type nat hook postrouting priority srcnat; policy accept;\n"
+		 "  ip saddr %s oifname \"%s\" masquerade\n"
+		 " }\n"
+		 "}\n",
+		 table, subnet, oif);
+	return nft_run(cmd, err, errlen);
+}
+
+int nft_table_del(const char *table, char *err, size_t errlen)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "delete table ip %s", table);
+	return nft_run(cmd, err, errlen);
+}
+
+bool nft_table_exists(const char *table)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "list table ip %s", table);
+	return nft_run(cmd, NULL, 0) == 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_NL_H
+#define NSFAST_NL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+/* An rtnetlink socket bound inside one network namespace. */
+struct nl {
+	struct mnl_socket *sock;
+	uint32_t portid;
+	uint32_t seq;
+	char *buf;
+};
+
+/* The kernel's extended-ack text for the last failed request ("" if it
+ * gave none): callers add it to the one error line they print. */
+extern char nl_errmsg[256];
+
+int nl_open(struct nl *nl, int netns_fd);
+void nl_close(struct nl *nl);
+struct nlmsghdr *nl_msg(struct nl *nl, uint16_t type, uint16_t flags);
+int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+struct link_state {
+	int ifindex;
+	unsigned int flags;
+	int mtu;
+	int master;
+	uint8_t mac[6];
+	char name[IFNAMSIZ];
+	char kind[16];
+	struct rtnl_link_stats64 stats;
+	bool has_stats;
+};
+
+struct veth_end {
+	const char *name;
+	int netns_fd; /* -1: the socket's namespace */
+	int mtu; /* 0: default */
+	const uint8_t *mac; /* NULL: random */
+	int master; /* ifindex of a bridge, 0: none */
+};
+
+int nl_link_get(struct nl *nl, const char *name, struct link_state *ls);
+int nl_link_dump(struct nl *nl, int (*fn)(const struct link_state *, void *), void *data);
+int nl_veth_add(struct nl *nl, const struct veth_end *a, const struct veth_end *b);
+int nl_bridge_add(struct nl *nl, const char *name);
+int nl_link_set_up(struct nl *nl, int ifindex);
+int nl_link_set_up_name(struct nl *nl, const char *name);
+int nl_link_del(struct nl *nl, const char *name);
+
+struct addr_entry {
+	int ifindex;
+	struct addr addr;
+};
+
+int nl_addr_add(struct nl *nl, int ifindex, const struct addr *a);
+int nl_addr_dump(struct nl *nl, int (*fn)(const struct addr_entry *, void *), void *data);
+
+int nl_route_add(struct nl *nl, const struct addr *dst, const struct addr *gw,
+		 int oif);
+int nl_route_del(struct nl *nl, const struct addr *dst, const struct addr *gw,
+		 int oif);
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* Addresses and routes. */
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+
+#include "nl.h"
+
+int nl_addr_add(struct nl *nl, int ifindex, const struct addr *a)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	size_t len = (size_t)addr_len(a->family);
+
+	ifa->ifa_family = (uint8_t)a->family;
+	ifa->ifa_prefixlen = (uint8_t)a->plen;
+	ifa->ifa_index = (uint32_t)ifindex;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put(nlh, IFA_LOCAL, len, a->bytes);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, a->bytes);
+	/* A lab is reachable the moment up returns: skip IPv6 DAD (the lab
+	 * file already guarantees unique addresses per switch). */
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	if (a->family == AF_INET) {
+		struct addr net;
+		uint8_t bcast[4];
+		int i;
+
+		addr_network(a, &net);
+		for (i = 0; i < 4; i++) {
+			int bits = a->plen - i * 8;
+			uint8_t host = bits >= 8 ? 0 : bits <= 0 ? 0xff : (uint8_t)(0xff >> bits);
+
+			bcast[i] = net.bytes[i] | host;
+		}
+		if (a->plen < 31)
+			mnl_attr_put(nlh, IFA_BROADCAST, 4, bcast);
+	}
+	return nl_request(nl, nlh, NULL, NULL);
+}
+
+struct addr_dump {
+	int (*fn)(const struct addr_entry *, void *);
+	void *data;
+};
+
+static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_dump *d = data;
+	const struct nlattr *attr;
+	struct addr_entry e;
+	bool have = false;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	memset(&e, 0, sizeof(e));
+	e.ifindex = (int)ifa->ifa_index;
+	e.addr.family = ifa->ifa_family;
+	e.addr.plen = ifa->ifa_prefixlen;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
+		int t = mnl_attr_get_type(attr);
+
+		/* IFA_LOCAL is ours on IPv4; IPv6 only has IFA_ADDRESS. */
+		if ((t == IFA_LOCAL || (t == IFA_ADDRESS && !have)) &&
+		    mnl_attr_get_payload_len(attr) == (uint16_t)addr_len(e.addr.family)) {
+			memcpy(e.addr.bytes, mnl_attr_get_payload(attr),
+			       (size_t)addr_len(e.addr.family));
+			have = true;
+		}
+	}
+	if (!have)
+		return MNL_CB_OK;
+	return d->fn(&e, d->data) ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int nl_addr_dump(struct nl *nl, int (*fn)(const struct addr_entry *, void *), void *data)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	struct addr_dump d = { fn, data };
+
+	ifa->ifa_family = AF_UNSPEC;
+	return nl_request(nl, nlh, addr_dump_cb, &d);
+}
+
+static int route_msg(struct nl *nl, uint16_t type, uint16_t flags,
+		     const struct addr *dst, const struct addr *gw, int oif)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, type, flags);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	size_t len = (size_t)addr_len(dst->family);
+	struct addr net;
+
+	rtm->rtm_family = (uint8_t)dst->family;
+	rtm->rtm_dst_len = (uint8_t)dst->plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	rtm->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rtm->rtm_type = RTN_UNICAST;
+	if (dst->plen) {
+		addr_network(dst, &net);
+		mnl_attr_put(nlh, RTA_DST, len, net.bytes);
+	}
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, len, gw->bytes);
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	return nl_request(nl, nlh, NULL, NULL);
+}
+
+int nl_route_add(struct nl *nl, const struct addr *dst, const struct addr *gw, int oif)
+{
+	return route_msg(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, dst, gw, oif);
+}
+
+int nl_route_del(struct nl *nl, const struct addr *dst, const struct addr *gw, int oif)
+{
+	return route_msg(nl, RTM_DELROUTE, 0, dst, gw, oif);
+}

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "topo.h"
+
+static int push_line(struct state *st, const char *s)
+{
+	char *dup;
+
+	if (st->nlines == st->cap) {
+		int cap = st->cap ? st->cap * 2 : 64;
+		char **g = realloc(st->lines, (size_t)cap * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		st->lines = g;
+		st->cap = cap;
+	}
+	dup = strdup(s);
+	if (!dup)
+		return -ENOMEM;
+	st->lines[st->nlines++] = dup;
+	return 0;
+}
+
+static int load(struct state *st)
+{
+	char path[128], buf[512];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%s/journal", st->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (buf[0] && (err = push_line(st, buf)))
+			break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* Takes the lab's lock: two nsfast processes never change one lab at once. */
+int state_open(struct state *st, const char *lab, bool create)
+{
+	char path[128];
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	st->lockfd = -1;
+	snprintf(st->dir, sizeof(st->dir), "%s/%s", STATE_ROOT, lab);
+	if (create) {
+		if (mkdir(STATE_ROOT, 0700) && errno != EEXIST)
+			return -errno;
+		if (mkdir(st->dir, 0700) && errno != EEXIST)
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/lock", st->dir);
+	st->lockfd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	if (st->lockfd < 0)
+		return -errno;
+	if (flock(st->lockfd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto out_err;
+	}
+	err = load(st);
+	if (err)
+		goto out_err;
+	st->nold = st->nlines;
+	return 0;
+out_err:
+	state_close(st);
+	return err;
+}
+
+int state_append(struct state *st, const char *fmt, ...)
+{
+	char path[128], line[512];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (!st->jf) {
+		snprintf(path, sizeof(path), "%s/journal", st->dir);
+		st->jf = fopen(path, "ae");
+		if (!st->jf)
+			return -errno;
+	}
+	if (fprintf(st->jf, "%s\n", line) < 0 || fflush(st->jf))
+		return -EIO;
+	err = push_line(st, line);
+	return err;
+}
+
+bool state_has(const struct state *st, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < st->nlines; i++)
+		if (!strcmp(st->lines[i], line))
+			return true;
+	return false;
+}
+
+/* Keep the first `keep` lines (after a rollback). */
+int state_truncate(struct state *st, int keep)
+{
+	char path[128], tmp[128];
+	FILE *f;
+	int i;
+
+	if (st->jf) {
+		fclose(st->jf);
+		st->jf = NULL;
+	}
+	snprintf(path, sizeof(path), "%s/journal", st->dir);
+	snprintf(tmp, sizeof(tmp), "%s/journal.tmp", st->dir);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	for (i = 0; i < keep && i < st->nlines; i++)
+		fprintf(f, "%s\n", st->lines[i]);
+	if (fclose(f) || rename(tmp, path))
+		return -errno;
+	for (i = keep; i < st->nlines; i++)
+		free(st->lines[i]);
+	if (keep < st->nlines)
+		st->nlines = keep;
+	return 0;
+}
+
+int state_destroy(struct state *st)
+{
+	char path[128];
+	DIR *d;
+	struct dirent *de;
+
+	d = opendir(st->dir);
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%.32s", st->dir, de->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	return rmdir(st->dir) && errno != ENOENT ? -errno : 0;
+}
+
+void state_close(struct state *st)
+{
+	int i;
+
+	if (st->jf)
+		fclose(st->jf);
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	for (i = 0; i < st->nlines; i++)
+		free(st->lines[i]);
+	free(st->lines);
+	memset(st, 0, sizeof(*st));
+	st->lockfd = -1;
+}
+
+int state_labs(char names[][16], int max)
+{
+	struct dirent *de;
+	DIR *d = opendir(STATE_ROOT);
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)) && n < max)
+		if (lab_name_valid(de->d_name))
+			memcpy(names[n++], de->d_name, strlen(de->d_name) + 1);
+	closedir(d);
+	return n;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_STATE_H
+#define NSFAST_STATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define STATE_ROOT "/run/nsfast"
+
+/* /run/nsfast/LAB/journal: one line per object a run created, appended
+ * and flushed before the next step, so `down` can undo everything even
+ * after a crash or `kill -9` of `up`. Lines are "KIND ARG...". */
+struct state {
+	char dir[64]; /* STATE_ROOT "/" LAB */
+	int lockfd;
+	FILE *jf;
+	char **lines;
+	int nlines;
+	int cap;
+	int nold; /* lines present before this run */
+};
+
+int state_open(struct state *st, const char *lab, bool create);
+int state_append(struct state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool state_has(const struct state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int state_truncate(struct state *st, int keep);
+int state_destroy(struct state *st);
+void state_close(struct state *st);
+int state_labs(char names[][16], int max);
+
+#endif

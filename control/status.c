@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/* nsfast status: what the journal says the lab owns, as the kernel sees
+ * it now (state, addresses, counters). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "log.h"
+#include "up.h"
+
+#define IFS_MAX 256
+#define ADDRS_MAX 1024
+
+struct snapshot {
+	struct link_state links[IFS_MAX];
+	int nlinks;
+	struct addr_entry addrs[ADDRS_MAX];
+	int naddrs;
+};
+
+static int snap_link(const struct link_state *ls, void *data)
+{
+	struct snapshot *s = data;
+
+	if (s->nlinks < IFS_MAX)
+		s->links[s->nlinks++] = *ls;
+	return 0;
+}
+
+static int snap_addr(const struct addr_entry *a, void *data)
+{
+	struct snapshot *s = data;
+
+	if (s->naddrs < ADDRS_MAX)
+		s->addrs[s->naddrs++] = *a;
+	return 0;
+}
+
+static int snapshot(struct nl *nl, struct snapshot *s)
+{
+	int err;
+
+	s->nlinks = s->naddrs = 0;
+	err = nl_link_dump(nl, snap_link, s);
+	return err ? err : nl_addr_dump(nl, snap_addr, s);
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static const char *master_name(const struct snapshot *s, int ifindex)
+{
+	int i;
+
+	for (i = 0; ifindex && i < s->nlinks; i++)
+		if (s->links[i].ifindex == ifindex)
+			return s->links[i].name;
+	return NULL;
+}
+
+static void print_link(const struct snapshot *s, const struct link_state *l, bool json,
+		       bool first)
+{
+	const struct rtnl_link_stats64 *st = &l->stats;
+	const char *master = master_name(s, l->master);
+	char a[ADDR_STRLEN];
+	int i, n = 0;
+
+	if (json) {
+		printf("%s{\"name\":", first ? "" : ",");
+		json_str(l->name);
+		printf(",\"ifindex\":%d,\"up\":%s,\"kind\":", l->ifindex,
+		       l->flags & IFF_UP ? "true" : "false");
+		json_str(l->kind);
+		printf(",\"mtu\":%d,\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"master\":", l->mtu,
+		       l->mac[0], l->mac[1], l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
+		if (master)
+			json_str(master);
+		else
+			printf("null");
+		printf(",\"addrs\":[");
+		for (i = 0; i < s->naddrs; i++)
+			if (s->addrs[i].ifindex == l->ifindex) {
+				printf("%s\"%s\"", n++ ? "," : "",
+				       addr_fmt(&s->addrs[i].addr, a, sizeof(a)));
+			}
+		printf("],\"rx_packets\":%llu,\"rx_bytes\":%llu,\"rx_dropped\":%llu,"
+		       "\"tx_packets\":%llu,\"tx_bytes\":%llu,\"tx_dropped\":%llu}",
+		       (unsigned long long)st->rx_packets, (unsigned long long)st->rx_bytes,
+		       (unsigned long long)st->rx_dropped, (unsigned long long)st->tx_packets,
+		       (unsigned long long)st->tx_bytes, (unsigned long long)st->tx_dropped);
+		return;
+	}
+	printf("  %-15s %-4s mtu %-5d %02x:%02x:%02x:%02x:%02x:%02x", l->name,
+	       l->flags & IFF_UP ? "up" : "down", l->mtu, l->mac[0], l->mac[1], l->mac[2],
+	       l->mac[3], l->mac[4], l->mac[5]);
+	if (master)
+		printf(" master %s", master);
+	for (i = 0; i < s->naddrs; i++)
+		if (s->addrs[i].ifindex == l->ifindex && !(s->addrs[i].addr.family == AF_INET6 &&
+							   s->addrs[i].addr.bytes[0] == 0xfe))
+			printf(" %s", addr_fmt(&s->addrs[i].addr, a, sizeof(a)));
+	printf("\n  %15s rx %" PRIu64 " pkts %" PRIu64 " B drop %" PRIu64
+	       ", tx %" PRIu64 " pkts %" PRIu64 " B drop %" PRIu64 "\n",
+	       "", (uint64_t)st->rx_packets, (uint64_t)st->rx_bytes, (uint64_t)st->rx_dropped,
+	       (uint64_t)st->tx_packets, (uint64_t)st->tx_bytes, (uint64_t)st->tx_dropped);
+}
+
+static bool host_owned(const struct lab *lab, const char *name)
+{
+	return state_has(&lab->st, "veth - %s", name) || state_has(&lab->st, "link %s", name);
+}
+
+static int status_one(const char *name, bool json, bool first_lab)
+{
+	static struct snapshot snap;
+	struct lab lab;
+	int i, j, err, nns = 0;
+	bool first;
+
+	err = lab_open(&lab, name, false);
+	if (err) {
+		fprintf(stderr, "nsfast: lab '%s': %s\n", name,
+			err == -ENOENT ? "not up" :
+			err == -EBUSY ? "busy: an nsfast up or down is running" : strerror(-err));
+		return err;
+	}
+	for (i = 0; i < lab.st.nlines; i++)
+		nns += !strncmp(lab.st.lines[i], "ns ", 3);
+	if (json) {
+		printf("%s{\"lab\":", first_lab ? "" : ",");
+		json_str(name);
+		printf(",\"switches\":[");
+	} else {
+		printf("lab %s: %d namespace%s\n", name, nns, nns == 1 ? "" : "s");
+	}
+	first = true;
+	for (i = 0; i < lab.st.nlines; i++) {
+		char sw[32], dp[16], ifn[32];
+
+		if (sscanf(lab.st.lines[i], "switch %31s %15s %31s", sw, dp, ifn) != 3)
+			continue;
+		if (json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			json_str(sw);
+			printf(",\"dataplane\":\"%s\",\"bridge\":", dp);
+			json_str(ifn);
+			printf("}");
+		} else {
+			printf("switch %s: dataplane %s, bridge %s\n", sw, dp, ifn);
+		}
+		first = false;
+	}
+	/* Host side: the lab's bridges, switch ports and host veth ends. */
+	err = snapshot(&lab.root, &snap);
+	if (err)
+		goto out;
+	if (json)
+		printf("],\"host\":[");
+	else
+		printf("host\n");
+	first = true;
+	for (j = 0; j < snap.nlinks; j++)
+		if (host_owned(&lab, snap.links[j].name)) {
+			print_link(&snap, &snap.links[j], json, first);
+			first = false;
+		}
+	if (json)
+		printf("],\"namespaces\":[");
+	first = true;
+	for (i = 0; i < lab.st.nlines; i++) {
+		const char *ns = lab.st.lines[i] + 3;
+		struct nl *nl;
+
+		if (strncmp(lab.st.lines[i], "ns ", 3))
+			continue;
+		nl = lab_nl(&lab, ns, NULL);
+		if (json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			json_str(ns);
+			printf(",\"present\":%s,\"links\":[", nl ? "true" : "false");
+		} else {
+			printf("namespace %s%s\n", ns, nl ? "" : " (missing)");
+		}
+		first = false;
+		if (nl && !(err = snapshot(nl, &snap)))
+			for (j = 0; j < snap.nlinks; j++)
+				print_link(&snap, &snap.links[j], json, j == 0);
+		if (json)
+			printf("]}");
+		lab_forget_ns(&lab, ns);
+		if (err)
+			goto out;
+	}
+	if (json)
+		printf("]}");
+out:
+	lab_close(&lab);
+	return err;
+}
+
+int lab_status(const char *name, bool json)
+{
+	char labs[64][16];
+	int n, i, err = 0;
+
+	if (name) {
+		err = status_one(name, json, true);
+		if (json && !err)
+			putchar('\n');
+		return err;
+	}
+	n = state_labs(labs, 64);
+	if (n < 0)
+		return n;
+	if (json)
+		printf("[");
+	else if (n == 0)
+		printf("no lab is up\n");
+	for (i = 0; i < n; i++)
+		if (status_one(labs[i], json, i == 0))
+			err = -EIO;
+	if (json)
+		printf("]\n");
+	return err;
+}

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_TOPO_H
+#define NSFAST_TOPO_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define LAB_NAME_MAX 8 /* leaves room in 15-char interface names */
+#define NAME_MAX_LEN 15
+#define IF_ADDRS_MAX 8
+#define NS_HOST (-1) /* the namespace nsfast runs in */
+
+enum dataplane { DP_KERNEL = 0, DP_AFXDP, DP_XDP };
+
+/* One end of a veth pair that nsfast creates. */
+struct endpoint {
+	char nsname[NAME_MAX_LEN + 1]; /* as written; resolved by validate */
+	int ns; /* index into topo.ns, or NS_HOST */
+	char ifname[IFNAMSIZ]; /* name inside its namespace, as written */
+	char sysname[IFNAMSIZ]; /* the kernel's name: LAB-prefixed in the host */
+	struct addr addrs[IF_ADDRS_MAX];
+	int naddrs;
+	uint8_t mac[6];
+	bool has_mac;
+	int mtu; /* 0: kernel default */
+};
+
+enum link_kind {
+	LINK_SWITCH, /* ns end (a) <-> switch port in the host (b) */
+	LINK_VETH, /* ns<->ns or ns<->host */
+};
+
+struct link {
+	enum link_kind kind;
+	struct endpoint a, b;
+	char swname[NAME_MAX_LEN + 1]; /* LINK_SWITCH, as written */
+	int sw; /* LINK_SWITCH: index into topo.sw, resolved by validate */
+	int line;
+};
+
+struct route {
+	int ns; /* index, or NS_HOST */
+	struct addr dst;
+	struct addr gw;
+	bool has_gw;
+	char dev[IFNAMSIZ]; /* name in the namespace, "" if none */
+	int line;
+};
+
+struct sw {
+	char name[NAME_MAX_LEN + 1];
+	char ifname[IFNAMSIZ]; /* bridge name (kernel dataplane) */
+	enum dataplane dp;
+	struct addr gateway[2]; /* at most one IPv4 and one IPv6 */
+	int ngateway;
+	struct addr host[2];
+	int nhost;
+	char uplink[IFNAMSIZ]; /* system name of the uplink, "" if none */
+	bool snat;
+	int ageing; /* seconds */
+	int line, uplink_line;
+};
+
+struct ns {
+	char name[NAME_MAX_LEN + 1]; /* as written in the file */
+	char sysname[NAME_MAX_LEN + 1 + LAB_NAME_MAX + 1]; /* LAB-NAME */
+	bool forward;
+	int line;
+};
+
+struct topo {
+	char file[256];
+	char lab[LAB_NAME_MAX + 1];
+	int lab_line;
+	struct ns *ns;
+	int nns;
+	struct sw *sw;
+	int nsw;
+	struct link *links;
+	int nlinks;
+	struct route *routes;
+	int nroutes;
+};
+
+/* Parse and validate: on error print "FILE:LINE: message" for every
+ * problem found (up to a limit) and return -EINVAL. lab_override, when
+ * set, replaces the file's lab name (tests use it for per-run names). */
+int topo_load(const char *path, const char *lab_override, struct topo *t);
+int topo_parse(const char *path, const char *text, struct topo *t);
+int topo_validate(struct topo *t);
+void topo_free(struct topo *t);
+
+const char *dataplane_name(enum dataplane dp);
+const char *topo_ns_name(const struct topo *t, int ns);
+int topo_find_ns(const struct topo *t, const char *name);
+int topo_find_sw(const struct topo *t, const char *name);
+bool lab_name_valid(const char *name);
+
+/* Shared by parse and validate: print "FILE:LINE: ..." to stderr. */
+void topo_error(const struct topo *t, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: MIT */
+/* The topology language: one statement per line, '#' starts a comment.
+ * Top-level statements (lab, switch, ns, host, veth) open or end blocks;
+ * indentation is for the reader only. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo.h"
+
+#define LINE_MAX_LEN 1024
+#define TOKENS_MAX 64
+#define ERRORS_MAX 20
+#define OBJECTS_MAX 4096 /* per kind: bounds memory on hostile input */
+
+enum block { BLOCK_NONE, BLOCK_NS, BLOCK_SWITCH, BLOCK_HOST };
+
+struct parser {
+	struct topo *t;
+	int line;
+	int errors;
+	enum block block;
+	int cur; /* index of the open ns or switch */
+};
+
+static int topo_errors; /* for topo_error's limit */
+
+void topo_error(const struct topo *t, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++topo_errors > ERRORS_MAX)
+		return;
+	if (line > 0)
+		fprintf(stderr, "%s:%d: ", t->file, line);
+	else
+		fprintf(stderr, "%s: ", t->file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+#define perr(p, ...)                                   \
+	do {                                           \
+		topo_error((p)->t, (p)->line, __VA_ARGS__); \
+		(p)->errors++;                         \
+	} while (0)
+
+const char *dataplane_name(enum dataplane dp)
+{
+	switch (dp) {
+	case DP_KERNEL: return "kernel";
+	case DP_AFXDP: return "afxdp";
+	case DP_XDP: return "xdp";
+	}
+	return "?";
+}
+
+static bool name_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > NAME_MAX_LEN || s[0] == '-' || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+bool lab_name_valid(const char *s)
+{
+	return name_valid(s) && strlen(s) <= LAB_NAME_MAX && !strchr(s, '.');
+}
+
+static int parse_uint(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* Append a zeroed element; arrays double on powers of two. */
+static void *append(struct parser *p, void *arrp, int *n, size_t size,
+		    const char *what)
+{
+	void **arr = arrp;
+	char *base;
+
+	if (*n >= OBJECTS_MAX) {
+		perr(p, "too many %s (at most %d)", what, OBJECTS_MAX);
+		return NULL;
+	}
+	if (*n == 0 || !(*n & (*n - 1))) {
+		void *g = realloc(*arr, (size_t)(*n ? *n * 2 : 4) * size);
+
+		if (!g) {
+			perr(p, "out of memory");
+			return NULL;
+		}
+		*arr = g;
+	}
+	base = (char *)*arr + (size_t)*n * size;
+	memset(base, 0, size);
+	(*n)++;
+	return base;
+}
+
+#define APPEND(p, arr, n, what) append(p, &(arr), &(n), sizeof(*(arr)), what)
+
+/* "10.0.0.1/24" into an interface's address list. */
+static int add_addr(struct parser *p, struct endpoint *ep, const char *tok)
+{
+	if (ep->naddrs >= IF_ADDRS_MAX) {
+		perr(p, "too many addresses on '%s' (at most %d)", ep->ifname,
+		     IF_ADDRS_MAX);
+		return -EINVAL;
+	}
+	if (addr_parse_cidr(tok, &ep->addrs[ep->naddrs])) {
+		perr(p, "bad address '%s', expected ADDRESS/PREFIX such as 10.0.0.2/24 or fd00::2/64",
+		     tok);
+		return -EINVAL;
+	}
+	ep->naddrs++;
+	return 0;
+}
+
+static int set_ifname(struct parser *p, char *dst, const char *tok)
+{
+	if (strlen(tok) > NAME_MAX_LEN) {
+		perr(p, "interface name '%s' is %zu characters, the kernel allows at most 15",
+		     tok, strlen(tok));
+		return -EINVAL;
+	}
+	if (!name_valid(tok)) {
+		perr(p, "bad interface name '%s', expected letters, digits, '_', '-' or '.'",
+		     tok);
+		return -EINVAL;
+	}
+	strcpy(dst, tok);
+	return 0;
+}
+
+/* Options shared by a switch link and a veth end: mac, mtu, bare or
+ * "addr"-prefixed CIDRs. Returns tokens consumed, 0 if not an option. */
+static int endpoint_option(struct parser *p, struct endpoint *ep, char **tok,
+			   int n, bool bare_addr)
+{
+	long v;
+
+	if (!strcmp(tok[0], "addr") || !strcmp(tok[0], "mac") ||
+	    !strcmp(tok[0], "mtu")) {
+		if (n < 2) {
+			perr(p, "'%s' needs a value", tok[0]);
+			return -EINVAL;
+		}
+	} else if (bare_addr && strchr(tok[0], '/')) {
+		return add_addr(p, ep, tok[0]) ? -EINVAL : 1;
+	} else {
+		return 0;
+	}
+	if (!strcmp(tok[0], "addr"))
+		return add_addr(p, ep, tok[1]) ? -EINVAL : 2;
+	if (!strcmp(tok[0], "mac")) {
+		if (mac_parse(tok[1], ep->mac) || (ep->mac[0] & 1)) {
+			perr(p, "bad mac '%s', expected a unicast address such as 02:00:00:00:00:01",
+			     tok[1]);
+			return -EINVAL;
+		}
+		ep->has_mac = true;
+		return 2;
+	}
+	if (parse_uint(tok[1], 68, 65535, &v)) {
+		perr(p, "bad mtu '%s', expected a number from 68 to 65535", tok[1]);
+		return -EINVAL;
+	}
+	ep->mtu = (int)v;
+	return 2;
+}
+
+/* link IF switch SW [addr CIDR]... [mac MAC] [mtu N] */
+static void parse_link(struct parser *p, char **tok, int n)
+{
+	struct link *l;
+	int i, r;
+
+	if (n < 4 || strcmp(tok[2], "switch")) {
+		perr(p, "expected 'link IFNAME switch SWITCH [addr CIDR]... [mac MAC] [mtu N]'");
+		return;
+	}
+	l = APPEND(p, p->t->links, p->t->nlinks, "links");
+	if (!l)
+		return;
+	l->kind = LINK_SWITCH;
+	l->line = p->line;
+	l->a.ns = p->cur;
+	strcpy(l->a.nsname, p->t->ns[p->cur].name);
+	l->b.ns = NS_HOST;
+	strcpy(l->b.nsname, "host");
+	l->sw = -1;
+	if (set_ifname(p, l->a.ifname, tok[1]))
+		return;
+	/* The switch may be declared further down: resolved in validate. */
+	if (!name_valid(tok[3])) {
+		perr(p, "bad switch name '%s' in link", tok[3]);
+		return;
+	}
+	strcpy(l->swname, tok[3]);
+	for (i = 4; i < n; i += r) {
+		r = endpoint_option(p, &l->a, tok + i, n - i, false);
+		if (r < 0)
+			return;
+		if (r == 0) {
+			perr(p, "unknown key '%s' in link, expected addr, mac or mtu", tok[i]);
+			return;
+		}
+	}
+}
+
+/* route default|CIDR [via ADDR] [dev IF] */
+static void parse_route(struct parser *p, char **tok, int n, int ns)
+{
+	struct route *r;
+	int i;
+
+	if (n < 2) {
+		perr(p, "expected 'route default|CIDR via ADDRESS' or 'route CIDR dev IFNAME'");
+		return;
+	}
+	r = APPEND(p, p->t->routes, p->t->nroutes, "routes");
+	if (!r)
+		return;
+	r->ns = ns;
+	r->line = p->line;
+	if (!strcmp(tok[1], "default")) {
+		r->dst.family = 0; /* taken from the gateway below */
+	} else if (addr_parse_cidr(tok[1], &r->dst)) {
+		perr(p, "bad route destination '%s', expected 'default' or ADDRESS/PREFIX", tok[1]);
+		return;
+	}
+	for (i = 2; i < n; i += 2) {
+		if (i + 1 >= n) {
+			perr(p, "'%s' needs a value", tok[i]);
+			return;
+		}
+		if (!strcmp(tok[i], "via")) {
+			if (addr_parse_host(tok[i + 1], &r->gw)) {
+				perr(p, "bad gateway '%s', expected an IPv4 or IPv6 address", tok[i + 1]);
+				return;
+			}
+			r->has_gw = true;
+		} else if (!strcmp(tok[i], "dev")) {
+			if (set_ifname(p, r->dev, tok[i + 1]))
+				return;
+		} else {
+			perr(p, "unknown key '%s' in route, expected via or dev", tok[i]);
+			return;
+		}
+	}
+	if (!r->has_gw && !r->dev[0]) {
+		perr(p, "route needs 'via ADDRESS' or 'dev IFNAME'");
+		return;
+	}
+	if (r->dst.family == 0) {
+		if (!r->has_gw) {
+			perr(p, "a default route needs 'via ADDRESS' to know its address family");
+			return;
+		}
+		r->dst.family = r->gw.family;
+		r->dst.plen = 0;
+	}
+	if (r->has_gw && r->gw.family != r->dst.family)
+		perr(p, "route mixes IPv4 and IPv6: destination %s, gateway %s",
+		     tok[1], tok[3]);
+}
+
+static void parse_switch_key(struct parser *p, char **tok, int n)
+{
+	struct sw *s = &p->t->sw[p->cur];
+	const char *k = tok[0];
+	long v;
+
+	if (n < 2) {
+		perr(p, "'%s' needs a value", k);
+		return;
+	}
+	if (!strcmp(k, "dataplane")) {
+		if (!strcmp(tok[1], "kernel"))
+			s->dp = DP_KERNEL;
+		else if (!strcmp(tok[1], "afxdp"))
+			s->dp = DP_AFXDP;
+		else if (!strcmp(tok[1], "xdp"))
+			s->dp = DP_XDP;
+		else
+			perr(p, "unknown dataplane '%s', expected kernel, afxdp or xdp", tok[1]);
+	} else if (!strcmp(k, "gateway") || !strcmp(k, "host")) {
+		bool gw = !strcmp(k, "gateway");
+		struct addr a, *arr = gw ? s->gateway : s->host;
+		int *cnt = gw ? &s->ngateway : &s->nhost, i;
+
+		if (addr_parse_cidr(tok[1], &a)) {
+			perr(p, "bad %s address '%s', expected ADDRESS/PREFIX such as 10.13.37.1/24",
+			     k, tok[1]);
+			return;
+		}
+		for (i = 0; i < *cnt; i++)
+			if (arr[i].family == a.family) {
+				perr(p, "switch '%s' already has an IPv%d %s address", s->name,
+				     a.family == AF_INET ? 4 : 6, k);
+				return;
+			}
+		arr[(*cnt)++] = a;
+	} else if (!strcmp(k, "uplink")) {
+		if (s->uplink[0]) {
+			perr(p, "switch '%s' already has an uplink", s->name);
+			return;
+		}
+		if (set_ifname(p, s->uplink, tok[1]))
+			return;
+		s->uplink_line = p->line;
+		if (n >= 3 && !strcmp(tok[2], "snat"))
+			s->snat = true;
+		else if (n >= 3)
+			perr(p, "unknown key '%s' after uplink, expected snat", tok[2]);
+		if (n > 3)
+			perr(p, "unexpected '%s' after 'uplink %s snat'", tok[3], tok[1]);
+		return;
+	} else if (!strcmp(k, "ageing")) {
+		if (parse_uint(tok[1], 1, 86400, &v))
+			perr(p, "bad ageing '%s', expected seconds from 1 to 86400", tok[1]);
+		else
+			s->ageing = (int)v;
+	} else {
+		perr(p, "unknown key '%s' in switch, expected dataplane, gateway, host, uplink or ageing",
+		     k);
+		return;
+	}
+	if (n > 2)
+		perr(p, "unexpected '%s' after '%s %s'", tok[2], k, tok[1]);
+}
+
+static void parse_switch(struct parser *p, char **tok, int n)
+{
+	struct sw *s;
+	int i;
+
+	if (n < 2) {
+		perr(p, "expected 'switch NAME [dataplane kernel|afxdp|xdp]'");
+		return;
+	}
+	if (!name_valid(tok[1])) {
+		perr(p, "bad switch name '%s', expected up to 15 letters, digits, '_', '-' or '.'",
+		     tok[1]);
+		return;
+	}
+	s = APPEND(p, p->t->sw, p->t->nsw, "switches");
+	if (!s)
+		return;
+	strcpy(s->name, tok[1]);
+	s->line = p->line;
+	s->dp = DP_KERNEL;
+	s->ageing = 300;
+	p->block = BLOCK_SWITCH;
+	p->cur = p->t->nsw - 1;
+	/* Switch keys may follow on the same line, two tokens at a time. */
+	for (i = 2; i < n; i += 2)
+		parse_switch_key(p, tok + i, n - i >= 2 ? 2 : 1);
+}
+
+static void parse_ns(struct parser *p, char **tok, int n)
+{
+	struct ns *ns;
+
+	if (n != 2) {
+		perr(p, "expected 'ns NAME'");
+		return;
+	}
+	if (!name_valid(tok[1])) {
+		perr(p, "bad namespace name '%s', expected up to 15 letters, digits, '_', '-' or '.'",
+		     tok[1]);
+		return;
+	}
+	if (!strcmp(tok[1], "host")) {
+		perr(p, "'host' is the namespace nsfast runs in; use the 'host' block for its routes");
+		return;
+	}
+	ns = APPEND(p, p->t->ns, p->t->nns, "namespaces");
+	if (!ns)
+		return;
+	strcpy(ns->name, tok[1]);
+	ns->line = p->line;
+	p->block = BLOCK_NS;
+	p->cur = p->t->nns - 1;
+}
+
+/* NS:IF [CIDR]... [mac MAC] [mtu N]; the namespace is resolved in
+ * validate because it may be declared later. */
+static int parse_endpoint(struct parser *p, struct endpoint *ep, char **tok,
+			  int n)
+{
+	char *colon = strchr(tok[0], ':');
+	int i, r;
+
+	if (!colon || colon == tok[0] || !colon[1]) {
+		perr(p, "bad veth end '%s', expected NAMESPACE:IFNAME (or host:IFNAME)", tok[0]);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	if (!name_valid(tok[0])) {
+		perr(p, "bad namespace name '%s' in veth, expected a declared ns or 'host'",
+		     tok[0]);
+		return -EINVAL;
+	}
+	strcpy(ep->nsname, tok[0]);
+	if (set_ifname(p, ep->ifname, colon + 1))
+		return -EINVAL;
+	for (i = 1; i < n; i += r) {
+		r = endpoint_option(p, ep, tok + i, n - i, true);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			perr(p, "unknown key '%s' in veth, expected ADDRESS/PREFIX, mac or mtu",
+			     tok[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static void parse_veth(struct parser *p, char **tok, int n)
+{
+	struct link *l;
+	int sep;
+
+	for (sep = 1; sep < n && strcmp(tok[sep], "--"); sep++)
+		;
+	if (sep == 1 || sep >= n - 1) {
+		perr(p, "expected 'veth NS:IF [CIDR]... -- NS:IF [CIDR]...'");
+		return;
+	}
+	l = APPEND(p, p->t->links, p->t->nlinks, "links");
+	if (!l)
+		return;
+	l->kind = LINK_VETH;
+	l->line = p->line;
+	l->sw = -1;
+	if (parse_endpoint(p, &l->a, tok + 1, sep - 1))
+		return;
+	parse_endpoint(p, &l->b, tok + sep + 1, n - sep - 1);
+}
+
+static void parse_ns_key(struct parser *p, char **tok, int n)
+{
+	if (!strcmp(tok[0], "link")) {
+		parse_link(p, tok, n);
+	} else if (!strcmp(tok[0], "route")) {
+		parse_route(p, tok, n, p->cur);
+	} else if (!strcmp(tok[0], "forward")) {
+		if (n != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
+			perr(p, "expected 'forward on' or 'forward off'");
+		else
+			p->t->ns[p->cur].forward = !strcmp(tok[1], "on");
+	} else {
+		perr(p, "unknown key '%s' in ns, expected link, route or forward", tok[0]);
+	}
+}
+
+static void parse_statement(struct parser *p, char **tok, int n)
+{
+	const char *k = tok[0];
+
+	if (!strcmp(k, "lab")) {
+		p->block = BLOCK_NONE;
+		if (n != 2) {
+			perr(p, "expected 'lab NAME'");
+		} else if (p->t->lab_line) {
+			perr(p, "lab already named on line %d", p->t->lab_line);
+		} else if (!lab_name_valid(tok[1])) {
+			perr(p, "bad lab name '%s', expected up to %d letters, digits, '_' or '-' (it prefixes every name nsfast creates)",
+			     tok[1], LAB_NAME_MAX);
+		} else {
+			strcpy(p->t->lab, tok[1]);
+			p->t->lab_line = p->line;
+		}
+	} else if (!strcmp(k, "switch")) {
+		parse_switch(p, tok, n);
+	} else if (!strcmp(k, "ns")) {
+		parse_ns(p, tok, n);
+	} else if (!strcmp(k, "host") && n == 1) {
+		p->block = BLOCK_HOST;
+	} else if (!strcmp(k, "veth")) {
+		p->block = BLOCK_NONE;
+		parse_veth(p, tok, n);
+	} else if (p->block == BLOCK_NS) {
+		parse_ns_key(p, tok, n);
+	} else if (p->block == BLOCK_SWITCH) {
+		parse_switch_key(p, tok, n);
+	} else if (p->block == BLOCK_HOST && !strcmp(k, "route")) {
+		parse_route(p, tok, n, NS_HOST);
+	} else if (p->block == BLOCK_HOST) {
+		perr(p, "unknown key '%s' in host, expected route", k);
+	} else {
+		perr(p, "unknown statement '%s', expected lab, switch, ns, host or veth", k);
+	}
+}
+
+int topo_parse(const char *path, const char *text, struct topo *t)
+{
+	struct parser p = { .t = t, .block = BLOCK_NONE };
+	const char *s = text;
+	char line[LINE_MAX_LEN + 1];
+	char *tok[TOKENS_MAX];
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->file, sizeof(t->file), "%s", path);
+	topo_errors = 0;
+	while (*s) {
+		const char *eol = strchr(s, '\n');
+		size_t len = eol ? (size_t)(eol - s) : strlen(s);
+		char *c, *save = NULL;
+		int n = 0;
+
+		p.line++;
+		if (len > LINE_MAX_LEN) {
+			perr(&p, "line is longer than %d characters", LINE_MAX_LEN);
+			goto next;
+		}
+		memcpy(line, s, len);
+		line[len] = '\0';
+		if (memchr(line, '\0', len)) {
+			perr(&p, "NUL byte in line");
+			goto next;
+		}
+		if ((c = strchr(line, '#')))
+			*c = '\0';
+		for (c = strtok_r(line, " \t\r\v\f", &save); c;
+		     c = strtok_r(NULL, " \t\r\v\f", &save)) {
+			if (n == TOKENS_MAX) {
+				perr(&p, "more than %d words on one line", TOKENS_MAX);
+				goto next;
+			}
+			tok[n++] = c;
+		}
+		if (n)
+			parse_statement(&p, tok, n);
+	next:
+		if (!eol)
+			break;
+		s = eol + 1;
+	}
+	return p.errors ? -EINVAL : 0;
+}
+
+#define FILE_MAX (1 << 20)
+
+int topo_load(const char *path, const char *lab_override, struct topo *t)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->file, sizeof(t->file), "%s", path);
+	f = fopen(path, "r");
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(-err));
+		return err;
+	}
+	text = malloc(FILE_MAX + 1);
+	if (!text) {
+		err = -ENOMEM;
+		goto out;
+	}
+	n = fread(text, 1, FILE_MAX + 1, f);
+	if (ferror(f)) {
+		err = -EIO;
+		fprintf(stderr, "%s: read error\n", path);
+		goto out;
+	}
+	if (n > FILE_MAX) {
+		err = -EFBIG;
+		fprintf(stderr, "%s: larger than %d bytes\n", path, FILE_MAX);
+		goto out;
+	}
+	text[n] = '\0';
+	if (memchr(text, '\0', n)) {
+		err = -EINVAL;
+		fprintf(stderr, "%s: contains a NUL byte: not a topology file\n", path);
+		goto out;
+	}
+	err = topo_parse(path, text, t);
+	if (err)
+		goto out;
+	if (lab_override) {
+		if (!lab_name_valid(lab_override)) {
+			fprintf(stderr, "--lab '%s': expected up to %d letters, digits, '_' or '-'\n",
+				lab_override, LAB_NAME_MAX);
+			err = -EINVAL;
+			goto out;
+		}
+		strcpy(t->lab, lab_override);
+	}
+	err = topo_validate(t);
+out:
+	free(text);
+	fclose(f);
+	if (err)
+		topo_free(t);
+	return err;
+}
+
+void topo_free(struct topo *t)
+{
+	free(t->ns);
+	free(t->sw);
+	free(t->links);
+	free(t->routes);
+	t->ns = NULL;
+	t->sw = NULL;
+	t->links = NULL;
+	t->routes = NULL;
+	t->nns = t->nsw = t->nlinks = t->nroutes = 0;
+}
+
+int topo_find_ns(const struct topo *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nns; i++)
+		if (!strcmp(t->ns[i].name, name))
+			return i;
+	return -1;
+}
+
+int topo_find_sw(const struct topo *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nsw; i++)
+		if (!strcmp(t->sw[i].name, name))
+			return i;
+	return -1;
+}
+
+const char *topo_ns_name(const struct topo *t, int ns)
+{
+	return ns == NS_HOST ? "host" : t->ns[ns].name;
+}

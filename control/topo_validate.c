@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/* Semantic checks after parsing, and the names nsfast will give to what
+ * it creates in the host namespace (all prefixed "LAB-"). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "topo.h"
+
+struct vstate {
+	struct topo *t;
+	int errors;
+};
+
+#define verr(v, line, ...)                              \
+	do {                                            \
+		topo_error((v)->t, (line), __VA_ARGS__); \
+		(v)->errors++;                          \
+	} while (0)
+
+/* Names in the host namespace must fit IFNAMSIZ; say where they come from. */
+static void gen_name(struct vstate *v, int line, char *dst, const char *what,
+		     const char *a, const char *b)
+{
+	char buf[64];
+
+	if (b)
+		snprintf(buf, sizeof(buf), "%s-%s-%s", v->t->lab, a, b);
+	else
+		snprintf(buf, sizeof(buf), "%s-%s", v->t->lab, a);
+	if (strlen(buf) > NAME_MAX_LEN) {
+		verr(v, line, "%s name '%s' is %zu characters, the kernel allows at most 15: shorten the lab, namespace or interface name",
+		     what, buf, strlen(buf));
+		buf[NAME_MAX_LEN] = '\0';
+	}
+	strcpy(dst, buf);
+}
+
+static void check_duplicates(struct vstate *v)
+{
+	struct topo *t = v->t;
+	int i, j;
+
+	for (i = 0; i < t->nns; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(t->ns[i].name, t->ns[j].name))
+				verr(v, t->ns[i].line, "namespace '%s' already declared on line %d",
+				     t->ns[i].name, t->ns[j].line);
+	for (i = 0; i < t->nsw; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(t->sw[i].name, t->sw[j].name))
+				verr(v, t->sw[i].line, "switch '%s' already declared on line %d",
+				     t->sw[i].name, t->sw[j].line);
+}
+
+static int resolve_ns(struct vstate *v, struct endpoint *ep, int line)
+{
+	if (!strcmp(ep->nsname, "host")) {
+		ep->ns = NS_HOST;
+		return 0;
+	}
+	ep->ns = topo_find_ns(v->t, ep->nsname);
+	if (ep->ns < 0) {
+		verr(v, line, "unknown namespace '%s' in veth, declare it with 'ns %s'",
+		     ep->nsname, ep->nsname);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void resolve_links(struct vstate *v)
+{
+	struct topo *t = v->t;
+	int i;
+
+	for (i = 0; i < t->nlinks; i++) {
+		struct link *l = &t->links[i];
+
+		if (l->kind == LINK_SWITCH) {
+			l->sw = topo_find_sw(t, l->swname);
+			if (l->sw < 0) {
+				verr(v, l->line, "link to undeclared switch '%s', expected one declared with 'switch %s'",
+				     l->swname, l->swname);
+				continue;
+			}
+			strcpy(l->a.sysname, l->a.ifname);
+			gen_name(v, l->line, l->b.sysname, "switch port", l->a.nsname,
+				 l->a.ifname);
+			strcpy(l->b.ifname, l->b.sysname);
+			continue;
+		}
+		if (resolve_ns(v, &l->a, l->line) || resolve_ns(v, &l->b, l->line))
+			continue;
+		if (l->a.ns == NS_HOST && l->b.ns == NS_HOST)
+			verr(v, l->line, "veth with both ends in the host, expected at least one namespace");
+		if (l->a.mtu && l->b.mtu && l->a.mtu != l->b.mtu)
+			verr(v, l->line, "veth ends have different mtu (%d and %d)", l->a.mtu,
+			     l->b.mtu);
+		if (!l->a.mtu)
+			l->a.mtu = l->b.mtu;
+		if (!l->b.mtu)
+			l->b.mtu = l->a.mtu;
+		if (l->a.ns == NS_HOST)
+			gen_name(v, l->line, l->a.sysname, "host interface", l->a.ifname, NULL);
+		else
+			strcpy(l->a.sysname, l->a.ifname);
+		if (l->b.ns == NS_HOST)
+			gen_name(v, l->line, l->b.sysname, "host interface", l->b.ifname, NULL);
+		else
+			strcpy(l->b.sysname, l->b.ifname);
+	}
+}
+
+/* Every kernel name in one namespace must be unique, the host included. */
+static void check_ifnames(struct vstate *v)
+{
+	struct topo *t = v->t;
+	int i, j, x, y;
+
+	for (i = 0; i < t->nlinks; i++) {
+		for (x = 0; x < 2; x++) {
+			struct endpoint *e = x ? &t->links[i].b : &t->links[i].a;
+
+			for (j = 0; j <= i; j++) {
+				for (y = 0; y < (j == i ? x : 2); y++) {
+					struct endpoint *f = y ? &t->links[j].b : &t->links[j].a;
+
+					if (e->ns == f->ns && !strcmp(e->sysname, f->sysname))
+						verr(v, t->links[i].line,
+						     "interface '%s' in %s '%s' already declared on line %d",
+						     e->ifname, e->ns == NS_HOST ? "the" : "ns",
+						     topo_ns_name(t, e->ns), t->links[j].line);
+				}
+			}
+			if (e->ns != NS_HOST)
+				continue;
+			for (j = 0; j < t->nsw; j++)
+				if (!strcmp(e->sysname, t->sw[j].ifname))
+					verr(v, t->links[i].line,
+					     "interface name '%s' is also the name of switch '%s' (line %d)",
+					     e->sysname, t->sw[j].name, t->sw[j].line);
+		}
+	}
+}
+
+/* Addresses attached to a switch: its gateway/host addresses and those of
+ * the namespace ends of its links. Subnets on one switch must be equal
+ * or disjoint, and no address may appear twice. */
+struct swaddr {
+	const struct addr *a;
+	int line;
+};
+
+static void check_switch_addrs(struct vstate *v, int s, struct swaddr *buf, int max)
+{
+	struct topo *t = v->t;
+	struct sw *sw = &t->sw[s];
+	char x[ADDR_STRLEN], y[ADDR_STRLEN];
+	int n = 0, i, j, k;
+
+	for (i = 0; i < sw->ngateway && n < max; i++)
+		buf[n++] = (struct swaddr){ &sw->gateway[i], sw->line };
+	for (i = 0; i < sw->nhost && n < max; i++)
+		buf[n++] = (struct swaddr){ &sw->host[i], sw->line };
+	for (i = 0; i < t->nlinks; i++) {
+		struct link *l = &t->links[i];
+
+		if (l->kind != LINK_SWITCH || l->sw != s)
+			continue;
+		for (k = 0; k < l->a.naddrs && n < max; k++)
+			buf[n++] = (struct swaddr){ &l->a.addrs[k], l->line };
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++) {
+			const struct addr *a = buf[i].a, *b = buf[j].a;
+
+			if (addr_same_host(a, b)) {
+				verr(v, buf[i].line, "address %s is already used on switch '%s' (line %d)",
+				     addr_fmt_host(a, x, sizeof(x)), sw->name, buf[j].line);
+			} else if (addr_overlap(a, b) && a->plen != b->plen) {
+				verr(v, buf[i].line,
+				     "subnet of %s overlaps %s on switch '%s' (line %d), expected the same prefix or a disjoint subnet",
+				     addr_fmt(a, x, sizeof(x)), addr_fmt(b, y, sizeof(y)), sw->name,
+				     buf[j].line);
+			}
+		}
+	}
+}
+
+static void check_switches(struct vstate *v)
+{
+	struct topo *t = v->t;
+	struct swaddr buf[512];
+	char ga[ADDR_STRLEN];
+	int i, j, k;
+
+	for (i = 0; i < t->nsw; i++) {
+		struct sw *sw = &t->sw[i];
+		bool v4gw = false;
+
+		gen_name(v, sw->line, sw->ifname, "switch", sw->name, NULL);
+		check_switch_addrs(v, i, buf, (int)(sizeof(buf) / sizeof(buf[0])));
+		for (k = 0; k < sw->ngateway; k++)
+			v4gw |= sw->gateway[k].family == AF_INET;
+		if (sw->uplink[0] && !sw->snat)
+			verr(v, sw->uplink_line, "uplink without snat is not supported, expected 'uplink %s snat'",
+			     sw->uplink);
+		if (sw->snat && !v4gw)
+			verr(v, sw->uplink_line, "switch '%s' has 'uplink %s snat' but no IPv4 gateway for its namespaces to route through, expected 'gateway ADDRESS/PREFIX'",
+			     sw->name, sw->uplink);
+		/* An uplink named like a host end of a veth in this file means
+		 * that interface (tests make their "outside world" this way). */
+		for (j = 0; sw->uplink[0] && j < t->nlinks; j++) {
+			struct link *l = &t->links[j];
+			struct endpoint *h = l->a.ns == NS_HOST ? &l->a :
+					     l->b.ns == NS_HOST ? &l->b : NULL;
+
+			if (l->kind == LINK_VETH && h && !strcmp(h->ifname, sw->uplink)) {
+				strcpy(sw->uplink, h->sysname);
+				break;
+			}
+			if (l->kind == LINK_SWITCH && !strcmp(l->b.sysname, sw->uplink))
+				verr(v, sw->uplink_line, "uplink '%s' is a port of a switch, expected an interface outside the lab",
+				     sw->uplink);
+		}
+		(void)ga;
+	}
+}
+
+/* Collect the subnets of a namespace (or the host's lab interfaces). */
+static bool gw_reachable(const struct topo *t, const struct route *r)
+{
+	int i, k;
+
+	for (i = 0; i < t->nlinks; i++) {
+		const struct link *l = &t->links[i];
+		const struct endpoint *eps[2] = { &l->a, &l->b };
+
+		for (int e = 0; e < 2; e++) {
+			if (eps[e]->ns != r->ns)
+				continue;
+			for (k = 0; k < eps[e]->naddrs; k++)
+				if (addr_in_subnet(&r->gw, &eps[e]->addrs[k]) &&
+				    !addr_same_host(&r->gw, &eps[e]->addrs[k]))
+					return true;
+		}
+	}
+	if (r->ns != NS_HOST)
+		return false;
+	for (i = 0; i < t->nsw; i++) {
+		const struct sw *sw = &t->sw[i];
+
+		for (k = 0; k < sw->ngateway; k++)
+			if (addr_in_subnet(&r->gw, &sw->gateway[k]))
+				return true;
+		for (k = 0; k < sw->nhost; k++)
+			if (addr_in_subnet(&r->gw, &sw->host[k]))
+				return true;
+	}
+	return false;
+}
+
+static bool dev_exists(const struct topo *t, struct route *r)
+{
+	int i;
+
+	for (i = 0; i < t->nlinks; i++) {
+		const struct link *l = &t->links[i];
+		const struct endpoint *eps[2] = { &l->a, &l->b };
+
+		for (int e = 0; e < 2; e++) {
+			if (eps[e]->ns == r->ns && !strcmp(eps[e]->ifname, r->dev)) {
+				strcpy(r->dev, eps[e]->sysname);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static void check_routes(struct vstate *v)
+{
+	struct topo *t = v->t;
+	char a[ADDR_STRLEN];
+	int i, j;
+
+	for (i = 0; i < t->nroutes; i++) {
+		struct route *r = &t->routes[i];
+
+		if (r->dev[0] && !dev_exists(t, r)) {
+			verr(v, r->line, "route via unknown device '%s', expected an interface of %s%s",
+			     r->dev, r->ns == NS_HOST ? "the host" : "ns ",
+			     r->ns == NS_HOST ? "" : t->ns[r->ns].name);
+			continue;
+		}
+		if (r->has_gw && !gw_reachable(t, r))
+			verr(v, r->line, "route gateway %s is not in the subnet of any interface of %s%s",
+			     addr_fmt_host(&r->gw, a, sizeof(a)),
+			     r->ns == NS_HOST ? "the host" : "ns ",
+			     r->ns == NS_HOST ? "" : t->ns[r->ns].name);
+		for (j = 0; j < i; j++) {
+			struct route *o = &t->routes[j];
+
+			if (o->ns == r->ns && o->dst.plen == r->dst.plen &&
+			    addr_overlap(&o->dst, &r->dst))
+				verr(v, r->line, "route to %s already declared on line %d",
+				     addr_fmt(&r->dst, a, sizeof(a)), o->line);
+		}
+	}
+}
+
+int topo_validate(struct topo *t)
+{
+	struct vstate v = { .t = t };
+	int i;
+
+	if (!t->lab[0]) {
+		verr(&v, 0, "no 'lab NAME' line: the lab name prefixes every namespace and interface nsfast creates");
+		return -EINVAL;
+	}
+	if (!t->nns)
+		verr(&v, 0, "no namespace declared, expected at least one 'ns NAME'");
+	for (i = 0; i < t->nns; i++)
+		snprintf(t->ns[i].sysname, sizeof(t->ns[i].sysname), "%s-%s", t->lab,
+			 t->ns[i].name);
+	check_duplicates(&v);
+	resolve_links(&v);
+	check_switches(&v);
+	if (v.errors)
+		return -EINVAL;
+	check_ifnames(&v);
+	check_routes(&v);
+	return v.errors ? -EINVAL : 0;
+}

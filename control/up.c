@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/* nsfast up: converge the system to the topology. Every step first looks
+ * at what exists (so a second run changes nothing), journals what it
+ * creates before moving on, and any failure undoes this run's entries. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lab.h"
+#include "log.h"
+#include "netns.h"
+#include "nft.h"
+#include "up.h"
+
+struct up {
+	struct topo *t;
+	struct lab lab;
+	int changes;
+	int step;
+	int fault_step; /* NSFAST_FAULT_STEP: fail at this step (tests) */
+	char what[256];
+	char detail[320];
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+/* Names the step for the error message, and is where an interrupt or an
+ * injected fault takes effect: between two steps, never inside one. */
+static int step(struct up *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->what, sizeof(u->what), fmt, ap);
+	va_end(ap);
+	u->detail[0] = '\0';
+	u->step++;
+	pr_debug("step %d: %s\n", u->step, u->what);
+	if (interrupted) {
+		snprintf(u->detail, sizeof(u->detail), "interrupted by signal %d",
+			 (int)interrupted);
+		return -EINTR;
+	}
+	if (u->fault_step && u->step == u->fault_step) {
+		snprintf(u->detail, sizeof(u->detail), "fault injected by NSFAST_FAULT_STEP=%d",
+			 u->fault_step);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int kernel_err(struct up *u, int err)
+{
+	if (err && !u->detail[0] && nl_errmsg[0])
+		snprintf(u->detail, sizeof(u->detail), "kernel: %s", nl_errmsg);
+	return err;
+}
+
+static struct nl *ns_nl(struct up *u, int ns, int *fd)
+{
+	return lab_nl(&u->lab, ns == NS_HOST ? NULL : u->t->ns[ns].sysname, fd);
+}
+
+static const char *ns_sys(const struct topo *t, int ns)
+{
+	return ns == NS_HOST ? "-" : t->ns[ns].sysname;
+}
+
+static int up_namespace(struct up *u, struct ns *ns)
+{
+	struct link_state lo;
+	struct nl *nl;
+	int fd, err;
+	const char *fwd = ns->forward ? "1" : "0";
+
+	if ((err = step(u, "create namespace %s", ns->sysname)))
+		return err;
+	if (netns_exists(ns->sysname)) {
+		if (!state_has(&u->lab.st, "ns %s", ns->sysname)) {
+			snprintf(u->detail, sizeof(u->detail),
+				 "it exists and was not created by lab '%s': delete it or choose another lab name",
+				 u->t->lab);
+			return -EEXIST;
+		}
+	} else {
+		err = netns_add(ns->sysname);
+		if (err)
+			return err;
+		u->changes++;
+		if ((err = state_append(&u->lab.st, "ns %s", ns->sysname))) {
+			netns_del(ns->sysname);
+			return err;
+		}
+	}
+	nl = ns_nl(u, (int)(ns - u->t->ns), &fd);
+	if (!nl)
+		return -ENOENT;
+	if ((err = step(u, "bring up lo in %s", ns->sysname)))
+		return err;
+	if ((err = kernel_err(u, nl_link_get(nl, "lo", &lo))))
+		return err;
+	if (!(lo.flags & IFF_UP)) {
+		if ((err = kernel_err(u, nl_link_set_up(nl, lo.ifindex))))
+			return err;
+		u->changes++;
+	}
+	if ((err = step(u, "set forwarding %s in %s", fwd, ns->sysname)))
+		return err;
+	err = netns_sysctl(fd, "/proc/sys/net/ipv4/ip_forward", fwd, NULL, 0);
+	if (err >= 0) {
+		u->changes += err;
+		err = netns_sysctl(fd, "/proc/sys/net/ipv6/conf/all/forwarding", fwd, NULL, 0);
+	}
+	if (err > 0)
+		u->changes += err;
+	return err < 0 ? err : 0;
+}
+
+/* A host-side interface must be ours or absent. */
+static int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name,
+		       bool *exists)
+{
+	struct link_state ls;
+	int err = nl_link_get(nl, name, &ls);
+
+	*exists = err == 0;
+	if (err == -ENODEV)
+		return 0;
+	if (err)
+		return kernel_err(u, err);
+	if (!state_has(&u->lab.st, "veth %s %s", ns, name) &&
+	    !state_has(&u->lab.st, "link %s", name)) {
+		snprintf(u->detail, sizeof(u->detail),
+			 "interface '%s' already exists and does not belong to lab '%s'",
+			 name, u->t->lab);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int add_addrs(struct up *u, struct nl *nl, const char *ifname,
+		     const struct addr *addrs, int n)
+{
+	struct link_state ls;
+	char a[ADDR_STRLEN];
+	int i, err;
+
+	for (i = 0; i < n; i++) {
+		if ((err = step(u, "add %s to %s", addr_fmt(&addrs[i], a, sizeof(a)), ifname)))
+			return err;
+		if (i == 0 && (err = kernel_err(u, nl_link_get(nl, ifname, &ls))))
+			return err;
+		err = nl_addr_add(nl, ls.ifindex, &addrs[i]);
+		if (err == -EEXIST)
+			continue;
+		if (err)
+			return kernel_err(u, err);
+		u->changes++;
+	}
+	return 0;
+}
+
+static int up_switch(struct up *u, struct sw *sw)
+{
+	struct link_state ls;
+	bool exists;
+	int err;
+
+	if ((err = step(u, "create bridge %s for switch %s", sw->ifname, sw->name)))
+		return err;
+	if ((err = check_owned(u, &u->lab.root, "-", sw->ifname, &exists)))
+		return err;
+	if (!exists) {
+		if ((err = kernel_err(u, nl_bridge_add(&u->lab.root, sw->ifname))))
+			return err;
+		u->changes++;
+		if ((err = state_append(&u->lab.st, "link %s", sw->ifname)))
+			return err;
+	}
+	if (!state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
+		       sw->ifname) &&
+	    (err = state_append(&u->lab.st, "switch %s %s %s", sw->name,
+				dataplane_name(sw->dp), sw->ifname)))
+		return err;
+	if ((err = kernel_err(u, nl_link_get(&u->lab.root, sw->ifname, &ls))))
+		return err;
+	if (!(ls.flags & IFF_UP)) {
+		if ((err = kernel_err(u, nl_link_set_up(&u->lab.root, ls.ifindex))))
+			return err;
+		u->changes++;
+	}
+	if ((err = add_addrs(u, &u->lab.root, sw->ifname, sw->gateway, sw->ngateway)))
+		return err;
+	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
+}
+
+static void fill_end(struct veth_end *v, const struct endpoint *e, int fd)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = e->sysname;
+	v->netns_fd = fd;
+	v->mtu = e->mtu;
+	v->mac = e->has_mac ? e->mac : NULL;
+}
+
+static int up_link(struct up *u, struct link *l)
+{
+	struct veth_end va, vb;
+	struct link_state br;
+	struct nl *nla, *nlb;
+	int fda, fdb, err;
+	bool exists;
+
+	if ((err = step(u, "create veth %s:%s -- %s:%s", topo_ns_name(u->t, l->a.ns),
+			l->a.ifname, topo_ns_name(u->t, l->b.ns), l->b.ifname)))
+		return err;
+	nla = ns_nl(u, l->a.ns, &fda);
+	nlb = ns_nl(u, l->b.ns, &fdb);
+	if (!nla || !nlb)
+		return -ENOENT;
+	/* The pair is journaled by its host end when it has one, so that
+	 * down deletes it even if a namespace outlives the lab. */
+	if (l->a.ns == NS_HOST || l->b.ns != NS_HOST) {
+		err = check_owned(u, nla, ns_sys(u->t, l->a.ns), l->a.sysname, &exists);
+	} else {
+		err = check_owned(u, nlb, "-", l->b.sysname, &exists);
+	}
+	if (err)
+		return err;
+	if (!exists) {
+		fill_end(&va, &l->a, fda);
+		fill_end(&vb, &l->b, fdb);
+		if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_KERNEL) {
+			if ((err = kernel_err(u, nl_link_get(&u->lab.root, u->t->sw[l->sw].ifname,
+							     &br))))
+				return err;
+			vb.master = br.ifindex;
+		}
+		/* Created from the host's socket, each end lands in its
+		 * namespace already named: no rename, no move. The kernel
+		 * applies IFLA_MASTER only to the main device of the request,
+		 * so a switch port goes first. */
+		if (vb.master)
+			err = nl_veth_add(&u->lab.root, &vb, &va);
+		else
+			err = nl_veth_add(&u->lab.root, &va, &vb);
+		if (!err)
+			err = vb.master ? nl_link_set_up_name(nla, va.name) :
+					  nl_link_set_up_name(nlb, vb.name);
+		if ((err = kernel_err(u, err)))
+			return err;
+		u->changes++;
+		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST)
+			err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
+		else
+			err = state_append(&u->lab.st, "veth %s %s", ns_sys(u->t, l->a.ns),
+					   l->a.sysname);
+		if (err)
+			return err;
+	}
+	if ((err = add_addrs(u, nla, l->a.sysname, l->a.addrs, l->a.naddrs)))
+		return err;
+	return add_addrs(u, nlb, l->b.sysname, l->b.addrs, l->b.naddrs);
+}
+
+static int up_route(struct up *u, struct route *r)
+{
+	char d[ADDR_STRLEN], g[ADDR_STRLEN] = "-";
+	struct link_state ls = { 0 };
+	struct nl *nl;
+	int err;
+
+	addr_fmt(&r->dst, d, sizeof(d));
+	if (r->has_gw)
+		addr_fmt_host(&r->gw, g, sizeof(g));
+	if ((err = step(u, "add route %s via %s in %s", d, g,
+			r->ns == NS_HOST ? "the host" : u->t->ns[r->ns].sysname)))
+		return err;
+	nl = ns_nl(u, r->ns, NULL);
+	if (!nl)
+		return -ENOENT;
+	if (r->dev[0] && (err = kernel_err(u, nl_link_get(nl, r->dev, &ls))))
+		return err;
+	err = nl_route_add(nl, &r->dst, r->has_gw ? &r->gw : NULL, ls.ifindex);
+	if (err == -EEXIST)
+		return 0;
+	if (err)
+		return kernel_err(u, err);
+	u->changes++;
+	if (r->ns == NS_HOST)
+		return state_append(&u->lab.st, "route %s %s %s", d, g, r->dev[0] ? r->dev : "-");
+	return 0;
+}
+
+static int up_snat_kernel(struct up *u, struct sw *sw)
+{
+	char table[64], subnet[ADDR_STRLEN], old[64];
+	struct addr net;
+	int i, err;
+
+	if ((err = step(u, "enable IPv4 forwarding in the host for switch %s", sw->name)))
+		return err;
+	err = netns_sysctl(-1, "/proc/sys/net/ipv4/ip_forward", "1", old, sizeof(old));
+	if (err < 0)
+		return err;
+	if (err > 0) {
+		u->changes++;
+		if ((err = state_append(&u->lab.st, "sysctl /proc/sys/net/ipv4/ip_forward %s", old)))
+			return err;
+	}
+	snprintf(table, sizeof(table), "nsfast-%s-%s", u->t->lab, sw->name);
+	if ((err = step(u, "add nftables masquerade table %s", table)))
+		return err;
+	if (nft_table_exists(table)) {
+		if (!state_has(&u->lab.st, "nft %s", table)) {
+			snprintf(u->detail, sizeof(u->detail),
+				 "nftables table '%s' exists and does not belong to this lab", table);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
+		;
+	addr_network(&sw->gateway[i], &net);
+	addr_fmt(&net, subnet, sizeof(subnet));
+	if ((err = nft_masq_add(table, subnet, sw->uplink, u->detail, sizeof(u->detail))))
+		return err;
+	u->changes++;
+	return state_append(&u->lab.st, "nft %s", table);
+}
+
+/* Refuse before changing anything: what needs to exist, and what this
+ * build cannot do yet. */
+static int preflight(struct up *u)
+{
+	struct link_state ls;
+	int i, j;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "nsfast: up needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
+		return -EPERM;
+	}
+	for (i = 0; i < u->t->nsw; i++) {
+		struct sw *sw = &u->t->sw[i];
+		bool ours = false;
+
+		if (sw->dp != DP_KERNEL) {
+			topo_error(u->t, sw->line,
+				   "dataplane %s is not available in this build yet, expected 'dataplane kernel'",
+				   dataplane_name(sw->dp));
+			return -EOPNOTSUPP;
+		}
+		if (!sw->uplink[0])
+			continue;
+		for (j = 0; j < u->t->nlinks; j++) {
+			const struct link *l = &u->t->links[j];
+
+			ours |= l->kind == LINK_VETH &&
+				((l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink)) ||
+				 (l->b.ns == NS_HOST && !strcmp(l->b.sysname, sw->uplink)));
+		}
+		if (!ours && nl_link_get(&u->lab.root, sw->uplink, &ls)) {
+			topo_error(u->t, sw->uplink_line,
+				   "uplink '%s' does not exist in the host namespace", sw->uplink);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+static int converge(struct up *u)
+{
+	int i, err;
+
+	for (i = 0; i < u->t->nns; i++)
+		if ((err = up_namespace(u, &u->t->ns[i])))
+			return err;
+	for (i = 0; i < u->t->nsw; i++)
+		if ((err = up_switch(u, &u->t->sw[i])))
+			return err;
+	for (i = 0; i < u->t->nlinks; i++)
+		if ((err = up_link(u, &u->t->links[i])))
+			return err;
+	for (i = 0; i < u->t->nroutes; i++)
+		if ((err = up_route(u, &u->t->routes[i])))
+			return err;
+	for (i = 0; i < u->t->nsw; i++)
+		if (u->t->sw[i].snat && (err = up_snat_kernel(u, &u->t->sw[i])))
+			return err;
+	return 0;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int lab_up(struct topo *t)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct up u = { .t = t };
+	const char *fault = getenv("NSFAST_FAULT_STEP");
+	double t0 = now_ms();
+	int err, undone;
+
+	if (fault)
+		u.fault_step = atoi(fault);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	err = lab_open(&u.lab, t->lab, true);
+	if (err) {
+		if (err == -EBUSY)
+			fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
+				t->lab, STATE_ROOT, t->lab);
+		else
+			fprintf(stderr, "nsfast: cannot open the state of lab '%s' under %s: %s\n",
+				t->lab, STATE_ROOT, strerror(-err));
+		return err;
+	}
+	err = preflight(&u);
+	if (err)
+		goto out;
+	err = converge(&u);
+	if (err) {
+		fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", t->file, u.what, strerror(-err),
+			u.detail[0] ? ": " : "", u.detail);
+		undone = lab_undo_from(&u.lab, u.lab.st.nold, false);
+		state_truncate(&u.lab.st, u.lab.st.nold);
+		fprintf(stderr, "nsfast: rolled back lab '%s': removed the %d object%s this run had created\n",
+			t->lab, undone, undone == 1 ? "" : "s");
+		goto out;
+	}
+	if (u.changes)
+		pr_info("lab %s is up: %d namespace%s, %d switch%s, %d link%s; %d change%s in %.1f ms\n",
+			t->lab, t->nns, t->nns == 1 ? "" : "s", t->nsw, t->nsw == 1 ? "" : "es",
+			t->nlinks, t->nlinks == 1 ? "" : "s", u.changes, u.changes == 1 ? "" : "s",
+			now_ms() - t0);
+	else
+		pr_info("lab %s is already up: nothing changed (%d namespace%s, %d link%s)\n",
+			t->lab, t->nns, t->nns == 1 ? "" : "s", t->nlinks,
+			t->nlinks == 1 ? "" : "s");
+out:
+	/* An empty journal means nothing of this lab exists any more. */
+	if (u.lab.st.nlines == 0)
+		state_destroy(&u.lab.st);
+	lab_close(&u.lab);
+	return err;
+}
