@@ -256,6 +256,8 @@ static int cmd_help(int argc, char **argv)
 {
 	const struct cmd *c;
 
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return usage(0);
 	if (argc > 1) {
 		for (c = cmds; c->name; c++)
 			if (!strcmp(c->name, argv[1])) {

@@ -23,6 +23,7 @@ struct up {
 	int changes;
 	int step;
 	int fault_step; /* NSFAST_FAULT_STEP: fail at this step (tests) */
+	int delay_ms; /* NSFAST_STEP_DELAY_MS: widen the window for signals (tests) */
 	char what[256];
 	char detail[320];
 };
@@ -46,6 +47,8 @@ static int step(struct up *u, const char *fmt, ...)
 	u->detail[0] = '\0';
 	u->step++;
 	pr_debug("step %d: %s\n", u->step, u->what);
+	if (u->delay_ms)
+		usleep((useconds_t)u->delay_ms * 1000);
 	if (interrupted) {
 		snprintf(u->detail, sizeof(u->detail), "interrupted by signal %d",
 			 (int)interrupted);
@@ -413,11 +416,14 @@ int lab_up(struct topo *t)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct up u = { .t = t };
 	const char *fault = getenv("NSFAST_FAULT_STEP");
+	const char *delay = getenv("NSFAST_STEP_DELAY_MS");
 	double t0 = now_ms();
 	int err, undone;
 
 	if (fault)
 		u.fault_step = atoi(fault);
+	if (delay)
+		u.delay_ms = atoi(delay);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

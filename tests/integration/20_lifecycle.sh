@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# up is idempotent and converges; any failure half-way rolls back to
+# nothing; down works after a killed up; the CLI says what is wrong.
+. "$(dirname "$0")/../lib.sh"
+EX=$ROOT/examples
+LAB=$EX/lab.conf
+
+# --- idempotency and convergence
+check "up" up "$LAB"
+cp "/run/nsfast/$PFX/journal" "$TMP/journal1"
+check_out "second up changes nothing and says so" "already up: nothing changed" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check "second up leaves the journal as it was" cmp "$TMP/journal1" "/run/nsfast/$PFX/journal"
+ip link del "$PFX-b-eth0"
+nsx a ip route del default
+check_out "up after damage repairs it" "is up: .* [1-9][0-9]* change" "$NSFAST" up --lab "$PFX" "$LAB"
+check "repaired link carries traffic" nsx a ping1 10.13.37.3
+check "repaired route carries traffic" nsx a ping1 203.0.113.2
+check "down" down
+assert_clean "nothing left after down"
+check_out "down of a lab that is not up succeeds" "not up: nothing to do" "$NSFAST" down "$PFX"
+
+# --- objects nsfast does not own are never taken over
+ip link add "$PFX-a-eth0" type bridge
+check_out "a foreign interface with a lab's name stops up" \
+	"create veth a:eth0 -- host:$PFX-a-eth0: File exists: interface '$PFX-a-eth0' already exists and does not belong to lab '$PFX'" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check "the foreign interface is untouched" ip link show "$PFX-a-eth0"
+ip link del "$PFX-a-eth0"
+assert_clean "rolled back after the foreign interface"
+ip netns add "$PFX-a"
+check_out "a foreign namespace with a lab's name stops up" \
+	"create namespace $PFX-a: File exists: it exists and was not created by lab" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+ip netns del "$PFX-a"
+assert_clean "rolled back after the foreign namespace"
+
+# --- a failure at any step rolls back everything this run created
+steps=$("$NSFAST" up -v --lab "$PFX" "$LAB" | grep -c '^step ')
+down >/dev/null
+bad=""
+for k in $(seq 1 "$steps"); do
+	out=$(NSFAST_FAULT_STEP=$k "$NSFAST" up --lab "$PFX" "$LAB" 2>&1)
+	rc=$?
+	left=$(leftovers)
+	if [ $rc = 0 ] || ! grep -q "fault injected by NSFAST_FAULT_STEP=$k" <<<"$out" ||
+		! grep -q "rolled back lab '$PFX'" <<<"$out" || [ -n "$left" ]; then
+		bad="$bad step $k (rc $rc, left: $(echo $left))"
+		down >/dev/null 2>&1
+	fi
+done
+if [ "$steps" -gt 30 ] && [ -z "$bad" ]; then pass "a fault at each of the $steps steps rolls back to nothing"
+else fail "fault injection over $steps steps:$bad"; fi
+
+# A failure on top of an existing lab removes only what that run added.
+check "up again" up "$LAB"
+cp "/run/nsfast/$PFX/journal" "$TMP/journal2"
+ip link del "$PFX-b-eth0"
+NSFAST_FAULT_STEP=35 "$NSFAST" up -q --lab "$PFX" "$LAB" >/dev/null 2>&1
+check "a failed re-up keeps what was up before" cmp "$TMP/journal2" "/run/nsfast/$PFX/journal"
+check "and the lab still works" nsx a ping1 10.13.37.4
+check "down" down
+assert_clean "nothing left"
+
+# --- a failure that only the kernel detects: IPv6 needs an MTU >= 1280
+cat >"$TMP/v6mtu.conf" <<CONF
+lab x
+ns a
+ns b
+veth a:e0 10.1.1.1/30 -- b:e0 10.1.1.2/30 fd42:9::2/64 mtu 1000
+CONF
+check_out "a kernel error half-way names the step" "v6mtu.conf: add fd42:9::2/64 to e0: Invalid argument" \
+	"$NSFAST" up --lab "$PFX" "$TMP/v6mtu.conf"
+check_out "and rolls back the namespaces and the veth" "rolled back lab '$PFX': removed the 3 objects" \
+	"$NSFAST" up --lab "$PFX" "$TMP/v6mtu.conf"
+assert_clean "nothing left after the kernel error"
+
+# --- an interrupted up rolls back; a killed up is undone by down
+NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >"$TMP/int" 2>&1 &
+pid=$!; PIDS+=("$pid")
+sleep 0.6
+kill -INT "$pid"
+wait "$pid"; rc=$?
+if [ $rc = 1 ] && grep -q "interrupted by signal 2" "$TMP/int" && grep -q "rolled back" "$TMP/int"; then
+	pass "SIGINT during up rolls back"
+else fail "SIGINT during up: rc $rc: $(tr '\n' ' ' <"$TMP/int")"; fi
+assert_clean "nothing left after SIGINT"
+
+NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >/dev/null 2>&1 &
+pid=$!; PIDS+=("$pid")
+sleep 0.8
+check_out "a second up waits for no one: the lab is busy" "lab '$PFX' is busy" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+kill -9 "$pid"; wait "$pid" 2>/dev/null
+check "a killed up left a journal" test -s "/run/nsfast/$PFX/journal"
+check "down after kill -9 of up" down
+assert_clean "nothing left after kill -9 and down"
+
+# --- refused before touching anything
+sed 's/uplink  up0 snat/uplink  nosuch0 snat/' "$EX/nat.conf" >"$TMP/nouplink.conf"
+check_out "a missing uplink is refused" "nouplink.conf:$(grep -n nosuch0 "$TMP/nouplink.conf" | cut -d: -f1): uplink 'nosuch0' does not exist in the host namespace" \
+	"$NSFAST" up --lab "$PFX" "$TMP/nouplink.conf"
+sed 's/dataplane kernel/dataplane afxdp/' "$EX/nat.conf" >"$TMP/afxdp.conf"
+check_out "a dataplane this build lacks is refused" "afxdp.conf:[0-9]+: dataplane afxdp is not available in this build yet" \
+	"$NSFAST" up --lab "$PFX" "$TMP/afxdp.conf"
+assert_clean "nothing created by refused topologies"
+
+# --- check never touches the system
+printf 'lab x\nns a\n  link e0 switch nope\n' >"$TMP/bad.conf"
+check_out "check reports FILE:LINE" "bad.conf:3: link to undeclared switch 'nope'" "$NSFAST" check "$TMP/bad.conf"
+check_fails "check exits non-zero on errors" "$NSFAST" check "$TMP/bad.conf"
+check_out "check rejects binary files" "contains a NUL byte" "$NSFAST" check /bin/true
+check_out "check of a missing file names it" "nosuch.conf: cannot open: No such file" "$NSFAST" check "$TMP/nosuch.conf"
+check "check accepts every example" bash -c "for f in $EX/*.conf; do $NSFAST check -q \$f || exit 1; done"
+assert_clean "check created nothing"
+
+# --- status, exec and help
+check "up for status" up "$EX/nat.conf"
+nsx a ping -c 3 -i 0.2 -W 2 10.13.37.3 >/dev/null
+check "status --json is valid JSON" bash -c "'$NSFAST' status --json '$PFX' | jq -e . >/dev/null"
+check_out "status --json lists the namespaces" "^4$" \
+	bash -c "'$NSFAST' status --json '$PFX' | jq '.namespaces | length'"
+rx=$("$NSFAST" status --json "$PFX" | jq ".namespaces[] | select(.name==\"$PFX-b\") | .links[] | select(.name==\"eth0\") | .rx_packets")
+if [ "${rx:-0}" -ge 3 ]; then pass "status counts the pings b received ($rx)"; else fail "status: b eth0 rx_packets=$rx"; fi
+check_out "status shows switch ports on the bridge" "$PFX-a-eth0 .* master $PFX-sw0" "$NSFAST" status "$PFX"
+check_out "status without a lab lists every lab" "^lab $PFX: 4 namespaces" "$NSFAST" status
+check_out "exec resolves a short namespace name" "10.13.37.2/24" "$NSFAST" exec a -- ip -4 addr show eth0
+check_out "exec runs in the namespace" "^$PFX-a$" "$NSFAST" exec "$PFX-a" -- ip netns identify
+"$NSFAST" exec a -- sh -c 'exit 7'
+rc=$?; if [ $rc = 7 ]; then pass "exec passes the exit status through"; else fail "exec exit status $rc"; fi
+check_out "exec of an unknown namespace" "no namespace 'nosuchns'" "$NSFAST" exec nosuchns -- true
+check "down" down
+for c in up down status exec check help; do
+	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
+done
+check_out "unknown command" "unknown command 'frob'" "$NSFAST" frob
+assert_clean "nothing left at the end"

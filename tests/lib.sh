@@ -1,0 +1,88 @@
+# Shared by the integration tests: per-run names, assertions, and a
+# teardown that removes everything and fails the test if anything of
+# this run was still there after 'nsfast down'.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NSFAST=$ROOT/nsfast
+# Lab names prefix every namespace and host interface: 5 characters keep
+# generated names such as PFX-ns-eth0 within 15.
+PFX=t$(printf '%04x' $(( (RANDOM ^ $$) & 0xffff )))
+PIDS=()
+TMP=$(mktemp -d)
+TEST=$(basename "$0" .sh)
+FWD_BEFORE=$(cat /proc/sys/net/ipv4/ip_forward)
+
+pass() { echo "PASS $TEST: $*"; }
+fail() { echo "FAIL $TEST: $*"; }
+skip() { echo "SKIP $TEST: $*"; }
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+	local name=$1; shift
+	if "$@" >"$TMP/out" 2>&1; then pass "$name"; else
+		fail "$name (exit $?: $(tail -n 3 "$TMP/out" | tr '\n' ' '))"; fi
+}
+# check_fails NAME CMD...: passes when CMD exits non-zero.
+check_fails() {
+	local name=$1; shift
+	if "$@" >"$TMP/out" 2>&1; then fail "$name (succeeded)"; else pass "$name"; fi
+}
+# check_out NAME REGEX CMD...: CMD's output (stdout+stderr) matches REGEX.
+check_out() {
+	local name=$1 re=$2; shift 2
+	"$@" >"$TMP/out" 2>&1
+	if grep -Eq -- "$re" "$TMP/out"; then pass "$name"; else
+		fail "$name (no /$re/ in: $(head -c 400 "$TMP/out" | tr '\n' ' '))"; fi
+}
+
+# nsx NS CMD...: run CMD in the lab's namespace NS ("ping1" works there too).
+nsx() {
+	local ns=$1; shift
+	[ "$1" = ping1 ] && { shift; set -- ping -c 1 -W 2 "$@"; }
+	ip netns exec "$PFX-$ns" "$@"
+}
+up() { "$NSFAST" up -q --lab "$PFX" "$@"; }
+down() { "$NSFAST" down -q "$PFX"; }
+ping1() { ping -c 1 -W 2 "$@"; }
+
+# What this run's lab still has on the machine, one per line.
+leftovers() {
+	ip netns list 2>/dev/null | awk '{print "netns " $1}' | grep " $PFX-"
+	ip -o link show 2>/dev/null | awk -F': ' '{print "link " $2}' | sed 's/@.*//' | grep " $PFX-"
+	nft list tables 2>/dev/null | grep "nsfast-$PFX-" | sed 's/^/nft /'
+	[ -e "/run/nsfast/$PFX" ] && echo "state /run/nsfast/$PFX"
+	return 0
+}
+
+# assert_clean NAME: nothing of the lab is left and ip_forward is as before.
+assert_clean() {
+	local left
+	left=$(leftovers)
+	if [ -n "$left" ]; then fail "$1: left behind: $(echo $left)"; return; fi
+	if [ "$(cat /proc/sys/net/ipv4/ip_forward)" != "$FWD_BEFORE" ]; then
+		fail "$1: ip_forward not restored to $FWD_BEFORE"; return; fi
+	pass "$1"
+}
+
+teardown() {
+	local p left
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	"$NSFAST" down -q "$PFX" >/dev/null 2>&1
+	left=$(leftovers)
+	if [ -n "$left" ]; then
+		fail "teardown: 'nsfast down' left: $(echo $left)"
+		ip netns list | awk '{print $1}' | grep "^$PFX-" | xargs -r -n1 ip netns del
+		ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$PFX-" | xargs -r -n1 ip link del
+		nft list tables | awk '{print $3}' | grep "^nsfast-$PFX-" | xargs -r -n1 nft delete table ip
+		rm -rf "/run/nsfast/$PFX"
+	fi
+	echo "$FWD_BEFORE" > /proc/sys/net/ipv4/ip_forward
+	rm -rf "$TMP"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+if [ "$(id -u)" != 0 ]; then
+	skip "needs root"
+	exit 0
+fi

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* Parser and validator: every error names the file, the line and what
+ * was expected. Each case is a topology text and the exact stderr line
+ * it must produce (or "" for a valid file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "topo.h"
+
+struct tcase {
+	const char *name;
+	const char *text;
+	const char *want; /* substring of stderr; "" = must be valid */
+};
+
+#define HEAD "lab t\nswitch sw0\n    gateway 10.0.0.1/24\n"
+
+static const struct tcase cases[] = {
+	{ "valid minimal", "lab t\nns a\n", "" },
+	{ "valid full",
+	  HEAD "    host 10.0.0.254/24\n    uplink up0 snat\n"
+	       "ns a\n    link eth0 switch sw0 addr 10.0.0.2/24 addr fd42::2/64 mac 02:00:00:00:00:01 mtu 1400\n"
+	       "    route default via 10.0.0.1\n    route 192.168.5.0/24 via 10.0.0.9 dev eth0\n"
+	       "ns out\nveth host:up0 203.0.113.1/24 -- out:eth0 203.0.113.2/24\n"
+	       "host\n    route 10.9.9.0/24 via 10.0.0.2\n",
+	  "" },
+	{ "valid forward ref", "lab t\nns a\n  link e0 switch late addr 10.0.0.2/24\nswitch late\n", "" },
+	{ "inline switch keys", "lab t\nswitch s dataplane afxdp gateway 10.0.0.1/24\nns a\n", "" },
+	{ "comments and blanks", "# c\n\nlab t   # trailing\n\tns a\n", "" },
+	{ "unknown key in link",
+	  HEAD "ns a\n    link eth0 switch sw0 adress 10.0.0.2/24\n",
+	  "t.conf:5: unknown key 'adress' in link, expected addr, mac or mtu" },
+	{ "unknown key in ns", "lab t\nns a\n    frob 1\n",
+	  "t.conf:3: unknown key 'frob' in ns, expected link, route or forward" },
+	{ "unknown key in switch", "lab t\nswitch s\n  colour red\n",
+	  "t.conf:3: unknown key 'colour' in switch, expected dataplane, gateway, host, uplink or ageing" },
+	{ "unknown statement", "lab t\nbridge b\n",
+	  "t.conf:2: unknown statement 'bridge', expected lab, switch, ns, host or veth" },
+	{ "route outside block", "lab t\nroute default via 1.2.3.4\n",
+	  "t.conf:2: unknown statement 'route'" },
+	{ "host block key", "lab t\nns a\nhost\n  link x\n", "t.conf:4: unknown key 'link' in host, expected route" },
+	{ "bad cidr no prefix", HEAD "ns a\n  link e0 switch sw0 addr 10.0.0.2\n",
+	  "t.conf:5: bad address '10.0.0.2', expected ADDRESS/PREFIX" },
+	{ "bad cidr octet", HEAD "ns a\n  link e0 switch sw0 addr 10.0.0.256/24\n",
+	  "t.conf:5: bad address '10.0.0.256/24'" },
+	{ "bad cidr prefix", HEAD "ns a\n  link e0 switch sw0 addr 10.0.0.2/33\n",
+	  "t.conf:5: bad address '10.0.0.2/33'" },
+	{ "bad cidr v6 prefix", "lab t\nns a\nns b\nveth a:x fd00::1/129 -- b:y\n",
+	  "t.conf:4: bad address 'fd00::1/129'" },
+	{ "bad gateway cidr", "lab t\nswitch s\n  gateway 10.0.0.1\n",
+	  "t.conf:3: bad gateway address '10.0.0.1', expected ADDRESS/PREFIX" },
+	{ "bad dataplane", "lab t\nswitch s dataplane ovs\n",
+	  "t.conf:2: unknown dataplane 'ovs', expected kernel, afxdp or xdp" },
+	{ "bad mac", HEAD "ns a\n  link e0 switch sw0 mac 02:00:00:00:00\n",
+	  "t.conf:5: bad mac '02:00:00:00:00', expected a unicast address" },
+	{ "multicast mac", HEAD "ns a\n  link e0 switch sw0 mac 01:00:5e:00:00:01\n",
+	  "t.conf:5: bad mac '01:00:5e:00:00:01'" },
+	{ "bad mtu", HEAD "ns a\n  link e0 switch sw0 mtu 40\n",
+	  "t.conf:5: bad mtu '40', expected a number from 68 to 65535" },
+	{ "bad ageing", "lab t\nswitch s\n ageing -5\n", "t.conf:3: bad ageing '-5'" },
+	{ "duplicate ns", "lab t\nns a\nns b\nns a\n",
+	  "t.conf:4: namespace 'a' already declared on line 2" },
+	{ "duplicate switch", "lab t\nswitch s\nswitch s\nns a\n",
+	  "t.conf:3: switch 's' already declared on line 2" },
+	{ "duplicate lab", "lab t\nlab u\nns a\n", "t.conf:2: lab already named on line 1" },
+	{ "no lab", "ns a\n", "t.conf: no 'lab NAME' line" },
+	{ "no ns", "lab t\n", "t.conf: no namespace declared" },
+	{ "lab name too long", "lab abcdefghi\nns a\n", "t.conf:1: bad lab name 'abcdefghi'" },
+	{ "ns named host", "lab t\nns host\n", "t.conf:2: 'host' is the namespace nsfast runs in" },
+	{ "link to undeclared switch", "lab t\nns a\n  link e0 switch nope addr 10.0.0.2/24\n",
+	  "t.conf:3: link to undeclared switch 'nope', expected one declared with 'switch nope'" },
+	{ "link syntax", "lab t\nns a\n  link e0 sw0\n",
+	  "t.conf:3: expected 'link IFNAME switch SWITCH" },
+	{ "veth unknown ns", "lab t\nns a\nveth a:x -- b:y\n",
+	  "t.conf:3: unknown namespace 'b' in veth, declare it with 'ns b'" },
+	{ "veth no separator", "lab t\nns a\nveth a:x 10.0.0.1/24\n",
+	  "t.conf:3: expected 'veth NS:IF [CIDR]... -- NS:IF [CIDR]...'" },
+	{ "veth bad end", "lab t\nns a\nveth a -- host:x\n", "t.conf:3: bad veth end 'a'" },
+	{ "veth both host", "lab t\nns a\nveth host:x -- host:y\n",
+	  "t.conf:3: veth with both ends in the host" },
+	{ "veth mtu mismatch", "lab t\nns a\nns b\nveth a:x mtu 1400 -- b:y mtu 1500\n",
+	  "t.conf:4: veth ends have different mtu (1400 and 1500)" },
+	{ "ifname too long", "lab t\nns a\nns b\nveth a:abcdefghijklmnop -- b:y\n",
+	  "t.conf:4: interface name 'abcdefghijklmnop' is 16 characters, the kernel allows at most 15" },
+	{ "generated name too long", "lab longlab\nswitch s\nns namespace1\n  link eth0 switch s\n",
+	  "t.conf:4: switch port name 'longlab-namespace1-eth0' is 23 characters, the kernel allows at most 15" },
+	{ "generated host name too long", "lab longlab\nns a\nveth host:verylongif -- a:e\n",
+	  "t.conf:3: host interface name 'longlab-verylongif' is 18 characters" },
+	{ "duplicate ifname in ns", "lab t\nns a\nns b\nveth a:x -- b:y\nveth a:x -- b:z\n",
+	  "t.conf:5: interface 'x' in ns 'a' already declared on line 4" },
+	{ "duplicate address on switch",
+	  HEAD "ns a\n  link e0 switch sw0 addr 10.0.0.2/24\nns b\n  link e0 switch sw0 addr 10.0.0.2/24\n",
+	  "t.conf:7: address 10.0.0.2 is already used on switch 'sw0' (line 5)" },
+	{ "gateway address reused",
+	  HEAD "ns a\n  link e0 switch sw0 addr 10.0.0.1/24\n",
+	  "t.conf:5: address 10.0.0.1 is already used on switch 'sw0' (line 2)" },
+	{ "overlapping subnets on switch",
+	  HEAD "ns a\n  link e0 switch sw0 addr 10.0.0.2/24\nns b\n  link e0 switch sw0 addr 10.0.0.3/16\n",
+	  "t.conf:7: subnet of 10.0.0.3/16 overlaps 10.0.0.1/24 on switch 'sw0' (line 2), expected the same prefix or a disjoint subnet" },
+	{ "same subnets on two switches ok",
+	  HEAD "switch sw1\n  gateway 10.0.0.1/24\nns a\n  link e0 switch sw0 addr 10.0.0.2/24\nns b\n  link e0 switch sw1 addr 10.0.0.2/24\n",
+	  "" },
+	{ "route gateway unreachable",
+	  "lab t\nns a\nns b\nveth a:x 10.9.9.9/30 -- b:y 10.9.9.10/30\nns c\n  route default via 10.1.1.1\n",
+	  "t.conf:6: route gateway 10.1.1.1 is not in the subnet of any interface of ns c" },
+	{ "route gateway is own address",
+	  "lab t\nns a\n  route default via 10.9.9.9\nns b\nveth a:x 10.9.9.9/30 -- b:y 10.9.9.10/30\n",
+	  "t.conf:3: route gateway 10.9.9.9 is not in the subnet of any interface of ns a" },
+	{ "host route unreachable", "lab t\nns a\nhost\n  route 10.9.0.0/16 via 10.1.1.1\n",
+	  "t.conf:4: route gateway 10.1.1.1 is not in the subnet of any interface of the host" },
+	{ "route mixed families", "lab t\nns a\n  route 10.0.0.0/8 via fd00::1\n",
+	  "t.conf:3: route mixes IPv4 and IPv6" },
+	{ "route without via", "lab t\nns a\n  route 10.0.0.0/8\n",
+	  "t.conf:3: route needs 'via ADDRESS' or 'dev IFNAME'" },
+	{ "route unknown dev", "lab t\nns a\n  route 10.0.0.0/8 dev eth7\n",
+	  "t.conf:3: route via unknown device 'eth7', expected an interface of ns a" },
+	{ "duplicate route",
+	  "lab t\nns a\n  route default via 10.9.9.10\n  route default via 10.9.9.10\nns b\nveth a:x 10.9.9.9/30 -- b:y 10.9.9.10/30\n",
+	  "t.conf:4: route to 0.0.0.0/0 already declared on line 3" },
+	{ "forward value", "lab t\nns a\n  forward maybe\n", "t.conf:3: expected 'forward on' or 'forward off'" },
+	{ "snat without gateway", "lab t\nswitch s\n  uplink up0 snat\nns a\n",
+	  "t.conf:3: switch 's' has 'uplink up0 snat' but no IPv4 gateway" },
+	{ "uplink without snat", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0\nns a\n",
+	  "t.conf:4: uplink without snat is not supported, expected 'uplink up0 snat'" },
+	{ "uplink trailing", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0 masq\nns a\n",
+	  "t.conf:4: unknown key 'masq' after uplink, expected snat" },
+	{ "two ipv4 gateways", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  gateway 10.0.1.1/24\n",
+	  "t.conf:4: switch 's' already has an IPv4 gateway address" },
+	{ "missing value", "lab t\nswitch s\n  gateway\n", "t.conf:3: 'gateway' needs a value" },
+	{ "bad ns name", "lab t\nns a/b\n", "t.conf:2: bad namespace name 'a/b'" },
+	{ "long line", NULL, "t.conf:2: line is longer than 1024 characters" },
+	{ "too many words", NULL, "t.conf:2: more than 64 words on one line" },
+	{ "garbage binary", "lab t\n\x01\x02\xff\xfe\n", "t.conf:2: unknown statement" },
+};
+
+static char *capture_start(FILE **tmp, int *saved)
+{
+	fflush(stderr);
+	*tmp = tmpfile();
+	*saved = dup(2);
+	dup2(fileno(*tmp), 2);
+	return NULL;
+}
+
+static char *capture_end(FILE *tmp, int saved)
+{
+	static char buf[8192];
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(buf, 1, sizeof(buf) - 1, tmp);
+	buf[n] = '\0';
+	fclose(tmp);
+	return buf;
+}
+
+static char *make_text(const char *name)
+{
+	static char buf[4096];
+	size_t i;
+
+	if (!strcmp(name, "long line")) {
+		strcpy(buf, "lab t\n");
+		for (i = strlen(buf); i < 6 + 1100; i++)
+			buf[i] = 'x';
+		strcpy(buf + i, "\nns a\n");
+	} else {
+		strcpy(buf, "lab t\nns a");
+		for (i = 0; i < 70; i++)
+			strcat(buf, " w");
+		strcat(buf, "\n");
+	}
+	return buf;
+}
+
+int main(void)
+{
+	int pass = 0, fail = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct tcase *c = &cases[i];
+		const char *text = c->text ? c->text : make_text(c->name);
+		struct topo t;
+		FILE *tmp;
+		int saved, err;
+		char *out;
+		bool ok;
+
+		capture_start(&tmp, &saved);
+		err = topo_parse("t.conf", text, &t);
+		if (!err)
+			err = topo_validate(&t);
+		topo_free(&t);
+		out = capture_end(tmp, saved);
+		if (!c->want[0])
+			ok = err == 0 && !out[0];
+		else
+			ok = err != 0 && strstr(out, c->want);
+		if (ok) {
+			printf("PASS topo: %s\n", c->name);
+			pass++;
+		} else {
+			printf("FAIL topo: %s\n  want: %s\n  got (rc %d): %s\n", c->name,
+			       c->want[0] ? c->want : "(valid)", err, out);
+			fail++;
+		}
+	}
+	return fail ? 1 : 0;
+}
