@@ -37,8 +37,16 @@ $(BUILD)/test_topo: tests/unit/test_topo.c $(TOPO:%.c=$(BUILD)/%.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Icontrol $(LDFLAGS) -o $@ $^
 
+# The other compiler must accept the code too (-Werror both ways).
+OTHER_CC := $(if $(findstring clang,$(CC)),gcc,clang)
+$(BUILD)/other-cc.stamp: $(CONTROL) $(wildcard control/*.h)
+	$(call msg,CC,"control/*.c with $(OTHER_CC)")
+	$(Q)mkdir -p $(BUILD)/other
+	$(Q)for f in $(CONTROL); do $(OTHER_CC) $(filter-out -fsanitize%,$(CFLAGS)) -c -o $(BUILD)/other/$$(basename $$f .c).o $$f || exit 1; done
+	$(Q)touch $@
+
 # The one test command: unit tests, then namespace integration tests (root).
-check: nsfast $(BUILD)/test_topo
+check: nsfast $(BUILD)/test_topo $(BUILD)/other-cc.stamp
 	$(Q)tests/run.sh
 
 unit: $(BUILD)/test_topo

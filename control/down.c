@@ -12,7 +12,7 @@
 int lab_down(const char *name)
 {
 	struct lab lab;
-	int err, n, left;
+	int err, n, left, i;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "nsfast: down needs root\n");
@@ -28,7 +28,8 @@ int lab_down(const char *name)
 			err == -EBUSY ? "busy: another nsfast up or down is running" : strerror(-err));
 		return err;
 	}
-	left = lab.st.nlines;
+	for (i = left = 0; i < lab.st.nlines; i++)
+		left += !!strncmp(lab.st.lines[i], "switch ", 7);
 	n = lab_undo_from(&lab, 0, true);
 	if (n < left) {
 		fprintf(stderr, "nsfast: lab '%s': %d of %d objects could not be removed; their lines stay in %s/journal for the next 'nsfast down'\n",

@@ -171,8 +171,8 @@ int lab_undo_from(struct lab *lab, int from, bool verbose)
 		if (err)
 			pr_warn("nsfast: could not undo '%s': %s%s%s\n", lab->st.lines[i],
 				strerror(-err), msg[0] ? ": " : "", msg);
-		else
-			n++;
+		else if (strncmp(lab->st.lines[i], "switch ", 7))
+			n++; /* "switch" lines describe, they own nothing */
 		if (verbose)
 			pr_debug("undo %s\n", lab->st.lines[i]);
 	}
