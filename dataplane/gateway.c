@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/* The gateway responder: ARP and ICMP echo for gw->v4, neighbour
+ * solicitation and ICMPv6 echo for gw->v6. Replies are rewritten in the
+ * frame's own buffer (VLAN tags, if any, are kept) and the caller sends
+ * them back out of the ingress port.
+ *
+ * gw_handle() trusts only what pkt_parse() guarantees for the verdict it
+ * returned: it may be given frames parsed as PKT_BAD_L4 (l3_off set,
+ * l4_off 0, l4_proto/l4_len kept) and counts those as bad when they are
+ * addressed to the gateway. Frames with l3_off == 0 are never ours. */
+#include <stdbool.h>
+#include <string.h>
+
+#include "gateway.h"
+
+#define ETH_P_IPV4_ 0x0800
+#define ETH_P_ARP_ 0x0806
+#define ETH_P_IPV6_ 0x86dd
+#define PROTO_ICMP 1
+#define PROTO_ICMPV6 58
+
+#define ARP_LEN 28
+#define NA_LEN 32 /* ICMPv6 NA with one Target Link-Layer Address option */
+
+static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mac_all_nodes[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+static const uint8_t ip6_all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+
+static inline uint16_t rd16(const uint8_t *b)
+{
+	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
+}
+
+static inline void wr16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static inline bool mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 6) == 0;
+}
+
+static inline bool is_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* ff02::1:ffXX:XXXX for the low 24 bits of gw->v6 (RFC 4291 2.7.1). */
+static inline bool is_sn_ip(const uint8_t *a, const struct gw *gw)
+{
+	static const uint8_t pfx[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+	return memcmp(a, pfx, 13) == 0 && memcmp(a + 13, gw->v6 + 13, 3) == 0;
+}
+
+/* 33:33:ff:XX:XX:XX, the MAC of that group (RFC 2464 7). */
+static inline bool is_sn_mac(const uint8_t *m, const struct gw *gw)
+{
+	return m[0] == 0x33 && m[1] == 0x33 && m[2] == 0xff &&
+	       memcmp(m + 3, gw->v6 + 13, 3) == 0;
+}
+
+/* Sum of the IPv6 pseudo-header (addresses from the header at ip) and
+ * len bytes of ICMPv6 at l4; csum_fold() of it is 0 for a valid message
+ * and the value to store when the check field was zeroed. */
+static uint32_t icmp6_sum(const uint8_t *ip, const uint8_t *l4, uint32_t len)
+{
+	uint8_t tail[8] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16),
+			    (uint8_t)(len >> 8), (uint8_t)len, 0, 0, 0,
+			    PROTO_ICMPV6 };
+	uint32_t s = csum_add(0, ip + 8, 32);
+	s = csum_add(s, tail, sizeof(tail));
+	return csum_add(s, l4, len);
+}
+
+/* Ethernet: reply to whoever sent the frame, from the gateway. Reads
+ * the old source before the destination slot is overwritten. */
+static inline void eth_turn(uint8_t *data, const struct gw *gw)
+{
+	memmove(data, data + 6, 6);
+	memcpy(data + 6, gw->mac, 6);
+}
+
+static enum gw_result consumed_bad(struct gw_stats *st)
+{
+	st->bad++;
+	return GW_CONSUMED;
+}
+
+static enum gw_result gw_arp(const struct gw *gw, struct pkt *p,
+			     uint32_t *reply_len, struct gw_stats *st)
+{
+	uint8_t *a = p->data + p->l3_off;
+
+	if (!gw->has_v4 || (uint32_t)p->l3_off + ARP_LEN > p->len)
+		return GW_NOT_MINE;
+	if (!mac_eq(p->dst, gw->mac) && !mac_eq(p->dst, mac_bcast))
+		return GW_NOT_MINE;
+	if (memcmp(a + 24, gw->v4, 4) != 0)
+		return GW_NOT_MINE;
+	/* Gratuitous (sender == target): an announcement, every host on the
+	 * segment should see it, including one claiming our address. */
+	if (memcmp(a + 14, a + 24, 4) == 0)
+		return GW_NOT_MINE;
+
+	uint16_t op = rd16(a + 6);
+	if (op == 2) /* we never ask, so a reply to us answers nothing */
+		return GW_CONSUMED;
+	if (op != 1)
+		return GW_NOT_MINE;
+	if (p->src[0] & 1) /* cannot unicast back to a group address */
+		return consumed_bad(st);
+
+	/* Sender hardware/protocol address of the request become the target;
+	 * spa 0.0.0.0 (an RFC 5227 probe) is answered to 0.0.0.0 like Linux. */
+	uint8_t sha[6], spa[4];
+	memcpy(sha, a + 8, 6);
+	memcpy(spa, a + 14, 4);
+	eth_turn(p->data, gw);
+	wr16(a + 6, 2);
+	memcpy(a + 8, gw->mac, 6);
+	memcpy(a + 14, gw->v4, 4);
+	memcpy(a + 18, sha, 6);
+	memcpy(a + 24, spa, 4);
+	/* Ethernet padding after the ARP body is dropped from the reply. */
+	*reply_len = (uint32_t)p->l3_off + ARP_LEN;
+	st->arp_replies++;
+	return GW_REPLY;
+}
+
+static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
+			      uint32_t room, uint32_t *reply_len,
+			      struct gw_stats *st)
+{
+	uint8_t *ip = p->data + p->l3_off;
+
+	if (!gw->has_v4 || (uint32_t)p->l3_off + 20 > p->len)
+		return GW_NOT_MINE;
+	if (memcmp(ip + 16, gw->v4, 4) != 0 || !mac_eq(p->dst, gw->mac))
+		return GW_NOT_MINE;
+	if (p->is_frag) /* no reassembly: a fragmented ping gets no answer */
+		return GW_CONSUMED;
+	if (p->l4_off == 0) /* truncated L4 of a known protocol: malformed */
+		return p->l4_proto ? consumed_bad(st) : GW_CONSUMED;
+	if (p->l4_proto != PROTO_ICMP)
+		return GW_CONSUMED;
+
+	uint8_t *icmp = p->data + p->l4_off;
+	uint32_t n = p->l4_len;
+	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4;
+	uint32_t rlen = (uint32_t)p->l4_off + n;
+	if (n < 8 || rlen > p->len || p->l4_off != p->l3_off + hl)
+		return consumed_bad(st);
+	if (icmp[0] != 8) /* only echo requests get an answer */
+		return GW_CONSUMED;
+	/* A corrupted request must not get a freshly checksummed reply; a
+	 * multicast/broadcast source cannot be answered. */
+	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 ||
+	    (p->src[0] & 1) || ip[12] >= 0xe0)
+		return consumed_bad(st);
+	if (rlen > room)
+		return consumed_bad(st);
+
+	eth_turn(p->data, gw);
+	memcpy(ip + 16, ip + 12, 4);
+	memcpy(ip + 12, gw->v4, 4);
+	ip[8] = 64;
+	wr16(ip + 10, 0);
+	wr16(ip + 10, csum_fold(csum_add(0, ip, hl)));
+	icmp[0] = 0;
+	wr16(icmp + 2, 0);
+	wr16(icmp + 2, csum_fold(csum_add(0, icmp, n)));
+	*reply_len = rlen; /* Ethernet padding dropped */
+	st->echo_replies++;
+	return GW_REPLY;
+}
+
+/* NS for gw->v6 → NA, written over the frame from the IPv6 header on. */
+static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
+			    uint32_t room, uint32_t *reply_len,
+			    struct gw_stats *st)
+{
+	uint8_t *ip = p->data + p->l3_off;
+	const uint8_t *ns = p->data + p->l4_off;
+
+	if (p->l4_len < 24) /* no target field: cannot be told apart */
+		return to_sn ? GW_NOT_MINE : consumed_bad(st);
+	if (memcmp(ns + 8, gw->v6, 16) != 0)
+		return GW_NOT_MINE;
+	/* RFC 4861 7.1.1 validity; a DAD probe (source ::) must go to the
+	 * solicited-node group. */
+	bool dad = is_zero(ip + 8, 16);
+	if (ip[7] != 255 || ns[1] != 0 || (dad && !to_sn) || ip[8] == 0xff ||
+	    (p->src[0] & 1) ||
+	    csum_fold(icmp6_sum(ip, ns, p->l4_len)) != 0)
+		return consumed_bad(st);
+	uint32_t rlen = (uint32_t)p->l3_off + 40 + NA_LEN;
+	if (rlen > room)
+		return consumed_bad(st);
+
+	uint8_t req_ip[16];
+	memcpy(req_ip, ip + 8, 16);
+	eth_turn(p->data, gw);
+	if (dad)
+		memcpy(p->data, mac_all_nodes, 6);
+
+	/* Fresh IPv6 header: any extension headers of the NS are dropped. */
+	memset(ip, 0, 4); /* version 6, traffic class and flow label 0 */
+	ip[0] = 0x60;
+	wr16(ip + 4, NA_LEN);
+	ip[6] = PROTO_ICMPV6;
+	ip[7] = 255;
+	memcpy(ip + 8, gw->v6, 16);
+	memcpy(ip + 24, dad ? ip6_all_nodes : req_ip, 16);
+
+	uint8_t *na = ip + 40;
+	memset(na, 0, NA_LEN);
+	na[0] = 136;
+	/* Router | Solicited | Override; no S for an unsolicited (DAD) NA */
+	na[4] = dad ? 0xa0 : 0xe0;
+	memcpy(na + 8, gw->v6, 16);
+	na[24] = 2; /* Target Link-Layer Address, length 1 (8 bytes) */
+	na[25] = 1;
+	memcpy(na + 26, gw->mac, 6);
+	wr16(na + 2, csum_fold(icmp6_sum(ip, na, NA_LEN)));
+	*reply_len = rlen;
+	st->nd_adverts++;
+	return GW_REPLY;
+}
+
+static enum gw_result gw_ipv6(const struct gw *gw, struct pkt *p,
+			      uint32_t room, uint32_t *reply_len,
+			      struct gw_stats *st)
+{
+	uint8_t *ip = p->data + p->l3_off;
+
+	if (!gw->has_v6 || (uint32_t)p->l3_off + 40 > p->len)
+		return GW_NOT_MINE;
+	bool to_me = memcmp(ip + 24, gw->v6, 16) == 0;
+	bool to_sn = !to_me && is_sn_ip(ip + 24, gw);
+	if (!to_me && !to_sn)
+		return GW_NOT_MINE;
+	/* Unicast to us needs our MAC; the solicited-node group may also be
+	 * reached via our MAC (a unicast-MAC NS is legal). */
+	if (!mac_eq(p->dst, gw->mac) && !(to_sn && is_sn_mac(p->dst, gw)))
+		return GW_NOT_MINE;
+	/* Anything sent to the group other than an NS for our address is
+	 * other hosts' business (same low 24 bits): flood it. */
+	enum gw_result other = to_me ? GW_CONSUMED : GW_NOT_MINE;
+
+	if (p->is_frag)
+		return other;
+	if (p->l4_proto != PROTO_ICMPV6)
+		return p->l4_proto && !p->l4_off && to_me ? consumed_bad(st)
+							  : other;
+	if (p->l4_off == 0)
+		return to_me ? consumed_bad(st) : other;
+
+	uint8_t *icmp = p->data + p->l4_off;
+	uint32_t n = p->l4_len;
+	uint32_t rlen = (uint32_t)p->l4_off + n;
+	if (n < 8 || rlen > p->len)
+		return to_me ? consumed_bad(st) : other;
+
+	if (icmp[0] == 135)
+		return gw_ns(gw, p, to_sn, room, reply_len, st);
+	if (icmp[0] != 128 || !to_me)
+		return other;
+
+	/* Echo request. With extension headers we would have to drop or
+	 * reverse them (a routing header must not be echoed): no answer. */
+	if (p->l4_off != p->l3_off + 40)
+		return GW_CONSUMED;
+	if (icmp[1] != 0 || csum_fold(icmp6_sum(ip, icmp, n)) != 0 ||
+	    ip[8] == 0xff || is_zero(ip + 8, 16) || (p->src[0] & 1))
+		return consumed_bad(st);
+	if (rlen > room)
+		return consumed_bad(st);
+
+	eth_turn(p->data, gw);
+	memcpy(ip + 24, ip + 8, 16);
+	memcpy(ip + 8, gw->v6, 16);
+	ip[7] = 64;
+	icmp[0] = 129;
+	wr16(icmp + 2, 0);
+	wr16(icmp + 2, csum_fold(icmp6_sum(ip, icmp, n)));
+	*reply_len = rlen;
+	st->echo6_replies++;
+	return GW_REPLY;
+}
+
+enum gw_result gw_handle(const struct gw *gw, struct pkt *p, uint32_t room,
+			 uint32_t *reply_len, struct gw_stats *st)
+{
+	*reply_len = 0;
+	if (p->l3_off == 0 || p->len < 14 || p->l3_off >= p->len)
+		return GW_NOT_MINE;
+	switch (p->ethertype) {
+	case ETH_P_ARP_:
+		return gw_arp(gw, p, reply_len, st);
+	case ETH_P_IPV4_:
+		return gw_ipv4(gw, p, room, reply_len, st);
+	case ETH_P_IPV6_:
+		return gw_ipv6(gw, p, room, reply_len, st);
+	default:
+		return GW_NOT_MINE;
+	}
+}

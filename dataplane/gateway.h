@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_GATEWAY_H
+#define NSFAST_GATEWAY_H
+
+#include <stdint.h>
+
+#include "pkt.h"
+
+/* The switch answers for its gateway addresses itself: ARP requests and
+ * ICMP echo for the IPv4 gateway, neighbour solicitations and ICMPv6
+ * echo for the IPv6 gateway. Replies are built in place in the frame's
+ * own buffer, to be sent back out of the port it came in on. */
+
+struct gw {
+	uint8_t mac[6]; /* the gateway's MAC */
+	uint8_t has_v4, has_v6;
+	uint8_t v4[4];
+	uint8_t v6[16];
+};
+
+struct gw_stats {
+	uint64_t arp_replies, echo_replies, nd_adverts, echo6_replies;
+	uint64_t bad; /* addressed to the gateway but malformed: dropped */
+};
+
+enum gw_result {
+	GW_NOT_MINE = 0, /* not for the gateway: switch it normally */
+	GW_REPLY, /* *reply_len bytes at p->data are the reply: send to ingress */
+	GW_CONSUMED, /* for the gateway, no reply (e.g. an ARP reply to it): drop */
+};
+
+/* p was parsed by pkt_parse; room is the buffer space from p->data
+ * (>= p->len). */
+enum gw_result gw_handle(const struct gw *gw, struct pkt *p, uint32_t room,
+			 uint32_t *reply_len, struct gw_stats *st);
+
+#endif

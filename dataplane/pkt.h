@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_PKT_H
+#define NSFAST_PKT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Frame parsing for the switch. Every header is bounds-checked before it
+ * is read; a frame that cannot be parsed is reported as such and the
+ * caller drops and counts it. No allocation. */
+
+enum pkt_verdict {
+	PKT_OK = 0,
+	PKT_RUNT, /* shorter than an Ethernet header (14 B) */
+	PKT_BAD_L3, /* IPv4/IPv6/ARP header truncated or inconsistent */
+	PKT_BAD_L4, /* TCP/UDP/ICMP header truncated */
+};
+
+struct pkt {
+	uint8_t *data;
+	uint32_t len;
+	const uint8_t *dst, *src; /* MACs */
+	uint16_t ethertype; /* host order, after at most two VLAN tags */
+	uint16_t l3_off; /* 0 if not IPv4/IPv6/ARP */
+	uint16_t l4_off; /* 0 if no L4 header we understand */
+	uint8_t l4_proto; /* IPPROTO_* when l4_off != 0 */
+	uint16_t l4_len; /* L4 length from the IP header (header + payload) */
+	bool is_frag; /* IPv4 fragment (offset != 0 or MF): no L4 */
+};
+
+enum pkt_verdict pkt_parse(uint8_t *data, uint32_t len, struct pkt *p);
+
+/* veth hands frames from a namespace up with CHECKSUM_PARTIAL: the TCP or
+ * UDP checksum field holds only the folded pseudo-header sum. If that is
+ * what the field holds, compute the full checksum in place and return 1;
+ * return 0 if the frame was left alone (complete checksum, not TCP/UDP,
+ * fragment, UDP with checksum 0). A complete checksum that happens to
+ * equal the pseudo-header sum is recomputed to the same value. */
+int pkt_csum_complete(struct pkt *p);
+
+/* RFC 1071 helpers, exposed for tests and the gateway. */
+uint32_t csum_add(uint32_t sum, const void *data, uint32_t len);
+uint16_t csum_fold(uint32_t sum);
+
+#endif
