@@ -1,8 +1,10 @@
 # nsfast: one entry point.  `make V=1` shows the commands.
 CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
-LIBS    := -lmnl -lnftables
+LIBS    := -lmnl -lnftables -lxdp -lbpf -lelf -lz
 
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -14,13 +16,19 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-BUILD   := build
-CONTROL := $(wildcard control/*.c)
-TOPO    := control/topo_parse.c control/topo_validate.c control/addr.c control/log.c
-OBJS    := $(CONTROL:%.c=$(BUILD)/%.o)
+BUILD     := build
+CONTROL   := $(wildcard control/*.c)
+DATAPLANE := $(wildcard dataplane/*.c)
+BPF_SRC   := $(wildcard bpf/*.bpf.c)
+SKELS     := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+OBJS      := $(CONTROL:%.c=$(BUILD)/%.o) $(DATAPLANE:%.c=$(BUILD)/%.o)
+HEADERS   := $(wildcard control/*.h dataplane/*.h)
+TOPO      := control/topo_parse.c control/topo_validate.c control/addr.c control/log.c
+ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
+UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt
 
 .DELETE_ON_ERROR:
-.PHONY: all check unit integration bench bench-quick deps clean install
+.PHONY: all check unit bench deps clean install
 
 all: nsfast
 
@@ -28,28 +36,53 @@ nsfast: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/%.o: %.c $(wildcard control/*.h)
+$(BUILD)/control/%.o: control/%.c $(HEADERS)
 	$(call msg,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/test_topo: tests/unit/test_topo.c $(TOPO:%.c=$(BUILD)/%.o)
+$(BUILD)/dataplane/%.o: dataplane/%.c $(HEADERS) $(SKELS)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf -c -o $@ $<
+
+# BPF: clang -target bpf, then a libbpf skeleton the daemon embeds.
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
+	$(call msg,BPF,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_x86 -I$(ARCH_INC) -Wall -Werror -c -o $@ $<
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(BUILD)/test_topo: tests/unit/test_topo.c $(TOPO) $(wildcard control/*.h)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Icontrol $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(CFLAGS) -Icontrol $(LDFLAGS) -o $@ tests/unit/test_topo.c $(TOPO)
+
+$(BUILD)/test_fdb: tests/unit/test_fdb.c dataplane/fdb.c dataplane/fdb.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_fdb.c dataplane/fdb.c
+
+$(BUILD)/test_pkt: tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c dataplane/pkt.h dataplane/gateway.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c
 
 # The other compiler must accept the code too (-Werror both ways).
 OTHER_CC := $(if $(findstring clang,$(CC)),gcc,clang)
-$(BUILD)/other-cc.stamp: $(CONTROL) $(wildcard control/*.h)
-	$(call msg,CC,"control/*.c with $(OTHER_CC)")
+$(BUILD)/other-cc.stamp: $(CONTROL) $(DATAPLANE) $(HEADERS) $(SKELS)
+	$(call msg,CC,"control/ dataplane/ with $(OTHER_CC)")
 	$(Q)mkdir -p $(BUILD)/other
-	$(Q)for f in $(CONTROL); do $(OTHER_CC) $(filter-out -fsanitize%,$(CFLAGS)) -c -o $(BUILD)/other/$$(basename $$f .c).o $$f || exit 1; done
+	$(Q)for f in $(CONTROL) $(DATAPLANE); do \
+		$(OTHER_CC) $(filter-out -fsanitize%,$(CFLAGS)) -I$(BUILD)/bpf -c \
+			-o $(BUILD)/other/$$(basename $$f .c).o $$f || exit 1; done
 	$(Q)touch $@
 
 # The one test command: unit tests, then namespace integration tests (root).
-check: nsfast $(BUILD)/test_topo $(BUILD)/other-cc.stamp
+check: nsfast $(UNIT) $(BUILD)/other-cc.stamp
 	$(Q)tests/run.sh
 
-unit: $(BUILD)/test_topo
+unit: $(UNIT)
 	$(Q)tests/run.sh unit
 
 bench: nsfast

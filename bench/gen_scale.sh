@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# gen_scale.sh N LAB [conf|ip-up|ip-down]
+# gen_scale.sh N LAB [conf|ip-up|ip-down] [DATAPLANE]
 # A lab of N namespaces on one kernel switch with a gateway, each with a
 # default route through it: as an nsfast topology (conf), or as the
 # equivalent plain iproute2 script (ip-up / ip-down) that the classic
 # recipes would run.
 set -euo pipefail
-n=${1:?N}; lab=${2:?LAB}; what=${3:-conf}
+n=${1:?N}; lab=${2:?LAB}; what=${3:-conf}; dp=${4:-kernel}
 [ "$n" -ge 1 ] && [ "$n" -le 1000 ] || { echo "N must be 1..1000" >&2; exit 2; }
 addr() { echo "10.77.$(( ($1 + 2) / 250 )).$(( ($1 + 2) % 250 ))"; }
 case $what in
 conf)
 	echo "# $n namespaces on one switch (bench/gen_scale.sh $n $lab)"
 	echo "lab $lab"
-	echo "switch sw0 dataplane kernel"
+	echo "switch sw0 dataplane $dp"
 	echo "    gateway 10.77.0.1/16"
 	for i in $(seq 0 $((n - 1))); do
 		echo "ns n$i"

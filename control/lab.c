@@ -9,6 +9,7 @@
 #include "log.h"
 #include "netns.h"
 #include "nft.h"
+#include "switchd.h"
 
 int lab_open(struct lab *lab, const char *name, bool create)
 {
@@ -144,6 +145,14 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 		rc = rc == -ENODEV ? 0 : rc;
 	} else if (!strcmp(kind, "route")) {
 		rc = undo_route(lab, rest);
+	} else if (!strcmp(kind, "daemon")) {
+		char *sw = strtok_r(NULL, " ", &rest);
+
+		if (!sw || !rest[0])
+			return -EINVAL;
+		rc = switchd_stop(atoi(rest), lab->name, sw);
+		if (rc)
+			snprintf(err, errlen, "switch daemon %s (pid %s) did not stop", sw, rest);
 	} else if (!strcmp(kind, "nft")) {
 		if (nft_table_exists(rest))
 			rc = nft_table_del(rest, err, errlen);

@@ -11,6 +11,7 @@
 #include "state.h"
 #include "topo.h"
 #include "up.h"
+#include "../dataplane/daemon.h"
 
 #define NSFAST_VERSION "0.1.0"
 
@@ -248,6 +249,9 @@ static const struct cmd cmds[] = {
 	{ "check", cmd_check, "check [--lab NAME] FILE",
 	  "Parse and validate FILE without touching the system. Errors are printed\n"
 	  "as FILE:LINE: message; the exit status is 1 if there is any.\n" },
+	{ "switch", cmd_switch, "switch --name SW [OPTIONS] PORT...",
+	  "The AF_XDP switch daemon that 'up' starts for each 'dataplane afxdp' switch;\n"
+	  "see 'nsfast switch --help'.\n" },
 	{ "help", cmd_help, "help [COMMAND]", "Show help for nsfast or for one command.\n" },
 	{ 0 },
 };
@@ -294,7 +298,7 @@ int main(int argc, char **argv)
 			return c->run(argc - 1, argv + 1);
 		}
 	}
-	fprintf(stderr, "nsfast: unknown command '%s', expected one of: up, down, status, exec, check, help\n",
+	fprintf(stderr, "nsfast: unknown command '%s', expected one of: up, down, status, exec, check, switch, help\n",
 		argv[1]);
 	return 2;
 }

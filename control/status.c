@@ -10,6 +10,7 @@
 
 #include "lab.h"
 #include "log.h"
+#include "switchd.h"
 #include "up.h"
 
 #define IFS_MAX 256
@@ -155,14 +156,31 @@ static int status_one(const char *name, bool json, bool first_lab)
 
 		if (sscanf(lab.st.lines[i], "switch %31s %15s %31s", sw, dp, ifn) != 3)
 			continue;
+		bool kernel = !strcmp(dp, "kernel");
+
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
 			json_str(sw);
-			printf(",\"dataplane\":\"%s\",\"bridge\":", dp);
-			json_str(ifn);
+			printf(",\"dataplane\":\"%s\",\"%s\":", dp, kernel ? "bridge" : "host_port");
+			if (strcmp(ifn, "-"))
+				json_str(ifn);
+			else
+				printf("null");
+			if (!kernel) {
+				/* The daemon's own report, or null when it is not running. */
+				printf(",\"daemon\":");
+				fflush(stdout);
+				if (switchd_query(name, sw, true, stdout))
+					printf("null");
+			}
 			printf("}");
+		} else if (kernel) {
+			printf("switch %s: dataplane kernel, bridge %s\n", sw, ifn);
 		} else {
-			printf("switch %s: dataplane %s, bridge %s\n", sw, dp, ifn);
+			printf("switch %s: dataplane %s, host port %s\n", sw, dp, ifn);
+			fflush(stdout);
+			if (switchd_query(name, sw, false, stdout))
+				printf("  switch daemon not running (see %s/%s.log)\n", lab.st.dir, sw);
 		}
 		first = false;
 	}

@@ -12,6 +12,7 @@
 #define NAME_MAX_LEN 15
 #define IF_ADDRS_MAX 8
 #define NS_HOST (-1) /* the namespace nsfast runs in */
+#define XDP_MTU_MAX 3506 /* largest MTU a veth takes with a non-frags XDP program */
 
 enum dataplane { DP_KERNEL = 0, DP_AFXDP, DP_XDP };
 
@@ -52,7 +53,8 @@ struct route {
 
 struct sw {
 	char name[NAME_MAX_LEN + 1];
-	char ifname[IFNAMSIZ]; /* bridge name (kernel dataplane) */
+	char ifname[IFNAMSIZ]; /* kernel: the bridge; afxdp: the host port's host end */
+	char hostport[IFNAMSIZ]; /* afxdp: the host port's switch end */
 	enum dataplane dp;
 	struct addr gateway[2]; /* at most one IPv4 and one IPv6 */
 	int ngateway;

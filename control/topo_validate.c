@@ -84,6 +84,7 @@ static void resolve_links(struct vstate *v)
 				continue;
 			}
 			strcpy(l->a.sysname, l->a.ifname);
+			l->b.mtu = l->a.mtu; /* both ends of a port, or frames drop */
 			gen_name(v, l->line, l->b.sysname, "switch port", l->a.nsname,
 				 l->a.ifname);
 			strcpy(l->b.ifname, l->b.sysname);
@@ -199,6 +200,15 @@ static void check_switches(struct vstate *v)
 		bool v4gw = false;
 
 		gen_name(v, sw->line, sw->ifname, "switch", sw->name, NULL);
+		if (sw->dp != DP_KERNEL && sw->nhost)
+			gen_name(v, sw->line, sw->hostport, "host port", sw->name, "p");
+		for (j = 0; sw->dp != DP_KERNEL && j < t->nlinks; j++) {
+			const struct link *l = &t->links[j];
+
+			if (l->kind == LINK_SWITCH && l->sw == i && l->a.mtu > XDP_MTU_MAX)
+				verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest frame its XDP program takes",
+				     l->a.mtu, dataplane_name(sw->dp), sw->name, XDP_MTU_MAX);
+		}
 		check_switch_addrs(v, i, buf, (int)(sizeof(buf) / sizeof(buf[0])));
 		for (k = 0; k < sw->ngateway; k++)
 			v4gw |= sw->gateway[k].family == AF_INET;

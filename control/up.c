@@ -15,7 +15,10 @@
 #include "log.h"
 #include "netns.h"
 #include "nft.h"
+#include "switchd.h"
 #include "up.h"
+
+#define SW_ARGS_PORTS 256
 
 struct up {
 	struct topo *t;
@@ -173,12 +176,63 @@ static int add_addrs(struct up *u, struct nl *nl, const char *ifname,
 	return 0;
 }
 
+/* A switch port belongs to the switch: the host must not speak IPv6 on it
+ * (router solicitations, MLD) behind the switch's back. */
+static int port_quiet(struct up *u, const char *ifname)
+{
+	char path[96];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	err = netns_sysctl(-1, path, "1", NULL, 0);
+	if (err > 0)
+		u->changes++;
+	return err < 0 ? err : 0;
+}
+
+/* afxdp: no bridge. The host port is a veth in the host: the end named
+ * like the switch keeps the host addresses, the -p end is a port. */
+static int up_switch_afxdp(struct up *u, struct sw *sw)
+{
+	struct veth_end a = { .name = sw->ifname, .netns_fd = -1 };
+	struct veth_end b = { .name = sw->hostport, .netns_fd = -1 };
+	const char *host = sw->nhost ? sw->ifname : "-";
+	bool exists;
+	int err;
+
+	if (!state_has(&u->lab.st, "switch %s afxdp %s", sw->name, host) &&
+	    (err = state_append(&u->lab.st, "switch %s afxdp %s", sw->name, host)))
+		return err;
+	if (!sw->nhost)
+		return 0;
+	if ((err = step(u, "create host port %s -- %s for switch %s", sw->ifname, sw->hostport,
+			sw->name)))
+		return err;
+	if ((err = check_owned(u, &u->lab.root, "-", sw->ifname, &exists)))
+		return err;
+	if (!exists) {
+		err = nl_veth_add(&u->lab.root, &a, &b);
+		if (!err)
+			err = nl_link_set_up_name(&u->lab.root, b.name);
+		if ((err = kernel_err(u, err)))
+			return err;
+		u->changes++;
+		if ((err = state_append(&u->lab.st, "veth - %s", sw->ifname)))
+			return err;
+	}
+	if ((err = port_quiet(u, sw->hostport)))
+		return err;
+	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
+}
+
 static int up_switch(struct up *u, struct sw *sw)
 {
 	struct link_state ls;
 	bool exists;
 	int err;
 
+	if (sw->dp == DP_AFXDP)
+		return up_switch_afxdp(u, sw);
 	if ((err = step(u, "create bridge %s for switch %s", sw->ifname, sw->name)))
 		return err;
 	if ((err = check_owned(u, &u->lab.root, "-", sw->ifname, &exists)))
@@ -263,6 +317,9 @@ static int up_link(struct up *u, struct link *l)
 		if ((err = kernel_err(u, err)))
 			return err;
 		u->changes++;
+		if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp != DP_KERNEL &&
+		    (err = port_quiet(u, l->b.sysname)))
+			return err;
 		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST)
 			err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
 		else
@@ -342,6 +399,79 @@ static int up_snat_kernel(struct up *u, struct sw *sw)
 	return state_append(&u->lab.st, "nft %s", table);
 }
 
+struct daemon_ctx {
+	struct up *u;
+	const char *sw;
+};
+
+/* Journal the daemon before waiting for it: a crash of up while it
+ * starts still leaves down a process to stop. */
+static int daemon_started(pid_t pid, void *arg)
+{
+	struct daemon_ctx *d = arg;
+
+	return state_append(&d->u->lab.st, "daemon %s %d", d->sw, (int)pid);
+}
+
+static bool daemon_running(struct up *u, const struct sw *sw)
+{
+	char name[32];
+	int i, pid;
+
+	for (i = 0; i < u->lab.st.nlines; i++)
+		if (sscanf(u->lab.st.lines[i], "daemon %31s %d", name, &pid) == 2 &&
+		    !strcmp(name, sw->name) && switchd_is(pid, u->t->lab, sw->name))
+			return true;
+	return false;
+}
+
+static int up_daemon(struct up *u, struct sw *sw)
+{
+	char *args[16 + 2 * 2 + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
+	struct daemon_ctx d = { u, sw->name };
+	int n = 0, i, err;
+	pid_t pid;
+
+	if ((err = step(u, "start the afxdp switch daemon for %s", sw->name)))
+		return err;
+	if (daemon_running(u, sw))
+		return 0;
+	snprintf(ageing, sizeof(ageing), "%d", sw->ageing);
+	args[n++] = "nsfast";
+	args[n++] = "switch";
+	args[n++] = "--lab";
+	args[n++] = u->t->lab;
+	args[n++] = "--name";
+	args[n++] = sw->name;
+	args[n++] = "--ageing";
+	args[n++] = ageing;
+	args[n++] = "--ready-fd";
+	args[n++] = "3";
+	for (i = 0; i < sw->ngateway; i++) {
+		args[n++] = "--gateway";
+		args[n++] = (char *)addr_fmt(&sw->gateway[i], gw[i], sizeof(gw[i]));
+	}
+	if (sw->nhost)
+		args[n++] = sw->hostport;
+	for (i = 0; i < u->t->nlinks; i++) {
+		struct link *l = &u->t->links[i];
+
+		if (l->kind != LINK_SWITCH || &u->t->sw[l->sw] != sw)
+			continue;
+		if (n >= (int)(sizeof(args) / sizeof(args[0])) - 1) {
+			snprintf(u->detail, sizeof(u->detail), "more than %d ports", SW_ARGS_PORTS);
+			return -E2BIG;
+		}
+		args[n++] = l->b.sysname;
+	}
+	args[n] = NULL;
+	err = switchd_start(u->t->lab, sw->name, args, &pid, daemon_started, &d, u->detail,
+			    sizeof(u->detail));
+	if (!err)
+		u->changes++;
+	return err;
+}
+
 /* Refuse before changing anything: what needs to exist, and what this
  * build cannot do yet. */
 static int preflight(struct up *u)
@@ -357,10 +487,14 @@ static int preflight(struct up *u)
 		struct sw *sw = &u->t->sw[i];
 		bool ours = false;
 
-		if (sw->dp != DP_KERNEL) {
+		if (sw->dp == DP_XDP) {
 			topo_error(u->t, sw->line,
-				   "dataplane %s is not available in this build yet, expected 'dataplane kernel'",
-				   dataplane_name(sw->dp));
+				   "dataplane xdp is not available in this build yet, expected 'dataplane kernel' or 'dataplane afxdp'");
+			return -EOPNOTSUPP;
+		}
+		if (sw->dp == DP_AFXDP && sw->snat) {
+			topo_error(u->t, sw->uplink_line,
+				   "snat on a 'dataplane afxdp' switch is not available in this build yet, expected 'dataplane kernel' for an uplink");
 			return -EOPNOTSUPP;
 		}
 		if (!sw->uplink[0])
@@ -396,6 +530,9 @@ static int converge(struct up *u)
 			return err;
 	for (i = 0; i < u->t->nroutes; i++)
 		if ((err = up_route(u, &u->t->routes[i])))
+			return err;
+	for (i = 0; i < u->t->nsw; i++)
+		if (u->t->sw[i].dp == DP_AFXDP && (err = up_daemon(u, &u->t->sw[i])))
 			return err;
 	for (i = 0; i < u->t->nsw; i++)
 		if (u->t->sw[i].snat && (err = up_snat_kernel(u, &u->t->sw[i])))

@@ -5,7 +5,7 @@ PKGS=(
 	gcc clang llvm make pkg-config
 	libmnl-dev libnftables-dev
 	libxdp-dev libbpf-dev bpftool libelf-dev zlib1g-dev
-	iproute2 iputils-ping traceroute iperf3 nftables ethtool jq
+	iproute2 iputils-ping traceroute iperf3 nftables ethtool jq netcat-openbsd
 )
 missing=()
 for p in "${PKGS[@]}"; do

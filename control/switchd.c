@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "switchd.h"
+
+#define READY_TIMEOUT_MS 10000
+
+int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pid,
+		  int (*started)(pid_t pid, void *arg), void *arg, char *err, size_t errlen)
+{
+	char self[PATH_MAX], log[128], msg[512] = "";
+	struct pollfd pfd;
+	int pipefd[2], rc;
+	ssize_t n;
+	size_t got = 0;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	snprintf(log, sizeof(log), "%s/%s/%s.log", STATE_ROOT, lab, sw);
+	*pid = fork();
+	if (*pid < 0) {
+		rc = -errno;
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return rc;
+	}
+	if (*pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		int null = open("/dev/null", O_RDONLY);
+
+		/* Its own session: a ^C meant for `nsfast up` is not for it. */
+		setsid();
+		if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 ||
+		    dup2(fd, 2) < 0 || dup2(pipefd[1], 3) < 0)
+			_exit(127);
+		execv(self, args);
+		dprintf(3, "error: exec %s: %s\n", self, strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	rc = started ? started(*pid, arg) : 0;
+	if (rc)
+		goto out;
+	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
+	for (;;) {
+		rc = poll(&pfd, 1, READY_TIMEOUT_MS);
+		if (rc == 0) {
+			snprintf(err, errlen, "no answer from the switch daemon in %d s (see %s)",
+				 READY_TIMEOUT_MS / 1000, log);
+			rc = -ETIMEDOUT;
+			goto out;
+		}
+		if (rc < 0 && errno == EINTR) {
+			rc = -EINTR;
+			goto out;
+		}
+		n = read(pipefd[0], msg + got, sizeof(msg) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(msg) - 1)
+			break;
+	}
+	msg[got] = '\0';
+	msg[strcspn(msg, "\n")] = '\0';
+	if (!strcmp(msg, "ready")) {
+		rc = 0;
+	} else {
+		snprintf(err, errlen, "%s", !strncmp(msg, "error: ", 7) ? msg + 7 :
+					     msg[0] ? msg : "the switch daemon exited before it was ready");
+		rc = -EIO;
+	}
+out:
+	close(pipefd[0]);
+	return rc;
+}
+
+bool switchd_is(pid_t pid, const char *lab, const char *sw)
+{
+	char path[64], buf[1024], want_lab[32], want_sw[32];
+	bool lab_ok = false, sw_ok = false, is_switch = false;
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	if (pid <= 1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	snprintf(want_lab, sizeof(want_lab), "%s", lab);
+	snprintf(want_sw, sizeof(want_sw), "%s", sw);
+	/* argv: nsfast switch --lab LAB --name SW ... (NUL-separated) */
+	for (i = 0; i < (size_t)n; i += strlen(buf + i) + 1) {
+		const char *a = buf + i, *next = i + strlen(a) + 1 < (size_t)n ? a + strlen(a) + 1 : "";
+
+		is_switch |= !strcmp(a, "switch");
+		lab_ok |= !strcmp(a, "--lab") && !strcmp(next, want_lab);
+		sw_ok |= !strcmp(a, "--name") && !strcmp(next, want_sw);
+	}
+	return is_switch && lab_ok && sw_ok;
+}
+
+static bool gone(pid_t pid, const char *lab, const char *sw)
+{
+	/* Reap it if it is our child (rollback inside the same up). */
+	waitpid(pid, NULL, WNOHANG);
+	return !switchd_is(pid, lab, sw);
+}
+
+int switchd_stop(pid_t pid, const char *lab, const char *sw)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	if (gone(pid, lab, sw))
+		return 0;
+	kill(pid, SIGTERM);
+	for (i = 0; i < 300; i++) {
+		if (gone(pid, lab, sw))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	for (i = 0; i < 100; i++) {
+		if (gone(pid, lab, sw))
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -EBUSY;
+}
+
+int switchd_query(const char *lab, const char *sw, bool json, FILE *f)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
+	char buf[4096];
+	ssize_t n;
+	int fd, rc = 0;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/%s.sock", STATE_ROOT, lab, sw);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    write(fd, json ? "json\n" : "text\n", 5) != 5) {
+		rc = -errno;
+		goto out;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		/* The JSON object is embedded in ours: drop its newline. */
+		if (json && buf[n - 1] == '\n')
+			n--;
+		fwrite(buf, 1, (size_t)n, f);
+	}
+	if (n < 0)
+		rc = -errno;
+out:
+	close(fd);
+	return rc;
+}

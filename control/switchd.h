@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_SWITCHD_H
+#define NSFAST_SWITCHD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Life of the switch daemons, as seen from the control plane. Files per
+ * switch under /run/nsfast/LAB/: SW.sock (control), SW.log. */
+
+/* Start `nsfast switch` detached, wait until it has bound every port
+ * (or failed: its error line is copied to err). *pid is set as soon as
+ * the process exists, so the caller can journal it before waiting. */
+int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pid,
+		  int (*started)(pid_t pid, void *arg), void *arg, char *err, size_t errlen);
+/* Is pid a switch daemon of this lab (not a recycled pid)? */
+bool switchd_is(pid_t pid, const char *lab, const char *sw);
+/* SIGTERM, wait up to 3 s, then SIGKILL. 0 if it is gone. */
+int switchd_stop(pid_t pid, const char *lab, const char *sw);
+/* Copy the daemon's report ("json" or "text") to f. */
+int switchd_query(const char *lab, const char *sw, bool json, FILE *f);
+
+#endif

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/* The daemon's control socket: `nsfast status` connects, writes "json"
+ * or "text", and reads the switch's ports, counters and FDB until EOF. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "switch.h"
+#include "xsk_steer.skel.h"
+
+int ctl_open(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	/* Root only, like the rest of /run/nsfast. */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
+	    listen(fd, 4)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct out {
+	char *buf;
+	size_t len, cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void out(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->len >= o->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len;
+}
+
+static void steer_totals(struct sw *sw, uint64_t tot[2])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, c;
+	uint32_t k;
+
+	tot[0] = tot[1] = 0;
+	if (!sw->skel || ncpu <= 0 || ncpu > 1024)
+		return;
+	fd = bpf_map__fd(sw->skel->maps.steer_stats);
+	for (k = 0; k < 2; k++) {
+		uint64_t v[1024];
+
+		if (bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			tot[k] += v[c];
+	}
+}
+
+struct fdb_out {
+	struct sw *sw;
+	struct out *o;
+	bool json;
+	int n;
+};
+
+static int fdb_entry(const uint8_t m[6], uint16_t port, uint64_t idle, void *arg)
+{
+	struct fdb_out *f = arg;
+	const char *name = port < f->sw->nports ? f->sw->ports[port].name : "?";
+
+	if (f->json)
+		out(f->o, "%s{\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"port\":\"%s\",\"idle_ms\":%llu}",
+		    f->n ? "," : "", m[0], m[1], m[2], m[3], m[4], m[5], name,
+		    (unsigned long long)(idle / 1000000));
+	else
+		out(f->o, "    %02x:%02x:%02x:%02x:%02x:%02x  %-15s idle %.1f s\n", m[0], m[1],
+		    m[2], m[3], m[4], m[5], name, (double)idle / 1e9);
+	f->n++;
+	return f->o->len >= f->o->cap;
+}
+
+static void report(struct sw *sw, struct out *o, bool json)
+{
+	const struct fdb_stats *fs = fdb_stats(sw->fdb);
+	struct fdb_out f = { sw, o, json, 0 };
+	uint64_t steer[2];
+	int i;
+
+	steer_totals(sw, steer);
+	if (json) {
+		out(o, "{\"switch\":\"%s\",\"dataplane\":\"afxdp\",\"pid\":%d,\"uptime_s\":%llu,"
+		       "\"ports\":[", sw->cfg.name, (int)getpid(),
+		    (unsigned long long)((now_ns() - sw->started) / 1000000000ull));
+		for (i = 0; i < sw->nports; i++) {
+			const struct port_stats *s = &sw->ports[i].st;
+
+			out(o, "%s{\"name\":\"%s\",\"xdp_mode\":\"native\",\"rx_packets\":%llu,"
+			       "\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,"
+			       "\"drop_invalid\":%llu,\"drop_tx_full\":%llu,\"drop_hairpin\":%llu}",
+			    i ? "," : "", sw->ports[i].name, (unsigned long long)s->rx_packets,
+			    (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_packets,
+			    (unsigned long long)s->tx_bytes, (unsigned long long)s->drop_invalid,
+			    (unsigned long long)s->drop_tx_full, (unsigned long long)s->drop_hairpin);
+		}
+		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
+		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
+		       "\"gw_arp_replies\":%llu,\"gw_echo_replies\":%llu,\"gw_nd_adverts\":%llu,"
+		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu},",
+		    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,
+		    (unsigned long long)sw->st.flood_unknown,
+		    (unsigned long long)sw->st.flood_copies, (unsigned long long)sw->st.csum_fixed,
+		    (unsigned long long)sw->st.no_frame, (unsigned long long)sw->st.gw_unrouted,
+		    (unsigned long long)steer[0],
+		    (unsigned long long)steer[1], (unsigned long long)sw->gwst.arp_replies,
+		    (unsigned long long)sw->gwst.echo_replies,
+		    (unsigned long long)sw->gwst.nd_adverts,
+		    (unsigned long long)sw->gwst.echo6_replies, (unsigned long long)sw->gwst.bad);
+		out(o, "\"fdb\":{\"entries\":%u,\"learned\":%llu,\"moved\":%llu,\"aged\":%llu,"
+		       "\"refused_full\":%llu,\"refused_port\":%llu,\"ageing_s\":%llu,\"table\":[",
+		    fs->entries, (unsigned long long)fs->learned, (unsigned long long)fs->moved,
+		    (unsigned long long)fs->aged, (unsigned long long)fs->refused_full,
+		    (unsigned long long)fs->refused_port,
+		    (unsigned long long)(sw->cfg.ageing_ns / 1000000000ull));
+		fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
+		out(o, "]}}\n");
+		return;
+	}
+	out(o, "  daemon pid %d, up %llu s; xdp: %llu frames steered, %llu from unknown ports\n",
+	    (int)getpid(), (unsigned long long)((now_ns() - sw->started) / 1000000000ull),
+	    (unsigned long long)steer[0], (unsigned long long)steer[1]);
+	out(o, "  %-15s %12s %14s %12s %14s %8s %8s %8s\n", "port (native)", "rx pkts", "rx bytes",
+	    "tx pkts", "tx bytes", "invalid", "tx full", "hairpin");
+	for (i = 0; i < sw->nports; i++) {
+		const struct port_stats *s = &sw->ports[i].st;
+
+		out(o, "  %-15s %12llu %14llu %12llu %14llu %8llu %8llu %8llu\n", sw->ports[i].name,
+		    (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
+		    (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
+		    (unsigned long long)s->drop_invalid, (unsigned long long)s->drop_tx_full,
+		    (unsigned long long)s->drop_hairpin);
+	}
+	out(o, "  forwarded %llu, flooded %llu (%llu unknown unicast, %llu copies), checksums "
+	       "completed %llu, gateway replies %llu arp %llu echo %llu nd %llu echo6\n",
+	    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,
+	    (unsigned long long)sw->st.flood_unknown,
+	    (unsigned long long)sw->st.flood_copies, (unsigned long long)sw->st.csum_fixed,
+	    (unsigned long long)sw->gwst.arp_replies, (unsigned long long)sw->gwst.echo_replies,
+	    (unsigned long long)sw->gwst.nd_adverts, (unsigned long long)sw->gwst.echo6_replies);
+	out(o, "  fdb: %u entries (ageing %llu s), %llu learned, %llu moved, %llu aged, "
+	       "%llu refused (full), %llu refused (port quota)\n",
+	    fs->entries, (unsigned long long)(sw->cfg.ageing_ns / 1000000000ull),
+	    (unsigned long long)fs->learned, (unsigned long long)fs->moved,
+	    (unsigned long long)fs->aged, (unsigned long long)fs->refused_full,
+	    (unsigned long long)fs->refused_port);
+	fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
+}
+
+/* One short exchange per connection. The switch is single-threaded, so
+ * the client gets 100 ms to ask and to read before it is dropped. */
+void ctl_serve(struct sw *sw)
+{
+	static char buf[256 * 1024];
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
+	struct out o = { buf, 0, sizeof(buf) };
+	char req[16] = "";
+	ssize_t n;
+	size_t off = 0;
+	int c;
+
+	c = accept4(sw->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	n = read(c, req, sizeof(req) - 1);
+	if (n > 0) {
+		req[n] = '\0';
+		report(sw, &o, !strncmp(req, "json", 4));
+		while (off < o.len) {
+			n = write(c, buf + off, o.len - off);
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+	}
+	close(c);
+}

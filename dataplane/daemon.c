@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* nsfast switch: the AF_XDP switch daemon, started by `nsfast up` for each
+ * `dataplane afxdp` switch (or by hand, in the foreground, to debug). */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../control/addr.h"
+#include "daemon.h"
+#include "switch.h"
+#include "xsk_steer.skel.h"
+
+static volatile int stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* The one error line: to the log, and to `nsfast up` through the ready
+ * pipe so that up can print it and roll back. */
+__attribute__((format(printf, 2, 3))) static void fail(struct sw *sw, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "nsfast switch %s: %s\n", sw->cfg.name, msg);
+	if (sw->cfg.ready_fd >= 0) {
+		dprintf(sw->cfg.ready_fd, "error: %s\n", msg);
+		close(sw->cfg.ready_fd);
+		sw->cfg.ready_fd = -1;
+	}
+}
+
+static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap)
+{
+	/* libbpf's hints ("try raising ulimit -l") mislead here; keep its
+	 * warnings in the log, our own message says what failed. */
+	if (lvl == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void teardown(struct sw *sw)
+{
+	int i;
+
+	for (i = 0; sw->links && i < sw->nports; i++)
+		if (sw->links[i])
+			bpf_link__destroy(sw->links[i]);
+	for (i = 0; sw->ports && i < sw->nports; i++)
+		port_close(&sw->ports[i]);
+	umem_fini(&sw->umem);
+	fdb_free(sw->fdb);
+	if (sw->skel)
+		xsk_steer__destroy(sw->skel);
+	if (sw->ctl_fd >= 0) {
+		close(sw->ctl_fd);
+		unlink(sw->cfg.sock_path);
+	}
+	free(sw->links);
+	free(sw->ports);
+}
+
+static int setup(struct sw *sw)
+{
+	int xsks, slots, i, err;
+	uint32_t nframes;
+
+	sw->skel = xsk_steer__open_and_load();
+	if (!sw->skel) {
+		err = -errno;
+		fail(sw, "loading the XDP program: %s", strerror(-err));
+		return err;
+	}
+	sw->ports = calloc((size_t)sw->cfg.nports, sizeof(*sw->ports));
+	sw->links = calloc((size_t)sw->cfg.nports, sizeof(*sw->links));
+	sw->fdb = fdb_new(sw->cfg.fdb_size, sw->cfg.fdb_per_port, sw->cfg.ageing_ns);
+	if (!sw->ports || !sw->links || !sw->fdb) {
+		fail(sw, "out of memory");
+		return -ENOMEM;
+	}
+	/* Each port parks FILL_TARGET frames for RX and may have frames in
+	 * flight on TX; beyond 64k frames (256 MiB) ports share the slack. */
+	nframes = (uint32_t)sw->cfg.nports * (FILL_TARGET * 2) + 2048;
+	if (nframes > 65536)
+		nframes = 65536;
+	err = umem_init(&sw->umem, nframes);
+	if (err) {
+		fail(sw, "registering a %u-frame UMEM: %s", nframes, strerror(-err));
+		return err;
+	}
+	xsks = bpf_map__fd(sw->skel->maps.xsks);
+	slots = bpf_map__fd(sw->skel->maps.port_slot);
+	for (i = 0; i < sw->cfg.nports; i++) {
+		struct port *p = &sw->ports[i];
+		uint32_t slot = (uint32_t)i, ifindex;
+
+		err = port_open(p, &sw->umem, sw->cfg.ports[i], (uint16_t)i);
+		sw->nports = i + 1;
+		if (err) {
+			fail(sw, "port %s: binding an AF_XDP socket: %s", sw->cfg.ports[i],
+			     strerror(-err));
+			return err;
+		}
+		ifindex = (uint32_t)p->ifindex;
+		if (bpf_map_update_elem(xsks, &slot, &p->fd, 0) ||
+		    bpf_map_update_elem(slots, &ifindex, &slot, 0)) {
+			err = -errno;
+			fail(sw, "port %s: registering the socket: %s", p->name, strerror(-err));
+			return err;
+		}
+		/* A link, not a flag on the device: the program goes away
+		 * with this process, even after kill -9. */
+		sw->links[i] = bpf_program__attach_xdp(sw->skel->progs.xsk_steer, p->ifindex);
+		if (!sw->links[i]) {
+			err = -errno;
+			fail(sw, "port %s: attaching XDP in native mode: %s%s", p->name,
+			     strerror(-err),
+			     err == -ERANGE ? " (MTU above 3506: XDP without multi-buffer)" : "");
+			return err;
+		}
+	}
+	sw->ctl_fd = ctl_open(sw->cfg.sock_path);
+	if (sw->ctl_fd < 0) {
+		err = sw->ctl_fd;
+		fail(sw, "control socket %s: %s", sw->cfg.sock_path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: nsfast switch --name SW [--lab LAB] [--socket PATH] [--gateway CIDR]...\n"
+		"                     [--gateway-mac MAC] [--ageing S] [--fdb-size N]\n"
+		"                     [--fdb-port-max N] [--ready-fd FD] PORT...\n\n"
+		"The AF_XDP switch daemon that 'nsfast up' starts for each 'dataplane afxdp'\n"
+		"switch. Runs in the foreground until SIGTERM or SIGINT, which detach its XDP\n"
+		"programs and free everything. PORT... are host interfaces (veth ends).\n");
+}
+
+static void gw_default_mac(struct sw_cfg *c)
+{
+	uint32_t h = 2166136261u;
+	const char *s;
+
+	/* Locally administered, stable across restarts of the same switch so
+	 * that neighbour caches in the namespaces stay right. */
+	for (s = c->lab; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	for (s = c->name; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	c->gw.mac[0] = 0x02;
+	c->gw.mac[1] = 0x6e;
+	c->gw.mac[2] = 0x66;
+	c->gw.mac[3] = (uint8_t)(h >> 16);
+	c->gw.mac[4] = (uint8_t)(h >> 8);
+	c->gw.mac[5] = (uint8_t)h;
+}
+
+static int parse_args(struct sw_cfg *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "lab", required_argument, NULL, 'L' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "gateway", required_argument, NULL, 'g' },
+		{ "gateway-mac", required_argument, NULL, 'm' },
+		{ "ageing", required_argument, NULL, 'a' },
+		{ "fdb-size", required_argument, NULL, 'f' },
+		{ "fdb-port-max", required_argument, NULL, 'F' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ 0 },
+	};
+	bool mac_set = false;
+	struct addr a;
+	int o;
+
+	c->ageing_ns = 300ull * 1000000000ull;
+	c->fdb_size = 8192;
+	c->fdb_per_port = 2048;
+	c->ready_fd = -1;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'L':
+			snprintf(c->lab, sizeof(c->lab), "%s", optarg);
+			break;
+		case 'n':
+			snprintf(c->name, sizeof(c->name), "%s", optarg);
+			break;
+		case 's':
+			snprintf(c->sock_path, sizeof(c->sock_path), "%s", optarg);
+			break;
+		case 'g':
+			if (addr_parse_cidr(optarg, &a)) {
+				fprintf(stderr, "nsfast switch: bad --gateway '%s', expected ADDRESS/PREFIX\n",
+					optarg);
+				return -EINVAL;
+			}
+			if (a.family == AF_INET) {
+				memcpy(c->gw.v4, a.bytes, 4);
+				c->gw.has_v4 = 1;
+			} else {
+				memcpy(c->gw.v6, a.bytes, 16);
+				c->gw.has_v6 = 1;
+			}
+			c->has_gw = true;
+			break;
+		case 'm':
+			if (mac_parse(optarg, c->gw.mac)) {
+				fprintf(stderr, "nsfast switch: bad --gateway-mac '%s'\n", optarg);
+				return -EINVAL;
+			}
+			mac_set = true;
+			break;
+		case 'a':
+			c->ageing_ns = strtoull(optarg, NULL, 10) * 1000000000ull;
+			break;
+		case 'f':
+			c->fdb_size = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'F':
+			c->fdb_per_port = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			c->ready_fd = atoi(optarg);
+			break;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (!c->name[0] || optind >= argc || argc - optind > SW_PORTS_MAX || !c->ageing_ns ||
+	    !c->fdb_size || !c->fdb_per_port) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	for (o = optind; o < argc; o++) {
+		if (strlen(argv[o]) >= IFNAMSIZ) {
+			fprintf(stderr, "nsfast switch: bad port name '%s'\n", argv[o]);
+			return -EINVAL;
+		}
+		strcpy(c->ports[c->nports++], argv[o]);
+	}
+	if (!c->sock_path[0])
+		snprintf(c->sock_path, sizeof(c->sock_path), "/run/nsfast/%s/%s.sock",
+			 c->lab[0] ? c->lab : "-", c->name);
+	if (!mac_set)
+		gw_default_mac(c);
+	return 0;
+}
+
+int cmd_switch(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	static struct sw sw;
+	int err;
+
+	memset(&sw, 0, sizeof(sw));
+	sw.ctl_fd = -1;
+	if (parse_args(&sw.cfg, argc, argv))
+		return 2;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	libbpf_set_print(libbpf_quiet);
+	sw.started = now_ns();
+	err = setup(&sw);
+	if (!err) {
+		fprintf(stderr, "nsfast switch %s: %d ports ready, %u-frame UMEM\n", sw.cfg.name,
+			sw.nports, sw.umem.nframes);
+		if (sw.cfg.ready_fd >= 0) {
+			dprintf(sw.cfg.ready_fd, "ready\n");
+			close(sw.cfg.ready_fd);
+			sw.cfg.ready_fd = -1;
+		}
+		err = switch_run(&sw, &stop);
+		if (err)
+			fprintf(stderr, "nsfast switch %s: poll: %s\n", sw.cfg.name, strerror(-err));
+	}
+	teardown(&sw);
+	fprintf(stderr, "nsfast switch %s: stopped\n", sw.cfg.name);
+	return err ? 1 : 0;
+}

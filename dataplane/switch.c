@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* The per-frame path and the poll loop of the AF_XDP switch. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "pkt.h"
+#include "switch.h"
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
+{
+	uint32_t chunk = (uint32_t)(umem_chunk(addr) / FRAME_SIZE);
+	int i, copies = sw->nports - 1;
+
+	if (copies <= 0) {
+		frame_put(&sw->umem, addr);
+		return;
+	}
+	/* One buffer, one reference per TX ring that will carry it. */
+	sw->umem.refs[chunk] = (uint16_t)copies;
+	for (i = 0; i < sw->nports; i++)
+		if (&sw->ports[i] != in)
+			port_tx_stage(&sw->ports[i], &sw->umem, addr, len);
+	sw->st.flooded++;
+	sw->st.flood_copies += (uint64_t)copies;
+}
+
+void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
+{
+	uint8_t *data = xsk_umem__get_data(sw->umem.area, addr);
+	uint32_t room = FRAME_SIZE - (uint32_t)(addr - umem_chunk(addr)), reply;
+	struct pkt p;
+	uint16_t out;
+
+	in->st.rx_packets++;
+	in->st.rx_bytes += len;
+	if (len > room || pkt_parse(data, len, &p) != PKT_OK) {
+		in->st.drop_invalid++;
+		frame_put(&sw->umem, addr);
+		return;
+	}
+	/* Frames from a namespace carry CHECKSUM_PARTIAL; nobody downstream
+	 * would finish it, so finish it here, once, for every port. */
+	if (p.l4_off)
+		sw->st.csum_fixed += (uint64_t)pkt_csum_complete(&p);
+	if (sw->cfg.has_gw) {
+		switch (gw_handle(&sw->cfg.gw, &p, room, &reply, &sw->gwst)) {
+		case GW_REPLY:
+			port_tx_stage(in, &sw->umem, addr, reply);
+			return;
+		case GW_CONSUMED:
+			frame_put(&sw->umem, addr);
+			return;
+		case GW_NOT_MINE:
+			break;
+		}
+		/* Off-subnet traffic sent to the gateway: routing and SNAT
+		 * behind it are not built yet; never flood it. */
+		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
+			sw->st.gw_unrouted++;
+			frame_put(&sw->umem, addr);
+			return;
+		}
+	}
+	if (!(p.src[0] & 1))
+		fdb_learn(sw->fdb, p.src, in->idx, sw->now);
+	if (p.dst[0] & 1) {
+		flood(sw, in, addr, len);
+		return;
+	}
+	out = fdb_lookup(sw->fdb, p.dst, sw->now);
+	if (out == FDB_PORT_NONE || out >= sw->nports) {
+		sw->st.flood_unknown++;
+		flood(sw, in, addr, len);
+		return;
+	}
+	if (out == in->idx) {
+		in->st.drop_hairpin++;
+		frame_put(&sw->umem, addr);
+		return;
+	}
+	sw->st.forwarded++;
+	port_tx_stage(&sw->ports[out], &sw->umem, addr, len);
+}
+
+static uint32_t port_rx(struct sw *sw, struct port *p)
+{
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&p->rx, BATCH, &idx);
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
+
+		switch_frame(sw, p, d->addr, d->len);
+	}
+	if (n) {
+		xsk_ring_cons__release(&p->rx, n);
+		p->in_fill -= n;
+	}
+	return n;
+}
+
+uint32_t switch_poll_ports(struct sw *sw)
+{
+	uint32_t seen = 0;
+	int i;
+
+	sw->now = now_ns();
+	for (i = 0; i < sw->nports; i++)
+		seen += port_rx(sw, &sw->ports[i]);
+	for (i = 0; i < sw->nports; i++) {
+		struct port *p = &sw->ports[i];
+
+		port_tx_flush(p, &sw->umem);
+		port_reap(p, &sw->umem);
+	}
+	for (i = 0; i < sw->nports; i++) {
+		struct port *p = &sw->ports[i];
+
+		port_refill(p, &sw->umem);
+		if (p->in_fill == 0)
+			sw->st.no_frame++;
+	}
+	return seen;
+}
+
+/* poll() with need_wakeup: a busy-polling thread on two cores starves
+ * the very namespaces it serves. Spin a little after traffic, since a
+ * burst usually has a follower, then sleep in poll(). */
+#define SPIN_LOOPS 64
+#define IDLE_MS 200
+
+int switch_run(struct sw *sw, volatile int *stop)
+{
+	struct pollfd pfd[SW_PORTS_MAX + 1];
+	uint64_t last_age = now_ns();
+	int i, n = sw->nports, spin = 0;
+
+	for (i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = sw->ports[i].fd, .events = POLLIN };
+	pfd[n] = (struct pollfd){ .fd = sw->ctl_fd, .events = POLLIN };
+	while (!*stop) {
+		bool kick = false;
+		int timeout;
+
+		for (i = 0; i < n; i++)
+			kick |= sw->ports[i].need_kick;
+		timeout = kick || spin ? 0 : IDLE_MS;
+		if (poll(pfd, (nfds_t)n + (sw->ctl_fd >= 0), timeout) < 0 && errno != EINTR)
+			return -errno;
+		sw->st.loops++;
+		if (switch_poll_ports(sw))
+			spin = SPIN_LOOPS;
+		else if (spin)
+			spin--;
+		if (sw->ctl_fd >= 0 && (pfd[n].revents & POLLIN))
+			ctl_serve(sw);
+		if (sw->now - last_age >= 1000000000ull) {
+			fdb_age(sw->fdb, sw->now);
+			last_age = sw->now;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_SWITCH_H
+#define NSFAST_SWITCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fdb.h"
+#include "gateway.h"
+#include "xsk_port.h"
+
+#define SW_PORTS_MAX 256
+
+struct sw_cfg {
+	char lab[16];
+	char name[16];
+	char sock_path[128];
+	uint64_t ageing_ns;
+	uint32_t fdb_size;
+	uint32_t fdb_per_port;
+	bool has_gw;
+	struct gw gw;
+	char ports[SW_PORTS_MAX][IFNAMSIZ];
+	int nports;
+	int ready_fd; /* -1: not started by nsfast up */
+};
+
+struct sw_stats {
+	uint64_t forwarded; /* unicast to a learned port */
+	uint64_t flooded; /* frames flooded (unknown, broadcast, multicast) */
+	uint64_t flood_unknown; /* of which unicast to an unlearned MAC */
+	uint64_t flood_copies; /* TX descriptors those floods took */
+	uint64_t csum_fixed; /* partial checksums completed */
+	uint64_t no_frame; /* pool empty: RX could not be refilled */
+	uint64_t gw_unrouted; /* to the gateway's MAC, not its address: no routing yet */
+	uint64_t loops; /* poll loop iterations */
+};
+
+struct xsk_steer;
+struct bpf_link;
+
+struct sw {
+	struct sw_cfg cfg;
+	struct umem umem;
+	struct port *ports;
+	int nports;
+	struct fdb *fdb;
+	struct gw_stats gwst;
+	struct sw_stats st;
+	struct xsk_steer *skel;
+	struct bpf_link **links;
+	int ctl_fd;
+	uint64_t now; /* CLOCK_MONOTONIC ns, once per loop */
+	uint64_t started;
+};
+
+uint64_t now_ns(void);
+/* Everything one received frame goes through; no allocation. */
+void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len);
+/* Receive, switch and transmit once on every port. Returns frames seen. */
+uint32_t switch_poll_ports(struct sw *sw);
+int switch_run(struct sw *sw, volatile int *stop);
+
+int ctl_open(const char *path);
+void ctl_serve(struct sw *sw);
+
+
+#endif

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_XSK_PORT_H
+#define NSFAST_XSK_PORT_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <xdp/xsk.h>
+
+/* One UMEM shared by every port of a switch: a frame received on one
+ * port is transmitted on another from the same buffer, never copied in
+ * userspace (veth only binds in copy mode, so the kernel already copies
+ * twice). A flooded frame is referenced by several TX rings at once. */
+
+#define FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
+#define RING_SIZE 1024
+#define FILL_TARGET 512 /* frames parked in each port's fill ring */
+#define BATCH 64
+#define TXQ_MAX 256
+
+struct umem {
+	void *area;
+	uint64_t size;
+	struct xsk_umem *xu;
+	struct xsk_ring_prod fill0; /* rings created with the UMEM: port 0's */
+	struct xsk_ring_cons comp0;
+	uint32_t nframes;
+	uint64_t *free; /* stack of free chunk addresses */
+	uint32_t nfree;
+	uint16_t *refs; /* per chunk: TX rings still holding it */
+};
+
+struct port_stats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t drop_invalid; /* could not be parsed */
+	uint64_t drop_tx_full; /* no room in the TX ring */
+	uint64_t drop_hairpin; /* destination is the ingress port */
+	uint64_t kick_again; /* sendto asked to be called again */
+};
+
+struct port {
+	char name[IFNAMSIZ];
+	int ifindex;
+	uint16_t idx;
+	struct xsk_socket *xsk;
+	int fd;
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
+	struct xsk_ring_prod fill_own;
+	struct xsk_ring_cons comp_own;
+	struct xsk_ring_prod *fill;
+	struct xsk_ring_cons *comp;
+	uint32_t in_fill; /* frames the kernel holds for RX */
+	bool need_kick;
+	uint32_t ntxq;
+	struct xdp_desc txq[TXQ_MAX]; /* staged for the next flush */
+	struct port_stats st;
+};
+
+int umem_init(struct umem *u, uint32_t nframes);
+void umem_fini(struct umem *u);
+
+static inline uint64_t umem_chunk(uint64_t addr)
+{
+	return addr & ~((uint64_t)FRAME_SIZE - 1);
+}
+
+/* Drop one reference; the chunk is free again at zero. */
+static inline void frame_put(struct umem *u, uint64_t addr)
+{
+	uint64_t chunk = umem_chunk(addr);
+	uint32_t i = (uint32_t)(chunk / FRAME_SIZE);
+
+	if (u->refs[i] > 1) {
+		u->refs[i]--;
+		return;
+	}
+	u->refs[i] = 0;
+	u->free[u->nfree++] = chunk;
+}
+
+int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx);
+void port_close(struct port *p);
+/* Move staged TX descriptors to the ring and kick the kernel. */
+void port_tx_flush(struct port *p, struct umem *u);
+/* Return completed TX frames to the pool. */
+void port_reap(struct port *p, struct umem *u);
+/* Top the fill ring up to FILL_TARGET from the pool. */
+void port_refill(struct port *p, struct umem *u);
+
+static inline void port_tx_stage(struct port *p, struct umem *u, uint64_t addr, uint32_t len)
+{
+	if (p->ntxq == TXQ_MAX)
+		port_tx_flush(p, u);
+	p->txq[p->ntxq].addr = addr;
+	p->txq[p->ntxq].len = len;
+	p->txq[p->ntxq].options = 0;
+	p->ntxq++;
+}
+
+#endif

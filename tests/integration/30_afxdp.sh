@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# dataplane afxdp: the same connectivity as the kernel bridge, through the
+# userspace switch, with counters that prove it and no bridge anywhere.
+. "$(dirname "$0")/../lib.sh"
+EX=$ROOT/examples
+
+afxdp() { sed 's/dataplane kernel/dataplane afxdp/' "$1"; }
+# status --json of switch sw0's daemon
+sw_json() { "$NSFAST" status --json "$PFX" | jq -c '.switches[] | select(.name=="sw0") | .daemon'; }
+counter() { sw_json | jq -r ".counters.$1"; }
+
+# --- routed: host port, router namespace, a namespace behind it
+afxdp "$EX/routed.conf" >"$TMP/routed.conf"
+check "routed: up with afxdp" up "$TMP/routed.conf"
+check_out "routed: no kernel bridge exists" "^0$" bash -c "ip -o link show type bridge | grep -c '$PFX-' || true"
+check_out "routed: XDP is attached to every port in native mode" "^3$" \
+	bash -c "ip -o link | grep ' $PFX-' | grep -c 'xdp ' || true"
+check "routed: the host reaches foo through the host port" ping1 10.13.37.2
+check "routed: baz reaches foo" nsx baz ping1 10.13.37.2
+check "routed: the host reaches bar through foo" ping1 10.9.9.10
+if command -v traceroute >/dev/null; then
+	traceroute -n -w 2 -q 1 10.9.9.10 >"$TMP/tr" 2>&1
+	if grep -Eq '^ *1 +10\.13\.37\.2 ' "$TMP/tr" && grep -Eq '^ *2 +10\.9\.9\.10 ' "$TMP/tr"; then
+		pass "routed: traceroute shows foo then bar"
+	else fail "routed: traceroute: $(tr '\n' ' ' <"$TMP/tr")"; fi
+fi
+check "routed: ping with a pattern comes back intact" nsx baz ping -c 3 -i 0.2 -W 2 -s 1400 -p a55a0ff0 10.13.37.2
+
+# TCP with the namespaces' default offloads: the switch completes the
+# partial checksums, so the receiver counts no checksum errors.
+csum0=$(nsx foo nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
+nsx foo iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+PIDS+=($!)
+sleep 0.5
+nsx baz iperf3 -c 10.13.37.2 -p 5201 -t 3 -J >"$TMP/iperf.json" 2>&1
+gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$TMP/iperf.json" 2>/dev/null)
+if awk -v g="${gbps:-0}" 'BEGIN {exit !(g > 0.05)}'; then pass "routed: iperf3 TCP through the switch (${gbps%.*}.$(echo "$gbps" | cut -d. -f2 | cut -c1-2) Gbit/s)"
+else fail "routed: iperf3 TCP: $(head -c 300 "$TMP/iperf.json")"; fi
+csum1=$(nsx foo nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
+if [ "${csum1:-x}" = "${csum0:-y}" ]; then pass "routed: no TCP checksum errors at the receiver"
+else fail "routed: TcpInCsumErrors went from $csum0 to $csum1"; fi
+fixed=$(counter csum_fixed)
+if [ "${fixed:-0}" -gt 1000 ]; then pass "routed: the switch completed $fixed partial checksums"
+else fail "routed: csum_fixed=$fixed"; fi
+
+# Data integrity: 8 MiB of random bytes, sha256 on both sides.
+head -c 8388608 /dev/urandom >"$TMP/blob"
+nsx foo nc -l -p 5300 >"$TMP/blob.rx" 2>/dev/null &
+PIDS+=($!)
+sleep 0.3
+nsx baz nc -N 10.13.37.2 5300 <"$TMP/blob"
+sleep 0.3
+if cmp -s "$TMP/blob" "$TMP/blob.rx"; then pass "routed: 8 MiB over TCP arrive byte for byte"
+else fail "routed: data differs ($(stat -c %s "$TMP/blob.rx") bytes received)"; fi
+
+rx=$(sw_json | jq '[.ports[].rx_packets] | add')
+if [ "${rx:-0}" -gt 5000 ]; then pass "routed: switch ports counted $rx received frames"
+else fail "routed: switch rx_packets=$rx"; fi
+check_out "routed: status shows the ports and the FDB" "fdb: [1-9][0-9]* entries" "$NSFAST" status "$PFX"
+check "routed: down" down
+assert_clean "routed: nothing left after down"
+check_out "routed: no XDP program left on any interface" "^0$" \
+	bash -c "ip -o link | grep ' $PFX-' | grep -c xdp || true"
+
+# --- three namespaces and a gateway answered by the switch itself
+afxdp "$EX/nat.conf" | grep -v 'uplink' >"$TMP/gw.conf"
+check "gw: up" up "$TMP/gw.conf"
+check "gw: a reaches b" nsx a ping1 10.13.37.3
+check "gw: a reaches c over IPv6" nsx a ping1 fd42:1337::4
+check "gw: the switch answers ARP and ping for the gateway" nsx b ping1 10.13.37.1
+check_out "gw: the gateway's MAC is the switch's" "10.13.37.1 .*lladdr 02:6e:66" nsx b ip neigh show 10.13.37.1
+check "gw: the switch answers NDP and ping6 for the IPv6 gateway" nsx c ping1 fd42:1337::1
+check_out "gw: gateway counters moved" '"gw_arp_replies":[1-9].*"gw_echo_replies":[1-9].*"gw_nd_adverts":[1-9].*"gw_echo6_replies":[1-9]' sw_json
+# Once both ends are learned, unicast is not flooded any more (multicast,
+# such as the namespaces' own IPv6 router solicitations, still is).
+nsx a ping1 10.13.37.3 >/dev/null
+f0=$(counter flood_unknown); u0=$(counter forwarded)
+nsx a ping -c 20 -i 0.05 -W 2 10.13.37.3 >/dev/null
+f1=$(counter flood_unknown); u1=$(counter forwarded)
+if [ $((u1 - u0)) -ge 40 ] && [ $((f1 - f0)) = 0 ]; then
+	pass "gw: learned unicast is forwarded, not flooded ($((u1 - u0)) forwarded, 0 flooded)"
+else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0))"; fi
+check "gw: down" down
+assert_clean "gw: nothing left after down"
+
+# --- ageing: entries leave the FDB when their MAC falls silent
+sed 's/^switch sw0 dataplane afxdp/&\n    ageing 2/' "$TMP/gw.conf" >"$TMP/age.conf"
+check "ageing: up with ageing 2" up "$TMP/age.conf"
+nsx a ping1 10.13.37.3 >/dev/null
+amac=$(nsx a cat /sys/class/net/eth0/address)
+check_out "ageing: a's MAC is learned" "$amac" sw_json
+# New namespaces send IPv6 router solicitations for a few seconds, which
+# refresh their MACs: wait for silence, then for the ageing pass.
+aged=no
+for i in $(seq 1 30); do
+	sleep 0.5
+	if ! sw_json | grep -q "$amac" && sw_json | grep -q '"aged":[1-9]'; then aged=yes; break; fi
+done
+if [ $aged = yes ]; then pass "ageing: a's MAC aged out and the aged counter moved"
+else fail "ageing: after 15 s: $(sw_json | jq -c .fdb)"; fi
+
+# --- kill -9 of the daemon: XDP goes with it, down removes the rest
+pid=$(sw_json | jq -r .pid)
+kill -9 "$pid"
+sleep 0.5
+check_out "kill -9: the XDP programs detached with the daemon" "^0$" \
+	bash -c "ip -o link | grep ' $PFX-' | grep -c xdp || true"
+check_out "kill -9: status says the daemon is not running" "switch daemon not running" "$NSFAST" status "$PFX"
+check "kill -9: up restarts the daemon" up "$TMP/age.conf"
+check "kill -9: traffic flows again" nsx a ping1 10.13.37.3
+kill -9 "$(sw_json | jq -r .pid)"
+check "kill -9: down" down
+assert_clean "kill -9: nothing left after down"
+
+# --- a 16-namespace lab
+"$ROOT/bench/gen_scale.sh" 16 x conf afxdp >"$TMP/s16.conf"
+check "16 namespaces: up" up "$TMP/s16.conf"
+ok=0
+for i in 1 5 9 15; do nsx n0 ping1 "10.77.0.$((i + 2))" >/dev/null && ok=$((ok + 1)); done
+nsx n15 ping1 10.77.0.1 >/dev/null && ok=$((ok + 1))
+if [ $ok = 5 ]; then pass "16 namespaces: n0 reaches n1, n5, n9, n15 and n15 the gateway"
+else fail "16 namespaces: $ok of 5 pings answered"; fi
+check "16 namespaces: down" down
+assert_clean "16 namespaces: nothing left"
+
+# --- failures are clear
+check_out "a port that does not exist" "port nosuch0: binding an AF_XDP socket: No such device" \
+	"$NSFAST" switch --name x nosuch0
+printf 'lab x\nswitch s dataplane afxdp\nns a\n  link e0 switch s mtu 9000\n' >"$TMP/mtu.conf"
+check_out "an MTU XDP cannot take is refused by check" "mtu.conf:4: mtu 9000 on a port of afxdp switch 's' is above 3506" \
+	"$NSFAST" check "$TMP/mtu.conf"
