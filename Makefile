@@ -30,7 +30,7 @@ UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench deps clean install
 
-all: nsfast
+all: nsfast $(BUILD)/nsgen
 
 nsfast: $(OBJS)
 	$(call msg,LINK,$@)
@@ -56,6 +56,11 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
+# The benchmark generator (bench/nsgen.c) and its XDP_TX program.
+$(BUILD)/nsgen: bench/nsgen.c $(BUILD)/bpf/gen_tx.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf $(LDFLAGS) -o $@ $< -lbpf -lelf -lz
+
 $(BUILD)/test_topo: tests/unit/test_topo.c $(TOPO) $(wildcard control/*.h)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Icontrol $(LDFLAGS) -o $@ tests/unit/test_topo.c $(TOPO)
@@ -79,19 +84,20 @@ $(BUILD)/other-cc.stamp: $(CONTROL) $(DATAPLANE) $(HEADERS) $(SKELS)
 	$(Q)touch $@
 
 # The one test command: unit tests, then namespace integration tests (root).
-check: nsfast $(UNIT) $(BUILD)/other-cc.stamp
+check: nsfast $(BUILD)/nsgen $(UNIT) $(BUILD)/other-cc.stamp
 	$(Q)tests/run.sh
 
 unit: $(UNIT)
 	$(Q)tests/run.sh unit
 
-bench: nsfast
+bench: nsfast $(BUILD)/nsgen
 	$(Q)bench/up_scale.sh $(if $(QUICK),--quick)
+	$(Q)bench/dataplanes.sh $(if $(QUICK),--quick)
 
 deps:
 	$(Q)scripts/deps.sh
 
-install: nsfast
+install: nsfast $(BUILD)/nsgen
 	install -D -m 0755 nsfast $(DESTDIR)/usr/local/sbin/nsfast
 
 clean:

@@ -114,13 +114,21 @@ static void report(struct sw *sw, struct out *o, bool json)
 		for (i = 0; i < sw->nports; i++) {
 			const struct port_stats *s = &sw->ports[i].st;
 
+			struct xdp_statistics xs;
+
+			port_xdp_stats(&sw->ports[i], &xs);
 			out(o, "%s{\"name\":\"%s\",\"xdp_mode\":\"native\",\"rx_packets\":%llu,"
 			       "\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,"
-			       "\"drop_invalid\":%llu,\"drop_tx_full\":%llu,\"drop_hairpin\":%llu}",
+			       "\"drop_invalid\":%llu,\"drop_tx_full\":%llu,\"drop_hairpin\":%llu,"
+			       "\"xsk_rx_dropped\":%llu,\"xsk_rx_ring_full\":%llu,"
+			       "\"xsk_fill_empty\":%llu,\"xsk_tx_invalid\":%llu,\"in_fill\":%u}",
 			    i ? "," : "", sw->ports[i].name, (unsigned long long)s->rx_packets,
 			    (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_packets,
 			    (unsigned long long)s->tx_bytes, (unsigned long long)s->drop_invalid,
-			    (unsigned long long)s->drop_tx_full, (unsigned long long)s->drop_hairpin);
+			    (unsigned long long)s->drop_tx_full, (unsigned long long)s->drop_hairpin,
+			    (unsigned long long)xs.rx_dropped, (unsigned long long)xs.rx_ring_full,
+			    (unsigned long long)xs.rx_fill_ring_empty_descs,
+			    (unsigned long long)xs.tx_invalid_descs, sw->ports[i].in_fill);
 		}
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
 		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
@@ -135,6 +143,7 @@ static void report(struct sw *sw, struct out *o, bool json)
 		    (unsigned long long)sw->gwst.echo_replies,
 		    (unsigned long long)sw->gwst.nd_adverts,
 		    (unsigned long long)sw->gwst.echo6_replies, (unsigned long long)sw->gwst.bad);
+		out(o, "\"umem\":{\"frames\":%u,\"free\":%u},", sw->umem.nframes, sw->umem.nfree);
 		out(o, "\"fdb\":{\"entries\":%u,\"learned\":%llu,\"moved\":%llu,\"aged\":%llu,"
 		       "\"refused_full\":%llu,\"refused_port\":%llu,\"ageing_s\":%llu,\"table\":[",
 		    fs->entries, (unsigned long long)fs->learned, (unsigned long long)fs->moved,

@@ -93,7 +93,7 @@ static int setup(struct sw *sw)
 	}
 	/* Each port parks FILL_TARGET frames for RX and may have frames in
 	 * flight on TX; beyond 64k frames (256 MiB) ports share the slack. */
-	nframes = (uint32_t)sw->cfg.nports * (FILL_TARGET * 2) + 2048;
+	nframes = (uint32_t)sw->cfg.nports * (FILL_TARGET + RING_SIZE) + 2048;
 	if (nframes > 65536)
 		nframes = 65536;
 	err = umem_init(&sw->umem, nframes);

@@ -97,15 +97,15 @@ static uint32_t port_rx(struct sw *sw, struct port *p)
 	uint32_t idx, n, i;
 
 	n = xsk_ring_cons__peek(&p->rx, BATCH, &idx);
+	if (!n)
+		return 0;
+	p->in_fill -= n;
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
 
 		switch_frame(sw, p, d->addr, d->len);
 	}
-	if (n) {
-		xsk_ring_cons__release(&p->rx, n);
-		p->in_fill -= n;
-	}
+	xsk_ring_cons__release(&p->rx, n);
 	return n;
 }
 
@@ -117,19 +117,18 @@ uint32_t switch_poll_ports(struct sw *sw)
 	sw->now = now_ns();
 	for (i = 0; i < sw->nports; i++)
 		seen += port_rx(sw, &sw->ports[i]);
+	/* Give the kernel buffers back before transmitting: in copy mode the
+	 * transmit runs inside sendto(), and RX must not starve meanwhile. */
 	for (i = 0; i < sw->nports; i++) {
 		struct port *p = &sw->ports[i];
 
-		port_tx_flush(p, &sw->umem);
 		port_reap(p, &sw->umem);
-	}
-	for (i = 0; i < sw->nports; i++) {
-		struct port *p = &sw->ports[i];
-
 		port_refill(p, &sw->umem);
 		if (p->in_fill == 0)
 			sw->st.no_frame++;
 	}
+	for (i = 0; i < sw->nports; i++)
+		port_tx_flush(&sw->ports[i], &sw->umem);
 	return seen;
 }
 

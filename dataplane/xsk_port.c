@@ -100,6 +100,15 @@ int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx)
 	return 0;
 }
 
+void port_xdp_stats(const struct port *p, struct xdp_statistics *xs)
+{
+	socklen_t len = sizeof(*xs);
+
+	memset(xs, 0, sizeof(*xs));
+	if (p->fd >= 0)
+		getsockopt(p->fd, SOL_XDP, XDP_STATISTICS, xs, &len);
+}
+
 void port_close(struct port *p)
 {
 	if (p->xsk)

@@ -13,9 +13,9 @@
  * twice). A flooded frame is referenced by several TX rings at once. */
 
 #define FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
-#define RING_SIZE 1024
-#define FILL_TARGET 512 /* frames parked in each port's fill ring */
-#define BATCH 64
+#define RING_SIZE 2048
+#define FILL_TARGET 1024 /* frames parked in each port's fill ring */
+#define BATCH 256
 #define TXQ_MAX 256
 
 struct umem {
@@ -79,6 +79,8 @@ static inline void frame_put(struct umem *u, uint64_t addr)
 	u->free[u->nfree++] = chunk;
 }
 
+/* The kernel's own counters for the socket (drops before we see a frame). */
+void port_xdp_stats(const struct port *p, struct xdp_statistics *xs);
 int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx);
 void port_close(struct port *p);
 /* Move staged TX descriptors to the ring and kick the kernel. */
