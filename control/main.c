@@ -78,19 +78,26 @@ static int exit_code(int err)
 	return err ? 1 : 0;
 }
 
-static int cmd_check(int argc, char **argv)
+/* The one FILE argument of check and up, loaded and validated: 0, or
+ * the exit status to return (errors are printed already). */
+static int load_topology(int argc, char **argv, struct topo *t)
 {
 	const char *lab = NULL;
-	struct topo t;
-	int err;
 
 	if (parse_opts(argc, argv, &lab, NULL))
 		return 2;
 	if (optind != argc - 1)
 		return usage(2);
-	err = topo_load(argv[optind], lab, &t);
-	if (err)
-		return 1;
+	return topo_load(argv[optind], lab, t) ? 1 : 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct topo t;
+	int rc = load_topology(argc, argv, &t);
+
+	if (rc)
+		return rc;
 	pr_info("%s: ok: lab %s, %d namespace%s, %d switch%s, %d link%s, %d route%s\n",
 		argv[optind], t.lab, t.nns, t.nns == 1 ? "" : "s", t.nsw,
 		t.nsw == 1 ? "" : "es", t.nlinks, t.nlinks == 1 ? "" : "s", t.nroutes,
@@ -101,16 +108,11 @@ static int cmd_check(int argc, char **argv)
 
 static int cmd_up(int argc, char **argv)
 {
-	const char *lab = NULL;
 	struct topo t;
-	int err;
+	int err = load_topology(argc, argv, &t);
 
-	if (parse_opts(argc, argv, &lab, NULL))
-		return 2;
-	if (optind != argc - 1)
-		return usage(2);
-	if (topo_load(argv[optind], lab, &t))
-		return 1;
+	if (err)
+		return err;
 	err = lab_up(&t);
 	topo_free(&t);
 	return exit_code(err);

@@ -101,7 +101,9 @@ int topo_find_ns(const struct topo *t, const char *name);
 int topo_find_sw(const struct topo *t, const char *name);
 bool lab_name_valid(const char *name);
 
-/* Shared by parse and validate: print "FILE:LINE: ..." to stderr. */
+/* Shared by parse and validate: print "FILE:LINE: ..." to stderr, at
+ * most ERRORS_MAX (20) times until the next topo_error_reset(). */
+void topo_error_reset(void);
 void topo_error(const struct topo *t, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

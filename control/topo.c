@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* The topology model: loading a file, errors in FILE:LINE form, lookups. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo.h"
+
+#define ERRORS_MAX 20
+
+static int topo_errors; /* for topo_error's limit */
+
+void topo_error_reset(void)
+{
+	topo_errors = 0;
+}
+
+void topo_error(const struct topo *t, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++topo_errors > ERRORS_MAX)
+		return;
+	if (line > 0)
+		fprintf(stderr, "%s:%d: ", t->file, line);
+	else
+		fprintf(stderr, "%s: ", t->file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *dataplane_name(enum dataplane dp)
+{
+	switch (dp) {
+	case DP_KERNEL: return "kernel";
+	case DP_AFXDP: return "afxdp";
+	case DP_XDP: return "xdp";
+	}
+	return "?";
+}
+
+#define FILE_MAX (1 << 20)
+
+int topo_load(const char *path, const char *lab_override, struct topo *t)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->file, sizeof(t->file), "%s", path);
+	f = fopen(path, "r");
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(-err));
+		return err;
+	}
+	text = malloc(FILE_MAX + 1);
+	if (!text) {
+		err = -ENOMEM;
+		goto out;
+	}
+	n = fread(text, 1, FILE_MAX + 1, f);
+	if (ferror(f)) {
+		err = -EIO;
+		fprintf(stderr, "%s: read error\n", path);
+		goto out;
+	}
+	if (n > FILE_MAX) {
+		err = -EFBIG;
+		fprintf(stderr, "%s: larger than %d bytes\n", path, FILE_MAX);
+		goto out;
+	}
+	text[n] = '\0';
+	if (memchr(text, '\0', n)) {
+		err = -EINVAL;
+		fprintf(stderr, "%s: contains a NUL byte: not a topology file\n", path);
+		goto out;
+	}
+	err = topo_parse(path, text, t);
+	if (err)
+		goto out;
+	if (lab_override) {
+		if (!lab_name_valid(lab_override)) {
+			fprintf(stderr, "--lab '%s': expected up to %d letters, digits, '_' or '-'\n",
+				lab_override, LAB_NAME_MAX);
+			err = -EINVAL;
+			goto out;
+		}
+		strcpy(t->lab, lab_override);
+	}
+	err = topo_validate(t);
+out:
+	free(text);
+	fclose(f);
+	if (err)
+		topo_free(t);
+	return err;
+}
+
+void topo_free(struct topo *t)
+{
+	free(t->ns);
+	free(t->sw);
+	free(t->links);
+	free(t->routes);
+	t->ns = NULL;
+	t->sw = NULL;
+	t->links = NULL;
+	t->routes = NULL;
+	t->nns = t->nsw = t->nlinks = t->nroutes = 0;
+}
+
+int topo_find_ns(const struct topo *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nns; i++)
+		if (!strcmp(t->ns[i].name, name))
+			return i;
+	return -1;
+}
+
+int topo_find_sw(const struct topo *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->nsw; i++)
+		if (!strcmp(t->sw[i].name, name))
+			return i;
+	return -1;
+}
+
+const char *topo_ns_name(const struct topo *t, int ns)
+{
+	return ns == NS_HOST ? "host" : t->ns[ns].name;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_UP_STEPS_H
+#define NSFAST_UP_STEPS_H
+
+/* Shared by the steps of `nsfast up` (up.c: namespaces, links, routes,
+ * the engine; up_switch.c: bridges, afxdp host ports and daemons, SNAT). */
+
+#include <stdbool.h>
+
+#include "lab.h"
+#include "topo.h"
+
+#define SW_ARGS_PORTS 256
+
+struct up {
+	struct topo *t;
+	struct lab lab;
+	int changes;
+	int step;
+	int fault_step; /* NSFAST_FAULT_STEP: fail at this step (tests) */
+	int delay_ms; /* NSFAST_STEP_DELAY_MS: widen the window for signals (tests) */
+	char what[256];
+	char detail[320];
+};
+
+/* Name the next step; where interrupts and injected faults take effect. */
+int step(struct up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add the kernel's extended-ack text to the step's detail. */
+int kernel_err(struct up *u, int err);
+/* A host-side interface must be ours (journaled) or absent. */
+int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, bool *exists);
+int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr *addrs, int n);
+
+int up_switch(struct up *u, struct sw *sw);
+int up_port_quiet(struct up *u, const char *ifname);
+int up_daemon(struct up *u, struct sw *sw);
+int up_snat_kernel(struct up *u, struct sw *sw);
+
+#endif
