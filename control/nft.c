@@ -27,20 +27,32 @@ static int nft_run(const char *cmd, char *err, size_t errlen)
 	return rc ? -EINVAL : 0;
 }
 
-/* One table per switch, so that `down` removes exactly its rules. */
-int nft_masq_add(const char *table, const char *subnet, const char *oif,
-		 char *err, size_t errlen)
+/* One table per switch, so that `down` removes exactly its rules: the
+ * masquerade into the reserved ports, and the drops that let only
+ * replies in (counted, for `nft list table`). */
+int nft_masq_add(const char *table, const char *subnet, const char *oif, const char *bridge,
+		 unsigned int pmin, unsigned int pmax, char *err, size_t errlen)
 {
-	char cmd[512];
+	char cmd[1024];
 
 	snprintf(cmd, sizeof(cmd),
 		 "table ip %s {\n"
 		 " chain postrouting {\n"
 		 "  type nat hook postrouting priority srcnat; policy accept;\n"
+		 "  ip saddr %s oifname \"%s\" meta l4proto { tcp, udp } masquerade to :%u-%u\n"
 		 "  ip saddr %s oifname \"%s\" masquerade\n"
 		 " }\n"
+		 " chain forward {\n"
+		 "  type filter hook forward priority filter; policy accept;\n"
+		 "  iifname \"%s\" oifname \"%s\" ct state established,related accept\n"
+		 "  iifname \"%s\" oifname \"%s\" counter drop comment \"unsolicited\"\n"
+		 " }\n"
+		 " chain input {\n"
+		 "  type filter hook input priority filter; policy accept;\n"
+		 "  iifname \"%s\" meta l4proto { tcp, udp } th dport %u-%u ct state new counter drop comment \"unsolicited\"\n"
+		 " }\n"
 		 "}\n",
-		 table, subnet, oif);
+		 table, subnet, oif, pmin, pmax, subnet, oif, oif, bridge, oif, bridge, oif, pmin, pmax);
 	return nft_run(cmd, err, errlen);
 }
 

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 /* nftables through libnftables: the masquerade of `dataplane kernel`. */
-int nft_masq_add(const char *table, const char *subnet, const char *oif,
-		 char *err, size_t errlen);
+int nft_masq_add(const char *table, const char *subnet, const char *oif, const char *bridge,
+		 unsigned int pmin, unsigned int pmax, char *err, size_t errlen);
 int nft_table_del(const char *table, char *err, size_t errlen);
 bool nft_table_exists(const char *table);
 

@@ -62,6 +62,11 @@ struct sw {
 	int nhost;
 	char uplink[IFNAMSIZ]; /* system name of the uplink, "" if none */
 	bool snat;
+	uint16_t nat_port_min, nat_port_max; /* external ports / ICMP ids */
+	struct addr uplink_via; /* next hop beyond the uplink, if given */
+	bool has_via;
+	uint32_t nat_table; /* afxdp: max connections */
+	int nat_timeout_udp, nat_timeout_icmp, nat_timeout_tcp; /* s, 0 = default */
 	int ageing; /* seconds */
 	int line, uplink_line;
 };

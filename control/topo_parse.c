@@ -261,6 +261,62 @@ static void parse_route(struct parser *p, char **tok, int n, int ns)
 		     tok[1], tok[3]);
 }
 
+/* uplink IFACE snat [ports MIN-MAX] [via ADDRESS] */
+static void parse_uplink(struct parser *p, struct sw *s, char **tok, int n)
+{
+	char *dash, *end;
+	long lo, hi;
+	int i;
+
+	if (s->uplink[0]) {
+		perr(p, "switch '%s' already has an uplink", s->name);
+		return;
+	}
+	if (n < 2 || set_ifname(p, s->uplink, tok[1]))
+		return;
+	s->uplink_line = p->line;
+	if (n < 3 || strcmp(tok[2], "snat")) {
+		perr(p, "expected 'uplink %s snat [ports MIN-MAX] [via ADDRESS]'", tok[1]);
+		return;
+	}
+	s->snat = true;
+	for (i = 3; i < n; i += 2) {
+		if (i + 1 >= n) {
+			perr(p, "'%s' needs a value", tok[i]);
+			return;
+		}
+		if (!strcmp(tok[i], "ports")) {
+			dash = strchr(tok[i + 1], '-');
+			if (!dash) {
+				perr(p, "bad ports '%s', expected MIN-MAX such as 61000-65535", tok[i + 1]);
+				return;
+			}
+			*dash = '\0';
+			errno = 0;
+			lo = strtol(tok[i + 1], &end, 10);
+			if (errno || *end || !dash[1] || (hi = strtol(dash + 1, &end, 10), *end) ||
+			    lo < 1024 || hi > 65535 || lo > hi) {
+				perr(p, "bad ports '%s-%s', expected MIN-MAX within 1024-65535", tok[i + 1],
+				     dash + 1);
+				return;
+			}
+			s->nat_port_min = (uint16_t)lo;
+			s->nat_port_max = (uint16_t)hi;
+		} else if (!strcmp(tok[i], "via")) {
+			if (addr_parse_host(tok[i + 1], &s->uplink_via) ||
+			    s->uplink_via.family != AF_INET) {
+				perr(p, "bad via '%s', expected the IPv4 address of the next hop", tok[i + 1]);
+				return;
+			}
+			s->has_via = true;
+		} else {
+			perr(p, "unknown key '%s' after 'uplink %s snat', expected ports or via", tok[i],
+			     tok[1]);
+			return;
+		}
+	}
+}
+
 static void parse_switch_key(struct parser *p, char **tok, int n)
 {
 	struct sw *s = &p->t->sw[p->cur];
@@ -298,19 +354,23 @@ static void parse_switch_key(struct parser *p, char **tok, int n)
 			}
 		arr[(*cnt)++] = a;
 	} else if (!strcmp(k, "uplink")) {
-		if (s->uplink[0]) {
-			perr(p, "switch '%s' already has an uplink", s->name);
-			return;
-		}
-		if (set_ifname(p, s->uplink, tok[1]))
-			return;
-		s->uplink_line = p->line;
-		if (n >= 3 && !strcmp(tok[2], "snat"))
-			s->snat = true;
-		else if (n >= 3)
-			perr(p, "unknown key '%s' after uplink, expected snat", tok[2]);
-		if (n > 3)
-			perr(p, "unexpected '%s' after 'uplink %s snat'", tok[3], tok[1]);
+		parse_uplink(p, s, tok, n);
+		return;
+	} else if (!strcmp(k, "nat-table")) {
+		if (parse_uint(tok[1], 1, 1 << 24, &v))
+			perr(p, "bad nat-table '%s', expected a number of connections from 1 to 16777216",
+			     tok[1]);
+		else
+			s->nat_table = (uint32_t)v;
+	} else if (!strcmp(k, "nat-timeout")) {
+		int *dst = !strcmp(tok[1], "udp")  ? &s->nat_timeout_udp :
+			   !strcmp(tok[1], "icmp") ? &s->nat_timeout_icmp :
+			   !strcmp(tok[1], "tcp")  ? &s->nat_timeout_tcp : NULL;
+
+		if (!dst || n != 3 || parse_uint(tok[2], 1, 86400 * 7, &v))
+			perr(p, "expected 'nat-timeout udp|icmp|tcp SECONDS' (1 to 604800)");
+		else
+			*dst = (int)v;
 		return;
 	} else if (!strcmp(k, "ageing")) {
 		if (parse_uint(tok[1], 1, 86400, &v))
@@ -318,7 +378,7 @@ static void parse_switch_key(struct parser *p, char **tok, int n)
 		else
 			s->ageing = (int)v;
 	} else {
-		perr(p, "unknown key '%s' in switch, expected dataplane, gateway, host, uplink or ageing",
+		perr(p, "unknown key '%s' in switch, expected dataplane, gateway, host, uplink, ageing, nat-table or nat-timeout",
 		     k);
 		return;
 	}
@@ -347,6 +407,11 @@ static void parse_switch(struct parser *p, char **tok, int n)
 	s->line = p->line;
 	s->dp = DP_KERNEL;
 	s->ageing = 300;
+	/* Above the kernel's default local port range (32768-60999), so the
+	 * host's own connections over the uplink never collide with NAT. */
+	s->nat_port_min = 61000;
+	s->nat_port_max = 65535;
+	s->nat_table = 65536;
 	p->block = BLOCK_SWITCH;
 	p->cur = p->t->nsw - 1;
 	/* Switch keys may follow on the same line, two tokens at a time. */

@@ -212,9 +212,10 @@ static void check_switches(struct vstate *v)
 		check_switch_addrs(v, i, buf, (int)(sizeof(buf) / sizeof(buf[0])));
 		for (k = 0; k < sw->ngateway; k++)
 			v4gw |= sw->gateway[k].family == AF_INET;
-		if (sw->uplink[0] && !sw->snat)
-			verr(v, sw->uplink_line, "uplink without snat is not supported, expected 'uplink %s snat'",
-			     sw->uplink);
+		for (k = 0; sw->uplink[0] && k < i; k++)
+			if (!strcmp(t->sw[k].uplink, sw->uplink))
+				verr(v, sw->uplink_line, "uplink '%s' is already the uplink of switch '%s' (line %d)",
+				     sw->uplink, t->sw[k].name, t->sw[k].uplink_line);
 		if (sw->snat && !v4gw)
 			verr(v, sw->uplink_line, "switch '%s' has 'uplink %s snat' but no IPv4 gateway for its namespaces to route through, expected 'gateway ADDRESS/PREFIX'",
 			     sw->name, sw->uplink);

@@ -263,6 +263,25 @@ static int up_route(struct up *u, struct route *r)
 	return 0;
 }
 
+/* The host's own connections take source ports from its local range:
+ * NAT ports inside it would collide with them on the uplink address. */
+static bool local_ports_overlap(const struct topo *t, const struct sw *sw)
+{
+	unsigned int lo, hi;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	bool bad;
+
+	if (!f)
+		return false;
+	bad = fscanf(f, "%u %u", &lo, &hi) == 2 && sw->nat_port_min <= hi && lo <= sw->nat_port_max;
+	fclose(f);
+	if (bad)
+		topo_error(t, sw->uplink_line,
+			   "snat ports %u-%u overlap the host's local port range %u-%u (net.ipv4.ip_local_port_range), expected ports outside it",
+			   sw->nat_port_min, sw->nat_port_max, lo, hi);
+	return bad;
+}
+
 /* Refuse before changing anything: what needs to exist, and what this
  * build cannot do yet. */
 static int preflight(struct up *u)
@@ -290,6 +309,8 @@ static int preflight(struct up *u)
 		}
 		if (!sw->uplink[0])
 			continue;
+		if (local_ports_overlap(u->t, sw))
+			return -EADDRINUSE;
 		for (j = 0; j < u->t->nlinks; j++) {
 			const struct link *l = &u->t->links[j];
 

@@ -126,7 +126,8 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 		;
 	addr_network(&sw->gateway[i], &net);
 	addr_fmt(&net, subnet, sizeof(subnet));
-	if ((err = nft_masq_add(table, subnet, sw->uplink, u->detail, sizeof(u->detail))))
+	if ((err = nft_masq_add(table, subnet, sw->uplink, sw->ifname, sw->nat_port_min,
+				sw->nat_port_max, u->detail, sizeof(u->detail))))
 		return err;
 	u->changes++;
 	return state_append(&u->lab.st, "nft %s", table);

@@ -2,7 +2,7 @@
 # Install every Debian 12 package nsfast builds, tests and benchmarks with.
 set -euo pipefail
 PKGS=(
-	gcc clang llvm make pkg-config
+	gcc clang llvm libclang-rt-14-dev make pkg-config
 	libmnl-dev libnftables-dev
 	libxdp-dev libbpf-dev bpftool libelf-dev zlib1g-dev
 	iproute2 iputils-ping traceroute iperf3 nftables ethtool jq netcat-openbsd

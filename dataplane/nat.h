@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_NAT_H
+#define NSFAST_NAT_H
+
+#include <stdint.h>
+
+#include "pkt.h"
+
+/* Connection tracking and source NAT (masquerade) between the namespaces
+ * behind a switch and its uplink address, IPv4 only: TCP, UDP, and ICMP
+ * echo (by identifier). Translation happens in place on a parsed frame,
+ * with incremental checksum updates. Single threaded; every table is
+ * allocated in nat_new and nothing after: a full table refuses new
+ * connections (counted) and never evicts a live one. */
+
+struct nat_cfg {
+	uint8_t ext_ip[4]; /* the uplink's address: the new source */
+	uint8_t int_net[4]; /* the namespaces' subnet: only it is translated */
+	uint8_t int_plen;
+	uint16_t port_min, port_max; /* external TCP/UDP ports and ICMP ids */
+	uint32_t max_entries;
+	uint64_t timeout_udp_ns; /* default 60 s */
+	uint64_t timeout_icmp_ns; /* default 30 s */
+	uint64_t timeout_tcp_est_ns; /* established, default 7440 s (RFC 5382) */
+	uint64_t timeout_tcp_trans_ns; /* SYN sent, closing, default 240 s */
+	uint64_t timeout_tcp_rst_ns; /* after an RST, default 10 s */
+};
+
+enum nat_verdict {
+	NAT_OK = 0, /* translated in place: send it on */
+	NAT_DROP_BAD, /* malformed: cannot be translated */
+	NAT_DROP_UNSUPPORTED, /* not TCP, UDP or ICMP echo / error; a fragment */
+	NAT_DROP_FULL, /* a new connection, table full */
+	NAT_DROP_NO_PORT, /* a new connection, no free external port for it */
+	NAT_DROP_NO_MATCH, /* inbound with no connection: unsolicited */
+	NAT_DROP_NOT_INSIDE, /* outbound from a source outside int_net */
+};
+
+struct nat_stats {
+	uint64_t created, expired, closed; /* connections */
+	uint64_t out_packets, in_packets, icmp_errors_in; /* translated */
+	uint64_t drop_full, drop_no_port, drop_no_match, drop_bad, drop_unsupported;
+	uint32_t entries;
+};
+
+struct nat_entry_view {
+	uint8_t proto; /* IPPROTO_TCP, _UDP, _ICMP */
+	uint8_t int_ip[4], rem_ip[4];
+	uint16_t int_port, ext_port, rem_port; /* host order; ICMP: id, id, 0 */
+	const char *state; /* "udp", "icmp", "syn_sent", "established", "closing", "reset" */
+	uint64_t idle_ns, timeout_ns;
+	uint64_t packets_out, packets_in;
+};
+
+struct nat;
+
+/* Missing timeouts (0) take the defaults above. NULL on bad config
+ * (empty or inverted port range, max_entries 0 or over 1<<24) or ENOMEM. */
+struct nat *nat_new(const struct nat_cfg *cfg);
+void nat_free(struct nat *nat);
+
+/* A frame from a namespace to the outside (p parsed by pkt_parse, IPv4,
+ * src in int_net): find or create its connection, rewrite the source
+ * address and port (ICMP: id) to the external ones, update the IPv4 and
+ * L4 checksums (a UDP checksum of 0 stays 0). L2 and TTL are the
+ * caller's. */
+enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now);
+
+/* A frame from the uplink to ext_ip: if it belongs to a connection,
+ * rewrite the destination back to the namespace's address and port;
+ * an ICMP error (destination unreachable, time exceeded, parameter
+ * problem) that quotes a translated packet is translated back too
+ * (outer destination, quoted source address and port, quoted IPv4
+ * checksum, ICMP checksum). *int_ip receives the namespace address. */
+enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
+				  uint8_t int_ip[4]);
+
+/* Is this inbound (proto, ext_port or ICMP id) inside the reserved range?
+ * (What the uplink's XDP program also checks, for the tests' sake.) */
+int nat_port_reserved(const struct nat *nat, uint16_t port);
+
+/* Remove idle connections; returns how many. Call about once a second. */
+uint32_t nat_expire(struct nat *nat, uint64_t now);
+
+/* Visit connections; stop when cb returns non-zero. */
+int nat_foreach(struct nat *nat, uint64_t now,
+		int (*cb)(const struct nat_entry_view *e, void *arg), void *arg);
+
+const struct nat_stats *nat_stats(const struct nat *nat);
+/* Bytes of memory per connection slot, for the README and benchmarks. */
+size_t nat_bytes_per_entry(void);
+
+#endif
