@@ -25,7 +25,7 @@ OBJS      := $(CONTROL:%.c=$(BUILD)/%.o) $(DATAPLANE:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard control/*.h dataplane/*.h)
 TOPO      := control/topo.c control/topo_parse.c control/topo_validate.c control/addr.c control/log.c
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
-UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt
+UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench deps clean install
@@ -72,6 +72,15 @@ $(BUILD)/test_fdb: tests/unit/test_fdb.c dataplane/fdb.c dataplane/fdb.h
 $(BUILD)/test_pkt: tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c dataplane/pkt.h dataplane/gateway.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c
+
+$(BUILD)/test_nat: tests/unit/test_nat.c dataplane/nat.c dataplane/pkt.c dataplane/nat.h dataplane/nat_csum.h dataplane/pkt.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_nat.c dataplane/nat.c dataplane/pkt.c
+
+# Micro-benchmark of the NAT table at one million connections.
+$(BUILD)/nat_bench: bench/nat_bench.c dataplane/nat.c dataplane/pkt.c dataplane/nat.h dataplane/nat_csum.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ bench/nat_bench.c dataplane/nat.c dataplane/pkt.c
 
 # The other compiler must accept the code too (-Werror both ways).
 OTHER_CC := $(if $(findstring clang,$(CC)),gcc,clang)

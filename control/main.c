@@ -33,6 +33,8 @@ static int usage(int rc)
 }
 
 /* Options every command shares; the rest are command-specific. */
+static bool opt_nat; /* status --nat */
+
 static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 {
 	static const struct option opts[] = {
@@ -41,12 +43,13 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "nat", no_argument, NULL, 'n' },
 		{ 0 },
 	};
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hL:jvq", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+hL:jvqn", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			exit(usage(0));
@@ -65,6 +68,11 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 			break;
 		case 'q':
 			log_level = LOG_WARN;
+			break;
+		case 'n':
+			if (!json)
+				return usage(2);
+			opt_nat = true;
 			break;
 		default:
 			return usage(2);
@@ -166,7 +174,7 @@ static int cmd_status(int argc, char **argv)
 			STATE_ROOT);
 		return 1;
 	}
-	return exit_code(lab_status(lab, json));
+	return exit_code(lab_status(lab, json, opt_nat));
 }
 
 /* NS is a name from `ip netns`, or a lab's short name when exactly one
@@ -242,9 +250,11 @@ static const struct cmd cmds[] = {
 	{ "down", cmd_down, "down [--lab NAME] FILE|LAB",
 	  "Remove everything the lab created, from its journal in /run/nsfast/LAB,\n"
 	  "even after a crash of 'up'.\n" },
-	{ "status", cmd_status, "status [--json] [LAB]",
+	{ "status", cmd_status, "status [--json] [--nat] [LAB]",
 	  "Show the namespaces, links, addresses and per-link counters of LAB, or of\n"
-	  "every lab that is up.\n\n  -j, --json  machine-readable output\n" },
+	  "every lab that is up, and what each afxdp switch daemon reports.\n\n"
+	  "  -j, --json  machine-readable output\n"
+	  "  -n, --nat   list every NAT connection of the afxdp switches too\n" },
 	{ "exec", cmd_exec, "exec NS -- CMD [ARG]...",
 	  "Run CMD inside namespace NS (a name from 'ip netns', or a namespace's short\n"
 	  "name when one running lab has it), like 'ip netns exec'.\n" },

@@ -68,4 +68,8 @@ int nl_route_add(struct nl *nl, const struct addr *dst, const struct addr *gw,
 int nl_route_del(struct nl *nl, const struct addr *dst, const struct addr *gw,
 		 int oif);
 
+int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6]);
+int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4]);
+int nl_route_default_via(struct nl *nl, int oif, struct addr *gw);
+
 #endif

@@ -127,7 +127,7 @@ static bool host_owned(const struct lab *lab, const char *name)
 	return state_has(&lab->st, "veth - %s", name) || state_has(&lab->st, "link %s", name);
 }
 
-static int status_one(const char *name, bool json, bool first_lab)
+static int status_one(const char *name, bool json, bool nat, bool first_lab)
 {
 	static struct snapshot snap;
 	struct lab lab;
@@ -170,7 +170,7 @@ static int status_one(const char *name, bool json, bool first_lab)
 				/* The daemon's own report, or null when it is not running. */
 				printf(",\"daemon\":");
 				fflush(stdout);
-				if (switchd_query(name, sw, true, stdout))
+				if (switchd_query(name, sw, true, nat, stdout))
 					printf("null");
 			}
 			printf("}");
@@ -179,7 +179,7 @@ static int status_one(const char *name, bool json, bool first_lab)
 		} else {
 			printf("switch %s: dataplane %s, host port %s\n", sw, dp, ifn);
 			fflush(stdout);
-			if (switchd_query(name, sw, false, stdout))
+			if (switchd_query(name, sw, false, nat, stdout))
 				printf("  switch daemon not running (see %s/%s.log)\n", lab.st.dir, sw);
 		}
 		first = false;
@@ -232,13 +232,13 @@ out:
 	return err;
 }
 
-int lab_status(const char *name, bool json)
+int lab_status(const char *name, bool json, bool nat)
 {
 	char labs[64][16];
 	int n, i, err = 0;
 
 	if (name) {
-		err = status_one(name, json, true);
+		err = status_one(name, json, nat, true);
 		if (json && !err)
 			putchar('\n');
 		return err;
@@ -251,7 +251,7 @@ int lab_status(const char *name, bool json)
 	else if (n == 0)
 		printf("no lab is up\n");
 	for (i = 0; i < n; i++)
-		if (status_one(labs[i], json, i == 0))
+		if (status_one(labs[i], json, nat, i == 0))
 			err = -EIO;
 	if (json)
 		printf("]\n");

@@ -153,7 +153,7 @@ int switchd_stop(pid_t pid, const char *lab, const char *sw)
 	return -EBUSY;
 }
 
-int switchd_query(const char *lab, const char *sw, bool json, FILE *f)
+int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
@@ -166,8 +166,9 @@ int switchd_query(const char *lab, const char *sw, bool json, FILE *f)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	snprintf(buf, sizeof(buf), "%s%s\n", json ? "json" : "text", nat ? " nat" : "");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    write(fd, json ? "json\n" : "text\n", 5) != 5) {
+	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
 		rc = -errno;
 		goto out;
 	}

@@ -19,6 +19,6 @@ bool switchd_is(pid_t pid, const char *lab, const char *sw);
 /* SIGTERM, wait up to 3 s, then SIGKILL. 0 if it is gone. */
 int switchd_stop(pid_t pid, const char *lab, const char *sw);
 /* Copy the daemon's report ("json" or "text") to f. */
-int switchd_query(const char *lab, const char *sw, bool json, FILE *f);
+int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f);
 
 #endif

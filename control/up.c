@@ -302,11 +302,6 @@ static int preflight(struct up *u)
 				   "dataplane xdp is not available in this build yet, expected 'dataplane kernel' or 'dataplane afxdp'");
 			return -EOPNOTSUPP;
 		}
-		if (sw->dp == DP_AFXDP && sw->snat) {
-			topo_error(u->t, sw->uplink_line,
-				   "snat on a 'dataplane afxdp' switch is not available in this build yet, expected 'dataplane kernel' for an uplink");
-			return -EOPNOTSUPP;
-		}
 		if (!sw->uplink[0])
 			continue;
 		if (local_ports_overlap(u->t, sw))
@@ -347,7 +342,8 @@ static int converge(struct up *u)
 		if (u->t->sw[i].dp == DP_AFXDP && (err = up_daemon(u, &u->t->sw[i])))
 			return err;
 	for (i = 0; i < u->t->nsw; i++)
-		if (u->t->sw[i].snat && (err = up_snat_kernel(u, &u->t->sw[i])))
+		if (u->t->sw[i].snat && u->t->sw[i].dp == DP_KERNEL &&
+		    (err = up_snat_kernel(u, &u->t->sw[i])))
 			return err;
 	return 0;
 }

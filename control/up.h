@@ -6,6 +6,6 @@
 
 int lab_up(struct topo *t);
 int lab_down(const char *lab);
-int lab_status(const char *lab, bool json);
+int lab_status(const char *lab, bool json, bool nat);
 
 #endif

@@ -161,7 +161,8 @@ static bool daemon_running(struct up *u, const struct sw *sw)
 
 int up_daemon(struct up *u, struct sw *sw)
 {
-	char *args[16 + 2 * 2 + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
+	char *args[32 + 2 * 2 + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
+	char ports[16], table[16], tmo[3][16], upgw[ADDR_STRLEN];
 	struct daemon_ctx d = { u, sw->name };
 	int n = 0, i, err;
 	pid_t pid;
@@ -184,6 +185,46 @@ int up_daemon(struct up *u, struct sw *sw)
 	for (i = 0; i < sw->ngateway; i++) {
 		args[n++] = "--gateway";
 		args[n++] = (char *)addr_fmt(&sw->gateway[i], gw[i], sizeof(gw[i]));
+	}
+	if (sw->snat) {
+		struct link_state ls;
+		struct addr via;
+
+		snprintf(ports, sizeof(ports), "%u-%u", sw->nat_port_min, sw->nat_port_max);
+		snprintf(table, sizeof(table), "%u", sw->nat_table);
+		args[n++] = "--uplink";
+		args[n++] = sw->uplink;
+		args[n++] = "--nat-ports";
+		args[n++] = ports;
+		args[n++] = "--nat-table";
+		args[n++] = table;
+		/* The next hop beyond the uplink: the file's, else the host's
+		 * default route through that interface, if it has one. */
+		if (sw->has_via) {
+			via = sw->uplink_via;
+		} else if (nl_link_get(&u->lab.root, sw->uplink, &ls) ||
+			   nl_route_default_via(&u->lab.root, ls.ifindex, &via)) {
+			via.family = 0;
+		}
+		if (via.family == AF_INET) {
+			args[n++] = "--uplink-gateway";
+			args[n++] = (char *)addr_fmt_host(&via, upgw, sizeof(upgw));
+		}
+		if (sw->nat_timeout_udp) {
+			snprintf(tmo[0], sizeof(tmo[0]), "%d", sw->nat_timeout_udp);
+			args[n++] = "--nat-timeout-udp";
+			args[n++] = tmo[0];
+		}
+		if (sw->nat_timeout_icmp) {
+			snprintf(tmo[1], sizeof(tmo[1]), "%d", sw->nat_timeout_icmp);
+			args[n++] = "--nat-timeout-icmp";
+			args[n++] = tmo[1];
+		}
+		if (sw->nat_timeout_tcp) {
+			snprintf(tmo[2], sizeof(tmo[2]), "%d", sw->nat_timeout_tcp);
+			args[n++] = "--nat-timeout-tcp";
+			args[n++] = tmo[2];
+		}
 	}
 	if (sw->nhost)
 		args[n++] = sw->hostport;

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "nat.h"
 #include "switch.h"
 #include "xsk_steer.skel.h"
 
@@ -99,7 +100,94 @@ static int fdb_entry(const uint8_t m[6], uint16_t port, uint64_t idle, void *arg
 	return f->o->len >= f->o->cap;
 }
 
-static void report(struct sw *sw, struct out *o, bool json)
+struct nat_out {
+	struct out *o;
+	bool json;
+	int n;
+};
+
+static int nat_entry(const struct nat_entry_view *e, void *arg)
+{
+	struct nat_out *f = arg;
+	const char *proto = e->proto == 6 ? "tcp" : e->proto == 17 ? "udp" : "icmp";
+
+	if (f->json)
+		out(f->o, "%s{\"proto\":\"%s\",\"inside\":\"%u.%u.%u.%u:%u\",\"outside\":%u,"
+			  "\"remote\":\"%u.%u.%u.%u:%u\",\"state\":\"%s\",\"idle_ms\":%llu,"
+			  "\"timeout_s\":%llu,\"packets_out\":%llu,\"packets_in\":%llu}",
+		    f->n ? "," : "", proto, e->int_ip[0], e->int_ip[1], e->int_ip[2], e->int_ip[3],
+		    e->int_port, e->ext_port, e->rem_ip[0], e->rem_ip[1], e->rem_ip[2], e->rem_ip[3],
+		    e->rem_port, e->state, (unsigned long long)(e->idle_ns / 1000000),
+		    (unsigned long long)(e->timeout_ns / 1000000000ull),
+		    (unsigned long long)e->packets_out, (unsigned long long)e->packets_in);
+	else
+		out(f->o, "    %-4s %u.%u.%u.%u:%u -> :%u -> %u.%u.%u.%u:%u  %-11s idle %.1f s, %llu out, %llu in\n",
+		    proto, e->int_ip[0], e->int_ip[1], e->int_ip[2], e->int_ip[3], e->int_port,
+		    e->ext_port, e->rem_ip[0], e->rem_ip[1], e->rem_ip[2], e->rem_ip[3], e->rem_port,
+		    e->state, (double)e->idle_ns / 1e9, (unsigned long long)e->packets_out,
+		    (unsigned long long)e->packets_in);
+	f->n++;
+	return f->o->len >= f->o->cap;
+}
+
+/* The NAT's and the router's counters; the table itself with --nat. */
+static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
+{
+	const struct nat_stats *n = nat_stats(sw->nat);
+	const struct rt_stats *r = &sw->rt.st;
+	struct nat_out f = { o, json, 0 };
+
+	if (json) {
+		out(o, ",\"nat\":{\"uplink\":\"%s\",\"address\":\"%u.%u.%u.%u\",\"ports\":\"%u-%u\","
+		       "\"size\":%u,\"entries\":%u,\"bytes_per_entry\":%zu,\"created\":%llu,"
+		       "\"expired\":%llu,\"closed\":%llu,\"out_packets\":%llu,\"in_packets\":%llu,"
+		       "\"icmp_errors_in\":%llu,\"drop_full\":%llu,\"drop_no_port\":%llu,"
+		       "\"drop_no_match\":%llu,\"drop_bad\":%llu,\"drop_unsupported\":%llu,"
+		       "\"routed_out\":%llu,\"routed_in\":%llu,\"ttl_exceeded\":%llu,\"no_route\":%llu,"
+		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu",
+		    sw->cfg.uplink, sw->up_ip[0], sw->up_ip[1], sw->up_ip[2], sw->up_ip[3],
+		    sw->cfg.nat_port_min, sw->cfg.nat_port_max, sw->cfg.nat_table, n->entries,
+		    nat_bytes_per_entry(), (unsigned long long)n->created,
+		    (unsigned long long)n->expired, (unsigned long long)n->closed,
+		    (unsigned long long)n->out_packets, (unsigned long long)n->in_packets,
+		    (unsigned long long)n->icmp_errors_in, (unsigned long long)n->drop_full,
+		    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
+		    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported,
+		    (unsigned long long)r->routed_out, (unsigned long long)r->routed_in,
+		    (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
+		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
+		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
+		if (table) {
+			out(o, ",\"table\":[");
+			nat_foreach(sw->nat, now_ns(), nat_entry, &f);
+			out(o, "]");
+		}
+		out(o, "}");
+		return;
+	}
+	out(o, "  nat via %s %u.%u.%u.%u ports %u-%u: %u of %u connections (%zu B each), "
+	       "%llu created, %llu expired, %llu closed\n",
+	    sw->cfg.uplink, sw->up_ip[0], sw->up_ip[1], sw->up_ip[2], sw->up_ip[3],
+	    sw->cfg.nat_port_min, sw->cfg.nat_port_max, n->entries, sw->cfg.nat_table,
+	    nat_bytes_per_entry(), (unsigned long long)n->created, (unsigned long long)n->expired,
+	    (unsigned long long)n->closed);
+	out(o, "    translated %llu out, %llu in (%llu ICMP errors); dropped: %llu table full, "
+	       "%llu no port, %llu unsolicited, %llu bad, %llu unsupported\n",
+	    (unsigned long long)n->out_packets, (unsigned long long)n->in_packets,
+	    (unsigned long long)n->icmp_errors_in, (unsigned long long)n->drop_full,
+	    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
+	    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported);
+	out(o, "    routed %llu out, %llu in; ttl exceeded %llu, no route %llu, "
+	       "held for ARP %llu (%llu timed out, %llu overflow), unknown inside host %llu\n",
+	    (unsigned long long)r->routed_out, (unsigned long long)r->routed_in,
+	    (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
+	    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
+	    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
+	if (table)
+		nat_foreach(sw->nat, now_ns(), nat_entry, &f);
+}
+
+static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 {
 	const struct fdb_stats *fs = fdb_stats(sw->fdb);
 	struct fdb_out f = { sw, o, json, 0 };
@@ -151,7 +239,10 @@ static void report(struct sw *sw, struct out *o, bool json)
 		    (unsigned long long)fs->refused_port,
 		    (unsigned long long)(sw->cfg.ageing_ns / 1000000000ull));
 		fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
-		out(o, "]}}\n");
+		out(o, "]}");
+		if (sw->nat)
+			report_nat(sw, o, true, nat_table);
+		out(o, "}\n");
 		return;
 	}
 	out(o, "  daemon pid %d, up %llu s; xdp: %llu frames steered, %llu from unknown ports\n",
@@ -182,6 +273,8 @@ static void report(struct sw *sw, struct out *o, bool json)
 	    (unsigned long long)fs->aged, (unsigned long long)fs->refused_full,
 	    (unsigned long long)fs->refused_port);
 	fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
+	if (sw->nat)
+		report_nat(sw, o, false, nat_table);
 }
 
 /* One short exchange per connection. The switch is single-threaded, so
@@ -191,7 +284,7 @@ void ctl_serve(struct sw *sw)
 	static char buf[256 * 1024];
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
 	struct out o = { buf, 0, sizeof(buf) };
-	char req[16] = "";
+	char req[32] = "";
 	ssize_t n;
 	size_t off = 0;
 	int c;
@@ -204,7 +297,8 @@ void ctl_serve(struct sw *sw)
 	n = read(c, req, sizeof(req) - 1);
 	if (n > 0) {
 		req[n] = '\0';
-		report(sw, &o, !strncmp(req, "json", 4));
+		/* "json" or "text", optionally followed by " nat" */
+		report(sw, &o, !strncmp(req, "json", 4), strstr(req, "nat") != NULL);
 		while (off < o.len) {
 			n = write(c, buf + off, o.len - off);
 			if (n <= 0)

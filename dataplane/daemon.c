@@ -3,8 +3,12 @@
  * `dataplane afxdp` switch (or by hand, in the foreground, to debug). */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,7 +18,9 @@
 
 #include "../control/addr.h"
 #include "daemon.h"
+#include "nat.h"
 #include "switch.h"
+#include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
 static volatile int stop;
@@ -59,6 +65,12 @@ static void teardown(struct sw *sw)
 	for (i = 0; sw->links && i < sw->nports; i++)
 		if (sw->links[i])
 			bpf_link__destroy(sw->links[i]);
+	if (sw->up_link)
+		bpf_link__destroy(sw->up_link);
+	if (sw->up_skel)
+		uplink_steer__destroy(sw->up_skel);
+	nat_free(sw->nat);
+	nl_close(&sw->nl);
 	for (i = 0; sw->ports && i < sw->nports; i++)
 		port_close(&sw->ports[i]);
 	umem_fini(&sw->umem);
@@ -73,6 +85,112 @@ static void teardown(struct sw *sw)
 	free(sw->ports);
 }
 
+/* The uplink's first IPv4 address (the NAT's source) and its MAC. */
+static int uplink_discover(struct sw *sw)
+{
+	struct ifaddrs *ifa, *a;
+	struct ifreq ifr;
+	int fd, found = 0;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (a = ifa; a && !found; a = a->ifa_next) {
+		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET ||
+		    strcmp(a->ifa_name, sw->cfg.uplink))
+			continue;
+		memcpy(sw->up_ip, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
+		sw->up_plen = a->ifa_netmask ? __builtin_popcount(
+			((struct sockaddr_in *)a->ifa_netmask)->sin_addr.s_addr) : 32;
+		found = 1;
+	}
+	freeifaddrs(ifa);
+	if (!found)
+		return -EADDRNOTAVAIL;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", sw->cfg.uplink);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	close(fd);
+	memcpy(sw->up_mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+/* The uplink port: its own program, which passes the host's traffic,
+ * and the NAT behind it. */
+static int setup_uplink(struct sw *sw)
+{
+	struct port *p = &sw->ports[sw->nl2];
+	struct nat_cfg nc = { 0 };
+	char ip[INET_ADDRSTRLEN];
+	uint32_t zero = 0;
+	int err;
+
+	err = uplink_discover(sw);
+	if (err) {
+		fail(sw, "uplink %s: %s", sw->cfg.uplink,
+		     err == -EADDRNOTAVAIL ? "it has no IPv4 address to translate to" : strerror(-err));
+		return err;
+	}
+	memcpy(nc.ext_ip, sw->up_ip, 4);
+	memcpy(nc.int_net, sw->cfg.gw.v4, 4);
+	nc.int_plen = sw->cfg.gw_v4_plen;
+	nc.port_min = sw->cfg.nat_port_min;
+	nc.port_max = sw->cfg.nat_port_max;
+	nc.max_entries = sw->cfg.nat_table;
+	nc.timeout_udp_ns = sw->cfg.nat_timeout_udp_ns;
+	nc.timeout_icmp_ns = sw->cfg.nat_timeout_icmp_ns;
+	nc.timeout_tcp_est_ns = sw->cfg.nat_timeout_tcp_ns;
+	sw->nat = nat_new(&nc);
+	if (!sw->nat) {
+		fail(sw, "NAT table of %u connections: %s", nc.max_entries, strerror(errno ? errno : EINVAL));
+		return -ENOMEM;
+	}
+	err = nl_open(&sw->nl, -1);
+	if (err) {
+		fail(sw, "netlink: %s", strerror(-err));
+		return err;
+	}
+	sw->up_skel = uplink_steer__open();
+	if (!sw->up_skel) {
+		fail(sw, "opening the uplink XDP program: %s", strerror(errno));
+		return -errno;
+	}
+	memcpy((void *)&sw->up_skel->rodata->ext_ip, sw->up_ip, 4);
+	sw->up_skel->rodata->port_min = sw->cfg.nat_port_min;
+	sw->up_skel->rodata->port_max = sw->cfg.nat_port_max;
+	if (uplink_steer__load(sw->up_skel)) {
+		err = -errno;
+		fail(sw, "loading the uplink XDP program: %s", strerror(-err));
+		return err;
+	}
+	err = port_open(p, &sw->umem, sw->cfg.uplink, (uint16_t)sw->nl2);
+	sw->nports = sw->nl2 + 1;
+	if (err) {
+		fail(sw, "uplink %s: binding an AF_XDP socket: %s", sw->cfg.uplink, strerror(-err));
+		return err;
+	}
+	sw->up_ifindex = p->ifindex;
+	if (bpf_map_update_elem(bpf_map__fd(sw->up_skel->maps.uplink_xsk), &zero, &p->fd, 0)) {
+		err = -errno;
+		fail(sw, "uplink %s: registering the socket: %s", p->name, strerror(-err));
+		return err;
+	}
+	sw->up_link = bpf_program__attach_xdp(sw->up_skel->progs.uplink_steer, p->ifindex);
+	if (!sw->up_link) {
+		err = -errno;
+		fail(sw, "uplink %s: attaching XDP in native mode: %s", p->name, strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "nsfast switch %s: SNAT to %s via %s, ports %u-%u, %u connections\n",
+		sw->cfg.name, inet_ntop(AF_INET, sw->up_ip, ip, sizeof(ip)), sw->cfg.uplink,
+		sw->cfg.nat_port_min, sw->cfg.nat_port_max, sw->cfg.nat_table);
+	return 0;
+}
+
 static int setup(struct sw *sw)
 {
 	int xsks, slots, i, err;
@@ -84,7 +202,8 @@ static int setup(struct sw *sw)
 		fail(sw, "loading the XDP program: %s", strerror(-err));
 		return err;
 	}
-	sw->ports = calloc((size_t)sw->cfg.nports, sizeof(*sw->ports));
+	/* One more slot for the uplink, after the L2 ports. */
+	sw->ports = calloc((size_t)sw->cfg.nports + 1, sizeof(*sw->ports));
 	sw->links = calloc((size_t)sw->cfg.nports, sizeof(*sw->links));
 	sw->fdb = fdb_new(sw->cfg.fdb_size, sw->cfg.fdb_per_port, sw->cfg.ageing_ns);
 	if (!sw->ports || !sw->links || !sw->fdb) {
@@ -93,7 +212,7 @@ static int setup(struct sw *sw)
 	}
 	/* Each port parks FILL_TARGET frames for RX and may have frames in
 	 * flight on TX; beyond 64k frames (256 MiB) ports share the slack. */
-	nframes = (uint32_t)sw->cfg.nports * (FILL_TARGET + RING_SIZE) + 2048;
+	nframes = (uint32_t)(sw->cfg.nports + !!sw->cfg.uplink[0]) * (FILL_TARGET + RING_SIZE) + 2048;
 	if (nframes > 65536)
 		nframes = 65536;
 	err = umem_init(&sw->umem, nframes);
@@ -132,6 +251,9 @@ static int setup(struct sw *sw)
 			return err;
 		}
 	}
+	sw->nl2 = sw->nports;
+	if (sw->cfg.uplink[0] && (err = setup_uplink(sw)))
+		return err;
 	sw->ctl_fd = ctl_open(sw->cfg.sock_path);
 	if (sw->ctl_fd < 0) {
 		err = sw->ctl_fd;
@@ -146,7 +268,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nsfast switch --name SW [--lab LAB] [--socket PATH] [--gateway CIDR]...\n"
 		"                     [--gateway-mac MAC] [--ageing S] [--fdb-size N]\n"
-		"                     [--fdb-port-max N] [--ready-fd FD] PORT...\n\n"
+		"                     [--fdb-port-max N] [--ready-fd FD]\n"
+		"                     [--uplink IF [--uplink-gateway IP] [--nat-ports MIN-MAX]\n"
+		"                      [--nat-table N] [--nat-timeout-udp|icmp|tcp S]] PORT...\n\n"
 		"The AF_XDP switch daemon that 'nsfast up' starts for each 'dataplane afxdp'\n"
 		"switch. Runs in the foreground until SIGTERM or SIGINT, which detach its XDP\n"
 		"programs and free everything. PORT... are host interfaces (veth ends).\n");
@@ -184,6 +308,13 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ "fdb-size", required_argument, NULL, 'f' },
 		{ "fdb-port-max", required_argument, NULL, 'F' },
 		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "uplink", required_argument, NULL, 'u' },
+		{ "uplink-gateway", required_argument, NULL, 'G' },
+		{ "nat-ports", required_argument, NULL, 'P' },
+		{ "nat-table", required_argument, NULL, 'T' },
+		{ "nat-timeout-udp", required_argument, NULL, '1' },
+		{ "nat-timeout-icmp", required_argument, NULL, '2' },
+		{ "nat-timeout-tcp", required_argument, NULL, '3' },
 		{ 0 },
 	};
 	bool mac_set = false;
@@ -194,6 +325,9 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 	c->fdb_size = 8192;
 	c->fdb_per_port = 2048;
 	c->ready_fd = -1;
+	c->nat_port_min = 61000;
+	c->nat_port_max = 65535;
+	c->nat_table = 65536;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
@@ -218,6 +352,7 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			if (a.family == AF_INET) {
 				memcpy(c->gw.v4, a.bytes, 4);
 				c->gw.has_v4 = 1;
+				c->gw_v4_plen = (uint8_t)a.plen;
 			} else {
 				memcpy(c->gw.v6, a.bytes, 16);
 				c->gw.has_v6 = 1;
@@ -243,10 +378,47 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		case 'r':
 			c->ready_fd = atoi(optarg);
 			break;
+		case 'u':
+			snprintf(c->uplink, sizeof(c->uplink), "%s", optarg);
+			break;
+		case 'G':
+			if (inet_pton(AF_INET, optarg, c->uplink_gw) != 1) {
+				fprintf(stderr, "nsfast switch: bad --uplink-gateway '%s'\n", optarg);
+				return -EINVAL;
+			}
+			c->has_uplink_gw = true;
+			break;
+		case 'P': {
+			unsigned int lo, hi;
+
+			if (sscanf(optarg, "%u-%u", &lo, &hi) != 2 || lo < 1024 || hi > 65535 || lo > hi) {
+				fprintf(stderr, "nsfast switch: bad --nat-ports '%s', expected MIN-MAX\n", optarg);
+				return -EINVAL;
+			}
+			c->nat_port_min = (uint16_t)lo;
+			c->nat_port_max = (uint16_t)hi;
+			break;
+		}
+		case 'T':
+			c->nat_table = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case '1':
+		case '2':
+		case '3': {
+			uint64_t *t = o == '1' ? &c->nat_timeout_udp_ns :
+				      o == '2' ? &c->nat_timeout_icmp_ns : &c->nat_timeout_tcp_ns;
+
+			*t = strtoull(optarg, NULL, 10) * 1000000000ull;
+			break;
+		}
 		default:
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (c->uplink[0] && (!c->gw.has_v4 || !c->nat_table)) {
+		fprintf(stderr, "nsfast switch: --uplink needs an IPv4 --gateway and --nat-table > 0\n");
+		return -EINVAL;
 	}
 	if (!c->name[0] || optind >= argc || argc - optind > SW_PORTS_MAX || !c->ageing_ns ||
 	    !c->fdb_size || !c->fdb_per_port) {

@@ -2,6 +2,7 @@
 #ifndef NSFAST_NAT_H
 #define NSFAST_NAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pkt.h"

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "nat.h"
 #include "pkt.h"
 #include "switch.h"
 
@@ -16,10 +17,10 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
+void switch_flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 {
 	uint32_t chunk = (uint32_t)(umem_chunk(addr) / FRAME_SIZE);
-	int i, copies = sw->nports - 1;
+	int i, copies = sw->nl2 - (in ? 1 : 0);
 
 	if (copies <= 0) {
 		frame_put(&sw->umem, addr);
@@ -27,11 +28,24 @@ static void flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	}
 	/* One buffer, one reference per TX ring that will carry it. */
 	sw->umem.refs[chunk] = (uint16_t)copies;
-	for (i = 0; i < sw->nports; i++)
+	for (i = 0; i < sw->nl2; i++)
 		if (&sw->ports[i] != in)
 			port_tx_stage(&sw->ports[i], &sw->umem, addr, len);
 	sw->st.flooded++;
 	sw->st.flood_copies += (uint64_t)copies;
+}
+
+static bool routes_inside(const struct sw *sw, const uint8_t *dst)
+{
+	int plen = sw->cfg.gw_v4_plen, i;
+
+	for (i = 0; i < 4; i++, plen -= 8) {
+		uint8_t mask = plen >= 8 ? 0xff : plen <= 0 ? 0 : (uint8_t)(0xff << (8 - plen));
+
+		if ((dst[i] & mask) != (sw->cfg.gw.v4[i] & mask))
+			return false;
+	}
+	return true;
 }
 
 void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
@@ -63,9 +77,16 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 		case GW_NOT_MINE:
 			break;
 		}
-		/* Off-subnet traffic sent to the gateway: routing and SNAT
-		 * behind it are not built yet; never flood it. */
+		route_learn(sw, &p);
+		/* Sent to the gateway for another address: route it to the
+		 * uplink if there is one and it is off the subnet, else drop
+		 * it; a frame for the gateway's MAC is never flooded. */
 		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
+			if (sw->nat && p.ethertype == 0x0800 && p.l3_off &&
+			    !routes_inside(sw, p.data + p.l3_off + 16)) {
+				route_out(sw, in, addr, &p);
+				return;
+			}
 			sw->st.gw_unrouted++;
 			frame_put(&sw->umem, addr);
 			return;
@@ -74,13 +95,13 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	if (!(p.src[0] & 1))
 		fdb_learn(sw->fdb, p.src, in->idx, sw->now);
 	if (p.dst[0] & 1) {
-		flood(sw, in, addr, len);
+		switch_flood(sw, in, addr, len);
 		return;
 	}
 	out = fdb_lookup(sw->fdb, p.dst, sw->now);
-	if (out == FDB_PORT_NONE || out >= sw->nports) {
+	if (out == FDB_PORT_NONE || out >= sw->nl2) {
 		sw->st.flood_unknown++;
-		flood(sw, in, addr, len);
+		switch_flood(sw, in, addr, len);
 		return;
 	}
 	if (out == in->idx) {
@@ -103,7 +124,10 @@ static uint32_t port_rx(struct sw *sw, struct port *p)
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
 
-		switch_frame(sw, p, d->addr, d->len);
+		if (p->idx == sw->nl2)
+			route_in(sw, d->addr, d->len);
+		else
+			switch_frame(sw, p, d->addr, d->len);
 	}
 	xsk_ring_cons__release(&p->rx, n);
 	return n;
@@ -153,7 +177,8 @@ int switch_run(struct sw *sw, volatile int *stop)
 
 		for (i = 0; i < n; i++)
 			kick |= sw->ports[i].need_kick;
-		timeout = kick || spin ? 0 : IDLE_MS;
+		/* Frames waiting for ARP are re-checked every 2 ms. */
+		timeout = kick || spin ? 0 : sw->rt.nheld ? 2 : IDLE_MS;
 		if (poll(pfd, (nfds_t)n + (sw->ctl_fd >= 0), timeout) < 0 && errno != EINTR)
 			return -errno;
 		sw->st.loops++;
@@ -163,8 +188,11 @@ int switch_run(struct sw *sw, volatile int *stop)
 			spin--;
 		if (sw->ctl_fd >= 0 && (pfd[n].revents & POLLIN))
 			ctl_serve(sw);
+		route_tick(sw);
 		if (sw->now - last_age >= 1000000000ull) {
 			fdb_age(sw->fdb, sw->now);
+			if (sw->nat)
+				nat_expire(sw->nat, sw->now);
 			last_age = sw->now;
 		}
 	}

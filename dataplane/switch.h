@@ -5,8 +5,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../control/nl.h"
 #include "fdb.h"
 #include "gateway.h"
+#include "route.h"
 #include "xsk_port.h"
 
 #define SW_PORTS_MAX 256
@@ -20,6 +22,14 @@ struct sw_cfg {
 	uint32_t fdb_per_port;
 	bool has_gw;
 	struct gw gw;
+	uint8_t gw_v4_plen; /* the switch's IPv4 subnet: what NAT translates */
+	/* SNAT to an uplink (no uplink: empty name) */
+	char uplink[IFNAMSIZ];
+	uint16_t nat_port_min, nat_port_max;
+	uint32_t nat_table;
+	uint64_t nat_timeout_udp_ns, nat_timeout_icmp_ns, nat_timeout_tcp_ns;
+	bool has_uplink_gw;
+	uint8_t uplink_gw[4];
 	char ports[SW_PORTS_MAX][IFNAMSIZ];
 	int nports;
 	int ready_fd; /* -1: not started by nsfast up */
@@ -37,13 +47,16 @@ struct sw_stats {
 };
 
 struct xsk_steer;
+struct uplink_steer;
 struct bpf_link;
+struct nat;
 
 struct sw {
 	struct sw_cfg cfg;
 	struct umem umem;
-	struct port *ports;
+	struct port *ports; /* the L2 ports, then the uplink if any */
 	int nports;
+	int nl2; /* L2 ports: flooded to and learned on */
 	struct fdb *fdb;
 	struct gw_stats gwst;
 	struct sw_stats st;
@@ -52,9 +65,20 @@ struct sw {
 	int ctl_fd;
 	uint64_t now; /* CLOCK_MONOTONIC ns, once per loop */
 	uint64_t started;
+	/* SNAT */
+	struct nat *nat;
+	struct rt rt;
+	struct uplink_steer *up_skel;
+	struct bpf_link *up_link;
+	int up_ifindex;
+	uint8_t up_ip[4], up_mac[6];
+	int up_plen;
+	struct nl nl; /* the kernel's neighbour table */
 };
 
 uint64_t now_ns(void);
+/* Send to every L2 port but in (NULL: all of them). */
+void switch_flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len);
 /* Everything one received frame goes through; no allocation. */
 void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len);
 /* Receive, switch and transmit once on every port. Returns frames seen. */

@@ -103,9 +103,6 @@ check_out "a missing uplink is refused" "nouplink.conf:$(grep -n nosuch0 "$TMP/n
 sed 's/dataplane kernel/dataplane xdp/' "$EX/nat.conf" >"$TMP/xdp.conf"
 check_out "a dataplane this build lacks is refused" "xdp.conf:[0-9]+: dataplane xdp is not available in this build yet" \
 	"$NSFAST" up --lab "$PFX" "$TMP/xdp.conf"
-sed 's/dataplane kernel/dataplane afxdp/' "$EX/nat.conf" >"$TMP/afxdp.conf"
-check_out "snat on afxdp is refused until it exists" "afxdp.conf:[0-9]+: snat on a 'dataplane afxdp' switch is not available in this build yet" \
-	"$NSFAST" up --lab "$PFX" "$TMP/afxdp.conf"
 assert_clean "nothing created by refused topologies"
 
 # --- check never touches the system

@@ -51,7 +51,9 @@ fi
 check "bench/dataplanes.sh --quick runs" "$ROOT/bench/dataplanes.sh" --quick
 j=$(ls -t "$ROOT"/results/*/dataplanes.json | head -1)
 check "its JSON has the documented fields" jq -e '
-	(.machine | type == "string") and (.reps >= 1) and (.samples | length >= 2) and
-	(.samples[] | (.dataplane | type == "string") and (.tcp_gbps >= 0) and (.udp64_mpps >= 0)) and
-	(.summary.kernel.udp64_ratio == 1) and (.summary.afxdp.udp64_mpps.median > 0)' "$j"
+	(.machine | type == "string") and (.reps >= 1) and (.samples | length >= 4) and
+	(.samples[] | (.topology | type == "string") and (.dataplane | type == "string") and
+		(.tcp_gbps >= 0) and (.udp64_mpps >= 0)) and
+	(.summary.switched.kernel.udp64_ratio == 1) and (.summary.switched.afxdp.udp64_mpps.median > 0) and
+	(.summary.nat.kernel.tcp_gbps.median > 0) and (.summary.nat.afxdp.udp64_mpps.median > 0)' "$j"
 check_out "no benchmark namespace is left" "^0$" bash -c "ip netns list | grep -c '^d[0-9a-f]\{4\}-' || true"

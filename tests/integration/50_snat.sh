@@ -3,7 +3,7 @@
 # is a veth to a namespace that plays the outside world, with servers.
 . "$(dirname "$0")/../lib.sh"
 EX=$ROOT/examples
-DPS=${SNAT_DATAPLANES:-kernel}
+DPS=${SNAT_DATAPLANES:-kernel afxdp}
 
 # Count in the outside world which sources its traffic has.
 probe() {
@@ -72,11 +72,17 @@ for dp in $DPS; do
 	case $dp in
 	kernel)
 		drops=$(nft list table ip "nsfast-$PFX-sw0" | grep unsolicited | grep -o 'packets [0-9]*' |
-			awk '{s += $2} END {print s + 0}')
-		if [ "$drops" -ge 1 ]; then pass "$dp: unsolicited packets were dropped and counted ($drops)"
-		else fail "$dp: no unsolicited drop counted"; fi ;;
+			awk '{s += $2} END {print s + 0}') ;;
+	*)
+		drops=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.nat.drop_no_match') ;;
 	esac
+	if [ "${drops:-0}" -ge 1 ]; then pass "$dp: unsolicited packets were dropped and counted ($drops)"
+	else fail "$dp: no unsolicited drop counted"; fi
 
+	if [ "$dp" != kernel ]; then
+		check_out "$dp: the host's forwarding and nftables are left alone" "^$FWD_BEFORE none$" \
+			bash -c "echo \$(cat /proc/sys/net/ipv4/ip_forward) \$(nft list tables | grep -c 'nsfast-$PFX' | sed 's/^0\$/none/')"
+	fi
 	# The host's own traffic over the uplink is untouched.
 	check "$dp: the host still pings the outside" ping -c 2 -i 0.2 -W 2 203.0.113.2
 	check "$dp: the host still talks TCP to the outside" iperf3 -c 203.0.113.2 -p 5201 -t 1
@@ -85,3 +91,36 @@ for dp in $DPS; do
 	check "$dp: down" down
 	assert_clean "$dp: nothing left, the uplink's host end gone with the lab"
 done
+
+# --- afxdp's own NAT table: listing, expiry, a full table
+nat() { "$NSFAST" status --json --nat "$PFX" | jq -c ".switches[0].daemon.nat${1:-}"; }
+sed "s/dataplane kernel/dataplane afxdp/; s/^    uplink  up0 snat$/    uplink  up0 snat ports 62000-62999\n    nat-table 3\n    nat-timeout icmp 2\n    nat-timeout udp 2/" \
+	"$EX/nat.conf" >"$TMP/small.conf"
+check "small table: up" up "$TMP/small.conf"
+check "small table: a pings the outside" nsx a ping -c 1 -W 2 203.0.113.2
+check_out "status --nat lists the connection" '"proto":"icmp","inside":"10.13.37.2:[0-9]+","outside":6[12][0-9]{3}' nat .table
+check_out "status --nat in text" "icmp 10.13.37.2:[0-9]+ -> :6[12][0-9]{3} -> 203.0.113.2:0" "$NSFAST" status --nat "$PFX"
+expired=no
+for i in $(seq 1 12); do
+	sleep 0.5
+	if [ "$(nat .entries)" = 0 ] && [ "$(nat .expired)" -ge 1 ]; then expired=yes; break; fi
+done
+if [ $expired = yes ]; then pass "an idle ICMP connection expires after its 2 s timeout"
+else fail "no expiry: $(nat | cut -c1-300)"; fi
+# Three long pings fill the table; a fourth flow is refused while they go on.
+for n in a b c; do
+	nsx "$n" ping -c 30 -i 0.1 -W 1 203.0.113.2 >"$TMP/ping-$n" 2>&1 &
+	PIDS+=($!)
+done
+sleep 1
+check_fails "a fourth connection is refused when the table is full" \
+	nsx a ping -c 1 -W 1 -I eth0 -s 100 -p ff 203.0.113.2
+check_out "the refusal is counted" '"drop_full":[1-9]' nat
+wait "${PIDS[@]}" 2>/dev/null
+PIDS=()
+ok=0
+for n in a b c; do grep -q ' 0% packet loss\|, 0% packet loss' "$TMP/ping-$n" && ok=$((ok + 1)); done
+if [ $ok = 3 ]; then pass "the three existing connections kept working without loss"
+else fail "existing connections lost packets: $(grep -h 'packet loss' "$TMP"/ping-* | tr '\n' ' ')"; fi
+check "small table: down" down
+assert_clean "small table: nothing left"

@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: MIT */
+/* Connection tracking and masquerade for the switch's uplink.
+ *
+ * Layout: one preallocated array of connections and two open-addressing
+ * indexes into it, outbound (proto, int ip:port, rem ip:port) and inbound
+ * (proto, rem ip:port, ext port). Each index has a power-of-two slot
+ * array at most half full (slots >= 2 * max_entries), linear probing and
+ * backward-shift deletion as in fdb.c. A slot is 8 bytes: the top 32
+ * bits of the key's hash (a tag that also yields the home slot, so
+ * deletion never touches the connection array) and the connection's
+ * number + 1 (0 = empty, so calloc'ed slots are empty and untouched
+ * pages stay unmapped). Hash seeds are random per index: keys come from
+ * untrusted namespaces and remote hosts.
+ *
+ * Decisions the header leaves open:
+ * - External ports are endpoint-dependent: unique per (proto, rem ip,
+ *   rem port), not globally. The namespace's own port is kept when it is
+ *   in range and free for that remote endpoint, else the range is probed
+ *   linearly from a hash of the outbound key. A full scan with no free
+ *   port is NAT_DROP_NO_PORT; that costs up to one lookup per port in the
+ *   range, so the check for a full table comes first and is O(1).
+ * - port_min 0 is refused by nat_new: port 0 is not a usable TCP/UDP port.
+ * - A connection is expired when idle > its state's timeout. Expired
+ *   connections are absent to every lookup; their slot is reclaimed by
+ *   nat_expire, or on the spot when a new connection needs that
+ *   outbound key or that external port, or when the table is full (a
+ *   bounded clock-hand sweep of RECLAIM_SCAN connections per attempt).
+ *   Call nat_expire about once a second all the same.
+ * - Removal is counted as "closed" when the connection had seen a FIN or
+ *   RST (state closing or reset), otherwise as "expired".
+ * - TCP: a new outbound connection without SYN (mid-stream, e.g. after a
+ *   switch restart) is allowed and starts "established"; a new one with
+ *   FIN starts "closing", with RST "reset". RST either way -> reset, FIN
+ *   either way -> closing (unless reset), inbound ACK (incl. SYN+ACK) in
+ *   syn_sent -> established. An outbound SYN (no ACK) on a closing or
+ *   reset connection reopens it as syn_sent (the 4-tuple is reused).
+ *   Sequence numbers are not checked: this is a NAT, not a firewall.
+ * - ICMP errors translated inbound do not refresh the connection (a
+ *   stream of errors must not keep a dead flow alive) and are counted
+ *   in in_packets and icmp_errors_in but not in the connection's
+ *   packets_in.
+ * - NAT_DROP_NOT_INSIDE is not counted here (no counter in nat_stats):
+ *   it is a routing decision of the caller, who counts it.
+ * - Checksums are updated incrementally, so the caller must complete a
+ *   CHECKSUM_PARTIAL frame (pkt_csum_complete) before nat_translate_out.
+ */
+/* nat.h uses size_t without including stddef.h itself. */
+#include <stddef.h>
+
+#include "nat.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "nat_csum.h"
+
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+#define ICMP_ECHOREPLY 0
+#define ICMP_DEST_UNREACH 3
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+
+#define NAT_MAX_ENTRIES (1u << 24)
+#define SEC UINT64_C(1000000000)
+#define RECLAIM_SCAN 64
+
+enum conn_state { ST_UDP, ST_ICMP, ST_SYN_SENT, ST_EST, ST_CLOSING, ST_RESET, ST_N };
+
+static const char *const state_name[ST_N] = {
+	"udp", "icmp", "syn_sent", "established", "closing", "reset",
+};
+
+/* 40 bytes. Addresses and ports in host order. proto 0 marks a free
+ * connection, whose int_ip field links the free list instead. */
+struct conn {
+	union {
+		uint32_t int_ip;
+		uint32_t next_free; /* number + 1, 0 = end */
+	};
+	uint32_t rem_ip;
+	uint16_t int_port, ext_port, rem_port;
+	uint8_t proto, state;
+	uint64_t last;
+	uint64_t pkts_out, pkts_in;
+};
+
+struct slot {
+	uint32_t tag; /* hash >> 32; home slot = tag >> shift */
+	uint32_t ref; /* connection number + 1; 0 = empty */
+};
+
+struct nat_index {
+	struct slot *slots;
+	uint32_t mask;
+	unsigned int shift; /* 32 - log2(slot count) */
+	uint64_t k0, k1, k2;
+};
+
+struct nat {
+	uint32_t ext_ip, int_net, int_mask;
+	uint16_t port_min, port_max;
+	uint64_t timeout[ST_N];
+	struct conn *conns;
+	uint32_t max, hw; /* hw: connections ever handed out; beyond it, unused */
+	uint32_t free_head; /* number + 1 of a free connection below hw, 0 = none */
+	uint32_t hand; /* where the reclaim sweep continues */
+	struct nat_index out, in;
+	struct nat_stats stats;
+};
+
+/* --- hashing --------------------------------------------------------- */
+
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* wyhash-style: a secret per index keeps remote hosts from choosing
+ * endpoints that pile into one probe cluster. */
+static inline uint64_t hash2(const struct nat_index *ix, uint64_t a, uint64_t b)
+{
+	return mum(mum(a ^ ix->k0, b ^ ix->k1), ix->k2);
+}
+
+static inline uint64_t out_hash(const struct nat *nat, uint8_t proto, uint32_t int_ip,
+				uint16_t int_port, uint32_t rem_ip, uint16_t rem_port)
+{
+	return hash2(&nat->out, (uint64_t)int_ip << 32 | rem_ip,
+		     (uint64_t)proto << 32 | (uint32_t)int_port << 16 | rem_port);
+}
+
+static inline uint64_t in_hash(const struct nat *nat, uint8_t proto, uint32_t rem_ip,
+			       uint16_t rem_port, uint16_t ext_port)
+{
+	return hash2(&nat->in, (uint64_t)rem_ip << 32 | (uint32_t)rem_port << 16 | ext_port,
+		     proto);
+}
+
+static void random_bytes(void *buf, size_t len)
+{
+	if (getrandom(buf, len, GRND_NONBLOCK) == (ssize_t)len)
+		return;
+	/* No entropy yet (early boot): still differ between runs. */
+	struct timespec ts;
+	uint64_t x, *w = buf;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = ((uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)buf;
+	for (size_t i = 0; i < len / 8; i++) {
+		x += UINT64_C(0x9e3779b97f4a7c15);
+		w[i] = mum(x, UINT64_C(0xbf58476d1ce4e5b9));
+	}
+}
+
+/* --- the indexes ----------------------------------------------------- */
+
+static int index_init(struct nat_index *ix, uint32_t max)
+{
+	unsigned int order = 1;
+	uint64_t seed[3];
+
+	while ((UINT64_C(1) << order) < 2 * (uint64_t)max)
+		order++;
+	ix->slots = calloc((size_t)1 << order, sizeof(*ix->slots));
+	if (!ix->slots)
+		return -1;
+	ix->mask = (uint32_t)((UINT64_C(1) << order) - 1);
+	ix->shift = 32 - order;
+	random_bytes(seed, sizeof(seed));
+	ix->k0 = seed[0];
+	ix->k1 = seed[1];
+	ix->k2 = seed[2] | 1;
+	return 0;
+}
+
+static void index_insert(struct nat_index *ix, uint32_t tag, uint32_t ref)
+{
+	uint32_t i = tag >> ix->shift;
+
+	while (ix->slots[i].ref) /* terminates: at most half full */
+		i = (i + 1) & ix->mask;
+	ix->slots[i].tag = tag;
+	ix->slots[i].ref = ref;
+}
+
+/* Backward shift: pull later members of the cluster into the hole when
+ * the hole lies on their probe path, so no tombstones are needed. */
+static void index_remove(struct nat_index *ix, uint32_t tag, uint32_t ref)
+{
+	struct slot *s = ix->slots;
+	uint32_t hole = tag >> ix->shift;
+
+	while (s[hole].ref != ref)
+		hole = (hole + 1) & ix->mask;
+	for (uint32_t j = (hole + 1) & ix->mask; s[j].ref; j = (j + 1) & ix->mask) {
+		uint32_t home = s[j].tag >> ix->shift;
+		if (((j - home) & ix->mask) >= ((j - hole) & ix->mask)) {
+			s[hole] = s[j];
+			hole = j;
+		}
+	}
+	s[hole].ref = 0;
+}
+
+static uint32_t find_out(const struct nat *nat, uint32_t tag, uint8_t proto, uint32_t int_ip,
+			 uint16_t int_port, uint32_t rem_ip, uint16_t rem_port)
+{
+	const struct nat_index *ix = &nat->out;
+
+	for (uint32_t i = tag >> ix->shift;; i = (i + 1) & ix->mask) {
+		const struct slot *s = &ix->slots[i];
+		if (!s->ref)
+			return 0;
+		if (s->tag != tag)
+			continue;
+		const struct conn *c = &nat->conns[s->ref - 1];
+		if (c->int_ip == int_ip && c->rem_ip == rem_ip && c->int_port == int_port &&
+		    c->rem_port == rem_port && c->proto == proto)
+			return s->ref;
+	}
+}
+
+static uint32_t find_in(const struct nat *nat, uint32_t tag, uint8_t proto, uint32_t rem_ip,
+			uint16_t rem_port, uint16_t ext_port)
+{
+	const struct nat_index *ix = &nat->in;
+
+	for (uint32_t i = tag >> ix->shift;; i = (i + 1) & ix->mask) {
+		const struct slot *s = &ix->slots[i];
+		if (!s->ref)
+			return 0;
+		if (s->tag != tag)
+			continue;
+		const struct conn *c = &nat->conns[s->ref - 1];
+		if (c->rem_ip == rem_ip && c->ext_port == ext_port && c->rem_port == rem_port &&
+		    c->proto == proto)
+			return s->ref;
+	}
+}
+
+/* --- connections ----------------------------------------------------- */
+
+static uint64_t idle_ns(uint64_t last, uint64_t now)
+{
+	return now > last ? now - last : 0; /* out-of-order clocks: idle 0 */
+}
+
+static bool conn_expired(const struct nat *nat, const struct conn *c, uint64_t now)
+{
+	return idle_ns(c->last, now) > nat->timeout[c->state];
+}
+
+static void conn_release(struct nat *nat, uint32_t ref)
+{
+	struct conn *c = &nat->conns[ref - 1];
+	uint64_t ho = out_hash(nat, c->proto, c->int_ip, c->int_port, c->rem_ip, c->rem_port);
+	uint64_t hi = in_hash(nat, c->proto, c->rem_ip, c->rem_port, c->ext_port);
+
+	index_remove(&nat->out, (uint32_t)(ho >> 32), ref);
+	index_remove(&nat->in, (uint32_t)(hi >> 32), ref);
+	if (c->state == ST_CLOSING || c->state == ST_RESET)
+		nat->stats.closed++;
+	else
+		nat->stats.expired++;
+	c->proto = 0;
+	c->next_free = nat->free_head;
+	nat->free_head = ref;
+	nat->stats.entries--;
+}
+
+/* Is ext port free towards this remote endpoint? An expired holder is
+ * reclaimed on the spot. */
+static bool port_free(struct nat *nat, uint8_t proto, uint32_t rem_ip, uint16_t rem_port,
+		      uint16_t port, uint64_t now)
+{
+	uint32_t tag = (uint32_t)(in_hash(nat, proto, rem_ip, rem_port, port) >> 32);
+	uint32_t ref = find_in(nat, tag, proto, rem_ip, rem_port, port);
+
+	if (!ref)
+		return true;
+	if (!conn_expired(nat, &nat->conns[ref - 1], now))
+		return false;
+	conn_release(nat, ref);
+	return true;
+}
+
+static bool alloc_port(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
+		       uint16_t rem_port, uint64_t hash, uint64_t now, uint16_t *port)
+{
+	uint32_t range = (uint32_t)nat->port_max - nat->port_min + 1;
+
+	if (int_port >= nat->port_min && int_port <= nat->port_max &&
+	    port_free(nat, proto, rem_ip, rem_port, int_port, now)) {
+		*port = int_port;
+		return true;
+	}
+	/* Low hash bits: the high ones are the index tag, correlated with
+	 * the home slot. */
+	uint32_t off = (uint32_t)(((hash & 0xffffffffu) * range) >> 32);
+	for (uint32_t n = 0; n < range; n++) {
+		uint16_t cand = (uint16_t)(nat->port_min + off);
+		if (port_free(nat, proto, rem_ip, rem_port, cand, now)) {
+			*port = cand;
+			return true;
+		}
+		if (++off == range)
+			off = 0;
+	}
+	return false;
+}
+
+static uint8_t tcp_initial_state(uint8_t flags)
+{
+	if (flags & TCP_RST)
+		return ST_RESET;
+	if (flags & TCP_FIN)
+		return ST_CLOSING;
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
+		return ST_SYN_SENT;
+	return ST_EST; /* mid-stream: the switch may have restarted */
+}
+
+static void tcp_track(struct conn *c, uint8_t flags, bool out)
+{
+	if (flags & TCP_RST)
+		c->state = ST_RESET;
+	else if (out && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+		 (c->state == ST_CLOSING || c->state == ST_RESET))
+		c->state = ST_SYN_SENT;
+	else if (flags & TCP_FIN) {
+		if (c->state != ST_RESET)
+			c->state = ST_CLOSING;
+	} else if (!out && c->state == ST_SYN_SENT && (flags & TCP_ACK))
+		c->state = ST_EST;
+}
+
+/* The table is full, but some connections may have expired since the
+ * last nat_expire: look at the next few, clock-hand style. Bounded, so
+ * a flood of new flows against a table full of live ones costs O(1)
+ * each, and over successive calls every connection gets looked at. */
+static bool reclaim_one(struct nat *nat, uint64_t now)
+{
+	for (uint32_t k = 0; k < RECLAIM_SCAN && k < nat->hw; k++) {
+		uint32_t i = nat->hand;
+		nat->hand = i + 1 == nat->hw ? 0 : i + 1;
+		if (nat->conns[i].proto && conn_expired(nat, &nat->conns[i], now)) {
+			conn_release(nat, i + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum nat_verdict conn_create(struct nat *nat, uint8_t proto, uint32_t int_ip,
+				    uint16_t int_port, uint32_t rem_ip, uint16_t rem_port,
+				    uint64_t hash, uint8_t tcp_flags, uint64_t now,
+				    struct conn **out)
+{
+	if (!nat->free_head && nat->hw == nat->max && !reclaim_one(nat, now))
+		return NAT_DROP_FULL;
+	uint16_t ext;
+	if (!alloc_port(nat, proto, int_port, rem_ip, rem_port, hash, now, &ext))
+		return NAT_DROP_NO_PORT;
+
+	uint32_t ref;
+	if (nat->free_head) { /* LIFO: the most recently freed is cache-warm */
+		ref = nat->free_head;
+		nat->free_head = nat->conns[ref - 1].next_free;
+	} else {
+		ref = ++nat->hw;
+	}
+	struct conn *c = &nat->conns[ref - 1];
+	c->int_ip = int_ip;
+	c->rem_ip = rem_ip;
+	c->int_port = int_port;
+	c->ext_port = ext;
+	c->rem_port = rem_port;
+	c->proto = proto;
+	c->state = proto == PROTO_UDP ? ST_UDP
+		   : proto == PROTO_ICMP ? ST_ICMP
+					 : tcp_initial_state(tcp_flags);
+	c->last = now;
+	c->pkts_out = c->pkts_in = 0;
+	index_insert(&nat->out, (uint32_t)(hash >> 32), ref);
+	index_insert(&nat->in, (uint32_t)(in_hash(nat, proto, rem_ip, rem_port, ext) >> 32), ref);
+	nat->stats.created++;
+	nat->stats.entries++;
+	*out = c;
+	return NAT_OK;
+}
+
+/* --- frames ---------------------------------------------------------- */
+
+static enum nat_verdict drop(struct nat *nat, enum nat_verdict v)
+{
+	switch (v) {
+	case NAT_DROP_BAD: nat->stats.drop_bad++; break;
+	case NAT_DROP_UNSUPPORTED: nat->stats.drop_unsupported++; break;
+	case NAT_DROP_FULL: nat->stats.drop_full++; break;
+	case NAT_DROP_NO_PORT: nat->stats.drop_no_port++; break;
+	case NAT_DROP_NO_MATCH: nat->stats.drop_no_match++; break;
+	default: break;
+	}
+	return v;
+}
+
+enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
+{
+	struct ip4 h;
+	enum nat_verdict v = nat_parse_ip4(p, &h);
+	uint32_t csum_off, min_len;
+
+	if (v != NAT_OK)
+		return drop(nat, v);
+	if ((h.saddr & nat->int_mask) != nat->int_net)
+		return NAT_DROP_NOT_INSIDE;
+	if (h.frag || !nat_l4_fields(h.proto, &csum_off, &min_len))
+		return drop(nat, NAT_DROP_UNSUPPORTED);
+	if (h.l4len < min_len)
+		return drop(nat, NAT_DROP_BAD);
+
+	uint16_t int_port, rem_port = 0;
+	uint8_t *port_field, flags = 0;
+	if (h.proto == PROTO_ICMP) {
+		if (h.l4[0] != ICMP_ECHO)
+			return drop(nat, NAT_DROP_UNSUPPORTED);
+		port_field = h.l4 + 4;
+	} else {
+		port_field = h.l4;
+		rem_port = nat_rd16(h.l4 + 2);
+		if (h.proto == PROTO_TCP)
+			flags = h.l4[13];
+	}
+	int_port = nat_rd16(port_field);
+
+	uint64_t hash = out_hash(nat, h.proto, h.saddr, int_port, h.daddr, rem_port);
+	uint32_t ref = find_out(nat, (uint32_t)(hash >> 32), h.proto, h.saddr, int_port, h.daddr,
+				rem_port);
+	struct conn *c = NULL;
+	if (ref) {
+		c = &nat->conns[ref - 1];
+		if (conn_expired(nat, c, now)) {
+			conn_release(nat, ref); /* starts over, with a fresh state */
+			c = NULL;
+		} else if (h.proto == PROTO_TCP) {
+			tcp_track(c, flags, true);
+		}
+	}
+	if (!c) {
+		v = conn_create(nat, h.proto, h.saddr, int_port, h.daddr, rem_port, hash, flags,
+				now, &c);
+		if (v != NAT_OK)
+			return drop(nat, v);
+	}
+	c->last = now;
+	c->pkts_out++;
+	nat_rewrite(&h, 12, nat->ext_ip, port_field, c->ext_port, csum_off);
+	nat->stats.out_packets++;
+	return NAT_OK;
+}
+
+/* An ICMP error quoting a packet we translated on its way out: the quote
+ * holds the translated source (ext ip:port) and must get the original
+ * one back, or the namespace's stack cannot match it to its socket. */
+static enum nat_verdict icmp_error_in(struct nat *nat, struct ip4 *h, uint64_t now,
+				      uint8_t int_ip[4])
+{
+	uint8_t *in = h->l4 + 8;
+	uint32_t avail = h->l4len - 8;
+
+	if (avail < 20 || in[0] >> 4 != 4)
+		return drop(nat, NAT_DROP_BAD);
+	uint32_t ihl = (uint32_t)(in[0] & 0x0f) * 4;
+	if (ihl < 20 || avail < ihl + 8)
+		return drop(nat, NAT_DROP_BAD);
+
+	uint8_t iproto = in[9], *ql4 = in + ihl;
+	uint32_t qlen = avail - ihl, csum_off, min_len;
+	/* We never translate fragments, so a quoted one is not ours. */
+	if (nat_rd32(in + 12) != nat->ext_ip || (nat_rd16(in + 6) & 0x3fff) ||
+	    !nat_l4_fields(iproto, &csum_off, &min_len))
+		return drop(nat, NAT_DROP_NO_MATCH);
+
+	uint8_t *port_field = ql4;
+	uint16_t rem_port = 0;
+	if (iproto == PROTO_ICMP) {
+		if (ql4[0] != ICMP_ECHO)
+			return drop(nat, NAT_DROP_NO_MATCH);
+		port_field = ql4 + 4;
+	} else {
+		rem_port = nat_rd16(ql4 + 2);
+	}
+	uint16_t ext = nat_rd16(port_field);
+	uint32_t rem_ip = nat_rd32(in + 16);
+	uint32_t tag = (uint32_t)(in_hash(nat, iproto, rem_ip, rem_port, ext) >> 32);
+	uint32_t ref = find_in(nat, tag, iproto, rem_ip, rem_port, ext);
+	if (!ref || conn_expired(nat, &nat->conns[ref - 1], now))
+		return drop(nat, NAT_DROP_NO_MATCH);
+	const struct conn *c = &nat->conns[ref - 1];
+
+	nat_quote_rewrite(h, in, ihl, qlen, port_field, nat->ext_ip, c->int_ip, ext, c->int_port);
+	nat_wr32(int_ip, c->int_ip);
+	nat->stats.icmp_errors_in++;
+	nat->stats.in_packets++;
+	return NAT_OK;
+}
+
+enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
+				  uint8_t int_ip[4])
+{
+	struct ip4 h;
+	enum nat_verdict v = nat_parse_ip4(p, &h);
+	uint32_t csum_off, min_len;
+
+	if (v != NAT_OK)
+		return drop(nat, v);
+	if (h.daddr != nat->ext_ip)
+		return drop(nat, NAT_DROP_NO_MATCH);
+	if (h.frag || !nat_l4_fields(h.proto, &csum_off, &min_len))
+		return drop(nat, NAT_DROP_UNSUPPORTED);
+	if (h.l4len < min_len)
+		return drop(nat, NAT_DROP_BAD);
+
+	uint8_t *port_field, flags = 0;
+	uint16_t rem_port = 0;
+	if (h.proto == PROTO_ICMP) {
+		switch (h.l4[0]) {
+		case ICMP_ECHOREPLY:
+			break;
+		case ICMP_DEST_UNREACH:
+		case ICMP_TIME_EXCEEDED:
+		case ICMP_PARAMETERPROB:
+			return icmp_error_in(nat, &h, now, int_ip);
+		default:
+			return drop(nat, NAT_DROP_UNSUPPORTED);
+		}
+		port_field = h.l4 + 4;
+	} else {
+		rem_port = nat_rd16(h.l4);
+		port_field = h.l4 + 2;
+		if (h.proto == PROTO_TCP)
+			flags = h.l4[13];
+	}
+	uint16_t ext = nat_rd16(port_field);
+	uint32_t tag = (uint32_t)(in_hash(nat, h.proto, h.saddr, rem_port, ext) >> 32);
+	uint32_t ref = find_in(nat, tag, h.proto, h.saddr, rem_port, ext);
+	if (!ref)
+		return drop(nat, NAT_DROP_NO_MATCH);
+	struct conn *c = &nat->conns[ref - 1];
+	if (conn_expired(nat, c, now))
+		return drop(nat, NAT_DROP_NO_MATCH);
+	if (h.proto == PROTO_TCP)
+		tcp_track(c, flags, false);
+	c->last = now;
+	c->pkts_in++;
+	nat_rewrite(&h, 16, c->int_ip, port_field, c->int_port, csum_off);
+	nat_wr32(int_ip, c->int_ip);
+	nat->stats.in_packets++;
+	return NAT_OK;
+}
+
+/* --- the rest -------------------------------------------------------- */
+
+struct nat *nat_new(const struct nat_cfg *cfg)
+{
+	if (!cfg || cfg->port_min == 0 || cfg->port_min > cfg->port_max || cfg->int_plen > 32 ||
+	    cfg->max_entries == 0 || cfg->max_entries > NAT_MAX_ENTRIES) {
+		errno = EINVAL; /* the daemon reports strerror(errno) */
+		return NULL;
+	}
+
+	struct nat *nat = calloc(1, sizeof(*nat));
+	if (!nat)
+		return NULL;
+	nat->ext_ip = nat_rd32(cfg->ext_ip);
+	nat->int_mask = cfg->int_plen ? ~UINT32_C(0) << (32 - cfg->int_plen) : 0;
+	nat->int_net = nat_rd32(cfg->int_net) & nat->int_mask;
+	nat->port_min = cfg->port_min;
+	nat->port_max = cfg->port_max;
+	nat->max = cfg->max_entries;
+#define TMO(f, def) ((f) ? (f) : (def) * SEC)
+	nat->timeout[ST_UDP] = TMO(cfg->timeout_udp_ns, 60);
+	nat->timeout[ST_ICMP] = TMO(cfg->timeout_icmp_ns, 30);
+	nat->timeout[ST_EST] = TMO(cfg->timeout_tcp_est_ns, 7440);
+	nat->timeout[ST_SYN_SENT] = TMO(cfg->timeout_tcp_trans_ns, 240);
+	nat->timeout[ST_CLOSING] = nat->timeout[ST_SYN_SENT];
+	nat->timeout[ST_RESET] = TMO(cfg->timeout_tcp_rst_ns, 10);
+#undef TMO
+	/* malloc, not calloc: connections past hw are never read, so
+	 * their pages are touched only as the table fills. */
+	nat->conns = malloc((size_t)nat->max * sizeof(*nat->conns));
+	if (!nat->conns || index_init(&nat->out, nat->max) || index_init(&nat->in, nat->max)) {
+		nat_free(nat);
+		return NULL;
+	}
+	return nat;
+}
+
+void nat_free(struct nat *nat)
+{
+	if (!nat)
+		return;
+	free(nat->out.slots);
+	free(nat->in.slots);
+	free(nat->conns);
+	free(nat);
+}
+
+int nat_port_reserved(const struct nat *nat, uint16_t port)
+{
+	return port >= nat->port_min && port <= nat->port_max;
+}
+
+/* Walks the connection array, not the indexes: release shifts index
+ * slots around, but never moves a connection. */
+uint32_t nat_expire(struct nat *nat, uint64_t now)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < nat->hw; i++) {
+		const struct conn *c = &nat->conns[i];
+		if (c->proto && conn_expired(nat, c, now)) {
+			conn_release(nat, i + 1);
+			n++;
+		}
+	}
+	return n;
+}
+
+int nat_foreach(struct nat *nat, uint64_t now,
+		int (*cb)(const struct nat_entry_view *e, void *arg), void *arg)
+{
+	for (uint32_t i = 0; i < nat->hw; i++) {
+		const struct conn *c = &nat->conns[i];
+		if (!c->proto || conn_expired(nat, c, now))
+			continue;
+		struct nat_entry_view e = {
+			.proto = c->proto,
+			.int_port = c->int_port,
+			.ext_port = c->ext_port,
+			.rem_port = c->rem_port,
+			.state = state_name[c->state],
+			.idle_ns = idle_ns(c->last, now),
+			.timeout_ns = nat->timeout[c->state],
+			.packets_out = c->pkts_out,
+			.packets_in = c->pkts_in,
+		};
+		nat_wr32(e.int_ip, c->int_ip);
+		nat_wr32(e.rem_ip, c->rem_ip);
+		int rc = cb(&e, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+const struct nat_stats *nat_stats(const struct nat *nat)
+{
+	return &nat->stats;
+}
+
+/* One connection plus one slot in each index, each index at most half
+ * full: 40 + 2 * 2 * 8 = 72 bytes. */
+size_t nat_bytes_per_entry(void)
+{
+	return sizeof(struct conn) + 2 * 2 * sizeof(struct slot);
+}

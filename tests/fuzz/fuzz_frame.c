@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer target: the AF_XDP switch's per-frame path on one arbitrary
+ * frame, in the order of switch_frame() (dataplane/switch.c):
+ *
+ *   pkt_parse -> pkt_csum_complete (if l4_off) -> gw_handle
+ *             -> [FUZZ_NAT: nat_translate_out/in] -> fdb_learn/fdb_lookup
+ *
+ * The input is run twice:
+ *  1. in a heap buffer of exactly its size with room == len, so ASan
+ *     reports any read or write past the frame. gw_handle() is called
+ *     for every verdict here (its contract accepts PKT_BAD_L4 frames).
+ *  2. in a 4096-byte "UMEM frame" (heap, so ASan sees its end) placed at
+ *     offset 4096 - len - slack, room = 4096 - offset, slack = len % 11:
+ *     replies that are longer than the request (an NA answering a short
+ *     NS) fit or not depending on the length alone. This pass follows
+ *     switch_frame() exactly and feeds the long-lived MAC table.
+ *
+ * Invariants checked (a broken one prints "fuzz_frame: invariant ..."
+ * and calls __builtin_trap()): pkt_parse's offsets are inside the frame;
+ * pkt_csum_complete leaves the frame alone when it returns 0, changes
+ * only the check field when it returns 1, that field then verifies with
+ * an independent RFC 768/793/8200 reference, and a second call changes
+ * nothing; GW_REPLY fits in room, parses, comes from the gateway MAC and
+ * carries valid checksums; both passes agree; the MAC table stays
+ * within its bounds and a successful learn is visible to a lookup.
+ *
+ * The MAC table lives across inputs (capacity 64, 16 per port, ageing
+ * 1 ms) on a fake clock advanced per input, so learning, moves, quota
+ * refusals and ageing all run. Its state makes executions depend on
+ * earlier inputs: reproduce a crash with the crash file alone first.
+ *
+ * FUZZ_NAT (not built by run.sh, untested): adds dataplane/nat.c's
+ * translation as route.c uses it (see nat_step()); build with
+ * -DFUZZ_NAT and dataplane/nat.c added to the sources.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fdb.h"
+#include "gateway.h"
+#include "pkt.h"
+#ifdef FUZZ_NAT
+#include "nat.h"
+#endif
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define UMEM_FRAME 4096u
+#define NPORTS 4
+#define FDB_CAP 64
+#define FDB_PER_PORT 16
+#define AGEING_NS 1000000ull /* 1 ms */
+#define TICK_NS 100000ull /* fake clock: 0.1-0.8 ms per input */
+
+#define ETH_P_IPV4 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_P_IPV6 0x86dd
+#define P_ICMP 1
+#define P_TCP 6
+#define P_UDP 17
+#define P_ICMPV6 58
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "fuzz_frame: invariant failed at %s:%d: %s\n", \
+				__FILE__, __LINE__, #cond);                    \
+			__builtin_trap();                                      \
+		}                                                              \
+	} while (0)
+
+static const struct gw gw = {
+	.mac = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 },
+	.has_v4 = 1,
+	.has_v6 = 1,
+	.v4 = { 10, 13, 37, 1 },
+	.v6 = { 0xfd, 0x42, 0x13, 0x37, [15] = 1 },
+};
+
+static struct fdb *fdb;
+static struct gw_stats gwst;
+static uint64_t now = 1000000000ull;
+static uint64_t inputs;
+#ifdef FUZZ_NAT
+static struct nat *nat;
+#endif
+
+/* --- independent reference checksum ------------------------------------- */
+
+static uint16_t get16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* One's complement sum of big-endian words, folded, NOT complemented; a
+ * region that includes a correct checksum sums to 0xffff. */
+static uint64_t ref_add(uint64_t s, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i += 2)
+		s += (uint32_t)b[i] << 8 | (i + 1 < n ? b[i + 1] : 0);
+	return s;
+}
+
+static uint16_t ref_fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/* Where the transport header of the IP packet at l3 starts (offset from
+ * l3), walked here without pkt.c; 0 if not TCP/UDP/ICMP(v6) or a fragment. */
+static uint32_t ref_l4(const uint8_t *l3, uint32_t avail, bool v6, uint8_t *proto)
+{
+	if (!v6) {
+		*proto = l3[9];
+		return (uint32_t)(l3[0] & 15) * 4;
+	}
+	uint32_t pos = 40, end = 40 + get16(l3 + 4);
+	uint8_t nh = l3[6];
+	CHECK(end <= avail);
+	while (nh == 0 || nh == 43 || nh == 60) {
+		CHECK(pos + 8 <= end);
+		nh = l3[pos];
+		pos += ((uint32_t)l3[pos + 1] + 1) * 8;
+	}
+	*proto = nh;
+	return pos;
+}
+
+/* Does the TCP/UDP segment at l4 carry a correct checksum? RFC 768 and
+ * RFC 8200 8.1: a UDP pseudo-header (and the sum) uses the UDP length
+ * field, TCP the IP-derived length. l4max is what the IP header leaves
+ * for the segment. UDP checksum 0 counts as "none" (valid) here. */
+static bool ref_l4_valid(const uint8_t *l3, bool v6, const uint8_t *l4,
+			 uint32_t l4max, uint8_t proto)
+{
+	uint32_t len = proto == P_UDP ? get16(l4 + 4) : l4max;
+	uint64_t s;
+
+	CHECK(len <= l4max);
+	if (proto == P_UDP && get16(l4 + 6) == 0)
+		return true;
+	s = v6 ? ref_add(0, l3 + 8, 32) : ref_add(0, l3 + 12, 8);
+	s += proto + (len >> 16) + (len & 0xffff);
+	s = ref_add(s, l4, len);
+	return ref_fold(s) == 0xffff;
+}
+
+/* --- invariants --------------------------------------------------------- */
+
+static void check_parse(const struct pkt *p, enum pkt_verdict v,
+			const uint8_t *buf, uint32_t len)
+{
+	CHECK(p->data == buf && p->len == len);
+	if (v == PKT_RUNT || v == PKT_BAD_L3) {
+		CHECK(p->l3_off == 0 && p->l4_off == 0 && !p->is_frag);
+		return;
+	}
+	CHECK(len >= 14 && p->dst == buf && p->src == buf + 6);
+	if (v == PKT_BAD_L4) {
+		CHECK(p->l3_off != 0 && p->l4_off == 0);
+		return;
+	}
+	CHECK(v == PKT_OK);
+	if (p->l3_off == 0) {
+		CHECK(p->l4_off == 0 && !p->is_frag);
+		return;
+	}
+	CHECK(p->l3_off >= 14 && p->l3_off < len);
+	const uint8_t *l3 = buf + p->l3_off;
+	uint32_t avail = len - p->l3_off;
+	switch (p->ethertype) {
+	case ETH_P_ARP:
+		CHECK(avail >= 28 && p->l4_off == 0);
+		return;
+	case ETH_P_IPV4:
+		CHECK(avail >= 20 && (l3[0] & 15) * 4u <= get16(l3 + 2) &&
+		      get16(l3 + 2) <= avail);
+		break;
+	case ETH_P_IPV6:
+		CHECK(avail >= 40 && 40u + get16(l3 + 4) <= avail);
+		break;
+	default:
+		CHECK(0 && "l3_off set for an ethertype pkt_parse does not know");
+	}
+	if (p->is_frag)
+		CHECK(p->l4_off == 0);
+	if (p->l4_off == 0)
+		return;
+	/* The L4 header and l4_len bytes of it are inside the frame and
+	 * inside the IP packet. */
+	CHECK(p->l4_off > p->l3_off);
+	CHECK((uint32_t)p->l4_off + p->l4_len <= len);
+	uint8_t proto;
+	uint32_t l4rel = ref_l4(l3, avail, p->ethertype == ETH_P_IPV6, &proto);
+	uint32_t ipend = p->ethertype == ETH_P_IPV4 ? get16(l3 + 2) : 40u + get16(l3 + 4);
+	CHECK(p->l3_off + l4rel == p->l4_off && proto == p->l4_proto);
+	CHECK(l4rel + p->l4_len == ipend);
+	const uint8_t *l4 = buf + p->l4_off;
+	switch (p->l4_proto) {
+	case P_TCP:
+		CHECK(p->l4_len >= 20 && (l4[12] >> 4) * 4u >= 20 &&
+		      (l4[12] >> 4) * 4u <= p->l4_len);
+		break;
+	case P_UDP:
+		CHECK(p->l4_len >= 8 && get16(l4 + 4) >= 8 && get16(l4 + 4) <= p->l4_len);
+		break;
+	case P_ICMP:
+		CHECK(p->ethertype == ETH_P_IPV4 && p->l4_len >= 8);
+		break;
+	case P_ICMPV6:
+		CHECK(p->ethertype == ETH_P_IPV6 && p->l4_len >= 8);
+		break;
+	default:
+		CHECK(0 && "l4_off set for an unknown protocol");
+	}
+}
+
+/* pkt_csum_complete in place, with its contract checked. */
+static void csum_complete(struct pkt *p)
+{
+	static uint8_t before[65536 + 64];
+	uint32_t len = p->len;
+
+	memcpy(before, p->data, len);
+	int r = pkt_csum_complete(p);
+	CHECK(r == 0 || r == 1);
+	if (r == 0) {
+		CHECK(memcmp(before, p->data, len) == 0);
+		return;
+	}
+	CHECK(p->l4_proto == P_TCP || p->l4_proto == P_UDP);
+	CHECK(p->ethertype == ETH_P_IPV4 || p->ethertype == ETH_P_IPV6);
+	CHECK(!p->is_frag && p->l3_off && p->l4_off);
+	uint32_t field = p->l4_off + (p->l4_proto == P_TCP ? 16u : 6u);
+	CHECK(memcmp(before, p->data, field) == 0);
+	CHECK(memcmp(before + field + 2, p->data + field + 2, len - field - 2) == 0);
+	if (p->l4_proto == P_UDP)
+		CHECK(get16(p->data + field) != 0); /* 0 would mean "none" */
+#ifdef FUZZ_SKIP_UDP_LEN
+	/* Known finding (tests/fuzz/regress/frame/udp4-len-short-of-ip-payload):
+	 * with a UDP length below the IP payload length, pkt.c sums the IP
+	 * payload length and bytes, RFC 768/8200 the UDP length's. Defined
+	 * only to look past it in a campaign until it is fixed. */
+	if (p->l4_proto == P_UDP && get16(p->data + p->l4_off + 4) != p->l4_len)
+		goto skip_ref;
+#endif
+	CHECK(ref_l4_valid(p->data + p->l3_off, p->ethertype == ETH_P_IPV6,
+			   p->data + p->l4_off, p->l4_len, p->l4_proto));
+#ifdef FUZZ_SKIP_UDP_LEN
+skip_ref:
+#endif
+	/* Completing a completed checksum changes nothing. */
+	memcpy(before, p->data, len);
+	pkt_csum_complete(p);
+	CHECK(memcmp(before, p->data, len) == 0);
+}
+
+/* A GW_REPLY frame: in room, well formed, from the gateway, valid sums. */
+static void check_reply(const uint8_t *buf, uint32_t reply_len, uint32_t room,
+			uint16_t ethertype)
+{
+	static uint8_t copy[UMEM_FRAME];
+	struct pkt r;
+
+	CHECK(reply_len <= room);
+	CHECK(reply_len >= 14 && reply_len <= UMEM_FRAME);
+	memcpy(copy, buf, reply_len);
+	CHECK(pkt_parse(copy, reply_len, &r) == PKT_OK);
+	CHECK(r.ethertype == ethertype && r.l3_off != 0);
+	CHECK(memcmp(copy + 6, gw.mac, 6) == 0);
+	const uint8_t *l3 = copy + r.l3_off;
+	switch (ethertype) {
+	case ETH_P_ARP:
+		CHECK(r.l3_off + 28u == reply_len && get16(l3 + 6) == 2);
+		CHECK(memcmp(l3 + 8, gw.mac, 6) == 0 && memcmp(l3 + 14, gw.v4, 4) == 0);
+		break;
+	case ETH_P_IPV4: {
+		uint32_t hl = (l3[0] & 15) * 4u;
+		CHECK(r.l3_off + get16(l3 + 2) == reply_len);
+		CHECK(ref_fold(ref_add(0, l3, hl)) == 0xffff);
+		CHECK(memcmp(l3 + 12, gw.v4, 4) == 0);
+		CHECK(r.l4_off && r.l4_proto == P_ICMP && !r.is_frag);
+		CHECK(copy[r.l4_off] == 0); /* echo reply */
+		CHECK(ref_fold(ref_add(0, copy + r.l4_off, r.l4_len)) == 0xffff);
+		break;
+	}
+	case ETH_P_IPV6: {
+		uint64_t s;
+		CHECK(r.l3_off + 40u + get16(l3 + 4) == reply_len);
+		CHECK(r.l4_off == r.l3_off + 40 && r.l4_proto == P_ICMPV6);
+		CHECK(memcmp(l3 + 8, gw.v6, 16) == 0);
+		CHECK(copy[r.l4_off] == 129 || copy[r.l4_off] == 136);
+		s = ref_add(0, l3 + 8, 32) + r.l4_len + P_ICMPV6;
+		CHECK(ref_fold(ref_add(s, copy + r.l4_off, r.l4_len)) == 0xffff);
+		break;
+	}
+	default:
+		CHECK(0 && "reply for an ethertype the gateway does not answer");
+	}
+}
+
+#ifdef FUZZ_NAT
+/* Written against dataplane/nat.h and route.c's use of it; untested
+ * (nat.c did not exist when this was written). Port UPLINK_PORT plays
+ * the uplink: its frames take route_in() (nat_translate_in, no gateway,
+ * no MAC table); frames from the other ports to the gateway's MAC for an
+ * off-subnet IPv4 address take route_out() (nat_translate_out). A
+ * translated frame must still parse to the same offsets, and checksums
+ * that were valid before stay valid (incremental updates); a UDP
+ * checksum of 0 stays 0. */
+#define UPLINK_PORT (NPORTS - 1)
+
+static bool in_gw_subnet(const uint8_t *ip4) /* 10.13.37.0/24 */
+{
+	return memcmp(ip4, gw.v4, 3) == 0;
+}
+
+/* IPv4 TCP/UDP against the pseudo-header, ICMP on its own. */
+static bool l4_sum_ok(const uint8_t *l3, const uint8_t *l4, uint32_t len, uint8_t proto)
+{
+	if (proto == P_ICMP)
+		return ref_fold(ref_add(0, l4, len)) == 0xffff;
+	return ref_l4_valid(l3, false, l4, len, proto);
+}
+
+static void nat_step(struct pkt *p, bool inbound)
+{
+	uint8_t *data = p->data;
+	const uint8_t *l3 = data + p->l3_off;
+	uint32_t hl = (l3[0] & 15) * 4u;
+	bool ip_ok = ref_fold(ref_add(0, l3, hl)) == 0xffff;
+	bool l4_ok = p->l4_off && l4_sum_ok(l3, data + p->l4_off, p->l4_len, p->l4_proto);
+	bool udp0 = p->l4_off && p->l4_proto == P_UDP && get16(data + p->l4_off + 6) == 0;
+	uint8_t int_ip[4];
+	enum nat_verdict nv;
+	struct pkt q;
+
+	if (inbound)
+		nv = nat_translate_in(nat, p, now, int_ip);
+	else
+		nv = nat_translate_out(nat, p, now);
+	if (inputs % 64 == 0)
+		nat_expire(nat, now);
+	if (nv != NAT_OK)
+		return;
+	CHECK(pkt_parse(data, p->len, &q) == PKT_OK);
+	CHECK(q.l3_off == p->l3_off && q.l4_off == p->l4_off && q.l4_proto == p->l4_proto);
+	if (ip_ok)
+		CHECK(ref_fold(ref_add(0, l3, hl)) == 0xffff);
+	if (l4_ok)
+		CHECK(q.l4_off && l4_sum_ok(l3, data + q.l4_off, q.l4_len, q.l4_proto));
+	if (udp0)
+		CHECK(get16(data + q.l4_off + 6) == 0);
+	if (inbound)
+		CHECK(in_gw_subnet(int_ip) && !memcmp(l3 + 16, int_ip, 4));
+	else
+		CHECK(!memcmp(l3 + 12, (const uint8_t[4]){ 203, 0, 113, 1 }, 4));
+}
+#endif
+
+/* --- the two passes ----------------------------------------------------- */
+
+struct outcome {
+	enum pkt_verdict v;
+	enum gw_result g;
+	uint32_t reply_len;
+	bool uplink; /* FUZZ_NAT: took route_in(), no gateway */
+};
+
+/* Pass 1: exactly-sized buffer, room == len; gw_handle for any verdict. */
+static struct outcome pass_exact(uint8_t *buf, uint32_t len)
+{
+	struct outcome o = { 0 };
+	struct pkt p;
+
+	o.v = pkt_parse(buf, len, &p);
+	check_parse(&p, o.v, buf, len);
+	if (o.v == PKT_OK && p.l4_off)
+		csum_complete(&p);
+	o.g = gw_handle(&gw, &p, len, &o.reply_len, &gwst);
+	if (o.v == PKT_RUNT || o.v == PKT_BAD_L3)
+		CHECK(o.g == GW_NOT_MINE);
+	if (o.g == GW_REPLY)
+		check_reply(buf, o.reply_len, len, p.ethertype);
+	else
+		CHECK(o.reply_len == 0);
+	return o;
+}
+
+/* Pass 2: switch_frame() on a UMEM frame; port is the ingress port. */
+static struct outcome pass_umem(uint8_t *umem, uint32_t off, uint32_t len,
+				uint16_t port)
+{
+	uint32_t room = UMEM_FRAME - off;
+	uint8_t *data = umem + off;
+	struct outcome o = { 0 };
+	struct pkt p;
+
+	if (len > room)
+		return o;
+	o.v = pkt_parse(data, len, &p);
+	check_parse(&p, o.v, data, len);
+#ifdef FUZZ_NAT
+	if (port == UPLINK_PORT) { /* route_in() */
+		o.uplink = true;
+		if (o.v == PKT_OK && p.l3_off == 14 && p.ethertype == ETH_P_IPV4)
+			nat_step(&p, true);
+		return o;
+	}
+#endif
+	if (o.v != PKT_OK)
+		return o;
+	if (p.l4_off)
+		csum_complete(&p);
+	o.g = gw_handle(&gw, &p, room, &o.reply_len, &gwst);
+	switch (o.g) {
+	case GW_REPLY:
+		check_reply(data, o.reply_len, room, p.ethertype);
+		return o;
+	case GW_CONSUMED:
+		return o;
+	case GW_NOT_MINE:
+		break;
+	}
+#ifdef FUZZ_NAT
+	/* route_out(): to the gateway's MAC, IPv4, off the subnet. */
+	if (!memcmp(p.dst, gw.mac, 6) && p.ethertype == ETH_P_IPV4 && p.l3_off &&
+	    !in_gw_subnet(data + p.l3_off + 16)) {
+		if (p.l3_off == 14 && len >= 34 && data[14 + 8] > 1)
+			nat_step(&p, false);
+		return o;
+	}
+#endif
+	if (!memcmp(p.dst, gw.mac, 6))
+		return o; /* gw_unrouted */
+	if (!(p.src[0] & 1)) {
+		int r = fdb_learn(fdb, p.src, port, now);
+		CHECK(r == 0 || r == 1 || r == -ENOSPC);
+		if (r >= 0)
+			CHECK(fdb_lookup(fdb, p.src, now) == port);
+	}
+	if (!(p.dst[0] & 1)) {
+		uint16_t out = fdb_lookup(fdb, p.dst, now);
+		CHECK(out == FDB_PORT_NONE || out < NPORTS);
+	}
+	return o;
+}
+
+static int count_cb(const uint8_t mac[6], uint16_t port, uint64_t idle, void *arg)
+{
+	unsigned *per_port = arg;
+
+	CHECK(!(mac[0] & 1) && port < NPORTS && idle < AGEING_NS);
+	per_port[port]++;
+	return 0;
+}
+
+static void check_fdb(void)
+{
+	unsigned per_port[NPORTS] = { 0 }, total = 0;
+	const struct fdb_stats *st = fdb_stats(fdb);
+
+	CHECK(st->entries <= FDB_CAP);
+	fdb_foreach(fdb, now, count_cb, per_port);
+	for (int i = 0; i < NPORTS; i++) {
+		CHECK(per_port[i] <= FDB_PER_PORT);
+		total += per_port[i];
+	}
+	CHECK(total <= st->entries);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fdb = fdb_new(FDB_CAP, FDB_PER_PORT, AGEING_NS);
+	if (!fdb)
+		abort();
+#ifdef FUZZ_NAT
+	static const struct nat_cfg cfg = {
+		.ext_ip = { 203, 0, 113, 1 },
+		.int_net = { 10, 13, 37, 0 },
+		.int_plen = 24,
+		.port_min = 20000,
+		.port_max = 20063, /* small: port exhaustion is reachable */
+		.max_entries = 64,
+		.timeout_udp_ns = 2 * AGEING_NS,
+		.timeout_icmp_ns = 2 * AGEING_NS,
+		.timeout_tcp_est_ns = 8 * AGEING_NS,
+		.timeout_tcp_trans_ns = 4 * AGEING_NS,
+		.timeout_tcp_rst_ns = AGEING_NS,
+	};
+	nat = nat_new(&cfg);
+	if (!nat)
+		abort();
+#endif
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t *umem;
+	uint32_t len = (uint32_t)size;
+
+	if (size > 65535 + 64)
+		return -1; /* no such frame on a veth: keep libFuzzer's -max_len sane */
+	if (!umem && !(umem = malloc(UMEM_FRAME)))
+		abort();
+	inputs++;
+	now += TICK_NS * (1 + len % 8);
+
+	/* Pass 1. malloc(0) may return NULL: use a 1-byte buffer then. */
+	uint8_t *exact = malloc(size ? size : 1);
+	if (!exact)
+		abort();
+	memcpy(exact, data, size);
+	struct outcome a = pass_exact(exact, len);
+
+	/* Pass 2: after the frame, the UMEM holds a fixed pattern. */
+	if (len <= UMEM_FRAME) {
+		uint32_t slack = len % 11;
+		if (slack > UMEM_FRAME - len)
+			slack = UMEM_FRAME - len;
+		uint32_t off = UMEM_FRAME - len - slack;
+		uint16_t port = size ? data[0] % NPORTS : 0;
+
+		memset(umem, 0xa5, UMEM_FRAME);
+		memcpy(umem + off, data, size);
+		struct outcome b = pass_umem(umem, off, len, port);
+
+		/* Same bytes, more room: same parse, and a reply that fitted
+		 * in the exact buffer is the same reply here. */
+		CHECK(a.v == b.v);
+		if (a.v == PKT_OK && !b.uplink) {
+			if (a.g == GW_REPLY)
+				CHECK(b.g == GW_REPLY && b.reply_len == a.reply_len &&
+				      !memcmp(exact, umem + off, a.reply_len));
+			if (a.g == GW_NOT_MINE)
+				CHECK(b.g == GW_NOT_MINE);
+		}
+	}
+	free(exact);
+
+	if (inputs % 16 == 0) {
+		fdb_age(fdb, now);
+		check_fdb();
+	}
+	return 0;
+}

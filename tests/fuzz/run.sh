@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# libFuzzer targets for the two untrusted inputs: topology files (topo)
+# and frames on the AF_XDP switch's per-frame path (frame).
+#
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]   fuzz each target SECONDS
+#                                             (default 60), one at a time
+#   tests/fuzz/run.sh --replay [TARGET...]    replay the seed corpus and
+#                                             tests/fuzz/regress/TARGET once
+#
+# Needs clang with libFuzzer (clang 14 tested; CLANG=clang-14 to pick
+# one). FUZZ_CFLAGS adds compiler flags (e.g. -DFUZZ_SKIP_UDP_LEN to look
+# past that known finding in a campaign; see fuzz_frame.c). Everything is built and written under build/fuzz/: the binaries,
+# the working corpus build/fuzz/corpus-TARGET/ (seeded from
+# tests/fuzz/corpus/TARGET/, which is never written to), logs, and crash
+# files build/fuzz/crash-TARGET-*. Fuzzing exits non-zero if a target
+# crashed and prints the crash file; save a minimised crash under
+# tests/fuzz/regress/TARGET/ so --replay checks it from then on.
+#
+# --replay prints one "PASS fuzz: replay TARGET (N inputs)" or
+# "FAIL fuzz: ..." line per target and nothing else (the unit-test runner
+# counts them); details go to build/fuzz/*.log.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+CLANG=${CLANG:-clang}
+OUT=build/fuzz
+# shellcheck disable=SC2054 # the commas belong to -fsanitize=
+CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	-std=c11 -D_GNU_SOURCE -Icontrol -Idataplane)
+ALL_TARGETS=(topo frame)
+
+sources() {
+	case $1 in
+	topo) echo tests/fuzz/fuzz_topo.c control/topo.c control/topo_parse.c \
+		control/topo_validate.c control/addr.c ;;
+	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
+		dataplane/fdb.c ;;
+	*) return 1 ;;
+	esac
+}
+
+# Build $OUT/fuzz_$1 unless it is newer than its sources, every header
+# and this script (which holds the flags). Output goes to a log.
+build() {
+	local t=$1 bin=$OUT/fuzz_$1 src extra
+	read -r -a src <<<"$(sources "$t")" || return 1
+	read -r -a extra <<<"${FUZZ_CFLAGS:-}"
+	if [ -x "$bin" ] && [ "$(cat "$bin.flags" 2>/dev/null)" = "$CLANG ${CFLAGS[*]} ${extra[*]}" ] &&
+		[ -z "$(find "${src[@]}" control/*.h dataplane/*.h tests/fuzz/run.sh -newer "$bin" 2>/dev/null | head -1)" ]; then
+		return 0
+	fi
+	rm -f "$bin.flags"
+	"$CLANG" "${CFLAGS[@]}" "${extra[@]}" -o "$bin.tmp" "${src[@]}" >"$OUT/build-$t.log" 2>&1 &&
+		mv "$bin.tmp" "$bin" &&
+		echo "$CLANG ${CFLAGS[*]} ${extra[*]}" >"$bin.flags"
+}
+
+# Dictionaries: keywords and magic values the mutator would take long to
+# guess (written here so that the seeds stay the only tracked inputs).
+write_dicts() {
+	cat >"$OUT/topo.dict" <<'EOF'
+"lab "
+"switch "
+"ns "
+"host"
+"veth "
+" -- "
+"link "
+"route "
+"forward "
+"on"
+"off"
+"dataplane "
+"kernel"
+"afxdp"
+"xdp"
+"gateway "
+"uplink "
+" snat"
+" ports "
+"61000-65535"
+" via "
+" dev "
+"default"
+"ageing "
+"nat-table "
+"nat-timeout "
+"udp"
+"icmp"
+"tcp"
+" addr "
+" mac "
+" mtu "
+"host:"
+"10.13.37.1/24"
+"10.13.37.2/24"
+"fd42:1337::1/64"
+"::/0"
+"02:00:00:00:00:01"
+"#"
+"\x0a"
+"\x0d\x0a"
+"\x09"
+EOF
+	cat >"$OUT/frame.dict" <<'EOF'
+"\x08\x00"
+"\x08\x06"
+"\x86\xdd"
+"\x81\x00"
+"\x88\xa8"
+"\x02\x6e\x66\x00\x00\x01"
+"\xff\xff\xff\xff\xff\xff"
+"\x33\x33\xff\x00\x00\x01"
+"\x0a\x0d\x25\x01"
+"\xfd\x42\x13\x37\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"
+"\xff\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\xff\x00\x00\x01"
+"\x00\x01\x08\x00\x06\x04\x00\x01"
+"\x45\x00"
+"\x60\x00\x00\x00"
+"\x87\x00"
+"\x80\x00"
+EOF
+}
+
+replay() {
+	local t rc=0 n files log last
+	local -A pid
+	for t in "$@"; do
+		if ! sources "$t" >/dev/null; then
+			echo "FAIL fuzz: unknown target '$t', expected ${ALL_TARGETS[*]}"
+			rc=1
+			continue
+		fi
+		build "$t" & # both targets at once: replay must stay fast
+		pid[$t]=$!
+	done
+	for t in "$@"; do
+		[ -n "${pid[$t]:-}" ] || continue
+		if ! wait "${pid[$t]}"; then
+			echo "FAIL fuzz: build $t (see $OUT/build-$t.log)"
+			rc=1
+			continue
+		fi
+		files=()
+		for f in tests/fuzz/corpus/"$t"/* tests/fuzz/regress/"$t"/*; do
+			[ -f "$f" ] && files+=("$f")
+		done
+		n=${#files[@]}
+		if [ "$n" = 0 ]; then
+			echo "FAIL fuzz: replay $t: no inputs in tests/fuzz/corpus/$t"
+			rc=1
+			continue
+		fi
+		log=$OUT/replay-$t.log
+		if "$OUT/fuzz_$t" -runs=0 -timeout=5 -rss_limit_mb=1024 "${files[@]}" >"$log" 2>&1; then
+			echo "PASS fuzz: replay $t ($n inputs)"
+		else
+			last=$(grep '^Running: ' "$log" | tail -1)
+			echo "FAIL fuzz: replay $t: crash on ${last#Running: } (see $log)"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+fuzz() {
+	local secs=$1 t rc=0 log work crash
+	shift
+	write_dicts
+	for t in "$@"; do
+		if ! sources "$t" >/dev/null; then
+			echo "fuzz: unknown target '$t', expected ${ALL_TARGETS[*]}" >&2
+			rc=1
+			continue
+		fi
+		echo "== $t: building"
+		if ! build "$t"; then
+			echo "FAIL $t: build failed, see $OUT/build-$t.log"
+			cat "$OUT/build-$t.log"
+			rc=1
+			continue
+		fi
+		work=$OUT/corpus-$t
+		mkdir -p "$work"
+		cp tests/fuzz/corpus/"$t"/* "$work"/
+		log=$OUT/fuzz-$t.log
+		echo "== $t: fuzzing for ${secs}s (log $log)"
+		"$OUT/fuzz_$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=1024 \
+			-artifact_prefix="$OUT/crash-$t-" -print_final_stats=1 \
+			-dict="$OUT/$t.dict" "$work" >"$log" 2>&1
+		local frc=$?
+		# libFuzzer's last status line ("#N DONE cov: C ft: F corp: ...")
+		# and its final stats.
+		local execs cov ft corp eps
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+		[ -n "$execs" ] || execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
+		eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+		cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+		ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
+		corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1)
+		echo "$t: ${execs:-?} execs (${eps:-?}/s), ${cov:-cov: ?} edges, ${ft:-ft: ?} features, ${corp:-corp: ?}"
+		crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
+		if [ "$frc" != 0 ] || [ -n "$crash" ]; then
+			echo "FAIL $t: libFuzzer exited $frc; crash input: ${crash:-none written}"
+			grep -m1 -E '^(==[0-9]+==ERROR|.*runtime error|fuzz_frame: invariant|SUMMARY)' "$log"
+			echo "   reproduce: $OUT/fuzz_$t ${crash:-<crash file>}"
+			echo "   minimise:  $OUT/fuzz_$t -minimize_crash=1 -max_total_time=60 -artifact_prefix=$OUT/min-$t- ${crash:-<crash file>}"
+			rc=1
+		fi
+	done
+	return $rc
+}
+
+mkdir -p "$OUT"
+if ! command -v "$CLANG" >/dev/null 2>&1; then
+	echo "FAIL fuzz: $CLANG not found (set CLANG=clang-14)"
+	exit 1
+fi
+if [ "${1:-}" = --replay ]; then
+	shift
+	[ $# -gt 0 ] || set -- "${ALL_TARGETS[@]}"
+	replay "$@"
+	exit
+fi
+secs=60
+case ${1:-} in
+'') ;;
+*[!0-9]*) ;;
+*) secs=$1; shift ;;
+esac
+[ $# -gt 0 ] || set -- "${ALL_TARGETS[@]}"
+fuzz "$secs" "$@"
