@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../control/nl.h"
@@ -168,7 +169,18 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 		time_exceeded(sw, in, addr, p);
 		return;
 	}
-	if (nat_translate_out(sw->nat, p, sw->now) != NAT_OK) {
+	switch (nat_translate_out(sw->nat, p, sw->now)) {
+	case NAT_OK:
+		break;
+	case NAT_DROP_FULL:
+		/* Counted by the NAT; said in the log too, once a minute. */
+		if (!sw->rt.full_logged || sw->now - sw->rt.full_logged > 60000000000ull) {
+			fprintf(stderr, "nsfast switch %s: NAT table full (%u connections): new connections are refused, existing ones go on\n",
+				sw->cfg.name, sw->cfg.nat_table);
+			sw->rt.full_logged = sw->now;
+		}
+		/* fall through */
+	default:
 		sw->rt.st.nat_drops++;
 		goto drop;
 	}

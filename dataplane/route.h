@@ -49,6 +49,7 @@ struct rt {
 	struct rt_held held[RT_HELD];
 	int nheld;
 	uint64_t last_poll;
+	uint64_t full_logged; /* when "NAT table full" was last logged */
 	struct rt_stats st;
 };
 

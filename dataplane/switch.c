@@ -67,6 +67,9 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	if (p.l4_off)
 		sw->st.csum_fixed += (uint64_t)pkt_csum_complete(&p);
 	if (sw->cfg.has_gw) {
+		/* Before gw_handle: it turns a request into its reply in place,
+		 * and the ARP replies it consumes are what taught us. */
+		route_learn(sw, &p);
 		switch (gw_handle(&sw->cfg.gw, &p, room, &reply, &sw->gwst)) {
 		case GW_REPLY:
 			port_tx_stage(in, &sw->umem, addr, reply);
@@ -77,7 +80,6 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 		case GW_NOT_MINE:
 			break;
 		}
-		route_learn(sw, &p);
 		/* Sent to the gateway for another address: route it to the
 		 * uplink if there is one and it is off the subnet, else drop
 		 * it; a frame for the gateway's MAC is never flooded. */

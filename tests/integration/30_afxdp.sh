@@ -24,6 +24,8 @@ if command -v traceroute >/dev/null; then
 		pass "routed: traceroute shows foo then bar"
 	else fail "routed: traceroute: $(tr '\n' ' ' <"$TMP/tr")"; fi
 fi
+check "routed: UDP across the switch (iperf3 -u, no loss counted as error)" \
+	bash -c "ip netns exec $PFX-foo iperf3 -s -1 -p 5202 >/dev/null 2>&1 & sleep 0.4; ip netns exec $PFX-baz iperf3 -u -b 20M -c 10.13.37.2 -p 5202 -t 1 -J | jq -e '.end.sum.packets > 100 and .end.sum.lost_percent < 5'"
 check "routed: ping with a pattern comes back intact" nsx baz ping -c 3 -i 0.2 -W 2 -s 1400 -p a55a0ff0 10.13.37.2
 
 # TCP with the namespaces' default offloads: the switch completes the

@@ -116,6 +116,7 @@ sleep 1
 check_fails "a fourth connection is refused when the table is full" \
 	nsx a ping -c 1 -W 1 -I eth0 -s 100 -p ff 203.0.113.2
 check_out "the refusal is counted" '"drop_full":[1-9]' nat
+check_out "and said once in the daemon's log" "NAT table full \(3 connections\)" cat "/run/nsfast/$PFX/sw0.log"
 wait "${PIDS[@]}" 2>/dev/null
 PIDS=()
 ok=0
@@ -124,3 +125,33 @@ if [ $ok = 3 ]; then pass "the three existing connections kept working without l
 else fail "existing connections lost packets: $(grep -h 'packet loss' "$TMP"/ping-* | tr '\n' ' ')"; fi
 check "small table: down" down
 assert_clean "small table: nothing left"
+
+# --- an uplink that was there before the lab is exactly as before after it
+ip netns add "$PFX-world"
+ip link add "$PFX-ux" type veth peer name eth0 netns "$PFX-world"
+ip addr add 198.51.100.1/24 dev "$PFX-ux"
+ip link set "$PFX-ux" up
+ip -n "$PFX-world" addr add 198.51.100.2/24 dev eth0
+ip -n "$PFX-world" link set eth0 up
+ip -n "$PFX-world" link set lo up
+before=$(ip -d addr show "$PFX-ux" | grep -v -E 'valid_lft|RX|TX|^ +[0-9]+ +[0-9]+' | sed 's/state [A-Z]*//')
+for dp in $DPS; do
+	cat >"$TMP/ext-$dp.conf" <<CONF
+lab x
+switch sw0 dataplane $dp
+    gateway 10.13.37.1/24
+    uplink $PFX-ux snat
+ns a
+    link eth0 switch sw0 addr 10.13.37.2/24
+    route default via 10.13.37.1
+CONF
+	check "$dp: up with an uplink of the host's" up "$TMP/ext-$dp.conf"
+	check "$dp: a reaches the world through it" nsx a ping -c 2 -i 0.2 -W 2 198.51.100.2
+	check "$dp: the host's own ping over it works meanwhile" ping -c 1 -W 2 198.51.100.2
+	check "$dp: down" down
+	after=$(ip -d addr show "$PFX-ux" | grep -v -E 'valid_lft|RX|TX|^ +[0-9]+ +[0-9]+' | sed 's/state [A-Z]*//')
+	if [ "$before" = "$after" ]; then pass "$dp: the uplink is exactly as before (no XDP, same addresses)"
+	else fail "$dp: the uplink changed: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"; fi
+done
+ip link del "$PFX-ux"
+ip netns del "$PFX-world"
