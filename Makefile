@@ -16,7 +16,10 @@ Q := @
 msg = @printf '  %-6s %s\n' $(1) $(2);
 endif
 
-BUILD     := build
+# Each flavour builds apart: make does not track flags, and a sanitizer
+# build must never link plain objects (or the reverse).
+BUILD     := build$(if $(filter 1,$(SAN)),-san)
+BIN       := $(if $(filter 1,$(SAN)),$(BUILD)/nsfast,nsfast)
 CONTROL   := $(wildcard control/*.c)
 DATAPLANE := $(wildcard dataplane/*.c)
 BPF_SRC   := $(wildcard bpf/*.bpf.c)
@@ -30,9 +33,9 @@ UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/tes
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench deps clean install
 
-all: nsfast $(BUILD)/nsgen
+all: $(BIN) $(BUILD)/nsgen
 
-nsfast: $(OBJS)
+$(BIN): $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -93,11 +96,11 @@ $(BUILD)/other-cc.stamp: $(CONTROL) $(DATAPLANE) $(HEADERS) $(SKELS)
 	$(Q)touch $@
 
 # The one test command: unit tests, then namespace integration tests (root).
-check: nsfast $(BUILD)/nsgen $(UNIT) $(BUILD)/other-cc.stamp
-	$(Q)tests/run.sh
+check: $(BIN) $(BUILD)/nsgen $(UNIT) $(BUILD)/other-cc.stamp
+	$(Q)NSFAST=$(abspath $(BIN)) NSFAST_BUILD=$(abspath $(BUILD)) tests/run.sh
 
 unit: $(UNIT)
-	$(Q)tests/run.sh unit
+	$(Q)NSFAST_BUILD=$(abspath $(BUILD)) tests/run.sh unit
 
 bench: nsfast $(BUILD)/nsgen
 	$(Q)bench/up_scale.sh $(if $(QUICK),--quick)
@@ -110,4 +113,4 @@ install: nsfast $(BUILD)/nsgen
 	install -D -m 0755 nsfast $(DESTDIR)/usr/local/sbin/nsfast
 
 clean:
-	rm -rf $(BUILD) nsfast
+	rm -rf build build-san nsfast

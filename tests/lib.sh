@@ -3,7 +3,7 @@
 # this run was still there after 'nsfast down'.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-NSFAST=$ROOT/nsfast
+NSFAST=${NSFAST:-$ROOT/nsfast} # make check SAN=1 points it at build-san/nsfast
 # Lab names prefix every namespace and host interface: 5 characters keep
 # generated names such as PFX-ns-eth0 within 15.
 PFX=t$(printf '%04x' $(( (RANDOM ^ $$) & 0xffff )))
@@ -41,6 +41,14 @@ nsx() {
 	[ "$1" = ping1 ] && { shift; set -- ping -c 1 -W 2 "$@"; }
 	ip netns exec "$PFX-$ns" "$@"
 }
+# nsx_bg NS CMD...: start CMD in NS in the background and remember its
+# pid (a backgrounded shell function would give the subshell's pid, and
+# killing that leaves CMD running).
+nsx_bg() {
+	local ns=$1; shift
+	ip netns exec "$PFX-$ns" "$@" &
+	PIDS+=($!)
+}
 up() { "$NSFAST" up -q --lab "$PFX" "$@"; }
 down() { "$NSFAST" down -q "$PFX"; }
 ping1() { ping -c 1 -W 2 "$@"; }
@@ -67,6 +75,11 @@ assert_clean() {
 teardown() {
 	local p left
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	# Anything still running inside this run's namespaces was started by
+	# this run, and would keep the namespace alive after down.
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PFX-"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+	done
 	"$NSFAST" down -q "$PFX" >/dev/null 2>&1
 	left=$(leftovers)
 	if [ -n "$left" ]; then

@@ -30,7 +30,7 @@ run() {
 }
 
 if [ "$what" = all ] || [ "$what" = unit ]; then
-	for t in build/test_*; do
+	for t in "${NSFAST_BUILD:-build}"/test_*; do
 		[ -x "$t" ] || continue
 		case $t in *"$filter"*) run "$t" "$t" ;; esac
 	done

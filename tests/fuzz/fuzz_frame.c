@@ -25,9 +25,10 @@
  * within its bounds and a successful learn is visible to a lookup.
  *
  * The MAC table lives across inputs (capacity 64, 16 per port, ageing
- * 1 ms) on a fake clock advanced per input, so learning, moves, quota
- * refusals and ageing all run. Its state makes executions depend on
- * earlier inputs: reproduce a crash with the crash file alone first.
+ * 1 ms) on a fake clock advanced per input (5 us, or 1 ms for frames of
+ * 15 mod 16 bytes), so learning, moves, quota refusals, ageing and (every
+ * 256 inputs) fdb_flush_port all run. Its state makes executions depend
+ * on earlier inputs: reproduce a crash with the crash file alone first.
  *
  * FUZZ_NAT (not built by run.sh, untested): adds dataplane/nat.c's
  * translation as route.c uses it (see nat_step()); build with
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FDB_CAP 64
 #define FDB_PER_PORT 16
 #define AGEING_NS 1000000ull /* 1 ms */
-#define TICK_NS 100000ull /* fake clock: 0.1-0.8 ms per input */
+#define TICK_NS 5000ull /* fake clock per input: 200 inputs to expire */
 
 #define ETH_P_IPV4 0x0800
 #define ETH_P_ARP 0x0806
@@ -114,7 +115,9 @@ static uint16_t ref_fold(uint64_t s)
 }
 
 /* Where the transport header of the IP packet at l3 starts (offset from
- * l3), walked here without pkt.c; 0 if not TCP/UDP/ICMP(v6) or a fragment. */
+ * l3) and its protocol, walked here without pkt.c's help (IPv6: over
+ * hop-by-hop, routing and destination options). Only for packets that
+ * pkt_parse gave an L4 header. */
 static uint32_t ref_l4(const uint8_t *l3, uint32_t avail, bool v6, uint8_t *proto)
 {
 	if (!v6) {
@@ -462,11 +465,12 @@ static int count_cb(const uint8_t mac[6], uint16_t port, uint64_t idle, void *ar
 	return 0;
 }
 
-static void check_fdb(void)
+static void check_fdb(unsigned per_port[NPORTS])
 {
-	unsigned per_port[NPORTS] = { 0 }, total = 0;
+	unsigned total = 0;
 	const struct fdb_stats *st = fdb_stats(fdb);
 
+	memset(per_port, 0, NPORTS * sizeof(*per_port));
 	CHECK(st->entries <= FDB_CAP);
 	fdb_foreach(fdb, now, count_cb, per_port);
 	for (int i = 0; i < NPORTS; i++) {
@@ -514,7 +518,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!umem && !(umem = malloc(UMEM_FRAME)))
 		abort();
 	inputs++;
-	now += TICK_NS * (1 + len % 8);
+	/* MACs live ~200 inputs, long enough for the table and the per-port
+	 * quotas to fill; a frame of 15 mod 16 bytes jumps the clock past
+	 * the ageing time, so relearning over expired slots and ageing run. */
+	now += len % 16 == 15 ? AGEING_NS : TICK_NS;
 
 	/* Pass 1. malloc(0) may return NULL: use a 1-byte buffer then. */
 	uint8_t *exact = malloc(size ? size : 1);
@@ -548,9 +555,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(exact);
 
+	unsigned per_port[NPORTS];
 	if (inputs % 16 == 0) {
-		fdb_age(fdb, now);
-		check_fdb();
+		fdb_age(fdb, now); /* switch_run() does this once a second */
+		check_fdb(per_port);
+	}
+	if (inputs % 256 == 0) { /* a port goes away now and then */
+		uint16_t gone = (uint16_t)(inputs / 256 % NPORTS);
+
+		fdb_flush_port(fdb, gone);
+		check_fdb(per_port);
+		CHECK(per_port[gone] == 0);
 	}
 	return 0;
 }

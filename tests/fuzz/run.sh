@@ -8,11 +8,12 @@
 #                                             tests/fuzz/regress/TARGET once
 #
 # Needs clang with libFuzzer (clang 14 tested; CLANG=clang-14 to pick
-# one). FUZZ_CFLAGS adds compiler flags (e.g. -DFUZZ_SKIP_UDP_LEN to look
-# past that known finding in a campaign; see fuzz_frame.c). Everything is built and written under build/fuzz/: the binaries,
+# one). Everything is built and written under build/fuzz/: the binaries,
 # the working corpus build/fuzz/corpus-TARGET/ (seeded from
 # tests/fuzz/corpus/TARGET/, which is never written to), logs, and crash
-# files build/fuzz/crash-TARGET-*. Fuzzing exits non-zero if a target
+# files build/fuzz/crash-TARGET-*. When fuzzing, FUZZ_CFLAGS adds
+# compiler flags, e.g. -DFUZZ_SKIP_UDP_LEN to look past that known,
+# reported finding (see fuzz_frame.c); --replay ignores FUZZ_CFLAGS. Fuzzing exits non-zero if a target
 # crashed and prints the crash file; save a minimised crash under
 # tests/fuzz/regress/TARGET/ so --replay checks it from then on.
 #
@@ -123,8 +124,9 @@ EOF
 }
 
 replay() {
-	local t rc=0 n files log last
+	local t rc=0 n files log last why
 	local -A pid
+	FUZZ_CFLAGS= # replay checks the build the regress files are for
 	for t in "$@"; do
 		if ! sources "$t" >/dev/null; then
 			echo "FAIL fuzz: unknown target '$t', expected ${ALL_TARGETS[*]}"
@@ -156,7 +158,8 @@ replay() {
 			echo "PASS fuzz: replay $t ($n inputs)"
 		else
 			last=$(grep '^Running: ' "$log" | tail -1)
-			echo "FAIL fuzz: replay $t: crash on ${last#Running: } (see $log)"
+			why=$(grep -o -m1 -E 'ERROR: AddressSanitizer: [a-z-]+|runtime error: .{0,60}|invariant failed at [^ :]*:[0-9]+|ERROR: libFuzzer: [a-z-]+|deadly signal' "$log")
+			echo "FAIL fuzz: replay $t: ${why:-failed} on ${last#Running: } (see $log)"
 			rc=1
 		fi
 	done

@@ -31,8 +31,7 @@ check "routed: ping with a pattern comes back intact" nsx baz ping -c 3 -i 0.2 -
 # TCP with the namespaces' default offloads: the switch completes the
 # partial checksums, so the receiver counts no checksum errors.
 csum0=$(nsx foo nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
-nsx foo iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
-PIDS+=($!)
+nsx_bg foo iperf3 -s -1 -p 5201 >/dev/null 2>&1
 sleep 0.5
 nsx baz iperf3 -c 10.13.37.2 -p 5201 -t 3 -J >"$TMP/iperf.json" 2>&1
 gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$TMP/iperf.json" 2>/dev/null)
@@ -47,8 +46,7 @@ else fail "routed: csum_fixed=$fixed"; fi
 
 # Data integrity: 8 MiB of random bytes, sha256 on both sides.
 head -c 8388608 /dev/urandom >"$TMP/blob"
-nsx foo nc -l -p 5300 >"$TMP/blob.rx" 2>/dev/null &
-PIDS+=($!)
+nsx_bg foo nc -l -p 5300 >"$TMP/blob.rx" 2>/dev/null
 sleep 0.3
 nsx baz nc -N 10.13.37.2 5300 <"$TMP/blob"
 sleep 0.3

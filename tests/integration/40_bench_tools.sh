@@ -3,7 +3,7 @@
 # receiver counts it, through the kernel bridge; the benchmark's quick
 # mode runs and its JSON has the documented shape.
 . "$(dirname "$0")/../lib.sh"
-GEN=$ROOT/build/nsgen
+GEN=${NSFAST_BUILD:-$ROOT/build}/nsgen
 
 cat >"$TMP/pair.conf" <<CONF
 lab x
@@ -48,7 +48,7 @@ if [ "${NSFAST_SKIP_BENCH:-0}" = 1 ]; then
 	skip "bench --quick (NSFAST_SKIP_BENCH=1)"
 	exit 0
 fi
-check "bench/dataplanes.sh --quick runs" "$ROOT/bench/dataplanes.sh" --quick
+check "bench/dataplanes.sh --quick runs" env NSFAST="$NSFAST" NSGEN="$GEN" "$ROOT/bench/dataplanes.sh" --quick
 j=$(ls -t "$ROOT"/results/*/dataplanes.json | head -1)
 check "its JSON has the documented fields" jq -e '
 	(.machine | type == "string") and (.reps >= 1) and (.samples | length >= 4) and

@@ -22,8 +22,7 @@ sources() { nsx outside nft list chain ip probe input | grep -o 'packets [0-9]*'
 serve() { # outside: iperf3 servers on the given ports
 	local p
 	for p in "$@"; do
-		nsx outside iperf3 -s -p "$p" >/dev/null 2>&1 &
-		PIDS+=($!)
+		nsx_bg outside iperf3 -s -p "$p" >/dev/null 2>&1
 	done
 	sleep 0.4
 }
@@ -42,7 +41,7 @@ for dp in $DPS; do
 	else fail "$dp: outside saw $via_uplink from the uplink, $via_lab from lab addresses"; fi
 
 	# Two namespaces, one source port, at the same time.
-	nsx a iperf3 -c 203.0.113.2 -p 5202 --cport 40000 -t 2 >"$TMP/a.out" 2>&1 &
+	nsx_bg a iperf3 -c 203.0.113.2 -p 5202 --cport 40000 -t 2 >"$TMP/a.out" 2>&1
 	pa=$!
 	nsx b iperf3 -c 203.0.113.2 -p 5203 --cport 40000 -t 2 >"$TMP/b.out" 2>&1
 	rb=$?
@@ -109,8 +108,7 @@ if [ $expired = yes ]; then pass "an idle ICMP connection expires after its 2 s 
 else fail "no expiry: $(nat | cut -c1-300)"; fi
 # Three long pings fill the table; a fourth flow is refused while they go on.
 for n in a b c; do
-	nsx "$n" ping -c 30 -i 0.1 -W 1 203.0.113.2 >"$TMP/ping-$n" 2>&1 &
-	PIDS+=($!)
+	nsx_bg "$n" ping -c 30 -i 0.1 -W 1 203.0.113.2 >"$TMP/ping-$n" 2>&1
 done
 sleep 1
 check_fails "a fourth connection is refused when the table is full" \
