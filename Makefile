@@ -31,7 +31,7 @@ ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat
 
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench deps clean install
+.PHONY: all check unit bench fuzz deps clean install
 
 all: $(BIN) $(BUILD)/nsgen
 
@@ -105,6 +105,13 @@ unit: $(UNIT)
 bench: nsfast $(BUILD)/nsgen
 	$(Q)bench/up_scale.sh $(if $(QUICK),--quick)
 	$(Q)bench/dataplanes.sh $(if $(QUICK),--quick)
+
+# libFuzzer on the topology parser and the per-frame path, FUZZ_SECONDS
+# per target (the seed corpus and every saved crash are also replayed by
+# make check).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 deps:
 	$(Q)scripts/deps.sh

@@ -276,7 +276,7 @@ enum pkt_verdict pkt_parse(uint8_t *data, uint32_t len, struct pkt *p)
 /* --- checksum completion ----------------------------------------------- */
 
 /* Pseudo-header sum (not folded, not complemented) for the L4 of p. */
-static uint32_t pseudo_sum(const struct pkt *p)
+static uint32_t pseudo_sum(const struct pkt *p, uint32_t l4_len)
 {
 	const uint8_t *ip = p->data + p->l3_off;
 	uint8_t tail[8] = { 0 };
@@ -288,8 +288,8 @@ static uint32_t pseudo_sum(const struct pkt *p)
 		s = csum_add(0, ip + 8, 32);
 	/* IPv6 form (32-bit length, 3 zero bytes, next header); for IPv4 the
 	 * 16-bit length and zero+proto give the same sum. */
-	tail[2] = (uint8_t)(p->l4_len >> 8);
-	tail[3] = (uint8_t)p->l4_len;
+	tail[2] = (uint8_t)(l4_len >> 8);
+	tail[3] = (uint8_t)l4_len;
 	tail[7] = p->l4_proto;
 	return csum_add(s, tail, 8);
 }
@@ -317,14 +317,24 @@ int pkt_csum_complete(struct pkt *p)
 	if (p->l4_proto == PROTO_UDP && cur == 0)
 		return 0;
 
-	uint32_t ph = pseudo_sum(p);
+	/* UDP's checksum covers the UDP length (RFC 768, RFC 8200), which
+	 * may be shorter than the IP payload; TCP's covers the IP payload.
+	 * (Found by the frame fuzzer: tests/fuzz/regress/frame.) */
+	uint32_t len = p->l4_len;
+
+	if (p->l4_proto == PROTO_UDP) {
+		len = rd16(l4 + 4);
+		if (len < 8 || len > p->l4_len)
+			return 0;
+	}
+	uint32_t ph = pseudo_sum(p, len);
 	/* CHECKSUM_PARTIAL leaves ~csum_tcpudp_magic(...,0) in the field:
 	 * the folded pseudo-header sum, NOT complemented. */
 	if (cur != fold16(ph))
 		return 0;
 
 	wr16(check, 0);
-	uint16_t c = csum_fold(csum_add(ph, l4, p->l4_len));
+	uint16_t c = csum_fold(csum_add(ph, l4, len));
 	if (c == 0 && p->l4_proto == PROTO_UDP)
 		c = 0xffff; /* 0 would read as "no checksum" */
 	wr16(check, c);

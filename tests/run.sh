@@ -34,6 +34,8 @@ if [ "$what" = all ] || [ "$what" = unit ]; then
 		[ -x "$t" ] || continue
 		case $t in *"$filter"*) run "$t" "$t" ;; esac
 	done
+	# Every seed input and every crash the fuzzers ever found, once.
+	case fuzz in *"$filter"*) run "fuzz replay" tests/fuzz/run.sh --replay ;; esac
 fi
 if [ "$what" = all ] || [ "$what" = integration ]; then
 	for t in tests/integration/*.sh; do

@@ -65,6 +65,14 @@ static uint32_t ref_pseudo(const uint8_t *l3, int v6, uint8_t proto, uint32_t l4
  * 0xffff. */
 static int ref_l4_ok(const uint8_t *l3, int v6, uint8_t proto, const uint8_t *l4, uint32_t l4len)
 {
+	/* UDP's checksum covers the UDP length, which may be shorter than
+	 * the IP payload (RFC 768, RFC 8200). */
+	if (proto == 17 && l4len >= 8) {
+		uint32_t ulen = (uint32_t)(l4[4] << 8 | l4[5]);
+
+		if (ulen >= 8 && ulen <= l4len)
+			l4len = ulen;
+	}
 	return ref_fold((uint64_t)ref_pseudo(l3, v6, proto, l4len) + ref_sum(l4, l4len)) == 0xffff;
 }
 
