@@ -6,6 +6,7 @@
 
 #include "../control/nl.h"
 #include "nat.h"
+#include "nat_csum.h"
 #include "route.h"
 #include "switch.h"
 
@@ -27,26 +28,12 @@ static uint32_t hash32(uint32_t v)
 	return (v * 2654435761u) >> 16;
 }
 
-/* RFC 1624: the checksum after one 16-bit word changed. */
-static void csum_replace16(uint8_t *csum, uint16_t old, uint16_t new)
-{
-	uint32_t s = (uint16_t)~(csum[0] << 8 | csum[1]);
-
-	s += (uint16_t)~old;
-	s += new;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	s = ~s & 0xffff;
-	csum[0] = (uint8_t)(s >> 8);
-	csum[1] = (uint8_t)s;
-}
-
 static void ttl_dec(uint8_t *ip)
 {
-	uint16_t old = (uint16_t)(ip[8] << 8 | ip[9]);
+	uint16_t old = nat_rd16(ip + 8), o, n;
 
 	ip[8]--;
-	csum_replace16(ip + 10, old, (uint16_t)(ip[8] << 8 | ip[9]));
+	nat_csum_update(ip + 10, nat_d16(old, nat_rd16(ip + 8)), &o, &n);
 }
 
 static bool in_subnet(uint32_t ip, const uint8_t net[4], int plen)

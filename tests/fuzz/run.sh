@@ -12,8 +12,7 @@
 # the working corpus build/fuzz/corpus-TARGET/ (seeded from
 # tests/fuzz/corpus/TARGET/, which is never written to), logs, and crash
 # files build/fuzz/crash-TARGET-*. When fuzzing, FUZZ_CFLAGS adds
-# compiler flags, e.g. -DFUZZ_SKIP_UDP_LEN to look past that known,
-# reported finding (see fuzz_frame.c); --replay ignores FUZZ_CFLAGS. Fuzzing exits non-zero if a target
+# compiler flags; --replay ignores FUZZ_CFLAGS. Fuzzing exits non-zero if a target
 # crashed and prints the crash file; save a minimised crash under
 # tests/fuzz/regress/TARGET/ so --replay checks it from then on.
 #
