@@ -28,7 +28,8 @@ OBJS      := $(CONTROL:%.c=$(BUILD)/%.o) $(DATAPLANE:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard control/*.h dataplane/*.h)
 TOPO      := control/topo.c control/topo_parse.c control/topo_validate.c control/addr.c control/log.c
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
-UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat
+UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
+             $(BUILD)/test_arp_table
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench fuzz deps clean install
@@ -79,6 +80,10 @@ $(BUILD)/test_pkt: tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c dat
 $(BUILD)/test_nat: tests/unit/test_nat.c dataplane/nat.c dataplane/pkt.c dataplane/nat.h dataplane/nat_csum.h dataplane/pkt.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_nat.c dataplane/nat.c dataplane/pkt.c
+
+$(BUILD)/test_arp_table: tests/unit/test_arp_table.c dataplane/arp_table.c dataplane/arp_table.h dataplane/route.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_arp_table.c dataplane/arp_table.c
 
 # Micro-benchmark of the NAT table at one million connections.
 $(BUILD)/nat_bench: bench/nat_bench.c dataplane/nat.c dataplane/pkt.c dataplane/nat.h dataplane/nat_csum.h

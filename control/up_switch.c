@@ -161,10 +161,12 @@ static bool daemon_running(struct up *u, const struct sw *sw)
 
 int up_daemon(struct up *u, struct sw *sw)
 {
-	char *args[32 + 2 * 2 + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
+	enum { ROUTES_MAX = 64 }; /* the daemon's RT_ROUTES_MAX */
+	char *args[32 + 2 * 2 + 2 * ROUTES_MAX + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
 	char ports[16], table[16], tmo[3][16], upgw[ADDR_STRLEN];
+	char rts[ROUTES_MAX][2 * ADDR_STRLEN];
 	struct daemon_ctx d = { u, sw->name };
-	int n = 0, i, err;
+	int n = 0, i, err, nrts = 0;
 	pid_t pid;
 
 	if ((err = step(u, "start the afxdp switch daemon for %s", sw->name)))
@@ -185,6 +187,37 @@ int up_daemon(struct up *u, struct sw *sw)
 	for (i = 0; i < sw->ngateway; i++) {
 		args[n++] = "--gateway";
 		args[n++] = (char *)addr_fmt(&sw->gateway[i], gw[i], sizeof(gw[i]));
+	}
+	/* The host's routes through this switch's IPv4 subnet: with kernel
+	 * the host routes through the bridge with them, so with a daemon
+	 * the gateway must, or a namespace behind a router on the subnet is
+	 * unreachable from the others. */
+	for (i = 0; i < sw->ngateway; i++) {
+		const struct addr *g = &sw->gateway[i];
+		int j;
+
+		if (g->family != AF_INET)
+			continue;
+		for (j = 0; j < u->t->nroutes; j++) {
+			const struct route *r = &u->t->routes[j];
+			char dst[ADDR_STRLEN], via[ADDR_STRLEN];
+			struct addr net;
+
+			if (r->ns != NS_HOST || !r->has_gw || r->gw.family != AF_INET ||
+			    !addr_in_subnet(&r->gw, g) || addr_same_host(&r->gw, g))
+				continue;
+			if (nrts == ROUTES_MAX) {
+				snprintf(u->detail, sizeof(u->detail),
+					 "more than %d host routes through switch %s", ROUTES_MAX,
+					 sw->name);
+				return -E2BIG;
+			}
+			addr_network(&r->dst, &net);
+			snprintf(rts[nrts], sizeof(rts[nrts]), "%s,%s", addr_fmt(&net, dst, sizeof(dst)),
+				 addr_fmt_host(&r->gw, via, sizeof(via)));
+			args[n++] = "--route";
+			args[n++] = rts[nrts++];
+		}
 	}
 	if (sw->snat) {
 		struct link_state ls;

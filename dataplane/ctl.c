@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The daemon's control socket: `nsfast status` connects, writes "json"
  * or "text", and reads the switch's ports, counters and FDB until EOF. */
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -177,14 +178,97 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 	    (unsigned long long)n->icmp_errors_in, (unsigned long long)n->drop_full,
 	    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 	    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported);
-	out(o, "    routed %llu out, %llu in; ttl exceeded %llu, no route %llu, "
-	       "held for ARP %llu (%llu timed out, %llu overflow), unknown inside host %llu\n",
-	    (unsigned long long)r->routed_out, (unsigned long long)r->routed_in,
-	    (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
-	    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
-	    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
+	/* The router's counters follow in report_routing(). */
 	if (table)
 		nat_foreach(sw->nat, now_ns(), nat_entry, &f);
+}
+
+struct arp_out {
+	struct out *o;
+	bool json;
+	int n;
+};
+
+static int arp_entry(const struct arp_entry *e, uint64_t age, bool stale, void *arg)
+{
+	static const uint8_t none[6];
+	struct arp_out *f = arg;
+	const uint8_t *m = e->state == ARP_INCOMPLETE ? none : e->mac;
+	const char *state = e->state == ARP_INCOMPLETE ? "incomplete" : stale ? "stale" : "reachable";
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &e->ip, ip, sizeof(ip));
+	if (f->json)
+		out(f->o, "%s{\"ip\":\"%s\",\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\","
+			  "\"state\":\"%s\",\"age_ms\":%llu}",
+		    f->n ? "," : "", ip, m[0], m[1], m[2], m[3], m[4], m[5], state,
+		    (unsigned long long)(age / 1000000));
+	else
+		out(f->o, "    %-15s %02x:%02x:%02x:%02x:%02x:%02x  %-10s %.1f s\n", ip, m[0], m[1],
+		    m[2], m[3], m[4], m[5], state, (double)age / 1e9);
+	f->n++;
+	return f->o->len >= f->o->cap;
+}
+
+/* The gateway's router: its static routes, what it routed and dropped,
+ * and its ARP table on the subnet. */
+static void report_routing(struct sw *sw, struct out *o, bool json)
+{
+	const struct rt_stats *r = &sw->rt.st;
+	const struct arp_stats *a = &sw->rt.arp.st;
+	struct arp_out f = { o, json, 0 };
+	char net[INET_ADDRSTRLEN], via[INET_ADDRSTRLEN];
+	int i;
+
+	out(o, json ? ",\"routing\":{\"routes\":[" : "  routing:");
+	for (i = 0; i < sw->cfg.nroutes; i++) {
+		const struct rt_route *rt = &sw->cfg.routes[i];
+
+		inet_ntop(AF_INET, &rt->net, net, sizeof(net));
+		inet_ntop(AF_INET, &rt->via, via, sizeof(via));
+		if (json)
+			out(o, "%s{\"prefix\":\"%s/%u\",\"via\":\"%s\"}", i ? "," : "", net, rt->plen, via);
+		else
+			out(o, "%s %s/%u via %s", i ? "," : "", net, rt->plen, via);
+	}
+	if (json) {
+		out(o, "],\"default\":%s%s%s,\"routed_via\":%llu,\"routed_out\":%llu,\"routed_in\":%llu,"
+		       "\"ttl_exceeded\":%llu,\"no_route\":%llu,\"bad\":%llu,\"held_now\":%d,"
+		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu,"
+		       "\"arp\":{\"entries\":%u,\"learned\":%llu,\"changed\":%llu,\"evicted\":%llu,"
+		       "\"refused\":%llu,\"ignored\":%llu,\"failed\":%llu,\"requests\":%llu,"
+		       "\"request_no_frame\":%llu,\"table\":[",
+		    sw->nat ? "\"" : "", sw->nat ? sw->cfg.uplink : "null", sw->nat ? "\"" : "",
+		    (unsigned long long)r->routed_via, (unsigned long long)r->routed_out,
+		    (unsigned long long)r->routed_in, (unsigned long long)r->ttl_exceeded,
+		    (unsigned long long)r->no_route, (unsigned long long)r->bad, sw->rt.nheld,
+		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
+		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host,
+		    a->entries, (unsigned long long)a->learned, (unsigned long long)a->changed,
+		    (unsigned long long)a->evicted, (unsigned long long)a->refused,
+		    (unsigned long long)a->ignored, (unsigned long long)a->failed,
+		    (unsigned long long)r->arp_requests, (unsigned long long)r->arp_no_frame);
+		arp_foreach(&sw->rt.arp, now_ns(), arp_entry, &f);
+		out(o, "]}}");
+		return;
+	}
+	if (sw->nat)
+		out(o, "%s default through the NAT to %s", sw->cfg.nroutes ? "," : "", sw->cfg.uplink);
+	out(o, "\n    routed %llu via routes, %llu out, %llu in; dropped: %llu ttl exceeded, "
+	       "%llu no route, %llu not routable (VLAN, runt); held for ARP %llu (%d now, "
+	       "%llu timed out, %llu overflow, %llu for an unknown inside host)\n",
+	    (unsigned long long)r->routed_via, (unsigned long long)r->routed_out,
+	    (unsigned long long)r->routed_in, (unsigned long long)r->ttl_exceeded,
+	    (unsigned long long)r->no_route, (unsigned long long)r->bad,
+	    (unsigned long long)r->arp_held, sw->rt.nheld, (unsigned long long)r->arp_timeout,
+	    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
+	out(o, "  arp: %u entries, %llu learned, %llu changed, %llu evicted, %llu refused (no room), "
+	       "%llu ignored (bad), %llu failed; %llu requests sent, %llu not sent (no frame)\n",
+	    a->entries, (unsigned long long)a->learned, (unsigned long long)a->changed,
+	    (unsigned long long)a->evicted, (unsigned long long)a->refused,
+	    (unsigned long long)a->ignored, (unsigned long long)a->failed,
+	    (unsigned long long)r->arp_requests, (unsigned long long)r->arp_no_frame);
+	arp_foreach(&sw->rt.arp, now_ns(), arp_entry, &f);
 }
 
 static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
@@ -242,6 +326,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		out(o, "]}");
 		if (sw->nat)
 			report_nat(sw, o, true, nat_table);
+		if (sw->nat || sw->cfg.nroutes)
+			report_routing(sw, o, true);
 		out(o, "}\n");
 		return;
 	}
@@ -275,6 +361,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
 	if (sw->nat)
 		report_nat(sw, o, false, nat_table);
+	if (sw->nat || sw->cfg.nroutes)
+		report_routing(sw, o, false);
 }
 
 /* One short exchange per connection. The switch is single-threaded, so

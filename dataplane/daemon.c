@@ -270,7 +270,8 @@ static void usage(FILE *f)
 		"                     [--gateway-mac MAC] [--ageing S] [--fdb-size N]\n"
 		"                     [--fdb-port-max N] [--ready-fd FD]\n"
 		"                     [--uplink IF [--uplink-gateway IP] [--nat-ports MIN-MAX]\n"
-		"                      [--nat-table N] [--nat-timeout-udp|icmp|tcp S]] PORT...\n\n"
+		"                      [--nat-table N] [--nat-timeout-udp|icmp|tcp S]]\n"
+		"                     [--route PREFIX/LEN,VIA]... PORT...\n\n"
 		"The AF_XDP switch daemon that 'nsfast up' starts for each 'dataplane afxdp'\n"
 		"switch. Runs in the foreground until SIGTERM or SIGINT, which detach its XDP\n"
 		"programs and free everything. PORT... are host interfaces (veth ends).\n");
@@ -315,6 +316,7 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ "nat-timeout-udp", required_argument, NULL, '1' },
 		{ "nat-timeout-icmp", required_argument, NULL, '2' },
 		{ "nat-timeout-tcp", required_argument, NULL, '3' },
+		{ "route", required_argument, NULL, 'R' },
 		{ 0 },
 	};
 	bool mac_set = false;
@@ -411,6 +413,34 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			*t = strtoull(optarg, NULL, 10) * 1000000000ull;
 			break;
 		}
+		case 'R': {
+			/* PREFIX/LEN,VIA; checked against the gateway below, which
+			 * may come later on the command line. */
+			char spec[2 * ADDR_STRLEN], *via = NULL;
+			struct rt_route *r = &c->routes[c->nroutes];
+
+			snprintf(spec, sizeof(spec), "%s", optarg);
+			if (strlen(optarg) < sizeof(spec))
+				via = strchr(spec, ',');
+			if (via)
+				*via++ = '\0';
+			if (!via || addr_parse_cidr(spec, &a) || a.family != AF_INET ||
+			    inet_pton(AF_INET, via, &r->via) != 1) {
+				fprintf(stderr, "nsfast switch: bad --route '%s', expected IPV4-PREFIX/LEN,IPV4-ADDRESS\n",
+					optarg);
+				return -EINVAL;
+			}
+			if (c->nroutes == RT_ROUTES_MAX) {
+				fprintf(stderr, "nsfast switch: more than %d --route\n", RT_ROUTES_MAX);
+				return -EINVAL;
+			}
+			r->plen = (uint8_t)a.plen;
+			r->mask = a.plen ? htonl(~0u << (32 - a.plen)) : 0;
+			memcpy(&r->net, a.bytes, 4);
+			r->net &= r->mask;
+			c->nroutes++;
+			break;
+		}
 		default:
 			usage(stderr);
 			return -EINVAL;
@@ -419,6 +449,20 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 	if (c->uplink[0] && (!c->gw.has_v4 || !c->nat_table)) {
 		fprintf(stderr, "nsfast switch: --uplink needs an IPv4 --gateway and --nat-table > 0\n");
 		return -EINVAL;
+	}
+	for (o = 0; o < c->nroutes; o++) {
+		/* The next hop is a neighbour of the gateway, and not itself. */
+		uint32_t via = c->routes[o].via, gw, mask;
+		char v[INET_ADDRSTRLEN];
+
+		memcpy(&gw, c->gw.v4, 4);
+		mask = c->gw_v4_plen ? htonl(~0u << (32 - c->gw_v4_plen)) : 0;
+		if (!c->gw.has_v4 || (via & mask) != (gw & mask) || via == gw ||
+		    (c->gw_v4_plen < 31 && ((via & ~mask) == 0 || (via & ~mask) == ~mask))) {
+			fprintf(stderr, "nsfast switch: --route via %s: not a host on the subnet of an IPv4 --gateway\n",
+				inet_ntop(AF_INET, &via, v, sizeof(v)));
+			return -EINVAL;
+		}
 	}
 	if (!c->name[0] || optind >= argc || argc - optind > SW_PORTS_MAX || !c->ageing_ns ||
 	    !c->fdb_size || !c->fdb_per_port) {

@@ -45,23 +45,27 @@ static bool in_subnet(uint32_t ip, const uint8_t net[4], int plen)
 
 void route_learn(struct sw *sw, const struct pkt *p)
 {
-	const uint8_t *l3 = p->data + p->l3_off;
-	struct rt_host *h;
+	const uint8_t *l3 = p->data + p->l3_off, *mac;
 	uint32_t ip;
 
-	if (!sw->nat || !p->l3_off)
+	if ((!sw->nat && !sw->cfg.nroutes) || !p->l3_off)
 		return;
-	if (p->ethertype == 0x0806)
-		ip = ip_at(l3 + 14); /* ARP sender address */
-	else if (p->ethertype == 0x0800 && !memcmp(p->dst, sw->cfg.gw.mac, 6))
+	/* ARP of any kind (pkt_parse checked it is Ethernet/IPv4, 28 bytes):
+	 * the sender's own words. IPv4 to the gateway: a namespace that routes
+	 * through us, so we will answer it soon. */
+	if (p->ethertype == 0x0806) {
+		ip = ip_at(l3 + 14);
+		mac = l3 + 8;
+	} else if (p->ethertype == 0x0800 && !memcmp(p->dst, sw->cfg.gw.mac, 6)) {
 		ip = ip_at(l3 + 12);
-	else
+		mac = p->src;
+	} else {
 		return;
-	if (!ip || !in_subnet(ip, sw->cfg.gw.v4, sw->cfg.gw_v4_plen))
+	}
+	if (!in_subnet(ip, sw->cfg.gw.v4, sw->cfg.gw_v4_plen) || ip == ip_at(sw->cfg.gw.v4))
 		return;
-	h = &sw->rt.hosts[hash32(ip) % RT_HOSTS];
-	h->ip = ip;
-	memcpy(h->mac, p->src, 6);
+	if (arp_learn(&sw->rt.arp, ip, mac, sw->now) > 0)
+		sw->rt.learned = true;
 }
 
 /* ICMP time exceeded from the gateway, built in place: the quoted IP
@@ -72,8 +76,16 @@ static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct 
 	uint8_t *d = p->data, *ip = d + ETH_HLEN, *icmp = ip + 20;
 	uint32_t room = FRAME_SIZE - (uint32_t)(addr - umem_chunk(addr));
 	uint32_t quote = (uint32_t)(ip[0] & 0x0f) * 4 + 8, len;
-	uint8_t src_mac[6];
+	uint8_t src_mac[6], type = ip[9] == 1 && p->l4_off ? p->data[p->l4_off] : 0;
 
+	/* RFC 1812 4.3.2.7: never about an ICMP error, a fragment other than
+	 * the first, or a group source; such a packet is only dropped. */
+	if (type == 3 || type == 4 || type == 5 || type == 11 || type == 12 ||
+	    (nat_rd16(ip + 6) & 0x1fff) || ip[12] >= 0xe0) {
+		sw->rt.st.ttl_exceeded++;
+		frame_put(&sw->umem, addr);
+		return;
+	}
 	if (quote > p->len - ETH_HLEN)
 		quote = p->len - ETH_HLEN;
 	len = ETH_HLEN + 28 + quote;
@@ -132,20 +144,112 @@ static void nexthop_check(struct sw *sw, struct rt_nexthop *nh)
 		nl_neigh_resolve(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip);
 }
 
-static void send_uplink(struct sw *sw, uint64_t addr, uint32_t len, const uint8_t mac[6])
+/* ARP request from the gateway into the switch: the answer comes back
+ * through switch_frame and route_learn. */
+static void arp_request(struct sw *sw, uint32_t ip)
+{
+	uint8_t *d;
+	uint64_t a;
+
+	if (!sw->umem.nfree) {
+		sw->rt.st.arp_no_frame++;
+		return;
+	}
+	a = sw->umem.free[--sw->umem.nfree];
+	sw->umem.refs[a / FRAME_SIZE] = 1;
+	d = xsk_umem__get_data(sw->umem.area, a);
+	memset(d, 0xff, 6);
+	memcpy(d + 6, sw->cfg.gw.mac, 6);
+	d[12] = 0x08, d[13] = 0x06;
+	d[14] = 0, d[15] = 1, d[16] = 0x08, d[17] = 0, d[18] = 6, d[19] = 4, d[20] = 0, d[21] = 1;
+	memcpy(d + 22, sw->cfg.gw.mac, 6);
+	memcpy(d + 28, sw->cfg.gw.v4, 4);
+	memset(d + 32, 0, 6);
+	memcpy(d + 38, &ip, 4);
+	sw->rt.st.arp_requests++;
+	switch_flood(sw, NULL, a, 42);
+}
+
+/* The MAC of a next hop: 0 and *mac when known, -EAGAIN while it is
+ * being resolved (by the kernel on the uplink, by us on the subnet). */
+static int nexthop_mac(struct sw *sw, enum rt_path path, uint32_t hop, uint8_t mac[6])
+{
+	struct rt_nexthop *nh;
+	bool ask;
+	int err;
+
+	if (path != RT_UPLINK) {
+		err = arp_resolve(&sw->rt.arp, hop, sw->now, mac, &ask);
+		if (ask)
+			arp_request(sw, hop);
+		return err;
+	}
+	nh = nexthop_find(sw, hop);
+	/* At most one netlink round trip per next hop and loop. */
+	if ((!nh->resolved || sw->now - nh->checked > NEXTHOP_TTL_NS) && nh->checked != sw->now)
+		nexthop_check(sw, nh);
+	if (!nh->resolved)
+		return -EAGAIN;
+	memcpy(mac, nh->mac, 6);
+	return 0;
+}
+
+static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t len,
+			const uint8_t mac[6])
 {
 	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr);
+	uint16_t out;
 
 	memcpy(d, mac, 6);
-	memcpy(d + 6, sw->up_mac, 6);
-	sw->rt.st.routed_out++;
-	port_tx_stage(&sw->ports[sw->nl2], &sw->umem, addr, len);
+	if (path == RT_UPLINK) {
+		memcpy(d + 6, sw->up_mac, 6);
+		sw->rt.st.routed_out++;
+		port_tx_stage(&sw->ports[sw->nl2], &sw->umem, addr, len);
+		return;
+	}
+	memcpy(d + 6, sw->cfg.gw.mac, 6);
+	if (path == RT_VIA)
+		sw->rt.st.routed_via++;
+	else
+		sw->rt.st.routed_in++;
+	/* Routed, not switched: going back out of the ingress port is fine. */
+	out = fdb_lookup(sw->fdb, mac, sw->now);
+	if (out < sw->nl2)
+		port_tx_stage(&sw->ports[out], &sw->umem, addr, len);
+	else
+		switch_flood(sw, NULL, addr, len);
+}
+
+/* Send now if the next hop is known and nothing for it waits already
+ * (frames keep their order), else hold the frame for it. */
+static void forward(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t len, uint32_t hop)
+{
+	struct rt *rt = &sw->rt;
+	uint8_t mac[6];
+	int i;
+
+	for (i = 0; i < rt->nheld; i++)
+		if (rt->held[i].nexthop == hop && rt->held[i].path == path)
+			break;
+	if (i == rt->nheld && nexthop_mac(sw, path, hop, mac) == 0) {
+		send_routed(sw, path, addr, len, mac);
+		return;
+	}
+	if (rt->nheld == RT_HELD) {
+		rt->st.arp_overflow++;
+		frame_put(&sw->umem, addr);
+		return;
+	}
+	rt->held[rt->nheld++] = (struct rt_held){ addr, len, hop, sw->now, (uint8_t)path };
+	rt->st.arp_held++;
+	if (path == RT_IN)
+		rt->st.in_no_host++;
 }
 
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 {
 	uint8_t *ip = p->data + p->l3_off;
-	struct rt_nexthop *nh;
+	const struct rt_route *r;
 	uint32_t dst, hop;
 
 	if (p->l3_off != ETH_HLEN || p->len < ETH_HLEN + 20) {
@@ -155,6 +259,19 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 	if (ip[8] <= 1) {
 		time_exceeded(sw, in, addr, p);
 		return;
+	}
+	dst = ip_at(ip + 16);
+	/* The static routes first, as the kernel dataplane's host has them:
+	 * routed on the subnet, never translated. */
+	r = rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst);
+	if (r) {
+		ttl_dec(ip);
+		forward(sw, RT_VIA, addr, p->len, r->via);
+		return;
+	}
+	if (!sw->nat) {
+		sw->rt.st.no_route++;
+		goto drop;
 	}
 	switch (nat_translate_out(sw->nat, p, sw->now)) {
 	case NAT_OK:
@@ -172,7 +289,6 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 		goto drop;
 	}
 	ttl_dec(ip);
-	dst = ip_at(ip + 16);
 	if (in_subnet(dst, sw->up_ip, sw->up_plen))
 		hop = dst;
 	else if (sw->cfg.has_uplink_gw)
@@ -181,55 +297,18 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 		sw->rt.st.no_route++;
 		goto drop;
 	}
-	nh = nexthop_find(sw, hop);
-	if (!nh->resolved || sw->now - nh->checked > NEXTHOP_TTL_NS)
-		nexthop_check(sw, nh);
-	if (nh->resolved) {
-		send_uplink(sw, addr, p->len, nh->mac);
-		return;
-	}
-	if (sw->rt.nheld == RT_HELD) {
-		sw->rt.st.arp_overflow++;
-		goto drop;
-	}
-	sw->rt.held[sw->rt.nheld++] = (struct rt_held){ addr, p->len, hop, sw->now };
-	sw->rt.st.arp_held++;
+	forward(sw, RT_UPLINK, addr, p->len, hop);
 	return;
 drop:
 	frame_put(&sw->umem, addr);
-}
-
-/* ARP request from the gateway into the switch, for a namespace address
- * the switch has not seen yet (the reply teaches route_learn). */
-static void arp_for_host(struct sw *sw, uint32_t ip)
-{
-	uint8_t *d;
-	uint64_t a;
-
-	if (!sw->umem.nfree)
-		return;
-	a = sw->umem.free[--sw->umem.nfree];
-	sw->umem.refs[a / FRAME_SIZE] = 1;
-	d = xsk_umem__get_data(sw->umem.area, a);
-	memset(d, 0xff, 6);
-	memcpy(d + 6, sw->cfg.gw.mac, 6);
-	d[12] = 0x08, d[13] = 0x06;
-	d[14] = 0, d[15] = 1, d[16] = 0x08, d[17] = 0, d[18] = 6, d[19] = 4, d[20] = 0, d[21] = 1;
-	memcpy(d + 22, sw->cfg.gw.mac, 6);
-	memcpy(d + 28, sw->cfg.gw.v4, 4);
-	memset(d + 32, 0, 6);
-	memcpy(d + 38, &ip, 4);
-	switch_flood(sw, NULL, a, 42);
 }
 
 void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 {
 	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr), int_ip[4], *ip;
 	struct port *up = &sw->ports[sw->nl2];
-	struct rt_host *h;
 	struct pkt p;
 	uint32_t host;
-	uint16_t out;
 
 	up->st.rx_packets++;
 	up->st.rx_bytes += len;
@@ -252,20 +331,9 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 	}
 	ttl_dec(ip);
 	memcpy(&host, int_ip, 4);
-	h = &sw->rt.hosts[hash32(host) % RT_HOSTS];
-	if (h->ip != host) {
-		sw->rt.st.in_no_host++;
-		arp_for_host(sw, host);
-		goto drop;
-	}
-	memcpy(d, h->mac, 6);
-	memcpy(d + 6, sw->cfg.gw.mac, 6);
-	sw->rt.st.routed_in++;
-	out = fdb_lookup(sw->fdb, h->mac, sw->now);
-	if (out < sw->nl2)
-		port_tx_stage(&sw->ports[out], &sw->umem, addr, len);
-	else
-		switch_flood(sw, NULL, addr, len);
+	/* A namespace that has not spoken for a while is asked for, and the
+	 * frame waits for its answer (counted as in_no_host). */
+	forward(sw, RT_IN, addr, len, host);
 	return;
 drop:
 	frame_put(&sw->umem, addr);
@@ -274,19 +342,20 @@ drop:
 void route_tick(struct sw *sw)
 {
 	struct rt *rt = &sw->rt;
+	uint8_t mac[6];
 	int i, kept = 0;
 
-	if (!sw->nat || !rt->nheld || sw->now - rt->last_poll < POLL_NS)
+	/* An answer on the subnet sends its frames at once; the kernel is
+	 * asked about the uplink's next hops every POLL_NS. */
+	if (!rt->nheld || (!rt->learned && sw->now - rt->last_poll < POLL_NS))
 		return;
+	rt->learned = false;
 	rt->last_poll = sw->now;
 	for (i = 0; i < rt->nheld; i++) {
 		struct rt_held h = rt->held[i];
-		struct rt_nexthop *nh = nexthop_find(sw, h.nexthop);
 
-		if (!nh->resolved && nh->checked != sw->now)
-			nexthop_check(sw, nh);
-		if (nh->resolved) {
-			send_uplink(sw, h.addr, h.len, nh->mac);
+		if (nexthop_mac(sw, h.path, h.nexthop, mac) == 0) {
+			send_routed(sw, h.path, h.addr, h.len, mac);
 		} else if (sw->now - h.since > HOLD_NS) {
 			rt->st.arp_timeout++;
 			frame_put(&sw->umem, h.addr);

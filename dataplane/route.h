@@ -4,25 +4,43 @@
 
 #include <stdint.h>
 
+#include "arp_table.h"
 #include "pkt.h"
 
 struct sw;
 struct port;
 
-/* Routing between the switch's subnet and its uplink, through the NAT:
- * TTL (with ICMP time exceeded from the gateway, so traceroute shows
- * it), MAC rewrite, next hop resolved by the kernel's ARP on the uplink,
- * and a small table of the namespaces' own addresses learned from their
- * traffic. No allocation per frame; held frames keep their buffer. */
+/* The gateway's IPv4 router: frames sent to the gateway's MAC for an
+ * address off the subnet go to the next hop of the longest matching
+ * static route (a namespace on the subnet, found through the gateway's
+ * own ARP table), else to the uplink through the NAT (next hop resolved
+ * by the kernel's ARP on the uplink). TTL with ICMP time exceeded from
+ * the gateway, so traceroute shows it. No allocation per frame; frames
+ * waiting for a next hop's MAC keep their buffer in one bounded queue. */
 
-#define RT_HOSTS 1024 /* namespace addresses remembered (a cache) */
+#define RT_ROUTES_MAX 64 /* static routes of one switch */
 #define RT_NEXTHOPS 64 /* uplink next hops remembered */
 #define RT_HELD 64 /* frames waiting for a next hop's MAC */
 
-struct rt_host {
-	uint32_t ip; /* network order, 0 = empty */
-	uint8_t mac[6];
+/* A static route: dst/plen via a next hop on the switch's subnet. */
+struct rt_route {
+	uint32_t net, mask, via; /* network order; net has no host bits */
+	uint8_t plen;
 };
+
+/* Longest prefix match; the first of equal prefixes wins. A handful of
+ * routes per switch: a scan beats any structure. */
+static inline const struct rt_route *rt_route_lookup(const struct rt_route *r, int n,
+						     uint32_t dst)
+{
+	const struct rt_route *best = NULL;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((dst & r[i].mask) == r[i].net && (!best || r[i].plen > best->plen))
+			best = &r[i];
+	return best;
+}
 
 struct rt_nexthop {
 	uint32_t ip;
@@ -31,35 +49,47 @@ struct rt_nexthop {
 	uint64_t checked; /* last time the kernel was asked */
 };
 
+/* Where a routed frame goes once its next hop's MAC is known. */
+enum rt_path {
+	RT_UPLINK, /* translated, out of the uplink */
+	RT_VIA, /* a static route's next hop on the subnet */
+	RT_IN, /* NAT return traffic to the namespace it belongs to */
+};
+
 struct rt_held {
 	uint64_t addr;
 	uint32_t len;
 	uint32_t nexthop;
 	uint64_t since;
+	uint8_t path; /* enum rt_path */
 };
 
 struct rt_stats {
 	uint64_t routed_out, routed_in, ttl_exceeded, no_route, arp_held, arp_timeout,
 		arp_overflow, in_no_host, bad, nat_drops;
+	uint64_t routed_via; /* sent to a static route's next hop */
+	uint64_t arp_requests; /* ARP requests the gateway sent on the subnet */
+	uint64_t arp_no_frame; /* requests not sent: the frame pool was empty */
 };
 
 struct rt {
-	struct rt_host hosts[RT_HOSTS];
+	struct arp_table arp; /* the subnet's addresses and their MACs */
 	struct rt_nexthop nexthops[RT_NEXTHOPS];
 	struct rt_held held[RT_HELD];
 	int nheld;
+	bool learned; /* an address became known: held frames may go now */
 	uint64_t last_poll;
 	uint64_t full_logged; /* when "NAT table full" was last logged */
 	struct rt_stats st;
 };
 
-/* Remember which MAC a namespace address has (frames from L2 ports). */
+/* Feed the ARP table from a frame of an L2 port (before gw_handle). */
 void route_learn(struct sw *sw, const struct pkt *p);
 /* A frame to the gateway's MAC for an address off the subnet. */
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
 /* A frame received on the uplink port. */
 void route_in(struct sw *sw, uint64_t addr, uint32_t len);
-/* Held frames, next hop refresh, NAT expiry: once per loop. */
+/* Held frames, next hop refresh: once per loop. */
 void route_tick(struct sw *sw);
 
 #endif

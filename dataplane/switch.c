@@ -80,11 +80,12 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 		case GW_NOT_MINE:
 			break;
 		}
-		/* Sent to the gateway for another address: route it to the
-		 * uplink if there is one and it is off the subnet, else drop
-		 * it; a frame for the gateway's MAC is never flooded. */
+		/* Sent to the gateway for another address: route it if it is
+		 * IPv4 off the subnet and the gateway has routes (static ones,
+		 * or the uplink), else drop it; a frame for the gateway's MAC
+		 * is never flooded. */
 		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
-			if (sw->nat && p.ethertype == 0x0800 && p.l3_off &&
+			if ((sw->nat || sw->cfg.nroutes) && p.ethertype == 0x0800 && p.l3_off &&
 			    !routes_inside(sw, p.data + p.l3_off + 16)) {
 				route_out(sw, in, addr, &p);
 				return;

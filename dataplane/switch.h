@@ -30,6 +30,9 @@ struct sw_cfg {
 	uint64_t nat_timeout_udp_ns, nat_timeout_icmp_ns, nat_timeout_tcp_ns;
 	bool has_uplink_gw;
 	uint8_t uplink_gw[4];
+	/* The gateway's static routes: the host's routes via the subnet */
+	struct rt_route routes[RT_ROUTES_MAX];
+	int nroutes;
 	char ports[SW_PORTS_MAX][IFNAMSIZ];
 	int nports;
 	int ready_fd; /* -1: not started by nsfast up */
