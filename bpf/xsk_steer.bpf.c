@@ -1,14 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Steer every frame of a switch port into that port's AF_XDP socket.
+/* The program on every switch port: forward what the kernel can forward
+ * by itself (dataplane xdp), steer everything else into the port's AF_XDP
+ * socket (dataplane afxdp: everything).
  *
  * One program and one XSKMAP serve all ports of a switch. Every veth port
  * receives on queue 0, and a redirect only succeeds into a socket bound to
  * the same (device, queue), so the map cannot be keyed by rx_queue_index:
- * the daemon registers each port's ifindex -> XSKMAP slot in port_slot. */
+ * the daemon registers each port's ifindex -> XSKMAP slot in port_slot.
+ *
+ * The fast path only reads forwarding state. The userspace switch is its
+ * one writer: it installs an fdb entry when it learns a MAC and removes it
+ * when it ages out; the only thing written here is an entry's hit flag,
+ * so that traffic which never reaches userspace keeps it alive. */
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
 #define MAX_PORTS 256
+
+const volatile __u8 fast_path = 0; /* set by the daemon for dataplane xdp */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -24,6 +34,33 @@ struct {
 	__type(value, __u32);
 } port_slot SEC(".maps");
 
+/* A MAC in the low six bytes of the key, as memcpy leaves it on both
+ * sides; the daemon sizes the map to its own table before loading. */
+struct fdb_val {
+	__u32 ifindex; /* the port's device */
+	__u32 slot; /* its XSKMAP, tx_ports and fast_stats index */
+	/* Set by traffic, cleared by the daemon once a second when it
+	 * refreshes the entry: a flag, not a timestamp, spares a helper call
+	 * per frame and stores only once per second. */
+	__u64 hit;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct fdb_val);
+} fdb SEC(".maps");
+
+/* By slot: an array is a cheaper lookup than a hash of ifindexes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, MAX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_ports SEC(".maps");
+
+/* Frames that take the slow path, and of those, from unknown devices. */
 enum { STEER_RX, STEER_NO_PORT, STEER_MAX };
 
 /* Per-CPU so the fast path takes no lock; userspace sums the CPUs. */
@@ -34,6 +71,19 @@ struct {
 	__type(value, __u64);
 } steer_stats SEC(".maps");
 
+struct port_fast_stats {
+	__u64 packets; /* forwarded in XDP, received on this port */
+	__u64 bytes;
+	__u64 hairpin; /* dropped: destination learned on this port */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct port_fast_stats);
+} fast_stats SEC(".maps");
+
 static __always_inline void count(__u32 what)
 {
 	__u64 *v = bpf_map_lookup_elem(&steer_stats, &what);
@@ -42,13 +92,59 @@ static __always_inline void count(__u32 what)
 		(*v)++;
 }
 
+/* XDP_REDIRECT or XDP_DROP when the frame is done with, -1 when
+ * userspace must see it: broadcast and multicast (flooding and the
+ * gateway's ARP), an unknown or moved source (learning), an unknown
+ * destination (flooding) or the gateway's MAC, which is never learned. */
+static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct port_fast_stats *st;
+	struct fdb_val *s, *d;
+	__u64 src = 0, dst = 0;
+
+	if ((void *)(eth + 1) > end)
+		return -1; /* a runt: userspace counts it as invalid */
+	if ((eth->h_dest[0] | eth->h_source[0]) & 1)
+		return -1;
+	__builtin_memcpy(&src, eth->h_source, ETH_ALEN);
+	s = bpf_map_lookup_elem(&fdb, &src);
+	if (!s || s->ifindex != ifindex)
+		return -1;
+	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
+	d = bpf_map_lookup_elem(&fdb, &dst);
+	if (!d)
+		return -1;
+	/* The source is known on this port, so its slot is the ingress's:
+	 * no port_slot lookup on the fast path. */
+	st = bpf_map_lookup_elem(&fast_stats, &s->slot);
+	if (!st)
+		return -1;
+	if (d->ifindex == ifindex) {
+		st->hairpin++;
+		return XDP_DROP;
+	}
+	if (!s->hit)
+		s->hit = 1;
+	st->packets++;
+	st->bytes += (__u64)(end - data);
+	return (int)bpf_redirect_map(&tx_ports, d->slot, XDP_DROP);
+}
+
 SEC("xdp")
 int xsk_steer(struct xdp_md *ctx)
 {
-	__u32 ifindex = ctx->ingress_ifindex;
-	__u32 *slot = bpf_map_lookup_elem(&port_slot, &ifindex);
+	__u32 ifindex = ctx->ingress_ifindex, *slot;
 
+	if (fast_path) {
+		int act = fast_forward(ctx, ifindex);
+
+		if (act >= 0)
+			return act;
+	}
 	count(STEER_RX);
+	slot = bpf_map_lookup_elem(&port_slot, &ifindex);
 	if (!slot) {
 		count(STEER_NO_PORT);
 		return XDP_DROP;

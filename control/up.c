@@ -231,6 +231,9 @@ static int up_link(struct up *u, struct link *l)
 	}
 	if ((err = add_addrs(u, nla, l->a.sysname, l->a.addrs, l->a.naddrs)))
 		return err;
+	if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_XDP &&
+	    (err = up_port_fast(u, fda, ns_sys(u->t, l->a.ns), l->a.sysname)))
+		return err;
 	return add_addrs(u, nlb, l->b.sysname, l->b.addrs, l->b.naddrs);
 }
 
@@ -282,8 +285,7 @@ static bool local_ports_overlap(const struct topo *t, const struct sw *sw)
 	return bad;
 }
 
-/* Refuse before changing anything: what needs to exist, and what this
- * build cannot do yet. */
+/* Refuse before changing anything: what needs to exist. */
 static int preflight(struct up *u)
 {
 	struct link_state ls;
@@ -297,11 +299,6 @@ static int preflight(struct up *u)
 		struct sw *sw = &u->t->sw[i];
 		bool ours = false;
 
-		if (sw->dp == DP_XDP) {
-			topo_error(u->t, sw->line,
-				   "dataplane xdp is not available in this build yet, expected 'dataplane kernel' or 'dataplane afxdp'");
-			return -EOPNOTSUPP;
-		}
 		if (!sw->uplink[0])
 			continue;
 		if (local_ports_overlap(u->t, sw))
@@ -339,7 +336,7 @@ static int converge(struct up *u)
 		if ((err = up_route(u, &u->t->routes[i])))
 			return err;
 	for (i = 0; i < u->t->nsw; i++)
-		if (u->t->sw[i].dp == DP_AFXDP && (err = up_daemon(u, &u->t->sw[i])))
+		if (u->t->sw[i].dp != DP_KERNEL && (err = up_daemon(u, &u->t->sw[i])))
 			return err;
 	for (i = 0; i < u->t->nsw; i++)
 		if (u->t->sw[i].snat && u->t->sw[i].dp == DP_KERNEL &&

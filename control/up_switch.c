@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The switch steps of nsfast up: a bridge (kernel), or a host port and a
- * switch daemon (afxdp); and the kernel dataplane's SNAT. */
+ * switch daemon (afxdp, xdp); and the kernel dataplane's SNAT. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ethtool.h"
 #include "netns.h"
 #include "nft.h"
 #include "switchd.h"
@@ -24,8 +25,33 @@ int up_port_quiet(struct up *u, const char *ifname)
 	return err < 0 ? err : 0;
 }
 
-/* afxdp: no bridge. The host port is a veth in the host: the end named
- * like the switch keeps the host addresses, the -p end is a port. */
+/* dataplane xdp: a frame the port program redirects to another port
+ * reaches that veth's peer as a bare XDP frame, which the kernel drops
+ * silently unless the peer runs NAPI (GRO on does it) and whose TCP or
+ * UDP checksum would still be partial (so the sender must finish it:
+ * transmit checksum offload off). Both on the peer of every port. */
+int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
+{
+	int err;
+
+	if ((err = step(u, "set gro on, tx checksum off on %s:%s for the XDP fast path", ns,
+			ifname)))
+		return err;
+	err = ethtool_set_gro(netns_fd, ifname, true);
+	if (err >= 0) {
+		u->changes += err;
+		err = ethtool_set_tx_csum(netns_fd, ifname, false);
+	}
+	if (err < 0) {
+		snprintf(u->detail, sizeof(u->detail), "ethtool: %s", strerror(-err));
+		return err;
+	}
+	u->changes += err;
+	return 0;
+}
+
+/* afxdp and xdp: no bridge. The host port is a veth in the host: the end
+ * named like the switch keeps the host addresses, the -p end is a port. */
 static int up_switch_afxdp(struct up *u, struct sw *sw)
 {
 	struct veth_end a = { .name = sw->ifname, .netns_fd = -1 };
@@ -34,8 +60,9 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	bool exists;
 	int err;
 
-	if (!state_has(&u->lab.st, "switch %s afxdp %s", sw->name, host) &&
-	    (err = state_append(&u->lab.st, "switch %s afxdp %s", sw->name, host)))
+	if (!state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp), host) &&
+	    (err = state_append(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
+				host)))
 		return err;
 	if (!sw->nhost)
 		return 0;
@@ -56,6 +83,8 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	}
 	if ((err = up_port_quiet(u, sw->hostport)))
 		return err;
+	if (sw->dp == DP_XDP && (err = up_port_fast(u, -1, "-", sw->ifname)))
+		return err;
 	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
 }
 
@@ -65,7 +94,7 @@ int up_switch(struct up *u, struct sw *sw)
 	bool exists;
 	int err;
 
-	if (sw->dp == DP_AFXDP)
+	if (sw->dp != DP_KERNEL)
 		return up_switch_afxdp(u, sw);
 	if ((err = step(u, "create bridge %s for switch %s", sw->ifname, sw->name)))
 		return err;
@@ -169,7 +198,7 @@ int up_daemon(struct up *u, struct sw *sw)
 	int n = 0, i, err, nrts = 0;
 	pid_t pid;
 
-	if ((err = step(u, "start the afxdp switch daemon for %s", sw->name)))
+	if ((err = step(u, "start the %s switch daemon for %s", dataplane_name(sw->dp), sw->name)))
 		return err;
 	if (daemon_running(u, sw))
 		return 0;
@@ -184,6 +213,8 @@ int up_daemon(struct up *u, struct sw *sw)
 	args[n++] = ageing;
 	args[n++] = "--ready-fd";
 	args[n++] = "3";
+	if (sw->dp == DP_XDP)
+		args[n++] = "--fast-path";
 	for (i = 0; i < sw->ngateway; i++) {
 		args[n++] = "--gateway";
 		args[n++] = (char *)addr_fmt(&sw->gateway[i], gw[i], sizeof(gw[i]));

@@ -280,27 +280,32 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 
 	steer_totals(sw, steer);
 	if (json) {
-		out(o, "{\"switch\":\"%s\",\"dataplane\":\"afxdp\",\"pid\":%d,\"uptime_s\":%llu,"
-		       "\"ports\":[", sw->cfg.name, (int)getpid(),
+		out(o, "{\"switch\":\"%s\",\"dataplane\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
+		       "\"ports\":[", sw->cfg.name, sw->cfg.fast_path ? "xdp" : "afxdp", (int)getpid(),
 		    (unsigned long long)((now_ns() - sw->started) / 1000000000ull));
 		for (i = 0; i < sw->nports; i++) {
 			const struct port_stats *s = &sw->ports[i].st;
 
 			struct xdp_statistics xs;
+			struct fast_port_stats fp;
 
 			port_xdp_stats(&sw->ports[i], &xs);
+			fast_port_stats(sw, i, &fp);
 			out(o, "%s{\"name\":\"%s\",\"xdp_mode\":\"native\",\"rx_packets\":%llu,"
 			       "\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,"
 			       "\"drop_invalid\":%llu,\"drop_tx_full\":%llu,\"drop_hairpin\":%llu,"
 			       "\"xsk_rx_dropped\":%llu,\"xsk_rx_ring_full\":%llu,"
-			       "\"xsk_fill_empty\":%llu,\"xsk_tx_invalid\":%llu,\"in_fill\":%u}",
+			       "\"xsk_fill_empty\":%llu,\"xsk_tx_invalid\":%llu,\"in_fill\":%u,"
+			       "\"fast_packets\":%llu,\"fast_bytes\":%llu,\"fast_hairpin\":%llu}",
 			    i ? "," : "", sw->ports[i].name, (unsigned long long)s->rx_packets,
 			    (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_packets,
 			    (unsigned long long)s->tx_bytes, (unsigned long long)s->drop_invalid,
 			    (unsigned long long)s->drop_tx_full, (unsigned long long)s->drop_hairpin,
 			    (unsigned long long)xs.rx_dropped, (unsigned long long)xs.rx_ring_full,
 			    (unsigned long long)xs.rx_fill_ring_empty_descs,
-			    (unsigned long long)xs.tx_invalid_descs, sw->ports[i].in_fill);
+			    (unsigned long long)xs.tx_invalid_descs, sw->ports[i].in_fill,
+			    (unsigned long long)fp.packets, (unsigned long long)fp.bytes,
+			    (unsigned long long)fp.hairpin);
 		}
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
 		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
@@ -316,6 +321,12 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		    (unsigned long long)sw->gwst.nd_adverts,
 		    (unsigned long long)sw->gwst.echo6_replies, (unsigned long long)sw->gwst.bad);
 		out(o, "\"umem\":{\"frames\":%u,\"free\":%u},", sw->umem.nframes, sw->umem.nfree);
+		if (sw->cfg.fast_path)
+			out(o, "\"fast_path\":{\"installed\":%llu,\"removed\":%llu,\"refreshed\":%llu,"
+			       "\"install_failed\":%llu},",
+			    (unsigned long long)sw->fst.installed, (unsigned long long)sw->fst.removed,
+			    (unsigned long long)sw->fst.refreshed,
+			    (unsigned long long)sw->fst.install_failed);
 		out(o, "\"fdb\":{\"entries\":%u,\"learned\":%llu,\"moved\":%llu,\"aged\":%llu,"
 		       "\"refused_full\":%llu,\"refused_port\":%llu,\"ageing_s\":%llu,\"table\":[",
 		    fs->entries, (unsigned long long)fs->learned, (unsigned long long)fs->moved,
@@ -334,17 +345,34 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	out(o, "  daemon pid %d, up %llu s; xdp: %llu frames steered, %llu from unknown ports\n",
 	    (int)getpid(), (unsigned long long)((now_ns() - sw->started) / 1000000000ull),
 	    (unsigned long long)steer[0], (unsigned long long)steer[1]);
-	out(o, "  %-15s %12s %14s %12s %14s %8s %8s %8s\n", "port (native)", "rx pkts", "rx bytes",
-	    "tx pkts", "tx bytes", "invalid", "tx full", "hairpin");
+	/* Userspace's columns are the slow path; with the fast path, what the
+	 * XDP program forwarded by itself comes first. */
+	out(o, "  %-15s", "port (native)");
+	if (sw->cfg.fast_path)
+		out(o, " %12s %14s %8s |", "xdp pkts", "xdp bytes", "hairpin");
+	out(o, " %12s %14s %12s %14s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
+	    "tx bytes", "invalid", "tx full", "hairpin");
 	for (i = 0; i < sw->nports; i++) {
 		const struct port_stats *s = &sw->ports[i].st;
+		struct fast_port_stats fp;
 
-		out(o, "  %-15s %12llu %14llu %12llu %14llu %8llu %8llu %8llu\n", sw->ports[i].name,
+		out(o, "  %-15s", sw->ports[i].name);
+		fast_port_stats(sw, i, &fp);
+		if (sw->cfg.fast_path)
+			out(o, " %12llu %14llu %8llu |", (unsigned long long)fp.packets,
+			    (unsigned long long)fp.bytes, (unsigned long long)fp.hairpin);
+		out(o, " %12llu %14llu %12llu %14llu %8llu %8llu %8llu\n",
 		    (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		    (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 		    (unsigned long long)s->drop_invalid, (unsigned long long)s->drop_tx_full,
 		    (unsigned long long)s->drop_hairpin);
 	}
+	if (sw->cfg.fast_path)
+		out(o, "  fast path: %llu fdb entries installed, %llu removed, %llu kept alive by "
+		       "XDP traffic, %llu failed to install\n",
+		    (unsigned long long)sw->fst.installed, (unsigned long long)sw->fst.removed,
+		    (unsigned long long)sw->fst.refreshed,
+		    (unsigned long long)sw->fst.install_failed);
 	out(o, "  forwarded %llu, flooded %llu (%llu unknown unicast, %llu copies), checksums "
 	       "completed %llu, gateway replies %llu arp %llu echo %llu nd %llu echo6\n",
 	    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,

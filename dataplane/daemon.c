@@ -83,6 +83,7 @@ static void teardown(struct sw *sw)
 	}
 	free(sw->links);
 	free(sw->ports);
+	free(sw->fast_keys);
 }
 
 /* The uplink's first IPv4 address (the NAT's source) and its MAC. */
@@ -196,8 +197,18 @@ static int setup(struct sw *sw)
 	int xsks, slots, i, err;
 	uint32_t nframes;
 
-	sw->skel = xsk_steer__open_and_load();
+	sw->skel = xsk_steer__open();
 	if (!sw->skel) {
+		err = -errno;
+		fail(sw, "opening the XDP program: %s", strerror(-err));
+		return err;
+	}
+	if (sw->cfg.fast_path && (err = fast_configure(sw))) {
+		fail(sw, "sizing the fast path's FDB map to %u entries: %s", sw->cfg.fdb_size,
+		     strerror(-err));
+		return err;
+	}
+	if (xsk_steer__load(sw->skel)) {
 		err = -errno;
 		fail(sw, "loading the XDP program: %s", strerror(-err));
 		return err;
@@ -240,6 +251,11 @@ static int setup(struct sw *sw)
 			fail(sw, "port %s: registering the socket: %s", p->name, strerror(-err));
 			return err;
 		}
+		if (sw->cfg.fast_path && (err = fast_add_port(sw, p))) {
+			fail(sw, "port %s: adding it to the fast path's DEVMAP: %s", p->name,
+			     strerror(-err));
+			return err;
+		}
 		/* A link, not a flag on the device: the program goes away
 		 * with this process, even after kill -9. */
 		sw->links[i] = bpf_program__attach_xdp(sw->skel->progs.xsk_steer, p->ifindex);
@@ -268,13 +284,18 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nsfast switch --name SW [--lab LAB] [--socket PATH] [--gateway CIDR]...\n"
 		"                     [--gateway-mac MAC] [--ageing S] [--fdb-size N]\n"
-		"                     [--fdb-port-max N] [--ready-fd FD]\n"
+		"                     [--fdb-port-max N] [--fast-path] [--ready-fd FD]\n"
 		"                     [--uplink IF [--uplink-gateway IP] [--nat-ports MIN-MAX]\n"
 		"                      [--nat-table N] [--nat-timeout-udp|icmp|tcp S]]\n"
 		"                     [--route PREFIX/LEN,VIA]... PORT...\n\n"
 		"The AF_XDP switch daemon that 'nsfast up' starts for each 'dataplane afxdp'\n"
-		"switch. Runs in the foreground until SIGTERM or SIGINT, which detach its XDP\n"
-		"programs and free everything. PORT... are host interfaces (veth ends).\n");
+		"switch, and with --fast-path for each 'dataplane xdp' switch (learned unicast\n"
+		"forwarded by the ports' XDP program). Runs in the foreground until SIGTERM\n"
+		"or SIGINT, which detach its XDP programs and free everything. PORT... are\n"
+		"host interfaces (veth ends).\n\n"
+		"The gateway routes IPv4 sent to it for addresses off its subnet: to the VIA\n"
+		"of the longest --route PREFIX/LEN that matches (VIA on the subnet), else\n"
+		"through the NAT to --uplink.\n");
 }
 
 static void gw_default_mac(struct sw_cfg *c)
@@ -309,6 +330,7 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ "fdb-size", required_argument, NULL, 'f' },
 		{ "fdb-port-max", required_argument, NULL, 'F' },
 		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "fast-path", no_argument, NULL, 'x' },
 		{ "uplink", required_argument, NULL, 'u' },
 		{ "uplink-gateway", required_argument, NULL, 'G' },
 		{ "nat-ports", required_argument, NULL, 'P' },
@@ -379,6 +401,9 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			break;
 		case 'r':
 			c->ready_fd = atoi(optarg);
+			break;
+		case 'x':
+			c->fast_path = true;
 			break;
 		case 'u':
 			snprintf(c->uplink, sizeof(c->uplink), "%s", optarg);

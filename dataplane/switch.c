@@ -66,9 +66,16 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	 * would finish it, so finish it here, once, for every port. */
 	if (p.l4_off)
 		sw->st.csum_fixed += (uint64_t)pkt_csum_complete(&p);
+	/* Before gw_handle, which turns a request into its reply in place:
+	 * the frames the gateway consumes (a next hop's ARP reply) teach the
+	 * FDB where that host is, as well as the gateway's ARP table. */
+	if (!(p.src[0] & 1)) {
+		if (sw->cfg.fast_path)
+			fast_learn(sw, p.src, in);
+		else
+			fdb_learn(sw->fdb, p.src, in->idx, sw->now);
+	}
 	if (sw->cfg.has_gw) {
-		/* Before gw_handle: it turns a request into its reply in place,
-		 * and the ARP replies it consumes are what taught us. */
 		route_learn(sw, &p);
 		switch (gw_handle(&sw->cfg.gw, &p, room, &reply, &sw->gwst)) {
 		case GW_REPLY:
@@ -95,8 +102,6 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 			return;
 		}
 	}
-	if (!(p.src[0] & 1))
-		fdb_learn(sw->fdb, p.src, in->idx, sw->now);
 	if (p.dst[0] & 1) {
 		switch_flood(sw, in, addr, len);
 		return;
@@ -193,7 +198,10 @@ int switch_run(struct sw *sw, volatile int *stop)
 			ctl_serve(sw);
 		route_tick(sw);
 		if (sw->now - last_age >= 1000000000ull) {
-			fdb_age(sw->fdb, sw->now);
+			if (sw->cfg.fast_path)
+				fast_age(sw);
+			else
+				fdb_age(sw->fdb, sw->now);
 			if (sw->nat)
 				nat_expire(sw->nat, sw->now);
 			last_age = sw->now;

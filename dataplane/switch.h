@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "../control/nl.h"
+#include "fast_path.h"
 #include "fdb.h"
 #include "gateway.h"
 #include "route.h"
@@ -36,6 +37,7 @@ struct sw_cfg {
 	char ports[SW_PORTS_MAX][IFNAMSIZ];
 	int nports;
 	int ready_fd; /* -1: not started by nsfast up */
+	bool fast_path; /* dataplane xdp: learned unicast forwarded in XDP */
 };
 
 struct sw_stats {
@@ -77,6 +79,9 @@ struct sw {
 	uint8_t up_ip[4], up_mac[6];
 	int up_plen;
 	struct nl nl; /* the kernel's neighbour table */
+	/* dataplane xdp */
+	struct fast_stats fst;
+	uint64_t *fast_keys;
 };
 
 uint64_t now_ns(void);

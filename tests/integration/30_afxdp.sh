@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# dataplane afxdp: the same connectivity as the kernel bridge, through the
-# userspace switch, with counters that prove it and no bridge anywhere.
+# dataplanes afxdp and xdp: the same connectivity as the kernel bridge,
+# through the userspace switch (afxdp) or its XDP fast path (xdp), with
+# counters that prove which path carried the frames, and no bridge.
 . "$(dirname "$0")/../lib.sh"
 EX=$ROOT/examples
 
-afxdp() { sed 's/dataplane kernel/dataplane afxdp/' "$1"; }
 # status --json of switch sw0's daemon
 sw_json() { "$NSFAST" status --json "$PFX" | jq -c '.switches[] | select(.name=="sw0") | .daemon'; }
 counter() { sw_json | jq -r ".counters.$1"; }
+fast_total() { sw_json | jq '[.ports[].fast_packets] | add'; }
+slow_total() { sw_json | jq '[.ports[].rx_packets] | add'; }
+fdb_port() { sw_json | jq -r ".fdb.table[] | select(.mac==\"$1\") | .port"; }
+
+for DP in ${SWITCH_DATAPLANES:-afxdp xdp}; do
+TEST=30_$DP
+afxdp() { sed "s/dataplane kernel/dataplane $DP/" "$1"; }
 
 # --- routed: host port, router namespace, a namespace behind it
 afxdp "$EX/routed.conf" >"$TMP/routed.conf"
@@ -40,9 +47,16 @@ else fail "routed: iperf3 TCP: $(head -c 300 "$TMP/iperf.json")"; fi
 csum1=$(nsx foo nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
 if [ "${csum1:-x}" = "${csum0:-y}" ]; then pass "routed: no TCP checksum errors at the receiver"
 else fail "routed: TcpInCsumErrors went from $csum0 to $csum1"; fi
-fixed=$(counter csum_fixed)
-if [ "${fixed:-0}" -gt 1000 ]; then pass "routed: the switch completed $fixed partial checksums"
-else fail "routed: csum_fixed=$fixed"; fi
+if [ "$DP" = afxdp ]; then
+	fixed=$(counter csum_fixed)
+	if [ "${fixed:-0}" -gt 1000 ]; then pass "routed: the switch completed $fixed partial checksums"
+	else fail "routed: csum_fixed=$fixed"; fi
+else
+	check_out "routed: transmit checksum offload is off in the namespaces" "tx-checksumming: off" \
+		nsx baz ethtool -k eth0
+	check_out "routed: GRO is on where the fast path redirects to" "generic-receive-offload: on" \
+		nsx foo ethtool -k eth0
+fi
 
 # Data integrity: 8 MiB of random bytes, sha256 on both sides.
 head -c 8388608 /dev/urandom >"$TMP/blob"
@@ -53,9 +67,12 @@ sleep 0.3
 if cmp -s "$TMP/blob" "$TMP/blob.rx"; then pass "routed: 8 MiB over TCP arrive byte for byte"
 else fail "routed: data differs ($(stat -c %s "$TMP/blob.rx") bytes received)"; fi
 
-rx=$(sw_json | jq '[.ports[].rx_packets] | add')
-if [ "${rx:-0}" -gt 5000 ]; then pass "routed: switch ports counted $rx received frames"
-else fail "routed: switch rx_packets=$rx"; fi
+# afxdp: every frame crosses userspace; xdp: bulk traffic never does.
+rx=$(slow_total); fast=$(fast_total)
+if [ "$DP" = afxdp ] && [ "${rx:-0}" -gt 5000 ]; then pass "routed: switch ports counted $rx received frames"
+elif [ "$DP" = xdp ] && [ "${fast:-0}" -gt 5000 ] && [ "${rx:-0}" -lt 1000 ]; then
+	pass "routed: $fast frames forwarded in XDP, $rx in userspace"
+else fail "routed: userspace rx_packets=$rx, fast_packets=$fast"; fi
 check_out "routed: status shows the ports and the FDB" "fdb: [1-9][0-9]* entries" "$NSFAST" status "$PFX"
 check "routed: down" down
 assert_clean "routed: nothing left after down"
@@ -74,17 +91,35 @@ check_out "gw: gateway counters moved" '"gw_arp_replies":[1-9].*"gw_echo_replies
 # Once both ends are learned, unicast is not flooded any more (multicast,
 # such as the namespaces' own IPv6 router solicitations, still is).
 nsx a ping1 10.13.37.3 >/dev/null
-f0=$(counter flood_unknown); u0=$(counter forwarded)
+f0=$(counter flood_unknown); u0=$(counter forwarded); x0=$(fast_total)
 nsx a ping -c 20 -i 0.05 -W 2 10.13.37.3 >/dev/null
-f1=$(counter flood_unknown); u1=$(counter forwarded)
-if [ $((u1 - u0)) -ge 40 ] && [ $((f1 - f0)) = 0 ]; then
+f1=$(counter flood_unknown); u1=$(counter forwarded); x1=$(fast_total)
+if [ "$DP" = afxdp ] && [ $((u1 - u0)) -ge 40 ] && [ $((f1 - f0)) = 0 ]; then
 	pass "gw: learned unicast is forwarded, not flooded ($((u1 - u0)) forwarded, 0 flooded)"
-else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0))"; fi
+elif [ "$DP" = xdp ] && [ $((x1 - x0)) -ge 40 ] && [ $((u1 - u0)) = 0 ] && [ $((f1 - f0)) = 0 ]; then
+	pass "gw: learned unicast takes the fast path ($((x1 - x0)) in XDP, none in userspace)"
+else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0)), fast path +$((x1 - x0))"; fi
+if [ "$DP" = xdp ]; then
+	# A MAC that moves: c takes a's MAC (a falls silent); b's frames to
+	# that MAC must follow it to c's port, in XDP once relearned.
+	cport=$PFX-c-eth0
+	nsx a ip link set eth0 down
+	nsx c ip link set eth0 address "$(nsx a cat /sys/class/net/eth0/address)"
+	nsx c ping1 10.13.37.3 >/dev/null
+	check_out "gw: the moved MAC is counted as moved" '"moved":[1-9]' sw_json
+	check_out "gw: the moved MAC is learned on c's port" "^$cport\$" \
+		fdb_port "$(nsx c cat /sys/class/net/eth0/address)"
+	x0=$(sw_json | jq ".ports[] | select(.name==\"$PFX-b-eth0\") | .fast_packets")
+	check "gw: b reaches c at the moved MAC" nsx b ping -c 5 -i 0.1 -W 2 10.13.37.4
+	x1=$(sw_json | jq ".ports[] | select(.name==\"$PFX-b-eth0\") | .fast_packets")
+	if [ $((x1 - x0)) -ge 3 ]; then pass "gw: after the move, b's frames take the fast path again"
+	else fail "gw: b's fast_packets +$((x1 - x0))"; fi
+fi
 check "gw: down" down
 assert_clean "gw: nothing left after down"
 
 # --- ageing: entries leave the FDB when their MAC falls silent
-sed 's/^switch sw0 dataplane afxdp/&\n    ageing 2/' "$TMP/gw.conf" >"$TMP/age.conf"
+sed "s/^switch sw0 dataplane $DP/&\n    ageing 2/" "$TMP/gw.conf" >"$TMP/age.conf"
 check "ageing: up with ageing 2" up "$TMP/age.conf"
 nsx a ping1 10.13.37.3 >/dev/null
 amac=$(nsx a cat /sys/class/net/eth0/address)
@@ -98,13 +133,38 @@ for i in $(seq 1 30); do
 done
 if [ $aged = yes ]; then pass "ageing: a's MAC aged out and the aged counter moved"
 else fail "ageing: after 15 s: $(sw_json | jq -c .fdb)"; fi
+if [ "$DP" = xdp ]; then
+	check_out "ageing: the fast path's copy was removed too" '"removed":[1-9]' sw_json
+	# Traffic that only XDP sees keeps its entries alive: 5 s of pings
+	# with ageing 2 s, and b's MAC must never have left the table.
+	bmac=$(nsx b cat /sys/class/net/eth0/address)
+	nsx b ping1 10.13.37.2 >/dev/null
+	nsx_bg b ping -q -i 0.2 -c 25 10.13.37.2 >/dev/null
+	gone=0
+	for i in $(seq 1 10); do sleep 0.5; sw_json | grep -q "$bmac" || gone=$((gone + 1)); done
+	if [ $gone = 0 ]; then pass "ageing: a MAC active only in XDP is kept alive"
+	else fail "ageing: b's MAC was missing from the FDB $gone times in 5 s"; fi
+fi
 
-# --- kill -9 of the daemon: XDP goes with it, down removes the rest
+# --- kill -9 of the daemon: XDP and its maps go with it, down removes the rest
 pid=$(sw_json | jq -r .pid)
+prog=$(ip -j -d link show dev "$PFX-a-eth0" | jq '.[0].xdp.prog.id')
+maps=$(bpftool -j prog show id "$prog" | jq -r '.map_ids[]')
+if [ "$(echo $maps | wc -w)" -ge 4 ]; then pass "kill -9: the port program uses $(echo $maps | wc -w) maps"
+else fail "kill -9: maps of program $prog: '$maps'"; fi
 kill -9 "$pid"
 sleep 0.5
 check_out "kill -9: the XDP programs detached with the daemon" "^0$" \
 	bash -c "ip -o link | grep ' $PFX-' | grep -c xdp || true"
+# Maps are freed after an RCU grace period: give them a moment.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	left=0
+	for m in $maps; do bpftool map show id "$m" >/dev/null 2>&1 && left=$((left + 1)); done
+	[ $left = 0 ] && break
+	sleep 0.2
+done
+if [ $left = 0 ]; then pass "kill -9: the program's maps (the fast path's FDB too) are gone"
+else fail "kill -9: $left of the maps $(echo $maps) still exist"; fi
 check_out "kill -9: status says the daemon is not running" "switch daemon not running" "$NSFAST" status "$PFX"
 check "kill -9: up restarts the daemon" up "$TMP/age.conf"
 check "kill -9: traffic flows again" nsx a ping1 10.13.37.3
@@ -113,7 +173,7 @@ check "kill -9: down" down
 assert_clean "kill -9: nothing left after down"
 
 # --- a 16-namespace lab
-"$ROOT/bench/gen_scale.sh" 16 x conf afxdp >"$TMP/s16.conf"
+"$ROOT/bench/gen_scale.sh" 16 x conf "$DP" >"$TMP/s16.conf"
 check "16 namespaces: up" up "$TMP/s16.conf"
 ok=0
 for i in 1 5 9 15; do nsx n0 ping1 "10.77.0.$((i + 2))" >/dev/null && ok=$((ok + 1)); done
@@ -122,6 +182,9 @@ if [ $ok = 5 ]; then pass "16 namespaces: n0 reaches n1, n5, n9, n15 and n15 the
 else fail "16 namespaces: $ok of 5 pings answered"; fi
 check "16 namespaces: down" down
 assert_clean "16 namespaces: nothing left"
+
+done
+TEST=30_afxdp
 
 # --- failures are clear
 check_out "a port that does not exist" "port nosuch0: binding an AF_XDP socket: No such device" \

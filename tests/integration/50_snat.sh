@@ -3,7 +3,7 @@
 # is a veth to a namespace that plays the outside world, with servers.
 . "$(dirname "$0")/../lib.sh"
 EX=$ROOT/examples
-DPS=${SNAT_DATAPLANES:-kernel afxdp}
+DPS=${SNAT_DATAPLANES:-kernel afxdp xdp}
 
 # Count in the outside world which sources its traffic has.
 probe() {

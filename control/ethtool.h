@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_ETHTOOL_H
+#define NSFAST_ETHTOOL_H
+
+#include <stdbool.h>
+
+/* Offloads of an interface in a namespace (netns_fd -1: the host), as
+ * `ethtool -K IF gro on tx off` sets them. Each returns 1 if it changed
+ * the setting, 0 if it already was so, or a negative errno. */
+int ethtool_set_gro(int netns_fd, const char *ifname, bool on);
+int ethtool_set_tx_csum(int netns_fd, const char *ifname, bool on);
+/* 1 or 0 as set now, or a negative errno. */
+int ethtool_get_tx_csum(int netns_fd, const char *ifname);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* dataplane xdp: keep the port program's BPF copy of the FDB in step with
+ * the switch's own table. The switch stays the only place where
+ * forwarding is decided; the map is a cache of its decisions. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fast_path.h"
+#include "switch.h"
+#include "xsk_steer.skel.h"
+
+/* Must match struct fdb_val in bpf/xsk_steer.bpf.c. */
+struct fdb_val {
+	uint32_t ifindex;
+	uint32_t slot;
+	uint64_t hit;
+};
+
+static uint64_t mac_key(const uint8_t mac[6])
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, 6);
+	return k;
+}
+
+int fast_configure(struct sw *sw)
+{
+	sw->fast_keys = calloc(sw->cfg.fdb_size, sizeof(*sw->fast_keys));
+	if (!sw->fast_keys)
+		return -ENOMEM;
+	sw->skel->rodata->fast_path = 1;
+	return bpf_map__set_max_entries(sw->skel->maps.fdb, sw->cfg.fdb_size);
+}
+
+int fast_add_port(struct sw *sw, const struct port *p)
+{
+	uint32_t ifindex = (uint32_t)p->ifindex, slot = p->idx;
+
+	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.tx_ports), &slot, &ifindex, 0))
+		return -errno;
+	return 0;
+}
+
+static void install(struct sw *sw, const uint8_t mac[6], const struct port *p)
+{
+	struct fdb_val v = { (uint32_t)p->ifindex, p->idx, 0 };
+	uint64_t k = mac_key(mac);
+
+	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v, BPF_ANY))
+		sw->fst.install_failed++;
+	else
+		sw->fst.installed++;
+}
+
+void fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
+{
+	const struct fdb_stats *fs = fdb_stats(sw->fdb);
+	uint64_t before = fs->learned + fs->moved;
+
+	/* A refresh changes nothing the map holds: only a new or moved
+	 * entry costs a syscall, so learning stays off the per-frame path. */
+	if (fdb_learn(sw->fdb, mac, in->idx, sw->now) >= 0 && fs->learned + fs->moved != before)
+		install(sw, mac, in);
+}
+
+/* The map never holds more than the FDB's capacity, so one array of
+ * keys (allocated with the switch) takes a whole walk. A walk is a
+ * syscall per entry: about 8 ms a second for a full table of 8192. */
+void fast_age(struct sw *sw)
+{
+	int fd = bpf_map__fd(sw->skel->maps.fdb);
+	uint64_t k, *prev = NULL, *keys = sw->fast_keys;
+	uint32_t n = 0, i;
+	struct fdb_val v;
+
+	while (n < sw->cfg.fdb_size && !bpf_map_get_next_key(fd, prev, &k)) {
+		keys[n] = k;
+		prev = &keys[n++];
+	}
+	for (i = 0; i < n; i++) {
+		uint8_t mac[6];
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &v) || !v.hit || v.slot >= (uint32_t)sw->nl2)
+			continue;
+		memcpy(mac, &keys[i], 6);
+		if (fdb_lookup(sw->fdb, mac, sw->now) == v.slot &&
+		    !fdb_learn(sw->fdb, mac, (uint16_t)v.slot, sw->now))
+			sw->fst.refreshed++;
+		/* A hit landing between the read and this write is lost: the
+		 * entry's next frame sets the flag again. */
+		v.hit = 0;
+		bpf_map_update_elem(fd, &keys[i], &v, BPF_EXIST);
+	}
+	fdb_age(sw->fdb, sw->now);
+	for (i = 0; i < n; i++) {
+		uint8_t mac[6];
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &v))
+			continue;
+		memcpy(mac, &keys[i], 6);
+		if (fdb_lookup(sw->fdb, mac, sw->now) != v.slot && !bpf_map_delete_elem(fd, &keys[i]))
+			sw->fst.removed++;
+	}
+}
+
+void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	struct fast_port_stats v[256];
+	uint32_t k = (uint32_t)slot;
+
+	memset(out, 0, sizeof(*out));
+	if (!sw->cfg.fast_path || ncpu <= 0 || ncpu > 256 ||
+	    bpf_map_lookup_elem(bpf_map__fd(sw->skel->maps.fast_stats), &k, v))
+		return;
+	for (c = 0; c < ncpu; c++) {
+		out->packets += v[c].packets;
+		out->bytes += v[c].bytes;
+		out->hairpin += v[c].hairpin;
+	}
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_FAST_PATH_H
+#define NSFAST_FAST_PATH_H
+
+#include <stdint.h>
+
+/* dataplane xdp: the port program forwards learned unicast itself, from a
+ * copy of the FDB in a BPF map that only this side writes. */
+
+struct sw;
+struct port;
+
+struct fast_stats {
+	uint64_t installed; /* fdb entries written to the map (learned or moved) */
+	uint64_t removed; /* entries removed after ageing */
+	uint64_t refreshed; /* userspace entries kept alive by fast-path traffic */
+	uint64_t install_failed;
+};
+
+/* Per port, summed over the CPUs. */
+struct fast_port_stats {
+	uint64_t packets, bytes, hairpin;
+};
+
+/* Before the program is loaded: switch the fast path on, size the map. */
+int fast_configure(struct sw *sw);
+/* After the port's socket is registered: make it a redirect target. */
+int fast_add_port(struct sw *sw, const struct port *p);
+/* Learn src on port in the switch's FDB, and install what changed. */
+void fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in);
+/* Once a second instead of fdb_age(): pull the fast path's activity into
+ * the FDB, age it, and remove from the map what the FDB no longer has. */
+void fast_age(struct sw *sw);
+void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out);
+
+#endif
