@@ -11,6 +11,9 @@
 #include "lab.h"
 #include "log.h"
 #include "switchd.h"
+
+/* What up sets for the fast path (up_port_fast), said where users look. */
+#define XDP_PEER_OFFLOADS "gro on, tx checksum off (set by nsfast up for the XDP fast path)"
 #include "up.h"
 
 #define IFS_MAX 256
@@ -161,7 +164,10 @@ static int status_one(const char *name, bool json, bool nat, bool first_lab)
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
 			json_str(sw);
-			printf(",\"dataplane\":\"%s\",\"%s\":", dp, kernel ? "bridge" : "host_port");
+			printf(",\"dataplane\":\"%s\",", dp);
+			if (!strcmp(dp, "xdp"))
+				printf("\"peer_offloads\":\"%s\",", XDP_PEER_OFFLOADS);
+			printf("\"%s\":", kernel ? "bridge" : "host_port");
 			if (strcmp(ifn, "-"))
 				json_str(ifn);
 			else
@@ -178,6 +184,8 @@ static int status_one(const char *name, bool json, bool nat, bool first_lab)
 			printf("switch %s: dataplane kernel, bridge %s\n", sw, ifn);
 		} else {
 			printf("switch %s: dataplane %s, host port %s\n", sw, dp, ifn);
+			if (!strcmp(dp, "xdp"))
+				printf("  the namespace end of every port: %s\n", XDP_PEER_OFFLOADS);
 			fflush(stdout);
 			if (switchd_query(name, sw, false, nat, stdout))
 				printf("  switch daemon not running (see %s/%s.log)\n", lab.st.dir, sw);

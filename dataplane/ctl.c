@@ -78,6 +78,22 @@ static void steer_totals(struct sw *sw, uint64_t tot[2])
 	}
 }
 
+/* What the kernel reports for the port, not what we asked for. */
+static const char *xdp_mode(const struct port *p)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(p->ifindex, 0, &q))
+		return "unknown";
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV: return "native";
+	case XDP_ATTACHED_SKB: return "generic";
+	case XDP_ATTACHED_HW: return "offload";
+	case XDP_ATTACHED_MULTI: return "multi";
+	default: return "none";
+	}
+}
+
 struct fdb_out {
 	struct sw *sw;
 	struct out *o;
@@ -291,13 +307,14 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 
 			port_xdp_stats(&sw->ports[i], &xs);
 			fast_port_stats(sw, i, &fp);
-			out(o, "%s{\"name\":\"%s\",\"xdp_mode\":\"native\",\"rx_packets\":%llu,"
+			out(o, "%s{\"name\":\"%s\",\"xdp_mode\":\"%s\",\"rx_packets\":%llu,"
 			       "\"rx_bytes\":%llu,\"tx_packets\":%llu,\"tx_bytes\":%llu,"
 			       "\"drop_invalid\":%llu,\"drop_tx_full\":%llu,\"drop_hairpin\":%llu,"
 			       "\"xsk_rx_dropped\":%llu,\"xsk_rx_ring_full\":%llu,"
 			       "\"xsk_fill_empty\":%llu,\"xsk_tx_invalid\":%llu,\"in_fill\":%u,"
 			       "\"fast_packets\":%llu,\"fast_bytes\":%llu,\"fast_hairpin\":%llu}",
-			    i ? "," : "", sw->ports[i].name, (unsigned long long)s->rx_packets,
+			    i ? "," : "", sw->ports[i].name, xdp_mode(&sw->ports[i]),
+			    (unsigned long long)s->rx_packets,
 			    (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_packets,
 			    (unsigned long long)s->tx_bytes, (unsigned long long)s->drop_invalid,
 			    (unsigned long long)s->drop_tx_full, (unsigned long long)s->drop_hairpin,
@@ -347,7 +364,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	    (unsigned long long)steer[0], (unsigned long long)steer[1]);
 	/* Userspace's columns are the slow path; with the fast path, what the
 	 * XDP program forwarded by itself comes first. */
-	out(o, "  %-15s", "port (native)");
+	out(o, "  %-15s %-7s", "port", "mode");
 	if (sw->cfg.fast_path)
 		out(o, " %12s %14s %8s |", "xdp pkts", "xdp bytes", "hairpin");
 	out(o, " %12s %14s %12s %14s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
@@ -356,7 +373,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		const struct port_stats *s = &sw->ports[i].st;
 		struct fast_port_stats fp;
 
-		out(o, "  %-15s", sw->ports[i].name);
+		out(o, "  %-15s %-7s", sw->ports[i].name, xdp_mode(&sw->ports[i]));
 		fast_port_stats(sw, i, &fp);
 		if (sw->cfg.fast_path)
 			out(o, " %12llu %14llu %8llu |", (unsigned long long)fp.packets,

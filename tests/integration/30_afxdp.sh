@@ -10,6 +10,7 @@ sw_json() { "$NSFAST" status --json "$PFX" | jq -c '.switches[] | select(.name==
 counter() { sw_json | jq -r ".counters.$1"; }
 fast_total() { sw_json | jq '[.ports[].fast_packets] | add'; }
 slow_total() { sw_json | jq '[.ports[].rx_packets] | add'; }
+port_modes() { sw_json | jq -c '[.ports[].xdp_mode]'; }
 fdb_port() { sw_json | jq -r ".fdb.table[] | select(.mac==\"$1\") | .port"; }
 
 for DP in ${SWITCH_DATAPLANES:-afxdp xdp}; do
@@ -56,7 +57,11 @@ else
 		nsx baz ethtool -k eth0
 	check_out "routed: GRO is on where the fast path redirects to" "generic-receive-offload: on" \
 		nsx foo ethtool -k eth0
+	check_out "routed: status says so" "namespace end of every port: gro on, tx checksum off" \
+		"$NSFAST" status "$PFX"
 fi
+check_out "routed: every port's XDP mode, as the kernel reports it, is native" \
+	'^\["native","native","native"\]$' port_modes
 
 # Data integrity: 8 MiB of random bytes, sha256 on both sides.
 head -c 8388608 /dev/urandom >"$TMP/blob"
