@@ -51,7 +51,7 @@ $(BUILD)/dataplane/%.o: dataplane/%.c $(HEADERS) $(SKELS)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf -c -o $@ $<
 
 # BPF: clang -target bpf, then a libbpf skeleton the daemon embeds.
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	$(call msg,BPF,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_x86 -I$(ARCH_INC) -Wall -Werror -c -o $@ $<

@@ -11,6 +11,8 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "nat_fast.h"
+
 /* <linux/icmp.h> pulls in libc headers that -target bpf lacks. */
 #define ICMP_ECHOREPLY 0
 #define ICMP_DEST_UNREACH 3
@@ -20,6 +22,23 @@
 
 const volatile __u32 ext_ip; /* network order */
 const volatile __u16 port_min, port_max; /* host order */
+const volatile __u8 nat_fast = 0; /* dataplane xdp: installed connections */
+const volatile __u64 gw_mac_key; /* the source MAC of what goes in */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct nat_in_key);
+	__type(value, struct nat_in_val);
+} nat_in SEC(".maps");
+
+/* The port program's DEVMAP, shared (the daemon reuses its fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u32);
+} tx_ports SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -28,7 +47,7 @@ struct {
 	__type(value, __u32);
 } uplink_xsk SEC(".maps");
 
-enum { UP_SEEN, UP_TO_SWITCH, UP_STATS };
+enum { UP_SEEN, UP_TO_SWITCH, UP_FAST, UP_STATS };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -50,6 +69,34 @@ static __always_inline int reserved(__u16 port_be)
 	__u16 p = bpf_ntohs(port_be);
 
 	return p >= port_min && p <= port_max;
+}
+
+/* Return traffic of an installed connection: translated back and
+ * redirected to the namespace's port. */
+static __always_inline int nat_forward_in(struct ethhdr *eth, struct iphdr *ip, void *end)
+{
+	struct nat_in_key k = {};
+	struct nat_in_val *v;
+	__u64 mac = gw_mac_key;
+	__u16 *ports = nat_l4(ip, end);
+
+	if (!ports)
+		return -1;
+	k.rem_ip = ip->saddr;
+	k.rem_port = ports[0];
+	k.ext_port = ports[1];
+	k.proto = ip->protocol;
+	v = bpf_map_lookup_elem(&nat_in, &k);
+	if (!v)
+		return -1;
+	if (nat_rewrite(ip, ports, end, &ip->daddr, v->int_ip, &ports[1], v->int_port))
+		return -1;
+	__builtin_memcpy(eth->h_dest, v->mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, &mac, ETH_ALEN);
+	if (!v->hit)
+		v->hit = 1;
+	count(UP_FAST);
+	return (int)bpf_redirect_map(&tx_ports, v->slot, XDP_DROP);
 }
 
 /* Is the quoted packet of an ICMP error one of ours (source = uplink
@@ -102,6 +149,12 @@ int uplink_steer(struct xdp_md *ctx)
 	}
 	if (!ours)
 		return XDP_PASS;
+	if (nat_fast && ip->protocol != IPPROTO_ICMP) {
+		int act = nat_forward_in(eth, ip, end);
+
+		if (act >= 0)
+			return act;
+	}
 	count(UP_TO_SWITCH);
 	return bpf_redirect_map(&uplink_xsk, 0, XDP_PASS);
 }

@@ -16,9 +16,17 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
+#include "nat_fast.h"
+
 #define MAX_PORTS 256
 
 const volatile __u8 fast_path = 0; /* set by the daemon for dataplane xdp */
+/* and for its NAT fast path: */
+const volatile __u8 nat_fast = 0;
+const volatile __u64 gw_mac_key; /* the gateway's MAC, as an fdb key */
+const volatile __u64 uplink_mac_key;
+const volatile __u32 uplink_slot; /* in tx_ports */
+const volatile __u32 ext_ip; /* network order */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -61,6 +69,13 @@ struct {
 } tx_ports SEC(".maps");
 
 /* Frames that take the slow path, and of those, from unknown devices. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct nat_out_key);
+	__type(value, struct nat_out_val);
+} nat_out SEC(".maps");
+
 enum { STEER_RX, STEER_NO_PORT, STEER_MAX };
 
 /* Per-CPU so the fast path takes no lock; userspace sums the CPUs. */
@@ -75,6 +90,7 @@ struct port_fast_stats {
 	__u64 packets; /* forwarded in XDP, received on this port */
 	__u64 bytes;
 	__u64 hairpin; /* dropped: destination learned on this port */
+	__u64 nat_packets; /* of packets, translated to the uplink */
 };
 
 struct {
@@ -90,6 +106,40 @@ static __always_inline void count(__u32 what)
 
 	if (v)
 		(*v)++;
+}
+
+/* A frame for the gateway's MAC of a connection the daemon installed:
+ * translated and redirected to the uplink's next hop. */
+static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
+					   struct port_fast_stats *st)
+{
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	struct nat_out_key k = {};
+	struct nat_out_val *v;
+	__u64 mac = uplink_mac_key;
+	__u16 *ports;
+
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return -1;
+	ports = nat_l4(ip, end);
+	if (!ports)
+		return -1;
+	k.int_ip = ip->saddr;
+	k.rem_ip = ip->daddr;
+	k.int_port = ports[0];
+	k.rem_port = ports[1];
+	k.proto = ip->protocol;
+	v = bpf_map_lookup_elem(&nat_out, &k);
+	if (!v)
+		return -1;
+	if (nat_rewrite(ip, ports, end, &ip->saddr, ext_ip, &ports[0], v->ext_port))
+		return -1;
+	__builtin_memcpy(eth->h_dest, v->nexthop_mac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, &mac, ETH_ALEN);
+	if (!v->hit)
+		v->hit = 1;
+	st->nat_packets++;
+	return (int)bpf_redirect_map(&tx_ports, uplink_slot, XDP_DROP);
 }
 
 /* XDP_REDIRECT or XDP_DROP when the frame is done with, -1 when
@@ -113,14 +163,21 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	if (!s || s->ifindex != ifindex)
 		return -1;
 	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
-	d = bpf_map_lookup_elem(&fdb, &dst);
-	if (!d)
-		return -1;
 	/* The source is known on this port, so its slot is the ingress's:
 	 * no port_slot lookup on the fast path. */
 	st = bpf_map_lookup_elem(&fast_stats, &s->slot);
 	if (!st)
 		return -1;
+	d = bpf_map_lookup_elem(&fdb, &dst);
+	if (!d) {
+		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(eth, end, st) : -1;
+
+		if (act < 0)
+			return -1;
+		st->packets++;
+		st->bytes += (__u64)(end - data);
+		return act;
+	}
 	if (d->ifindex == ifindex) {
 		st->hairpin++;
 		return XDP_DROP;

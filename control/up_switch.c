@@ -50,6 +50,39 @@ int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
 	return 0;
 }
 
+/* The NAT fast path redirects into the uplink, so the uplink's peer
+ * must take XDP frames and send complete checksums (up_port_fast): only
+ * when the uplink is a veth of this lab can nsfast make it so. Any other
+ * uplink keeps NAT on the slow path. */
+static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
+{
+	int i;
+
+	*fast = false;
+	for (i = 0; i < u->t->nlinks; i++) {
+		const struct link *l = &u->t->links[i];
+		const struct endpoint *peer;
+		struct nl *nl;
+		int fd;
+
+		if (l->kind != LINK_VETH)
+			continue;
+		if (l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink))
+			peer = &l->b;
+		else if (l->b.ns == NS_HOST && !strcmp(l->b.sysname, sw->uplink))
+			peer = &l->a;
+		else
+			continue;
+		nl = lab_nl(&u->lab, peer->ns == NS_HOST ? NULL : u->t->ns[peer->ns].sysname, &fd);
+		if (!nl)
+			return -ENOENT;
+		*fast = true;
+		return up_port_fast(u, fd, peer->ns == NS_HOST ? "-" : u->t->ns[peer->ns].sysname,
+				    peer->sysname);
+	}
+	return 0;
+}
+
 /* afxdp and xdp: no bridge. The host port is a veth in the host: the end
  * named like the switch keeps the host addresses, the -p end is a port. */
 static int up_switch_afxdp(struct up *u, struct sw *sw)
@@ -195,9 +228,12 @@ int up_daemon(struct up *u, struct sw *sw)
 	char ports[16], table[16], tmo[3][16], upgw[ADDR_STRLEN];
 	char rts[ROUTES_MAX][2 * ADDR_STRLEN];
 	struct daemon_ctx d = { u, sw->name };
+	bool fast_nat = false;
 	int n = 0, i, err, nrts = 0;
 	pid_t pid;
 
+	if (sw->dp == DP_XDP && sw->snat && (err = up_uplink_fast(u, sw, &fast_nat)))
+		return err;
 	if ((err = step(u, "start the %s switch daemon for %s", dataplane_name(sw->dp), sw->name)))
 		return err;
 	if (daemon_running(u, sw))
@@ -213,8 +249,11 @@ int up_daemon(struct up *u, struct sw *sw)
 	args[n++] = ageing;
 	args[n++] = "--ready-fd";
 	args[n++] = "3";
-	if (sw->dp == DP_XDP)
+	if (sw->dp == DP_XDP) {
 		args[n++] = "--fast-path";
+		if (fast_nat)
+			args[n++] = "--fast-nat";
+	}
 	for (i = 0; i < sw->ngateway; i++) {
 		args[n++] = "--gateway";
 		args[n++] = (char *)addr_fmt(&sw->gateway[i], gw[i], sizeof(gw[i]));

@@ -174,6 +174,14 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		    (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
 		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
 		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
+		if (sw->cfg.fast_nat)
+			out(o, ",\"fast\":{\"installed_out\":%llu,\"installed_in\":%llu,\"removed\":%llu,"
+			       "\"refreshed\":%llu,\"install_failed\":%llu,\"in_packets\":%llu}",
+			    (unsigned long long)sw->nfst.installed_out,
+			    (unsigned long long)sw->nfst.installed_in,
+			    (unsigned long long)sw->nfst.removed, (unsigned long long)sw->nfst.refreshed,
+			    (unsigned long long)sw->nfst.install_failed,
+			    (unsigned long long)nat_fast_in_packets(sw));
 		if (table) {
 			out(o, ",\"table\":[");
 			nat_foreach(sw->nat, now_ns(), nat_entry, &f);
@@ -194,6 +202,13 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 	    (unsigned long long)n->icmp_errors_in, (unsigned long long)n->drop_full,
 	    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 	    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported);
+	if (sw->cfg.fast_nat)
+		out(o, "    in XDP: %llu connections installed out, %llu in, %llu removed, %llu kept "
+		       "alive; %llu packets translated in (out: the ports' xdp nat column)\n",
+		    (unsigned long long)sw->nfst.installed_out,
+		    (unsigned long long)sw->nfst.installed_in, (unsigned long long)sw->nfst.removed,
+		    (unsigned long long)sw->nfst.refreshed,
+		    (unsigned long long)nat_fast_in_packets(sw));
 	/* The router's counters follow in report_routing(). */
 	if (table)
 		nat_foreach(sw->nat, now_ns(), nat_entry, &f);
@@ -312,7 +327,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			       "\"drop_invalid\":%llu,\"drop_tx_full\":%llu,\"drop_hairpin\":%llu,"
 			       "\"xsk_rx_dropped\":%llu,\"xsk_rx_ring_full\":%llu,"
 			       "\"xsk_fill_empty\":%llu,\"xsk_tx_invalid\":%llu,\"in_fill\":%u,"
-			       "\"fast_packets\":%llu,\"fast_bytes\":%llu,\"fast_hairpin\":%llu}",
+			       "\"fast_packets\":%llu,\"fast_bytes\":%llu,\"fast_hairpin\":%llu,"
+			       "\"fast_nat_packets\":%llu}",
 			    i ? "," : "", sw->ports[i].name, xdp_mode(&sw->ports[i]),
 			    (unsigned long long)s->rx_packets,
 			    (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_packets,
@@ -322,7 +338,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			    (unsigned long long)xs.rx_fill_ring_empty_descs,
 			    (unsigned long long)xs.tx_invalid_descs, sw->ports[i].in_fill,
 			    (unsigned long long)fp.packets, (unsigned long long)fp.bytes,
-			    (unsigned long long)fp.hairpin);
+			    (unsigned long long)fp.hairpin, (unsigned long long)fp.nat_packets);
 		}
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
 		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
@@ -366,7 +382,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	 * XDP program forwarded by itself comes first. */
 	out(o, "  %-15s %-7s", "port", "mode");
 	if (sw->cfg.fast_path)
-		out(o, " %12s %14s %8s |", "xdp pkts", "xdp bytes", "hairpin");
+		out(o, " %12s %14s %8s %8s |", "xdp pkts", "xdp bytes", "hairpin", "xdp nat");
 	out(o, " %12s %14s %12s %14s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
 	    "tx bytes", "invalid", "tx full", "hairpin");
 	for (i = 0; i < sw->nports; i++) {
@@ -376,8 +392,9 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		out(o, "  %-15s %-7s", sw->ports[i].name, xdp_mode(&sw->ports[i]));
 		fast_port_stats(sw, i, &fp);
 		if (sw->cfg.fast_path)
-			out(o, " %12llu %14llu %8llu |", (unsigned long long)fp.packets,
-			    (unsigned long long)fp.bytes, (unsigned long long)fp.hairpin);
+			out(o, " %12llu %14llu %8llu %8llu |", (unsigned long long)fp.packets,
+			    (unsigned long long)fp.bytes, (unsigned long long)fp.hairpin,
+			    (unsigned long long)fp.nat_packets);
 		out(o, " %12llu %14llu %12llu %14llu %8llu %8llu %8llu\n",
 		    (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		    (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,

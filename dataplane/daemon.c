@@ -130,12 +130,6 @@ static int setup_uplink(struct sw *sw)
 	uint32_t zero = 0;
 	int err;
 
-	err = uplink_discover(sw);
-	if (err) {
-		fail(sw, "uplink %s: %s", sw->cfg.uplink,
-		     err == -EADDRNOTAVAIL ? "it has no IPv4 address to translate to" : strerror(-err));
-		return err;
-	}
 	memcpy(nc.ext_ip, sw->up_ip, 4);
 	memcpy(nc.int_net, sw->cfg.gw.v4, 4);
 	nc.int_plen = sw->cfg.gw_v4_plen;
@@ -163,6 +157,10 @@ static int setup_uplink(struct sw *sw)
 	memcpy((void *)&sw->up_skel->rodata->ext_ip, sw->up_ip, 4);
 	sw->up_skel->rodata->port_min = sw->cfg.nat_port_min;
 	sw->up_skel->rodata->port_max = sw->cfg.nat_port_max;
+	if (sw->cfg.fast_nat && (err = nat_fast_configure_uplink(sw))) {
+		fail(sw, "preparing the uplink's NAT fast path: %s", strerror(-err));
+		return err;
+	}
 	if (uplink_steer__load(sw->up_skel)) {
 		err = -errno;
 		fail(sw, "loading the uplink XDP program: %s", strerror(-err));
@@ -186,6 +184,11 @@ static int setup_uplink(struct sw *sw)
 		fail(sw, "uplink %s: attaching XDP in native mode: %s", p->name, strerror(-err));
 		return err;
 	}
+	if (sw->cfg.fast_nat && (err = nat_fast_start(sw))) {
+		fail(sw, "uplink %s: adding it to the fast path's DEVMAP: %s", p->name,
+		     strerror(-err));
+		return err;
+	}
 	fprintf(stderr, "nsfast switch %s: SNAT to %s via %s, ports %u-%u, %u connections\n",
 		sw->cfg.name, inet_ntop(AF_INET, sw->up_ip, ip, sizeof(ip)), sw->cfg.uplink,
 		sw->cfg.nat_port_min, sw->cfg.nat_port_max, sw->cfg.nat_table);
@@ -197,6 +200,13 @@ static int setup(struct sw *sw)
 	int xsks, slots, i, err;
 	uint32_t nframes;
 
+	/* The uplink's address and MAC go into the port program (NAT fast
+	 * path) and the uplink's: find them first. */
+	if (sw->cfg.uplink[0] && (err = uplink_discover(sw))) {
+		fail(sw, "uplink %s: %s", sw->cfg.uplink,
+		     err == -EADDRNOTAVAIL ? "it has no IPv4 address to translate to" : strerror(-err));
+		return err;
+	}
 	sw->skel = xsk_steer__open();
 	if (!sw->skel) {
 		err = -errno;
@@ -205,6 +215,11 @@ static int setup(struct sw *sw)
 	}
 	if (sw->cfg.fast_path && (err = fast_configure(sw))) {
 		fail(sw, "sizing the fast path's FDB map to %u entries: %s", sw->cfg.fdb_size,
+		     strerror(-err));
+		return err;
+	}
+	if (sw->cfg.fast_nat && (err = nat_fast_configure_ports(sw))) {
+		fail(sw, "sizing the NAT fast path's map to %u connections: %s", sw->cfg.nat_table,
 		     strerror(-err));
 		return err;
 	}
@@ -284,13 +299,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nsfast switch --name SW [--lab LAB] [--socket PATH] [--gateway CIDR]...\n"
 		"                     [--gateway-mac MAC] [--ageing S] [--fdb-size N]\n"
-		"                     [--fdb-port-max N] [--fast-path] [--ready-fd FD]\n"
+		"                     [--fdb-port-max N] [--fast-path [--fast-nat]] [--ready-fd FD]\n"
 		"                     [--uplink IF [--uplink-gateway IP] [--nat-ports MIN-MAX]\n"
 		"                      [--nat-table N] [--nat-timeout-udp|icmp|tcp S]]\n"
 		"                     [--route PREFIX/LEN,VIA]... PORT...\n\n"
 		"The AF_XDP switch daemon that 'nsfast up' starts for each 'dataplane afxdp'\n"
 		"switch, and with --fast-path for each 'dataplane xdp' switch (learned unicast\n"
-		"forwarded by the ports' XDP program). Runs in the foreground until SIGTERM\n"
+		"forwarded by the ports' XDP program; --fast-nat: established NAT connections\n"
+		"too, when the uplink's peer takes XDP frames). Runs in the foreground until SIGTERM\n"
 		"or SIGINT, which detach its XDP programs and free everything. PORT... are\n"
 		"host interfaces (veth ends).\n\n"
 		"The gateway routes IPv4 sent to it for addresses off its subnet: to the VIA\n"
@@ -331,6 +347,7 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ "fdb-port-max", required_argument, NULL, 'F' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "fast-path", no_argument, NULL, 'x' },
+		{ "fast-nat", no_argument, NULL, 'X' },
 		{ "uplink", required_argument, NULL, 'u' },
 		{ "uplink-gateway", required_argument, NULL, 'G' },
 		{ "nat-ports", required_argument, NULL, 'P' },
@@ -405,6 +422,9 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		case 'x':
 			c->fast_path = true;
 			break;
+		case 'X':
+			c->fast_nat = true;
+			break;
 		case 'u':
 			snprintf(c->uplink, sizeof(c->uplink), "%s", optarg);
 			break;
@@ -470,6 +490,10 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (c->fast_nat && (!c->fast_path || !c->uplink[0])) {
+		fprintf(stderr, "nsfast switch: --fast-nat needs --fast-path and --uplink\n");
+		return -EINVAL;
 	}
 	if (c->uplink[0] && (!c->gw.has_v4 || !c->nat_table)) {
 		fprintf(stderr, "nsfast switch: --uplink needs an IPv4 --gateway and --nat-table > 0\n");

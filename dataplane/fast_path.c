@@ -121,5 +121,6 @@ void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out)
 		out->packets += v[c].packets;
 		out->bytes += v[c].bytes;
 		out->hairpin += v[c].hairpin;
+		out->nat_packets += v[c].nat_packets;
 	}
 }

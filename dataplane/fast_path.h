@@ -17,9 +17,10 @@ struct fast_stats {
 	uint64_t install_failed;
 };
 
-/* Per port, summed over the CPUs. */
+/* Per port, summed over the CPUs; the layout of the BPF map's value. */
 struct fast_port_stats {
 	uint64_t packets, bytes, hairpin;
+	uint64_t nat_packets; /* of packets, translated to the uplink */
 };
 
 /* Before the program is loaded: switch the fast path on, size the map. */

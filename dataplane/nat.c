@@ -115,6 +115,8 @@ struct nat {
 	uint32_t hand; /* where the reclaim sweep continues */
 	struct nat_index out, in;
 	struct nat_stats stats;
+	struct nat_hooks hooks;
+	uint32_t last_ref; /* of the last translation */
 };
 
 /* --- hashing --------------------------------------------------------- */
@@ -260,9 +262,34 @@ static bool conn_expired(const struct nat *nat, const struct conn *c, uint64_t n
 	return idle_ns(c->last, now) > nat->timeout[c->state];
 }
 
+static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
+		      struct nat_entry_view *e)
+{
+	*e = (struct nat_entry_view){
+		.proto = c->proto,
+		.int_port = c->int_port,
+		.ext_port = c->ext_port,
+		.rem_port = c->rem_port,
+		.state = state_name[c->state],
+		.idle_ns = idle_ns(c->last, now),
+		.timeout_ns = nat->timeout[c->state],
+		.packets_out = c->pkts_out,
+		.packets_in = c->pkts_in,
+	};
+	nat_wr32(e->int_ip, c->int_ip);
+	nat_wr32(e->rem_ip, c->rem_ip);
+}
+
 static void conn_release(struct nat *nat, uint32_t ref)
 {
 	struct conn *c = &nat->conns[ref - 1];
+
+	if (nat->hooks.released) {
+		struct nat_entry_view e;
+
+		conn_view(nat, c, c->last, &e);
+		nat->hooks.released(&e, nat->hooks.arg);
+	}
 	uint64_t ho = out_hash(nat, c->proto, c->int_ip, c->int_port, c->rem_ip, c->rem_port);
 	uint64_t hi = in_hash(nat, c->proto, c->rem_ip, c->rem_port, c->ext_port);
 
@@ -464,6 +491,7 @@ enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 	}
 	c->last = now;
 	c->pkts_out++;
+	nat->last_ref = (uint32_t)(c - nat->conns) + 1;
 	nat_rewrite(&h, 12, nat->ext_ip, port_field, c->ext_port, csum_off);
 	nat->stats.out_packets++;
 	return NAT_OK;
@@ -563,6 +591,7 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 		tcp_track(c, flags, false);
 	c->last = now;
 	c->pkts_in++;
+	nat->last_ref = ref;
 	nat_rewrite(&h, 16, c->int_ip, port_field, c->int_port, csum_off);
 	nat_wr32(int_ip, c->int_ip);
 	nat->stats.in_packets++;
@@ -628,11 +657,20 @@ uint32_t nat_expire(struct nat *nat, uint64_t now)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < nat->hw; i++) {
-		const struct conn *c = &nat->conns[i];
-		if (c->proto && conn_expired(nat, c, now)) {
-			conn_release(nat, i + 1);
-			n++;
+		struct conn *c = &nat->conns[i];
+		if (!c->proto || !conn_expired(nat, c, now))
+			continue;
+		if (nat->hooks.active) {
+			struct nat_entry_view e;
+
+			conn_view(nat, c, now, &e);
+			if (nat->hooks.active(&e, nat->hooks.arg)) {
+				c->last = now;
+				continue;
+			}
 		}
+		conn_release(nat, i + 1);
+		n++;
 	}
 	return n;
 }
@@ -644,24 +682,27 @@ int nat_foreach(struct nat *nat, uint64_t now,
 		const struct conn *c = &nat->conns[i];
 		if (!c->proto || conn_expired(nat, c, now))
 			continue;
-		struct nat_entry_view e = {
-			.proto = c->proto,
-			.int_port = c->int_port,
-			.ext_port = c->ext_port,
-			.rem_port = c->rem_port,
-			.state = state_name[c->state],
-			.idle_ns = idle_ns(c->last, now),
-			.timeout_ns = nat->timeout[c->state],
-			.packets_out = c->pkts_out,
-			.packets_in = c->pkts_in,
-		};
-		nat_wr32(e.int_ip, c->int_ip);
-		nat_wr32(e.rem_ip, c->rem_ip);
+		struct nat_entry_view e;
+		conn_view(nat, c, now, &e);
 		int rc = cb(&e, arg);
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+void nat_set_hooks(struct nat *nat, const struct nat_hooks *hooks)
+{
+	nat->hooks = *hooks;
+}
+
+void nat_last(const struct nat *nat, uint64_t now, struct nat_entry_view *e)
+{
+	if (!nat->last_ref) {
+		memset(e, 0, sizeof(*e));
+		return;
+	}
+	conn_view(nat, &nat->conns[nat->last_ref - 1], now, e);
 }
 
 const struct nat_stats *nat_stats(const struct nat *nat)

@@ -2,6 +2,7 @@
 #ifndef NSFAST_NAT_H
 #define NSFAST_NAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,19 @@ uint32_t nat_expire(struct nat *nat, uint64_t now);
 /* Visit connections; stop when cb returns non-zero. */
 int nat_foreach(struct nat *nat, uint64_t now,
 		int (*cb)(const struct nat_entry_view *e, void *arg), void *arg);
+
+/* For a fast path that carries some connections outside this table
+ * (dataplane xdp). active: asked before an idle connection expires; true
+ * if the fast path saw traffic meanwhile, and the connection is
+ * refreshed instead. released: the connection is gone, however. */
+struct nat_hooks {
+	bool (*active)(const struct nat_entry_view *e, void *arg);
+	void (*released)(const struct nat_entry_view *e, void *arg);
+	void *arg;
+};
+void nat_set_hooks(struct nat *nat, const struct nat_hooks *hooks);
+/* The connection the last NAT_OK of nat_translate_out/in used. */
+void nat_last(const struct nat *nat, uint64_t now, struct nat_entry_view *e);
 
 const struct nat_stats *nat_stats(const struct nat *nat);
 /* Bytes of memory per connection slot, for the README and benchmarks. */

@@ -204,6 +204,8 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 	if (path == RT_UPLINK) {
 		memcpy(d + 6, sw->up_mac, 6);
 		sw->rt.st.routed_out++;
+		if (sw->nat_pending)
+			nat_fast_sent(sw, path, mac, 0);
 		port_tx_stage(&sw->ports[sw->nl2], &sw->umem, addr, len);
 		return;
 	}
@@ -214,9 +216,11 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 		sw->rt.st.routed_in++;
 	/* Routed, not switched: going back out of the ingress port is fine. */
 	out = fdb_lookup(sw->fdb, mac, sw->now);
-	if (out < sw->nl2)
+	if (out < sw->nl2) {
+		if (path == RT_IN && sw->nat_pending)
+			nat_fast_sent(sw, path, mac, out);
 		port_tx_stage(&sw->ports[out], &sw->umem, addr, len);
-	else
+	} else
 		switch_flood(sw, NULL, addr, len);
 }
 
@@ -297,7 +301,10 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 		sw->rt.st.no_route++;
 		goto drop;
 	}
+	/* Sent now (not held): the NAT fast path may take the connection. */
+	sw->nat_pending = sw->cfg.fast_nat;
 	forward(sw, RT_UPLINK, addr, p->len, hop);
+	sw->nat_pending = false;
 	return;
 drop:
 	frame_put(&sw->umem, addr);
@@ -333,7 +340,9 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 	memcpy(&host, int_ip, 4);
 	/* A namespace that has not spoken for a while is asked for, and the
 	 * frame waits for its answer (counted as in_no_host). */
+	sw->nat_pending = sw->cfg.fast_nat;
 	forward(sw, RT_IN, addr, len, host);
+	sw->nat_pending = false;
 	return;
 drop:
 	frame_put(&sw->umem, addr);

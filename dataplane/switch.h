@@ -9,6 +9,7 @@
 #include "fast_path.h"
 #include "fdb.h"
 #include "gateway.h"
+#include "nat_fast.h"
 #include "route.h"
 #include "xsk_port.h"
 
@@ -38,6 +39,7 @@ struct sw_cfg {
 	int nports;
 	int ready_fd; /* -1: not started by nsfast up */
 	bool fast_path; /* dataplane xdp: learned unicast forwarded in XDP */
+	bool fast_nat; /* and established NAT connections too */
 };
 
 struct sw_stats {
@@ -81,6 +83,8 @@ struct sw {
 	struct nl nl; /* the kernel's neighbour table */
 	/* dataplane xdp */
 	struct fast_stats fst;
+	struct nat_fast_stats nfst;
+	bool nat_pending; /* the frame being routed is the last one translated */
 	uint64_t *fast_keys;
 };
 

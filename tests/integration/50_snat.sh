@@ -56,6 +56,27 @@ for dp in $DPS; do
 		else fail "$dp: traceroute: $(tr '\n' ' ' <"$TMP/tr")"; fi
 	fi
 
+	if [ "$dp" = xdp ]; then
+		# Established connections leave userspace: counters prove it, and
+		# the bytes and checksums prove the translation in XDP.
+		head -c 4194304 /dev/urandom >"$TMP/blob"
+		nsx_bg outside nc -l -p 5300 >"$TMP/blob.rx" 2>/dev/null
+		sleep 0.3
+		nsx a nc -N 203.0.113.2 5300 <"$TMP/blob"
+		sleep 0.3
+		if cmp -s "$TMP/blob" "$TMP/blob.rx"; then pass "$dp: 4 MiB through the NAT arrive byte for byte"
+		else fail "$dp: data differs ($(stat -c %s "$TMP/blob.rx") bytes received)"; fi
+		d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
+		xout=$(jq '[.ports[].fast_nat_packets] | add' <<<"$d")
+		xin=$(jq '.nat.fast.in_packets' <<<"$d")
+		slow=$(jq '.nat.out_packets' <<<"$d")
+		if [ "${xout:-0}" -gt 1000 ] && [ "${xin:-0}" -gt 100 ] && [ "${slow:-0}" -lt "${xout:-0}" ]; then
+			pass "$dp: translated in XDP: $xout packets out, $xin in ($slow out in userspace)"
+		else fail "$dp: NAT fast path: out $xout, in $xin, userspace out $slow"; fi
+		check_out "$dp: no TCP checksum errors outside or inside" "^0 0$" bash -c \
+			"echo \$(ip netns exec $PFX-outside nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}') \$(ip netns exec $PFX-a nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}')"
+	fi
+
 	# Only replies get in: a new connection to a reserved port of the
 	# uplink address finds nothing.
 	check_fails "$dp: an unsolicited connection to uplink port 61000 gets nowhere" \
@@ -123,6 +144,34 @@ if [ $ok = 3 ]; then pass "the three existing connections kept working without l
 else fail "existing connections lost packets: $(grep -h 'packet loss' "$TMP"/ping-* | tr '\n' ' ')"; fi
 check "small table: down" down
 assert_clean "small table: nothing left"
+
+# --- xdp: the conntrack keeps deciding for what XDP carries
+if [[ " $DPS " == *" xdp "* ]]; then
+	sed "s/dataplane kernel/dataplane xdp/; s/^    uplink  up0 snat$/&\n    nat-timeout udp 2/" \
+		"$EX/nat.conf" >"$TMP/xdp-udp.conf"
+	check "xdp timeouts: up" up "$TMP/xdp-udp.conf"
+	nsx_bg outside iperf3 -s -1 -p 5201 >/dev/null 2>&1
+	sleep 0.4
+	# 5 s of UDP with a 2 s timeout: once installed, its packets pass in
+	# XDP only, and the flow must neither expire nor be recreated.
+	nsx a iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 5 -J >"$TMP/udp.json" 2>&1
+	d=$(nat)
+	if jq -e '.fast.refreshed >= 2 and .fast.installed_out >= 1 and .expired == 0' <<<"$d" >/dev/null &&
+		jq -e '.end.sum.lost_percent < 5' "$TMP/udp.json" >/dev/null; then
+		pass "xdp timeouts: a UDP flow carried by XDP is kept alive ($(jq -c '.fast' <<<"$d"))"
+	else fail "xdp timeouts: $(jq -c '.fast' <<<"$d"), loss $(jq '.end.sum.lost_percent' "$TMP/udp.json")"; fi
+	gone=no
+	for i in $(seq 1 16); do
+		sleep 0.5
+		# (iperf3's TCP control connection stays, closing, for 240 s)
+		if nat | jq -e '.expired >= 1 and .fast.removed >= 1 and
+			([.table[] | select(.proto == "udp")] | length) == 0' >/dev/null; then gone=yes; break; fi
+	done
+	if [ $gone = yes ]; then pass "xdp timeouts: idle, it expires and leaves the XDP maps"
+	else fail "xdp timeouts: $(nat | jq -c '{expired, fast, table}')"; fi
+	check "xdp timeouts: down" down
+	assert_clean "xdp timeouts: nothing left"
+fi
 
 # --- an uplink that was there before the lab is exactly as before after it
 ip netns add "$PFX-world"

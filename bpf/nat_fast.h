@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The NAT fast path's maps and helpers, shared by the port program
+ * (outbound) and the uplink program (inbound). Only connections the
+ * userspace conntrack has seen established (TCP) or opened (UDP) are
+ * here, installed and removed by the daemon alone; the programs set a
+ * hit flag so that an entry whose traffic never reaches userspace does
+ * not expire there. TCP segments with SYN, FIN or RST always take the
+ * slow path, so the conntrack sees every state change. */
+#ifndef NSFAST_NAT_FAST_H
+#define NSFAST_NAT_FAST_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+/* Addresses and ports in network order, as in the packet. */
+struct nat_out_key {
+	__u32 int_ip, rem_ip;
+	__u16 int_port, rem_port;
+	__u8 proto, pad[3];
+};
+
+struct nat_out_val {
+	__u8 nexthop_mac[6]; /* the uplink's next hop */
+	__u16 ext_port;
+	__u32 hit;
+};
+
+struct nat_in_key {
+	__u32 rem_ip;
+	__u16 rem_port, ext_port;
+	__u8 proto, pad[3];
+};
+
+struct nat_in_val {
+	__u8 mac[6]; /* the namespace's */
+	__u16 int_port;
+	__u32 int_ip;
+	__u32 slot; /* its switch port */
+	__u32 hit;
+};
+
+/* RFC 1624: HC' = ~(~HC + ~m + m'), 16 bits at a time, in the byte
+ * order of memory (one's complement sums do not care which). */
+static __always_inline __u32 csum_add16(__u32 s, __u16 from, __u16 to)
+{
+	return s + (__u16)~from + to;
+}
+
+static __always_inline __u32 csum_add32(__u32 s, __u32 from, __u32 to)
+{
+	s = csum_add16(s, (__u16)from, (__u16)to);
+	return csum_add16(s, (__u16)(from >> 16), (__u16)(to >> 16));
+}
+
+static __always_inline __u16 csum_fold(__u32 s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
+
+/* The L4 header of a plain IPv4 TCP or UDP packet the fast path may
+ * carry, or NULL: options, fragments, TTL about to run out, TCP state
+ * changes and anything else go to userspace. */
+static __always_inline void *nat_l4(struct iphdr *ip, void *end)
+{
+	void *l4 = ip + 1;
+
+	if ((void *)(ip + 1) > end || ip->ihl != 5 || (ip->frag_off & bpf_htons(0x3fff)) ||
+	    ip->ttl <= 1)
+		return NULL;
+	if (ip->protocol == IPPROTO_TCP) {
+		struct tcphdr *t = l4;
+
+		if ((void *)(t + 1) > end || t->syn || t->fin || t->rst)
+			return NULL;
+		return l4;
+	}
+	if (ip->protocol == IPPROTO_UDP && l4 + sizeof(struct udphdr) <= end)
+		return l4;
+	return NULL;
+}
+
+/* Rewrite one address and one port of the packet (the source going out,
+ * the destination coming in), decrement the TTL, and update the IPv4
+ * and L4 checksums incrementally. The L4 checksum must be complete:
+ * the daemon only turns this path on where senders finish their own. */
+static __always_inline int nat_rewrite(struct iphdr *ip, void *l4, void *end, __u32 *addr,
+				       __u32 to_addr, __u16 *port, __u16 to_port)
+{
+	__u16 *l4sum = ip->protocol == IPPROTO_TCP ? &((struct tcphdr *)l4)->check :
+						     &((struct udphdr *)l4)->check;
+	__u16 ttl_old = *(__u16 *)&ip->ttl, ttl_new;
+	__u32 s;
+
+	/* nat_l4 checked this already, but the compiler may merge its TCP
+	 * and UDP paths so that the verifier no longer knows it. */
+	if ((void *)(l4sum + 1) > end)
+		return -1;
+
+	ip->ttl--;
+	ttl_new = *(__u16 *)&ip->ttl;
+	s = csum_add32((__u16)~ip->check, *addr, to_addr);
+	ip->check = csum_fold(csum_add16(s, ttl_old, ttl_new));
+	/* UDP over IPv4 may carry no checksum (0): it stays without. */
+	if (ip->protocol == IPPROTO_TCP || *l4sum) {
+		s = csum_add32((__u16)~*l4sum, *addr, to_addr);
+		*l4sum = csum_fold(csum_add16(s, *port, to_port));
+		if (ip->protocol == IPPROTO_UDP && !*l4sum)
+			*l4sum = 0xffff;
+	}
+	*addr = to_addr;
+	*port = to_port;
+	return 0;
+}
+
+#endif

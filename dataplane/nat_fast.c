@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* dataplane xdp: keep the XDP programs' NAT maps in step with the
+ * daemon's conntrack (see nat_fast.h). */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "nat.h"
+#include "nat_fast.h"
+#include "switch.h"
+#include "uplink_steer.skel.h"
+#include "xsk_steer.skel.h"
+
+/* Must match bpf/nat_fast.h. Network order, as in the packet. */
+struct nat_out_key {
+	uint32_t int_ip, rem_ip;
+	uint16_t int_port, rem_port;
+	uint8_t proto, pad[3];
+};
+
+struct nat_out_val {
+	uint8_t nexthop_mac[6];
+	uint16_t ext_port;
+	uint32_t hit;
+};
+
+struct nat_in_key {
+	uint32_t rem_ip;
+	uint16_t rem_port, ext_port;
+	uint8_t proto, pad[3];
+};
+
+struct nat_in_val {
+	uint8_t mac[6];
+	uint16_t int_port;
+	uint32_t int_ip;
+	uint32_t slot;
+	uint32_t hit;
+};
+
+static uint64_t mac_key(const uint8_t mac[6])
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, 6);
+	return k;
+}
+
+int nat_fast_configure_ports(struct sw *sw)
+{
+	struct xsk_steer *s = sw->skel;
+
+	s->rodata->nat_fast = 1;
+	s->rodata->gw_mac_key = mac_key(sw->cfg.gw.mac);
+	s->rodata->uplink_mac_key = mac_key(sw->up_mac);
+	s->rodata->uplink_slot = (uint32_t)sw->cfg.nports; /* after the L2 ports */
+	memcpy((void *)&s->rodata->ext_ip, sw->up_ip, 4);
+	return bpf_map__set_max_entries(s->maps.nat_out, sw->cfg.nat_table);
+}
+
+int nat_fast_configure_uplink(struct sw *sw)
+{
+	struct uplink_steer *u = sw->up_skel;
+	int err;
+
+	u->rodata->nat_fast = 1;
+	u->rodata->gw_mac_key = mac_key(sw->cfg.gw.mac);
+	err = bpf_map__set_max_entries(u->maps.nat_in, sw->cfg.nat_table);
+	if (!err)
+		err = bpf_map__reuse_fd(u->maps.tx_ports, bpf_map__fd(sw->skel->maps.tx_ports));
+	return err;
+}
+
+static void out_key(const struct nat_entry_view *e, struct nat_out_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->int_ip, e->int_ip, 4);
+	memcpy(&k->rem_ip, e->rem_ip, 4);
+	k->int_port = htons(e->int_port);
+	k->rem_port = htons(e->rem_port);
+	k->proto = e->proto;
+}
+
+static void in_key(const struct nat_entry_view *e, struct nat_in_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->rem_ip, e->rem_ip, 4);
+	k->rem_port = htons(e->rem_port);
+	k->ext_port = htons(e->ext_port);
+	k->proto = e->proto;
+}
+
+/* Traffic the programs carried since the last look: the hit flags are
+ * cleared as they are read. */
+static bool nat_fast_active(const struct nat_entry_view *e, void *arg)
+{
+	struct sw *sw = arg;
+	int ofd = bpf_map__fd(sw->skel->maps.nat_out), ifd = bpf_map__fd(sw->up_skel->maps.nat_in);
+	struct nat_out_key ok;
+	struct nat_out_val ov;
+	struct nat_in_key ik;
+	struct nat_in_val iv;
+	bool hit = false;
+
+	out_key(e, &ok);
+	in_key(e, &ik);
+	if (!bpf_map_lookup_elem(ofd, &ok, &ov) && ov.hit) {
+		ov.hit = 0;
+		bpf_map_update_elem(ofd, &ok, &ov, BPF_EXIST);
+		hit = true;
+	}
+	if (!bpf_map_lookup_elem(ifd, &ik, &iv) && iv.hit) {
+		iv.hit = 0;
+		bpf_map_update_elem(ifd, &ik, &iv, BPF_EXIST);
+		hit = true;
+	}
+	sw->nfst.refreshed += hit;
+	return hit;
+}
+
+static void nat_fast_released(const struct nat_entry_view *e, void *arg)
+{
+	struct sw *sw = arg;
+	struct nat_out_key ok;
+	struct nat_in_key ik;
+	int gone = 0;
+
+	out_key(e, &ok);
+	in_key(e, &ik);
+	gone += !bpf_map_delete_elem(bpf_map__fd(sw->skel->maps.nat_out), &ok);
+	gone += !bpf_map_delete_elem(bpf_map__fd(sw->up_skel->maps.nat_in), &ik);
+	sw->nfst.removed += gone > 0;
+}
+
+int nat_fast_start(struct sw *sw)
+{
+	uint32_t slot = (uint32_t)sw->nl2, ifindex = (uint32_t)sw->up_ifindex;
+	struct nat_hooks h = { nat_fast_active, nat_fast_released, sw };
+
+	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.tx_ports), &slot, &ifindex, 0))
+		return -errno;
+	nat_set_hooks(sw->nat, &h);
+	return 0;
+}
+
+void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint16_t out)
+{
+	struct nat_entry_view e;
+	int err;
+
+	nat_last(sw->nat, sw->now, &e);
+	/* Only what the conntrack has no more to learn from: an opened UDP
+	 * flow, an established TCP connection (its FIN or RST still comes
+	 * here, the programs pass those up). */
+	if (!e.proto || (strcmp(e.state, "udp") && strcmp(e.state, "established")))
+		return;
+	if (path == RT_UPLINK) {
+		struct nat_out_key k;
+		struct nat_out_val v = { .ext_port = htons(e.ext_port) };
+
+		out_key(&e, &k);
+		memcpy(v.nexthop_mac, mac, 6);
+		err = bpf_map_update_elem(bpf_map__fd(sw->skel->maps.nat_out), &k, &v, BPF_ANY);
+		if (!err)
+			sw->nfst.installed_out++;
+	} else {
+		struct nat_in_key k;
+		struct nat_in_val v = { .int_port = htons(e.int_port), .slot = out };
+
+		in_key(&e, &k);
+		memcpy(v.mac, mac, 6);
+		memcpy(&v.int_ip, e.int_ip, 4);
+		err = bpf_map_update_elem(bpf_map__fd(sw->up_skel->maps.nat_in), &k, &v, BPF_ANY);
+		if (!err)
+			sw->nfst.installed_in++;
+	}
+	if (err)
+		sw->nfst.install_failed++;
+}
+
+uint64_t nat_fast_in_packets(struct sw *sw)
+{
+	int ncpu = libbpf_num_possible_cpus(), c;
+	uint32_t k = 2; /* UP_FAST in bpf/uplink_steer.bpf.c */
+	uint64_t v[256], sum = 0;
+
+	if (!sw->up_skel || ncpu <= 0 || ncpu > 256 ||
+	    bpf_map_lookup_elem(bpf_map__fd(sw->up_skel->maps.uplink_stats), &k, v))
+		return 0;
+	for (c = 0; c < ncpu; c++)
+		sum += v[c];
+	return sum;
+}
