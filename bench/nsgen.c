@@ -153,7 +153,15 @@ int main(int argc, char **argv)
 	close(fd);
 	memcpy(src, ifr.ifr_hwaddr.sa_data, 6);
 	build_frame(frame, size, dst, src, sip, dip, (uint16_t)dport);
-	skel = gen_tx__open_and_load();
+	/* The program rewrites the headers of every frame from this copy. */
+	skel = gen_tx__open();
+	if (skel) {
+		memcpy((void *)skel->rodata->tmpl, frame, sizeof(skel->rodata->tmpl));
+		if (gen_tx__load(skel)) {
+			gen_tx__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel) {
 		fprintf(stderr, "nsgen: loading the XDP program: %s\n", strerror(errno));
 		return 1;
