@@ -69,6 +69,7 @@ struct sw {
 	int nat_timeout_udp, nat_timeout_icmp, nat_timeout_tcp; /* s, 0 = default */
 	int ageing; /* seconds */
 	int line, uplink_line;
+	bool ports_new; /* up: a port was (re)created, a running daemon must rebind */
 };
 
 struct ns {

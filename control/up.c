@@ -221,6 +221,12 @@ static int up_link(struct up *u, struct link *l)
 		if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp != DP_KERNEL &&
 		    (err = up_port_quiet(u, l->b.sysname)))
 			return err;
+		if (l->kind == LINK_SWITCH)
+			u->t->sw[l->sw].ports_new = true;
+		for (int i = 0; l->kind == LINK_VETH && i < u->t->nsw; i++)
+			if ((l->a.ns == NS_HOST && !strcmp(l->a.sysname, u->t->sw[i].uplink)) ||
+			    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, u->t->sw[i].uplink)))
+				u->t->sw[i].ports_new = true;
 		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST)
 			err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
 		else

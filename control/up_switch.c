@@ -113,6 +113,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		u->changes++;
 		if ((err = state_append(&u->lab.st, "veth - %s", sw->ifname)))
 			return err;
+		sw->ports_new = true;
 	}
 	if ((err = up_port_quiet(u, sw->hostport)))
 		return err;
@@ -209,7 +210,8 @@ static int daemon_started(pid_t pid, void *arg)
 	return state_append(&d->u->lab.st, "daemon %s %d", d->sw, (int)pid);
 }
 
-static bool daemon_running(struct up *u, const struct sw *sw)
+/* The switch's running daemon, or 0. */
+static pid_t daemon_running(struct up *u, const struct sw *sw)
 {
 	char name[32];
 	int i, pid;
@@ -217,8 +219,8 @@ static bool daemon_running(struct up *u, const struct sw *sw)
 	for (i = 0; i < u->lab.st.nlines; i++)
 		if (sscanf(u->lab.st.lines[i], "daemon %31s %d", name, &pid) == 2 &&
 		    !strcmp(name, sw->name) && switchd_is(pid, u->t->lab, sw->name))
-			return true;
-	return false;
+			return pid;
+	return 0;
 }
 
 int up_daemon(struct up *u, struct sw *sw)
@@ -236,8 +238,20 @@ int up_daemon(struct up *u, struct sw *sw)
 		return err;
 	if ((err = step(u, "start the %s switch daemon for %s", dataplane_name(sw->dp), sw->name)))
 		return err;
-	if (daemon_running(u, sw))
+	pid = daemon_running(u, sw);
+	/* Its sockets are bound to devices that no longer exist: a new
+	 * daemon binds the new ones (the old journal line names a pid that
+	 * down then finds gone). */
+	if (pid && sw->ports_new) {
+		if ((err = switchd_stop(pid, u->t->lab, sw->name))) {
+			snprintf(u->detail, sizeof(u->detail),
+				 "the running daemon (pid %d) did not stop", (int)pid);
+			return err;
+		}
+		u->changes++;
+	} else if (pid) {
 		return 0;
+	}
 	snprintf(ageing, sizeof(ageing), "%d", sw->ageing);
 	args[n++] = "nsfast";
 	args[n++] = "switch";

@@ -26,8 +26,8 @@ ttl_from() {
 	echo "$from"
 }
 
-for dp in afxdp kernel; do
-	sed "s/dataplane kernel/dataplane $dp/" "$EX/lab.conf" >"$TMP/lab-$dp.conf"
+for dp in xdp afxdp kernel; do
+	sed "s/dataplane [a-z]*/dataplane $dp/" "$EX/lab.conf" >"$TMP/lab-$dp.conf"
 	check "$dp: up" up "$TMP/lab-$dp.conf"
 	# The kernel's host sends ICMP redirects (a's packets to c leave the
 	# bridge where they came in) and a would then go to r directly; the
@@ -102,7 +102,7 @@ done
 # --- no uplink: the static route still works, anything else is dropped
 # and counted (the uplink's veth and the outside namespace stay, so the
 # ping below goes to an address of this run).
-sed 's/dataplane kernel/dataplane afxdp/' "$EX/lab.conf" | grep -v uplink >"$TMP/nouplink.conf"
+sed 's/dataplane [a-z]*/dataplane afxdp/' "$EX/lab.conf" | grep -v uplink >"$TMP/nouplink.conf"
 check "no uplink: up" up "$TMP/nouplink.conf"
 check "no uplink: a reaches c" nsx a ping1 10.9.9.10
 check_fails "no uplink: a does not reach the outside" nsx a ping -c 1 -W 1 203.0.113.2
