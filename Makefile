@@ -34,7 +34,7 @@ UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/tes
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench fuzz deps clean install
 
-all: $(BIN) $(BUILD)/nsgen
+all: $(BIN) $(BUILD)/nsgen $(BUILD)/nsping
 
 $(BIN): $(OBJS)
 	$(call msg,LINK,$@)
@@ -64,6 +64,15 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 $(BUILD)/nsgen: bench/nsgen.c $(BUILD)/bpf/gen_tx.skel.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf $(LDFLAGS) -o $@ $< -lbpf -lelf -lz
+
+# The benchmark's UDP request/response latency tool.
+$(BUILD)/nsping: bench/nsping.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# tests/integration/45_bench.sh runs the benchmark's quick mode.
+check: $(BUILD)/nsping
 
 $(BUILD)/test_topo: tests/unit/test_topo.c $(TOPO) $(wildcard control/*.h)
 	$(call msg,LINK,$@)
@@ -107,9 +116,12 @@ check: $(BIN) $(BUILD)/nsgen $(UNIT) $(BUILD)/other-cc.stamp
 unit: $(UNIT)
 	$(Q)NSFAST_BUILD=$(abspath $(BUILD)) tests/run.sh unit
 
-bench: nsfast $(BUILD)/nsgen
-	$(Q)bench/up_scale.sh $(if $(QUICK),--quick)
-	$(Q)bench/dataplanes.sh $(if $(QUICK),--quick)
+# `nsfast bench` on examples/bench.conf (QUICK=1: --quick, BENCH_ARGS:
+# more options), under the lock that keeps two benchmarks from ever
+# sharing the machine's CPUs.
+BENCH_LOCK ?= /tmp/nsfast-bench.lock
+bench: $(BIN) $(BUILD)/nsgen $(BUILD)/nsping
+	$(Q)flock $(BENCH_LOCK) ./$(BIN) bench $(if $(QUICK),--quick) $(BENCH_ARGS) examples/bench.conf
 
 # libFuzzer on the topology parser and the per-frame path, FUZZ_SECONDS
 # per target (the seed corpus and every saved crash are also replayed by

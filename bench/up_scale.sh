@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# bench/up_scale.sh [--quick] [--reps R] [N...]
-# Time `nsfast up` of an N-namespace lab against the equivalent plain
-# iproute2 script (bench/gen_scale.sh), alternating the two, R times
-# each; report the median, min and max wall time and the ratio.
-# Writes results/DATE/up_scale.{json,md}.
+# bench/up_scale.sh [--quick] [--reps R] [--json FILE] [N...]
+# Time `nsfast up` of an N-namespace lab (default 16 64 128 256) against
+# the equivalent plain iproute2 script (bench/gen_scale.sh), alternating
+# the two, R times each (default 3); report the median, min and max wall
+# time and the ratio. Writes FILE (JSON only: what `nsfast bench` uses),
+# or results/DATE-TIME/up_scale.{json,md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NSFAST=$PWD/nsfast
-reps=3
+NSFAST=${NSFAST:-$PWD/nsfast}
+reps=3 json=
 sizes=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) reps=1; sizes=(16) ;;
 	--reps) reps=$2; shift ;;
-	-h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--json) json=$2; shift ;;
+	-h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) sizes+=("$1") ;;
 	esac
 	shift
@@ -21,10 +23,9 @@ done
 [ ${#sizes[@]} -gt 0 ] || sizes=(16 64 128 256)
 [ "$(id -u)" = 0 ] || { echo "up_scale: needs root" >&2; exit 1; }
 
+# Lab names end in n or i, never a hex digit: no clash with bench.sh's.
 PFX=b$(printf '%03x' $(( (RANDOM ^ $$) & 0xfff )))
 TMP=$(mktemp -d)
-out=results/$(date +%Y-%m-%d)
-mkdir -p "$out"
 cleanup() {
 	"$NSFAST" down -q "${PFX}n" >/dev/null 2>&1 || true
 	[ -f "$TMP/ipdown.sh" ] && bash "$TMP/ipdown.sh" >/dev/null 2>&1
@@ -34,9 +35,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2))}'; }
 
-json="{\"machine\":\"$(nproc) vCPU, $(uname -r)\",\"date\":\"$(date -Iseconds)\",\"reps\":$reps,\"results\":["
+doc="{\"machine\":\"$(nproc) vCPU, $(uname -r)\",\"date\":\"$(date -Iseconds)\",\"reps\":$reps,\"results\":["
 md="| namespaces | nsfast up (ms) | ip script (ms) | ratio |\n| ---: | ---: | ---: | ---: |\n"
 first=1
 for n in "${sizes[@]}"; do
@@ -45,7 +46,7 @@ for n in "${sizes[@]}"; do
 	bench/gen_scale.sh "$n" "${PFX}i" ip-down >"$TMP/ipdown.sh"
 	: >"$TMP/t_nsfast"; : >"$TMP/t_ip"
 	for r in $(seq 1 "$reps"); do
-		printf '\rup_scale: %d namespaces, repetition %d/%d ' "$n" "$r" "$reps" >&2
+		[ -n "$json" ] || printf '\rup_scale: %d namespaces, repetition %d/%d ' "$n" "$r" "$reps" >&2
 		t0=$(now); "$NSFAST" up -q "$TMP/lab.conf"; t1=$(now)
 		echo $(( (t1 - t0) / 1000 )) >>"$TMP/t_nsfast"
 		"$NSFAST" down -q "${PFX}n"
@@ -57,14 +58,20 @@ for n in "${sizes[@]}"; do
 	ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f", b / a}')
 	amin=$(sort -n "$TMP/t_nsfast" | head -1); amax=$(sort -n "$TMP/t_nsfast" | tail -1)
 	bmin=$(sort -n "$TMP/t_ip" | head -1); bmax=$(sort -n "$TMP/t_ip" | tail -1)
-	[ $first = 1 ] || json+=","
+	[ $first = 1 ] || doc+=","
 	first=0
-	json+="{\"namespaces\":$n,\"nsfast_us\":{\"median\":$a,\"min\":$amin,\"max\":$amax,\"samples\":[$(paste -sd, "$TMP/t_nsfast")]},"
-	json+="\"ip_script_us\":{\"median\":$b,\"min\":$bmin,\"max\":$bmax,\"samples\":[$(paste -sd, "$TMP/t_ip")]},\"ratio\":$ratio}"
+	doc+="{\"namespaces\":$n,\"nsfast_us\":{\"median\":$a,\"min\":$amin,\"max\":$amax,\"samples\":[$(paste -sd, "$TMP/t_nsfast")]},"
+	doc+="\"ip_script_us\":{\"median\":$b,\"min\":$bmin,\"max\":$bmax,\"samples\":[$(paste -sd, "$TMP/t_ip")]},\"ratio\":$ratio}"
 	md+=$(awk -v n="$n" -v a="$a" -v b="$b" -v r="$ratio" 'BEGIN {printf "| %d | %.1f | %.1f | %s× |", n, a/1000, b/1000, r}')"\n"
 done
+doc+="]}"
+if [ -n "$json" ]; then
+	echo "$doc" >"$json"
+	exit 0
+fi
 printf '\r%60s\r' '' >&2
-json+="]}"
-echo "$json" >"$out/up_scale.json"
+out=results/$(date +%Y-%m-%d-%H%M%S)
+mkdir -p "$out"
+echo "$doc" >"$out/up_scale.json"
 printf "%b" "$md" | tee "$out/up_scale.md"
 echo "written: $out/up_scale.json $out/up_scale.md"

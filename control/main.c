@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "log.h"
 #include "netns.h"
 #include "state.h"
@@ -237,6 +238,19 @@ static int cmd_exec(int argc, char **argv)
 	return err == -ENOENT ? 127 : 126;
 }
 
+/* The benchmark is bench/bench.sh (see control/bench.c); --help is ours. */
+static int cmd_bench(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return usage(0);
+	if (argc < 2)
+		return usage(2);
+	return bench_exec(argc, argv);
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
@@ -262,8 +276,22 @@ static const struct cmd cmds[] = {
 	  "Parse and validate FILE without touching the system. Errors are printed\n"
 	  "as FILE:LINE: message; the exit status is 1 if there is any.\n" },
 	{ "switch", cmd_switch, "switch --name SW [OPTIONS] PORT...",
-	  "The AF_XDP switch daemon that 'up' starts for each 'dataplane afxdp' switch;\n"
-	  "see 'nsfast switch --help'.\n" },
+	  "The AF_XDP switch daemon that 'up' starts for each 'dataplane afxdp' or 'xdp'\n"
+	  "switch; see 'nsfast switch --help'.\n" },
+	{ "bench", cmd_bench, "bench [--quick] [--reps N] [--out DIR] [--dataplanes LIST] FILE",
+	  "Measure the topology FILE on each dataplane (kernel, afxdp, xdp), alternating,\n"
+	  "N repetitions: TCP 1 and 4 streams, 64 B and 1500 B UDP, UDP round trips,\n"
+	  "the same through the uplink's SNAT, 64 B over 2/8/32 namespaces, and 'up' of\n"
+	  "16/64/256 namespaces against an 'ip' script. The client is the first\n"
+	  "namespace linked to the first switch, the server the second; NAT'd traffic\n"
+	  "goes to the namespace behind 'uplink IFACE snat' (a 'veth host:IFACE'). Writes\n"
+	  "results.json, results.md and results.svg (ratios to the Linux bridge). Runs\n"
+	  "bench/bench.sh next to this binary (or NSFAST_BENCH); needs root.\n\n"
+	  "  --quick            1 repetition, short runs, 2/8 and 16 namespaces (< 1 min)\n"
+	  "  --reps N           repetitions of each dataplane (default 3)\n"
+	  "  --out DIR          where to write (default results/YYYY-MM-DD-HHMMSS)\n"
+	  "  --dataplanes LIST  comma-separated, kernel first (default kernel,afxdp,xdp);\n"
+	  "                     one that 'up' refuses is recorded as skipped\n" },
 	{ "help", cmd_help, "help [COMMAND]", "Show help for nsfast or for one command.\n" },
 	{ 0 },
 };
@@ -310,7 +338,7 @@ int main(int argc, char **argv)
 			return c->run(argc - 1, argv + 1);
 		}
 	}
-	fprintf(stderr, "nsfast: unknown command '%s', expected one of: up, down, status, exec, check, switch, help\n",
+	fprintf(stderr, "nsfast: unknown command '%s', expected one of: up, down, status, exec, check, switch, bench, help\n",
 		argv[1]);
 	return 2;
 }

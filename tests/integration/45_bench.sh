@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# `nsfast bench --quick` on the small bench topology: it finishes, writes
+# results.json, results.md and results.svg, the JSON passes the schema
+# check (bench/schema_check.sh), every dataplane that ran has a non-zero
+# figure for every workload, and nothing of its labs is left, also when
+# it is stopped half-way. Files that do not fit are refused before
+# anything is created. Every run holds the benchmark lock.
+. "$(dirname "$0")/../lib.sh"
+LOCK=${NSFAST_BENCH_LOCK:-/tmp/nsfast-bench.lock}
+FILE=$ROOT/examples/bench.conf
+OUT=$TMP/results # inside $TMP: the teardown removes it
+
+if [ "${NSFAST_SKIP_BENCH:-0}" = 1 ]; then
+	skip "nsfast bench --quick (NSFAST_SKIP_BENCH=1)"
+	exit 0
+fi
+
+# lab_left LAB: whatever of LAB (and its scaling lab LABs) is still there.
+lab_left() {
+	ip netns list | awk '{print $1}' | grep -E "^$1s?-"
+	ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | grep -E "^$1s?-"
+	ls -d /run/nsfast/"$1" /run/nsfast/"$1"s 2>/dev/null
+	return 0
+}
+# check_gone NAME LAB: passes when nothing of LAB is left.
+check_gone() {
+	local left
+	left=$(lab_left "$2")
+	if [ -z "$left" ]; then pass "$1"; else fail "$1: left: $(echo $left)"; fi
+}
+
+# --- the quick run
+t0=$(date +%s)
+flock "$LOCK" "$NSFAST" bench --quick --out "$OUT" "$FILE" >"$TMP/bench.out" 2>"$TMP/bench.err"
+rc=$?
+secs=$(( $(date +%s) - t0 ))
+if [ $rc = 0 ]; then pass "nsfast bench --quick ran in $secs s (lock wait included)"
+else fail "nsfast bench --quick: exit $rc: $(tail -n 4 "$TMP/bench.err" | tr '\n' ' ')"; fi
+for f in results.json results.md results.svg; do
+	if [ -s "$OUT/$f" ]; then pass "it wrote $f"; else fail "no $f in $OUT"; fi
+done
+J=$OUT/results.json
+check "results.json passes bench/schema_check.sh" "$ROOT/bench/schema_check.sh" "$J"
+check "the Linux bridge ran" jq -e '.dataplanes[] | select(.name == "kernel") | .status == "ran"' "$J"
+check_out "afxdp ran, and every dataplane either ran or was skipped by nsfast up" '^true$' \
+	jq '(.dataplanes[] | select(.name == "afxdp") | .status == "ran") and
+	    all(.dataplanes[]; .status == "ran" or (.status == "skipped" and (.reason | test("not available"))))' "$J"
+check_out "every workload of the topology was measured (switched, NAT, scaling)" '^true$' \
+	jq '[.workloads[].id] as $w | all(["tcp1", "tcp4", "udp64", "udp1500", "rr_p50", "rr_p99",
+		"nat_tcp1", "nat_udp64", "nat_rr_p50", "nat_rr_p99", "scale2", "scale8"][]; . as $i | $w | index($i))' "$J"
+bad=$(jq -r '. as $r | .dataplanes[] | select(.status == "ran") | .name as $d | $r.workloads[].id as $w |
+	$r.summary[$w][$d] | select(.n < 1 or .failed > 0 or .median <= 0 or .cpu_per <= 0) | "\($d) \($w)"' "$J" 2>&1)
+if [ -z "$bad" ]; then pass "every dataplane that ran has non-zero figures (and CPU per unit) for every workload"
+else fail "zero or failed figures: $(echo $bad)"; fi
+check_out "ratios are to the bridge of the same run" '^true$' \
+	jq '. as $r | all(.workloads[].id; $r.summary[.].kernel.ratio == 1)' "$J"
+check_out "up time was measured against the ip script" '^true$' \
+	jq '.up_scale | length == 1 and .[0].namespaces == 16 and .[0].nsfast_us.median > 0 and .[0].ip_script_us.median > 0' "$J"
+rows=$(grep -c '^| ' "$OUT/results.md")
+n=$(jq '.workloads | length' "$J")
+# workload table (header + rows), CPU table (header + rows without the p99s), up table (header + 1)
+if [ "$rows" -ge $(( n + 1 + 1 )) ] && grep -q '^| TCP, 1 stream | Gbit/s | ' "$OUT/results.md"; then
+	pass "results.md has a row per workload"
+else fail "results.md: $rows table rows for $n workloads"; fi
+if head -c 5 "$OUT/results.svg" | grep -q '<svg' && tail -n 1 "$OUT/results.svg" | grep -q '</svg>' &&
+	[ "$(grep -c '<rect x=' "$OUT/results.svg")" -gt "$n" ]; then
+	pass "results.svg is an SVG with bars"
+else fail "results.svg is not the plot"; fi
+lab=$(jq -r .topology.lab "$J")
+check_gone "the run left nothing of lab $lab" "$lab"
+
+# --- stopped half-way: SIGTERM while a workload runs (a background shell
+# ignores SIGINT, which is what Ctrl-C sends to a foreground run)
+flock "$LOCK" bash -c 'echo $$ >"$1"; exec "$2" bench --quick --dataplanes kernel --out "$3" "$4"' _ \
+	"$TMP/pid" "$NSFAST" "$TMP/int" "$FILE" >/dev/null 2>"$TMP/int.err" &
+PIDS+=($!)
+for _ in $(seq 300); do grep -q 'tcp4' "$TMP/int.err" 2>/dev/null && break; sleep 0.1; done
+lab=$(sed -n 's/.*, lab \(b[0-9a-f]*\)$/\1/p' "$TMP/int.err" | head -1)
+if [ -n "$lab" ] && [ -n "$(lab_left "$lab")" ]; then
+	kill -TERM "$(cat "$TMP/pid")"
+	wait "${PIDS[-1]}"
+	rc=$?
+	if [ $rc = 130 ] && grep -q 'interrupted, cleaning up' "$TMP/int.err"; then
+		pass "SIGTERM stops it (exit 130)"
+	else fail "SIGTERM: exit $rc: $(tail -n 2 "$TMP/int.err" | tr '\n' ' ')"; fi
+	check_gone "and it left nothing of lab $lab behind" "$lab"
+	if [ -e "$TMP/int/results.json" ]; then fail "a stopped run wrote results"; else pass "a stopped run writes no results"; fi
+else
+	fail "could not catch the second run with its lab up: $(tail -n 2 "$TMP/int.err" | tr '\n' ' ')"
+fi
+
+# --- files that do not fit: refused before anything exists
+cat >"$TMP/one.conf" <<CONF
+lab x
+switch sw0
+ns a
+    link eth0 switch sw0 addr 10.66.0.2/24
+CONF
+check_out "a switch with one namespace is refused, naming the file" \
+	"one.conf: switch sw0 \(the first one\) has 1 namespace\(s\) linked; the benchmark needs two" \
+	"$NSFAST" bench --quick "$TMP/one.conf"
+cat >"$TMP/real.conf" <<CONF
+lab x
+switch sw0
+    gateway 10.66.0.1/24
+    uplink eth0 snat
+ns a
+    link eth0 switch sw0 addr 10.66.0.2/24
+ns b
+    link eth0 switch sw0 addr 10.66.0.3/24
+CONF
+check_out "an uplink that is not a veth of the file is refused (no traffic to real interfaces)" \
+	"real.conf: the uplink eth0 of switch sw0 is not the host end of a 'veth host:eth0'" \
+	"$NSFAST" bench --quick "$TMP/real.conf"
+check_out "--dataplanes wants known names" "unknown dataplane 'ovs'" \
+	"$NSFAST" bench --dataplanes kernel,ovs "$FILE"
