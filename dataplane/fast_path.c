@@ -19,14 +19,6 @@ struct fdb_val {
 	uint64_t hit;
 };
 
-static uint64_t mac_key(const uint8_t mac[6])
-{
-	uint64_t k = 0;
-
-	memcpy(&k, mac, 6);
-	return k;
-}
-
 int fast_configure(struct sw *sw)
 {
 	sw->fast_keys = calloc(sw->cfg.fdb_size, sizeof(*sw->fast_keys));
@@ -48,7 +40,7 @@ int fast_add_port(struct sw *sw, const struct port *p)
 static void install(struct sw *sw, const uint8_t mac[6], const struct port *p)
 {
 	struct fdb_val v = { (uint32_t)p->ifindex, p->idx, 0 };
-	uint64_t k = mac_key(mac);
+	uint64_t k = fast_mac_key(mac);
 
 	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v, BPF_ANY))
 		sw->fst.install_failed++;

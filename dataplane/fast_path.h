@@ -3,12 +3,23 @@
 #define NSFAST_FAST_PATH_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* dataplane xdp: the port program forwards learned unicast itself, from a
  * copy of the FDB in a BPF map that only this side writes. */
 
 struct sw;
 struct port;
+
+/* A MAC as the BPF maps key it: its six bytes at the start of a u64,
+ * as memcpy leaves them on both sides of the map. */
+static inline uint64_t fast_mac_key(const uint8_t mac[6])
+{
+	uint64_t k = 0;
+
+	memcpy(&k, mac, 6);
+	return k;
+}
 
 struct fast_stats {
 	uint64_t installed; /* fdb entries written to the map (learned or moved) */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "fast_path.h"
 #include "nat.h"
 #include "nat_fast.h"
 #include "switch.h"
@@ -40,21 +41,13 @@ struct nat_in_val {
 	uint32_t hit;
 };
 
-static uint64_t mac_key(const uint8_t mac[6])
-{
-	uint64_t k = 0;
-
-	memcpy(&k, mac, 6);
-	return k;
-}
-
 int nat_fast_configure_ports(struct sw *sw)
 {
 	struct xsk_steer *s = sw->skel;
 
 	s->rodata->nat_fast = 1;
-	s->rodata->gw_mac_key = mac_key(sw->cfg.gw.mac);
-	s->rodata->uplink_mac_key = mac_key(sw->up_mac);
+	s->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);
+	s->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
 	s->rodata->uplink_slot = (uint32_t)sw->cfg.nports; /* after the L2 ports */
 	memcpy((void *)&s->rodata->ext_ip, sw->up_ip, 4);
 	return bpf_map__set_max_entries(s->maps.nat_out, sw->cfg.nat_table);
@@ -66,7 +59,7 @@ int nat_fast_configure_uplink(struct sw *sw)
 	int err;
 
 	u->rodata->nat_fast = 1;
-	u->rodata->gw_mac_key = mac_key(sw->cfg.gw.mac);
+	u->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);
 	err = bpf_map__set_max_entries(u->maps.nat_in, sw->cfg.nat_table);
 	if (!err)
 		err = bpf_map__reuse_fd(u->maps.tx_ports, bpf_map__fd(sw->skel->maps.tx_ports));

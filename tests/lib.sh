@@ -49,6 +49,18 @@ nsx_bg() {
 	ip netns exec "$PFX-$ns" "$@" &
 	PIDS+=($!)
 }
+# check_transfer NAME BYTES FROM TO ADDR: BYTES random bytes sent over
+# TCP from namespace FROM to a listener in TO at ADDR arrive intact.
+check_transfer() {
+	local name=$1 bytes=$2 from=$3 to=$4 addr=$5
+	head -c "$bytes" /dev/urandom >"$TMP/blob"
+	nsx_bg "$to" nc -l -p 5300 >"$TMP/blob.rx" 2>/dev/null
+	sleep 0.3
+	nsx "$from" nc -N -w 5 "$addr" 5300 <"$TMP/blob"
+	sleep 0.3
+	if cmp -s "$TMP/blob" "$TMP/blob.rx"; then pass "$name"
+	else fail "$name: $(stat -c %s "$TMP/blob.rx" 2>/dev/null) of $bytes bytes arrived intact"; fi
+}
 up() { "$NSFAST" up -q --lab "$PFX" "$@"; }
 down() { "$NSFAST" down -q "$PFX"; }
 ping1() { ping -c 1 -W 2 "$@"; }

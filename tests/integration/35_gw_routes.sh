@@ -59,13 +59,7 @@ for dp in xdp afxdp kernel; do
 	check "$dp: c reaches a" nsx c ping1 10.13.37.2
 	check "$dp: b reaches c's router-side peer 10.9.9.9" nsx b ping1 10.9.9.9
 	# TCP from a to c through the routed path, byte for byte.
-	head -c 1048576 /dev/urandom >"$TMP/blob"
-	nsx_bg c nc -l -p 5400 >"$TMP/blob.rx" 2>/dev/null
-	sleep 0.3
-	nsx a nc -N -w 5 10.9.9.10 5400 <"$TMP/blob"
-	sleep 0.3
-	if cmp -s "$TMP/blob" "$TMP/blob.rx"; then pass "$dp: 1 MiB over TCP from a to c arrives byte for byte"
-	else fail "$dp: TCP a -> c: $(stat -c %s "$TMP/blob.rx" 2>/dev/null) of 1048576 bytes received"; fi
+	check_transfer "$dp: 1 MiB over TCP from a to c arrives byte for byte" 1048576 a c 10.9.9.10
 
 	if [ "$dp" = afxdp ]; then
 		via=$(routing routed_via)

@@ -59,13 +59,7 @@ for dp in $DPS; do
 	if [ "$dp" = xdp ]; then
 		# Established connections leave userspace: counters prove it, and
 		# the bytes and checksums prove the translation in XDP.
-		head -c 4194304 /dev/urandom >"$TMP/blob"
-		nsx_bg outside nc -l -p 5300 >"$TMP/blob.rx" 2>/dev/null
-		sleep 0.3
-		nsx a nc -N 203.0.113.2 5300 <"$TMP/blob"
-		sleep 0.3
-		if cmp -s "$TMP/blob" "$TMP/blob.rx"; then pass "$dp: 4 MiB through the NAT arrive byte for byte"
-		else fail "$dp: data differs ($(stat -c %s "$TMP/blob.rx") bytes received)"; fi
+		check_transfer "$dp: 4 MiB through the NAT arrive byte for byte" 4194304 a outside 203.0.113.2
 		d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
 		xout=$(jq '[.ports[].fast_nat_packets] | add' <<<"$d")
 		xin=$(jq '.nat.fast.in_packets' <<<"$d")
