@@ -62,7 +62,9 @@ static void teardown(struct sw *sw)
 {
 	int i;
 
-	for (i = 0; sw->links && i < sw->nports; i++)
+	/* One link per L2 port (the uplink's is up_link): nports counts the
+	 * uplink too. */
+	for (i = 0; sw->links && i < sw->cfg.nports; i++)
 		if (sw->links[i])
 			bpf_link__destroy(sw->links[i]);
 	if (sw->up_link)

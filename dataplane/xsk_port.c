@@ -88,8 +88,15 @@ int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx)
 	 * port is another device and needs its own fill/completion pair. */
 	p->fill = idx == 0 ? &u->fill0 : &p->fill_own;
 	p->comp = idx == 0 ? &u->comp0 : &p->comp_own;
-	err = xsk_socket__create_shared(&p->xsk, ifname, 0, u->xu, &p->rx, &p->tx, p->fill,
-					p->comp, &cfg);
+	/* A daemon that just exited (up restarting it) releases its sockets
+	 * asynchronously: the queue stays busy for a moment. */
+	for (int tries = 0;; tries++) {
+		err = xsk_socket__create_shared(&p->xsk, ifname, 0, u->xu, &p->rx, &p->tx,
+						p->fill, p->comp, &cfg);
+		if (err != -EBUSY || tries == 40)
+			break;
+		usleep(50000);
+	}
 	if (err) {
 		p->xsk = NULL;
 		return err;
