@@ -32,7 +32,7 @@ UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/tes
              $(BUILD)/test_arp_table
 
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench fuzz deps clean install
+.PHONY: all check unit bench fuzz deps clean install test-build san-build
 
 all: $(BIN) $(BUILD)/nsgen $(BUILD)/nsping
 
@@ -109,9 +109,18 @@ $(BUILD)/other-cc.stamp: $(CONTROL) $(DATAPLANE) $(HEADERS) $(SKELS)
 			-o $(BUILD)/other/$$(basename $$f .c).o $$f || exit 1; done
 	$(Q)touch $@
 
-# The one test command: unit tests, then namespace integration tests (root).
-check: $(BIN) $(BUILD)/nsgen $(UNIT) $(BUILD)/other-cc.stamp
-	$(Q)NSFAST=$(abspath $(BIN)) NSFAST_BUILD=$(abspath $(BUILD)) tests/run.sh
+# The one test command: unit tests, then namespace integration tests
+# (root), against this build and then, in the same run and summary,
+# against the sanitizer build in build-san/ ("san:" lines). SAN=1: only
+# the sanitizer build.
+check: $(BIN) $(BUILD)/nsgen $(UNIT) $(BUILD)/other-cc.stamp $(if $(filter 1,$(SAN)),,san-build)
+	$(Q)NSFAST=$(abspath $(BIN)) NSFAST_BUILD=$(abspath $(BUILD)) \
+		NSFAST_SAN_BUILD=$(abspath build-san) tests/run.sh
+
+# Everything the tests run, in this flavour; san-build makes it SAN=1.
+test-build: all $(UNIT)
+san-build:
+	$(Q)$(MAKE) --no-print-directory SAN=1 test-build
 
 unit: $(UNIT)
 	$(Q)NSFAST_BUILD=$(abspath $(BUILD)) tests/run.sh unit
@@ -123,9 +132,9 @@ BENCH_LOCK ?= /tmp/nsfast-bench.lock
 bench: $(BIN) $(BUILD)/nsgen $(BUILD)/nsping
 	$(Q)flock $(BENCH_LOCK) ./$(BIN) bench $(if $(QUICK),--quick) $(BENCH_ARGS) examples/bench.conf
 
-# libFuzzer on the topology parser and the per-frame path, FUZZ_SECONDS
-# per target (the seed corpus and every saved crash are also replayed by
-# make check).
+# libFuzzer on the topology parser, the per-frame path, and the router
+# and NAT behind the gateway, FUZZ_SECONDS per target (the seed corpus
+# and every saved crash are also replayed by make check).
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)

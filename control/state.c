@@ -65,6 +65,11 @@ int state_open(struct state *st, const char *lab, bool create)
 			return -errno;
 		if (mkdir(st->dir, 0700) && errno != EEXIST)
 			return -errno;
+		/* mkdir leaves an existing directory as it is: one left open
+		 * (by hand, by another tool) would show the journal and let
+		 * anyone reach the switches' control sockets. */
+		if (chmod(STATE_ROOT, 0700) || chmod(st->dir, 0700))
+			return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/lock", st->dir);
 	st->lockfd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);

@@ -3,49 +3,107 @@
 # Tests print PASS/FAIL/SKIP lines; a test that exits non-zero without
 # saying FAIL counts as a failure. The last line is the summary.
 #   tests/run.sh [unit|integration] [NAME-FILTER]
+#
+# NSFAST and NSFAST_BUILD name the nsfast binary and the build directory
+# (unit tests, bench tools) of the first round. NSFAST_SAN_BUILD names a
+# sanitizer build (make SAN=1): its round follows, the same tests against
+# it, every line prefixed "san:"; any sanitizer report that a program of
+# that build leaves (the CLI, a switch daemon, nsgen) is a failure too,
+# even when the test that ran it passed. When it is
+# NSFAST_BUILD itself, that is the only round. The fuzz targets are
+# sanitized builds of their own: their replay runs once, in the first
+# round.
 set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
 filter=${2:-}
 pass=0 failed=0 skipped=0
 failures=()
+label="" # "san: " in the sanitizer round
 
 run() {
-	local label=$1 line rc nfail=0
+	local name=$1 line rc nfail=0 verdict t0=$SECONDS
 	shift
 	while IFS= read -r line; do
 		case $line in
 		"EXIT "*) rc=${line#EXIT } ;;
-		PASS*) pass=$((pass + 1)); echo "$line" ;;
-		FAIL*) failed=$((failed + 1)); nfail=$((nfail + 1)); failures+=("$line"); echo "$line" ;;
-		SKIP*) skipped=$((skipped + 1)); echo "$line" ;;
+		PASS* | FAIL* | SKIP*)
+			verdict=${line%% *}
+			line="$verdict $label${line#"$verdict "}"
+			case $verdict in
+			PASS) pass=$((pass + 1)) ;;
+			FAIL) failed=$((failed + 1)); nfail=$((nfail + 1)); failures+=("$line") ;;
+			SKIP) skipped=$((skipped + 1)) ;;
+			esac
+			echo "$line"
+			;;
 		*) echo "    $line" ;;
 		esac
 	done < <("$@" 2>&1; echo "EXIT $?")
 	if [ "$rc" != 0 ] && [ "$nfail" = 0 ]; then
 		failed=$((failed + 1))
-		failures+=("FAIL $label: exited $rc")
-		echo "FAIL $label: exited $rc"
+		failures+=("FAIL $label$name: exited $rc")
+		echo "FAIL $label$name: exited $rc"
+	fi
+	echo "    ($label$name: $((SECONDS - t0)) s)"
+}
+
+# round BUILD-DIR NSFAST-BINARY: every selected test once.
+round() {
+	local build=$1 t
+	export NSFAST=$2 NSFAST_BUILD=$build
+	if [ "$what" = all ] || [ "$what" = unit ]; then
+		# Their sanitizer reports on their own stderr, with their output.
+		for t in "$build"/test_*; do
+			[ -x "$t" ] || continue
+			case $t in *"$filter"*) run "$t" env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$t" ;; esac
+		done
+		# Every seed input and every crash the fuzzers ever found, once.
+		if [ -z "${replayed:-}" ]; then
+			replayed=1
+			case fuzz in *"$filter"*)
+				run "fuzz replay" env -u ASAN_OPTIONS -u UBSAN_OPTIONS tests/fuzz/run.sh --replay ;;
+			esac
+		fi
+	fi
+	if [ "$what" = all ] || [ "$what" = integration ]; then
+		for t in tests/integration/*.sh; do
+			case $t in *"$filter"*) run "$t" bash "$t" ;; esac
+		done
 	fi
 }
 
-if [ "$what" = all ] || [ "$what" = unit ]; then
-	for t in "${NSFAST_BUILD:-build}"/test_*; do
-		[ -x "$t" ] || continue
-		case $t in *"$filter"*) run "$t" "$t" ;; esac
-	done
-	# Every seed input and every crash the fuzzers ever found, once.
-	case fuzz in *"$filter"*) run "fuzz replay" tests/fuzz/run.sh --replay ;; esac
+build=${NSFAST_BUILD:-build}
+san=${NSFAST_SAN_BUILD:-}
+if [ -z "$san" ] || [ "$(realpath -m "$san")" != "$(realpath -m "$build")" ]; then
+	round "$build" "${NSFAST:-$PWD/nsfast}"
 fi
-if [ "$what" = all ] || [ "$what" = integration ]; then
-	for t in tests/integration/*.sh; do
-		case $t in *"$filter"*) run "$t" bash "$t" ;; esac
-	done
+if [ -n "$san" ]; then
+	# Reports go to files, from every sanitized program that inherits
+	# this environment: a daemon's stderr (its log) goes away with its
+	# lab, and a report at exit (a leak) changes no test's verdict.
+	sanlog=$(mktemp -d /tmp/nsfast-san.XXXXXX)
+	export ASAN_OPTIONS="log_path=$sanlog/asan:${ASAN_OPTIONS:-}"
+	export UBSAN_OPTIONS="log_path=$sanlog/ubsan:print_stacktrace=1:${UBSAN_OPTIONS:-}"
+	label="san: "
+	round "$san" "$(realpath "$san")/nsfast"
+	if [ -n "$(ls -A "$sanlog")" ]; then
+		failed=$((failed + 1))
+		failures+=("FAIL san: sanitizer reports from the programs the tests ran, kept in $sanlog")
+		echo "FAIL san: sanitizer reports from the programs the tests ran, kept in $sanlog:"
+		grep -h -m1 -E '^SUMMARY|runtime error' "$sanlog"/* | sort | uniq -c | sed 's/^/    /'
+		sed -n '1,/^SUMMARY/p' "$(ls "$sanlog"/* | head -1)" | head -n 30 | sed 's/^/    /'
+	else
+		rmdir "$sanlog"
+		pass=$((pass + 1))
+		echo "PASS san: no sanitizer report from the programs the tests ran (CLI, switch daemons, tools)"
+	fi
 fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo
 	echo "failures:"
 	printf '  %s\n' "${failures[@]}"
 fi
+echo "    (all: $((SECONDS / 60))m$((SECONDS % 60))s)"
 echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -3,7 +3,10 @@
  * frame, in the order of switch_frame() (dataplane/switch.c):
  *
  *   pkt_parse -> pkt_csum_complete (if l4_off) -> gw_handle
- *             -> [FUZZ_NAT: nat_translate_out/in] -> fdb_learn/fdb_lookup
+ *             -> fdb_learn/fdb_lookup
+ *
+ * (Routing and NAT behind the gateway are fuzz_nat.c's, which runs the
+ * real switch_frame() and route.c with sequences of frames.)
  *
  * The input is run twice:
  *  1. in a heap buffer of exactly its size with room == len, so ASan
@@ -29,10 +32,6 @@
  * 15 mod 16 bytes), so learning, moves, quota refusals, ageing and (every
  * 256 inputs) fdb_flush_port all run. Its state makes executions depend
  * on earlier inputs: reproduce a crash with the crash file alone first.
- *
- * FUZZ_NAT (not built by run.sh, untested): adds dataplane/nat.c's
- * translation as route.c uses it (see nat_step()); build with
- * -DFUZZ_NAT and dataplane/nat.c added to the sources.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -44,9 +43,6 @@
 #include "fdb.h"
 #include "gateway.h"
 #include "pkt.h"
-#ifdef FUZZ_NAT
-#include "nat.h"
-#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -87,9 +83,6 @@ static struct fdb *fdb;
 static struct gw_stats gwst;
 static uint64_t now = 1000000000ull;
 static uint64_t inputs;
-#ifdef FUZZ_NAT
-static struct nat *nat;
-#endif
 
 /* --- independent reference checksum ------------------------------------- */
 
@@ -298,72 +291,12 @@ static void check_reply(const uint8_t *buf, uint32_t reply_len, uint32_t room,
 	}
 }
 
-#ifdef FUZZ_NAT
-/* Written against dataplane/nat.h and route.c's use of it; untested
- * (nat.c did not exist when this was written). Port UPLINK_PORT plays
- * the uplink: its frames take route_in() (nat_translate_in, no gateway,
- * no MAC table); frames from the other ports to the gateway's MAC for an
- * off-subnet IPv4 address take route_out() (nat_translate_out). A
- * translated frame must still parse to the same offsets, and checksums
- * that were valid before stay valid (incremental updates); a UDP
- * checksum of 0 stays 0. */
-#define UPLINK_PORT (NPORTS - 1)
-
-static bool in_gw_subnet(const uint8_t *ip4) /* 10.13.37.0/24 */
-{
-	return memcmp(ip4, gw.v4, 3) == 0;
-}
-
-/* IPv4 TCP/UDP against the pseudo-header, ICMP on its own. */
-static bool l4_sum_ok(const uint8_t *l3, const uint8_t *l4, uint32_t len, uint8_t proto)
-{
-	if (proto == P_ICMP)
-		return ref_fold(ref_add(0, l4, len)) == 0xffff;
-	return ref_l4_valid(l3, false, l4, len, proto);
-}
-
-static void nat_step(struct pkt *p, bool inbound)
-{
-	uint8_t *data = p->data;
-	const uint8_t *l3 = data + p->l3_off;
-	uint32_t hl = (l3[0] & 15) * 4u;
-	bool ip_ok = ref_fold(ref_add(0, l3, hl)) == 0xffff;
-	bool l4_ok = p->l4_off && l4_sum_ok(l3, data + p->l4_off, p->l4_len, p->l4_proto);
-	bool udp0 = p->l4_off && p->l4_proto == P_UDP && get16(data + p->l4_off + 6) == 0;
-	uint8_t int_ip[4];
-	enum nat_verdict nv;
-	struct pkt q;
-
-	if (inbound)
-		nv = nat_translate_in(nat, p, now, int_ip);
-	else
-		nv = nat_translate_out(nat, p, now);
-	if (inputs % 64 == 0)
-		nat_expire(nat, now);
-	if (nv != NAT_OK)
-		return;
-	CHECK(pkt_parse(data, p->len, &q) == PKT_OK);
-	CHECK(q.l3_off == p->l3_off && q.l4_off == p->l4_off && q.l4_proto == p->l4_proto);
-	if (ip_ok)
-		CHECK(ref_fold(ref_add(0, l3, hl)) == 0xffff);
-	if (l4_ok)
-		CHECK(q.l4_off && l4_sum_ok(l3, data + q.l4_off, q.l4_len, q.l4_proto));
-	if (udp0)
-		CHECK(get16(data + q.l4_off + 6) == 0);
-	if (inbound)
-		CHECK(in_gw_subnet(int_ip) && !memcmp(l3 + 16, int_ip, 4));
-	else
-		CHECK(!memcmp(l3 + 12, (const uint8_t[4]){ 203, 0, 113, 1 }, 4));
-}
-#endif
-
 /* --- the two passes ----------------------------------------------------- */
 
 struct outcome {
 	enum pkt_verdict v;
 	enum gw_result g;
 	uint32_t reply_len;
-	bool uplink; /* FUZZ_NAT: took route_in(), no gateway */
 };
 
 /* Pass 1: exactly-sized buffer, room == len; gw_handle for any verdict. */
@@ -399,14 +332,6 @@ static struct outcome pass_umem(uint8_t *umem, uint32_t off, uint32_t len,
 		return o;
 	o.v = pkt_parse(data, len, &p);
 	check_parse(&p, o.v, data, len);
-#ifdef FUZZ_NAT
-	if (port == UPLINK_PORT) { /* route_in() */
-		o.uplink = true;
-		if (o.v == PKT_OK && p.l3_off == 14 && p.ethertype == ETH_P_IPV4)
-			nat_step(&p, true);
-		return o;
-	}
-#endif
 	if (o.v != PKT_OK)
 		return o;
 	if (p.l4_off)
@@ -421,15 +346,6 @@ static struct outcome pass_umem(uint8_t *umem, uint32_t off, uint32_t len,
 	case GW_NOT_MINE:
 		break;
 	}
-#ifdef FUZZ_NAT
-	/* route_out(): to the gateway's MAC, IPv4, off the subnet. */
-	if (!memcmp(p.dst, gw.mac, 6) && p.ethertype == ETH_P_IPV4 && p.l3_off &&
-	    !in_gw_subnet(data + p.l3_off + 16)) {
-		if (p.l3_off == 14 && len >= 34 && data[14 + 8] > 1)
-			nat_step(&p, false);
-		return o;
-	}
-#endif
 	if (!memcmp(p.dst, gw.mac, 6))
 		return o; /* gw_unrouted */
 	if (!(p.src[0] & 1)) {
@@ -476,24 +392,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fdb = fdb_new(FDB_CAP, FDB_PER_PORT, AGEING_NS);
 	if (!fdb)
 		abort();
-#ifdef FUZZ_NAT
-	static const struct nat_cfg cfg = {
-		.ext_ip = { 203, 0, 113, 1 },
-		.int_net = { 10, 13, 37, 0 },
-		.int_plen = 24,
-		.port_min = 20000,
-		.port_max = 20063, /* small: port exhaustion is reachable */
-		.max_entries = 64,
-		.timeout_udp_ns = 2 * AGEING_NS,
-		.timeout_icmp_ns = 2 * AGEING_NS,
-		.timeout_tcp_est_ns = 8 * AGEING_NS,
-		.timeout_tcp_trans_ns = 4 * AGEING_NS,
-		.timeout_tcp_rst_ns = AGEING_NS,
-	};
-	nat = nat_new(&cfg);
-	if (!nat)
-		abort();
-#endif
 	return 0;
 }
 
@@ -534,7 +432,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Same bytes, more room: same parse, and a reply that fitted
 		 * in the exact buffer is the same reply here. */
 		CHECK(a.v == b.v);
-		if (a.v == PKT_OK && !b.uplink) {
+		if (a.v == PKT_OK) {
 			if (a.g == GW_REPLY)
 				CHECK(b.g == GW_REPLY && b.reply_len == a.reply_len &&
 				      !memcmp(exact, umem + off, a.reply_len));

@@ -6,10 +6,17 @@
  * up with CHECKSUM_PARTIAL.
  *
  *   cc -std=c11 -o build/fuzz/make_frames tests/fuzz/make_frames.c
- *   build/fuzz/make_frames tests/fuzz/corpus/frame
+ *   build/fuzz/make_frames tests/fuzz/corpus/frame tests/fuzz/corpus/nat
  *
  * Addresses: the gateway is 02:6e:66:00:00:01, 10.13.37.1, fd42:1337::1
- * (what fuzz_frame.c configures); hosts are 10.13.37.2/.3, fd42:1337::2/::3.
+ * (what fuzz_frame.c and fuzz_nat.c configure); hosts are 10.13.37.2/.3
+ * (.4 routes 10.9.9.8/30), fd42:1337::2/::3. Behind the NAT (fuzz_nat):
+ * the uplink is 203.0.113.1 (02:75:70:00:00:01), ports 20000-20015;
+ * 203.0.113.2 is on its subnet, 198.51.100.7 beyond its gateway.
+ *
+ * The second directory gets fuzz_nat's inputs: record sequences (see
+ * fuzz_nat.c) of frames from the namespaces and the outside, answers,
+ * ICMP errors quoting packets to and from the NAT, and time passing.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -37,6 +44,16 @@ static const uint8_t ZERO6[16] = { 0 };
 static const uint8_t SN6[16] = { 0xff, 0x02, [11] = 1, [12] = 0xff, [15] = 1 };
 
 enum csum { FULL, PARTIAL, NONE };
+
+static const uint8_t UP_MAC[6] = { 0x02, 0x75, 0x70, 0x00, 0x00, 0x01 };
+static const uint8_t NH_MAC[6] = { 0x02, 0x6e, 0x68, 0x00, 0x71, 0xfe }; /* 203.0.113.254 */
+static const uint8_t R_MAC[6] = { 0x02, 0x00, 0x0a, 0x0d, 0x25, 0x04 };
+static const uint8_t R4[4] = { 10, 13, 37, 4 };
+static const uint8_t EXT4[4] = { 203, 0, 113, 1 };
+static const uint8_t OUT4[4] = { 203, 0, 113, 2 };
+static const uint8_t FAR4[4] = { 198, 51, 100, 7 };
+static const uint8_t BEHIND_R4[4] = { 10, 9, 9, 10 };
+static const uint8_t BEHIND_R5[4] = { 10, 9, 5, 5 };
 
 static const char *outdir;
 static int written;
@@ -318,13 +335,449 @@ static void v4_udp(struct frame *f, enum csum mode, size_t payload)
 	l4_csum(f, ip, 0, l4, 17, 6, mode);
 }
 
+/* --- fuzz_nat's record sequences ----------------------------------- */
+
+struct seq {
+	uint8_t b[16384];
+	size_t n;
+};
+
+enum { PORT_A, PORT_B, PORT_R, UPLINK };
+
+static void s_byte(struct seq *s, unsigned v)
+{
+	if (s->n == sizeof(s->b))
+		abort();
+	s->b[s->n++] = (uint8_t)v;
+}
+
+/* A frame received on an L2 port (0-2) or the uplink. */
+static void s_frame(struct seq *s, int port, const struct frame *f)
+{
+	s_byte(s, port == UPLINK ? 1 : (unsigned)port << 3);
+	s_byte(s, (unsigned)f->n >> 8);
+	s_byte(s, (unsigned)f->n);
+	for (size_t i = 0; i < f->n; i++)
+		s_byte(s, f->b[i]);
+}
+
+static void s_answer(struct seq *s, unsigned flags) { s_byte(s, 2); s_byte(s, flags); }
+static void s_error(struct seq *s, unsigned kind, unsigned quote)
+{
+	s_byte(s, 3);
+	s_byte(s, kind);
+	s_byte(s, quote);
+}
+static void s_clock(struct seq *s, unsigned log2_ns) { s_byte(s, 4); s_byte(s, log2_ns); }
+static void s_neigh(struct seq *s, unsigned v) { s_byte(s, 5); s_byte(s, v); }
+static void s_burst(struct seq *s, unsigned v) { s_byte(s, 6); s_byte(s, v); }
+
+static void s_out(struct seq *s, const char *dir, const char *name)
+{
+	char path[4096];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "wb");
+	if (!fp || fwrite(s->b, 1, s->n, fp) != s->n || fclose(fp)) {
+		perror(path);
+		exit(1);
+	}
+	written++;
+	s->n = 0;
+}
+
+/* From a namespace to the gateway's MAC (routed), ttl 0 = 64. */
+static void to_gw(struct frame *f, const uint8_t *mac)
+{
+	eth(f, GW_MAC, mac);
+}
+
+static void ttl(struct frame *f, size_t ip, unsigned t)
+{
+	f->b[ip + 8] = (uint8_t)t;
+	ip4_done(f, ip);
+}
+
+static size_t out_tcp(struct frame *f, const uint8_t *mac, const uint8_t *src,
+		      const uint8_t *dst, unsigned sport, unsigned dport, uint8_t flags,
+		      enum csum mode)
+{
+	size_t ip, l4;
+
+	to_gw(f, mac);
+	ip = ip4(f, 6, src, dst, 0, 0x4000);
+	l4 = tcp(f, sport, dport, flags, flags & 0x08 ? 20 : 0);
+	ip4_done(f, ip);
+	l4_csum(f, ip, 0, l4, 6, 16, mode);
+	return ip;
+}
+
+static size_t out_udp(struct frame *f, const uint8_t *mac, const uint8_t *src,
+		      const uint8_t *dst, unsigned sport, unsigned dport, enum csum mode)
+{
+	size_t ip, l4;
+
+	to_gw(f, mac);
+	ip = ip4(f, 17, src, dst, 0, 0x4000);
+	l4 = udp(f, sport, dport, 21);
+	ip4_done(f, ip);
+	l4_csum(f, ip, 0, l4, 17, 6, mode);
+	return ip;
+}
+
+static size_t out_echo(struct frame *f, const uint8_t *mac, const uint8_t *src,
+		       const uint8_t *dst, unsigned id)
+{
+	size_t ip, l4;
+
+	to_gw(f, mac);
+	ip = ip4(f, 1, src, dst, 0, 0x4000);
+	l4 = icmp_echo(f, 8, 32);
+	set16(f, l4 + 4, id);
+	ip4_done(f, ip);
+	l4_csum(f, ip, 0, l4, 1, 2, FULL);
+	return ip;
+}
+
+/* From the outside to the uplink. */
+static size_t in_hdr(struct frame *f, uint8_t proto, const uint8_t *src)
+{
+	eth(f, UP_MAC, NH_MAC);
+	return ip4(f, proto, src, EXT4, 0, 0x4000);
+}
+
+/* An ICMP error from src to the uplink quoting what the NAT sent: an
+ * IPv4 header from the uplink address to dst and the first l4n bytes
+ * of its L4 (whole = all of it, with a valid checksum). */
+static void in_error(struct frame *f, const uint8_t *src, unsigned type, unsigned code,
+		     uint8_t proto, const uint8_t *dst, unsigned sport, unsigned dport,
+		     size_t l4n)
+{
+	struct frame q;
+	size_t ip, l4, qip, ql4;
+
+	eth(&q, UP_MAC, NH_MAC); /* the quoted packet, built apart */
+	qip = ip4(&q, proto, EXT4, dst, 0, 0x4000);
+	ttl(&q, qip, 63);
+	if (proto == 6)
+		ql4 = tcp(&q, sport, dport, 0x02, 0);
+	else if (proto == 17)
+		ql4 = udp(&q, sport, dport, 21);
+	else {
+		ql4 = icmp_echo(&q, 8, 32);
+		set16(&q, ql4 + 4, sport);
+	}
+	ip4_done(&q, qip);
+	l4_csum(&q, qip, 0, ql4, proto, proto == 6 ? 16 : proto == 17 ? 6 : 2, FULL);
+	if (l4n > q.n - ql4)
+		l4n = q.n - ql4;
+
+	ip = in_hdr(f, 1, src);
+	l4 = f->n;
+	put8(f, type);
+	put8(f, code);
+	put16(f, 0);
+	put16(f, 0);
+	put16(f, type == 3 && code == 4 ? 1400 : 0);
+	put(f, q.b + qip, ql4 - qip + l4n);
+	ip4_done(f, ip);
+	l4_csum(f, ip, 0, l4, 1, 2, FULL);
+}
+
+static void arp_for(struct frame *f, const uint8_t *mac, const uint8_t *ip)
+{
+	eth(f, BCAST, mac);
+	arp(f, 1, mac, ip, ZERO6, GW4);
+	pad(f, 60);
+}
+
+static void arp_reply_to_gw(struct frame *f, const uint8_t *mac, const uint8_t *ip)
+{
+	eth(f, GW_MAC, mac);
+	arp(f, 2, mac, ip, GW_MAC, GW4);
+	pad(f, 60);
+}
+
+static void nat_seqs(const char *dir)
+{
+	struct seq s = { .n = 0 };
+	struct frame f;
+	size_t ip, l4;
+
+	/* TCP: handshake, data, close, each answered; then time passes. */
+	arp_for(&f, A_MAC, A4);
+	s_frame(&s, PORT_A, &f);
+	out_tcp(&f, A_MAC, A4, FAR4, 20001, 80, 0x02, PARTIAL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0x12);
+	out_tcp(&f, A_MAC, A4, FAR4, 20001, 80, 0x18, PARTIAL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0x10);
+	out_tcp(&f, A_MAC, A4, FAR4, 20001, 80, 0x11, PARTIAL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0x11);
+	s_clock(&s, 32);
+	s_answer(&s, 0x10);
+	s_out(&s, dir, "tcp-handshake-close");
+
+	/* A reset, and the 4-tuple opened again. */
+	out_tcp(&f, A_MAC, A4, FAR4, 20002, 443, 0x02, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0x14);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0x12);
+	s_out(&s, dir, "tcp-rst-reopen");
+
+	/* UDP from a port outside the range, to the uplink's own subnet. */
+	out_udp(&f, A_MAC, A4, OUT4, 40000, 53, PARTIAL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0);
+	s_out(&s, dir, "udp-port-allocated-direct");
+
+	/* UDP without checksum stays without, in an error's quote too. */
+	out_udp(&f, B_MAC, B4, FAR4, 20003, 53, NONE);
+	s_frame(&s, PORT_B, &f);
+	s_answer(&s, 1);
+	s_error(&s, 12, 200);
+	s_out(&s, dir, "udp-csum0");
+	/* An answer every 0.9 s keeps a connection (ICMP: 1 s) alive. */
+	out_echo(&f, A_MAC, A4, FAR4, 20010);
+	s_frame(&s, PORT_A, &f);
+	for (int i = 0; i < 4; i++) {
+		s_clock(&s, 29); /* 0.54 s */
+		s_clock(&s, 28); /* 0.27 s */
+		s_answer(&s, 0);
+	}
+	s_clock(&s, 36 + 35); /* 2^35 ns, 34 s, twice: past every timeout */
+	s_clock(&s, 35);
+	s_answer(&s, 0);
+	s_error(&s, 12, 0);
+	s_out(&s, dir, "echo-kept-alive-by-answers");
+
+	/* Two namespaces, one source port, one server. */
+	out_udp(&f, A_MAC, A4, FAR4, 40000, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0);
+	out_udp(&f, B_MAC, B4, FAR4, 40000, 53, FULL);
+	s_frame(&s, PORT_B, &f);
+	s_answer(&s, 0);
+	s_out(&s, dir, "udp-same-port-two-hosts");
+
+	out_echo(&f, A_MAC, A4, FAR4, 20005);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0);
+	s_out(&s, dir, "echo-answered");
+
+	/* ICMP errors from the outside about what the NAT sent. */
+	out_udp(&f, A_MAC, A4, FAR4, 20006, 53, PARTIAL);
+	s_frame(&s, PORT_A, &f);
+	s_error(&s, 12, 200); /* port unreachable, whole datagram quoted */
+	s_out(&s, dir, "error-port-unreachable-udp-whole");
+	out_tcp(&f, A_MAC, A4, FAR4, 20007, 443, 0x02, PARTIAL);
+	s_frame(&s, PORT_A, &f);
+	s_error(&s, 18, 0); /* fragmentation needed, header + 8 */
+	s_out(&s, dir, "error-frag-needed-tcp-cut");
+	out_echo(&f, B_MAC, B4, FAR4, 20008);
+	s_frame(&s, PORT_B, &f);
+	s_error(&s, 64, 8); /* time exceeded, from a router on the way */
+	s_out(&s, dir, "error-ttl-router-echo");
+	out_tcp(&f, A_MAC, A4, OUT4, 20009, 22, 0x18, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_error(&s, 2, 100); /* parameter problem */
+	s_out(&s, dir, "error-paramprob-tcp-whole");
+	out_udp(&f, A_MAC, A4, FAR4, 20010, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_error(&s, 12, 0xf4); /* a quote too short to translate */
+	s_out(&s, dir, "error-quote-too-short");
+	/* ...and the same errors as raw frames from the uplink. */
+	out_udp(&f, A_MAC, A4, FAR4, 20011, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	in_error(&f, FAR4, 3, 3, 17, FAR4, 20011, 53, 64);
+	s_frame(&s, UPLINK, &f);
+	s_out(&s, dir, "raw-error-port-unreachable-udp");
+	out_echo(&f, A_MAC, A4, FAR4, 20012);
+	s_frame(&s, PORT_A, &f);
+	in_error(&f, (const uint8_t[4]){ 198, 51, 100, 254 }, 11, 0, 1, FAR4, 20012, 0, 8);
+	s_frame(&s, UPLINK, &f);
+	s_out(&s, dir, "raw-error-time-exceeded-echo");
+	out_tcp(&f, A_MAC, A4, FAR4, 20013, 80, 0x02, FULL);
+	s_frame(&s, PORT_A, &f);
+	in_error(&f, FAR4, 3, 4, 6, FAR4, 20013, 80, 20);
+	s_frame(&s, UPLINK, &f);
+	s_out(&s, dir, "raw-error-frag-needed-tcp");
+
+	/* Raw answers from the uplink: one that matches, one that does not. */
+	out_echo(&f, A_MAC, A4, FAR4, 20014);
+	s_frame(&s, PORT_A, &f);
+	ip = in_hdr(&f, 1, FAR4);
+	l4 = icmp_echo(&f, 0, 32);
+	set16(&f, l4 + 4, 20014);
+	ip4_done(&f, ip);
+	l4_csum(&f, ip, 0, l4, 1, 2, FULL);
+	s_frame(&s, UPLINK, &f);
+	ip = in_hdr(&f, 6, FAR4);
+	l4 = tcp(&f, 80, 20015, 0x02, 0);
+	ip4_done(&f, ip);
+	l4_csum(&f, ip, 0, l4, 6, 16, FULL);
+	s_frame(&s, UPLINK, &f);
+	s_out(&s, dir, "raw-echo-reply-and-unsolicited-syn");
+	out_udp(&f, A_MAC, A4, OUT4, 20004, 5353, FULL);
+	s_frame(&s, PORT_A, &f);
+	ip = in_hdr(&f, 17, OUT4);
+	l4 = udp(&f, 5353, 20004, 40);
+	ip4_done(&f, ip);
+	l4_csum(&f, ip, 0, l4, 17, 6, PARTIAL);
+	s_frame(&s, UPLINK, &f);
+	s_out(&s, dir, "raw-udp-answer-partial");
+
+	/* A namespace answers with an ICMP error of its own. */
+	out_udp(&f, A_MAC, A4, FAR4, 20002, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0);
+	s_error(&s, 0x80, 0);
+	s_out(&s, dir, "error-from-inside");
+
+	/* TTL 1: time exceeded from the gateway, with and without options. */
+	ip = out_udp(&f, A_MAC, A4, FAR4, 20001, 33434, PARTIAL);
+	ttl(&f, ip, 1);
+	s_frame(&s, PORT_A, &f);
+	to_gw(&f, B_MAC);
+	ip = ip4(&f, 1, B4, FAR4, 12, 0x4000);
+	l4 = icmp_echo(&f, 8, 3);
+	ip4_done(&f, ip);
+	l4_csum(&f, ip, 0, l4, 1, 2, FULL);
+	ttl(&f, ip, 1);
+	s_frame(&s, PORT_B, &f);
+	s_byte(&s, 0x80); /* the same, at the very end of its buffer */
+	s_byte(&s, (unsigned)f.n >> 8);
+	s_byte(&s, (unsigned)f.n);
+	for (size_t i = 0; i < f.n; i++)
+		s_byte(&s, f.b[i]);
+	s_out(&s, dir, "ttl1-time-exceeded");
+
+	/* The uplink's next hop resolves late, or never. */
+	s_neigh(&s, 0);
+	out_udp(&f, A_MAC, A4, FAR4, 20003, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_frame(&s, PORT_A, &f);
+	s_clock(&s, 20);
+	s_neigh(&s, 1);
+	s_clock(&s, 22);
+	s_answer(&s, 0);
+	s_out(&s, dir, "uplink-nexthop-late");
+	s_neigh(&s, 0);
+	out_tcp(&f, A_MAC, A4, OUT4, 20005, 80, 0x02, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_clock(&s, 31);
+	s_out(&s, dir, "uplink-nexthop-never");
+
+	/* Static routes: the router's MAC is asked for, frames wait, the
+	 * answer sends them; the longer prefix wins. */
+	out_tcp(&f, A_MAC, A4, BEHIND_R4, 40001, 80, 0x02, PARTIAL);
+	s_frame(&s, PORT_A, &f);
+	s_frame(&s, PORT_A, &f);
+	s_neigh(&s, 1 | 2 | PORT_R << 2);
+	s_frame(&s, PORT_A, &f);
+	out_udp(&f, B_MAC, B4, BEHIND_R5, 40002, 53, FULL);
+	s_frame(&s, PORT_B, &f);
+	s_neigh(&s, 1 | 2 | PORT_R << 2);
+	arp_reply_to_gw(&f, R_MAC, R4);
+	s_frame(&s, PORT_R, &f);
+	s_out(&s, dir, "static-route-arp");
+
+	/* Answers for a namespace whose ARP entry went stale (used, and
+	 * asked again), then unanswered (the answer waits for it). */
+	out_tcp(&f, A_MAC, A4, OUT4, 20006, 80, 0x02, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_answer(&s, 0x12);
+	s_clock(&s, 35); /* 34 s */
+	s_answer(&s, 0x10);
+	s_clock(&s, 32); /* 4.3 s */
+	s_answer(&s, 0x10);
+	s_neigh(&s, 1 | 2);
+	s_out(&s, dir, "answer-host-stale");
+
+	/* The table fills (24), then the ports towards one server (16). */
+	out_udp(&f, A_MAC, A4, FAR4, 20000, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_burst(&s, 3 << 5 | 31); /* destination port +1..+32 */
+	s_answer(&s, 0);
+	s_out(&s, dir, "table-full");
+	out_udp(&f, A_MAC, A4, FAR4, 40000, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	s_burst(&s, 1 << 5 | 20); /* source address +1..+21 */
+	s_out(&s, dir, "ports-exhausted");
+	out_echo(&f, B_MAC, B4, FAR4, 7);
+	s_frame(&s, PORT_B, &f);
+	s_burst(&s, 2 << 5 | 25); /* destination +1..+26 */
+	s_clock(&s, 31);
+	s_frame(&s, PORT_B, &f);
+	s_out(&s, dir, "echo-many-servers-expire");
+
+	/* An echo expires (1 s) between two sweeps of nat_expire (once a
+	 * second): its answer and errors find nothing all the same. */
+	s_clock(&s, 29);
+	s_clock(&s, 28);
+	s_clock(&s, 27); /* 0.94 s: no sweep yet */
+	out_echo(&f, A_MAC, A4, FAR4, 20011);
+	s_frame(&s, PORT_A, &f);
+	s_clock(&s, 27); /* 1.07 s: a sweep */
+	s_clock(&s, 29);
+	s_clock(&s, 28);
+	s_clock(&s, 27); /* idle 1.07 s, the next sweep 0.06 s away */
+	s_error(&s, 12, 0);
+	s_answer(&s, 0);
+	s_out(&s, dir, "echo-expired-unswept");
+
+	/* What the NAT does not translate. */
+	to_gw(&f, A_MAC);
+	ip = ip4(&f, 17, A4, FAR4, 0, 0x2000);
+	udp(&f, 20001, 53, 64);
+	ip4_done(&f, ip);
+	s_frame(&s, PORT_A, &f);
+	ip = in_hdr(&f, 17, FAR4);
+	f.b[ip + 6] = 0x20;
+	udp(&f, 53, 20001, 64);
+	ip4_done(&f, ip);
+	s_frame(&s, UPLINK, &f);
+	to_gw(&f, A_MAC);
+	ip = ip4(&f, 47, A4, FAR4, 0, 0x4000); /* GRE */
+	fill(&f, 24, 0);
+	ip4_done(&f, ip);
+	s_frame(&s, PORT_A, &f);
+	to_gw(&f, A_MAC);
+	vlan(&f, 0x8100, 7);
+	v4_tcp(&f, 0, FULL, 0);
+	memcpy(f.b + 18 + 16, FAR4, 4);
+	ip4_done(&f, 18);
+	s_frame(&s, PORT_A, &f);
+	s_out(&s, dir, "untranslated");
+
+	/* Plain switching and the gateway, around the NAT. */
+	arp_for(&f, A_MAC, A4);
+	s_frame(&s, PORT_A, &f);
+	eth(&f, B_MAC, A_MAC);
+	v4_tcp(&f, 0, PARTIAL, 10);
+	s_frame(&s, PORT_A, &f);
+	eth(&f, A_MAC, B_MAC);
+	v4_udp(&f, FULL, 10);
+	s_frame(&s, PORT_B, &f);
+	eth(&f, GW_MAC, A_MAC);
+	v4_echo(&f, 0, 56);
+	s_frame(&s, PORT_A, &f);
+	s_out(&s, dir, "switched-and-gateway");
+}
+
 int main(int argc, char **argv)
 {
 	struct frame f;
 	size_t ip, l4;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: %s FRAME-DIR [NAT-DIR]\n", argv[0]);
 		return 2;
 	}
 	outdir = argv[1];
@@ -530,6 +983,21 @@ int main(int argc, char **argv)
 	fill(&f, 30, 2);
 	out(&f, "lldp");
 
+	/* The NAT's frames alone too: for fuzz_frame they are unrouted. */
+	out_tcp(&f, A_MAC, A4, FAR4, 20001, 80, 0x02, PARTIAL);
+	out(&f, "nat-out-tcp-syn-partial");
+	out_udp(&f, A_MAC, A4, OUT4, 40000, 53, PARTIAL);
+	out(&f, "nat-out-udp-partial");
+	out_echo(&f, A_MAC, A4, FAR4, 20005);
+	out(&f, "nat-out-echo");
+	in_error(&f, FAR4, 3, 3, 17, FAR4, 20011, 53, 64);
+	out(&f, "nat-in-error-port-unreachable");
+
 	printf("%d frames in %s\n", written, outdir);
+	if (argc == 3) {
+		written = 0;
+		nat_seqs(argv[2]);
+		printf("%d sequences in %s\n", written, argv[2]);
+	}
 	return 0;
 }

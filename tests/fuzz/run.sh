@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# libFuzzer targets for the two untrusted inputs: topology files (topo)
-# and frames on the AF_XDP switch's per-frame path (frame).
+# libFuzzer targets for the untrusted inputs: topology files (topo),
+# frames on the AF_XDP switch's per-frame path (frame), and sequences of
+# frames through its router and NAT, both ways (nat).
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]   fuzz each target SECONDS
 #                                             (default 60), one at a time
@@ -27,7 +28,7 @@ OUT=build/fuzz
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-std=c11 -D_GNU_SOURCE -Icontrol -Idataplane)
-ALL_TARGETS=(topo frame)
+ALL_TARGETS=(topo frame nat)
 
 sources() {
 	case $1 in
@@ -35,7 +36,18 @@ sources() {
 		control/topo_validate.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
+	nat) echo tests/fuzz/fuzz_nat.c dataplane/switch.c dataplane/route.c \
+		dataplane/arp_table.c dataplane/nat.c dataplane/pkt.c dataplane/gateway.c \
+		dataplane/fdb.c ;;
 	*) return 1 ;;
+	esac
+}
+
+# Per-target link flags: fuzz_nat fixes nat.c's hash seeds through its
+# own getrandom(), so an input replays the same way every time.
+ldflags() {
+	case $1 in
+	nat) echo -Wl,--wrap=getrandom ;;
 	esac
 }
 
@@ -44,7 +56,7 @@ sources() {
 build() {
 	local t=$1 bin=$OUT/fuzz_$1 src extra
 	read -r -a src <<<"$(sources "$t")" || return 1
-	read -r -a extra <<<"${FUZZ_CFLAGS:-}"
+	read -r -a extra <<<"${FUZZ_CFLAGS:-} $(ldflags "$t")"
 	if [ -x "$bin" ] && [ "$(cat "$bin.flags" 2>/dev/null)" = "$CLANG ${CFLAGS[*]} ${extra[*]}" ] &&
 		[ -z "$(find "${src[@]}" control/*.h dataplane/*.h tests/fuzz/run.sh -newer "$bin" 2>/dev/null | head -1)" ]; then
 		return 0
@@ -120,6 +132,25 @@ EOF
 "\x87\x00"
 "\x80\x00"
 EOF
+	# nat: the frame dictionary, the NAT's addresses and ports, and
+	# record ops (see fuzz_nat.c).
+	cp "$OUT/frame.dict" "$OUT/nat.dict"
+	cat >>"$OUT/nat.dict" <<'EOF'
+"\xcb\x00\x71\x01"
+"\xcb\x00\x71\x02"
+"\xc6\x33\x64\x07"
+"\x0a\x09\x09\x0a"
+"\x02\x75\x70\x00\x00\x01"
+"\x4e\x20"
+"\x4e\x2f"
+"\x00\x35"
+"\x03\x03"
+"\x0b\x00"
+"\x02\x12"
+"\x02\x14"
+"\x04\x20"
+"\x05\x03"
+EOF
 }
 
 replay() {
@@ -132,7 +163,7 @@ replay() {
 			rc=1
 			continue
 		fi
-		build "$t" & # both targets at once: replay must stay fast
+		build "$t" & # every target at once: replay must stay fast
 		pid[$t]=$!
 	done
 	for t in "$@"; do
@@ -204,7 +235,7 @@ fuzz() {
 		crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
 		if [ "$frc" != 0 ] || [ -n "$crash" ]; then
 			echo "FAIL $t: libFuzzer exited $frc; crash input: ${crash:-none written}"
-			grep -m1 -E '^(==[0-9]+==ERROR|.*runtime error|fuzz_frame: invariant|SUMMARY)' "$log"
+			grep -m1 -E '^(==[0-9]+==ERROR|.*runtime error|fuzz_(frame|nat): invariant|SUMMARY)' "$log"
 			echo "   reproduce: $OUT/fuzz_$t ${crash:-<crash file>}"
 			echo "   minimise:  $OUT/fuzz_$t -minimize_crash=1 -max_total_time=60 -artifact_prefix=$OUT/min-$t- ${crash:-<crash file>}"
 			rc=1

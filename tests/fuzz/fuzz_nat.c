@@ -1,0 +1,1167 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer target: the AF_XDP switch's routed path, driven without
+ * sockets. The real switch_frame() and route_in()/route_out()/
+ * route_tick() (dataplane/switch.c, route.c) run on a struct sw whose
+ * UMEM is plain memory, with a gateway, three L2 ports, two static
+ * routes (10.9.9.8/30 via 10.13.37.4, 10.9.0.0/16 via .5) and an uplink
+ * behind the real NAT (nat.c):
+ *
+ *   L2 port -> pkt_parse -> pkt_csum_complete -> gateway -> route_out
+ *           -> TTL / time exceeded -> static route (gateway's ARP table)
+ *              or nat_translate_out -> next hop (kernel's ARP, stubbed)
+ *   uplink  -> pkt_parse -> pkt_csum_complete -> nat_translate_in
+ *           (ICMP errors: the quoted packet too) -> TTL -> host's MAC
+ *           (gateway's ARP table, asked for when unknown) -> FDB
+ *
+ * Only the socket ends are stubs (and what only the poll loop calls:
+ * a function the switch starts to call needs one here too): port_tx_flush() "transmits" by
+ * checking each staged frame and giving its buffer back, and the
+ * kernel's neighbour table answers (or not) with a MAC derived from the
+ * address. Each input starts from a fresh switch and NAT (hash seeds
+ * fixed through --wrap=getrandom), so a crash file alone reproduces.
+ *
+ * An input is a sequence of records (at most MAX_RECS), op byte first:
+ *   op&7 0,7  frame from L2 port (op>>3)%3: u16 length (big endian), bytes
+ *        1    frame from the uplink: u16 length, bytes
+ *        2    the outside answers the last frame the uplink sent: 1 byte,
+ *             TCP flags (bit 0 also: UDP checksum 0)
+ *        3    an ICMP error about the last frame the uplink sent: kind
+ *             (type 3/11/12 by kind%3, code (kind>>2)&15, bit 6: from a
+ *             router, bit 7: instead from inside, quoting the last frame
+ *             delivered inside), quote (bytes beyond header + 8; >= 0xf0:
+ *             a quote cut to (quote & 15) bytes)
+ *        4    time passes: 1 byte e, now += 2^(e%36) ns, then the loop's
+ *             route_tick / fdb_age / nat_expire
+ *        5    1 byte: bit 0, the kernel resolves the uplink's next hops from
+ *             now on; bit 1, the address the gateway last asked for
+ *             answers (ARP reply on port (byte>>2)%3)
+ *        6    burst: the last L2 frame again (count&31)+1 times, with a
+ *             field (count>>5: source port/id, source address, destination
+ *             address, destination port) stepped each time
+ *   Bit 7 of a frame op places the frame at the end of its UMEM chunk
+ *   (little room) instead of at the 256-byte headroom copy mode uses.
+ *
+ * Invariants (a broken one prints "fuzz_nat: invariant ..." and traps):
+ * every transmitted frame lies inside its chunk and its buffer is still
+ * referenced; after each record every buffer is free or held for ARP,
+ * exactly once (no leak, no double put); switched frames are the
+ * received ones byte for byte; a frame routed out leaves from the
+ * uplink's MAC to the next hop's (the destination on the uplink's
+ * subnet, else the gateway beyond it), from the uplink address and a
+ * reserved port, TTL one less, nothing else changed, and each checksum
+ * valid exactly when it was valid before; the same holds inbound (the
+ * namespace's address and port back, to the MAC the switch learned),
+ * for ICMP errors inside their quote too; while the clock stands still
+ * the NAT's mapping is a bijection and an answer to a packet just sent
+ * out always gets back in; a time exceeded quotes the packet and
+ * verifies; a frame routed by a static route goes to its longest
+ * prefix's next hop, as the ARP table has it, untranslated; the NAT
+ * table stays within its size and its port range.
+ *
+ * FUZZ_NAT_TRACE=1 prints the counters after each record: what a seed
+ * or a crash input does, step by step.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/types.h>
+
+#include "fdb.h"
+#include "gateway.h"
+#include "nat.h"
+#include "nat_fast.h"
+#include "pkt.h"
+#include "route.h"
+#include "switch.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "fuzz_nat: invariant failed at %s:%d: %s\n", \
+				__FILE__, __LINE__, #cond);                    \
+			__builtin_trap();                                      \
+		}                                                              \
+	} while (0)
+
+#define NL2 3
+#define UPLINK NL2
+#define NFRAMES 96 /* more than RT_HELD: the held queue can fill */
+#define HEADROOM 256 /* where copy-mode AF_XDP puts a frame in its chunk */
+#define MAX_RECS 256
+#define PORT_MIN 20000
+#define PORT_MAX 20015 /* 16 ports, 24 connections: both limits reachable */
+#define NAT_MAX 24
+#define SEC 1000000000ull
+#define UP_IFINDEX 99
+#define MAXMAP 512
+#define NAT_MIN_TIMEOUT SEC /* the shortest of sw_new()'s timeouts */
+#define NAT_MAX_TIMEOUT (60 * SEC) /* and the longest */
+
+#define P_ICMP 1
+#define P_TCP 6
+#define P_UDP 17
+
+static const uint8_t GW_MAC[6] = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 };
+static const uint8_t GW4[4] = { 10, 13, 37, 1 };
+static const uint8_t GW6[16] = { 0xfd, 0x42, 0x13, 0x37, [15] = 1 };
+static const uint8_t EXT4[4] = { 203, 0, 113, 1 };
+static const uint8_t UP_MAC[6] = { 0x02, 0x75, 0x70, 0x00, 0x00, 0x01 };
+static const uint8_t UP_GW4[4] = { 203, 0, 113, 254 };
+static const uint8_t ROUTER4[4] = { 198, 51, 100, 254 };
+
+/* A received frame as the switch saw it after checksum completion. */
+struct meta {
+	bool valid;
+	uint8_t in_port;
+	uint32_t len;
+	uint64_t epoch; /* of its arrival: when the NAT saw it */
+	uint64_t t;
+	uint64_t addr; /* never 0 within the chunk; the switch never moves it */
+	uint8_t done[FRAME_SIZE];
+};
+
+/* NAT mappings observed since the clock last moved. */
+struct mapping {
+	uint8_t proto;
+	uint32_t int_ip, rem_ip;
+	uint16_t int_port, rem_port, ext;
+};
+
+/* The last IPv4 packet the uplink sent, and what it was before NAT. */
+struct last_out {
+	bool valid;
+	uint64_t last; /* the connection's last packet either way */
+	uint64_t outs; /* the NAT's out_packets when it left */
+	struct mapping m;
+	uint32_t len; /* IP total length */
+	uint8_t ip[FRAME_SIZE];
+};
+
+static uint8_t *area;
+static uint64_t freebuf[NFRAMES];
+static uint16_t refsbuf[NFRAMES];
+static struct meta meta[NFRAMES];
+static struct port ports[NL2 + 1];
+static struct sw *sw;
+static bool neigh_ok, det_random;
+static uint8_t rand_n;
+static uint32_t arp_asked; /* the last address the gateway asked for */
+static uint64_t epoch, last_age;
+static unsigned tx_count[NL2 + 1], routed_in, routed_out;
+static struct mapping maps[MAXMAP];
+static unsigned nmaps;
+static struct last_out lout;
+static struct {
+	bool valid;
+	uint32_t len;
+	uint8_t f[FRAME_SIZE];
+} lin, last_l2;
+static uint8_t last_l2_port;
+
+/* --- helpers -------------------------------------------------------- */
+
+static uint16_t rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void wr16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static uint64_t ref_add(uint64_t s, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i += 2)
+		s += (uint32_t)b[i] << 8 | (i + 1 < n ? b[i + 1] : 0);
+	return s;
+}
+
+static uint16_t ref_fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static bool inside(uint32_t ip) /* 10.13.37.0/24 */
+{
+	return (ip >> 8) == (rd32(GW4) >> 8);
+}
+
+static bool ip_ok(const uint8_t *ip)
+{
+	return ref_fold(ref_add(0, ip, (ip[0] & 15) * 4u)) == 0xffff;
+}
+
+/* The L4 checksum of the IPv4 packet at ip, len bytes of it present:
+ * TCP over the IP length, UDP over its own length (0 = none = valid),
+ * ICMP without pseudo-header. False when the packet is cut short. */
+static bool l4_ok(const uint8_t *ip, uint32_t len)
+{
+	uint32_t hl = (ip[0] & 15) * 4u, tot = rd16(ip + 2), n;
+	const uint8_t *l4 = ip + hl;
+	uint64_t s = 0;
+
+	if (tot > len || tot < hl)
+		return false;
+	n = tot - hl;
+	if (ip[9] == P_UDP) {
+		if (n < 8 || rd16(l4 + 4) < 8 || rd16(l4 + 4) > n)
+			return false;
+		if (rd16(l4 + 6) == 0)
+			return true;
+		n = rd16(l4 + 4);
+	}
+	if (ip[9] != P_ICMP)
+		s = ref_add(0, ip + 12, 8) + ip[9] + n;
+	return ref_fold(ref_add(s, l4, n)) == 0xffff;
+}
+
+static void set_ip_csum(uint8_t *ip)
+{
+	wr16(ip + 10, 0);
+	wr16(ip + 10, (uint16_t)~ref_fold(ref_add(0, ip, (ip[0] & 15) * 4u)));
+}
+
+/* A full, valid L4 checksum for the IPv4 packet at ip (tot bytes). */
+static void set_l4_csum(uint8_t *ip, bool udp_none)
+{
+	uint32_t hl = (ip[0] & 15) * 4u, n = rd16(ip + 2) - hl, off;
+	uint8_t *l4 = ip + hl;
+	uint64_t s = 0;
+
+	switch (ip[9]) {
+	case P_TCP: off = 16; break;
+	case P_UDP: off = 6; n = rd16(l4 + 4); break;
+	default: off = 2; break;
+	}
+	wr16(l4 + off, 0);
+	if (ip[9] == P_UDP && udp_none)
+		return;
+	if (ip[9] != P_ICMP)
+		s = ref_add(0, ip + 12, 8) + ip[9] + n;
+	uint16_t c = (uint16_t)~ref_fold(ref_add(s, l4, n));
+	wr16(l4 + off, ip[9] == P_UDP && c == 0 ? 0xffff : c);
+}
+
+static void neigh_mac(const uint8_t ip[4], uint8_t mac[6])
+{
+	mac[0] = 0x02, mac[1] = 0x6e, mac[2] = 0x68;
+	memcpy(mac + 3, ip + 1, 3);
+}
+
+/* The MAC the gateway's ARP table has for a subnet address (host
+ * order), read without touching the table. */
+static const uint8_t *arp_mac(uint32_t ip)
+{
+	uint8_t b[4] = { (uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip };
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	for (int i = 0; i < ARP_SIZE; i++)
+		if (sw->rt.arp.e[i].state == ARP_REACHABLE && sw->rt.arp.e[i].ip == v)
+			return sw->rt.arp.e[i].mac;
+	return NULL;
+}
+
+/* Would route_in's arp_resolve() hand out that MAC now, or ask first? */
+static bool arp_usable(uint32_t ip)
+{
+	uint8_t b[4] = { (uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip };
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	for (int i = 0; i < ARP_SIZE; i++) {
+		const struct arp_entry *e = &sw->rt.arp.e[i];
+
+		if (e->state == ARP_REACHABLE && e->ip == v)
+			return !(sw->now - e->confirmed >= ARP_STALE_NS && e->probe &&
+				 sw->now - e->probe >= ARP_PROBE_NS);
+	}
+	return false;
+}
+
+/* The gateway's static routes (host order), longest prefix first. */
+static const struct {
+	uint32_t net;
+	uint8_t plen;
+	uint32_t via;
+} routes[] = {
+	{ 0x0a090908, 30, 0x0a0d2504 }, /* 10.9.9.8/30 via 10.13.37.4 */
+	{ 0x0a090000, 16, 0x0a0d2505 }, /* 10.9.0.0/16 via 10.13.37.5 */
+};
+
+static bool route_via(uint32_t dst, uint32_t *via)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (dst >> (32 - routes[i].plen) == routes[i].net >> (32 - routes[i].plen)) {
+			*via = routes[i].via;
+			return true;
+		}
+	return false;
+}
+
+/* Bytes of a and b (n each) differ only where mask says they may. */
+static bool same_except(const uint8_t *a, const uint8_t *b, uint32_t n, const uint8_t *mask)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] != b[i] && !mask[i])
+			return false;
+	return true;
+}
+
+static void allow(uint8_t *mask, uint32_t off, uint32_t len)
+{
+	memset(mask + off, 1, len);
+}
+
+/* Within one clock epoch, (proto, inside, remote) -> ext and
+ * (proto, remote, ext) -> inside are functions. */
+static void mapping_seen(const struct mapping *m)
+{
+	for (unsigned i = 0; i < nmaps; i++) {
+		const struct mapping *o = &maps[i];
+
+		if (o->proto != m->proto || o->rem_ip != m->rem_ip || o->rem_port != m->rem_port)
+			continue;
+		if (o->int_ip == m->int_ip && o->int_port == m->int_port)
+			CHECK(o->ext == m->ext);
+		if (o->ext == m->ext)
+			CHECK(o->int_ip == m->int_ip && o->int_port == m->int_port);
+		if (o->ext == m->ext || (o->int_ip == m->int_ip && o->int_port == m->int_port))
+			return;
+	}
+	if (nmaps < MAXMAP)
+		maps[nmaps++] = *m;
+}
+
+/* --- what leaves the switch ----------------------------------------- */
+
+static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t len)
+{
+	static uint8_t mask[FRAME_SIZE];
+	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14;
+	uint32_t hl = (oip[0] & 15) * 4u, tot = rd16(oip + 2);
+	/* The next hop: the destination itself on the uplink's subnet. */
+	const uint8_t *hop = rd32(oip + 16) >> 8 == rd32(EXT4) >> 8 ? oip + 16 : UP_GW4;
+	uint8_t mac[6];
+
+	CHECK(m->in_port < NL2 && len == m->len);
+	uint32_t via;
+
+	CHECK(!memcmp(o, GW_MAC, 6) && rd16(o + 12) == 0x0800 && !inside(rd32(oip + 16)));
+	CHECK(!route_via(rd32(oip + 16), &via)); /* static routes come first */
+	neigh_mac(hop, mac);
+	CHECK(!memcmp(f, mac, 6) && !memcmp(f + 6, UP_MAC, 6) && rd16(f + 12) == 0x0800);
+	CHECK(inside(rd32(oip + 12)) && !memcmp(ip + 12, EXT4, 4));
+	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
+	CHECK(ip_ok(ip) == ip_ok(oip));
+
+	/* nat.c translates TCP, UDP and echo requests; an ICMP error from
+	 * inside would need its quote translated too (RFC 5508), so one
+	 * that leaves would carry a namespace's address out. */
+	uint32_t pf, cf;
+	switch (oip[9]) {
+	case P_TCP: pf = 0, cf = 16; break;
+	case P_UDP: pf = 0, cf = 6; break;
+	case P_ICMP: CHECK(oip[hl] == 8); pf = 4, cf = 2; break;
+	default: CHECK(0 && "routed out: not TCP, UDP or ICMP"); return;
+	}
+	CHECK(!(rd16(oip + 6) & 0x3fff)); /* never a fragment */
+	const uint8_t *l4 = ip + hl, *ol4 = oip + hl;
+	uint16_t ext = rd16(l4 + pf);
+	CHECK(ext >= PORT_MIN && ext <= PORT_MAX);
+	memset(mask, 0, len);
+	allow(mask, 14 + 8, 1); /* TTL */
+	allow(mask, 14 + 10, 2);
+	allow(mask, 14 + 12, 4);
+	allow(mask, 14 + hl + pf, 2);
+	allow(mask, 14 + hl + cf, 2);
+	CHECK(same_except(f + 12, o + 12, len - 12, mask + 12));
+	CHECK(l4_ok(ip, len - 14) == l4_ok(oip, len - 14));
+	if (oip[9] == P_UDP && rd16(ol4 + 6) == 0)
+		CHECK(rd16(l4 + 6) == 0);
+
+	struct mapping mp = {
+		.proto = oip[9],
+		.int_ip = rd32(oip + 12),
+		.rem_ip = rd32(oip + 16),
+		.int_port = rd16(ol4 + pf),
+		.rem_port = oip[9] == P_ICMP ? 0 : rd16(ol4 + 2),
+		.ext = ext,
+	};
+	/* A frame held for ARP may leave after the clock moved: its
+	 * mapping is that of the epoch it was translated in. */
+	if (m->epoch == epoch)
+		mapping_seen(&mp);
+	lout.valid = true;
+	lout.last = m->t;
+	lout.outs = nat_stats(sw->nat)->out_packets;
+	lout.m = mp;
+	lout.len = tot;
+	memcpy(lout.ip, ip, tot);
+	routed_out++;
+}
+
+/* An ICMP error from outside, translated back: the outer destination
+ * and the quote's source are the namespace's again. */
+static void check_error_in(const struct meta *m, const uint8_t *oip, const uint8_t *ip,
+			   uint8_t *mask)
+{
+	uint32_t hl = (oip[0] & 15) * 4u, tot = rd16(oip + 2);
+	const uint8_t *oq = oip + hl + 8, *q = ip + hl + 8;
+	uint32_t qavail = tot - hl - 8, qhl = (oq[0] & 15) * 4u, pf, cf;
+
+	CHECK(qavail >= 20 && qhl >= 20 && qavail >= qhl + 8);
+	CHECK(!memcmp(oq + 12, EXT4, 4) && !memcmp(q + 12, ip + 16, 4));
+	CHECK((ref_fold(ref_add(0, ip + hl, tot - hl)) == 0xffff) ==
+	      (ref_fold(ref_add(0, oip + hl, tot - hl)) == 0xffff));
+	CHECK(ip_ok(q) == ip_ok(oq));
+	switch (oq[9]) {
+	case P_TCP: pf = 0, cf = 16; break;
+	case P_UDP: pf = 0, cf = 6; break;
+	case P_ICMP: CHECK(oq[qhl] == 8); pf = 4, cf = 2; break;
+	default: CHECK(0 && "error quoting neither TCP, UDP nor ICMP"); return;
+	}
+	allow(mask, 14 + hl + 2, 2); /* ICMP checksum */
+	allow(mask, 14 + hl + 8 + 10, 2);
+	allow(mask, 14 + hl + 8 + 12, 4);
+	allow(mask, 14 + hl + 8 + qhl + pf, 2);
+	if (qavail >= qhl + cf + 2)
+		allow(mask, 14 + hl + 8 + qhl + cf, 2);
+	/* A quote that holds the whole packet: its L4 checksum still
+	 * verifies exactly when it did. */
+	if (rd16(oq + 2) <= qavail)
+		CHECK(l4_ok(q, qavail) == l4_ok(oq, qavail));
+	if (oq[9] == P_UDP && rd16(oq + qhl + 6) == 0)
+		CHECK(rd16(q + qhl + 6) == 0);
+
+	struct mapping mp = {
+		.proto = oq[9],
+		.int_ip = rd32(q + 12),
+		.rem_ip = rd32(oq + 16),
+		.int_port = rd16(q + qhl + pf),
+		.rem_port = oq[9] == P_ICMP ? 0 : rd16(oq + qhl + 2),
+		.ext = rd16(oq + qhl + pf),
+	};
+	CHECK(inside(mp.int_ip));
+	if (m->epoch == epoch)
+		mapping_seen(&mp);
+}
+
+static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len)
+{
+	static uint8_t mask[FRAME_SIZE];
+	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *hm;
+	uint32_t hl = (oip[0] & 15) * 4u;
+
+	CHECK(len == m->len && rd16(o + 12) == 0x0800 && rd16(f + 12) == 0x0800);
+	CHECK(!memcmp(oip + 16, EXT4, 4) && inside(rd32(ip + 16)));
+	hm = arp_mac(rd32(ip + 16));
+	CHECK(hm && !memcmp(f, hm, 6) && !memcmp(f + 6, GW_MAC, 6));
+	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
+	CHECK(ip_ok(ip) == ip_ok(oip));
+	CHECK(!(rd16(oip + 6) & 0x3fff));
+	memset(mask, 0, len);
+	allow(mask, 14 + 8, 1);
+	allow(mask, 14 + 10, 2);
+	allow(mask, 14 + 16, 4);
+	if (oip[9] == P_ICMP && oip[hl] != 0) {
+		CHECK(oip[hl] == 3 || oip[hl] == 11 || oip[hl] == 12);
+		check_error_in(m, oip, ip, mask);
+	} else {
+		uint32_t pf = oip[9] == P_ICMP ? 4 : 2, cf;
+
+		switch (oip[9]) {
+		case P_TCP: cf = 16; break;
+		case P_UDP: cf = 6; break;
+		case P_ICMP: cf = 2; break;
+		default: CHECK(0 && "routed in: not TCP, UDP or ICMP"); return;
+		}
+		allow(mask, 14 + hl + pf, 2);
+		allow(mask, 14 + hl + cf, 2);
+		CHECK(l4_ok(ip, len - 14) == l4_ok(oip, len - 14));
+		if (oip[9] == P_UDP && rd16(oip + hl + 6) == 0)
+			CHECK(rd16(ip + hl + 6) == 0);
+		struct mapping mp = {
+			.proto = oip[9],
+			.int_ip = rd32(ip + 16),
+			.rem_ip = rd32(oip + 12),
+			.int_port = rd16(ip + hl + pf),
+			.rem_port = oip[9] == P_ICMP ? 0 : rd16(oip + hl),
+			.ext = rd16(oip + hl + pf),
+		};
+		if (m->epoch == epoch)
+			mapping_seen(&mp);
+	}
+	CHECK(same_except(f + 12, o + 12, len - 12, mask + 12));
+	lin.valid = true;
+	lin.len = len;
+	memcpy(lin.f, f, len);
+	routed_in++;
+}
+
+/* A time exceeded from the gateway, back to the sender. */
+static void check_time_exceeded(const struct meta *m, const uint8_t *f, uint32_t len)
+{
+	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *icmp = ip + 20;
+	uint32_t quote = (oip[0] & 15) * 4u + 8;
+
+	if (quote > m->len - 14)
+		quote = m->len - 14;
+	CHECK(rd16(o + 12) == 0x0800 && oip[8] <= 1 && !memcmp(o, GW_MAC, 6));
+	CHECK(len == 14 + 28 + quote);
+	CHECK(!memcmp(f, o + 6, 6));
+	CHECK(ip[0] == 0x45 && rd16(ip + 2) == 28 + quote && ip[9] == P_ICMP);
+	CHECK(!memcmp(ip + 12, GW4, 4) && !memcmp(ip + 16, oip + 12, 4) && ip_ok(ip));
+	CHECK(icmp[0] == 11 && icmp[1] == 0);
+	CHECK(ref_fold(ref_add(0, icmp, 8 + quote)) == 0xffff);
+	CHECK(!memcmp(icmp + 8, oip, quote));
+}
+
+/* Routed on the subnet by a static route: to the route's next hop, as
+ * the ARP table has it, TTL one less, not translated. */
+static void check_routed_via(const struct meta *m, const uint8_t *f, uint32_t len)
+{
+	static uint8_t mask[FRAME_SIZE];
+	const uint8_t *oip = m->done + 14, *ip = f + 14, *mac;
+	uint32_t via;
+
+	CHECK(len == m->len && route_via(rd32(oip + 16), &via));
+	mac = arp_mac(via);
+	CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
+	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(ip) == ip_ok(oip));
+	memset(mask, 0, len);
+	allow(mask, 14 + 8, 1);
+	allow(mask, 14 + 10, 2);
+	CHECK(same_except(f + 12, m->done + 12, len - 12, mask + 12));
+}
+
+/* What the gateway sends back to the port a frame came from. */
+static void check_from_gw(const struct meta *m, const uint8_t *f, uint32_t len)
+{
+	uint8_t copy[FRAME_SIZE];
+	struct pkt p;
+
+	CHECK(!memcmp(f + 6, GW_MAC, 6));
+	memcpy(copy, f, len);
+	CHECK(pkt_parse(copy, len, &p) == PKT_OK);
+	if (p.ethertype == 0x0800 && p.l3_off == 14 && p.l4_off && p.l4_proto == P_ICMP &&
+	    f[p.l4_off] == 11) {
+		check_time_exceeded(m, f, len);
+		return;
+	}
+	/* An ARP reply, echo reply, NA or echo6 reply: fuzz_frame checks
+	 * their content; here only that they answer the sender (an NA to
+	 * a DAD probe goes to all nodes). */
+	if (p.ethertype != 0x86dd)
+		CHECK(!memcmp(f, m->done + 6, 6));
+}
+
+/* The gateway's ARP request for a namespace address it has no MAC for. */
+static void check_arp_for_host(const uint8_t *f, uint32_t len, uint16_t out)
+{
+	CHECK(out < NL2 && len == 42);
+	CHECK(!memcmp(f, "\xff\xff\xff\xff\xff\xff", 6) && !memcmp(f + 6, GW_MAC, 6));
+	CHECK(rd16(f + 12) == 0x0806 && rd16(f + 20) == 1);
+	CHECK(!memcmp(f + 22, GW_MAC, 6) && !memcmp(f + 28, GW4, 4) && inside(rd32(f + 38)));
+	arp_asked = rd32(f + 38);
+}
+
+static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
+{
+	uint64_t chunk = umem_chunk(addr);
+	uint32_t ci = (uint32_t)(chunk / FRAME_SIZE);
+	const uint8_t *f = area + addr;
+	const struct meta *m = &meta[ci];
+
+	CHECK(chunk < (uint64_t)NFRAMES * FRAME_SIZE);
+	CHECK(addr - chunk + len <= FRAME_SIZE && len >= 14);
+	CHECK(sw->umem.refs[ci] >= 1);
+	tx_count[out]++;
+	/* A buffer the switch dropped and took again for an ARP request in
+	 * the same record still has its old meta: the address tells. */
+	if (!m->valid || m->addr != addr) {
+		check_arp_for_host(f, len, out);
+	} else if (m->in_port == UPLINK) {
+		CHECK(out != UPLINK);
+		check_routed_in(m, f, len);
+	} else if (out == UPLINK) {
+		check_routed_out(m, f, len);
+	} else if (!memcmp(m->done, GW_MAC, 6) && m->len >= 34 &&
+		   rd16(m->done + 12) == 0x0800 && !inside(rd32(m->done + 14 + 16)) &&
+		   m->done[14 + 8] > 1) {
+		/* Untagged IPv4 for the gateway's MAC, off the subnet, TTL
+		 * left: routed, possibly back out of the port it came from. */
+		check_routed_via(m, f, len);
+	} else if (out == m->in_port) { /* never switched back: answered */
+		check_from_gw(m, f, len);
+	} else { /* switched: as received, checksum completed */
+		CHECK(memcmp(m->done, GW_MAC, 6) && len == m->len && !memcmp(f, m->done, len));
+	}
+}
+
+/* --- the socket ends, stubbed ---------------------------------------- */
+
+void port_tx_flush(struct port *p, struct umem *u)
+{
+	for (uint32_t i = 0; i < p->ntxq; i++) {
+		uint64_t a = p->txq[i].addr;
+
+		check_tx(p->idx, a, p->txq[i].len);
+		frame_put(u, a);
+		if (!u->refs[umem_chunk(a) / FRAME_SIZE])
+			meta[umem_chunk(a) / FRAME_SIZE].valid = false;
+	}
+	p->ntxq = 0;
+}
+
+void port_reap(struct port *p, struct umem *u)
+{
+	(void)p, (void)u;
+}
+
+void port_refill(struct port *p, struct umem *u)
+{
+	(void)p, (void)u;
+}
+
+void ctl_serve(struct sw *s)
+{
+	(void)s;
+	CHECK(0 && "ctl_serve is never reached without sockets");
+}
+
+void fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
+{
+	(void)s, (void)mac, (void)in;
+	CHECK(0 && "fast_learn without dataplane xdp");
+}
+
+void fast_age(struct sw *s)
+{
+	(void)s;
+	CHECK(0 && "fast_age without dataplane xdp");
+}
+
+/* dataplane xdp's NAT maps: only with cfg.fast_nat, never set here. */
+void nat_fast_sent(struct sw *s, enum rt_path path, const uint8_t mac[6], uint16_t out)
+{
+	(void)s, (void)path, (void)mac, (void)out;
+	CHECK(0 && "nat_fast_sent without dataplane xdp");
+}
+
+int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6])
+{
+	(void)nl;
+	CHECK(ifindex == UP_IFINDEX);
+	if (!neigh_ok)
+		return -ENOENT;
+	neigh_mac(ip, mac);
+	return 0;
+}
+
+int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4])
+{
+	(void)nl, (void)ip;
+	CHECK(ifindex == UP_IFINDEX);
+	return 0;
+}
+
+/* nat.c seeds its hashes from getrandom(); fixed seeds make every run
+ * of an input the same (linked with -Wl,--wrap=getrandom). */
+ssize_t __real_getrandom(void *buf, size_t len, unsigned int flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned int flags);
+ssize_t __wrap_getrandom(void *buf, size_t len, unsigned int flags)
+{
+	if (!det_random)
+		return __real_getrandom(buf, len, flags);
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)buf)[i] = (uint8_t)(rand_n++ * 131 + 7);
+	return (ssize_t)len;
+}
+
+/* --- the switch ------------------------------------------------------ */
+
+static void sw_new(void)
+{
+	static const struct nat_cfg nc = {
+		.ext_ip = { 203, 0, 113, 1 },
+		.int_net = { 10, 13, 37, 0 },
+		.int_plen = 24,
+		.port_min = PORT_MIN,
+		.port_max = PORT_MAX,
+		.max_entries = NAT_MAX,
+		.timeout_udp_ns = 2 * SEC,
+		.timeout_icmp_ns = 1 * SEC,
+		.timeout_tcp_est_ns = 60 * SEC, /* outlives a stale ARP entry (30 s) */
+		.timeout_tcp_trans_ns = 4 * SEC,
+		.timeout_tcp_rst_ns = 1 * SEC,
+	};
+
+	if (!area && !(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
+		abort();
+	sw = calloc(1, sizeof(*sw));
+	if (!sw)
+		abort();
+	strcpy(sw->cfg.name, "sw0");
+	sw->cfg.has_gw = true;
+	memcpy(sw->cfg.gw.mac, GW_MAC, 6);
+	sw->cfg.gw.has_v4 = sw->cfg.gw.has_v6 = 1;
+	memcpy(sw->cfg.gw.v4, GW4, 4);
+	memcpy(sw->cfg.gw.v6, GW6, 16);
+	sw->cfg.gw_v4_plen = 24;
+	sw->cfg.nat_table = NAT_MAX;
+	sw->cfg.has_uplink_gw = true;
+	memcpy(sw->cfg.uplink_gw, UP_GW4, 4);
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		struct rt_route *r = &sw->cfg.routes[sw->cfg.nroutes++];
+		uint32_t mask = ~0u << (32 - routes[i].plen);
+
+		r->net = htonl(routes[i].net & mask);
+		r->mask = htonl(mask);
+		r->via = htonl(routes[i].via);
+		r->plen = routes[i].plen;
+	}
+	sw->umem.area = area;
+	sw->umem.nframes = NFRAMES;
+	sw->umem.free = freebuf;
+	sw->umem.refs = refsbuf;
+	for (uint32_t i = 0; i < NFRAMES; i++) {
+		freebuf[i] = (uint64_t)(NFRAMES - 1 - i) * FRAME_SIZE;
+		refsbuf[i] = 0;
+		meta[i].valid = false;
+	}
+	sw->umem.nfree = NFRAMES;
+	memset(ports, 0, sizeof(ports));
+	for (int i = 0; i <= NL2; i++) {
+		ports[i].idx = (uint16_t)i;
+		ports[i].fd = -1;
+	}
+	sw->ports = ports;
+	sw->nl2 = NL2;
+	sw->nports = NL2 + 1;
+	sw->ctl_fd = -1;
+	sw->now = 1000 * SEC;
+	sw->rt.full_logged = sw->now; /* "NAT table full" once a minute, not per input */
+	sw->fdb = fdb_new(64, 16, 300 * SEC);
+	det_random = true;
+	rand_n = 0;
+	sw->nat = nat_new(&nc);
+	det_random = false;
+	if (!sw->fdb || !sw->nat)
+		abort();
+	sw->up_ifindex = UP_IFINDEX;
+	memcpy(sw->up_ip, EXT4, 4);
+	sw->up_plen = 24;
+	memcpy(sw->up_mac, UP_MAC, 6);
+	neigh_ok = true;
+	epoch = 0;
+	last_age = sw->now;
+	nmaps = 0;
+	lout.valid = lin.valid = last_l2.valid = false;
+	arp_asked = 0;
+	memset(tx_count, 0, sizeof(tx_count));
+	routed_in = routed_out = 0;
+}
+
+static void sw_free(void)
+{
+	nat_free(sw->nat);
+	fdb_free(sw->fdb);
+	free(sw);
+	sw = NULL;
+}
+
+static int nat_entry_cb(const struct nat_entry_view *e, void *arg)
+{
+	struct mapping *seen = arg;
+	unsigned *n = (unsigned *)(seen + NAT_MAX);
+
+	CHECK(e->ext_port >= PORT_MIN && e->ext_port <= PORT_MAX);
+	CHECK(inside(rd32(e->int_ip)) && *n < NAT_MAX);
+	for (unsigned i = 0; i < *n; i++)
+		CHECK(!(seen[i].proto == e->proto && seen[i].rem_ip == rd32(e->rem_ip) &&
+			seen[i].rem_port == e->rem_port && seen[i].ext == e->ext_port));
+	seen[(*n)++] = (struct mapping){ .proto = e->proto, .rem_ip = rd32(e->rem_ip),
+					  .rem_port = e->rem_port, .ext = e->ext_port };
+	return 0;
+}
+
+/* After every record: whatever was staged is sent, and then every
+ * buffer is either free or held for ARP, once. */
+static void settle(void)
+{
+	uint8_t seen[NFRAMES] = { 0 };
+	struct {
+		struct mapping m[NAT_MAX];
+		unsigned n;
+	} ents = { .n = 0 };
+
+	route_tick(sw);
+	for (int i = 0; i <= NL2; i++)
+		port_tx_flush(&ports[i], &sw->umem);
+	CHECK(sw->umem.nfree <= NFRAMES && sw->rt.nheld >= 0 && sw->rt.nheld <= RT_HELD);
+	for (uint32_t i = 0; i < sw->umem.nfree; i++) {
+		uint64_t a = sw->umem.free[i];
+		uint32_t ci = (uint32_t)(a / FRAME_SIZE);
+
+		CHECK(a % FRAME_SIZE == 0 && ci < NFRAMES && !seen[ci]);
+		CHECK(sw->umem.refs[ci] == 0);
+		seen[ci] = 1;
+		meta[ci].valid = false;
+	}
+	for (int i = 0; i < sw->rt.nheld; i++) {
+		uint32_t ci = (uint32_t)(umem_chunk(sw->rt.held[i].addr) / FRAME_SIZE);
+
+		CHECK(ci < NFRAMES && !seen[ci] && sw->umem.refs[ci] == 1 && meta[ci].valid);
+		seen[ci] = 1;
+	}
+	CHECK(sw->umem.nfree + (uint32_t)sw->rt.nheld == NFRAMES);
+	CHECK(nat_stats(sw->nat)->entries <= NAT_MAX);
+	CHECK(fdb_stats(sw->fdb)->entries <= 64);
+	nat_foreach(sw->nat, sw->now, nat_entry_cb, &ents);
+}
+
+/* Receive one frame on a port, as port_rx() would. */
+static bool inject(uint16_t port, const uint8_t *f, uint32_t len, bool tight)
+{
+	uint64_t chunk, addr;
+	uint32_t ci, off;
+	struct meta *m;
+	struct pkt p;
+
+	if (!sw->umem.nfree)
+		return false; /* every buffer held: the kernel would drop it */
+	if (len > FRAME_SIZE - HEADROOM)
+		len = FRAME_SIZE - HEADROOM;
+	chunk = sw->umem.free[--sw->umem.nfree];
+	ci = (uint32_t)(chunk / FRAME_SIZE);
+	sw->umem.refs[ci] = 1;
+	/* An address inside the chunk even for an empty frame. */
+	off = tight ? FRAME_SIZE - len - (len % 7) : HEADROOM;
+	if (off > FRAME_SIZE - (len ? len : 1))
+		off = FRAME_SIZE - (len ? len : 1);
+	addr = chunk + off;
+	memcpy(area + addr, f, len);
+	m = &meta[ci];
+	m->valid = true;
+	m->in_port = (uint8_t)port;
+	m->len = len;
+	m->epoch = epoch;
+	m->t = sw->now;
+	m->addr = addr;
+	memcpy(m->done, f, len);
+	if (pkt_parse(m->done, len, &p) == PKT_OK && p.l4_off)
+		pkt_csum_complete(&p);
+	if (port == UPLINK)
+		route_in(sw, addr, len);
+	else
+		switch_frame(sw, &ports[port], addr, len);
+	return true;
+}
+
+/* --- records --------------------------------------------------------- */
+
+/* Idle past its timeout (TCP: the longest, its state aside), and no
+ * connection made since that could have taken its place: gone, whether
+ * nat_expire() has swept it yet or not. */
+static bool lout_gone(void)
+{
+	uint64_t tmo = lout.m.proto == P_ICMP ? SEC : lout.m.proto == P_UDP ? 2 * SEC : NAT_MAX_TIMEOUT;
+
+	return sw->now - lout.last > tmo && nat_stats(sw->nat)->out_packets == lout.outs;
+}
+
+static void answer(uint8_t flags)
+{
+	uint8_t f[128] = { 0 }, *ip = f + 14, *l4 = ip + 20;
+	uint64_t in0 = nat_stats(sw->nat)->in_packets;
+	unsigned r0 = routed_in;
+	uint32_t l4len;
+	bool expect, deliver, gone;
+
+	if (!lout.valid)
+		return;
+	memcpy(f, UP_MAC, 6);
+	neigh_mac(UP_GW4, f + 6);
+	wr16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	wr16(ip + 4, 0x4321);
+	wr16(ip + 6, 0x4000);
+	ip[8] = 64;
+	ip[9] = lout.m.proto;
+	memcpy(ip + 12, lout.ip + 16, 4);
+	memcpy(ip + 16, EXT4, 4);
+	switch (lout.m.proto) {
+	case P_TCP:
+		wr16(l4, lout.m.rem_port);
+		wr16(l4 + 2, lout.m.ext);
+		wr16(l4 + 4, 0x1234);
+		wr16(l4 + 8, 0x5678);
+		l4[12] = 0x50;
+		l4[13] = flags;
+		wr16(l4 + 14, 8192);
+		l4len = 24;
+		break;
+	case P_UDP:
+		wr16(l4, lout.m.rem_port);
+		wr16(l4 + 2, lout.m.ext);
+		wr16(l4 + 4, 12);
+		l4len = 12;
+		break;
+	default:
+		l4[0] = 0; /* echo reply */
+		wr16(l4 + 4, lout.m.ext);
+		wr16(l4 + 6, 1);
+		l4len = 12;
+		break;
+	}
+	memcpy(l4 + l4len - 4, "pong", 4);
+	wr16(ip + 2, (uint16_t)(20 + l4len));
+	set_ip_csum(ip);
+	set_l4_csum(ip, flags & 1);
+	/* Every state's timeout is 1 s or more, every packet either way
+	 * refreshes the connection, and nothing live is ever evicted: the
+	 * answer must get in, and at once if the namespace's MAC is known
+	 * and nothing waits for it. */
+	expect = sw->now - lout.last <= NAT_MIN_TIMEOUT && sw->umem.nfree;
+	deliver = expect && arp_usable(lout.m.int_ip) && !sw->rt.nheld;
+	gone = lout_gone();
+	inject(UPLINK, f, 14 + 20 + l4len, flags & 0x80);
+	if (expect)
+		CHECK(nat_stats(sw->nat)->in_packets == in0 + 1);
+	if (gone)
+		CHECK(nat_stats(sw->nat)->in_packets == in0);
+	if (nat_stats(sw->nat)->in_packets > in0)
+		lout.last = sw->now;
+	settle();
+	if (deliver)
+		CHECK(routed_in > r0);
+}
+
+static void icmp_error(uint8_t kind, uint8_t qsel)
+{
+	static const uint8_t types[3] = { 3, 11, 12 };
+	uint8_t f[FRAME_SIZE] = { 0 }, *ip = f + 14, *icmp = ip + 20;
+	const uint8_t *q;
+	uint32_t qlen, qhl, avail;
+	bool from_inside = kind & 0x80, expect, deliver, gone;
+	uint64_t e0 = nat_stats(sw->nat)->icmp_errors_in;
+	unsigned up0 = tx_count[UPLINK], r0 = routed_in;
+
+	if (from_inside ? !lin.valid : !lout.valid)
+		return;
+	q = from_inside ? lin.f + 14 : lout.ip;
+	avail = from_inside ? lin.len - 14 : lout.len;
+	qhl = (q[0] & 15) * 4u;
+	qlen = qsel >= 0xf0 ? (qsel & 15u) : qhl + 8 + qsel;
+	if (qlen > avail)
+		qlen = avail;
+	if (from_inside) { /* port unreachable from the namespace */
+		memcpy(f, GW_MAC, 6);
+		memcpy(f + 6, lin.f, 6);
+		memcpy(ip + 12, q + 16, 4);
+		memcpy(ip + 16, q + 12, 4);
+	} else {
+		memcpy(f, UP_MAC, 6);
+		neigh_mac(UP_GW4, f + 6);
+		memcpy(ip + 12, kind & 0x40 ? ROUTER4 : q + 16, 4);
+		memcpy(ip + 16, EXT4, 4);
+	}
+	wr16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	wr16(ip + 2, (uint16_t)(28 + qlen));
+	ip[8] = 64;
+	ip[9] = P_ICMP;
+	icmp[0] = from_inside ? 3 : types[kind % 3];
+	icmp[1] = from_inside ? 3 : (kind >> 2) & 15;
+	memcpy(icmp + 8, q, qlen);
+	set_ip_csum(ip);
+	set_l4_csum(ip, false);
+	/* Errors do not refresh a connection, but find a live one. */
+	expect = !from_inside && sw->now - lout.last <= NAT_MIN_TIMEOUT && qlen >= qhl + 8 &&
+		 sw->umem.nfree;
+	deliver = expect && arp_usable(lout.m.int_ip) && !sw->rt.nheld;
+	gone = !from_inside && lout_gone();
+	inject(from_inside ? (uint16_t)((kind >> 4) % NL2) : UPLINK, f, 14 + 28 + qlen, qsel & 1);
+	settle();
+	if (expect)
+		CHECK(nat_stats(sw->nat)->icmp_errors_in == e0 + 1);
+	if (gone)
+		CHECK(nat_stats(sw->nat)->icmp_errors_in == e0);
+	if (deliver)
+		CHECK(routed_in > r0);
+	if (from_inside) /* see check_routed_out */
+		CHECK(tx_count[UPLINK] == up0);
+}
+
+static void clock_step(uint8_t e)
+{
+	sw->now += 1ull << (e % 36);
+	epoch++;
+	nmaps = 0;
+	route_tick(sw);
+	if (sw->now - last_age >= SEC) { /* as switch_run() */
+		fdb_age(sw->fdb, sw->now);
+		nat_expire(sw->nat, sw->now);
+		last_age = sw->now;
+	}
+	settle();
+}
+
+/* The address the gateway last asked for answers, from a MAC made of
+ * it, on port. */
+static void arp_answer(uint16_t port)
+{
+	uint8_t f[60] = { 0 };
+
+	if (!arp_asked)
+		return;
+	memcpy(f, GW_MAC, 6);
+	f[6] = 0x02, f[7] = 0x00;
+	wr16(f + 8, (uint16_t)(arp_asked >> 16));
+	wr16(f + 10, (uint16_t)arp_asked);
+	wr16(f + 12, 0x0806);
+	memcpy(f + 14, "\x00\x01\x08\x00\x06\x04\x00\x02", 8);
+	memcpy(f + 22, f + 6, 6);
+	f[28] = (uint8_t)(arp_asked >> 24), f[29] = (uint8_t)(arp_asked >> 16);
+	f[30] = (uint8_t)(arp_asked >> 8), f[31] = (uint8_t)arp_asked;
+	memcpy(f + 32, GW_MAC, 6);
+	memcpy(f + 38, GW4, 4);
+	inject(port, f, sizeof(f), false);
+	settle();
+}
+
+/* The last L2 frame again, one field stepped, checksums made valid. */
+static void burst(uint8_t b)
+{
+	uint8_t f[FRAME_SIZE], *ip = f + 14;
+	unsigned n = (b & 31u) + 1, field = b >> 5 & 3;
+
+	if (!last_l2.valid || last_l2.len < 34 || rd16(last_l2.f + 12) != 0x0800)
+		return;
+	for (unsigned i = 1; i <= n; i++) {
+		uint32_t hl, tot, len = last_l2.len;
+		uint8_t *l4;
+
+		memcpy(f, last_l2.f, len);
+		hl = (ip[0] & 15) * 4u;
+		tot = rd16(ip + 2);
+		if (hl < 20 || tot < hl + 8 || tot > len - 14)
+			return;
+		l4 = ip + hl;
+		switch (field) {
+		case 0: wr16(ip[9] == P_ICMP ? l4 + 4 : l4, (uint16_t)(rd16(ip[9] == P_ICMP ? l4 + 4 : l4) + i)); break;
+		case 1: ip[15] = (uint8_t)(ip[15] + i); break;
+		case 2: ip[19] = (uint8_t)(ip[19] + i); break;
+		default: if (ip[9] != P_ICMP) wr16(l4 + 2, (uint16_t)(rd16(l4 + 2) + i)); break;
+		}
+		set_ip_csum(ip);
+		if ((ip[9] == P_TCP && tot >= hl + 20) || ip[9] == P_UDP || ip[9] == P_ICMP)
+			if (ip[9] != P_UDP || (rd16(l4 + 4) >= 8 && rd16(l4 + 4) <= tot - hl))
+				set_l4_csum(ip, false);
+		inject(last_l2_port, f, len, false);
+		settle();
+	}
+}
+
+/* FUZZ_NAT_TRACE=1: one line per record, to see what a seed does. */
+static void trace(int rec, uint8_t op)
+{
+	static int on = -1;
+	const struct nat_stats *n = nat_stats(sw->nat);
+	const struct rt_stats *r = &sw->rt.st;
+
+	if (on < 0)
+		on = getenv("FUZZ_NAT_TRACE") != NULL;
+	if (!on)
+		return;
+	fprintf(stderr,
+		"rec %d op %u: tx %u/%u/%u up %u | nat out %lu in %lu err %lu entries %u full %lu noport %lu "
+		"nomatch %lu bad %lu unsup %lu | rt out %lu in %lu via %lu held %d ttl %lu arp %lu timeout %lu\n",
+		rec, op & 7, tx_count[0], tx_count[1], tx_count[2], tx_count[UPLINK],
+		(unsigned long)n->out_packets, (unsigned long)n->in_packets,
+		(unsigned long)n->icmp_errors_in, n->entries, (unsigned long)n->drop_full,
+		(unsigned long)n->drop_no_port, (unsigned long)n->drop_no_match,
+		(unsigned long)n->drop_bad, (unsigned long)n->drop_unsupported,
+		(unsigned long)r->routed_out, (unsigned long)r->routed_in,
+		(unsigned long)r->routed_via, sw->rt.nheld, (unsigned long)r->ttl_exceeded,
+		(unsigned long)r->arp_requests, (unsigned long)r->arp_timeout);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t pos = 0;
+
+	sw_new();
+	for (int rec = 0; rec < MAX_RECS && pos < size; rec++) {
+		uint8_t op = data[pos++];
+		uint8_t a = pos < size ? data[pos] : 0, b = pos + 1 < size ? data[pos + 1] : 0;
+		uint32_t len;
+
+		switch (op & 7) {
+		case 0:
+		case 7:
+		case 1:
+			len = (uint32_t)a << 8 | b;
+			pos += 2;
+			if (pos > size)
+				pos = size;
+			if (len > size - pos)
+				len = (uint32_t)(size - pos);
+			if ((op & 7) == 1) {
+				inject(UPLINK, data + pos, len, op & 0x80);
+			} else {
+				last_l2_port = (uint8_t)((op >> 3) % NL2);
+				if (len <= FRAME_SIZE - HEADROOM) {
+					last_l2.valid = true;
+					last_l2.len = len;
+					memcpy(last_l2.f, data + pos, len);
+				}
+				inject(last_l2_port, data + pos, len, op & 0x80);
+			}
+			pos += len;
+			settle();
+			break;
+		case 2:
+			pos++;
+			answer(a);
+			break;
+		case 3:
+			pos += 2;
+			icmp_error(a, b);
+			break;
+		case 4:
+			pos++;
+			clock_step(a);
+			break;
+		case 5:
+			pos++;
+			neigh_ok = a & 1;
+			if (a & 2)
+				arp_answer((uint16_t)((a >> 2) % NL2));
+			break;
+		case 6:
+			pos++;
+			burst(a);
+			break;
+		}
+		trace(rec, op);
+	}
+	sw_free();
+	return 0;
+}

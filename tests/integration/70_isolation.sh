@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Isolation: switches of one lab are separate segments. Two afxdp switches
+# and a kernel bridge, each with a namespace in the same /24 (only a
+# leaked frame could connect them) and one in a subnet of its own: none
+# reaches another switch's namespaces, nothing flooded on one shows up on
+# another, until a router namespace in the topology connects them. The
+# lab's state directory and control sockets are root's alone.
+. "$(dirname "$0")/../lib.sh"
+
+# Subnets of this test only: 10.170.0.0/24 on every switch, and one per
+# switch for the routed part (r, when present, is .254 in each).
+cat >"$TMP/iso.conf" <<'CONF'
+lab iso
+switch sw0 dataplane afxdp
+    gateway 10.171.0.1/24
+switch sw1 dataplane afxdp
+    gateway 10.172.0.1/24
+switch sw2 dataplane kernel
+
+ns a0
+    link eth0 switch sw0 addr 10.170.0.2/24
+ns b0
+    link eth0 switch sw0 addr 10.170.0.12/24
+ns a1
+    link eth0 switch sw1 addr 10.170.0.3/24
+ns b1
+    link eth0 switch sw1 addr 10.170.0.13/24
+ns a2
+    link eth0 switch sw2 addr 10.170.0.4/24
+
+ns c0
+    link eth0 switch sw0 addr 10.171.0.2/24
+    route default via 10.171.0.254
+ns c1
+    link eth0 switch sw1 addr 10.172.0.2/24
+    route default via 10.172.0.254
+ns c2
+    link eth0 switch sw2 addr 10.173.0.2/24
+    route default via 10.173.0.254
+CONF
+cat "$TMP/iso.conf" - >"$TMP/routed.conf" <<'CONF'
+
+ns r
+    forward on
+    link eth0 switch sw0 addr 10.171.0.254/24
+    link eth1 switch sw1 addr 10.172.0.254/24
+    link eth2 switch sw2 addr 10.173.0.254/24
+CONF
+
+daemon() { "$NSFAST" status --json "$PFX" | jq -c ".switches[] | select(.name == \"$1\") | .daemon"; }
+# Frames through an afxdp switch's ports, both ways, and what it flooded.
+port_frames() { daemon "$1" | jq '[.ports[] | .rx_packets + .tx_packets] | add'; }
+flooded() { daemon "$1" | jq '.counters.flooded'; }
+# One echo, one second: for the pings that must go unanswered.
+ping_no() { local ns=$1; shift; nsx "$ns" ping -c 1 -W 1 "$@"; }
+# Count, at a namespace's eth0, the frames from a0: the flood's own,
+# whatever else (the kernel bridge's multicast reports, say) goes on.
+watch_a0() {
+	nsx "$1" nft -f - <<NFT
+table netdev iso {
+	chain in {
+		type filter hook ingress device eth0 priority 0;
+		ether saddr $A0MAC counter
+	}
+}
+NFT
+}
+from_a0() { nsx "$1" nft list chain netdev iso in | grep -o 'packets [0-9]*' | awk '{print $2}'; }
+# Nothing spontaneous on the segments while we count: no IPv6 (router
+# solicitations, MLD) in the namespaces nor on the kernel bridge.
+quiet() {
+	local n
+	for n in a0 b0 a1 b1 a2 c0 c1 c2; do nsx "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1; done
+	sysctl -qw "net.ipv6.conf.$PFX-sw2.disable_ipv6=1"
+}
+
+# --- the state directory is made root-only even if it was left open
+mkdir -p "/run/nsfast/$PFX"
+chmod 0755 "/run/nsfast/$PFX"
+check "up: three switches, a namespace of 10.170.0.0/24 on each" up "$TMP/iso.conf"
+quiet # now: the last MLD reports are long gone when the counting starts
+check_out "/run/nsfast is root's alone" "^700 root$" stat -c '%a %U' /run/nsfast
+check_out "the lab's state directory was made root-only (it was 0755)" "^700 root$" stat -c '%a %U' "/run/nsfast/$PFX"
+for sw in sw0 sw1; do
+	check_out "$sw's control socket is root's alone" "^600 root socket$" \
+		stat -c '%a %U %F' "/run/nsfast/$PFX/$sw.sock"
+done
+# As nobody: nsfast itself runs, the lab's state and sockets do not open.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+check "nobody can run nsfast (so the refusals below are about access)" as_nobody "$NSFAST" help
+# The sockets themselves, not nsfast's own check for root: connect and
+# ask for the text report, as status does.
+ask() { printf text | nc -N -U "$1"; }
+check_out "root gets sw0's report from its socket" "$PFX-a0-eth0" ask "/run/nsfast/$PFX/sw0.sock"
+check_out "nobody cannot connect to sw0's socket" "Permission denied" as_nobody bash -c "$(declare -f ask); ask /run/nsfast/$PFX/sw0.sock"
+chmod 0711 "/run/nsfast/$PFX"
+check_out "nobody cannot connect to it even through an open directory (0600)" "Permission denied" \
+	as_nobody bash -c "$(declare -f ask); ask /run/nsfast/$PFX/sw0.sock"
+chmod 0700 "/run/nsfast/$PFX"
+check_out "nobody's nsfast status is refused" "needs root|Permission denied" as_nobody "$NSFAST" status "$PFX"
+check_fails "nobody cannot read the lab's journal" as_nobody cat "/run/nsfast/$PFX/journal"
+check_fails "nobody cannot list the lab's state" as_nobody ls "/run/nsfast/$PFX"
+
+# --- same subnet, different switches: only a leak would connect them
+check "a0 reaches b0 on its own switch (afxdp)" nsx a0 ping1 10.170.0.12
+check "a1 reaches b1 on its own switch (afxdp)" nsx a1 ping1 10.170.0.13
+check_fails "a0 (sw0) does not reach a1 (sw1) in the same /24" ping_no a0 10.170.0.3
+check_fails "a1 (sw1) does not reach a0 (sw0)" ping_no a1 10.170.0.2
+check_fails "a0 (afxdp) does not reach a2 (kernel bridge)" ping_no a0 10.170.0.4
+check_fails "a2 (kernel bridge) does not reach a1 (afxdp)" ping_no a2 10.170.0.3
+# An ARP request that had crossed over would have taught its sender to a1
+# and a2 (Linux learns the sender of a request for its own address).
+check_fails "a1 and a2 never saw a0's ARP requests" \
+	bash -c "{ ip netns exec $PFX-a1 ip neigh show 10.170.0.2; ip netns exec $PFX-a2 ip neigh show 10.170.0.2; } | grep lladdr"
+check_fails "c0 (sw0) does not reach c1 (sw1): no router in the topology" ping_no c0 10.172.0.2
+check_fails "c1 (sw1) does not reach c2 (kernel bridge)" ping_no c1 10.173.0.2
+
+# --- flooding on sw0 never shows on sw1 or sw2
+A0MAC=$(nsx a0 cat /sys/class/net/eth0/address)
+for n in b0 a1 b1 a2 c1 c2; do watch_a0 "$n"; done
+# The unanswered pings above leave their ARP requests retried by the
+# kernel for a few seconds: count once sw1 has been silent for a second.
+p1=$(port_frames sw1)
+for i in $(seq 1 8); do
+	sleep 1
+	p=$(port_frames sw1)
+	[ "$p" = "$p1" ] && break
+	p1=$p
+done
+f0=$(flooded sw0)
+# Broadcast pings, ARP requests for absent addresses, and unknown unicast
+# (a0 believes 10.170.0.99 has a MAC no port has shown).
+nsx a0 ping -b -c 30 -i 0.01 -W 1 10.170.0.255 >/dev/null 2>&1
+for i in $(seq 100 119); do nsx a0 ping -c 1 -W 0.3 "10.170.0.$i" >/dev/null 2>&1 & done
+wait
+nsx a0 ip neigh replace 10.170.0.99 lladdr 02:99:00:00:00:99 dev eth0 nud permanent
+nsx a0 ping -c 30 -i 0.01 -W 0.2 10.170.0.99 >/dev/null 2>&1
+sleep 0.3
+df=$(( $(flooded sw0) - f0 )) db0=$(from_a0 b0)
+if [ "$df" -ge 60 ] && [ "$db0" -ge 60 ]; then
+	pass "sw0 flooded $df frames, b0 on sw0 received $db0 frames from a0"
+else fail "flood on sw0: flooded +$df, b0 received +$db0 (expected >= 60 each)"; fi
+d=$(( $(port_frames sw1) - p1 ))
+if [ "$d" = 0 ]; then pass "sw1's ports counted no frame while sw0 flooded"
+else fail "sw1's ports moved by $d frames while sw0 flooded: $(daemon sw1 | jq -c '[.ports[] | {name, rx_packets, tx_packets}]')"; fi
+d=$(for n in a1 b1 c1 a2 c2; do from_a0 "$n"; done | tr '\n' ' ')
+if [ "$d" = "0 0 0 0 0 " ]; then pass "no frame of the flood reached a namespace of sw1 or sw2"
+else fail "frames of the flood received by a1 b1 c1 (sw1), a2 c2 (sw2): $d"; fi
+check "down" down
+assert_clean "nothing left after the isolated lab"
+
+# --- a router namespace in the topology connects the switches
+check "up with a router on all three switches" up "$TMP/routed.conf"
+check "c0 (sw0) reaches c1 (sw1) through r" nsx c0 ping1 10.172.0.2
+check "c1 (sw1) reaches c2 (kernel bridge) through r" nsx c1 ping1 10.173.0.2
+check "c2 reaches c0 through r" nsx c2 ping1 10.171.0.2
+if command -v traceroute >/dev/null; then
+	nsx c0 traceroute -n -w 2 -q 1 10.172.0.2 >"$TMP/tr" 2>&1
+	if grep -Eq '^ *1 +10\.171\.0\.254 ' "$TMP/tr" && grep -Eq '^ *2 +10\.172\.0\.2 ' "$TMP/tr"; then
+		pass "traceroute from c0 shows r, then c1"
+	else fail "traceroute c0 -> c1: $(tr '\n' ' ' <"$TMP/tr")"; fi
+fi
+# The router routes subnets; it does not bridge: the same /24 stays apart.
+check_fails "a0 still does not reach a1 in the same /24" ping_no a0 10.170.0.3
+check "down" down
+assert_clean "nothing left after the routed lab"
