@@ -395,9 +395,11 @@ static void test_udp(void)
 		      csums_ok(r, why, sizeof(why)),
 	      "udp reply in with checksum 0: stays 0", "v %d csum %04x", v, rd16(l4of(r) + 6));
 
-	/* a source port inside the range is kept */
+	/* a source port inside the range is kept. Ports are unique per
+	 * remote endpoint, and an earlier connection to SRV:53 may have been
+	 * given 40123 by the hash: use an endpoint nothing used yet. */
 	struct frm k = { .proto = P_UDP, .src = IP(10, 0, 0, 4), .dst = SRV, .sport = 40123,
-			 .dport = 53, .payload = 4 };
+			 .dport = 5353, .payload = 4 };
 	len = build(b, &k);
 	v = xout(nat, b, len, 4 * SEC);
 	check(v == NAT_OK && f_sport(b) == 40123, "udp out: in-range source port kept",
@@ -405,7 +407,7 @@ static void test_udp(void)
 
 	/* A translated checksum that computes to 0 must go out as 0xffff:
 	 * pick the payload so the translated datagram sums to 0xffff. */
-	struct frm t = { .proto = P_UDP, .src = EXT, .dst = SRV, .sport = 40321, .dport = 53,
+	struct frm t = { .proto = P_UDP, .src = EXT, .dst = SRV, .sport = 40321, .dport = 5354,
 			 .payload = 2 };
 	uint8_t tb[128];
 	build(tb, &t);
@@ -417,7 +419,7 @@ static void test_udp(void)
 	uint16_t folded = (uint16_t)~csum_fold(s);
 	uint16_t word = (uint16_t)(0xffff - folded);
 	struct frm u = { .proto = P_UDP, .src = IP(10, 0, 0, 5), .dst = SRV, .sport = 40321,
-			 .dport = 53, .payload = 2 };
+			 .dport = 5354, .payload = 2 };
 	len = build(b, &u);
 	wr16(l4of(b) + 8, word);
 	wr16(l4of(b) + 6, 0);
@@ -667,9 +669,10 @@ static void test_sharing(void)
 	check(xin(nat, r, rl, 2 * SEC, &ii) == NAT_OK && ii == IP(10, 0, 0, 2),
 	      "shared ext port: reply from the second server maps back", "wrong");
 
-	/* unsolicited */
+	/* unsolicited: from an endpoint no connection talks to, so that no
+	 * hash-allocated port can match by chance */
 	uint64_t nm = nat_stats(nat)->drop_no_match;
-	struct frm u = { .proto = P_UDP, .src = SRV, .dst = EXT, .sport = 443, .dport = 40500,
+	struct frm u = { .proto = P_UDP, .src = SRV, .dst = EXT, .sport = 444, .dport = 40500,
 			 .payload = 4 };
 	rl = build(r, &u);
 	enum nat_verdict v = xin(nat, r, rl, 2 * SEC, &ii);
