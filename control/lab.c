@@ -9,6 +9,7 @@
 #include "log.h"
 #include "netns.h"
 #include "nft.h"
+#include "ip_forward.h"
 #include "switchd.h"
 
 int lab_open(struct lab *lab, const char *name, bool create)
@@ -156,6 +157,8 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 	} else if (!strcmp(kind, "nft")) {
 		if (nft_table_exists(rest))
 			rc = nft_table_del(rest, err, errlen);
+	} else if (!strcmp(kind, "forward")) {
+		rc = ip_forward_release(lab->name);
 	} else if (!strcmp(kind, "sysctl")) {
 		char *path = strtok_r(NULL, " ", &rest);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ethtool.h"
+#include "ip_forward.h"
 #include "netns.h"
 #include "nft.h"
 #include "switchd.h"
@@ -160,20 +161,20 @@ int up_switch(struct up *u, struct sw *sw)
 
 int up_snat_kernel(struct up *u, struct sw *sw)
 {
-	char table[64], subnet[ADDR_STRLEN], old[64];
+	char table[64], subnet[ADDR_STRLEN];
 	struct addr net;
 	int i, err;
 
 	if ((err = step(u, "enable IPv4 forwarding in the host for switch %s", sw->name)))
 		return err;
-	err = netns_sysctl(-1, "/proc/sys/net/ipv4/ip_forward", "1", old, sizeof(old));
+	/* Journaled before it is done, so that a crash right after still
+	 * hands it back. */
+	if (!state_has(&u->lab.st, "forward") && (err = state_append(&u->lab.st, "forward")))
+		return err;
+	err = ip_forward_hold();
 	if (err < 0)
 		return err;
-	if (err > 0) {
-		u->changes++;
-		if ((err = state_append(&u->lab.st, "sysctl /proc/sys/net/ipv4/ip_forward %s", old)))
-			return err;
-	}
+	u->changes += err;
 	snprintf(table, sizeof(table), "nsfast-%s-%s", u->t->lab, sw->name);
 	if ((err = step(u, "add nftables masquerade table %s", table)))
 		return err;

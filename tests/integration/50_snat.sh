@@ -106,6 +106,35 @@ for dp in $DPS; do
 	assert_clean "$dp: nothing left, the uplink's host end gone with the lab"
 done
 
+# --- kernel: two labs share the host's forwarding; the first one down
+# must not turn it off under the second
+if [[ " $DPS " == *" kernel "* ]]; then
+	L2=${PFX}f
+	cat >"$TMP/fwd2.conf" <<CONF
+lab $L2
+switch sw0 dataplane kernel
+    gateway 10.165.0.1/24
+    uplink  up9 snat
+ns a
+    link eth0 switch sw0 addr 10.165.0.2/24
+    route default via 10.165.0.1
+ns world
+veth host:up9 10.166.0.1/24 -- world:eth0 10.166.0.2/24
+CONF
+	check "forwarding: up" up "$EX/nat.conf"
+	check "forwarding: a second kernel-SNAT lab up" "$NSFAST" up -q "$TMP/fwd2.conf"
+	check "forwarding: down of the first" down
+	check_out "forwarding: still on for the second" "^1$" cat /proc/sys/net/ipv4/ip_forward
+	check "forwarding: the second lab's SNAT still works" \
+		ip netns exec "$L2-a" ping -c 1 -W 2 10.166.0.2
+	check "forwarding: down of the second" "$NSFAST" down -q "$L2"
+	check_out "forwarding: back to what it was before both" "^$FWD_BEFORE$" \
+		cat /proc/sys/net/ipv4/ip_forward
+	check_out "forwarding: nothing of the second lab left" "^0$" \
+		bash -c "{ ip netns list; ip -o link; ls /run/nsfast; } | grep -c '$L2' || true"
+	"$NSFAST" down -q "$L2" >/dev/null 2>&1
+fi
+
 # --- afxdp's own NAT table: listing, expiry, a full table
 nat() { "$NSFAST" status --json --nat "$PFX" | jq -c ".switches[0].daemon.nat${1:-}"; }
 sed "s/dataplane kernel/dataplane afxdp/; s/^    uplink  up0 snat$/    uplink  up0 snat ports 62000-62999\n    nat-table 3\n    nat-timeout icmp 2\n    nat-timeout udp 2/" \

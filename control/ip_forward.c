@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared ownership of the host's IPv4 forwarding (see ip_forward.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ip_forward.h"
+#include "netns.h"
+#include "state.h"
+
+#define FWD_SYSCTL "/proc/sys/net/ipv4/ip_forward"
+#define FWD_SAVED STATE_ROOT "/ip_forward"
+#define LABS_MAX 256
+
+int ip_forward_hold(void)
+{
+	char old[16];
+	int err, fd;
+
+	err = netns_sysctl(-1, FWD_SYSCTL, "1", old, sizeof(old));
+	if (err < 0)
+		return err;
+	/* O_EXCL: only the first holder saves; a file left by a crash still
+	 * holds the value from before nsfast, which is the one to restore. */
+	fd = open(FWD_SAVED, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (dprintf(fd, "%s\n", old) < 0) {
+			err = -errno;
+			close(fd);
+			unlink(FWD_SAVED);
+			return err;
+		}
+		close(fd);
+	} else if (errno != EEXIST) {
+		return -errno;
+	}
+	return err;
+}
+
+/* Does lab NAME's journal hold forwarding? */
+static int holds(const char *name)
+{
+	char path[128], line[512];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, "forward\n");
+	fclose(f);
+	return found;
+}
+
+int ip_forward_release(const char *lab)
+{
+	char names[LABS_MAX][16], saved[16] = "";
+	int n = state_labs(names, LABS_MAX), i, err;
+	FILE *f;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], lab) && holds(names[i]))
+			return 0;
+	f = fopen(FWD_SAVED, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno; /* nothing saved: leave it */
+	if (!fgets(saved, sizeof(saved), f))
+		saved[0] = '\0';
+	fclose(f);
+	saved[strcspn(saved, "\n")] = '\0';
+	if (strcmp(saved, "0") && strcmp(saved, "1")) {
+		unlink(FWD_SAVED);
+		return -EINVAL;
+	}
+	err = netns_sysctl(-1, FWD_SYSCTL, saved, NULL, 0);
+	if (err < 0)
+		return err;
+	unlink(FWD_SAVED);
+	return 0;
+}
