@@ -43,6 +43,7 @@
 #include "fdb.h"
 #include "gateway.h"
 #include "pkt.h"
+#include "ref_csum.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -89,22 +90,6 @@ static uint64_t inputs;
 static uint16_t get16(const uint8_t *b)
 {
 	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-/* One's complement sum of big-endian words, folded, NOT complemented; a
- * region that includes a correct checksum sums to 0xffff. */
-static uint64_t ref_add(uint64_t s, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i += 2)
-		s += (uint32_t)b[i] << 8 | (i + 1 < n ? b[i + 1] : 0);
-	return s;
-}
-
-static uint16_t ref_fold(uint64_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 /* Where the transport header of the IP packet at l3 starts (offset from

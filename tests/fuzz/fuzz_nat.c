@@ -77,6 +77,7 @@
 #include "pkt.h"
 #include "route.h"
 #include "switch.h"
+#include "ref_csum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -180,20 +181,6 @@ static void wr16(uint8_t *b, uint16_t v)
 {
 	b[0] = (uint8_t)(v >> 8);
 	b[1] = (uint8_t)v;
-}
-
-static uint64_t ref_add(uint64_t s, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i += 2)
-		s += (uint32_t)b[i] << 8 | (i + 1 < n ? b[i + 1] : 0);
-	return s;
-}
-
-static uint16_t ref_fold(uint64_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 static bool inside(uint32_t ip) /* 10.13.37.0/24 */
