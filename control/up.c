@@ -195,6 +195,21 @@ static int up_link(struct up *u, struct link *l)
 	}
 	if (err)
 		return err;
+	/* A pair whose other end is gone went with a namespace deleted
+	 * behind nsfast's back (ip netns del), which may live on unseen
+	 * while something still holds it: replace the pair. */
+	if (exists) {
+		struct link_state ls;
+		int ea = nl_link_get(nla, l->a.sysname, &ls), eb = nl_link_get(nlb, l->b.sysname, &ls);
+
+		if ((ea == -ENODEV) != (eb == -ENODEV)) {
+			err = ea == -ENODEV ? nl_link_del(nlb, l->b.sysname) :
+					      nl_link_del(nla, l->a.sysname);
+			if ((err = kernel_err(u, err)))
+				return err;
+			exists = false;
+		}
+	}
 	if (!exists) {
 		fill_end(&va, &l->a, fda);
 		fill_end(&vb, &l->b, fdb);
@@ -227,11 +242,14 @@ static int up_link(struct up *u, struct link *l)
 			if ((l->a.ns == NS_HOST && !strcmp(l->a.sysname, u->t->sw[i].uplink)) ||
 			    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, u->t->sw[i].uplink)))
 				u->t->sw[i].ports_new = true;
-		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST)
-			err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
-		else
+		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST) {
+			if (!state_has(&u->lab.st, "veth - %s", l->b.sysname))
+				err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
+		} else if (!state_has(&u->lab.st, "veth %s %s", ns_sys(u->t, l->a.ns),
+				      l->a.sysname)) {
 			err = state_append(&u->lab.st, "veth %s %s", ns_sys(u->t, l->a.ns),
 					   l->a.sysname);
+		}
 		if (err)
 			return err;
 	}

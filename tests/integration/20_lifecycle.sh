@@ -16,6 +16,15 @@ nsx a ip route del default
 check_out "up after damage repairs it" "is up: .* [1-9][0-9]* change" "$NSFAST" up --lab "$PFX" "$LAB"
 check "repaired link carries traffic" nsx a ping1 10.13.37.3
 check "repaired route carries traffic" nsx a ping1 203.0.113.2
+# A namespace deleted behind nsfast's back can live on unseen (its veth
+# peer keeps it alive) and still answer: status must say it is missing,
+# and up must replace it and its link, not add addresses to nothing.
+ip netns del "$PFX-b"
+check_out "a namespace deleted behind nsfast's back shows as missing" "namespace $PFX-b \(missing\)" \
+	"$NSFAST" status "$PFX"
+check_out "up replaces the namespace and its link" "is up: .* [1-9][0-9]* change" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check "the replaced namespace carries traffic" nsx b ping1 10.13.37.2
 check "down" down
 assert_clean "nothing left after down"
 check_out "down of a lab that is not up succeeds" "not up: nothing to do" "$NSFAST" down "$PFX"
