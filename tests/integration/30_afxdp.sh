@@ -151,6 +151,9 @@ prog=$(ip -j -d link show dev "$PFX-a-eth0" | jq '.[0].xdp.prog.id')
 maps=$(bpftool -j prog show id "$prog" | jq -r '.map_ids[]')
 if [ "$(echo $maps | wc -w)" -ge 4 ]; then pass "kill -9: the port program uses $(echo $maps | wc -w) maps"
 else fail "kill -9: maps of program $prog: '$maps'"; fi
+# Mid-traffic: a ping every 10 ms is crossing the switch when it dies.
+nsx_bg a ping -q -i 0.01 -c 300 10.13.37.3 >/dev/null 2>&1
+sleep 0.5
 kill -9 "$pid"
 sleep 0.5
 check_out "kill -9: the XDP programs detached with the daemon" "^0$" \
