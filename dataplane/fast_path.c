@@ -48,15 +48,17 @@ static void install(struct sw *sw, const uint8_t mac[6], const struct port *p)
 		sw->fst.installed++;
 }
 
-void fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
+int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
 {
 	const struct fdb_stats *fs = fdb_stats(sw->fdb);
 	uint64_t before = fs->learned + fs->moved;
+	int rc = fdb_learn(sw->fdb, mac, in->idx, sw->now);
 
 	/* A refresh changes nothing the map holds: only a new or moved
 	 * entry costs a syscall, so learning stays off the per-frame path. */
-	if (fdb_learn(sw->fdb, mac, in->idx, sw->now) >= 0 && fs->learned + fs->moved != before)
+	if (rc >= 0 && fs->learned + fs->moved != before)
 		install(sw, mac, in);
+	return rc;
 }
 
 /* The map never holds more than the FDB's capacity, so one array of

@@ -38,8 +38,9 @@ struct fast_port_stats {
 int fast_configure(struct sw *sw);
 /* After the port's socket is registered: make it a redirect target. */
 int fast_add_port(struct sw *sw, const struct port *p);
-/* Learn src on port in the switch's FDB, and install what changed. */
-void fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in);
+/* Learn src on port in the switch's FDB, and install what changed;
+ * fdb_learn's result. */
+int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in);
 /* Once a second instead of fdb_age(): pull the fast path's activity into
  * the FDB, age it, and remove from the map what the FDB no longer has. */
 void fast_age(struct sw *sw);

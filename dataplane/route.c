@@ -287,6 +287,15 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 				sw->cfg.name, sw->cfg.nat_table);
 			sw->rt.full_logged = sw->now;
 		}
+		sw->rt.st.nat_drops++;
+		goto drop;
+	case NAT_DROP_NO_PORT:
+		if (!sw->rt.ports_logged || sw->now - sw->rt.ports_logged > 60000000000ull) {
+			fprintf(stderr, "nsfast switch %s: NAT ports %u-%u all taken towards %u.%u.%u.%u: new connections there are refused (drop_no_port)\n",
+				sw->cfg.name, sw->cfg.nat_port_min, sw->cfg.nat_port_max, ip[16],
+				ip[17], ip[18], ip[19]);
+			sw->rt.ports_logged = sw->now;
+		}
 		/* fall through */
 	default:
 		sw->rt.st.nat_drops++;

@@ -80,6 +80,7 @@ struct rt {
 	bool learned; /* an address became known: held frames may go now */
 	uint64_t last_poll;
 	uint64_t full_logged; /* when "NAT table full" was last logged */
+	uint64_t ports_logged; /* when "NAT ports all taken" was */
 	struct rt_stats st;
 };
 

@@ -48,6 +48,20 @@ static bool routes_inside(const struct sw *sw, const uint8_t *dst)
 	return true;
 }
 
+/* Counted by the FDB (refused_full, refused_port); said in the log too,
+ * once a minute: frames to that MAC are flooded from now on. */
+static void fdb_refused(struct sw *sw, const struct port *in, const uint8_t *mac)
+{
+	const struct fdb_stats *fs = fdb_stats(sw->fdb);
+
+	if (sw->fdb_logged && sw->now - sw->fdb_logged < 60000000000ull)
+		return;
+	fprintf(stderr, "nsfast switch %s: MAC %02x:%02x:%02x:%02x:%02x:%02x on %s not learned: FDB at %u entries (table %u, %u per port): frames to it are flooded\n",
+		sw->cfg.name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], in->name, fs->entries,
+		sw->cfg.fdb_size, sw->cfg.fdb_per_port);
+	sw->fdb_logged = sw->now;
+}
+
 void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 {
 	uint8_t *data = xsk_umem__get_data(sw->umem.area, addr);
@@ -69,12 +83,9 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	/* Before gw_handle, which turns a request into its reply in place:
 	 * the frames the gateway consumes (a next hop's ARP reply) teach the
 	 * FDB where that host is, as well as the gateway's ARP table. */
-	if (!(p.src[0] & 1)) {
-		if (sw->cfg.fast_path)
-			fast_learn(sw, p.src, in);
-		else
-			fdb_learn(sw->fdb, p.src, in->idx, sw->now);
-	}
+	if (!(p.src[0] & 1) && (sw->cfg.fast_path ? fast_learn(sw, p.src, in) :
+			       fdb_learn(sw->fdb, p.src, in->idx, sw->now)) == -ENOSPC)
+		fdb_refused(sw, in, p.src);
 	if (sw->cfg.has_gw) {
 		route_learn(sw, &p);
 		switch (gw_handle(&sw->cfg.gw, &p, room, &reply, &sw->gwst)) {

@@ -71,6 +71,7 @@ struct sw {
 	struct bpf_link **links;
 	int ctl_fd;
 	uint64_t now; /* CLOCK_MONOTONIC ns, once per loop */
+	uint64_t fdb_logged; /* when a refused learn was last logged */
 	uint64_t started;
 	/* SNAT */
 	struct nat *nat;

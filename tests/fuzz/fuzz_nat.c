@@ -632,10 +632,11 @@ void ctl_serve(struct sw *s)
 	CHECK(0 && "ctl_serve is never reached without sockets");
 }
 
-void fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
+int fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
 {
 	(void)s, (void)mac, (void)in;
 	CHECK(0 && "fast_learn without dataplane xdp");
+	return 0;
 }
 
 void fast_age(struct sw *s)

@@ -194,3 +194,34 @@ check_out "a port that does not exist" "port nosuch0: binding an AF_XDP socket: 
 printf 'lab x\nswitch s dataplane afxdp\nns a\n  link e0 switch s mtu 9000\n' >"$TMP/mtu.conf"
 check_out "an MTU XDP cannot take is refused by check" "mtu.conf:4: mtu 9000 on a port of afxdp switch 's' is above 3506" \
 	"$NSFAST" check "$TMP/mtu.conf"
+
+# --- a full FDB: the daemon by hand, with a quota of 2 MACs per port;
+# one namespace shows up with three MACs, the third is refused, counted
+# and logged, and the switch goes on forwarding
+ip netns add "$PFX-fa" && ip netns add "$PFX-fb"
+ip link add "$PFX-fa-p" type veth peer name eth0 netns "$PFX-fa"
+ip link add "$PFX-fb-p" type veth peer name eth0 netns "$PFX-fb"
+for n in fa fb; do
+	ip link set "$PFX-$n-p" up
+	ip -n "$PFX-$n" link set eth0 up
+done
+ip -n "$PFX-fa" addr add 10.174.0.1/24 dev eth0
+ip -n "$PFX-fb" addr add 10.174.0.2/24 dev eth0
+"$NSFAST" switch --name full --socket "$TMP/full.sock" --fdb-port-max 2 \
+	"$PFX-fa-p" "$PFX-fb-p" >"$TMP/full.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 1 30); do [ -S "$TMP/full.sock" ] && break; sleep 0.1; done
+nsx fb ping1 10.174.0.1 >/dev/null
+for m in 02:00:00:00:0f:01 02:00:00:00:0f:02; do
+	nsx fa ip link set eth0 address "$m"
+	nsx fa ping -c 1 -W 1 10.174.0.2 >/dev/null
+done
+full_json() { printf json | nc -U -q 1 "$TMP/full.sock"; }
+check_out "full FDB: the third MAC of a port is refused and counted" '"refused_port":[1-9]' full_json
+check_out "full FDB: and said in the daemon's log" \
+	"not learned: FDB at [0-9]+ entries \(table 8192, 2 per port\): frames to it are flooded" cat "$TMP/full.log"
+check "full FDB: the switch still forwards" nsx fb ping1 10.174.0.1
+kill "${PIDS[-1]}"
+wait "${PIDS[-1]}" 2>/dev/null
+ip link del "$PFX-fa-p"; ip link del "$PFX-fb-p"
+ip netns del "$PFX-fa"; ip netns del "$PFX-fb"

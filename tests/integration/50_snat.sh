@@ -168,6 +168,20 @@ else fail "existing connections lost packets: $(grep -h 'packet loss' "$TMP"/pin
 check "small table: down" down
 assert_clean "small table: nothing left"
 
+# --- every port of the range taken: refused, counted, said once
+sed "s/dataplane kernel/dataplane xdp/; s/^    uplink  up0 snat$/    uplink  up0 snat ports 62000-62001/" \
+	"$EX/nat.conf" >"$TMP/ports.conf"
+check "two ports: up" up "$TMP/ports.conf"
+# ICMP echo ids come from the same range: a and b take both.
+check "two ports: a pings the outside" nsx a ping -c 1 -W 2 203.0.113.2
+check "two ports: b pings the outside" nsx b ping -c 1 -W 2 203.0.113.2
+check_fails "two ports: c finds none free" nsx c ping -c 1 -W 1 203.0.113.2
+check_out "two ports: the refusal is counted" '"drop_no_port":[1-9]' nat
+check_out "two ports: and said in the daemon's log" \
+	"NAT ports 62000-62001 all taken towards 203.0.113.2" cat "/run/nsfast/$PFX/sw0.log"
+check "two ports: down" down
+assert_clean "two ports: nothing left"
+
 # --- xdp: the conntrack keeps deciding for what XDP carries
 if [[ " $DPS " == *" xdp "* ]]; then
 	sed "s/dataplane kernel/dataplane xdp/; s/^    uplink  up0 snat$/&\n    nat-timeout udp 2/" \
