@@ -9,7 +9,9 @@
 #                                             tests/fuzz/regress/TARGET once
 #
 # Needs clang with libFuzzer (clang 14 tested; CLANG=clang-14 to pick
-# one). Everything is built and written under build/fuzz/: the binaries,
+# one). FUZZ_SEED=N makes a run repeat the same inputs (make check uses
+# it, so that its short run cannot fail one time in ten). Everything is
+# built and written under build/fuzz/: the binaries,
 # the working corpus build/fuzz/corpus-TARGET/ (seeded from
 # tests/fuzz/corpus/TARGET/, which is never written to), logs, and crash
 # files build/fuzz/crash-TARGET-*. When fuzzing, FUZZ_CFLAGS adds
@@ -220,7 +222,7 @@ fuzz() {
 		echo "== $t: fuzzing for ${secs}s (log $log)"
 		"$OUT/fuzz_$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=1024 \
 			-artifact_prefix="$OUT/crash-$t-" -print_final_stats=1 \
-			-dict="$OUT/$t.dict" "$work" >"$log" 2>&1
+			${FUZZ_SEED:+-seed="$FUZZ_SEED"} -dict="$OUT/$t.dict" "$work" >"$log" 2>&1
 		local frc=$?
 		# libFuzzer's last status line ("#N DONE cov: C ft: F corp: ...")
 		# and its final stats.
@@ -239,6 +241,8 @@ fuzz() {
 			echo "   reproduce: $OUT/fuzz_$t ${crash:-<crash file>}"
 			echo "   minimise:  $OUT/fuzz_$t -minimize_crash=1 -max_total_time=60 -artifact_prefix=$OUT/min-$t- ${crash:-<crash file>}"
 			rc=1
+		else
+			echo "PASS fuzz: $t for ${secs}s, ${execs:-?} executions, no crash"
 		fi
 	done
 	return $rc
