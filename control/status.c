@@ -10,6 +10,7 @@
 
 #include "lab.h"
 #include "log.h"
+#include "netns.h"
 #include "switchd.h"
 
 /* What up sets for the fast path (up_port_fast), said where users look. */
@@ -134,7 +135,7 @@ static int status_one(const char *name, bool json, bool nat, bool first_lab)
 {
 	static struct snapshot snap;
 	struct lab lab;
-	int i, j, err, nns = 0;
+	int i, j, err, nns = 0, missing = 0;
 	bool first;
 
 	err = lab_open(&lab, name, false);
@@ -145,13 +146,19 @@ static int status_one(const char *name, bool json, bool nat, bool first_lab)
 		return err;
 	}
 	for (i = 0; i < lab.st.nlines; i++)
-		nns += !strncmp(lab.st.lines[i], "ns ", 3);
+		if (!strncmp(lab.st.lines[i], "ns ", 3)) {
+			nns++;
+			missing += !netns_exists(lab.st.lines[i] + 3);
+		}
 	if (json) {
 		printf("%s{\"lab\":", first_lab ? "" : ",");
 		json_str(name);
-		printf(",\"switches\":[");
+		printf(",\"missing_namespaces\":%d,\"switches\":[", missing);
 	} else {
-		printf("lab %s: %d namespace%s\n", name, nns, nns == 1 ? "" : "s");
+		printf("lab %s: %d namespace%s", name, nns, nns == 1 ? "" : "s");
+		if (missing)
+			printf(", %d missing (deleted outside nsfast: 'nsfast up' recreates)", missing);
+		printf("\n");
 	}
 	first = true;
 	for (i = 0; i < lab.st.nlines; i++) {

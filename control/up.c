@@ -89,7 +89,9 @@ static int up_namespace(struct up *u, struct ns *ns)
 		if (err)
 			return err;
 		u->changes++;
-		if ((err = state_append(&u->lab.st, "ns %s", ns->sysname))) {
+		/* Recreated after an `ip netns del`: already journaled. */
+		if (!state_has(&u->lab.st, "ns %s", ns->sysname) &&
+		    (err = state_append(&u->lab.st, "ns %s", ns->sysname))) {
 			netns_del(ns->sysname);
 			return err;
 		}

@@ -22,9 +22,12 @@ check "repaired route carries traffic" nsx a ping1 203.0.113.2
 ip netns del "$PFX-b"
 check_out "a namespace deleted behind nsfast's back shows as missing" "namespace $PFX-b \(missing\)" \
 	"$NSFAST" status "$PFX"
+check_out "and is counted" '"missing_namespaces":1,' "$NSFAST" status --json "$PFX"
+check "the rest of the lab still forwards" nsx a ping1 203.0.113.2
 check_out "up replaces the namespace and its link" "is up: .* [1-9][0-9]* change" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "the replaced namespace carries traffic" nsx b ping1 10.13.37.2
+check_out "and nothing is missing any more" '"missing_namespaces":0,' "$NSFAST" status --json "$PFX"
 check "down" down
 assert_clean "nothing left after down"
 check_out "down of a lab that is not up succeeds" "not up: nothing to do" "$NSFAST" down "$PFX"
