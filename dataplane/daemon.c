@@ -163,6 +163,10 @@ static int setup_uplink(struct sw *sw)
 		fail(sw, "preparing the uplink's NAT fast path: %s", strerror(-err));
 		return err;
 	}
+	/* Unused, but created all the same: as small as a map can be
+	 * (a hash map is preallocated, 64k entries are megabytes). */
+	if (!sw->cfg.fast_nat)
+		bpf_map__set_max_entries(sw->up_skel->maps.nat_in, 1);
 	if (uplink_steer__load(sw->up_skel)) {
 		err = -errno;
 		fail(sw, "loading the uplink XDP program: %s", strerror(-err));
@@ -225,6 +229,12 @@ static int setup(struct sw *sw)
 		     strerror(-err));
 		return err;
 	}
+	/* The maps of paths this switch does not take are created all the
+	 * same: as small as a map can be (hash maps are preallocated). */
+	if (!sw->cfg.fast_path)
+		bpf_map__set_max_entries(sw->skel->maps.fdb, 1);
+	if (!sw->cfg.fast_nat)
+		bpf_map__set_max_entries(sw->skel->maps.nat_out, 1);
 	if (xsk_steer__load(sw->skel)) {
 		err = -errno;
 		fail(sw, "loading the XDP program: %s", strerror(-err));
