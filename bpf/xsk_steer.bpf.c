@@ -168,10 +168,6 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	st = bpf_map_lookup_elem(&fast_stats, &s->slot);
 	if (!st)
 		return -1;
-	/* Whatever happens to the frame now, userspace will not see it: its
-	 * source is alive (NAT'd-only traffic included). */
-	if (!s->hit)
-		s->hit = 1;
 	d = bpf_map_lookup_elem(&fdb, &dst);
 	if (!d) {
 		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(eth, end, st) : -1;
@@ -186,6 +182,8 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 		st->hairpin++;
 		return XDP_DROP;
 	}
+	if (!s->hit)
+		s->hit = 1;
 	st->packets++;
 	st->bytes += (__u64)(end - data);
 	return (int)bpf_redirect_map(&tx_ports, d->slot, XDP_DROP);

@@ -139,10 +139,18 @@ if [ "$DP" = xdp ]; then
 	bmac=$(nsx b cat /sys/class/net/eth0/address)
 	nsx b ping1 10.13.37.2 >/dev/null
 	nsx_bg b ping -q -i 0.2 -c 25 10.13.37.2 >/dev/null
-	gone=0
-	for i in $(seq 1 10); do sleep 0.5; sw_json | grep -q "$bmac" || gone=$((gone + 1)); done
-	if [ $gone = 0 ]; then pass "ageing: a MAC active only in XDP is kept alive"
-	else fail "ageing: b's MAC was missing from the FDB $gone times in 5 s"; fi
+	# Only answers count: a status request the busy daemon did not answer
+	# within its 100 ms says nothing about the FDB (the report is null).
+	gone=0 asked=0
+	for i in $(seq 1 10); do
+		sleep 0.5
+		j=$(sw_json)
+		case $j in ''|null) continue ;; esac
+		asked=$((asked + 1))
+		grep -q "$bmac" <<<"$j" || gone=$((gone + 1))
+	done
+	if [ $gone = 0 ] && [ $asked -ge 5 ]; then pass "ageing: a MAC active only in XDP is kept alive ($asked looks)"
+	else fail "ageing: b's MAC was missing from the FDB $gone times in $asked looks over 5 s"; fi
 fi
 
 # --- kill -9 of the daemon: XDP and its maps go with it, down removes the rest
