@@ -25,7 +25,7 @@ DATAPLANE := $(wildcard dataplane/*.c)
 BPF_SRC   := $(wildcard bpf/*.bpf.c)
 SKELS     := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 OBJS      := $(CONTROL:%.c=$(BUILD)/%.o) $(DATAPLANE:%.c=$(BUILD)/%.o)
-HEADERS   := $(wildcard control/*.h dataplane/*.h)
+HEADERS   := $(wildcard control/*.h dataplane/*.h) bpf/map_layouts.h
 TOPO      := control/topo.c control/topo_parse.c control/topo_validate.c control/addr.c control/log.c
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \

@@ -18,32 +18,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-/* Addresses and ports in network order, as in the packet. */
-struct nat_out_key {
-	__u32 int_ip, rem_ip;
-	__u16 int_port, rem_port;
-	__u8 proto, pad[3];
-};
-
-struct nat_out_val {
-	__u8 nexthop_mac[6]; /* the uplink's next hop */
-	__u16 ext_port;
-	__u32 hit;
-};
-
-struct nat_in_key {
-	__u32 rem_ip;
-	__u16 rem_port, ext_port;
-	__u8 proto, pad[3];
-};
-
-struct nat_in_val {
-	__u8 mac[6]; /* the namespace's */
-	__u16 int_port;
-	__u32 int_ip;
-	__u32 slot; /* its switch port */
-	__u32 hit;
-};
+#include "map_layouts.h"
 
 /* RFC 1624: HC' = ~(~HC + ~m + m'), 16 bits at a time, in the byte
  * order of memory (one's complement sums do not care which). */

@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "map_layouts.h"
 #include "nat_fast.h"
 
 /* <linux/icmp.h> pulls in libc headers that -target bpf lacks. */

@@ -16,6 +16,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
+#include "map_layouts.h"
 #include "nat_fast.h"
 
 #define MAX_PORTS 256
@@ -42,17 +43,7 @@ struct {
 	__type(value, __u32);
 } port_slot SEC(".maps");
 
-/* A MAC in the low six bytes of the key, as memcpy leaves it on both
- * sides; the daemon sizes the map to its own table before loading. */
-struct fdb_val {
-	__u32 ifindex; /* the port's device */
-	__u32 slot; /* its XSKMAP, tx_ports and fast_stats index */
-	/* Set by traffic, cleared by the daemon once a second when it
-	 * refreshes the entry: a flag, not a timestamp, spares a helper call
-	 * per frame and stores only once per second. */
-	__u64 hit;
-};
-
+/* The daemon sizes the map to its own table before loading. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
@@ -86,18 +77,11 @@ struct {
 	__type(value, __u64);
 } steer_stats SEC(".maps");
 
-struct port_fast_stats {
-	__u64 packets; /* forwarded in XDP, received on this port */
-	__u64 bytes;
-	__u64 hairpin; /* dropped: destination learned on this port */
-	__u64 nat_packets; /* of packets, translated to the uplink */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, MAX_PORTS);
 	__type(key, __u32);
-	__type(value, struct port_fast_stats);
+	__type(value, struct fast_port_stats);
 } fast_stats SEC(".maps");
 
 static __always_inline void count(__u32 what)
@@ -111,7 +95,7 @@ static __always_inline void count(__u32 what)
 /* A frame for the gateway's MAC of a connection the daemon installed:
  * translated and redirected to the uplink's next hop. */
 static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
-					   struct port_fast_stats *st)
+					   struct fast_port_stats *st)
 {
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
 	struct nat_out_key k = {};
@@ -150,7 +134,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	struct port_fast_stats *st;
+	struct fast_port_stats *st;
 	struct fdb_val *s, *d;
 	__u64 src = 0, dst = 0;
 

@@ -12,13 +12,6 @@
 #include "switch.h"
 #include "xsk_steer.skel.h"
 
-/* Must match struct fdb_val in bpf/xsk_steer.bpf.c. */
-struct fdb_val {
-	uint32_t ifindex;
-	uint32_t slot;
-	uint64_t hit;
-};
-
 int fast_configure(struct sw *sw)
 {
 	sw->fast_keys = calloc(sw->cfg.fdb_size, sizeof(*sw->fast_keys));

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../bpf/map_layouts.h"
+
 /* dataplane xdp: the port program forwards learned unicast itself, from a
  * copy of the FDB in a BPF map that only this side writes. */
 
@@ -28,12 +30,6 @@ struct fast_stats {
 	uint64_t install_failed;
 };
 
-/* Per port, summed over the CPUs; the layout of the BPF map's value. */
-struct fast_port_stats {
-	uint64_t packets, bytes, hairpin;
-	uint64_t nat_packets; /* of packets, translated to the uplink */
-};
-
 /* Before the program is loaded: switch the fast path on, size the map. */
 int fast_configure(struct sw *sw);
 /* After the port's socket is registered: make it a redirect target. */
@@ -44,6 +40,7 @@ int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in);
 /* Once a second instead of fdb_age(): pull the fast path's activity into
  * the FDB, age it, and remove from the map what the FDB no longer has. */
 void fast_age(struct sw *sw);
+/* The port's fast_stats, summed over the CPUs. */
 void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out);
 
 #endif

@@ -7,39 +7,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../bpf/map_layouts.h"
 #include "fast_path.h"
 #include "nat.h"
 #include "nat_fast.h"
 #include "switch.h"
 #include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
-
-/* Must match bpf/nat_fast.h. Network order, as in the packet. */
-struct nat_out_key {
-	uint32_t int_ip, rem_ip;
-	uint16_t int_port, rem_port;
-	uint8_t proto, pad[3];
-};
-
-struct nat_out_val {
-	uint8_t nexthop_mac[6];
-	uint16_t ext_port;
-	uint32_t hit;
-};
-
-struct nat_in_key {
-	uint32_t rem_ip;
-	uint16_t rem_port, ext_port;
-	uint8_t proto, pad[3];
-};
-
-struct nat_in_val {
-	uint8_t mac[6];
-	uint16_t int_port;
-	uint32_t int_ip;
-	uint32_t slot;
-	uint32_t hit;
-};
 
 int nat_fast_configure_ports(struct sw *sw)
 {

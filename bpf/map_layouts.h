@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* The keys and values of the BPF maps that both the XDP programs and the
+ * daemon (dataplane/) read or write. One definition, compiled by clang
+ * -target bpf and by the host compiler alike, so the two sides cannot
+ * disagree on a layout. Only <linux/types.h> types: both sides have them.
+ * No implicit padding either: keys are hashed as raw bytes, and the size
+ * checks below would catch a field that introduced any. */
+#ifndef NSFAST_MAP_LAYOUTS_H
+#define NSFAST_MAP_LAYOUTS_H
+
+#include <linux/types.h>
+
+/* fdb (bpf/xsk_steer.bpf.c), keyed by a MAC in the low six bytes of a
+ * __u64, as memcpy leaves it on both sides of the map. */
+struct fdb_val {
+	__u32 ifindex; /* the port's device */
+	__u32 slot; /* its XSKMAP, tx_ports and fast_stats index */
+	/* Set by traffic, cleared by the daemon once a second when it
+	 * refreshes the entry: a flag, not a timestamp, spares a helper call
+	 * per frame and stores only once per second. */
+	__u64 hit;
+};
+
+/* fast_stats (bpf/xsk_steer.bpf.c): per port and per CPU. */
+struct fast_port_stats {
+	__u64 packets; /* forwarded in XDP, received on this port */
+	__u64 bytes;
+	__u64 hairpin; /* dropped: destination learned on this port */
+	__u64 nat_packets; /* of packets, translated to the uplink */
+};
+
+/* nat_out (bpf/xsk_steer.bpf.c) and nat_in (bpf/uplink_steer.bpf.c): see
+ * bpf/nat_fast.h. Addresses and ports in network order, as in the
+ * packet, so the programs copy them without swapping bytes. */
+struct nat_out_key {
+	__be32 int_ip, rem_ip;
+	__be16 int_port, rem_port;
+	__u8 proto, pad[3];
+};
+
+struct nat_out_val {
+	__u8 nexthop_mac[6]; /* the uplink's next hop */
+	__be16 ext_port;
+	__u32 hit;
+};
+
+struct nat_in_key {
+	__be32 rem_ip;
+	__be16 rem_port, ext_port;
+	__u8 proto, pad[3];
+};
+
+struct nat_in_val {
+	__u8 mac[6]; /* the namespace's */
+	__be16 int_port;
+	__be32 int_ip;
+	__u32 slot; /* its switch port */
+	__u32 hit;
+};
+
+_Static_assert(sizeof(struct fdb_val) == 16, "fdb_val: unexpected size (padding?)");
+_Static_assert(sizeof(struct fast_port_stats) == 32, "fast_port_stats: unexpected size (padding?)");
+_Static_assert(sizeof(struct nat_out_key) == 16, "nat_out_key: unexpected size (padding?)");
+_Static_assert(sizeof(struct nat_out_val) == 12, "nat_out_val: unexpected size (padding?)");
+_Static_assert(sizeof(struct nat_in_key) == 12, "nat_in_key: unexpected size (padding?)");
+_Static_assert(sizeof(struct nat_in_val) == 20, "nat_in_val: unexpected size (padding?)");
+
+#endif
