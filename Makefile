@@ -27,6 +27,9 @@ SKELS     := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 OBJS      := $(CONTROL:%.c=$(BUILD)/%.o) $(DATAPLANE:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard control/*.h dataplane/*.h) bpf/map_layouts.h
 TOPO      := control/topo.c control/topo_parse.c control/topo_validate.c control/addr.c control/log.c
+# The NAT alone, for its unit test and micro-benchmark.
+NAT       := dataplane/nat.c dataplane/nat_index.c dataplane/pkt.c
+NAT_H     := dataplane/nat.h dataplane/nat_csum.h dataplane/nat_index.h dataplane/pkt.h
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
              $(BUILD)/test_arp_table
@@ -86,18 +89,18 @@ $(BUILD)/test_pkt: tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c dat
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c
 
-$(BUILD)/test_nat: tests/unit/test_nat.c dataplane/nat.c dataplane/pkt.c dataplane/nat.h dataplane/nat_csum.h dataplane/pkt.h
+$(BUILD)/test_nat: tests/unit/test_nat.c $(NAT) $(NAT_H)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_nat.c dataplane/nat.c dataplane/pkt.c
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_nat.c $(NAT)
 
 $(BUILD)/test_arp_table: tests/unit/test_arp_table.c dataplane/arp_table.c dataplane/arp_table.h dataplane/route.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_arp_table.c dataplane/arp_table.c
 
 # Micro-benchmark of the NAT table at one million connections.
-$(BUILD)/nat_bench: bench/nat_bench.c dataplane/nat.c dataplane/pkt.c dataplane/nat.h dataplane/nat_csum.h
+$(BUILD)/nat_bench: bench/nat_bench.c $(NAT) $(NAT_H)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ bench/nat_bench.c dataplane/nat.c dataplane/pkt.c
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ bench/nat_bench.c $(NAT)
 
 # The other compiler must accept the code too (-Werror both ways).
 OTHER_CC := $(if $(findstring clang,$(CC)),gcc,clang)

@@ -1,16 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Connection tracking and masquerade for the switch's uplink.
  *
- * Layout: one preallocated array of connections and two open-addressing
- * indexes into it, outbound (proto, int ip:port, rem ip:port) and inbound
- * (proto, rem ip:port, ext port). Each index has a power-of-two slot
- * array at most half full (slots >= 2 * max_entries), linear probing and
- * backward-shift deletion as in fdb.c. A slot is 8 bytes: the top 32
- * bits of the key's hash (a tag that also yields the home slot, so
- * deletion never touches the connection array) and the connection's
- * number + 1 (0 = empty, so calloc'ed slots are empty and untouched
- * pages stay unmapped). Hash seeds are random per index: keys come from
- * untrusted namespaces and remote hosts.
+ * Layout: one preallocated array of connections and two indexes into it
+ * (nat_index.h), outbound (proto, int ip:port, rem ip:port) and inbound
+ * (proto, rem ip:port, ext port).
  *
  * Decisions the header leaves open:
  * - External ports are endpoint-dependent: unique per (proto, rem ip,
@@ -53,11 +46,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "nat_csum.h"
-
+#include "nat_index.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -93,18 +84,6 @@ struct conn {
 	uint64_t pkts_out, pkts_in;
 };
 
-struct slot {
-	uint32_t tag; /* hash >> 32; home slot = tag >> shift */
-	uint32_t ref; /* connection number + 1; 0 = empty */
-};
-
-struct nat_index {
-	struct slot *slots;
-	uint32_t mask;
-	unsigned int shift; /* 32 - log2(slot count) */
-	uint64_t k0, k1, k2;
-};
-
 struct nat {
 	uint32_t ext_ip, int_net, int_mask;
 	uint16_t port_min, port_max;
@@ -119,135 +98,48 @@ struct nat {
 	uint32_t last_ref; /* of the last translation */
 };
 
-/* --- hashing --------------------------------------------------------- */
-
-static inline uint64_t mum(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-/* wyhash-style: a secret per index keeps remote hosts from choosing
- * endpoints that pile into one probe cluster. */
-static inline uint64_t hash2(const struct nat_index *ix, uint64_t a, uint64_t b)
-{
-	return mum(mum(a ^ ix->k0, b ^ ix->k1), ix->k2);
-}
+/* --- the indexes ----------------------------------------------------- */
 
 static inline uint64_t out_hash(const struct nat *nat, uint8_t proto, uint32_t int_ip,
 				uint16_t int_port, uint32_t rem_ip, uint16_t rem_port)
 {
-	return hash2(&nat->out, (uint64_t)int_ip << 32 | rem_ip,
-		     (uint64_t)proto << 32 | (uint32_t)int_port << 16 | rem_port);
+	return nat_index_hash(&nat->out, (uint64_t)int_ip << 32 | rem_ip,
+			      (uint64_t)proto << 32 | (uint32_t)int_port << 16 | rem_port);
 }
 
 static inline uint64_t in_hash(const struct nat *nat, uint8_t proto, uint32_t rem_ip,
 			       uint16_t rem_port, uint16_t ext_port)
 {
-	return hash2(&nat->in, (uint64_t)rem_ip << 32 | (uint32_t)rem_port << 16 | ext_port,
-		     proto);
-}
-
-static void random_bytes(void *buf, size_t len)
-{
-	if (getrandom(buf, len, GRND_NONBLOCK) == (ssize_t)len)
-		return;
-	/* No entropy yet (early boot): still differ between runs. */
-	struct timespec ts;
-	uint64_t x, *w = buf;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	x = ((uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)buf;
-	for (size_t i = 0; i < len / 8; i++) {
-		x += UINT64_C(0x9e3779b97f4a7c15);
-		w[i] = mum(x, UINT64_C(0xbf58476d1ce4e5b9));
-	}
-}
-
-/* --- the indexes ----------------------------------------------------- */
-
-static int index_init(struct nat_index *ix, uint32_t max)
-{
-	unsigned int order = 1;
-	uint64_t seed[3];
-
-	while ((UINT64_C(1) << order) < 2 * (uint64_t)max)
-		order++;
-	ix->slots = calloc((size_t)1 << order, sizeof(*ix->slots));
-	if (!ix->slots)
-		return -1;
-	ix->mask = (uint32_t)((UINT64_C(1) << order) - 1);
-	ix->shift = 32 - order;
-	random_bytes(seed, sizeof(seed));
-	ix->k0 = seed[0];
-	ix->k1 = seed[1];
-	ix->k2 = seed[2] | 1;
-	return 0;
-}
-
-static void index_insert(struct nat_index *ix, uint32_t tag, uint32_t ref)
-{
-	uint32_t i = tag >> ix->shift;
-
-	while (ix->slots[i].ref) /* terminates: at most half full */
-		i = (i + 1) & ix->mask;
-	ix->slots[i].tag = tag;
-	ix->slots[i].ref = ref;
-}
-
-/* Backward shift: pull later members of the cluster into the hole when
- * the hole lies on their probe path, so no tombstones are needed. */
-static void index_remove(struct nat_index *ix, uint32_t tag, uint32_t ref)
-{
-	struct slot *s = ix->slots;
-	uint32_t hole = tag >> ix->shift;
-
-	while (s[hole].ref != ref)
-		hole = (hole + 1) & ix->mask;
-	for (uint32_t j = (hole + 1) & ix->mask; s[j].ref; j = (j + 1) & ix->mask) {
-		uint32_t home = s[j].tag >> ix->shift;
-		if (((j - home) & ix->mask) >= ((j - hole) & ix->mask)) {
-			s[hole] = s[j];
-			hole = j;
-		}
-	}
-	s[hole].ref = 0;
+	return nat_index_hash(&nat->in,
+			      (uint64_t)rem_ip << 32 | (uint32_t)rem_port << 16 | ext_port, proto);
 }
 
 static uint32_t find_out(const struct nat *nat, uint32_t tag, uint8_t proto, uint32_t int_ip,
 			 uint16_t int_port, uint32_t rem_ip, uint16_t rem_port)
 {
-	const struct nat_index *ix = &nat->out;
+	uint32_t pos = nat_index_home(&nat->out, tag), ref;
 
-	for (uint32_t i = tag >> ix->shift;; i = (i + 1) & ix->mask) {
-		const struct slot *s = &ix->slots[i];
-		if (!s->ref)
-			return 0;
-		if (s->tag != tag)
-			continue;
-		const struct conn *c = &nat->conns[s->ref - 1];
+	while ((ref = nat_index_next(&nat->out, tag, &pos))) {
+		const struct conn *c = &nat->conns[ref - 1];
 		if (c->int_ip == int_ip && c->rem_ip == rem_ip && c->int_port == int_port &&
 		    c->rem_port == rem_port && c->proto == proto)
-			return s->ref;
+			return ref;
 	}
+	return 0;
 }
 
 static uint32_t find_in(const struct nat *nat, uint32_t tag, uint8_t proto, uint32_t rem_ip,
 			uint16_t rem_port, uint16_t ext_port)
 {
-	const struct nat_index *ix = &nat->in;
+	uint32_t pos = nat_index_home(&nat->in, tag), ref;
 
-	for (uint32_t i = tag >> ix->shift;; i = (i + 1) & ix->mask) {
-		const struct slot *s = &ix->slots[i];
-		if (!s->ref)
-			return 0;
-		if (s->tag != tag)
-			continue;
-		const struct conn *c = &nat->conns[s->ref - 1];
+	while ((ref = nat_index_next(&nat->in, tag, &pos))) {
+		const struct conn *c = &nat->conns[ref - 1];
 		if (c->rem_ip == rem_ip && c->ext_port == ext_port && c->rem_port == rem_port &&
 		    c->proto == proto)
-			return s->ref;
+			return ref;
 	}
+	return 0;
 }
 
 /* --- connections ----------------------------------------------------- */
@@ -293,8 +185,8 @@ static void conn_release(struct nat *nat, uint32_t ref)
 	uint64_t ho = out_hash(nat, c->proto, c->int_ip, c->int_port, c->rem_ip, c->rem_port);
 	uint64_t hi = in_hash(nat, c->proto, c->rem_ip, c->rem_port, c->ext_port);
 
-	index_remove(&nat->out, (uint32_t)(ho >> 32), ref);
-	index_remove(&nat->in, (uint32_t)(hi >> 32), ref);
+	nat_index_remove(&nat->out, nat_index_tag(ho), ref);
+	nat_index_remove(&nat->in, nat_index_tag(hi), ref);
 	if (c->state == ST_CLOSING || c->state == ST_RESET)
 		nat->stats.closed++;
 	else
@@ -310,7 +202,7 @@ static void conn_release(struct nat *nat, uint32_t ref)
 static bool port_free(struct nat *nat, uint8_t proto, uint32_t rem_ip, uint16_t rem_port,
 		      uint16_t port, uint64_t now)
 {
-	uint32_t tag = (uint32_t)(in_hash(nat, proto, rem_ip, rem_port, port) >> 32);
+	uint32_t tag = nat_index_tag(in_hash(nat, proto, rem_ip, rem_port, port));
 	uint32_t ref = find_in(nat, tag, proto, rem_ip, rem_port, port);
 
 	if (!ref)
@@ -418,8 +310,8 @@ static enum nat_verdict conn_create(struct nat *nat, uint8_t proto, uint32_t int
 					 : tcp_initial_state(tcp_flags);
 	c->last = now;
 	c->pkts_out = c->pkts_in = 0;
-	index_insert(&nat->out, (uint32_t)(hash >> 32), ref);
-	index_insert(&nat->in, (uint32_t)(in_hash(nat, proto, rem_ip, rem_port, ext) >> 32), ref);
+	nat_index_insert(&nat->out, nat_index_tag(hash), ref);
+	nat_index_insert(&nat->in, nat_index_tag(in_hash(nat, proto, rem_ip, rem_port, ext)), ref);
 	nat->stats.created++;
 	nat->stats.entries++;
 	*out = c;
@@ -471,7 +363,7 @@ enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 	int_port = nat_rd16(port_field);
 
 	uint64_t hash = out_hash(nat, h.proto, h.saddr, int_port, h.daddr, rem_port);
-	uint32_t ref = find_out(nat, (uint32_t)(hash >> 32), h.proto, h.saddr, int_port, h.daddr,
+	uint32_t ref = find_out(nat, nat_index_tag(hash), h.proto, h.saddr, int_port, h.daddr,
 				rem_port);
 	struct conn *c = NULL;
 	if (ref) {
@@ -530,7 +422,7 @@ static enum nat_verdict icmp_error_in(struct nat *nat, struct ip4 *h, uint64_t n
 	}
 	uint16_t ext = nat_rd16(port_field);
 	uint32_t rem_ip = nat_rd32(in + 16);
-	uint32_t tag = (uint32_t)(in_hash(nat, iproto, rem_ip, rem_port, ext) >> 32);
+	uint32_t tag = nat_index_tag(in_hash(nat, iproto, rem_ip, rem_port, ext));
 	uint32_t ref = find_in(nat, tag, iproto, rem_ip, rem_port, ext);
 	if (!ref || conn_expired(nat, &nat->conns[ref - 1], now))
 		return drop(nat, NAT_DROP_NO_MATCH);
@@ -580,7 +472,7 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 			flags = h.l4[13];
 	}
 	uint16_t ext = nat_rd16(port_field);
-	uint32_t tag = (uint32_t)(in_hash(nat, h.proto, h.saddr, rem_port, ext) >> 32);
+	uint32_t tag = nat_index_tag(in_hash(nat, h.proto, h.saddr, rem_port, ext));
 	uint32_t ref = find_in(nat, tag, h.proto, h.saddr, rem_port, ext);
 	if (!ref)
 		return drop(nat, NAT_DROP_NO_MATCH);
@@ -628,7 +520,8 @@ struct nat *nat_new(const struct nat_cfg *cfg)
 	/* malloc, not calloc: connections past hw are never read, so
 	 * their pages are touched only as the table fills. */
 	nat->conns = malloc((size_t)nat->max * sizeof(*nat->conns));
-	if (!nat->conns || index_init(&nat->out, nat->max) || index_init(&nat->in, nat->max)) {
+	if (!nat->conns || nat_index_init(&nat->out, nat->max) ||
+	    nat_index_init(&nat->in, nat->max)) {
 		nat_free(nat);
 		return NULL;
 	}
@@ -639,8 +532,8 @@ void nat_free(struct nat *nat)
 {
 	if (!nat)
 		return;
-	free(nat->out.slots);
-	free(nat->in.slots);
+	nat_index_free(&nat->out);
+	nat_index_free(&nat->in);
 	free(nat->conns);
 	free(nat);
 }
@@ -714,5 +607,5 @@ const struct nat_stats *nat_stats(const struct nat *nat)
  * full: 40 + 2 * 2 * 8 = 72 bytes. */
 size_t nat_bytes_per_entry(void)
 {
-	return sizeof(struct conn) + 2 * 2 * sizeof(struct slot);
+	return sizeof(struct conn) + 2 * 2 * sizeof(struct nat_slot);
 }

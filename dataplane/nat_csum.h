@@ -3,8 +3,8 @@
 #define NSFAST_NAT_CSUM_H
 
 /* Field access, incremental checksum updates and in-place rewrites for
- * nat.c. Header-only (static inline) so the NAT still builds from nat.c
- * and pkt.c alone.
+ * nat.c. Header-only (static inline) so the NAT still builds from nat.c,
+ * nat_index.c and pkt.c alone.
  *
  * Fields are read and written byte by byte in network order: headers sit
  * at arbitrary offsets in the frame, so no casts to wider types.

@@ -669,7 +669,7 @@ int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4])
 	return 0;
 }
 
-/* nat.c seeds its hashes from getrandom(); fixed seeds make every run
+/* nat_index.c seeds its hashes from getrandom(); fixed seeds make every run
  * of an input the same (linked with -Wl,--wrap=getrandom). */
 ssize_t __real_getrandom(void *buf, size_t len, unsigned int flags);
 ssize_t __wrap_getrandom(void *buf, size_t len, unsigned int flags);

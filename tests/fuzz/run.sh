@@ -39,13 +39,13 @@ sources() {
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
 	nat) echo tests/fuzz/fuzz_nat.c dataplane/switch.c dataplane/route.c \
-		dataplane/arp_table.c dataplane/nat.c dataplane/pkt.c dataplane/gateway.c \
-		dataplane/fdb.c ;;
+		dataplane/arp_table.c dataplane/nat.c dataplane/nat_index.c dataplane/pkt.c \
+		dataplane/gateway.c dataplane/fdb.c ;;
 	*) return 1 ;;
 	esac
 }
 
-# Per-target link flags: fuzz_nat fixes nat.c's hash seeds through its
+# Per-target link flags: fuzz_nat fixes nat_index.c's hash seeds through its
 # own getrandom(), so an input replays the same way every time.
 ldflags() {
 	case $1 in
