@@ -194,8 +194,10 @@ static int nexthop_mac(struct sw *sw, enum rt_path path, uint32_t hop, uint8_t m
 	return 0;
 }
 
+/* translated: the frame is the one nat_translate_* just translated, so
+ * nat_last describes its connection for the NAT fast path. */
 static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t len,
-			const uint8_t mac[6])
+			const uint8_t mac[6], bool translated)
 {
 	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr);
 	uint16_t out;
@@ -204,7 +206,7 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 	if (path == RT_UPLINK) {
 		memcpy(d + 6, sw->up_mac, 6);
 		sw->rt.st.routed_out++;
-		if (sw->nat_pending)
+		if (translated && sw->cfg.fast_nat)
 			nat_fast_sent(sw, path, mac, 0);
 		port_tx_stage(&sw->ports[sw->nl2], &sw->umem, addr, len);
 		return;
@@ -217,7 +219,7 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 	/* Routed, not switched: going back out of the ingress port is fine. */
 	out = fdb_lookup(sw->fdb, mac, sw->now);
 	if (out < sw->nl2) {
-		if (path == RT_IN && sw->nat_pending)
+		if (path == RT_IN && translated && sw->cfg.fast_nat)
 			nat_fast_sent(sw, path, mac, out);
 		port_tx_stage(&sw->ports[out], &sw->umem, addr, len);
 	} else
@@ -226,7 +228,8 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 
 /* Send now if the next hop is known and nothing for it waits already
  * (frames keep their order), else hold the frame for it. */
-static void forward(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t len, uint32_t hop)
+static void forward(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t len, uint32_t hop,
+		    bool translated)
 {
 	struct rt *rt = &sw->rt;
 	uint8_t mac[6];
@@ -236,7 +239,7 @@ static void forward(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t le
 		if (rt->held[i].nexthop == hop && rt->held[i].path == path)
 			break;
 	if (i == rt->nheld && nexthop_mac(sw, path, hop, mac) == 0) {
-		send_routed(sw, path, addr, len, mac);
+		send_routed(sw, path, addr, len, mac, translated);
 		return;
 	}
 	if (rt->nheld == RT_HELD) {
@@ -270,7 +273,7 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 	r = rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst);
 	if (r) {
 		ttl_dec(ip);
-		forward(sw, RT_VIA, addr, p->len, r->via);
+		forward(sw, RT_VIA, addr, p->len, r->via, false);
 		return;
 	}
 	if (!sw->nat) {
@@ -311,9 +314,7 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 		goto drop;
 	}
 	/* Sent now (not held): the NAT fast path may take the connection. */
-	sw->nat_pending = sw->cfg.fast_nat;
-	forward(sw, RT_UPLINK, addr, p->len, hop);
-	sw->nat_pending = false;
+	forward(sw, RT_UPLINK, addr, p->len, hop, true);
 	return;
 drop:
 	frame_put(&sw->umem, addr);
@@ -349,9 +350,7 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 	memcpy(&host, int_ip, 4);
 	/* A namespace that has not spoken for a while is asked for, and the
 	 * frame waits for its answer (counted as in_no_host). */
-	sw->nat_pending = sw->cfg.fast_nat;
-	forward(sw, RT_IN, addr, len, host);
-	sw->nat_pending = false;
+	forward(sw, RT_IN, addr, len, host, true);
 	return;
 drop:
 	frame_put(&sw->umem, addr);
@@ -373,7 +372,8 @@ void route_tick(struct sw *sw)
 		struct rt_held h = rt->held[i];
 
 		if (nexthop_mac(sw, h.path, h.nexthop, mac) == 0) {
-			send_routed(sw, h.path, h.addr, h.len, mac);
+			/* Held: nat_last may describe a later frame's connection. */
+			send_routed(sw, h.path, h.addr, h.len, mac, false);
 		} else if (sw->now - h.since > HOLD_NS) {
 			rt->st.arp_timeout++;
 			frame_put(&sw->umem, h.addr);

@@ -85,7 +85,6 @@ struct sw {
 	/* dataplane xdp */
 	struct fast_stats fst;
 	struct nat_fast_stats nfst;
-	bool nat_pending; /* the frame being routed is the last one translated */
 	uint64_t *fast_keys;
 };
 
