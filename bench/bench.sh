@@ -2,7 +2,7 @@
 # bench/bench.sh [--quick] [--reps N] [--out DIR] [--dataplanes LIST] FILE
 # (run as `nsfast bench ...`, or `make bench`)
 #
-# The topology FILE on every dataplane (LIST, default kernel,afxdp,xdp),
+# The topology FILE on every dataplane (LIST, default kernel,afxdp,xdp,tc),
 # alternating, N repetitions (default 3): TCP 1 and 4 streams (iperf3),
 # 64 B and 1500 B UDP (bench/nsgen into an nftables counter), UDP round
 # trip p50/p99 (bench/nsping), the same through the uplink's SNAT, 64 B
@@ -29,7 +29,7 @@ PING=$NSFAST_BUILD/nsping
 die() { echo "bench: $*" >&2; exit 1; }
 usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
-reps= quick=0 out= dps=kernel,afxdp,xdp file=
+reps= quick=0 out= dps=kernel,afxdp,xdp,tc file=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -51,7 +51,7 @@ done
 # The dataplanes, the bridge first (the others are ratios to it), each once.
 DPS=()
 for dp in kernel ${dps//,/ }; do
-	case $dp in kernel|afxdp|xdp) ;; *) echo "bench: unknown dataplane '$dp' in --dataplanes, expected kernel, afxdp or xdp" >&2; exit 2 ;; esac
+	case $dp in kernel|afxdp|xdp|tc) ;; *) echo "bench: unknown dataplane '$dp' in --dataplanes, expected kernel, afxdp, xdp or tc" >&2; exit 2 ;; esac
 	[[ ",$dps," == *",$dp,"* ]] && [[ " ${DPS[*]} " != *" $dp "* ]] && DPS+=("$dp")
 done
 [ ${#DPS[@]} -gt 0 ] || { echo "bench: --dataplanes is empty" >&2; exit 2; }

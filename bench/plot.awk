@@ -18,7 +18,7 @@ function y(v,    l) {
 function floor(x) { return x == int(x) ? x : x < 0 ? int(x) - 1 : int(x) }
 function ceil(x) { return -floor(-x) }
 BEGIN {
-	color["kernel"] = "#4e79a7"; color["afxdp"] = "#f28e2b"; color["xdp"] = "#59a14f"
+	color["kernel"] = "#4e79a7"; color["afxdp"] = "#f28e2b"; color["xdp"] = "#59a14f"; color["tc"] = "#e15759"
 	color["ovs"] = "#e15759"; spare[0] = "#b07aa1"; spare[1] = "#9c755f"
 	top = 80; ph = 260; left = 110; barw = 16; gap = 26
 }

@@ -37,9 +37,9 @@ def stats: type == "object" and (.median | num) and (.min | num) and (.max | num
 	["topology has file, text, lab, switch, client, server (strings), uplink, nat_target, nat_skipped (string or null)",
 		([.topology.file, .topology.text, .topology.lab, .topology.switch, .topology.client, .topology.server] | all(str)) and
 		([.topology.uplink, .topology.nat_target, .topology.nat_skipped] | all(. == null or str))],
-	["dataplanes: a non-empty array of {name: kernel|afxdp|xdp, status: ran|skipped|failed}, reason when not ran",
+	["dataplanes: a non-empty array of {name: kernel|afxdp|xdp|tc, status: ran|skipped|failed}, reason when not ran",
 		(.dataplanes | type == "array" and length >= 1) and
-		(.dataplanes | all((.name | IN("kernel", "afxdp", "xdp")) and (.status | IN("ran", "skipped", "failed")) and
+		(.dataplanes | all((.name | IN("kernel", "afxdp", "xdp", "tc")) and (.status | IN("ran", "skipped", "failed")) and
 			(.status == "ran" or (.reason | str))))],
 	["peers: an array of {name, status}", (.peers | type == "array") and (.peers | all((.name | str) and (.status | str)))],
 	["workloads: a non-empty array of {id, title, path: switched|nat|scale, unit: Gbit/s|Mpps|µs, better: higher|lower, cpu_unit}",

@@ -58,6 +58,15 @@ struct nat_in_val {
 	__u32 hit;
 };
 
+/* tc_ports (bpf/tc_steer.bpf.c), by slot: where a frame for that port
+ * goes. */
+struct tc_port {
+	__u32 ifindex; /* the port */
+	__u32 slow_ifindex; /* the near end of its slow-path pair */
+	__u32 peer_ns; /* its peer is in another namespace: bpf_redirect_peer */
+};
+
+_Static_assert(sizeof(struct tc_port) == 12, "tc_port: unexpected size (padding?)");
 _Static_assert(sizeof(struct fdb_val) == 16, "fdb_val: unexpected size (padding?)");
 _Static_assert(sizeof(struct fast_port_stats) == 32, "fast_port_stats: unexpected size (padding?)");
 _Static_assert(sizeof(struct nat_out_key) == 16, "nat_out_key: unexpected size (padding?)");

@@ -39,6 +39,7 @@ const char *dataplane_name(enum dataplane dp)
 	case DP_KERNEL: return "kernel";
 	case DP_AFXDP: return "afxdp";
 	case DP_XDP: return "xdp";
+	case DP_TC: return "tc";
 	}
 	return "?";
 }

@@ -14,7 +14,7 @@
 #define NS_HOST (-1) /* the namespace nsfast runs in */
 #define XDP_MTU_MAX 3506 /* largest MTU a veth takes with a non-frags XDP program */
 
-enum dataplane { DP_KERNEL = 0, DP_AFXDP, DP_XDP };
+enum dataplane { DP_KERNEL = 0, DP_AFXDP, DP_XDP, DP_TC };
 
 /* One end of a veth pair that nsfast creates. */
 struct endpoint {
@@ -39,6 +39,7 @@ struct link {
 	struct endpoint a, b;
 	char swname[NAME_MAX_LEN + 1]; /* LINK_SWITCH, as written */
 	int sw; /* LINK_SWITCH: index into topo.sw, resolved by validate */
+	char slow[2][IFNAMSIZ]; /* dataplane tc: the port's slow-path pair, near end first */
 	int line;
 };
 
@@ -55,6 +56,7 @@ struct sw {
 	char name[NAME_MAX_LEN + 1];
 	char ifname[IFNAMSIZ]; /* kernel: the bridge; afxdp: the host port's host end */
 	char hostport[IFNAMSIZ]; /* afxdp: the host port's switch end */
+	char hostslow[2][IFNAMSIZ]; /* dataplane tc: the host port's slow-path pair */
 	enum dataplane dp;
 	struct addr gateway[2]; /* at most one IPv4 and one IPv6 */
 	int ngateway;

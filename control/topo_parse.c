@@ -334,8 +334,10 @@ static void parse_switch_key(struct parser *p, char **tok, int n)
 			s->dp = DP_AFXDP;
 		else if (!strcmp(tok[1], "xdp"))
 			s->dp = DP_XDP;
+		else if (!strcmp(tok[1], "tc"))
+			s->dp = DP_TC;
 		else
-			perr(p, "unknown dataplane '%s', expected kernel, afxdp or xdp", tok[1]);
+			perr(p, "unknown dataplane '%s', expected kernel, afxdp, xdp or tc", tok[1]);
 	} else if (!strcmp(k, "gateway") || !strcmp(k, "host")) {
 		bool gw = !strcmp(k, "gateway");
 		struct addr a, *arr = gw ? s->gateway : s->host;

@@ -36,6 +36,25 @@ static void gen_name(struct vstate *v, int line, char *dst, const char *what,
 	strcpy(dst, buf);
 }
 
+/* dataplane tc: a port's slow-path pair, "LAB--<id>s" (near end) and
+ * "LAB--<id>x" (the AF_XDP socket's end). No name in a file starts with
+ * '-', so these never collide with the names of gen_name. */
+static void gen_slow_names(struct vstate *v, int line, char dst[2][IFNAMSIZ], const char *id)
+{
+	char buf[64];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(buf, sizeof(buf), "%s--%s%c", v->t->lab, id, i ? 'x' : 's');
+		if (strlen(buf) > NAME_MAX_LEN) {
+			verr(v, line, "slow-path interface name '%s' is %zu characters, the kernel allows at most 15: shorten the lab name",
+			     buf, strlen(buf));
+			buf[NAME_MAX_LEN] = '\0';
+		}
+		strcpy(dst[i], buf);
+	}
+}
+
 static void check_duplicates(struct vstate *v)
 {
 	struct topo *t = v->t;
@@ -88,6 +107,12 @@ static void resolve_links(struct vstate *v)
 			gen_name(v, l->line, l->b.sysname, "switch port", l->a.nsname,
 				 l->a.ifname);
 			strcpy(l->b.ifname, l->b.sysname);
+			if (t->sw[l->sw].dp == DP_TC) {
+				char id[16];
+
+				snprintf(id, sizeof(id), "%d", i);
+				gen_slow_names(v, l->line, l->slow, id);
+			}
 			continue;
 		}
 		if (resolve_ns(v, &l->a, l->line) || resolve_ns(v, &l->b, l->line))
@@ -202,6 +227,12 @@ static void check_switches(struct vstate *v)
 		gen_name(v, sw->line, sw->ifname, "switch", sw->name, NULL);
 		if (sw->dp != DP_KERNEL && sw->nhost)
 			gen_name(v, sw->line, sw->hostport, "host port", sw->name, "p");
+		if (sw->dp == DP_TC && sw->nhost) {
+			char id[16];
+
+			snprintf(id, sizeof(id), "h%d", i);
+			gen_slow_names(v, sw->line, sw->hostslow, id);
+		}
 		for (j = 0; sw->dp != DP_KERNEL && j < t->nlinks; j++) {
 			const struct link *l = &t->links[j];
 

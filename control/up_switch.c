@@ -51,6 +51,47 @@ int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
 	return 0;
 }
 
+/* dataplane tc: a port's slow-path veth pair, both ends in the host (see
+ * bpf/tc_steer.bpf.c). The near end gets what userspace must see and
+ * finishes its checksums on the way out (transmit checksum offload off:
+ * the AF_XDP socket on the far end takes frames as they are); neither end
+ * speaks IPv6 of its own, or the switch would forward the host's chatter.
+ * Both ends take the port's MTU, or larger frames drop between them. */
+int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu)
+{
+	struct veth_end a = { .name = slow[0], .netns_fd = -1, .mtu = mtu };
+	struct veth_end b = { .name = slow[1], .netns_fd = -1, .mtu = mtu };
+	bool exists;
+	int err;
+
+	if ((err = step(u, "create slow-path pair %s -- %s for switch %s", slow[0], slow[1],
+			sw->name)))
+		return err;
+	if ((err = check_owned(u, &u->lab.root, "-", slow[0], &exists)))
+		return err;
+	if (!exists) {
+		err = nl_veth_add(&u->lab.root, &a, &b);
+		if ((err = kernel_err(u, err)))
+			return err;
+		u->changes++;
+		if ((err = state_append(&u->lab.st, "veth - %s", slow[0])))
+			return err;
+		sw->ports_new = true;
+	}
+	if ((err = up_port_quiet(u, slow[0])) || (err = up_port_quiet(u, slow[1])))
+		return err;
+	if ((err = kernel_err(u, nl_link_set_up_name(&u->lab.root, slow[0]))) ||
+	    (err = kernel_err(u, nl_link_set_up_name(&u->lab.root, slow[1]))))
+		return err;
+	err = ethtool_set_tx_csum(-1, slow[0], false);
+	if (err < 0) {
+		snprintf(u->detail, sizeof(u->detail), "ethtool: %s", strerror(-err));
+		return err;
+	}
+	u->changes += err;
+	return 0;
+}
+
 /* The NAT fast path redirects into the uplink, so the uplink's peer
  * must take XDP frames and send complete checksums (up_port_fast): only
  * when the uplink is a veth of this lab can nsfast make it so. Any other
@@ -119,6 +160,8 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	if ((err = up_port_quiet(u, sw->hostport)))
 		return err;
 	if (sw->dp == DP_XDP && (err = up_port_fast(u, -1, "-", sw->ifname)))
+		return err;
+	if (sw->dp == DP_TC && (err = up_port_slow(u, sw, sw->hostslow, 0)))
 		return err;
 	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
 }
@@ -230,9 +273,10 @@ int up_daemon(struct up *u, struct sw *sw)
 	char *args[32 + 2 * 2 + 2 * ROUTES_MAX + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
 	char ports[16], table[16], tmo[3][16], upgw[ADDR_STRLEN];
 	char rts[ROUTES_MAX][2 * ADDR_STRLEN];
+	static char spec[SW_ARGS_PORTS + 1][4 * IFNAMSIZ];
 	struct daemon_ctx d = { u, sw->name };
 	bool fast_nat = false;
-	int n = 0, i, err, nrts = 0;
+	int n = 0, i, err, nrts = 0, np = 1;
 	pid_t pid;
 
 	if (sw->dp == DP_XDP && sw->snat && (err = up_uplink_fast(u, sw, &fast_nat)))
@@ -269,6 +313,8 @@ int up_daemon(struct up *u, struct sw *sw)
 		if (fast_nat)
 			args[n++] = "--fast-nat";
 	}
+	if (sw->dp == DP_TC)
+		args[n++] = "--tc-path";
 	for (i = 0; i < sw->ngateway; i++) {
 		args[n++] = "--gateway";
 		args[n++] = (char *)addr_fmt(&sw->gateway[i], gw[i], sizeof(gw[i]));
@@ -344,18 +390,27 @@ int up_daemon(struct up *u, struct sw *sw)
 			args[n++] = tmo[2];
 		}
 	}
-	if (sw->nhost)
-		args[n++] = sw->hostport;
+	/* A tc port is PORT:NEAR:FAR, with its slow-path pair. */
+	if (sw->nhost) {
+		snprintf(spec[0], sizeof(spec[0]), "%s:%s:%s:host", sw->hostport, sw->hostslow[0],
+			 sw->hostslow[1]);
+		args[n++] = sw->dp == DP_TC ? spec[0] : sw->hostport;
+	}
 	for (i = 0; i < u->t->nlinks; i++) {
 		struct link *l = &u->t->links[i];
-
 		if (l->kind != LINK_SWITCH || &u->t->sw[l->sw] != sw)
 			continue;
-		if (n >= (int)(sizeof(args) / sizeof(args[0])) - 1) {
+		if (n >= (int)(sizeof(args) / sizeof(args[0])) - 1 || np > SW_ARGS_PORTS) {
 			snprintf(u->detail, sizeof(u->detail), "more than %d ports", SW_ARGS_PORTS);
 			return -E2BIG;
 		}
-		args[n++] = l->b.sysname;
+		if (sw->dp != DP_TC) {
+			args[n++] = l->b.sysname;
+			continue;
+		}
+		snprintf(spec[np], sizeof(spec[np]), "%s:%s:%s", l->b.sysname, l->slow[0],
+			 l->slow[1]);
+		args[n++] = spec[np++];
 	}
 	args[n] = NULL;
 	err = switchd_start(u->t->lab, sw->name, args, &pid, daemon_started, &d, u->detail,

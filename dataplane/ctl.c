@@ -312,7 +312,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	steer_totals(sw, steer);
 	if (json) {
 		out(o, "{\"switch\":\"%s\",\"dataplane\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
-		       "\"ports\":[", sw->cfg.name, sw->cfg.fast_path ? "xdp" : "afxdp", (int)getpid(),
+		       "\"ports\":[", sw->cfg.name, sw->cfg.tc_path ? "tc" : sw->cfg.fast_path ? "xdp" : "afxdp", (int)getpid(),
 		    (unsigned long long)((now_ns() - sw->started) / 1000000000ull));
 		for (i = 0; i < sw->nports; i++) {
 			const struct port_stats *s = &sw->ports[i].st;
@@ -382,7 +382,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	 * XDP program forwarded by itself comes first. */
 	out(o, "  %-15s %-7s", "port", "mode");
 	if (sw->cfg.fast_path)
-		out(o, " %12s %14s %8s %8s |", "xdp pkts", "xdp bytes", "hairpin", "xdp nat");
+		out(o, " %12s %14s %8s %8s |", sw->cfg.tc_path ? "tc pkts" : "xdp pkts",
+		    sw->cfg.tc_path ? "tc bytes" : "xdp bytes", "hairpin", "xdp nat");
 	out(o, " %12s %14s %12s %14s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
 	    "tx bytes", "invalid", "tx full", "hairpin");
 	for (i = 0; i < sw->nports; i++) {

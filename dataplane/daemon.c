@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "nat.h"
 #include "switch.h"
+#include "tc_path.h"
 #include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
@@ -71,6 +72,7 @@ static void teardown(struct sw *sw)
 		bpf_link__destroy(sw->up_link);
 	if (sw->up_skel)
 		uplink_steer__destroy(sw->up_skel);
+	tc_path_free(sw);
 	nat_free(sw->nat);
 	nl_close(&sw->nl);
 	for (i = 0; sw->ports && i < sw->nports; i++)
@@ -224,6 +226,10 @@ static int setup(struct sw *sw)
 		     strerror(-err));
 		return err;
 	}
+	/* tc: the FDB is the same, but what reaches the XDP program on a
+	 * slow-path end is for userspace, all of it. */
+	if (sw->cfg.tc_path)
+		sw->skel->rodata->fast_path = 0;
 	if (sw->cfg.fast_nat && (err = nat_fast_configure_ports(sw))) {
 		fail(sw, "sizing the NAT fast path's map to %u connections: %s", sw->cfg.nat_table,
 		     strerror(-err));
@@ -238,6 +244,10 @@ static int setup(struct sw *sw)
 	if (xsk_steer__load(sw->skel)) {
 		err = -errno;
 		fail(sw, "loading the XDP program: %s", strerror(-err));
+		return err;
+	}
+	if (sw->cfg.tc_path && (err = tc_path_load(sw))) {
+		fail(sw, "loading the tc program: %s", strerror(-err));
 		return err;
 	}
 	/* One more slot for the uplink, after the L2 ports. */
@@ -264,12 +274,25 @@ static int setup(struct sw *sw)
 		struct port *p = &sw->ports[i];
 		uint32_t slot = (uint32_t)i, ifindex;
 
-		err = port_open(p, &sw->umem, sw->cfg.ports[i], (uint16_t)i);
+		/* tc: the socket is on the port's slow-path far end. */
+		err = port_open(p, &sw->umem, sw->cfg.tc_path ? sw->cfg.slow[i][1] : sw->cfg.ports[i],
+				(uint16_t)i);
 		sw->nports = i + 1;
 		if (err) {
-			fail(sw, "port %s: binding an AF_XDP socket: %s", sw->cfg.ports[i],
+			fail(sw, "port %s: binding an AF_XDP socket%s%s: %s", sw->cfg.ports[i],
+			     sw->cfg.tc_path ? " on " : "", sw->cfg.tc_path ? sw->cfg.slow[i][1] : "",
 			     strerror(-err));
 			return err;
+		}
+		if (sw->cfg.tc_path) {
+			const char *what;
+
+			err = tc_path_add_port(sw, p, sw->cfg.ports[i], sw->cfg.slow[i][0],
+					       sw->cfg.host_port[i], &what);
+			if (err) {
+				fail(sw, "port %s: %s: %s", sw->cfg.ports[i], what, strerror(-err));
+				return err;
+			}
 		}
 		ifindex = (uint32_t)p->ifindex;
 		if (bpf_map_update_elem(xsks, &slot, &p->fd, 0) ||
@@ -278,7 +301,7 @@ static int setup(struct sw *sw)
 			fail(sw, "port %s: registering the socket: %s", p->name, strerror(-err));
 			return err;
 		}
-		if (sw->cfg.fast_path && (err = fast_add_port(sw, p))) {
+		if (sw->cfg.fast_path && !sw->cfg.tc_path && (err = fast_add_port(sw, p))) {
 			fail(sw, "port %s: adding it to the fast path's DEVMAP: %s", p->name,
 			     strerror(-err));
 			return err;
@@ -311,16 +334,20 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nsfast switch --name SW [--lab LAB] [--socket PATH] [--gateway CIDR]...\n"
 		"                     [--gateway-mac MAC] [--ageing S] [--fdb-size N]\n"
-		"                     [--fdb-port-max N] [--fast-path [--fast-nat]] [--ready-fd FD]\n"
+		"                     [--fdb-port-max N] [--fast-path [--fast-nat] | --tc-path]\n"
+		"                     [--ready-fd FD]\n"
 		"                     [--uplink IF [--uplink-gateway IP] [--nat-ports MIN-MAX]\n"
 		"                      [--nat-table N] [--nat-timeout-udp|icmp|tcp S]]\n"
 		"                     [--route PREFIX/LEN,VIA]... PORT...\n\n"
 		"The AF_XDP switch daemon that 'nsfast up' starts for each 'dataplane afxdp'\n"
 		"switch, and with --fast-path for each 'dataplane xdp' switch (learned unicast\n"
 		"forwarded by the ports' XDP program; --fast-nat: established NAT connections\n"
-		"too, when the uplink's peer takes XDP frames). Runs in the foreground until SIGTERM\n"
-		"or SIGINT, which detach its XDP programs and free everything. PORT... are\n"
-		"host interfaces (veth ends).\n\n"
+		"too, when the uplink's peer takes XDP frames), and with --tc-path for each\n"
+		"'dataplane tc' switch (learned unicast forwarded by a tc program on each port;\n"
+		"PORT is then PORT:NEAR:FAR[:host], with the port's slow-path veth pair, whose\n"
+		"FAR end carries the socket; :host when PORT's peer is a host interface).\n"
+		"Runs in the foreground until SIGTERM or SIGINT, which detach its programs and\n"
+		"free everything. PORT... are host interfaces (veth ends).\n\n"
 		"The gateway routes IPv4 sent to it for addresses off its subnet: to the VIA\n"
 		"of the longest --route PREFIX/LEN that matches (VIA on the subnet), else\n"
 		"through the NAT to --uplink.\n");
@@ -345,6 +372,30 @@ static void gw_default_mac(struct sw_cfg *c)
 	c->gw.mac[5] = (uint8_t)h;
 }
 
+/* --tc-path: PORT:NEAR:FAR, the port and its slow-path pair, and ":host"
+ * when the port's peer is a host interface. */
+static int parse_tc_port(struct sw_cfg *c, const char *arg)
+{
+	char buf[4 * IFNAMSIZ + 8], *f[5], *save = NULL;
+	int n = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	for (char *t = strtok_r(buf, ":", &save); t && n < 5; t = strtok_r(NULL, ":", &save))
+		f[n++] = t;
+	if (n < 3 || n > 4 || (n == 4 && strcmp(f[3], "host")))
+		return -EINVAL;
+	for (int i = 0; i < 3; i++)
+		if (strlen(f[i]) >= IFNAMSIZ)
+			return -EINVAL;
+	strcpy(c->ports[c->nports], f[0]);
+	strcpy(c->slow[c->nports][0], f[1]);
+	strcpy(c->slow[c->nports][1], f[2]);
+	c->host_port[c->nports] = n == 4;
+	return 0;
+}
+
 static int parse_args(struct sw_cfg *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -360,6 +411,7 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "fast-path", no_argument, NULL, 'x' },
 		{ "fast-nat", no_argument, NULL, 'X' },
+		{ "tc-path", no_argument, NULL, 'C' },
 		{ "uplink", required_argument, NULL, 'u' },
 		{ "uplink-gateway", required_argument, NULL, 'G' },
 		{ "nat-ports", required_argument, NULL, 'P' },
@@ -437,6 +489,10 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		case 'X':
 			c->fast_nat = true;
 			break;
+		case 'C':
+			/* The same FDB cache as --fast-path, read by tc_steer. */
+			c->tc_path = c->fast_path = true;
+			break;
 		case 'u':
 			snprintf(c->uplink, sizeof(c->uplink), "%s", optarg);
 			break;
@@ -503,8 +559,8 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	if (c->fast_nat && (!c->fast_path || !c->uplink[0])) {
-		fprintf(stderr, "nsfast switch: --fast-nat needs --fast-path and --uplink\n");
+	if (c->fast_nat && (!c->fast_path || c->tc_path || !c->uplink[0])) {
+		fprintf(stderr, "nsfast switch: --fast-nat needs --fast-path (not --tc-path) and --uplink\n");
 		return -EINVAL;
 	}
 	if (c->uplink[0] && (!c->gw.has_v4 || !c->nat_table)) {
@@ -531,11 +587,15 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 		return -EINVAL;
 	}
 	for (o = optind; o < argc; o++) {
-		if (strlen(argv[o]) >= IFNAMSIZ) {
-			fprintf(stderr, "nsfast switch: bad port name '%s'\n", argv[o]);
+		if (c->tc_path ? parse_tc_port(c, argv[o]) : strlen(argv[o]) >= IFNAMSIZ) {
+			fprintf(stderr, "nsfast switch: bad port '%s', expected %s\n", argv[o],
+				c->tc_path ? "PORT:NEAR:FAR[:host] (interface names)" :
+					     "an interface name");
 			return -EINVAL;
 		}
-		strcpy(c->ports[c->nports++], argv[o]);
+		if (!c->tc_path)
+			strcpy(c->ports[c->nports], argv[o]);
+		c->nports++;
 	}
 	if (!c->sock_path[0])
 		snprintf(c->sock_path, sizeof(c->sock_path), "/run/nsfast/%s/%s.sock",

@@ -32,7 +32,7 @@ int fast_add_port(struct sw *sw, const struct port *p)
 
 static void install(struct sw *sw, const uint8_t mac[6], const struct port *p)
 {
-	struct fdb_val v = { (uint32_t)p->ifindex, p->idx, 0 };
+	struct fdb_val v = { (uint32_t)p->fast_ifindex, p->idx, 0 };
 	uint64_t k = fast_mac_key(mac);
 
 	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v, BPF_ANY))

@@ -40,6 +40,9 @@ struct sw_cfg {
 	int ready_fd; /* -1: not started by nsfast up */
 	bool fast_path; /* dataplane xdp: learned unicast forwarded in XDP */
 	bool fast_nat; /* and established NAT connections too */
+	bool tc_path; /* dataplane tc: the fast path is tc_steer, at the skb level */
+	char slow[SW_PORTS_MAX][2][IFNAMSIZ]; /* tc: each port's slow-path pair */
+	bool host_port[SW_PORTS_MAX]; /* tc: the port's peer is in our namespace */
 };
 
 struct sw_stats {
@@ -54,6 +57,7 @@ struct sw_stats {
 };
 
 struct xsk_steer;
+struct tc_steer;
 struct uplink_steer;
 struct bpf_link;
 struct nat;
@@ -86,6 +90,9 @@ struct sw {
 	struct fast_stats fst;
 	struct nat_fast_stats nfst;
 	uint64_t *fast_keys;
+	/* dataplane tc */
+	struct tc_steer *tc_skel;
+	int *tc_links; /* two per port, -1: none */
 };
 
 uint64_t now_ns(void);

@@ -84,6 +84,7 @@ int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx)
 	p->ifindex = (int)if_nametoindex(ifname);
 	if (!p->ifindex)
 		return -errno;
+	p->fast_ifindex = p->ifindex;
 	/* The first socket uses the rings made with the UMEM; every other
 	 * port is another device and needs its own fill/completion pair. */
 	p->fill = idx == 0 ? &u->fill0 : &p->fill_own;

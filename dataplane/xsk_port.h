@@ -40,7 +40,8 @@ struct port_stats {
 
 struct port {
 	char name[IFNAMSIZ];
-	int ifindex;
+	int ifindex; /* the socket's device */
+	int fast_ifindex; /* the device the fast path sees its frames on */
 	uint16_t idx;
 	struct xsk_socket *xsk;
 	int fd;

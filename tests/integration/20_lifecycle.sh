@@ -48,21 +48,27 @@ ip netns del "$PFX-a"
 assert_clean "rolled back after the foreign namespace"
 
 # --- a failure at any step rolls back everything this run created
-steps=$("$NSFAST" up -v --lab "$PFX" "$LAB" | grep -c '^step ')
-down >/dev/null
-bad=""
-for k in $(seq 1 "$steps"); do
-	out=$(NSFAST_FAULT_STEP=$k "$NSFAST" up --lab "$PFX" "$LAB" 2>&1)
-	rc=$?
-	left=$(leftovers)
-	if [ $rc = 0 ] || ! grep -q "fault injected by NSFAST_FAULT_STEP=$k" <<<"$out" ||
-		! grep -q "rolled back lab '$PFX'" <<<"$out" || [ -n "$left" ]; then
-		bad="$bad step $k (rc $rc, left: $(echo $left))"
-		down >/dev/null 2>&1
-	fi
-done
-if [ "$steps" -gt 30 ] && [ -z "$bad" ]; then pass "a fault at each of the $steps steps rolls back to nothing"
-else fail "fault injection over $steps steps:$bad"; fi
+fault_each_step() { # CONF WHAT
+	local steps k out rc left bad=""
+	steps=$("$NSFAST" up -v --lab "$PFX" "$1" | grep -c '^step ')
+	down >/dev/null
+	for k in $(seq 1 "$steps"); do
+		out=$(NSFAST_FAULT_STEP=$k "$NSFAST" up --lab "$PFX" "$1" 2>&1)
+		rc=$?
+		left=$(leftovers)
+		if [ $rc = 0 ] || ! grep -q "fault injected by NSFAST_FAULT_STEP=$k" <<<"$out" ||
+			! grep -q "rolled back lab '$PFX'" <<<"$out" || [ -n "$left" ]; then
+			bad="$bad step $k (rc $rc, left: $(echo $left))"
+			down >/dev/null 2>&1
+		fi
+	done
+	if [ "$steps" -gt 30 ] && [ -z "$bad" ]; then pass "$2: a fault at each of the $steps steps rolls back to nothing"
+	else fail "$2: fault injection over $steps steps:$bad"; fi
+}
+fault_each_step "$LAB" "$(basename "$LAB")"
+# tc: the slow-path pairs are steps of their own, rolled back too.
+sed "s/dataplane [a-z]*/dataplane tc/" "$LAB" >"$TMP/lab-tc.conf"
+fault_each_step "$TMP/lab-tc.conf" "$(basename "$LAB") on tc"
 
 # A failure on top of an existing lab removes only what that run added.
 check "up again" up "$LAB"

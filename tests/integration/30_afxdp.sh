@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# dataplanes afxdp and xdp: the same connectivity as the kernel bridge,
-# through the userspace switch (afxdp) or its XDP fast path (xdp), with
-# counters that prove which path carried the frames, and no bridge.
+# dataplanes afxdp, xdp and tc: the same connectivity as the kernel
+# bridge, through the userspace switch (afxdp) or its XDP (xdp) or tc (tc)
+# fast path, with counters that prove which path carried the frames, and
+# no bridge.
 . "$(dirname "$0")/../lib.sh"
 EX=$ROOT/examples
 
@@ -13,16 +14,22 @@ slow_total() { sw_json | jq '[.ports[].rx_packets] | add'; }
 port_modes() { sw_json | jq -c '[.ports[].xdp_mode]'; }
 fdb_port() { sw_json | jq -r ".fdb.table[] | select(.mac==\"$1\") | .port"; }
 
-for DP in ${SWITCH_DATAPLANES:-afxdp xdp}; do
+for DP in ${SWITCH_DATAPLANES:-afxdp xdp tc}; do
 TEST=30_$DP
 afxdp() { sed "s/dataplane kernel/dataplane $DP/" "$1"; }
 
 # --- routed: host port, router namespace, a namespace behind it
 afxdp "$EX/routed.conf" >"$TMP/routed.conf"
-check "routed: up with afxdp" up "$TMP/routed.conf"
+check "routed: up with $DP" up "$TMP/routed.conf"
 check_out "routed: no kernel bridge exists" "^0$" bash -c "ip -o link show type bridge | grep -c '$PFX-' || true"
-check_out "routed: XDP is attached to every port in native mode" "^3$" \
-	bash -c "ip -o link | grep ' $PFX-' | grep -c 'xdp ' || true"
+if [ "$DP" = tc ]; then
+	# The ports keep their peers' TSO: XDP only on each slow-path end.
+	check_out "routed: XDP is on the 3 slow-path ends, not on the ports" "^3 0$" \
+		bash -c "echo \$(ip -o link | grep ' $PFX--' | grep -c 'xdp ') \$(ip -o link | grep ' $PFX-[^-]' | grep -c 'xdp ')"
+else
+	check_out "routed: XDP is attached to every port in native mode" "^3$" \
+		bash -c "ip -o link | grep ' $PFX-' | grep -c 'xdp ' || true"
+fi
 check "routed: the host reaches foo through the host port" ping1 10.13.37.2
 check "routed: baz reaches foo" nsx baz ping1 10.13.37.2
 check "routed: the host reaches bar through foo" ping1 10.9.9.10
@@ -52,6 +59,9 @@ if [ "$DP" = afxdp ]; then
 	fixed=$(counter csum_fixed)
 	if [ "${fixed:-0}" -gt 1000 ]; then pass "routed: the switch completed $fixed partial checksums"
 	else fail "routed: csum_fixed=$fixed"; fi
+elif [ "$DP" = tc ]; then
+	check_out "routed: the namespaces keep transmit checksum offload and TSO" \
+		"tx-checksumming: on.*tcp-segmentation-offload: on" bash -c "ip netns exec $PFX-baz ethtool -k eth0 | tr '\n' ' '"
 else
 	check_out "routed: transmit checksum offload is off in the namespaces" "tx-checksumming: off" \
 		nsx baz ethtool -k eth0
@@ -69,8 +79,8 @@ check_transfer "routed: 8 MiB over TCP arrive byte for byte" 8388608 baz foo 10.
 # afxdp: every frame crosses userspace; xdp: bulk traffic never does.
 rx=$(slow_total); fast=$(fast_total)
 if [ "$DP" = afxdp ] && [ "${rx:-0}" -gt 5000 ]; then pass "routed: switch ports counted $rx received frames"
-elif [ "$DP" = xdp ] && [ "${fast:-0}" -gt 5000 ] && [ "${rx:-0}" -lt 1000 ]; then
-	pass "routed: $fast frames forwarded in XDP, $rx in userspace"
+elif [ "$DP" != afxdp ] && [ "${fast:-0}" -gt 1000 ] && [ "${rx:-0}" -lt 1000 ]; then
+	pass "routed: $fast frames forwarded in $DP, $rx in userspace"
 else fail "routed: userspace rx_packets=$rx, fast_packets=$fast"; fi
 check_out "routed: status shows the ports and the FDB" "fdb: [1-9][0-9]* entries" "$NSFAST" status "$PFX"
 check "routed: down" down
@@ -95,10 +105,10 @@ nsx a ping -c 20 -i 0.05 -W 2 10.13.37.3 >/dev/null
 f1=$(counter flood_unknown); u1=$(counter forwarded); x1=$(fast_total)
 if [ "$DP" = afxdp ] && [ $((u1 - u0)) -ge 40 ] && [ $((f1 - f0)) = 0 ]; then
 	pass "gw: learned unicast is forwarded, not flooded ($((u1 - u0)) forwarded, 0 flooded)"
-elif [ "$DP" = xdp ] && [ $((x1 - x0)) -ge 40 ] && [ $((u1 - u0)) = 0 ] && [ $((f1 - f0)) = 0 ]; then
-	pass "gw: learned unicast takes the fast path ($((x1 - x0)) in XDP, none in userspace)"
+elif [ "$DP" != afxdp ] && [ $((x1 - x0)) -ge 40 ] && [ $((u1 - u0)) = 0 ] && [ $((f1 - f0)) = 0 ]; then
+	pass "gw: learned unicast takes the fast path ($((x1 - x0)) in $DP, none in userspace)"
 else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0)), fast path +$((x1 - x0))"; fi
-if [ "$DP" = xdp ]; then
+if [ "$DP" != afxdp ]; then
 	# A MAC that moves: c takes a's MAC (a falls silent); b's frames to
 	# that MAC must follow it to c's port, in XDP once relearned.
 	cport=$PFX-c-eth0
@@ -132,7 +142,7 @@ for i in $(seq 1 30); do
 done
 if [ $aged = yes ]; then pass "ageing: a's MAC aged out and the aged counter moved"
 else fail "ageing: after 15 s: $(sw_json | jq -c .fdb)"; fi
-if [ "$DP" = xdp ]; then
+if [ "$DP" != afxdp ]; then
 	check_out "ageing: the fast path's copy was removed too" '"removed":[1-9]' sw_json
 	# Traffic that only XDP sees keeps its entries alive: 5 s of pings
 	# with ageing 2 s, and b's MAC must never have left the table.
@@ -149,13 +159,15 @@ if [ "$DP" = xdp ]; then
 		asked=$((asked + 1))
 		grep -q "$bmac" <<<"$j" || gone=$((gone + 1))
 	done
-	if [ $gone = 0 ] && [ $asked -ge 5 ]; then pass "ageing: a MAC active only in XDP is kept alive ($asked looks)"
+	if [ $gone = 0 ] && [ $asked -ge 5 ]; then pass "ageing: a MAC active only in $DP is kept alive ($asked looks)"
 	else fail "ageing: b's MAC was missing from the FDB $gone times in $asked looks over 5 s"; fi
 fi
 
 # --- kill -9 of the daemon: XDP and its maps go with it, down removes the rest
 pid=$(sw_json | jq -r .pid)
-prog=$(ip -j -d link show dev "$PFX-a-eth0" | jq '.[0].xdp.prog.id')
+# (tc: the XDP program of a slow-path end; the tc programs share its FDB
+# and counters, so those maps outlive them only if they stay attached.)
+prog=$(ip -j -d link show | jq "[.[] | select(.ifname | startswith(\"$PFX-\")) | .xdp.prog.id // empty] | first")
 maps=$(bpftool -j prog show id "$prog" | jq -r '.map_ids[]')
 if [ "$(echo $maps | wc -w)" -ge 4 ]; then pass "kill -9: the port program uses $(echo $maps | wc -w) maps"
 else fail "kill -9: maps of program $prog: '$maps'"; fi

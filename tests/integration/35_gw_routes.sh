@@ -26,7 +26,7 @@ ttl_from() {
 	echo "$from"
 }
 
-for dp in xdp afxdp kernel; do
+for dp in xdp afxdp kernel tc; do
 	sed "s/dataplane [a-z]*/dataplane $dp/" "$EX/lab.conf" >"$TMP/lab-$dp.conf"
 	check "$dp: up" up "$TMP/lab-$dp.conf"
 	# The kernel's host sends ICMP redirects (a's packets to c leave the

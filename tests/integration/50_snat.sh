@@ -3,7 +3,7 @@
 # is a veth to a namespace that plays the outside world, with servers.
 . "$(dirname "$0")/../lib.sh"
 EX=$ROOT/examples
-DPS=${SNAT_DATAPLANES:-kernel afxdp xdp}
+DPS=${SNAT_DATAPLANES:-kernel afxdp xdp tc}
 
 # Count in the outside world which sources its traffic has.
 probe() {

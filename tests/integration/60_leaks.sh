@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Leaks: LEAK_CYCLES (50) x up/down of a lab with an xdp switch (gateway,
-# host port, SNAT uplink) and a kernel switch (bridge, gateway, nftables
-# SNAT) leave nothing behind: no namespace, link, XDP program, BPF map,
+# host port, SNAT uplink), a kernel switch (bridge, gateway, nftables
+# SNAT) and a tc switch (tc programs, slow-path pairs) leave nothing behind: no namespace, link, XDP program, BPF map,
 # pinned object, nft table, state, process or file descriptor, and the
 # kernel's memory stays flat. Every tenth up is proven to carry traffic.
 . "$(dirname "$0")/../lib.sh"
@@ -28,6 +28,12 @@ ns k
     link eth0 switch sw1 addr 10.162.0.2/24
     route default via 10.162.0.1
 ns outside
+switch sw2 dataplane tc
+    gateway 10.167.0.1/24
+ns t
+    link eth0 switch sw2 addr 10.167.0.2/24
+ns u
+    link eth0 switch sw2 addr 10.167.0.3/24
 veth host:up0 10.163.0.1/24 -- outside:eth0 10.163.0.2/24
 veth host:up1 10.164.0.1/24 -- outside:eth1 10.164.0.2/24
 CONF
@@ -38,7 +44,7 @@ CONF
 # programs and maps are covered (the kernel keeps 15 characters).
 bpf_names() {
 	local f b
-	sed -n '/^SEC("xdp/{n;s/^int \([A-Za-z0-9_]*\)(.*/\1/p;}' "$ROOT"/bpf/*.bpf.c "$ROOT"/bpf/*.h 2>/dev/null
+	sed -n '/^SEC("\(xdp\|tc\)/{n;s/^int \([A-Za-z0-9_]*\)(.*/\1/p;}' "$ROOT"/bpf/*.bpf.c "$ROOT"/bpf/*.h 2>/dev/null
 	sed -n 's/^} *\([A-Za-z0-9_]*\) SEC("\.maps");.*/\1/p' "$ROOT"/bpf/*.bpf.c "$ROOT"/bpf/*.h 2>/dev/null
 	for f in "$ROOT"/bpf/*.bpf.c; do
 		b=$(basename "$f" .bpf.c)
@@ -163,7 +169,9 @@ proof() {
 	nsx a ping1 10.163.0.2 >/dev/null || why="$why a->outside (xdp SNAT);"
 	ping1 10.161.0.2 >/dev/null || why="$why host->a (host port);"
 	nsx k ping1 10.164.0.2 >/dev/null || why="$why k->outside (kernel SNAT);"
-	[ "$(xdp_links)" = 4 ] || why="$why XDP on $(xdp_links) links, not 4;"
+	nsx t ping1 10.167.0.3 >/dev/null || why="$why t->u (tc);"
+	# 3 ports and the uplink of sw0, the slow-path ends of sw2's 2 ports
+	[ "$(xdp_links)" = 6 ] || why="$why XDP on $(xdp_links) links, not 6;"
 	pid=$(daemon_pid)
 	mine=$(bpf_mine "$BPF0" | grep -c "^prog .* held by this lab")
 	[ "$mine" -ge 2 ] || why="$why the daemon holds $mine nsfast programs, not 2;"
@@ -174,7 +182,7 @@ proof() {
 	FDS[$c]=$fds0
 	NS_INUMS=$(stat -L -c %i /run/netns/"$PFX"-* 2>/dev/null)
 	if [ -z "$why" ]; then
-		pass "cycle $c: traffic through both switches, XDP on the 4 ports, daemon holds its programs, $fds0 fds steady"
+		pass "cycle $c: traffic through the three switches, XDP on the 6 ports and slow-path ends, daemon holds its programs, $fds0 fds steady"
 	else
 		fail "cycle $c:$why"
 	fi
@@ -220,7 +228,7 @@ if [ -n "${FDS[10]:-}" ] && [ "${FDS[10]}" = "${FDS[$CYCLES]:-x}" ]; then
 else fail "daemon fds: cycle 10 ${FDS[10]:-?}, cycle $CYCLES ${FDS[$CYCLES]:-?}"; fi
 
 # Memory between cycle 10 (caches warm) and the last. Per cycle this lab
-# creates 4 namespaces, 6 veth pairs, a bridge and 4 AF_XDP sockets: a
+# creates 6 namespaces, 10 veth pairs, a bridge and 6 AF_XDP sockets: a
 # namespace kept alive costs about 800 kB of slab and per-cpu memory
 # (measured here: 10 namespaces with a veth each, 8.4 MB), so one leaked
 # per cycle grows 32 MB over 40 cycles; 16 MB leaves room for the rest of

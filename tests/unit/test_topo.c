@@ -52,7 +52,7 @@ static const struct tcase cases[] = {
 	{ "bad gateway cidr", "lab t\nswitch s\n  gateway 10.0.0.1\n",
 	  "t.conf:3: bad gateway address '10.0.0.1', expected ADDRESS/PREFIX" },
 	{ "bad dataplane", "lab t\nswitch s dataplane ovs\n",
-	  "t.conf:2: unknown dataplane 'ovs', expected kernel, afxdp or xdp" },
+	  "t.conf:2: unknown dataplane 'ovs', expected kernel, afxdp, xdp or tc" },
 	{ "bad mac", HEAD "ns a\n  link e0 switch sw0 mac 02:00:00:00:00\n",
 	  "t.conf:5: bad mac '02:00:00:00:00', expected a unicast address" },
 	{ "multicast mac", HEAD "ns a\n  link e0 switch sw0 mac 01:00:5e:00:00:01\n",
@@ -228,6 +228,35 @@ int main(void)
 			       c->want[0] ? c->want : "(valid)", err, out);
 			fail++;
 		}
+	}
+	/* dataplane tc: each port and the host port get a slow-path pair,
+	 * named from the lab and the link's (or switch's) index. */
+	{
+		static const char text[] = "lab lab45678\nns a\n  link e0 switch s\n"
+					   "switch s dataplane tc host 10.0.0.1/24\n"
+					   "ns b\n  link e0 switch s\n";
+		struct topo t;
+		FILE *tmp;
+		int saved, err;
+		char *out;
+
+		capture_start(&tmp, &saved);
+		err = topo_parse("t.conf", text, &t);
+		if (!err)
+			err = topo_validate(&t);
+		out = capture_end(tmp, saved);
+		if (!err && !out[0] && t.nlinks == 2 && !strcmp(t.links[1].slow[0], "lab45678--1s") &&
+		    !strcmp(t.links[1].slow[1], "lab45678--1x") &&
+		    !strcmp(t.sw[0].hostslow[0], "lab45678--h0s")) {
+			printf("PASS topo: tc slow-path pair names\n");
+			pass++;
+		} else {
+			printf("FAIL topo: tc slow-path pair names: rc %d, '%s' '%s' '%s' %s\n", err,
+			       t.nlinks > 1 ? t.links[1].slow[0] : "", t.nlinks > 1 ? t.links[1].slow[1] : "",
+			       t.nsw ? t.sw[0].hostslow[0] : "", out);
+			fail++;
+		}
+		topo_free(&t);
 	}
 	return fail ? 1 : 0;
 }

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* dataplane tc: the skb-level fast path of bpf/tc_steer.bpf.c, in front
+ * of the AF_XDP switch. Each port has a slow-path veth pair; the port's
+ * socket is bound to its far end, and the tc programs on the port and on
+ * the near end carry frames between the port and that socket. The FDB
+ * map and the per-port counters are the XDP program's (fast_path.c keeps
+ * them), so the switch learns, ages and counts as for dataplane xdp. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "switch.h"
+#include "tc_path.h"
+#include "tc_steer.skel.h"
+#include "xsk_steer.skel.h"
+
+/* Linux 6.6 uapi; Debian 12's headers are older. */
+#ifndef BPF_TCX_INGRESS
+#define BPF_TCX_INGRESS 46
+#endif
+
+int tc_path_load(struct sw *sw)
+{
+	struct tc_steer *skel;
+
+	skel = tc_steer__open();
+	if (!skel)
+		return -errno;
+	sw->tc_skel = skel;
+	sw->tc_links = calloc(2 * (size_t)sw->cfg.nports, sizeof(*sw->tc_links));
+	if (!sw->tc_links)
+		return -ENOMEM;
+	for (int i = 0; i < 2 * sw->cfg.nports; i++)
+		sw->tc_links[i] = -1;
+	/* One table: what the daemon installs in xsk_steer's map is what the
+	 * tc programs read and mark as hit. */
+	if (bpf_map__set_max_entries(skel->maps.fdb, bpf_map__max_entries(sw->skel->maps.fdb)) ||
+	    bpf_map__reuse_fd(skel->maps.fdb, bpf_map__fd(sw->skel->maps.fdb)) ||
+	    bpf_map__reuse_fd(skel->maps.fast_stats, bpf_map__fd(sw->skel->maps.fast_stats)))
+		return -errno;
+	if (tc_steer__load(skel))
+		return -errno;
+	return 0;
+}
+
+static int attach(int *link, const struct bpf_program *prog, int ifindex)
+{
+	*link = bpf_link_create(bpf_program__fd(prog), ifindex, BPF_TCX_INGRESS, NULL);
+	return *link < 0 ? -errno : 0;
+}
+
+int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char *near,
+		     bool host, const char **what)
+{
+	struct tc_steer *skel = sw->tc_skel;
+	struct tc_port tp = { 0 };
+	uint32_t slot = p->idx;
+	int err;
+
+	tp.ifindex = if_nametoindex(port);
+	tp.slow_ifindex = if_nametoindex(near);
+	*what = "finding the port and its slow-path end";
+	if (!tp.ifindex || !tp.slow_ifindex)
+		return -errno;
+	tp.peer_ns = !host;
+	*what = "registering them";
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tc_ports), &slot, &tp, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.tc_slot), &tp.ifindex, &slot, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.tc_slot), &tp.slow_ifindex, &slot, 0))
+		return -errno;
+	/* The FDB names the device the fast path sees the port's frames on. */
+	p->fast_ifindex = (int)tp.ifindex;
+	snprintf(p->name, sizeof(p->name), "%s", port);
+	/* Links, not filters: the programs go away with this process, even
+	 * after kill -9, as the XDP ones do. */
+	*what = "attaching tc (tcx) on the port";
+	if ((err = attach(&sw->tc_links[2 * slot], skel->progs.tc_port_in, (int)tp.ifindex)))
+		return err;
+	*what = "attaching tc (tcx) on its slow-path end";
+	return attach(&sw->tc_links[2 * slot + 1], skel->progs.tc_slow_in,
+		      (int)tp.slow_ifindex);
+}
+
+uint64_t tc_path_no_port(const struct sw *sw)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v, sum = 0;
+	uint32_t k = 0;
+
+	if (!sw->tc_skel || ncpu <= 0 || !(v = calloc((size_t)ncpu, sizeof(*v))))
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(sw->tc_skel->maps.tc_stats), &k, v))
+		for (int i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+void tc_path_free(struct sw *sw)
+{
+	for (int i = 0; sw->tc_links && i < 2 * sw->cfg.nports; i++)
+		if (sw->tc_links[i] >= 0)
+			close(sw->tc_links[i]);
+	free(sw->tc_links);
+	sw->tc_links = NULL;
+	if (sw->tc_skel)
+		tc_steer__destroy(sw->tc_skel);
+	sw->tc_skel = NULL;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_TC_PATH_H
+#define NSFAST_TC_PATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sw;
+struct port;
+
+/* After xsk_steer is loaded: the tc programs, on its FDB and counters. */
+int tc_path_load(struct sw *sw);
+/* PORT is the switch port, NEAR its slow-path pair's near end (p is
+ * bound to the far one); HOST: PORT's peer is in our namespace. On
+ * error, *what says which step failed. */
+int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char *near,
+		     bool host, const char **what);
+/* Frames on a device the programs do not know (dropped). */
+uint64_t tc_path_no_port(const struct sw *sw);
+void tc_path_free(struct sw *sw);
+
+#endif
