@@ -30,7 +30,9 @@ TOPO      := control/topo.c control/topo_parse.c control/topo_validate.c control
 # The NAT alone, for its unit test and micro-benchmark.
 NAT       := dataplane/nat.c dataplane/nat_index.c dataplane/pkt.c
 NAT_H     := dataplane/nat.h dataplane/nat_csum.h dataplane/nat_index.h dataplane/pkt.h
-ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
+# The multiarch include folder (x86_64-linux-gnu), which clang -dumpmachine
+# does not name (x86_64-pc-linux-gnu).
+ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
              $(BUILD)/test_arp_table
 
