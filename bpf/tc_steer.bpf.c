@@ -15,16 +15,27 @@
  * xsk_steer hands it to the port's AF_XDP socket. The daemon transmits
  * on that far end; tc_slow_in on the near end puts the frame on the port.
  *
- * fdb and fast_stats are xsk_steer's maps (shared by the daemon), so the
- * switch installs, ages and counts exactly as for dataplane xdp. */
+ * fdb, fast_stats and nat_out are xsk_steer's maps (shared by the
+ * daemon), so the switch installs, ages and counts exactly as for
+ * dataplane xdp; the NAT's way back is the uplink's XDP program, as on
+ * xdp. */
+#include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
 #include "map_layouts.h"
+#include "nat_fast.h"
 
 #define MAX_PORTS 256
+
+/* The NAT fast path, set by the daemon when it has one. */
+const volatile __u8 nat_fast = 0;
+const volatile __u64 gw_mac_key;
+const volatile __u64 uplink_mac_key;
+const volatile __u32 uplink_ifindex;
+const volatile __u32 ext_ip; /* network order */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -39,6 +50,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fast_port_stats);
 } fast_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct nat_out_key);
+	__type(value, struct nat_out_val);
+} nat_out SEC(".maps");
 
 /* By slot: where a frame for that port goes. */
 struct {
@@ -85,6 +103,76 @@ static __always_inline int to_port(const struct tc_port *p)
 	return (int)bpf_redirect(p->ifindex, 0);
 }
 
+#define IP_OFF ETH_HLEN
+#define L4_OFF (ETH_HLEN + sizeof(struct iphdr))
+
+/* A frame for the gateway's MAC of a connection the daemon installed:
+ * translated and redirected to the uplink. Through the helpers, not by
+ * hand as in XDP: they keep a partial checksum (the namespace kept its
+ * offloads) partial, updating only its pseudo-header part, and a GSO
+ * packet's segments all get the new headers. */
+static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_port_stats *st)
+{
+	__u32 want = L4_OFF + sizeof(struct tcphdr), csum_off;
+	__u64 mac = uplink_mac_key, udp0;
+	__u32 from_ip, to_ip = ext_ip;
+	__u16 from_port, to_port, ttl_old, ttl_new;
+	struct nat_out_key k = {};
+	struct nat_out_val *v;
+	void *data, *end;
+	struct iphdr *ip;
+	__u16 *ports;
+
+	/* nat_l4 reads up to a TCP header: those bytes must be linear. */
+	if (want > skb->len)
+		want = skb->len;
+	if (bpf_skb_pull_data(skb, want))
+		return -1;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	ip = data + IP_OFF;
+	if ((void *)(ip + 1) > end || ((struct ethhdr *)data)->h_proto != bpf_htons(ETH_P_IP))
+		return -1;
+	ports = nat_l4(ip, end);
+	if (!ports)
+		return -1;
+	k.int_ip = ip->saddr;
+	k.rem_ip = ip->daddr;
+	k.int_port = ports[0];
+	k.rem_port = ports[1];
+	k.proto = ip->protocol;
+	v = bpf_map_lookup_elem(&nat_out, &k);
+	if (!v)
+		return -1;
+	from_ip = ip->saddr;
+	from_port = ports[0];
+	to_port = v->ext_port;
+	ttl_old = *(__u16 *)&ip->ttl;
+	ttl_new = bpf_htons(bpf_ntohs(ttl_old) - 0x100);
+	if (ip->protocol == IPPROTO_TCP) {
+		csum_off = L4_OFF + offsetof(struct tcphdr, check);
+		udp0 = 0;
+	} else {
+		csum_off = L4_OFF + offsetof(struct udphdr, check);
+		udp0 = BPF_F_MARK_MANGLED_0; /* no UDP checksum stays none */
+	}
+	/* The packet's pointers are invalid from here on. */
+	if (bpf_l4_csum_replace(skb, csum_off, from_ip, to_ip, udp0 | BPF_F_PSEUDO_HDR | 4) ||
+	    bpf_l4_csum_replace(skb, csum_off, from_port, to_port, udp0 | 2) ||
+	    bpf_l3_csum_replace(skb, IP_OFF + offsetof(struct iphdr, check), from_ip, to_ip, 4) ||
+	    bpf_l3_csum_replace(skb, IP_OFF + offsetof(struct iphdr, check), ttl_old, ttl_new, 2) ||
+	    bpf_skb_store_bytes(skb, IP_OFF + offsetof(struct iphdr, saddr), &to_ip, 4, 0) ||
+	    bpf_skb_store_bytes(skb, IP_OFF + offsetof(struct iphdr, ttl), &ttl_new, 2, 0) ||
+	    bpf_skb_store_bytes(skb, L4_OFF, &to_port, 2, 0) ||
+	    bpf_skb_store_bytes(skb, 0, v->nexthop_mac, ETH_ALEN, 0) ||
+	    bpf_skb_store_bytes(skb, ETH_ALEN, &mac, ETH_ALEN, 0))
+		return TC_ACT_SHOT; /* half rewritten: it cannot go anywhere */
+	if (!v->hit)
+		v->hit = 1;
+	st->nat_packets++;
+	return (int)bpf_redirect(uplink_ifindex, 0);
+}
+
 /* TC_ACT_REDIRECT or TC_ACT_SHOT when done with, -1 when userspace must
  * see the frame: the same cases as xsk_steer's fast_forward. */
 static __always_inline int fast_forward(struct __sk_buff *skb)
@@ -105,12 +193,26 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 	if (!s || s->ifindex != skb->ifindex)
 		return -1;
 	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
-	d = bpf_map_lookup_elem(&fdb, &dst);
-	if (!d)
-		return -1;
 	st = bpf_map_lookup_elem(&fast_stats, &s->slot);
+	if (!st)
+		return -1;
+	d = bpf_map_lookup_elem(&fdb, &dst);
+	if (!d) {
+		__u32 len = skb->len;
+		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(skb, st) : -1;
+
+		if (act < 0)
+			return -1;
+		/* A namespace whose traffic all goes out through the NAT here
+		 * must not age out of the FDB either. */
+		if (!s->hit)
+			s->hit = 1;
+		st->packets++;
+		st->bytes += len;
+		return act;
+	}
 	p = bpf_map_lookup_elem(&tc_ports, &d->slot);
-	if (!st || !p || !p->ifindex)
+	if (!p || !p->ifindex)
 		return -1;
 	if (d->ifindex == skb->ifindex) {
 		st->hairpin++;

@@ -51,6 +51,24 @@ int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
 	return 0;
 }
 
+/* dataplane tc: the namespace keeps its offloads (its TCP leaves as GSO
+ * packets and tc forwards them whole), but the NAT's way back is an XDP
+ * redirect from the uplink into the port: the peer must run NAPI. */
+int up_port_napi(struct up *u, int netns_fd, const char *ns, const char *ifname)
+{
+	int err;
+
+	if ((err = step(u, "set gro on on %s:%s for the NAT fast path's way back", ns, ifname)))
+		return err;
+	err = ethtool_set_gro(netns_fd, ifname, true);
+	if (err < 0) {
+		snprintf(u->detail, sizeof(u->detail), "ethtool: %s", strerror(-err));
+		return err;
+	}
+	u->changes += err;
+	return 0;
+}
+
 /* dataplane tc: a port's slow-path veth pair, both ends in the host (see
  * bpf/tc_steer.bpf.c). The near end gets what userspace must see and
  * finishes its checksums on the way out (transmit checksum offload off:
@@ -161,7 +179,8 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		return err;
 	if (sw->dp == DP_XDP && (err = up_port_fast(u, -1, "-", sw->ifname)))
 		return err;
-	if (sw->dp == DP_TC && (err = up_port_slow(u, sw, sw->hostslow, 0)))
+	if (sw->dp == DP_TC && ((err = up_port_slow(u, sw, sw->hostslow, 0)) ||
+				(sw->snat && (err = up_port_napi(u, -1, "-", sw->ifname)))))
 		return err;
 	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
 }
@@ -279,7 +298,8 @@ int up_daemon(struct up *u, struct sw *sw)
 	int n = 0, i, err, nrts = 0, np = 1;
 	pid_t pid;
 
-	if (sw->dp == DP_XDP && sw->snat && (err = up_uplink_fast(u, sw, &fast_nat)))
+	if ((sw->dp == DP_XDP || sw->dp == DP_TC) && sw->snat &&
+	    (err = up_uplink_fast(u, sw, &fast_nat)))
 		return err;
 	if ((err = step(u, "start the %s switch daemon for %s", dataplane_name(sw->dp), sw->name)))
 		return err;
@@ -313,8 +333,11 @@ int up_daemon(struct up *u, struct sw *sw)
 		if (fast_nat)
 			args[n++] = "--fast-nat";
 	}
-	if (sw->dp == DP_TC)
+	if (sw->dp == DP_TC) {
 		args[n++] = "--tc-path";
+		if (fast_nat)
+			args[n++] = "--fast-nat";
+	}
 	for (i = 0; i < sw->ngateway; i++) {
 		args[n++] = "--gateway";
 		args[n++] = (char *)addr_fmt(&sw->gateway[i], gw[i], sizeof(gw[i]));

@@ -301,7 +301,8 @@ static int setup(struct sw *sw)
 			fail(sw, "port %s: registering the socket: %s", p->name, strerror(-err));
 			return err;
 		}
-		if (sw->cfg.fast_path && !sw->cfg.tc_path && (err = fast_add_port(sw, p))) {
+		/* tc: only the NAT's way back redirects in XDP, to the port. */
+		if (sw->cfg.fast_path && (err = fast_add_port(sw, p))) {
 			fail(sw, "port %s: adding it to the fast path's DEVMAP: %s", p->name,
 			     strerror(-err));
 			return err;
@@ -559,8 +560,8 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	if (c->fast_nat && (!c->fast_path || c->tc_path || !c->uplink[0])) {
-		fprintf(stderr, "nsfast switch: --fast-nat needs --fast-path (not --tc-path) and --uplink\n");
+	if (c->fast_nat && (!c->fast_path || !c->uplink[0])) {
+		fprintf(stderr, "nsfast switch: --fast-nat needs --fast-path or --tc-path, and --uplink\n");
 		return -EINVAL;
 	}
 	if (c->uplink[0] && (!c->gw.has_v4 || !c->nat_table)) {

@@ -23,7 +23,7 @@ int fast_configure(struct sw *sw)
 
 int fast_add_port(struct sw *sw, const struct port *p)
 {
-	uint32_t ifindex = (uint32_t)p->ifindex, slot = p->idx;
+	uint32_t ifindex = (uint32_t)p->fast_ifindex, slot = p->idx;
 
 	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.tx_ports), &slot, &ifindex, 0))
 		return -errno;

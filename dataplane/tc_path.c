@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fast_path.h"
 #include "switch.h"
 #include "tc_path.h"
 #include "tc_steer.skel.h"
@@ -36,12 +37,21 @@ int tc_path_load(struct sw *sw)
 		return -ENOMEM;
 	for (int i = 0; i < 2 * sw->cfg.nports; i++)
 		sw->tc_links[i] = -1;
-	/* One table: what the daemon installs in xsk_steer's map is what the
-	 * tc programs read and mark as hit. */
-	if (bpf_map__set_max_entries(skel->maps.fdb, bpf_map__max_entries(sw->skel->maps.fdb)) ||
-	    bpf_map__reuse_fd(skel->maps.fdb, bpf_map__fd(sw->skel->maps.fdb)) ||
-	    bpf_map__reuse_fd(skel->maps.fast_stats, bpf_map__fd(sw->skel->maps.fast_stats)))
+	/* One table: what the daemon installs in xsk_steer's maps is what the
+	 * tc programs read and mark as hit (reuse_fd takes the map's size). */
+	if (bpf_map__reuse_fd(skel->maps.fdb, bpf_map__fd(sw->skel->maps.fdb)) ||
+	    bpf_map__reuse_fd(skel->maps.fast_stats, bpf_map__fd(sw->skel->maps.fast_stats)) ||
+	    bpf_map__reuse_fd(skel->maps.nat_out, bpf_map__fd(sw->skel->maps.nat_out)))
 		return -errno;
+	if (sw->cfg.fast_nat) {
+		skel->rodata->nat_fast = 1;
+		skel->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);
+		skel->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
+		skel->rodata->uplink_ifindex = if_nametoindex(sw->cfg.uplink);
+		memcpy((void *)&skel->rodata->ext_ip, sw->up_ip, 4);
+		if (!skel->rodata->uplink_ifindex)
+			return -errno;
+	}
 	if (tc_steer__load(skel))
 		return -errno;
 	return 0;

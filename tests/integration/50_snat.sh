@@ -56,16 +56,17 @@ for dp in $DPS; do
 		else fail "$dp: traceroute: $(tr '\n' ' ' <"$TMP/tr")"; fi
 	fi
 
-	if [ "$dp" = xdp ]; then
+	if [ "$dp" = xdp ] || [ "$dp" = tc ]; then
 		# Established connections leave userspace: counters prove it, and
-		# the bytes and checksums prove the translation in XDP.
+		# the bytes and checksums prove the translation in XDP (and tc,
+		# going out, on GSO packets with partial checksums).
 		check_transfer "$dp: 4 MiB through the NAT arrive byte for byte" 4194304 a outside 203.0.113.2
 		d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
 		xout=$(jq '[.ports[].fast_nat_packets] | add' <<<"$d")
 		xin=$(jq '.nat.fast.in_packets' <<<"$d")
 		slow=$(jq '.nat.out_packets' <<<"$d")
 		if [ "${xout:-0}" -gt 1000 ] && [ "${xin:-0}" -gt 100 ] && [ "${slow:-0}" -lt "${xout:-0}" ]; then
-			pass "$dp: translated in XDP: $xout packets out, $xin in ($slow out in userspace)"
+			pass "$dp: translated in the fast path: $xout packets out, $xin in ($slow out in userspace)"
 		else fail "$dp: NAT fast path: out $xout, in $xin, userspace out $slow"; fi
 		check_out "$dp: no TCP checksum errors outside or inside" "^0 0$" bash -c \
 			"echo \$(ip netns exec $PFX-outside nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}') \$(ip netns exec $PFX-a nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}')"
@@ -182,21 +183,22 @@ check_out "two ports: and said in the daemon's log" \
 check "two ports: down" down
 assert_clean "two ports: nothing left"
 
-# --- xdp: the conntrack keeps deciding for what XDP carries
-if [[ " $DPS " == *" xdp "* ]]; then
-	sed "s/dataplane kernel/dataplane xdp/; s/^    uplink  up0 snat$/&\n    nat-timeout udp 2/" \
+# --- xdp and tc: the conntrack keeps deciding for what the fast path carries
+for fdp in xdp tc; do
+	[[ " $DPS " == *" $fdp "* ]] || continue
+	sed "s/dataplane kernel/dataplane $fdp/; s/^    uplink  up0 snat$/&\n    nat-timeout udp 2/" \
 		"$EX/nat.conf" >"$TMP/xdp-udp.conf"
-	check "xdp timeouts: up" up "$TMP/xdp-udp.conf"
+	check "$fdp timeouts: up" up "$TMP/xdp-udp.conf"
 	nsx_bg outside iperf3 -s -1 -p 5201 >/dev/null 2>&1
 	sleep 0.4
 	# 5 s of UDP with a 2 s timeout: once installed, its packets pass in
-	# XDP only, and the flow must neither expire nor be recreated.
+	# the fast path only, and the flow must neither expire nor be recreated.
 	nsx a iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 5 -J >"$TMP/udp.json" 2>&1
 	d=$(nat)
 	if jq -e '.fast.refreshed >= 2 and .fast.installed_out >= 1 and .expired == 0' <<<"$d" >/dev/null &&
 		jq -e '.end.sum.lost_percent < 5' "$TMP/udp.json" >/dev/null; then
-		pass "xdp timeouts: a UDP flow carried by XDP is kept alive ($(jq -c '.fast' <<<"$d"))"
-	else fail "xdp timeouts: $(jq -c '.fast' <<<"$d"), loss $(jq '.end.sum.lost_percent' "$TMP/udp.json")"; fi
+		pass "$fdp timeouts: a UDP flow carried by the fast path is kept alive ($(jq -c '.fast' <<<"$d"))"
+	else fail "$fdp timeouts: $(jq -c '.fast' <<<"$d"), loss $(jq '.end.sum.lost_percent' "$TMP/udp.json")"; fi
 	gone=no
 	for i in $(seq 1 16); do
 		sleep 0.5
@@ -204,11 +206,11 @@ if [[ " $DPS " == *" xdp "* ]]; then
 		if nat | jq -e '.expired >= 1 and .fast.removed >= 1 and
 			([.table[] | select(.proto == "udp")] | length) == 0' >/dev/null; then gone=yes; break; fi
 	done
-	if [ $gone = yes ]; then pass "xdp timeouts: idle, it expires and leaves the XDP maps"
-	else fail "xdp timeouts: $(nat | jq -c '{expired, fast, table}')"; fi
-	check "xdp timeouts: down" down
-	assert_clean "xdp timeouts: nothing left"
-fi
+	if [ $gone = yes ]; then pass "$fdp timeouts: idle, it expires and leaves the fast path's maps"
+	else fail "$fdp timeouts: $(nat | jq -c '{expired, fast, table}')"; fi
+	check "$fdp timeouts: down" down
+	assert_clean "$fdp timeouts: nothing left"
+done
 
 # --- an uplink that was there before the lab is exactly as before after it
 ip netns add "$PFX-world"
