@@ -407,7 +407,7 @@ static void parse_switch(struct parser *p, char **tok, int n)
 		return;
 	strcpy(s->name, tok[1]);
 	s->line = p->line;
-	s->dp = DP_XDP; /* the fastest; kernel and afxdp are chosen by name */
+	s->dp = DP_TC; /* the fastest (README, Benchmarks); the others are chosen by name */
 	s->ageing = 300;
 	/* Above the kernel's default local port range (32768-60999), so the
 	 * host's own connections over the uplink never collide with NAT. */

@@ -383,7 +383,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	out(o, "  %-15s %-7s", "port", "mode");
 	if (sw->cfg.fast_path)
 		out(o, " %12s %14s %8s %8s |", sw->cfg.tc_path ? "tc pkts" : "xdp pkts",
-		    sw->cfg.tc_path ? "tc bytes" : "xdp bytes", "hairpin", "xdp nat");
+		    sw->cfg.tc_path ? "tc bytes" : "xdp bytes", "hairpin",
+		    sw->cfg.tc_path ? "tc nat" : "xdp nat");
 	out(o, " %12s %14s %12s %14s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
 	    "tx bytes", "invalid", "tx full", "hairpin");
 	for (i = 0; i < sw->nports; i++) {
@@ -404,7 +405,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	}
 	if (sw->cfg.fast_path)
 		out(o, "  fast path: %llu fdb entries installed, %llu removed, %llu kept alive by "
-		       "XDP traffic, %llu failed to install\n",
+		       "fast-path traffic, %llu failed to install\n",
 		    (unsigned long long)sw->fst.installed, (unsigned long long)sw->fst.removed,
 		    (unsigned long long)sw->fst.refreshed,
 		    (unsigned long long)sw->fst.install_failed);

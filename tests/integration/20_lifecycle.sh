@@ -66,9 +66,10 @@ fault_each_step() { # CONF WHAT
 	else fail "$2: fault injection over $steps steps:$bad"; fi
 }
 fault_each_step "$LAB" "$(basename "$LAB")"
-# tc: the slow-path pairs are steps of their own, rolled back too.
-sed "s/dataplane [a-z]*/dataplane tc/" "$LAB" >"$TMP/lab-tc.conf"
-fault_each_step "$TMP/lab-tc.conf" "$(basename "$LAB") on tc"
+# lab.conf is on tc, whose slow-path pairs are steps of their own; xdp
+# has steps tc has not (the namespaces' offloads).
+sed "s/dataplane [a-z]*/dataplane xdp/" "$LAB" >"$TMP/lab-xdp.conf"
+fault_each_step "$TMP/lab-xdp.conf" "$(basename "$LAB") on xdp"
 
 # A failure on top of an existing lab removes only what that run added.
 check "up again" up "$LAB"
