@@ -62,6 +62,27 @@ static __always_inline void *nat_l4(struct iphdr *ip, void *end)
 	return NULL;
 }
 
+/* The ports of an outbound IPv4 packet the fast path may carry, with its
+ * nat_out key filled in, or NULL (see nat_l4). */
+static __always_inline __u16 *nat_out_key_of(struct ethhdr *eth, void *end,
+					     struct nat_out_key *k)
+{
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	__u16 *ports;
+
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return NULL;
+	ports = nat_l4(ip, end);
+	if (!ports)
+		return NULL;
+	k->int_ip = ip->saddr;
+	k->rem_ip = ip->daddr;
+	k->int_port = ports[0];
+	k->rem_port = ports[1];
+	k->proto = ip->protocol;
+	return ports;
+}
+
 /* Rewrite one address and one port of the packet (the source going out,
  * the destination coming in), decrement the TTL, and update the IPv4
  * and L4 checksums incrementally. The L4 checksum must be complete:

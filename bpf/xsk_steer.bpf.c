@@ -103,16 +103,9 @@ static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
 	__u64 mac = uplink_mac_key;
 	__u16 *ports;
 
-	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
-		return -1;
-	ports = nat_l4(ip, end);
+	ports = nat_out_key_of(eth, end, &k);
 	if (!ports)
 		return -1;
-	k.int_ip = ip->saddr;
-	k.rem_ip = ip->daddr;
-	k.int_port = ports[0];
-	k.rem_port = ports[1];
-	k.proto = ip->protocol;
 	v = bpf_map_lookup_elem(&nat_out, &k);
 	if (!v)
 		return -1;
