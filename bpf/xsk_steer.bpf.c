@@ -151,6 +151,10 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 
 		if (act < 0)
 			return -1;
+		/* A namespace whose traffic all goes out through the NAT here
+		 * must not age out of the FDB either. */
+		if (!s->hit)
+			s->hit = 1;
 		st->packets++;
 		st->bytes += (__u64)(end - data);
 		return act;

@@ -186,14 +186,33 @@ assert_clean "two ports: nothing left"
 # --- xdp and tc: the conntrack keeps deciding for what the fast path carries
 for fdp in xdp tc; do
 	[[ " $DPS " == *" $fdp "* ]] || continue
-	sed "s/dataplane kernel/dataplane $fdp/; s/^    uplink  up0 snat$/&\n    nat-timeout udp 2/" \
+	sed "s/dataplane kernel/dataplane $fdp/; s/^    uplink  up0 snat$/&\n    nat-timeout udp 2\n    ageing 2/" \
 		"$EX/nat.conf" >"$TMP/xdp-udp.conf"
 	check "$fdp timeouts: up" up "$TMP/xdp-udp.conf"
 	nsx_bg outside iperf3 -s -1 -p 5201 >/dev/null 2>&1
 	sleep 0.4
 	# 5 s of UDP with a 2 s timeout: once installed, its packets pass in
-	# the fast path only, and the flow must neither expire nor be recreated.
-	nsx a iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 5 -J >"$TMP/udp.json" 2>&1
+	# the fast path only, and the flow must neither expire nor be recreated;
+	# nor may a's MAC (ageing 2 s) age out, though all a sends goes out
+	# through the NAT: the fast path's activity refreshes it once a second,
+	# so it is never idle much longer than that (aged out and learned again
+	# from the slow path, it would be idle up to 2 s, then gone a moment).
+	amac=$(nsx a cat /sys/class/net/eth0/address)
+	nsx_bg a iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 5 -J >"$TMP/udp.json" 2>&1
+	ipid=$!
+	sleep 1
+	gone=0 asked=0 idle=0
+	for i in $(seq 1 12); do
+		sleep 0.3
+		j=$("$NSFAST" status --json "$PFX" | jq -r ".switches[0].daemon.fdb.table[] | select(.mac == \"$amac\") | .idle_ms" 2>/dev/null)
+		case $j in null) continue ;; '') gone=$((gone + 1)); continue ;; esac
+		asked=$((asked + 1))
+		[ "$j" -gt "$idle" ] && idle=$j
+	done
+	wait "$ipid"
+	if [ $gone = 0 ] && [ $asked -ge 8 ] && [ $idle -lt 1600 ]; then
+		pass "$fdp timeouts: a, which only talks through the NAT, stays fresh in the FDB (idle at most $idle ms in $asked looks)"
+	else fail "$fdp timeouts: a's MAC: missing $gone times, idle up to $idle ms in $asked looks"; fi
 	d=$(nat)
 	if jq -e '.fast.refreshed >= 2 and .fast.installed_out >= 1 and .expired == 0' <<<"$d" >/dev/null &&
 		jq -e '.end.sum.lost_percent < 5' "$TMP/udp.json" >/dev/null; then
