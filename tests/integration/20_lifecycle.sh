@@ -124,6 +124,15 @@ check_out "an MTU the XDP fast path cannot take is refused" "xdpmtu.conf:4: mtu 
 	"$NSFAST" up --lab "$PFX" "$TMP/xdpmtu.conf"
 assert_clean "nothing created by refused topologies"
 
+# --- a switch that is up on one dataplane is not silently left on it
+check "up on tc" up "$LAB"
+check_out "up of the same lab on xdp is refused, naming both dataplanes" \
+	"switch sw0 is up on dataplane tc, the file says xdp: take the lab down first" \
+	"$NSFAST" up --lab "$PFX" "$TMP/lab-xdp.conf"
+check_out "and the lab still runs on tc" "switch sw0: dataplane tc" "$NSFAST" status "$PFX"
+check "down after the refusal" down
+assert_clean "nothing left after the refusal"
+
 # --- check never touches the system
 printf 'lab x\nns a\n  link e0 switch nope\n' >"$TMP/bad.conf"
 check_out "check reports FILE:LINE" "bad.conf:3: link to undeclared switch 'nope'" "$NSFAST" check "$TMP/bad.conf"
