@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
@@ -95,11 +96,17 @@ static __always_inline int no_port(void)
 
 /* Into the namespace behind a port: straight to its ingress when it is
  * in another namespace; a host port's peer is in ours, where
- * bpf_redirect_peer refuses, so through the port's transmit. */
-static __always_inline int to_port(const struct tc_port *p)
+ * bpf_redirect_peer refuses, so through the port's transmit. The port
+ * classified the frame against its own MAC (PACKET_OTHERHOST), and
+ * kernels before 6.15 keep that across a peer redirect, so the stack in
+ * the namespace would drop it: say it is for the host there. */
+static __always_inline int to_port(struct __sk_buff *skb, const struct tc_port *p)
 {
-	if (p->peer_ns)
+	if (p->peer_ns) {
+		if (skb->pkt_type == PACKET_OTHERHOST)
+			bpf_skb_change_type(skb, PACKET_HOST);
 		return (int)bpf_redirect_peer(p->ifindex, 0);
+	}
 	return (int)bpf_redirect(p->ifindex, 0);
 }
 
@@ -179,7 +186,10 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 
 	if ((void *)(eth + 1) > end)
 		return -1; /* not linear that far, or a runt: userspace decides */
-	if ((eth->h_dest[0] | eth->h_source[0]) & 1)
+	/* The switch has no VLANs: a tagged frame (its tag already in the
+	 * skb's metadata here) takes the slow path, as on afxdp and xdp,
+	 * and is never translated with its tag. */
+	if (skb->vlan_present || ((eth->h_dest[0] | eth->h_source[0]) & 1))
 		return -1;
 	__builtin_memcpy(&src, eth->h_source, ETH_ALEN);
 	s = bpf_map_lookup_elem(&fdb, &src);
@@ -215,7 +225,7 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 		s->hit = 1;
 	st->packets++;
 	st->bytes += skb->len;
-	return to_port(p);
+	return to_port(skb, p);
 }
 
 SEC("tc")
@@ -246,7 +256,7 @@ int tc_slow_in(struct __sk_buff *skb)
 	p = slot ? bpf_map_lookup_elem(&tc_ports, slot) : NULL;
 	if (!p || !p->ifindex)
 		return no_port();
-	return to_port(p);
+	return to_port(skb, p);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -15,6 +15,7 @@
 
 #include "nat.h"
 #include "switch.h"
+#include "tc_path.h"
 #include "xsk_steer.skel.h"
 
 int ctl_open(const char *path)
@@ -76,6 +77,7 @@ static void steer_totals(struct sw *sw, uint64_t tot[2])
 		for (c = 0; c < ncpu; c++)
 			tot[k] += v[c];
 	}
+	tot[1] += tc_path_no_port(sw); /* dataplane tc's, on its devices */
 }
 
 /* What the kernel reports for the port, not what we asked for. */

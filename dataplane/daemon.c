@@ -63,6 +63,9 @@ static void teardown(struct sw *sw)
 {
 	int i;
 
+	/* tc first: without the XDP programs behind them, its redirects
+	 * would reach the slow-path ends' host stack. */
+	tc_path_free(sw);
 	/* One link per L2 port (the uplink's is up_link): nports counts the
 	 * uplink too. */
 	for (i = 0; sw->links && i < sw->cfg.nports; i++)
@@ -72,7 +75,6 @@ static void teardown(struct sw *sw)
 		bpf_link__destroy(sw->up_link);
 	if (sw->up_skel)
 		uplink_steer__destroy(sw->up_skel);
-	tc_path_free(sw);
 	nat_free(sw->nat);
 	nl_close(&sw->nl);
 	for (i = 0; sw->ports && i < sw->nports; i++)
@@ -316,6 +318,14 @@ static int setup(struct sw *sw)
 			     strerror(-err),
 			     err == -ERANGE ? " (MTU above 3506: XDP without multi-buffer)" : "");
 			return err;
+		}
+		if (sw->cfg.tc_path) {
+			const char *what;
+
+			if ((err = tc_path_attach(sw, p, &what))) {
+				fail(sw, "port %s: %s: %s", p->name, what, strerror(-err));
+				return err;
+			}
 		}
 	}
 	sw->nl2 = sw->nports;

@@ -69,7 +69,6 @@ int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char
 	struct tc_steer *skel = sw->tc_skel;
 	struct tc_port tp = { 0 };
 	uint32_t slot = p->idx;
-	int err;
 
 	tp.ifindex = if_nametoindex(port);
 	tp.slow_ifindex = if_nametoindex(near);
@@ -85,12 +84,25 @@ int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char
 	/* The FDB names the device the fast path sees the port's frames on. */
 	p->fast_ifindex = (int)tp.ifindex;
 	snprintf(p->name, sizeof(p->name), "%s", port);
+	return 0;
+}
+
+int tc_path_attach(struct sw *sw, const struct port *p, const char **what)
+{
+	struct tc_steer *skel = sw->tc_skel;
+	uint32_t slot = p->idx;
+	struct tc_port tp;
+	int err;
+
+	*what = "reading back its registration";
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.tc_ports), &slot, &tp))
+		return -errno;
 	/* Links, not filters: the programs go away with this process, even
-	 * after kill -9, as the XDP ones do. */
-	*what = "attaching tc (tcx) on the port";
+	 * after kill -9, as the XDP ones do. tcx is Linux 6.6. */
+	*what = "attaching tc (tcx, Linux 6.6 or later) on the port";
 	if ((err = attach(&sw->tc_links[2 * slot], skel->progs.tc_port_in, (int)tp.ifindex)))
 		return err;
-	*what = "attaching tc (tcx) on its slow-path end";
+	*what = "attaching tc (tcx, Linux 6.6 or later) on its slow-path end";
 	return attach(&sw->tc_links[2 * slot + 1], skel->progs.tc_slow_in,
 		      (int)tp.slow_ifindex);
 }

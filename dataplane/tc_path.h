@@ -15,6 +15,9 @@ int tc_path_load(struct sw *sw);
  * error, *what says which step failed. */
 int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char *near,
 		     bool host, const char **what);
+/* Then, once the port's socket and XDP program are in place (before,
+ * the port's frames would reach the far end's host stack), the programs. */
+int tc_path_attach(struct sw *sw, const struct port *p, const char **what);
 /* Frames on a device the programs do not know (dropped). */
 uint64_t tc_path_no_port(const struct sw *sw);
 void tc_path_free(struct sw *sw);
