@@ -26,10 +26,8 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
-#include "map_layouts.h"
+#include "fast_maps.h"
 #include "nat_fast.h"
-
-#define MAX_PORTS 256
 
 /* The NAT fast path, set by the daemon when it has one. */
 const volatile __u8 nat_fast = 0;
@@ -37,27 +35,6 @@ const volatile __u64 gw_mac_key;
 const volatile __u64 uplink_mac_key;
 const volatile __u32 uplink_ifindex;
 const volatile __u32 ext_ip; /* network order */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct fdb_val);
-} fdb SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MAX_PORTS);
-	__type(key, __u32);
-	__type(value, struct fast_port_stats);
-} fast_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct nat_out_key);
-	__type(value, struct nat_out_val);
-} nat_out SEC(".maps");
 
 /* By slot: where a frame for that port goes. */
 struct {

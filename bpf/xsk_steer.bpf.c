@@ -16,10 +16,8 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
-#include "map_layouts.h"
+#include "fast_maps.h"
 #include "nat_fast.h"
-
-#define MAX_PORTS 256
 
 const volatile __u8 fast_path = 0; /* set by the daemon for dataplane xdp */
 /* and for its NAT fast path: */
@@ -43,14 +41,6 @@ struct {
 	__type(value, __u32);
 } port_slot SEC(".maps");
 
-/* The daemon sizes the map to its own table before loading. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct fdb_val);
-} fdb SEC(".maps");
-
 /* By slot: an array is a cheaper lookup than a hash of ifindexes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);
@@ -59,30 +49,16 @@ struct {
 	__type(value, __u32);
 } tx_ports SEC(".maps");
 
-/* Frames that take the slow path, and of those, from unknown devices. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct nat_out_key);
-	__type(value, struct nat_out_val);
-} nat_out SEC(".maps");
-
 enum { STEER_RX, STEER_NO_PORT, STEER_MAX };
 
-/* Per-CPU so the fast path takes no lock; userspace sums the CPUs. */
+/* Frames that take the slow path, and of those, from unknown devices;
+ * per CPU, as fast_stats. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, STEER_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } steer_stats SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MAX_PORTS);
-	__type(key, __u32);
-	__type(value, struct fast_port_stats);
-} fast_stats SEC(".maps");
 
 static __always_inline void count(__u32 what)
 {
