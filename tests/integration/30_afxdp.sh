@@ -148,7 +148,11 @@ if [ "$DP" != afxdp ]; then
 	# with ageing 2 s, and b's MAC must never have left the table.
 	bmac=$(nsx b cat /sys/class/net/eth0/address)
 	nsx b ping1 10.13.37.2 >/dev/null
-	nsx_bg b ping -q -i 0.2 -c 25 10.13.37.2 >/dev/null
+	# The pings outlast the looks (10 of them take 5 s and more, each
+	# status call on top): a look after the last ping would rightly see
+	# the MAC age out 2 s later.
+	nsx_bg b ping -q -i 0.2 -c 100 10.13.37.2 >/dev/null
+	ping_pid=${PIDS[-1]}
 	# Only answers count: a status request the busy daemon did not answer
 	# within its 100 ms says nothing about the FDB (the report is null).
 	gone=0 asked=0
@@ -159,6 +163,8 @@ if [ "$DP" != afxdp ]; then
 		asked=$((asked + 1))
 		grep -q "$bmac" <<<"$j" || gone=$((gone + 1))
 	done
+	kill "$ping_pid" 2>/dev/null
+	wait "$ping_pid" 2>/dev/null
 	if [ $gone = 0 ] && [ $asked -ge 5 ]; then pass "ageing: a MAC active only in $DP is kept alive ($asked looks)"
 	else fail "ageing: b's MAC was missing from the FDB $gone times in $asked looks over 5 s"; fi
 fi
