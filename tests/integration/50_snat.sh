@@ -191,14 +191,15 @@ for fdp in xdp tc; do
 	check "$fdp timeouts: up" up "$TMP/xdp-udp.conf"
 	nsx_bg outside iperf3 -s -1 -p 5201 >/dev/null 2>&1
 	sleep 0.4
-	# 5 s of UDP with a 2 s timeout: once installed, its packets pass in
+	# 7 s of UDP with a 2 s timeout (so at least two refreshes, one per 2 s
+	# of idleness in userspace): once installed, its packets pass in
 	# the fast path only, and the flow must neither expire nor be recreated;
 	# nor may a's MAC (ageing 2 s) age out, though all a sends goes out
 	# through the NAT: the fast path's activity refreshes it once a second,
 	# so it is never idle much longer than that (aged out and learned again
 	# from the slow path, it would be idle up to 2 s, then gone a moment).
 	amac=$(nsx a cat /sys/class/net/eth0/address)
-	nsx_bg a iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 5 -J >"$TMP/udp.json" 2>&1
+	nsx_bg a iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 7 -J >"$TMP/udp.json" 2>&1
 	ipid=$!
 	sleep 1
 	gone=0 asked=0 idle=0
