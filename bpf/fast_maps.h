@@ -7,6 +7,7 @@
 #define NSFAST_FAST_MAPS_H
 
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
 #include "map_layouts.h"
@@ -37,5 +38,34 @@ struct {
 	__type(key, struct nat_out_key);
 	__type(value, struct nat_out_val);
 } nat_out SEC(".maps");
+
+/* The lookups both fast paths start with. Returns the source's entry, or
+ * NULL when userspace must see the frame: a broadcast or multicast one,
+ * or one from a source not known on INGRESS (unknown, or moved). Then
+ * *st is the ingress port's counters and *d the destination's entry,
+ * NULL when unknown (as the gateway's MAC always is), keyed *dst. */
+static __always_inline struct fdb_val *fdb_pair(const struct ethhdr *eth, __u32 ingress,
+						struct fast_port_stats **st, struct fdb_val **d,
+						__u64 *dst)
+{
+	struct fdb_val *s;
+	__u64 src = 0;
+
+	if ((eth->h_dest[0] | eth->h_source[0]) & 1)
+		return NULL;
+	__builtin_memcpy(&src, eth->h_source, ETH_ALEN);
+	s = bpf_map_lookup_elem(&fdb, &src);
+	if (!s || s->ifindex != ingress)
+		return NULL;
+	/* Known on this port, so its slot is the ingress's: no lookup of the
+	 * port's slot by ifindex on the fast path. */
+	*st = bpf_map_lookup_elem(&fast_stats, &s->slot);
+	if (!*st)
+		return NULL;
+	*dst = 0;
+	__builtin_memcpy(dst, eth->h_dest, ETH_ALEN);
+	*d = bpf_map_lookup_elem(&fdb, dst);
+	return s;
+}
 
 #endif

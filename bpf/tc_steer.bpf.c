@@ -159,24 +159,18 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 	struct fast_port_stats *st;
 	struct fdb_val *s, *d;
 	struct tc_port *p;
-	__u64 src = 0, dst = 0;
+	__u64 dst;
 
 	if ((void *)(eth + 1) > end)
 		return -1; /* not linear that far, or a runt: userspace decides */
 	/* The switch has no VLANs: a tagged frame (its tag already in the
 	 * skb's metadata here) takes the slow path, as on afxdp and xdp,
 	 * and is never translated with its tag. */
-	if (skb->vlan_present || ((eth->h_dest[0] | eth->h_source[0]) & 1))
+	if (skb->vlan_present)
 		return -1;
-	__builtin_memcpy(&src, eth->h_source, ETH_ALEN);
-	s = bpf_map_lookup_elem(&fdb, &src);
-	if (!s || s->ifindex != skb->ifindex)
+	s = fdb_pair(eth, skb->ifindex, &st, &d, &dst);
+	if (!s)
 		return -1;
-	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
-	st = bpf_map_lookup_elem(&fast_stats, &s->slot);
-	if (!st)
-		return -1;
-	d = bpf_map_lookup_elem(&fdb, &dst);
 	if (!d) {
 		__u32 len = skb->len;
 		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(skb, st) : -1;

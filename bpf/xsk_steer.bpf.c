@@ -105,23 +105,13 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	struct ethhdr *eth = data;
 	struct fast_port_stats *st;
 	struct fdb_val *s, *d;
-	__u64 src = 0, dst = 0;
+	__u64 dst;
 
 	if ((void *)(eth + 1) > end)
 		return -1; /* a runt: userspace counts it as invalid */
-	if ((eth->h_dest[0] | eth->h_source[0]) & 1)
+	s = fdb_pair(eth, ifindex, &st, &d, &dst);
+	if (!s)
 		return -1;
-	__builtin_memcpy(&src, eth->h_source, ETH_ALEN);
-	s = bpf_map_lookup_elem(&fdb, &src);
-	if (!s || s->ifindex != ifindex)
-		return -1;
-	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
-	/* The source is known on this port, so its slot is the ingress's:
-	 * no port_slot lookup on the fast path. */
-	st = bpf_map_lookup_elem(&fast_stats, &s->slot);
-	if (!st)
-		return -1;
-	d = bpf_map_lookup_elem(&fdb, &dst);
 	if (!d) {
 		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(eth, end, st) : -1;
 
