@@ -69,12 +69,18 @@ void fast_age(struct sw *sw)
 		prev = &keys[n++];
 	}
 	for (i = 0; i < n; i++) {
+		uint16_t cur;
 		uint8_t mac[6];
 
 		if (bpf_map_lookup_elem(fd, &keys[i], &v) || !v.hit || v.slot >= (uint32_t)sw->nl2)
 			continue;
 		memcpy(mac, &keys[i], 6);
-		if (fdb_lookup(sw->fdb, mac, sw->now) == v.slot &&
+		/* The flag says the MAC was seen on that port since the last
+		 * pass, up to a second ago: refresh it even if its ageing time
+		 * ran out in the meantime (lookup says NONE then), or this
+		 * pass would age out a MAC that is talking. Not if it moved. */
+		cur = fdb_lookup(sw->fdb, mac, sw->now);
+		if ((cur == v.slot || cur == FDB_PORT_NONE) &&
 		    !fdb_learn(sw->fdb, mac, (uint16_t)v.slot, sw->now))
 			sw->fst.refreshed++;
 		/* A hit landing between the read and this write is lost: the
