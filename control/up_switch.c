@@ -26,6 +26,17 @@ int up_port_quiet(struct up *u, const char *ifname)
 	return err < 0 ? err : 0;
 }
 
+/* An ethtool call's result as a step's: changes counted, an error said. */
+static int ethtool_done(struct up *u, int err)
+{
+	if (err < 0) {
+		snprintf(u->detail, sizeof(u->detail), "ethtool: %s", strerror(-err));
+		return err;
+	}
+	u->changes += err;
+	return 0;
+}
+
 /* dataplane xdp: a frame the port program redirects to another port
  * reaches that veth's peer as a bare XDP frame, which the kernel drops
  * silently unless the peer runs NAPI (GRO on does it) and whose TCP or
@@ -38,17 +49,9 @@ int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
 	if ((err = step(u, "set gro on, tx checksum off on %s:%s for the XDP fast path", ns,
 			ifname)))
 		return err;
-	err = ethtool_set_gro(netns_fd, ifname, true);
-	if (err >= 0) {
-		u->changes += err;
-		err = ethtool_set_tx_csum(netns_fd, ifname, false);
-	}
-	if (err < 0) {
-		snprintf(u->detail, sizeof(u->detail), "ethtool: %s", strerror(-err));
+	if ((err = ethtool_done(u, ethtool_set_gro(netns_fd, ifname, true))))
 		return err;
-	}
-	u->changes += err;
-	return 0;
+	return ethtool_done(u, ethtool_set_tx_csum(netns_fd, ifname, false));
 }
 
 /* dataplane tc: the namespace keeps its offloads (its TCP leaves as GSO
@@ -60,13 +63,7 @@ int up_port_napi(struct up *u, int netns_fd, const char *ns, const char *ifname)
 
 	if ((err = step(u, "set gro on on %s:%s for the NAT fast path's way back", ns, ifname)))
 		return err;
-	err = ethtool_set_gro(netns_fd, ifname, true);
-	if (err < 0) {
-		snprintf(u->detail, sizeof(u->detail), "ethtool: %s", strerror(-err));
-		return err;
-	}
-	u->changes += err;
-	return 0;
+	return ethtool_done(u, ethtool_set_gro(netns_fd, ifname, true));
 }
 
 /* dataplane tc: a port's slow-path veth pair, both ends in the host (see
@@ -101,13 +98,7 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 	if ((err = kernel_err(u, nl_link_set_up_name(&u->lab.root, slow[0]))) ||
 	    (err = kernel_err(u, nl_link_set_up_name(&u->lab.root, slow[1]))))
 		return err;
-	err = ethtool_set_tx_csum(-1, slow[0], false);
-	if (err < 0) {
-		snprintf(u->detail, sizeof(u->detail), "ethtool: %s", strerror(-err));
-		return err;
-	}
-	u->changes += err;
-	return 0;
+	return ethtool_done(u, ethtool_set_tx_csum(-1, slow[0], false));
 }
 
 /* The NAT fast path redirects into the uplink, so the uplink's peer
