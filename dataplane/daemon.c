@@ -228,10 +228,6 @@ static int setup(struct sw *sw)
 		     strerror(-err));
 		return err;
 	}
-	/* tc: the FDB is the same, but what reaches the XDP program on a
-	 * slow-path end is for userspace, all of it. */
-	if (sw->cfg.tc_path)
-		sw->skel->rodata->fast_path = 0;
 	if (sw->cfg.fast_nat && (err = nat_fast_configure_ports(sw))) {
 		fail(sw, "sizing the NAT fast path's map to %u connections: %s", sw->cfg.nat_table,
 		     strerror(-err));

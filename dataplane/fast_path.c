@@ -17,7 +17,9 @@ int fast_configure(struct sw *sw)
 	sw->fast_keys = calloc(sw->cfg.fdb_size, sizeof(*sw->fast_keys));
 	if (!sw->fast_keys)
 		return -ENOMEM;
-	sw->skel->rodata->fast_path = 1;
+	/* tc: the same FDB, but what reaches the XDP program on a port's
+	 * slow-path end is all for userspace. */
+	sw->skel->rodata->fast_path = !sw->cfg.tc_path;
 	return bpf_map__set_max_entries(sw->skel->maps.fdb, sw->cfg.fdb_size);
 }
 
