@@ -8,6 +8,8 @@
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
+#include <stdbool.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "map_layouts.h"
@@ -39,33 +41,61 @@ struct {
 	__type(value, struct nat_out_val);
 } nat_out SEC(".maps");
 
-/* The lookups both fast paths start with. Returns the source's entry, or
- * NULL when userspace must see the frame: a broadcast or multicast one,
- * or one from a source not known on INGRESS (unknown, or moved). Then
- * *st is the ingress port's counters and *d the destination's entry,
- * NULL when unknown (as the gateway's MAC always is), keyed *dst. */
-static __always_inline struct fdb_val *fdb_pair(const struct ethhdr *eth, __u32 ingress,
-						struct fast_port_stats **st, struct fdb_val **d,
-						__u64 *dst)
+/* The source's entry when it is known on INGRESS, else NULL (unknown,
+ * moved, or a group address): userspace must see the frame to learn.
+ * Then *st is the ingress port's counters. Known on this port, so its
+ * slot is the ingress's: no lookup of the port's slot by ifindex. */
+static __always_inline struct fdb_val *fdb_src(const struct ethhdr *eth, __u32 ingress,
+					       struct fast_port_stats **st)
 {
 	struct fdb_val *s;
 	__u64 src = 0;
 
-	if ((eth->h_dest[0] | eth->h_source[0]) & 1)
+	if (eth->h_source[0] & 1)
 		return NULL;
 	__builtin_memcpy(&src, eth->h_source, ETH_ALEN);
 	s = bpf_map_lookup_elem(&fdb, &src);
 	if (!s || s->ifindex != ingress)
 		return NULL;
-	/* Known on this port, so its slot is the ingress's: no lookup of the
-	 * port's slot by ifindex on the fast path. */
 	*st = bpf_map_lookup_elem(&fast_stats, &s->slot);
-	if (!*st)
+	return *st ? s : NULL;
+}
+
+/* The lookups both fast paths start with for unicast. Returns the
+ * source's entry (fdb_src), or NULL when userspace must see the frame:
+ * a broadcast or multicast one, or one from a source not known on
+ * INGRESS. Then *d is the destination's entry, NULL when unknown (as the
+ * gateway's MAC always is), keyed *dst. */
+static __always_inline struct fdb_val *fdb_pair(const struct ethhdr *eth, __u32 ingress,
+						struct fast_port_stats **st, struct fdb_val **d,
+						__u64 *dst)
+{
+	struct fdb_val *s;
+
+	if (eth->h_dest[0] & 1)
+		return NULL;
+	s = fdb_src(eth, ingress, st);
+	if (!s)
 		return NULL;
 	*dst = 0;
 	__builtin_memcpy(dst, eth->h_dest, ETH_ALEN);
 	*d = bpf_map_lookup_elem(&fdb, dst);
 	return s;
+}
+
+/* Broadcast and multicast the kernel may flood by itself: from a source
+ * known on the ingress port (learning needs userspace), and, when the
+ * switch has a gateway, IPv4 only: the gateway answers ARP and IPv6
+ * neighbour solicitations, learns next hops from ARP, and sees through
+ * VLAN tags, so those frames, tagged or not, still go to userspace. */
+static __always_inline struct fdb_val *fdb_flood_src(const struct ethhdr *eth, __u32 ingress,
+						     bool has_gw, struct fast_port_stats **st)
+{
+	if (!(eth->h_dest[0] & 1))
+		return NULL;
+	if (has_gw && eth->h_proto != bpf_htons(ETH_P_IP))
+		return NULL;
+	return fdb_src(eth, ingress, st);
 }
 
 #endif

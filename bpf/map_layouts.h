@@ -27,6 +27,7 @@ struct fast_port_stats {
 	__u64 bytes;
 	__u64 hairpin; /* dropped: destination learned on this port */
 	__u64 nat_packets; /* of packets, translated to the uplink */
+	__u64 flooded; /* of packets, broadcast or multicast copied to every other port */
 };
 
 /* nat_out (bpf/xsk_steer.bpf.c) and nat_in (bpf/uplink_steer.bpf.c): see
@@ -68,7 +69,7 @@ struct tc_port {
 
 _Static_assert(sizeof(struct tc_port) == 12, "tc_port: unexpected size (padding?)");
 _Static_assert(sizeof(struct fdb_val) == 16, "fdb_val: unexpected size (padding?)");
-_Static_assert(sizeof(struct fast_port_stats) == 32, "fast_port_stats: unexpected size (padding?)");
+_Static_assert(sizeof(struct fast_port_stats) == 40, "fast_port_stats: unexpected size (padding?)");
 _Static_assert(sizeof(struct nat_out_key) == 16, "nat_out_key: unexpected size (padding?)");
 _Static_assert(sizeof(struct nat_out_val) == 12, "nat_out_val: unexpected size (padding?)");
 _Static_assert(sizeof(struct nat_in_key) == 12, "nat_in_key: unexpected size (padding?)");

@@ -29,6 +29,9 @@
 #include "fast_maps.h"
 #include "nat_fast.h"
 
+const volatile __u8 has_gw = 0; /* the switch answers for an address */
+const volatile __u32 n_ports = 0; /* L2 ports, slots 0 to n_ports - 1 */
+
 /* The NAT fast path, set by the daemon when it has one. */
 const volatile __u8 nat_fast = 0;
 const volatile __u64 gw_mac_key;
@@ -150,6 +153,45 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 	return (int)bpf_redirect(uplink_ifindex, 0);
 }
 
+/* A copy to every other L2 port of what fdb_flood_src allows: clones
+ * through each port's transmit, the frame itself into the last one's
+ * namespace. The rest goes to userspace (-1). */
+static __always_inline int fast_flood(struct __sk_buff *skb, struct ethhdr *eth)
+{
+	__u32 in = skb->ifindex, len = skb->len, i, last = MAX_PORTS;
+	struct fast_port_stats *st;
+	struct fdb_val *s;
+	struct tc_port *p;
+
+	s = fdb_flood_src(eth, in, has_gw, &st);
+	if (!s)
+		return -1;
+	/* Counted first: the packet's pointers do not survive a clone. */
+	if (!s->hit)
+		s->hit = 1;
+	st->packets++;
+	st->flooded++;
+	st->bytes += len;
+	for (i = 0; i < MAX_PORTS && i < n_ports; i++) {
+		__u32 k = i;
+
+		p = bpf_map_lookup_elem(&tc_ports, &k);
+		if (!p || !p->ifindex || p->ifindex == in)
+			continue;
+		if (last < MAX_PORTS) {
+			k = last;
+			p = bpf_map_lookup_elem(&tc_ports, &k);
+			if (p)
+				bpf_clone_redirect(skb, p->ifindex, 0);
+		}
+		last = i;
+	}
+	if (last >= MAX_PORTS)
+		return TC_ACT_SHOT; /* the only port */
+	p = bpf_map_lookup_elem(&tc_ports, &last);
+	return p ? to_port(skb, p) : TC_ACT_SHOT;
+}
+
 /* TC_ACT_REDIRECT or TC_ACT_SHOT when done with, -1 when userspace must
  * see the frame: the same cases as xsk_steer's fast_forward. */
 static __always_inline int fast_forward(struct __sk_buff *skb)
@@ -168,6 +210,8 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 	 * and is never translated with its tag. */
 	if (skb->vlan_present)
 		return -1;
+	if (eth->h_dest[0] & 1)
+		return fast_flood(skb, eth);
 	s = fdb_pair(eth, skb->ifindex, &st, &d, &dst);
 	if (!s)
 		return -1;

@@ -20,6 +20,7 @@
 #include "nat_fast.h"
 
 const volatile __u8 fast_path = 0; /* set by the daemon for dataplane xdp */
+const volatile __u8 has_gw = 0; /* the switch answers for an address */
 /* and for its NAT fast path: */
 const volatile __u8 nat_fast = 0;
 const volatile __u64 gw_mac_key; /* the gateway's MAC, as an fdb key */
@@ -48,6 +49,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } tx_ports SEC(".maps");
+
+/* The L2 ports only, by slot, for BPF_F_BROADCAST: not the uplink,
+ * which is no member of the segment. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, MAX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} flood_ports SEC(".maps");
 
 enum { STEER_RX, STEER_NO_PORT, STEER_MAX };
 
@@ -95,9 +105,27 @@ static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
 	return (int)bpf_redirect_map(&tx_ports, uplink_slot, XDP_DROP);
 }
 
+/* A copy to every other L2 port, by the kernel, of what fdb_flood_src
+ * allows; the rest goes to userspace (-1). */
+static __always_inline int fast_flood(struct ethhdr *eth, void *end, __u32 ifindex)
+{
+	struct fast_port_stats *st;
+	struct fdb_val *s;
+
+	s = fdb_flood_src(eth, ifindex, has_gw, &st);
+	if (!s)
+		return -1;
+	if (!s->hit)
+		s->hit = 1;
+	st->packets++;
+	st->flooded++;
+	st->bytes += (__u64)(end - (void *)eth);
+	return (int)bpf_redirect_map(&flood_ports, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
+}
+
 /* XDP_REDIRECT or XDP_DROP when the frame is done with, -1 when
- * userspace must see it: broadcast and multicast (flooding and the
- * gateway's ARP), an unknown or moved source (learning), an unknown
+ * userspace must see it: broadcast and multicast that fast_flood does
+ * not take, an unknown or moved source (learning), an unknown
  * destination (flooding) or the gateway's MAC, which is never learned. */
 static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 {
@@ -109,6 +137,8 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 
 	if ((void *)(eth + 1) > end)
 		return -1; /* a runt: userspace counts it as invalid */
+	if (eth->h_dest[0] & 1)
+		return fast_flood(eth, end, ifindex);
 	s = fdb_pair(eth, ifindex, &st, &d, &dst);
 	if (!s)
 		return -1;

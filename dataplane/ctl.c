@@ -330,7 +330,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			       "\"xsk_rx_dropped\":%llu,\"xsk_rx_ring_full\":%llu,"
 			       "\"xsk_fill_empty\":%llu,\"xsk_tx_invalid\":%llu,\"in_fill\":%u,"
 			       "\"fast_packets\":%llu,\"fast_bytes\":%llu,\"fast_hairpin\":%llu,"
-			       "\"fast_nat_packets\":%llu}",
+			       "\"fast_nat_packets\":%llu,\"fast_flooded\":%llu}",
 			    i ? "," : "", sw->ports[i].name, xdp_mode(&sw->ports[i]),
 			    (unsigned long long)s->rx_packets,
 			    (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_packets,
@@ -340,7 +340,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			    (unsigned long long)xs.rx_fill_ring_empty_descs,
 			    (unsigned long long)xs.tx_invalid_descs, sw->ports[i].in_fill,
 			    (unsigned long long)fp.packets, (unsigned long long)fp.bytes,
-			    (unsigned long long)fp.hairpin, (unsigned long long)fp.nat_packets);
+			    (unsigned long long)fp.hairpin, (unsigned long long)fp.nat_packets,
+			    (unsigned long long)fp.flooded);
 		}
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
 		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
@@ -384,9 +385,10 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	 * XDP program forwarded by itself comes first. */
 	out(o, "  %-15s %-7s", "port", "mode");
 	if (sw->cfg.fast_path)
-		out(o, " %12s %14s %8s %8s |", sw->cfg.tc_path ? "tc pkts" : "xdp pkts",
+		out(o, " %12s %14s %8s %8s %10s |", sw->cfg.tc_path ? "tc pkts" : "xdp pkts",
 		    sw->cfg.tc_path ? "tc bytes" : "xdp bytes", "hairpin",
-		    sw->cfg.tc_path ? "tc nat" : "xdp nat");
+		    sw->cfg.tc_path ? "tc nat" : "xdp nat",
+		    sw->cfg.tc_path ? "tc flood" : "xdp flood");
 	out(o, " %12s %14s %12s %14s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
 	    "tx bytes", "invalid", "tx full", "hairpin");
 	for (i = 0; i < sw->nports; i++) {
@@ -396,9 +398,9 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		out(o, "  %-15s %-7s", sw->ports[i].name, xdp_mode(&sw->ports[i]));
 		fast_port_stats(sw, i, &fp);
 		if (sw->cfg.fast_path)
-			out(o, " %12llu %14llu %8llu %8llu |", (unsigned long long)fp.packets,
+			out(o, " %12llu %14llu %8llu %8llu %10llu |", (unsigned long long)fp.packets,
 			    (unsigned long long)fp.bytes, (unsigned long long)fp.hairpin,
-			    (unsigned long long)fp.nat_packets);
+			    (unsigned long long)fp.nat_packets, (unsigned long long)fp.flooded);
 		out(o, " %12llu %14llu %12llu %14llu %8llu %8llu %8llu\n",
 		    (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		    (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,

@@ -20,6 +20,7 @@ int fast_configure(struct sw *sw)
 	/* tc: the same FDB, but what reaches the XDP program on a port's
 	 * slow-path end is all for userspace. */
 	sw->skel->rodata->fast_path = !sw->cfg.tc_path;
+	sw->skel->rodata->has_gw = sw->cfg.has_gw;
 	return bpf_map__set_max_entries(sw->skel->maps.fdb, sw->cfg.fdb_size);
 }
 
@@ -28,6 +29,9 @@ int fast_add_port(struct sw *sw, const struct port *p)
 	uint32_t ifindex = (uint32_t)p->fast_ifindex, slot = p->idx;
 
 	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.tx_ports), &slot, &ifindex, 0))
+		return -errno;
+	if (!sw->cfg.tc_path &&
+	    bpf_map_update_elem(bpf_map__fd(sw->skel->maps.flood_ports), &slot, &ifindex, 0))
 		return -errno;
 	return 0;
 }
@@ -117,5 +121,6 @@ void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out)
 		out->bytes += v[c].bytes;
 		out->hairpin += v[c].hairpin;
 		out->nat_packets += v[c].nat_packets;
+		out->flooded += v[c].flooded;
 	}
 }

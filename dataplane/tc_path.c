@@ -43,6 +43,8 @@ int tc_path_load(struct sw *sw)
 	    bpf_map__reuse_fd(skel->maps.fast_stats, bpf_map__fd(sw->skel->maps.fast_stats)) ||
 	    bpf_map__reuse_fd(skel->maps.nat_out, bpf_map__fd(sw->skel->maps.nat_out)))
 		return -errno;
+	skel->rodata->has_gw = sw->cfg.has_gw;
+	skel->rodata->n_ports = (uint32_t)sw->cfg.nports;
 	if (sw->cfg.fast_nat) {
 		skel->rodata->nat_fast = 1;
 		skel->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);

@@ -12,6 +12,7 @@ counter() { sw_json | jq -r ".counters.$1"; }
 fast_total() { sw_json | jq '[.ports[].fast_packets] | add'; }
 slow_total() { sw_json | jq '[.ports[].rx_packets] | add'; }
 port_modes() { sw_json | jq -c '[.ports[].xdp_mode]'; }
+port_flooded() { sw_json | jq "[.ports[]? | select(.name==\"$1\") | .fast_flooded] | add // 0"; }
 fdb_port() { sw_json | jq -r ".fdb.table[] | select(.mac==\"$1\") | .port"; }
 
 for DP in ${SWITCH_DATAPLANES:-afxdp xdp tc}; do
@@ -83,6 +84,17 @@ elif [ "$DP" != afxdp ] && [ "${fast:-0}" -gt 1000 ] && [ "${rx:-0}" -lt 1000 ];
 	pass "routed: $fast frames forwarded in $DP, $rx in userspace"
 else fail "routed: userspace rx_packets=$rx, fast_packets=$fast"; fi
 check_out "routed: status shows the ports and the FDB" "fdb: [1-9][0-9]* entries" "$NSFAST" status "$PFX"
+# No gateway here: an ARP request from a known source is flooded by the
+# fast path itself, and still answered.
+if [ "$DP" != afxdp ]; then
+	b0=$(port_flooded "$PFX-baz-eth0"); fl0=$(counter flooded)
+	nsx baz ip neigh flush dev eth0
+	check "routed: baz resolves foo again" nsx baz ping1 10.13.37.2
+	b1=$(port_flooded "$PFX-baz-eth0"); fl1=$(counter flooded)
+	if [ $((b1 - b0)) -ge 1 ] && [ $((fl1 - fl0)) = 0 ]; then
+		pass "routed: baz's ARP request was flooded in $DP ($((b1 - b0))), not in userspace"
+	else fail "routed: baz's port flooded +$((b1 - b0)) in $DP, userspace flooded +$((fl1 - fl0))"; fi
+fi
 check "routed: down" down
 assert_clean "routed: nothing left after down"
 check_out "routed: no XDP program left on any interface" "^0$" \
@@ -108,7 +120,30 @@ if [ "$DP" = afxdp ] && [ $((u1 - u0)) -ge 40 ] && [ $((f1 - f0)) = 0 ]; then
 elif [ "$DP" != afxdp ] && [ $((x1 - x0)) -ge 40 ] && [ $((u1 - u0)) = 0 ] && [ $((f1 - f0)) = 0 ]; then
 	pass "gw: learned unicast takes the fast path ($((x1 - x0)) in $DP, none in userspace)"
 else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0)), fast path +$((x1 - x0))"; fi
+# Broadcast: IPv4 from a known source is flooded by the fast path; with
+# a gateway, ARP must still reach userspace (the gateway answers it).
+for n in b c; do nsx $n sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0; done
+fl0=$(counter flooded); x0=$(sw_json | jq '[.ports[]?.fast_flooded] | add // 0')
+# 50 of them: the namespaces' own IPv6 multicast (router solicitations,
+# MLD) goes to userspace meanwhile, a few frames, never 50.
+nsx a ping -b -c 50 -i 0.02 -W 1 10.13.37.255 >"$TMP/bping" 2>&1
+fl1=$(counter flooded); x1=$(sw_json | jq '[.ports[]?.fast_flooded] | add // 0')
+if grep -q 'from 10.13.37.3' "$TMP/bping" && grep -q 'from 10.13.37.4' "$TMP/bping"; then
+	pass "gw: a broadcast ping from a is answered by b and c"
+else fail "gw: broadcast ping: $(tr '\n' ' ' <"$TMP/bping" | head -c 300)"; fi
+if [ "$DP" = afxdp ] && [ $((fl1 - fl0)) -ge 50 ]; then
+	pass "gw: the 50 broadcasts were flooded in userspace"
+elif [ "$DP" != afxdp ] && [ $((x1 - x0)) -ge 50 ] && [ $((fl1 - fl0)) -lt 50 ]; then
+	pass "gw: the broadcasts were flooded in $DP ($((x1 - x0))), not in userspace (+$((fl1 - fl0)))"
+else fail "gw: broadcasts flooded +$((x1 - x0)) in $DP, +$((fl1 - fl0)) in userspace"; fi
 if [ "$DP" != afxdp ]; then
+	r0=$(counter gw_arp_replies); x0=$(port_flooded "$PFX-a-eth0")
+	nsx a ip neigh flush dev eth0
+	check "gw: a resolves the gateway again" nsx a ping1 10.13.37.1
+	r1=$(counter gw_arp_replies); x1=$(port_flooded "$PFX-a-eth0")
+	if [ $((r1 - r0)) -ge 1 ] && [ $((x1 - x0)) = 0 ]; then
+		pass "gw: ARP for the gateway still reaches it, not flooded in $DP"
+	else fail "gw: gateway ARP replies +$((r1 - r0)), a's port flooded +$((x1 - x0)) in $DP"; fi
 	# A MAC that moves: c takes a's MAC (a falls silent); b's frames to
 	# that MAC must follow it to c's port, in XDP once relearned.
 	cport=$PFX-c-eth0
