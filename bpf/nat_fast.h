@@ -83,6 +83,21 @@ static __always_inline __u16 *nat_out_key_of(struct ethhdr *eth, void *end,
 	return ports;
 }
 
+/* The ports of an inbound IPv4 packet the fast path may carry, with its
+ * nat_in key filled in, or NULL (see nat_l4). */
+static __always_inline __u16 *nat_in_key_of(struct iphdr *ip, void *end, struct nat_in_key *k)
+{
+	__u16 *ports = nat_l4(ip, end);
+
+	if (!ports)
+		return NULL;
+	k->rem_ip = ip->saddr;
+	k->rem_port = ports[0];
+	k->ext_port = ports[1];
+	k->proto = ip->protocol;
+	return ports;
+}
+
 /* Rewrite one address and one port of the packet (the source going out,
  * the destination coming in), decrement the TTL, and update the IPv4
  * and L4 checksums incrementally. The L4 checksum must be complete:

@@ -28,18 +28,24 @@
 
 #include "fast_maps.h"
 #include "nat_fast.h"
+#include "uplink_maps.h"
 
 const volatile __u8 has_gw = 0; /* the switch answers for an address */
 const volatile __u32 n_ports = 0; /* L2 ports, slots 0 to n_ports - 1 */
 
+/* SNAT: the uplink's address, the NAT's ports, the uplink's slot in
+ * tc_ports (after the L2 ports). */
+const volatile __u32 ext_ip; /* network order */
+const volatile __u16 port_min, port_max; /* host order */
+const volatile __u32 up_slot;
 /* The NAT fast path, set by the daemon when it has one. */
 const volatile __u8 nat_fast = 0;
 const volatile __u64 gw_mac_key;
 const volatile __u64 uplink_mac_key;
 const volatile __u32 uplink_ifindex;
-const volatile __u32 ext_ip; /* network order */
 
-/* By slot: where a frame for that port goes. */
+/* By slot: where a frame for that port goes (the uplink's: its own
+ * ifindex and its slow-path end). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MAX_PORTS);
@@ -257,6 +263,101 @@ int tc_port_in(struct __sk_buff *skb)
 	if (!p || !p->slow_ifindex)
 		return no_port();
 	/* A port's frames never go to the host stack: the switch owns it. */
+	return (int)bpf_redirect(p->slow_ifindex, 0);
+}
+
+/* The way back of an installed connection, translated as nat_forward_out
+ * does the way out (the same helpers, for the same reasons: the outside
+ * keeps TSO too), and put straight into the namespace. */
+static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *ip, void *end)
+{
+	__u16 ext_port, int_port, ttl_old, ttl_new;
+	struct nat_in_key k = {};
+	__u32 from_ip, to_ip, csum_off;
+	__u64 mac = gw_mac_key, udp0;
+	struct nat_in_val *v;
+	struct tc_port *p;
+	__u32 slot;
+	__u16 *ports;
+
+	ports = nat_in_key_of(ip, end, &k);
+	if (!ports)
+		return -1;
+	v = bpf_map_lookup_elem(&nat_in, &k);
+	if (!v)
+		return -1;
+	slot = v->slot;
+	p = bpf_map_lookup_elem(&tc_ports, &slot);
+	if (!p || !p->ifindex)
+		return -1;
+	from_ip = ip->daddr;
+	to_ip = v->int_ip;
+	ext_port = ports[1];
+	int_port = v->int_port;
+	ttl_old = *(__u16 *)&ip->ttl;
+	ttl_new = bpf_htons(bpf_ntohs(ttl_old) - 0x100);
+	if (ip->protocol == IPPROTO_TCP) {
+		csum_off = L4_OFF + offsetof(struct tcphdr, check);
+		udp0 = 0;
+	} else {
+		csum_off = L4_OFF + offsetof(struct udphdr, check);
+		udp0 = BPF_F_MARK_MANGLED_0;
+	}
+	/* The packet's pointers are invalid from here on. */
+	if (bpf_l4_csum_replace(skb, csum_off, from_ip, to_ip, udp0 | BPF_F_PSEUDO_HDR | 4) ||
+	    bpf_l4_csum_replace(skb, csum_off, ext_port, int_port, udp0 | 2) ||
+	    bpf_l3_csum_replace(skb, IP_OFF + offsetof(struct iphdr, check), from_ip, to_ip, 4) ||
+	    bpf_l3_csum_replace(skb, IP_OFF + offsetof(struct iphdr, check), ttl_old, ttl_new, 2) ||
+	    bpf_skb_store_bytes(skb, IP_OFF + offsetof(struct iphdr, daddr), &to_ip, 4, 0) ||
+	    bpf_skb_store_bytes(skb, IP_OFF + offsetof(struct iphdr, ttl), &ttl_new, 2, 0) ||
+	    bpf_skb_store_bytes(skb, L4_OFF + 2, &int_port, 2, 0) ||
+	    bpf_skb_store_bytes(skb, 0, v->mac, ETH_ALEN, 0) ||
+	    bpf_skb_store_bytes(skb, ETH_ALEN, &mac, ETH_ALEN, 0))
+		return TC_ACT_SHOT; /* half rewritten: it cannot go anywhere */
+	if (!v->hit)
+		v->hit = 1;
+	uplink_count(UP_FAST);
+	return to_port(skb, p);
+}
+
+/* The uplink's ingress (SNAT on dataplane tc): what is the switch's
+ * (uplink_maps.h) is translated here when its connection is installed,
+ * else goes to the uplink's slow-path pair and the switch's socket;
+ * everything else goes on to the host untouched. No XDP on the uplink,
+ * so its peer keeps TSO. */
+SEC("tc")
+int tc_uplink_in(struct __sk_buff *skb)
+{
+	struct nat_ports np = { ext_ip, port_min, port_max };
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
+	__u32 slot = up_slot, len = skb->len;
+	struct tc_port *p;
+	struct iphdr *ip;
+
+	uplink_count(UP_SEEN);
+	if (skb->vlan_present)
+		return TC_ACT_OK; /* as uplink_steer, which sees the tag */
+	/* The headers uplink_ours reads must be linear; most frames have
+	 * them there already. */
+	if (data + UPLINK_PEEK > end && len > (__u32)(end - data)) {
+		if (bpf_skb_pull_data(skb, len < UPLINK_PEEK ? len : UPLINK_PEEK))
+			return TC_ACT_OK;
+		data = (void *)(long)skb->data;
+		end = (void *)(long)skb->data_end;
+	}
+	ip = uplink_ours(&np, data, end);
+	if (!ip)
+		return TC_ACT_OK;
+	if (nat_fast && ip->protocol != IPPROTO_ICMP) {
+		int act = nat_forward_in(skb, ip, end);
+
+		if (act >= 0)
+			return act;
+	}
+	uplink_count(UP_TO_SWITCH);
+	p = bpf_map_lookup_elem(&tc_ports, &slot);
+	if (!p || !p->slow_ifindex)
+		return no_port();
 	return (int)bpf_redirect(p->slow_ifindex, 0);
 }
 

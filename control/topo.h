@@ -57,6 +57,7 @@ struct sw {
 	char ifname[IFNAMSIZ]; /* kernel: the bridge; afxdp: the host port's host end */
 	char hostport[IFNAMSIZ]; /* afxdp: the host port's switch end */
 	char hostslow[2][IFNAMSIZ]; /* dataplane tc: the host port's slow-path pair */
+	char upslow[2][IFNAMSIZ]; /* dataplane tc with SNAT: the uplink's */
 	enum dataplane dp;
 	struct addr gateway[2]; /* at most one IPv4 and one IPv6 */
 	int ngateway;

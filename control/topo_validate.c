@@ -233,6 +233,12 @@ static void check_switches(struct vstate *v)
 			snprintf(id, sizeof(id), "h%d", i);
 			gen_slow_names(v, sw->line, sw->hostslow, id);
 		}
+		if (sw->dp == DP_TC && sw->snat) {
+			char id[16];
+
+			snprintf(id, sizeof(id), "u%d", i);
+			gen_slow_names(v, sw->uplink_line, sw->upslow, id);
+		}
 		for (j = 0; sw->dp != DP_KERNEL && j < t->nlinks; j++) {
 			const struct link *l = &t->links[j];
 

@@ -261,9 +261,7 @@ static int up_link(struct up *u, struct link *l)
 	    (err = up_port_fast(u, fda, ns_sys(u->t, l->a.ns), l->a.sysname)))
 		return err;
 	if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_TC &&
-	    ((err = up_port_slow(u, &u->t->sw[l->sw], l->slow, l->a.mtu)) ||
-	     (u->t->sw[l->sw].snat &&
-	      (err = up_port_napi(u, fda, ns_sys(u->t, l->a.ns), l->a.sysname)))))
+	    (err = up_port_slow(u, &u->t->sw[l->sw], l->slow, l->a.mtu)))
 		return err;
 	return add_addrs(u, nlb, l->b.sysname, l->b.addrs, l->b.naddrs);
 }

@@ -34,7 +34,6 @@ int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr
 int up_switch(struct up *u, struct sw *sw);
 int up_port_quiet(struct up *u, const char *ifname);
 int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname);
-int up_port_napi(struct up *u, int netns_fd, const char *ns, const char *ifname);
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu);
 int up_daemon(struct up *u, struct sw *sw);
 int up_snat_kernel(struct up *u, struct sw *sw);

@@ -54,18 +54,6 @@ int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
 	return ethtool_done(u, ethtool_set_tx_csum(netns_fd, ifname, false));
 }
 
-/* dataplane tc: the namespace keeps its offloads (its TCP leaves as GSO
- * packets and tc forwards them whole), but the NAT's way back is an XDP
- * redirect from the uplink into the port: the peer must run NAPI. */
-int up_port_napi(struct up *u, int netns_fd, const char *ns, const char *ifname)
-{
-	int err;
-
-	if ((err = step(u, "set gro on on %s:%s for the NAT fast path's way back", ns, ifname)))
-		return err;
-	return ethtool_done(u, ethtool_set_gro(netns_fd, ifname, true));
-}
-
 /* dataplane tc: a port's slow-path veth pair, both ends in the host (see
  * bpf/tc_steer.bpf.c). The near end gets what userspace must see and
  * finishes its checksums on the way out (transmit checksum offload off:
@@ -101,37 +89,46 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 	return ethtool_done(u, ethtool_set_tx_csum(-1, slow[0], false));
 }
 
-/* The NAT fast path redirects into the uplink, so the uplink's peer
- * must take XDP frames and send complete checksums (up_port_fast): only
- * when the uplink is a veth of this lab can nsfast make it so. Any other
- * uplink keeps NAT on the slow path. */
-static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
+/* The lab veth whose host end is SW's uplink, and its far end, or NULL
+ * when the uplink is not the lab's. */
+static const struct link *uplink_link(const struct up *u, const struct sw *sw,
+				      const struct endpoint **peer)
 {
-	int i;
-
-	*fast = false;
-	for (i = 0; i < u->t->nlinks; i++) {
+	for (int i = 0; i < u->t->nlinks; i++) {
 		const struct link *l = &u->t->links[i];
-		const struct endpoint *peer;
-		struct nl *nl;
-		int fd;
 
 		if (l->kind != LINK_VETH)
 			continue;
-		if (l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink))
-			peer = &l->b;
-		else if (l->b.ns == NS_HOST && !strcmp(l->b.sysname, sw->uplink))
-			peer = &l->a;
-		else
-			continue;
-		nl = lab_nl(&u->lab, peer->ns == NS_HOST ? NULL : u->t->ns[peer->ns].sysname, &fd);
-		if (!nl)
-			return -ENOENT;
-		*fast = true;
-		return up_port_fast(u, fd, peer->ns == NS_HOST ? "-" : u->t->ns[peer->ns].sysname,
-				    peer->sysname);
+		if ((l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink)) ||
+		    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, sw->uplink))) {
+			if (peer)
+				*peer = l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink) ?
+						&l->b : &l->a;
+			return l;
+		}
 	}
-	return 0;
+	return NULL;
+}
+
+/* The NAT fast path redirects into the uplink. On xdp that is an XDP
+ * redirect, so the uplink's peer must take XDP frames and send complete
+ * checksums (up_port_fast); tc redirects skbs, which need nothing of it.
+ * Either way nsfast turns it on only when the uplink is a veth of this
+ * lab, the case it is tested in. Any other uplink keeps NAT on the slow
+ * path. */
+static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
+{
+	const struct endpoint *peer;
+	const char *ns;
+	int fd;
+
+	*fast = uplink_link(u, sw, &peer) != NULL;
+	if (!*fast || sw->dp == DP_TC)
+		return 0;
+	ns = peer->ns == NS_HOST ? NULL : u->t->ns[peer->ns].sysname;
+	if (!lab_nl(&u->lab, ns, &fd))
+		return -ENOENT;
+	return up_port_fast(u, fd, ns ? ns : "-", peer->sysname);
 }
 
 /* afxdp and xdp: no bridge. The host port is a veth in the host: the end
@@ -148,6 +145,13 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	    (err = state_append(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
 				host)))
 		return err;
+	/* The uplink's pair, at the uplink's MTU when it is the lab's. */
+	if (sw->dp == DP_TC && sw->snat) {
+		const struct link *l = uplink_link(u, sw, NULL);
+
+		if ((err = up_port_slow(u, sw, sw->upslow, l ? l->a.mtu : 0)))
+			return err;
+	}
 	if (!sw->nhost)
 		return 0;
 	if ((err = step(u, "create host port %s -- %s for switch %s", sw->ifname, sw->hostport,
@@ -170,8 +174,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		return err;
 	if (sw->dp == DP_XDP && (err = up_port_fast(u, -1, "-", sw->ifname)))
 		return err;
-	if (sw->dp == DP_TC && ((err = up_port_slow(u, sw, sw->hostslow, 0)) ||
-				(sw->snat && (err = up_port_napi(u, -1, "-", sw->ifname)))))
+	if (sw->dp == DP_TC && (err = up_port_slow(u, sw, sw->hostslow, 0)))
 		return err;
 	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
 }
@@ -305,7 +308,7 @@ int up_daemon(struct up *u, struct sw *sw)
 {
 	enum { ROUTES_MAX = 64 }; /* the daemon's RT_ROUTES_MAX */
 	char *args[32 + 2 * 2 + 2 * ROUTES_MAX + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
-	char ports[16], table[16], tmo[3][16], upgw[ADDR_STRLEN];
+	char ports[16], table[16], tmo[3][16], upgw[ADDR_STRLEN], upspec[3 * IFNAMSIZ + 2];
 	char rts[ROUTES_MAX][2 * ADDR_STRLEN];
 	static char spec[SW_ARGS_PORTS + 1][4 * IFNAMSIZ];
 	struct daemon_ctx d = { u, sw->name };
@@ -394,8 +397,11 @@ int up_daemon(struct up *u, struct sw *sw)
 
 		snprintf(ports, sizeof(ports), "%u-%u", sw->nat_port_min, sw->nat_port_max);
 		snprintf(table, sizeof(table), "%u", sw->nat_table);
+		/* tc: IF:NEAR:FAR, with the uplink's slow-path pair. */
+		snprintf(upspec, sizeof(upspec), "%s:%s:%s", sw->uplink, sw->upslow[0],
+			 sw->upslow[1]);
 		args[n++] = "--uplink";
-		args[n++] = sw->uplink;
+		args[n++] = sw->dp == DP_TC ? upspec : sw->uplink;
 		args[n++] = "--nat-ports";
 		args[n++] = ports;
 		args[n++] = "--nat-table";

@@ -163,26 +163,44 @@ static int setup_uplink(struct sw *sw)
 	memcpy((void *)&sw->up_skel->rodata->ext_ip, sw->up_ip, 4);
 	sw->up_skel->rodata->port_min = sw->cfg.nat_port_min;
 	sw->up_skel->rodata->port_max = sw->cfg.nat_port_max;
-	if (sw->cfg.fast_nat && (err = nat_fast_configure_uplink(sw))) {
+	if (sw->cfg.tc_path) {
+		if ((err = tc_path_prepare_uplink(sw))) {
+			fail(sw, "sharing the tc program's uplink maps: %s", strerror(-err));
+			return err;
+		}
+	} else if (sw->cfg.fast_nat && (err = nat_fast_configure_uplink(sw))) {
 		fail(sw, "preparing the uplink's NAT fast path: %s", strerror(-err));
 		return err;
-	}
-	/* Unused, but created all the same: as small as a map can be
-	 * (a hash map is preallocated, 64k entries are megabytes). */
-	if (!sw->cfg.fast_nat)
+	} else if (!sw->cfg.fast_nat) {
+		/* Unused, but created all the same: as small as a map can be
+		 * (a hash map is preallocated, 64k entries are megabytes). */
 		bpf_map__set_max_entries(sw->up_skel->maps.nat_in, 1);
+	}
 	if (uplink_steer__load(sw->up_skel)) {
 		err = -errno;
 		fail(sw, "loading the uplink XDP program: %s", strerror(-err));
 		return err;
 	}
-	err = port_open(p, &sw->umem, sw->cfg.uplink, (uint16_t)sw->nl2);
+	/* tc: the socket is on the uplink's slow-path far end. */
+	err = port_open(p, &sw->umem, sw->cfg.tc_path ? sw->cfg.upslow[1] : sw->cfg.uplink,
+			(uint16_t)sw->nl2);
 	sw->nports = sw->nl2 + 1;
 	if (err) {
-		fail(sw, "uplink %s: binding an AF_XDP socket: %s", sw->cfg.uplink, strerror(-err));
+		fail(sw, "uplink %s: binding an AF_XDP socket%s%s: %s", sw->cfg.uplink,
+		     sw->cfg.tc_path ? " on " : "", sw->cfg.tc_path ? sw->cfg.upslow[1] : "",
+		     strerror(-err));
 		return err;
 	}
-	sw->up_ifindex = p->ifindex;
+	if (sw->cfg.tc_path) {
+		const char *what;
+
+		if ((err = tc_path_add_uplink(sw, p, &what))) {
+			fail(sw, "uplink %s: %s: %s", sw->cfg.uplink, what, strerror(-err));
+			return err;
+		}
+	}
+	/* The neighbours of the uplink, not of its slow-path end. */
+	sw->up_ifindex = p->fast_ifindex;
 	if (bpf_map_update_elem(bpf_map__fd(sw->up_skel->maps.uplink_xsk), &zero, &p->fd, 0)) {
 		err = -errno;
 		fail(sw, "uplink %s: registering the socket: %s", p->name, strerror(-err));
@@ -193,6 +211,14 @@ static int setup_uplink(struct sw *sw)
 		err = -errno;
 		fail(sw, "uplink %s: attaching XDP in native mode: %s", p->name, strerror(-err));
 		return err;
+	}
+	if (sw->cfg.tc_path) {
+		const char *what;
+
+		if ((err = tc_path_attach_uplink(sw, &what))) {
+			fail(sw, "uplink %s: %s: %s", p->name, what, strerror(-err));
+			return err;
+		}
 	}
 	if (sw->cfg.fast_nat && (err = nat_fast_start(sw))) {
 		fail(sw, "uplink %s: adding it to the fast path's DEVMAP: %s", p->name,
@@ -352,7 +378,8 @@ static void usage(FILE *f)
 		"too, when the uplink's peer takes XDP frames), and with --tc-path for each\n"
 		"'dataplane tc' switch (learned unicast forwarded by a tc program on each port;\n"
 		"PORT is then PORT:NEAR:FAR[:host], with the port's slow-path veth pair, whose\n"
-		"FAR end carries the socket; :host when PORT's peer is a host interface).\n"
+		"FAR end carries the socket; :host when PORT's peer is a host interface; and\n"
+		"--uplink IF:NEAR:FAR likewise).\n"
 		"Runs in the foreground until SIGTERM or SIGINT, which detach its programs and\n"
 		"free everything. PORT... are host interfaces (veth ends).\n\n"
 		"The gateway routes IPv4 sent to it for addresses off its subnet: to the VIA\n"
@@ -403,8 +430,34 @@ static int parse_tc_port(struct sw_cfg *c, const char *arg)
 	return 0;
 }
 
+/* --uplink IF, and with --tc-path IF:NEAR:FAR, with the uplink's
+ * slow-path pair. */
+static int parse_uplink(struct sw_cfg *c, const char *arg)
+{
+	char buf[4 * IFNAMSIZ], *f[4], *save = NULL;
+	int n = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	for (char *t = strtok_r(buf, ":", &save); t && n < 4; t = strtok_r(NULL, ":", &save))
+		f[n++] = t;
+	if (n != (c->tc_path ? 3 : 1))
+		return -EINVAL;
+	for (int i = 0; i < n; i++)
+		if (strlen(f[i]) >= IFNAMSIZ)
+			return -EINVAL;
+	strcpy(c->uplink, f[0]);
+	if (c->tc_path) {
+		strcpy(c->upslow[0], f[1]);
+		strcpy(c->upslow[1], f[2]);
+	}
+	return 0;
+}
+
 static int parse_args(struct sw_cfg *c, int argc, char **argv)
 {
+	const char *uplink = NULL;
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "lab", required_argument, NULL, 'L' },
@@ -501,7 +554,7 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			c->tc_path = c->fast_path = true;
 			break;
 		case 'u':
-			snprintf(c->uplink, sizeof(c->uplink), "%s", optarg);
+			uplink = optarg;
 			break;
 		case 'G':
 			if (inet_pton(AF_INET, optarg, c->uplink_gw) != 1) {
@@ -565,6 +618,11 @@ static int parse_args(struct sw_cfg *c, int argc, char **argv)
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (uplink && parse_uplink(c, uplink)) {
+		fprintf(stderr, "nsfast switch: bad --uplink '%s', expected %s\n", uplink,
+			c->tc_path ? "IF:NEAR:FAR (interface names)" : "an interface name");
+		return -EINVAL;
 	}
 	if (c->fast_nat && (!c->fast_path || !c->uplink[0])) {
 		fprintf(stderr, "nsfast switch: --fast-nat needs --fast-path or --tc-path, and --uplink\n");

@@ -106,7 +106,10 @@ int nat_fast_start(struct sw *sw)
 	uint32_t slot = (uint32_t)sw->nl2, ifindex = (uint32_t)sw->up_ifindex;
 	struct nat_hooks h = { nat_fast_active, nat_fast_released, sw };
 
-	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.tx_ports), &slot, &ifindex, 0))
+	/* xdp: the ports' program redirects into the uplink; tc redirects
+	 * by ifindex. */
+	if (!sw->cfg.tc_path &&
+	    bpf_map_update_elem(bpf_map__fd(sw->skel->maps.tx_ports), &slot, &ifindex, 0))
 		return -errno;
 	nat_set_hooks(sw->nat, &h);
 	return 0;

@@ -43,6 +43,7 @@ struct sw_cfg {
 	bool tc_path; /* dataplane tc: the fast path is tc_steer, at the skb level */
 	char slow[SW_PORTS_MAX][2][IFNAMSIZ]; /* tc: each port's slow-path pair */
 	bool host_port[SW_PORTS_MAX]; /* tc: the port's peer is in our namespace */
+	char upslow[2][IFNAMSIZ]; /* tc: the uplink's slow-path pair */
 };
 
 struct sw_stats {

@@ -17,6 +17,7 @@
 #include "switch.h"
 #include "tc_path.h"
 #include "tc_steer.skel.h"
+#include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
 /* Linux 6.6 uapi; Debian 12's headers are older. */
@@ -32,10 +33,11 @@ int tc_path_load(struct sw *sw)
 	if (!skel)
 		return -errno;
 	sw->tc_skel = skel;
-	sw->tc_links = calloc(2 * (size_t)sw->cfg.nports, sizeof(*sw->tc_links));
+	/* Two per port, and two for the uplink, after them. */
+	sw->tc_links = calloc(2 * (size_t)sw->cfg.nports + 2, sizeof(*sw->tc_links));
 	if (!sw->tc_links)
 		return -ENOMEM;
-	for (int i = 0; i < 2 * sw->cfg.nports; i++)
+	for (int i = 0; i < 2 * sw->cfg.nports + 2; i++)
 		sw->tc_links[i] = -1;
 	/* One table: what the daemon installs in xsk_steer's maps is what the
 	 * tc programs read and mark as hit (reuse_fd takes the map's size). */
@@ -45,12 +47,21 @@ int tc_path_load(struct sw *sw)
 		return -errno;
 	skel->rodata->has_gw = sw->cfg.has_gw;
 	skel->rodata->n_ports = (uint32_t)sw->cfg.nports;
+	skel->rodata->up_slot = (uint32_t)sw->cfg.nports;
+	if (sw->cfg.uplink[0]) {
+		memcpy((void *)&skel->rodata->ext_ip, sw->up_ip, 4);
+		skel->rodata->port_min = sw->cfg.nat_port_min;
+		skel->rodata->port_max = sw->cfg.nat_port_max;
+	}
+	/* The uplink's XDP program takes this one (setup_uplink), which is
+	 * as small as a map can be when unused. */
+	if (bpf_map__set_max_entries(skel->maps.nat_in, sw->cfg.fast_nat ? sw->cfg.nat_table : 1))
+		return -errno;
 	if (sw->cfg.fast_nat) {
 		skel->rodata->nat_fast = 1;
 		skel->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);
 		skel->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
 		skel->rodata->uplink_ifindex = if_nametoindex(sw->cfg.uplink);
-		memcpy((void *)&skel->rodata->ext_ip, sw->up_ip, 4);
 		if (!skel->rodata->uplink_ifindex)
 			return -errno;
 	}
@@ -109,6 +120,57 @@ int tc_path_attach(struct sw *sw, const struct port *p, const char **what)
 		      (int)tp.slow_ifindex);
 }
 
+/* Before the uplink's XDP program loads: it goes on the far end of the
+ * uplink's slow-path pair, where all that arrives is the switch's, and
+ * takes tc_steer's maps, which the daemon installs into and reads. */
+int tc_path_prepare_uplink(struct sw *sw)
+{
+	struct uplink_steer *u = sw->up_skel;
+
+	u->rodata->slow_end = 1;
+	if (bpf_map__reuse_fd(u->maps.nat_in, bpf_map__fd(sw->tc_skel->maps.nat_in)) ||
+	    bpf_map__reuse_fd(u->maps.uplink_stats, bpf_map__fd(sw->tc_skel->maps.uplink_stats)))
+		return -errno;
+	return 0;
+}
+
+/* The uplink as a port of its own kind: tc_uplink_in on it, its frames
+ * for the switch through its slow-path pair (the socket on the far end,
+ * p), and tc_slow_in on the near end putting the switch's out of it. */
+int tc_path_add_uplink(struct sw *sw, struct port *p, const char **what)
+{
+	struct tc_steer *skel = sw->tc_skel;
+	struct tc_port tp = { 0 };
+	uint32_t slot = (uint32_t)sw->cfg.nports;
+
+	tp.ifindex = if_nametoindex(sw->cfg.uplink);
+	tp.slow_ifindex = if_nametoindex(sw->cfg.upslow[0]);
+	*what = "finding it and its slow-path end";
+	if (!tp.ifindex || !tp.slow_ifindex)
+		return -errno;
+	*what = "registering them";
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tc_ports), &slot, &tp, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.tc_slot), &tp.slow_ifindex, &slot, 0))
+		return -errno;
+	p->fast_ifindex = (int)tp.ifindex;
+	snprintf(p->name, sizeof(p->name), "%s", sw->cfg.uplink);
+	return 0;
+}
+
+int tc_path_attach_uplink(struct sw *sw, const char **what)
+{
+	struct tc_steer *skel = sw->tc_skel;
+	int n = 2 * sw->cfg.nports, err;
+
+	*what = "attaching tc (tcx, Linux 6.6 or later) on its slow-path end";
+	if ((err = attach(&sw->tc_links[n + 1], skel->progs.tc_slow_in,
+			  (int)if_nametoindex(sw->cfg.upslow[0]))))
+		return err;
+	*what = "attaching tc (tcx, Linux 6.6 or later) on it";
+	return attach(&sw->tc_links[n], skel->progs.tc_uplink_in,
+		      (int)if_nametoindex(sw->cfg.uplink));
+}
+
 uint64_t tc_path_no_port(const struct sw *sw)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -126,7 +188,7 @@ uint64_t tc_path_no_port(const struct sw *sw)
 
 void tc_path_free(struct sw *sw)
 {
-	for (int i = 0; sw->tc_links && i < 2 * sw->cfg.nports; i++)
+	for (int i = 0; sw->tc_links && i < 2 * sw->cfg.nports + 2; i++)
 		if (sw->tc_links[i] >= 0)
 			close(sw->tc_links[i]);
 	free(sw->tc_links);

@@ -19,6 +19,9 @@ int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char
  * the port's frames would reach the far end's host stack), the programs. */
 int tc_path_attach(struct sw *sw, const struct port *p, const char **what);
 /* Frames on a device the programs do not know (dropped). */
+int tc_path_prepare_uplink(struct sw *sw);
+int tc_path_add_uplink(struct sw *sw, struct port *p, const char **what);
+int tc_path_attach_uplink(struct sw *sw, const char **what);
 uint64_t tc_path_no_port(const struct sw *sw);
 void tc_path_free(struct sw *sw);
 

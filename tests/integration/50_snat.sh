@@ -68,8 +68,27 @@ for dp in $DPS; do
 		if [ "${xout:-0}" -gt 1000 ] && [ "${xin:-0}" -gt 100 ] && [ "${slow:-0}" -lt "${xout:-0}" ]; then
 			pass "$dp: translated in the fast path: $xout packets out, $xin in ($slow out in userspace)"
 		else fail "$dp: NAT fast path: out $xout, in $xin, userspace out $slow"; fi
+		# The way back: a download, served from outside.
+		head -c 4194304 /dev/urandom >"$TMP/dl"
+		in0=$(jq '.nat.fast.in_packets' <<<"$d"); sin0=$(jq '.nat.in_packets' <<<"$d")
+		nsx_bg outside bash -c "nc -N -l -p 5310 <'$TMP/dl'"
+		sleep 0.3
+		nsx a nc -w 5 203.0.113.2 5310 </dev/null >"$TMP/dl.rx"
+		if cmp -s "$TMP/dl" "$TMP/dl.rx"; then pass "$dp: 4 MiB downloaded through the NAT arrive byte for byte"
+		else fail "$dp: download: $(stat -c %s "$TMP/dl.rx") of 4194304 bytes arrived intact"; fi
+		d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
+		in1=$(jq '.nat.fast.in_packets' <<<"$d"); sin1=$(jq '.nat.in_packets' <<<"$d")
+		if [ $((in1 - in0)) -gt $((sin1 - sin0)) ]; then
+			pass "$dp: the download was translated in the fast path ($((in1 - in0)) packets, $((sin1 - sin0)) in userspace)"
+		else fail "$dp: download: fast path in +$((in1 - in0)), userspace in +$((sin1 - sin0))"; fi
 		check_out "$dp: no TCP checksum errors outside or inside" "^0 0$" bash -c \
 			"echo \$(ip netns exec $PFX-outside nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}') \$(ip netns exec $PFX-a nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}')"
+	fi
+	if [ "$dp" = tc ]; then
+		# The uplink is tc's too: no XDP on it, so its peer keeps TSO.
+		check_out "tc: no XDP program on the uplink, one on its slow-path end" "^0 1$" \
+			bash -c "echo \$(ip -o link show $PFX-up0 | grep -c 'xdp ') \$(ip -o link | grep ' $PFX--u0x' | grep -c 'xdp ')"
+		check_out "tc: the outside keeps TSO" "tcp-segmentation-offload: on" nsx outside ethtool -k eth0
 	fi
 
 	# Only replies get in: a new connection to a reserved port of the

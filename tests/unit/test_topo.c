@@ -258,5 +258,31 @@ int main(void)
 		}
 		topo_free(&t);
 	}
+	/* and its SNAT uplink one, named from the switch's index */
+	{
+		static const char text[] = "lab lab45678\nswitch s dataplane tc\n"
+					   "  gateway 10.0.0.1/24\n  uplink up0 snat\n"
+					   "ns a\n  link e0 switch s addr 10.0.0.2/24\n";
+		struct topo t;
+		FILE *tmp;
+		int saved, err;
+		char *out;
+
+		capture_start(&tmp, &saved);
+		err = topo_parse("t.conf", text, &t);
+		if (!err)
+			err = topo_validate(&t);
+		out = capture_end(tmp, saved);
+		if (!err && !out[0] && !strcmp(t.sw[0].upslow[0], "lab45678--u0s") &&
+		    !strcmp(t.sw[0].upslow[1], "lab45678--u0x")) {
+			printf("PASS topo: tc uplink slow-path pair names\n");
+			pass++;
+		} else {
+			printf("FAIL topo: tc uplink slow-path pair names: rc %d, '%s' '%s' %s\n", err,
+			       t.nsw ? t.sw[0].upslow[0] : "", t.nsw ? t.sw[0].upslow[1] : "", out);
+			fail++;
+		}
+		topo_free(&t);
+	}
 	return fail ? 1 : 0;
 }

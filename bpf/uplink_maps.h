@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the uplink's programs share: the XDP one (uplink_steer, dataplanes
+ * afxdp and xdp, and on the uplink's slow-path end for tc) and tc_steer's
+ * tc_uplink_in (dataplane tc). The uplink stays the host's: only return
+ * traffic of the switch's NAT (TCP/UDP to the uplink address on a
+ * reserved port, ICMP echo replies with a reserved id, ICMP errors
+ * quoting such a flow) is the switch's; every other frame goes on to the
+ * kernel untouched. Fragments too: the switch does not reassemble. */
+#ifndef NSFAST_UPLINK_MAPS_H
+#define NSFAST_UPLINK_MAPS_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "map_layouts.h"
+
+/* <linux/icmp.h> pulls in libc headers that -target bpf lacks. */
+#define ICMP_ECHOREPLY 0
+#define ICMP_DEST_UNREACH 3
+#define ICMP_ECHO 8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+
+/* The NAT fast path's inbound connections (nat_fast.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct nat_in_key);
+	__type(value, struct nat_in_val);
+} nat_in SEC(".maps");
+
+enum { UP_SEEN, UP_TO_SWITCH, UP_FAST, UP_STATS };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UP_STATS);
+	__type(key, __u32);
+	__type(value, __u64);
+} uplink_stats SEC(".maps");
+
+static __always_inline void uplink_count(__u32 what)
+{
+	__u64 *v = bpf_map_lookup_elem(&uplink_stats, &what);
+
+	if (v)
+		(*v)++;
+}
+
+/* The NAT's external ports (or ICMP ids), host order. */
+struct nat_ports {
+	__u32 ext_ip; /* network order */
+	__u16 min, max;
+};
+
+static __always_inline int reserved(const struct nat_ports *np, __u16 port_be)
+{
+	__u16 p = bpf_ntohs(port_be);
+
+	return p >= np->min && p <= np->max;
+}
+
+/* Is the quoted packet of an ICMP error one of ours (source = uplink
+ * address, source port or echo id reserved)? */
+static __always_inline int quotes_ours(const struct nat_ports *np, struct iphdr *in, void *end)
+{
+	__u8 *l4;
+
+	if ((void *)(in + 1) > end || in->ihl < 5 || in->saddr != np->ext_ip)
+		return 0;
+	l4 = (__u8 *)in + in->ihl * 4;
+	if ((void *)(l4 + 8) > end)
+		return 0;
+	if (in->protocol == IPPROTO_TCP || in->protocol == IPPROTO_UDP)
+		return reserved(np, *(__u16 *)l4);
+	if (in->protocol == IPPROTO_ICMP)
+		return l4[0] == ICMP_ECHO && reserved(np, *(__u16 *)(l4 + 4));
+	return 0;
+}
+
+/* Bytes from the frame's start that uplink_ours may read: Ethernet,
+ * IPv4 with options, ICMP, and the quoted IPv4 header with options and
+ * 8 bytes. */
+#define UPLINK_PEEK (ETH_HLEN + 60 + 8 + 60 + 8)
+
+/* The frame's IPv4 header when the frame is the switch's, else NULL. */
+static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, void *data, void *end)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (struct iphdr *)(eth + 1);
+	__u8 *l4;
+	int ours = 0;
+
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+		return NULL;
+	if (ip->daddr != np->ext_ip || ip->ihl < 5 || (ip->frag_off & bpf_htons(0x3fff)))
+		return NULL;
+	l4 = (__u8 *)ip + ip->ihl * 4;
+	if ((void *)(l4 + 8) > end)
+		return NULL;
+	switch (ip->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		ours = reserved(np, *(__u16 *)(l4 + 2));
+		break;
+	case IPPROTO_ICMP:
+		if (l4[0] == ICMP_ECHOREPLY)
+			ours = reserved(np, *(__u16 *)(l4 + 4));
+		else if (l4[0] == ICMP_DEST_UNREACH || l4[0] == ICMP_TIME_EXCEEDED ||
+			 l4[0] == ICMP_PARAMETERPROB)
+			ours = quotes_ours(np, (struct iphdr *)(l4 + 8), end);
+		break;
+	}
+	return ours ? ip : NULL;
+}
+
+#endif
