@@ -185,14 +185,15 @@ failed() { # WORKLOAD WHY
 	nfailed=$((nfailed + 1))
 }
 
-# iperf3 from NS to ADDR (server in SNS), P streams -> a sample.
-tcp() { # WORKLOAD CNS SNS ADDR STREAMS
+# iperf3 from NS to ADDR (server in SNS), P streams -> a sample; with
+# -R the server sends (a download).
+tcp() { # WORKLOAD CNS SNS ADDR STREAMS [-R]
 	local w=$1 streams=$5 c0 c1 g
 	nsx "$3" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 	PIDS+=($!)
 	for _ in $(seq 20); do nsx "$3" ss -Hltn 'sport = 5201' | grep -q . && break; sleep 0.05; done
 	c0=$(cpu_ticks)
-	run "$TMP/iperf.json" nsx "$2" iperf3 -c "$4" -p 5201 -t "$tcp_s" -P "$5" -J
+	run "$TMP/iperf.json" nsx "$2" iperf3 -c "$4" -p 5201 -t "$tcp_s" -P "$5" ${6:+"$6"} -J
 	c1=$(cpu_ticks)
 	kill "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null
 	g=$(jq -r '.end.sum_received | select(.bytes > 0) | "\(.bits_per_second / 1e9) \(.bytes)"' "$TMP/iperf.json" 2>/dev/null)
@@ -309,12 +310,15 @@ file_workloads() {
 	fi
 	[ $nat = 1 ] || return 0
 	if ! reach "$LAB-$CLIENT" "$NAT_IP"; then
-		fail_all 3 "$file: $CLIENT cannot ping $NAT_NS ($NAT_IP) through the uplink $UPLINK (is its default route the gateway? the host's ip_forward is $(cat /proc/sys/net/ipv4/ip_forward))" \
-			nat_tcp1 nat_udp64 nat_rr_p50 nat_rr_p99
+		fail_all 4 "$file: $CLIENT cannot ping $NAT_NS ($NAT_IP) through the uplink $UPLINK (is its default route the gateway? the host's ip_forward is $(cat /proc/sys/net/ipv4/ip_forward))" \
+			nat_tcp1 nat_tcp1_down nat_udp64 nat_rr_p50 nat_rr_p99
 	elif ! sink "$LAB-$NAT_NS" "ip daddr $NAT_IP"; then
-		fail_all 3 "nft: adding the sink in $LAB-$NAT_NS failed" nat_tcp1 nat_udp64 nat_rr_p50 nat_rr_p99
+		fail_all 4 "nft: adding the sink in $LAB-$NAT_NS failed" nat_tcp1 nat_tcp1_down nat_udp64 \
+			nat_rr_p50 nat_rr_p99
 	else
 		progress "$DP nat_tcp1 rep $REP"; tcp nat_tcp1 "$LAB-$CLIENT" "$LAB-$NAT_NS" "$NAT_IP" 1
+		progress "$DP nat_tcp1_down rep $REP"
+		tcp nat_tcp1_down "$LAB-$CLIENT" "$LAB-$NAT_NS" "$NAT_IP" 1 -R
 		# Through the stack (see bench/nsgen.c): the same sender for every
 		# dataplane, since the bridge drops live frames sent to its own MAC.
 		progress "$DP nat_udp64 rep $REP"
@@ -376,7 +380,7 @@ scale_workload() {
 }
 
 # --- the run ---------------------------------------------------------------------
-nw=$(( 5 + ${#scale[@]} + (nat ? 3 : 0) ))
+nw=$(( 5 + ${#scale[@]} + (nat ? 4 : 0) ))
 total=$(( reps * ${#DPS[@]} * nw + ${#upn[@]} ))
 : >"$TMP/samples"
 declare -A status reason
@@ -416,7 +420,7 @@ for ((REP = 1; REP <= reps; REP++)); do
 			if [ "${status[$DP]:-}" = ran ]; then
 				# It came up before: this repetition's samples fail.
 				ids=(tcp1 tcp4 udp64 udp1500 rr_p50 rr_p99)
-				[ $nat = 0 ] || ids+=(nat_tcp1 nat_udp64 nat_rr_p50 nat_rr_p99)
+				[ $nat = 0 ] || ids+=(nat_tcp1 nat_tcp1_down nat_udp64 nat_rr_p50 nat_rr_p99)
 				for n in "${scale[@]}"; do ids+=("scale$n"); done
 				fail_all "$nw" "$why" "${ids[@]}"
 			else

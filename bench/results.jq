@@ -18,6 +18,7 @@ def all_workloads: [
 	{id: "rr_p50", title: "UDP round trip p50", path: "switched", unit: "µs", better: "lower", cpu_unit: "CPU-s per M round trips"},
 	{id: "rr_p99", title: "UDP round trip p99", path: "switched", unit: "µs", better: "lower", cpu_unit: "CPU-s per M round trips"},
 	{id: "nat_tcp1", title: "NAT TCP, 1 stream", path: "nat", unit: "Gbit/s", better: "higher", cpu_unit: "CPU-s per GB"},
+	{id: "nat_tcp1_down", title: "NAT TCP, 1 stream, download", path: "nat", unit: "Gbit/s", better: "higher", cpu_unit: "CPU-s per GB"},
 	{id: "nat_udp64", title: "NAT UDP 64 B (socket)", path: "nat", unit: "Mpps", better: "higher", cpu_unit: "CPU-s per Mpkt"},
 	{id: "nat_rr_p50", title: "NAT UDP round trip p50", path: "nat", unit: "µs", better: "lower", cpu_unit: "CPU-s per M round trips"},
 	{id: "nat_rr_p99", title: "NAT UDP round trip p99", path: "nat", unit: "µs", better: "lower", cpu_unit: "CPU-s per M round trips"}

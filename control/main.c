@@ -279,18 +279,19 @@ static const struct cmd cmds[] = {
 	  "The AF_XDP switch daemon that 'up' starts for each 'dataplane afxdp' or 'xdp'\n"
 	  "switch; see 'nsfast switch --help'.\n" },
 	{ "bench", cmd_bench, "bench [--quick] [--reps N] [--out DIR] [--dataplanes LIST] FILE",
-	  "Measure the topology FILE on each dataplane (kernel, afxdp, xdp), alternating,\n"
+	  "Measure the topology FILE on each dataplane (kernel, afxdp, xdp, tc), alternating,\n"
 	  "N repetitions: TCP 1 and 4 streams, 64 B and 1500 B UDP, UDP round trips,\n"
-	  "the same through the uplink's SNAT, 64 B over 2/8/32 namespaces, and 'up' of\n"
-	  "16/64/256 namespaces against an 'ip' script. The client is the first\n"
-	  "namespace linked to the first switch, the server the second; NAT'd traffic\n"
-	  "goes to the namespace behind 'uplink IFACE snat' (a 'veth host:IFACE'). Writes\n"
-	  "results.json, results.md and results.svg (ratios to the Linux bridge). Runs\n"
-	  "bench/bench.sh next to this binary (or NSFAST_BENCH); needs root.\n\n"
+	  "the same through the uplink's SNAT (and TCP back), 64 B over 2/8/32\n"
+	  "namespaces, and 'up' of 16/64/256 namespaces against an 'ip' script. The\n"
+	  "client is the first namespace linked to the first switch, the server the\n"
+	  "second; NAT'd traffic goes to the namespace behind 'uplink IFACE snat' (a\n"
+	  "'veth host:IFACE'). Writes results.json, results.md and results.svg\n"
+	  "(ratios to the Linux bridge). Runs bench/bench.sh next to this binary (or\n"
+	  "NSFAST_BENCH); needs root.\n\n"
 	  "  --quick            1 repetition, short runs, 2/8 and 16 namespaces (< 1 min)\n"
 	  "  --reps N           repetitions of each dataplane (default 3)\n"
 	  "  --out DIR          where to write (default results/YYYY-MM-DD-HHMMSS)\n"
-	  "  --dataplanes LIST  comma-separated, kernel first (default kernel,afxdp,xdp);\n"
+	  "  --dataplanes LIST  comma-separated, kernel first (default kernel,afxdp,xdp,tc);\n"
 	  "                     one that 'up' refuses is recorded as skipped\n" },
 	{ "help", cmd_help, "help [COMMAND]", "Show help for nsfast or for one command.\n" },
 	{ 0 },

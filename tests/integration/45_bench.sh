@@ -47,7 +47,7 @@ check_out "afxdp ran, and every dataplane either ran or was skipped by nsfast up
 	    all(.dataplanes[]; .status == "ran" or (.status == "skipped" and (.reason | test("not available"))))' "$J"
 check_out "every workload of the topology was measured (switched, NAT, scaling)" '^true$' \
 	jq '[.workloads[].id] as $w | all(["tcp1", "tcp4", "udp64", "udp1500", "rr_p50", "rr_p99",
-		"nat_tcp1", "nat_udp64", "nat_rr_p50", "nat_rr_p99", "scale2", "scale8"][]; . as $i | $w | index($i))' "$J"
+		"nat_tcp1", "nat_tcp1_down", "nat_udp64", "nat_rr_p50", "nat_rr_p99", "scale2", "scale8"][]; . as $i | $w | index($i))' "$J"
 bad=$(jq -r '. as $r | .dataplanes[] | select(.status == "ran") | .name as $d | $r.workloads[].id as $w |
 	$r.summary[$w][$d] | select(.n < 1 or .failed > 0 or .median <= 0 or .cpu_per <= 0) | "\($d) \($w)"' "$J" 2>&1)
 if [ -z "$bad" ]; then pass "every dataplane that ran has non-zero figures (and CPU per unit) for every workload"
