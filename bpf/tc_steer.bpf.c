@@ -96,6 +96,18 @@ static __always_inline int to_port(struct __sk_buff *skb, const struct tc_port *
 	return (int)bpf_redirect(p->ifindex, 0);
 }
 
+/* Makes the frame's first NEED bytes (all of it, if shorter) linear, so
+ * that direct access reaches them; the packet's pointers must be read
+ * again after. */
+static __always_inline int pull_head(struct __sk_buff *skb, __u32 need)
+{
+	if ((long)skb->data + need <= (long)skb->data_end)
+		return 0;
+	if (need > skb->len)
+		need = skb->len;
+	return bpf_skb_pull_data(skb, need) ? -1 : 0;
+}
+
 #define IP_OFF ETH_HLEN
 #define L4_OFF (ETH_HLEN + sizeof(struct iphdr))
 
@@ -106,7 +118,7 @@ static __always_inline int to_port(struct __sk_buff *skb, const struct tc_port *
  * packet's segments all get the new headers. */
 static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_port_stats *st)
 {
-	__u32 want = L4_OFF + sizeof(struct tcphdr), csum_off;
+	__u32 csum_off;
 	__u64 mac = uplink_mac_key, udp0;
 	__u32 from_ip, to_ip = ext_ip;
 	__u16 from_port, to_port, ttl_old, ttl_new;
@@ -117,9 +129,7 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 	__u16 *ports;
 
 	/* nat_l4 reads up to a TCP header: those bytes must be linear. */
-	if (want > skb->len)
-		want = skb->len;
-	if (bpf_skb_pull_data(skb, want))
+	if (pull_head(skb, L4_OFF + sizeof(struct tcphdr)))
 		return -1;
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
@@ -329,22 +339,33 @@ SEC("tc")
 int tc_uplink_in(struct __sk_buff *skb)
 {
 	struct nat_ports np = { ext_ip, port_min, port_max };
-	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
-	__u32 slot = up_slot, len = skb->len;
+	__u32 slot = up_slot;
 	struct tc_port *p;
+	struct ethhdr *eth;
 	struct iphdr *ip;
+	void *data, *end;
 
 	uplink_count(UP_SEEN);
 	if (skb->vlan_present)
 		return TC_ACT_OK; /* as uplink_steer, which sees the tag */
-	/* The headers uplink_ours reads must be linear; most frames have
-	 * them there already. */
-	if (data + UPLINK_PEEK > end && len > (__u32)(end - data)) {
-		if (bpf_skb_pull_data(skb, len < UPLINK_PEEK ? len : UPLINK_PEEK))
-			return TC_ACT_OK;
-		data = (void *)(long)skb->data;
-		end = (void *)(long)skb->data_end;
-	}
+	/* The host's own traffic passes here too: look at its IPv4 header
+	 * only, and pull nothing more into the linear part unless the packet
+	 * is for the NAT's address. */
+	if (pull_head(skb, ETH_HLEN + sizeof(struct iphdr)))
+		return TC_ACT_OK;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
+	eth = data;
+	ip = (struct iphdr *)(eth + 1);
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->daddr != ext_ip)
+		return TC_ACT_OK;
+	/* Its L4 header whole (nat_l4 reads TCP's flags), and for ICMP the
+	 * packet an error quotes. */
+	if (pull_head(skb, ip->protocol == IPPROTO_ICMP ? UPLINK_PEEK :
+			   ETH_HLEN + ip->ihl * 4 + sizeof(struct tcphdr)))
+		return TC_ACT_OK;
+	data = (void *)(long)skb->data;
+	end = (void *)(long)skb->data_end;
 	ip = uplink_ours(&np, data, end);
 	if (!ip)
 		return TC_ACT_OK;
