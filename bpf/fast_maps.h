@@ -14,8 +14,6 @@
 
 #include "map_layouts.h"
 
-#define MAX_PORTS 256
-
 /* MAC -> port; the daemon sizes the map to its own table before loading. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

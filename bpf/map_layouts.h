@@ -10,7 +10,13 @@
 
 #include <linux/types.h>
 
-/* fdb (bpf/xsk_steer.bpf.c), keyed by a MAC in the low six bytes of a
+/* A switch has at most MAX_PORTS L2 ports (the daemon's SW_PORTS_MAX),
+ * in slots 0 to MAX_PORTS - 1; its uplink takes the slot after its last
+ * port, so maps of every slot have MAX_SLOTS entries. */
+#define MAX_PORTS 256
+#define MAX_SLOTS (MAX_PORTS + 1)
+
+/* fdb (bpf/fast_maps.h), keyed by a MAC in the low six bytes of a
  * __u64, as memcpy leaves it on both sides of the map. */
 struct fdb_val {
 	__u32 ifindex; /* the port's device */
@@ -21,7 +27,7 @@ struct fdb_val {
 	__u64 hit;
 };
 
-/* fast_stats (bpf/xsk_steer.bpf.c): per port and per CPU. */
+/* fast_stats (bpf/fast_maps.h): per port and per CPU. */
 struct fast_port_stats {
 	__u64 packets; /* forwarded in XDP, received on this port */
 	__u64 bytes;
@@ -30,7 +36,7 @@ struct fast_port_stats {
 	__u64 flooded; /* of packets, broadcast or multicast copied to every other port */
 };
 
-/* nat_out (bpf/xsk_steer.bpf.c) and nat_in (bpf/uplink_steer.bpf.c): see
+/* nat_out (bpf/fast_maps.h) and nat_in (bpf/uplink_maps.h): see
  * bpf/nat_fast.h. Addresses and ports in network order, as in the
  * packet, so the programs copy them without swapping bytes. */
 struct nat_out_key {

@@ -48,15 +48,16 @@ const volatile __u32 uplink_ifindex;
  * ifindex and its slow-path end). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MAX_PORTS);
+	__uint(max_entries, MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct tc_port);
 } tc_ports SEC(".maps");
 
-/* A port's and its slow-path end's ifindex -> slot. */
+/* A port's and its slow-path end's ifindex -> slot (and the uplink's
+ * slow-path end's). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2 * MAX_PORTS);
+	__uint(max_entries, 2 * MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } tc_slot SEC(".maps");

@@ -23,7 +23,7 @@ const volatile __u8 slow_end = 0; /* dataplane tc: all of it is the switch's */
 /* The port program's DEVMAP, shared (the daemon reuses its fd). */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);
-	__uint(max_entries, 256);
+	__uint(max_entries, MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } tx_ports SEC(".maps");

@@ -45,7 +45,7 @@ struct {
 /* By slot: an array is a cheaper lookup than a hash of ifindexes. */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);
-	__uint(max_entries, MAX_PORTS);
+	__uint(max_entries, MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } tx_ports SEC(".maps");
