@@ -17,8 +17,8 @@
  *
  * fdb, fast_stats and nat_out are xsk_steer's maps (shared by the
  * daemon), so the switch installs, ages and counts exactly as for
- * dataplane xdp; the NAT's way back is the uplink's XDP program, as on
- * xdp. */
+ * dataplane xdp. The uplink has its own program here, tc_uplink_in, and
+ * a slow-path pair of its own. */
 #include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -102,10 +102,10 @@ static __always_inline int to_port(struct __sk_buff *skb, const struct tc_port *
  * again after. */
 static __always_inline int pull_head(struct __sk_buff *skb, __u32 need)
 {
-	if ((long)skb->data + need <= (long)skb->data_end)
-		return 0;
 	if (need > skb->len)
 		need = skb->len;
+	if ((long)skb->data + need <= (long)skb->data_end)
+		return 0;
 	return bpf_skb_pull_data(skb, need) ? -1 : 0;
 }
 
@@ -334,8 +334,9 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 /* The uplink's ingress (SNAT on dataplane tc): what is the switch's
  * (uplink_maps.h) is translated here when its connection is installed,
  * else goes to the uplink's slow-path pair and the switch's socket;
- * everything else goes on to the host untouched. No XDP on the uplink,
- * so its peer keeps TSO. */
+ * everything else goes on untouched, to the uplink's other tc programs
+ * and filters (TC_ACT_UNSPEC: TC_ACT_OK would end their chain) and the
+ * host. No XDP on the uplink, so its peer keeps TSO. */
 SEC("tc")
 int tc_uplink_in(struct __sk_buff *skb)
 {
@@ -348,28 +349,28 @@ int tc_uplink_in(struct __sk_buff *skb)
 
 	uplink_count(UP_SEEN);
 	if (skb->vlan_present)
-		return TC_ACT_OK; /* as uplink_steer, which sees the tag */
+		return TC_ACT_UNSPEC; /* as uplink_steer, which sees the tag */
 	/* The host's own traffic passes here too: look at its IPv4 header
 	 * only, and pull nothing more into the linear part unless the packet
 	 * is for the NAT's address. */
 	if (pull_head(skb, ETH_HLEN + sizeof(struct iphdr)))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	eth = data;
 	ip = (struct iphdr *)(eth + 1);
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->daddr != ext_ip)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	/* Its L4 header whole (nat_l4 reads TCP's flags), and for ICMP the
 	 * packet an error quotes. */
 	if (pull_head(skb, ip->protocol == IPPROTO_ICMP ? UPLINK_PEEK :
 			   ETH_HLEN + ip->ihl * 4 + sizeof(struct tcphdr)))
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	ip = uplink_ours(&np, data, end);
 	if (!ip)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (nat_fast && ip->protocol != IPPROTO_ICMP) {
 		int act = nat_forward_in(skb, ip, end);
 
