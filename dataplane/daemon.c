@@ -21,6 +21,7 @@
 #include "nat.h"
 #include "switch.h"
 #include "tc_path.h"
+#include "uplink_busy.h"
 #include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
@@ -133,7 +134,7 @@ static int setup_uplink(struct sw *sw)
 	struct port *p = &sw->ports[sw->nl2];
 	struct nat_cfg nc = { 0 };
 	char ip[INET_ADDRSTRLEN];
-	uint32_t zero = 0;
+	uint32_t zero = 0, other;
 	int err;
 
 	memcpy(nc.ext_ip, sw->up_ip, 4);
@@ -153,6 +154,11 @@ static int setup_uplink(struct sw *sw)
 	err = nl_open(&sw->nl, -1);
 	if (err) {
 		fail(sw, "netlink: %s", strerror(-err));
+		return err;
+	}
+	if ((err = uplink_busy((int)if_nametoindex(sw->cfg.uplink), &other))) {
+		fail(sw, "uplink %s: another nsfast switch's NAT is on it (BPF program %u): an uplink serves one switch",
+		     sw->cfg.uplink, other);
 		return err;
 	}
 	sw->up_skel = uplink_steer__open();

@@ -273,6 +273,17 @@ CONF
 	check "$dp: up with an uplink of the host's" up "$TMP/ext-$dp.conf"
 	check "$dp: a reaches the world through it" nsx a ping -c 2 -i 0.2 -W 2 198.51.100.2
 	check "$dp: the host's own ping over it works meanwhile" ping -c 1 -W 2 198.51.100.2
+	# A second switch translating to the same address would take this
+	# one's return traffic: refused, whatever its dataplane.
+	for dp2 in xdp tc; do
+		[ "$dp" != kernel ] || break
+		sed "s/^lab x/lab ${PFX}y/; s/dataplane $dp/dataplane $dp2/; s/10\.13\.37\./10.171.0./g" \
+			"$TMP/ext-$dp.conf" >"$TMP/ext2.conf"
+		check_out "$dp: a second switch ($dp2) on the same uplink is refused" \
+			"another nsfast switch's NAT is on it" bash -c "'$NSFAST' up -q '$TMP/ext2.conf' 2>&1; echo rc \$?"
+		check_out "$dp: and leaves nothing behind" "^0$" bash -c \
+			"{ ip netns list; ip -o link; } | grep -c '${PFX}y' || true"
+	done
 	check "$dp: down" down
 	after=$(ip -d addr show "$PFX-ux" | grep -v -E 'valid_lft|RX|TX|^ +[0-9]+ +[0-9]+' | sed 's/state [A-Z]*//; s/ tentative//')
 	if [ "$before" = "$after" ]; then pass "$dp: the uplink is exactly as before (no XDP, same addresses)"
