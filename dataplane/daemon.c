@@ -215,14 +215,16 @@ static int setup_uplink(struct sw *sw)
 	sw->up_link = bpf_program__attach_xdp(sw->up_skel->progs.uplink_steer, p->ifindex);
 	if (!sw->up_link) {
 		err = -errno;
-		fail(sw, "uplink %s: attaching XDP in native mode: %s", p->name, strerror(-err));
+		fail(sw, "uplink %s: attaching XDP in native mode%s%s: %s", sw->cfg.uplink,
+		     sw->cfg.tc_path ? " on " : "", sw->cfg.tc_path ? sw->cfg.upslow[1] : "",
+		     strerror(-err));
 		return err;
 	}
 	if (sw->cfg.tc_path) {
 		const char *what;
 
 		if ((err = tc_path_attach_uplink(sw, &what))) {
-			fail(sw, "uplink %s: %s: %s", p->name, what, strerror(-err));
+			fail(sw, "uplink %s: %s: %s", sw->cfg.uplink, what, strerror(-err));
 			return err;
 		}
 	}
@@ -331,8 +333,8 @@ static int setup(struct sw *sw)
 			fail(sw, "port %s: registering the socket: %s", p->name, strerror(-err));
 			return err;
 		}
-		/* tc: only the NAT's way back redirects in XDP, to the port. */
-		if (sw->cfg.fast_path && (err = fast_add_port(sw, p))) {
+		/* tc redirects by ifindex. */
+		if (sw->cfg.fast_path && !sw->cfg.tc_path && (err = fast_add_port(sw, p))) {
 			fail(sw, "port %s: adding it to the fast path's DEVMAP: %s", p->name,
 			     strerror(-err));
 			return err;
@@ -342,7 +344,8 @@ static int setup(struct sw *sw)
 		sw->links[i] = bpf_program__attach_xdp(sw->skel->progs.xsk_steer, p->ifindex);
 		if (!sw->links[i]) {
 			err = -errno;
-			fail(sw, "port %s: attaching XDP in native mode: %s%s", p->name,
+			fail(sw, "port %s: attaching XDP in native mode%s%s: %s%s", p->name,
+			     sw->cfg.tc_path ? " on " : "", sw->cfg.tc_path ? sw->cfg.slow[i][1] : "",
 			     strerror(-err),
 			     err == -ERANGE ? " (MTU above 3506: XDP without multi-buffer)" : "");
 			return err;

@@ -30,8 +30,7 @@ int fast_add_port(struct sw *sw, const struct port *p)
 
 	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.tx_ports), &slot, &ifindex, 0))
 		return -errno;
-	if (!sw->cfg.tc_path &&
-	    bpf_map_update_elem(bpf_map__fd(sw->skel->maps.flood_ports), &slot, &ifindex, 0))
+	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.flood_ports), &slot, &ifindex, 0))
 		return -errno;
 	return 0;
 }

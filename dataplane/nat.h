@@ -78,7 +78,7 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 				  uint8_t int_ip[4]);
 
 /* Is this inbound (proto, ext_port or ICMP id) inside the reserved range?
- * (What the uplink's XDP program also checks, for the tests' sake.) */
+ * (What the uplink's program also checks, for the tests' sake.) */
 int nat_port_reserved(const struct nat *nat, uint16_t port);
 
 /* Remove idle connections; returns how many. Call about once a second. */

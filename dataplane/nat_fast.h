@@ -22,7 +22,8 @@ struct nat_fast_stats {
 int nat_fast_configure_ports(struct sw *sw);
 /* Before the uplink program is loaded: share the ports' DEVMAP. */
 int nat_fast_configure_uplink(struct sw *sw);
-/* After both are loaded: the uplink as a redirect target, and the hooks. */
+/* After both are loaded: the uplink as a redirect target (xdp), and the
+ * hooks. */
 int nat_fast_start(struct sw *sw);
 /* A translated frame of the last connection nat_translate_* used leaves
  * towards mac (path RT_UPLINK, or RT_IN through port slot out). */

@@ -18,10 +18,15 @@ int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char
 /* Then, once the port's socket and XDP program are in place (before,
  * the port's frames would reach the far end's host stack), the programs. */
 int tc_path_attach(struct sw *sw, const struct port *p, const char **what);
-/* Frames on a device the programs do not know (dropped). */
+/* The uplink (SNAT): before its XDP program loads, that program set for
+ * the far end of the uplink's slow-path pair, on tc_steer's maps; then
+ * the uplink registered as the slot after the ports (p is bound to the
+ * far end); then, once p's socket and XDP program are in place, the
+ * programs on the uplink and on the near end. */
 int tc_path_prepare_uplink(struct sw *sw);
 int tc_path_add_uplink(struct sw *sw, struct port *p, const char **what);
 int tc_path_attach_uplink(struct sw *sw, const char **what);
+/* Frames on a device the programs do not know (dropped). */
 uint64_t tc_path_no_port(const struct sw *sw);
 void tc_path_free(struct sw *sw);
 
