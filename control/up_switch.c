@@ -145,11 +145,18 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	    (err = state_append(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
 				host)))
 		return err;
-	/* The uplink's pair, at the uplink's MTU when it is the lab's. */
+	/* The uplink's pair, at the uplink's MTU: the lab's veth is not
+	 * there yet, a host interface is. */
 	if (sw->dp == DP_TC && sw->snat) {
 		const struct link *l = uplink_link(u, sw, NULL);
+		struct link_state ls;
+		int mtu = 0;
 
-		if ((err = up_port_slow(u, sw, sw->upslow, l ? l->a.mtu : 0)))
+		if (l)
+			mtu = l->a.mtu;
+		else if (!nl_link_get(&u->lab.root, sw->uplink, &ls))
+			mtu = ls.mtu;
+		if ((err = up_port_slow(u, sw, sw->upslow, mtu)))
 			return err;
 	}
 	if (!sw->nhost)
