@@ -27,6 +27,29 @@ serve() { # outside: iperf3 servers on the given ports
 	sleep 0.4
 }
 
+# download DP WHAT: 4 MiB from the outside to a through the NAT, byte
+# for byte, and mostly translated by the fast path.
+download() {
+	local d in0 sin0 in1 sin1
+	head -c 4194304 /dev/urandom >"$TMP/dl"
+	d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
+	in0=$(jq '.nat.fast.in_packets' <<<"$d"); sin0=$(jq '.nat.in_packets' <<<"$d")
+	nsx_bg outside bash -c "nc -N -l -p 5310 <'$TMP/dl'"
+	for _ in $(seq 30); do nsx outside ss -Hltn 'sport = 5310' | grep -q . && break; sleep 0.05; done
+	nsx a nc -w 5 203.0.113.2 5310 </dev/null >"$TMP/dl.rx"
+	if cmp -s "$TMP/dl" "$TMP/dl.rx"; then pass "$1: 4 MiB downloaded through the NAT$2 arrive byte for byte"
+	else fail "$1: download$2: $(stat -c %s "$TMP/dl.rx") of 4194304 bytes arrived intact"; fi
+	d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
+	in1=$(jq '.nat.fast.in_packets' <<<"$d"); sin1=$(jq '.nat.in_packets' <<<"$d")
+	if [ $((in1 - in0)) -gt $((sin1 - sin0)) ]; then
+		pass "$1: the download$2 was translated in the fast path ($((in1 - in0)) packets, $((sin1 - sin0)) in userspace)"
+	else fail "$1: download$2: fast path in +$((in1 - in0)), userspace in +$((sin1 - sin0))"; fi
+}
+csum_clean() { # DP WHAT
+	check_out "$1: no TCP checksum errors outside or inside$2" "^0 0$" bash -c \
+		"echo \$(ip netns exec $PFX-outside nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}') \$(ip netns exec $PFX-a nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}')"
+}
+
 for dp in $DPS; do
 	sed "s/dataplane kernel/dataplane $dp/" "$EX/nat.conf" >"$TMP/nat-$dp.conf"
 	check "$dp: up" up "$TMP/nat-$dp.conf"
@@ -68,27 +91,23 @@ for dp in $DPS; do
 		if [ "${xout:-0}" -gt 1000 ] && [ "${xin:-0}" -gt 100 ] && [ "${slow:-0}" -lt "${xout:-0}" ]; then
 			pass "$dp: translated in the fast path: $xout packets out, $xin in ($slow out in userspace)"
 		else fail "$dp: NAT fast path: out $xout, in $xin, userspace out $slow"; fi
-		# The way back: a download, served from outside.
-		head -c 4194304 /dev/urandom >"$TMP/dl"
-		in0=$(jq '.nat.fast.in_packets' <<<"$d"); sin0=$(jq '.nat.in_packets' <<<"$d")
-		nsx_bg outside bash -c "nc -N -l -p 5310 <'$TMP/dl'"
-		sleep 0.3
-		nsx a nc -w 5 203.0.113.2 5310 </dev/null >"$TMP/dl.rx"
-		if cmp -s "$TMP/dl" "$TMP/dl.rx"; then pass "$dp: 4 MiB downloaded through the NAT arrive byte for byte"
-		else fail "$dp: download: $(stat -c %s "$TMP/dl.rx") of 4194304 bytes arrived intact"; fi
-		d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
-		in1=$(jq '.nat.fast.in_packets' <<<"$d"); sin1=$(jq '.nat.in_packets' <<<"$d")
-		if [ $((in1 - in0)) -gt $((sin1 - sin0)) ]; then
-			pass "$dp: the download was translated in the fast path ($((in1 - in0)) packets, $((sin1 - sin0)) in userspace)"
-		else fail "$dp: download: fast path in +$((in1 - in0)), userspace in +$((sin1 - sin0))"; fi
-		check_out "$dp: no TCP checksum errors outside or inside" "^0 0$" bash -c \
-			"echo \$(ip netns exec $PFX-outside nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}') \$(ip netns exec $PFX-a nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}')"
+		download "$dp" ""
+		csum_clean "$dp" ""
 	fi
 	if [ "$dp" = tc ]; then
 		# The uplink is tc's too: no XDP on it, so its peer keeps TSO.
 		check_out "tc: no XDP program on the uplink, one on its slow-path end" "^0 1$" \
 			bash -c "echo \$(ip -o link show $PFX-up0 | grep -c 'xdp ') \$(ip -o link | grep ' $PFX--u0x' | grep -c 'xdp ')"
 		check_out "tc: the outside keeps TSO" "tcp-segmentation-offload: on" nsx outside ethtool -k eth0
+		# Above, both ends sent CHECKSUM_PARTIAL packets, which receivers
+		# trust. With transmit checksum offload off on both, they check
+		# every checksum the fast path rewrote.
+		nsx outside ethtool -K eth0 tx off >/dev/null
+		nsx a ethtool -K eth0 tx off >/dev/null
+		check_transfer "tc: 4 MiB through the NAT with full checksums arrive byte for byte" \
+			4194304 a outside 203.0.113.2
+		download tc " with full checksums"
+		csum_clean tc " with full checksums"
 	fi
 
 	# Only replies get in: a new connection to a reserved port of the
