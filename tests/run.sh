@@ -26,7 +26,8 @@ run() {
 	shift
 	while IFS= read -r line; do
 		case $line in
-		"EXIT "*) rc=${line#EXIT } ;;
+		# Not EOF: a process the test left behind would hold the pipe.
+		"EXIT "*) rc=${line#EXIT }; break ;;
 		PASS* | FAIL* | SKIP*)
 			verdict=${line%% *}
 			line="$verdict $label${line#"$verdict "}"

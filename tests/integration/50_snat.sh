@@ -34,9 +34,10 @@ download() {
 	head -c 4194304 /dev/urandom >"$TMP/dl"
 	d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
 	in0=$(jq '.nat.fast.in_packets' <<<"$d"); sin0=$(jq '.nat.in_packets' <<<"$d")
-	nsx_bg outside bash -c "nc -N -l -p 5310 <'$TMP/dl'"
+	nsx_bg outside bash -c "exec nc -N -l -p 5310 <'$TMP/dl'"
 	for _ in $(seq 30); do nsx outside ss -Hltn 'sport = 5310' | grep -q . && break; sleep 0.05; done
 	nsx a nc -w 5 203.0.113.2 5310 </dev/null >"$TMP/dl.rx"
+	kill "${PIDS[-1]}" 2>/dev/null # as check_transfer's
 	if cmp -s "$TMP/dl" "$TMP/dl.rx"; then pass "$1: 4 MiB downloaded through the NAT$2 arrive byte for byte"
 	else fail "$1: download$2: $(stat -c %s "$TMP/dl.rx") of 4194304 bytes arrived intact"; fi
 	d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
