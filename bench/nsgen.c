@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* nsgen: a UDP packet generator for the benchmarks, faster than what it
- * measures. iperf3's UDP client tops out near 0.17 Mpps here; this one
- * has the kernel replay one frame with BPF_PROG_TEST_RUN in live-frames
- * mode: every repetition is an XDP_TX out of a veth inside the sending
- * namespace, with no socket, no syscall and no skb per packet.
+ * measures. iperf3's UDP client tops out near 0.17 Mpps here. Two ways
+ * to send the same frames out of a veth inside the sending namespace:
+ *
+ * live: the kernel replays one frame with BPF_PROG_TEST_RUN in
+ * live-frames mode, every repetition an XDP_TX, with no socket, no
+ * syscall and no skb per packet. Some kernels refuse it (EPERM even to
+ * root: seen on a 6.18 build), hence
+ * packet: an AF_PACKET socket bound to the device, bypassing its qdisc,
+ * BATCH frames per sendmmsg; an skb per frame, as any sender has.
+ * --method auto (the default) takes live where the kernel allows it.
  *
  * --socket sends through the namespace's own stack instead (a connected
  * UDP socket, sendmmsg in batches of 64): slower, but its packets are
@@ -17,6 +23,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -146,16 +153,125 @@ static long long send_socket(struct in_addr sip, struct in_addr dip, int dport, 
 	return (long long)sent;
 }
 
+/* The live-frames mode. Returns the number sent, -1 once an error is
+ * printed, or -2 when the kernel refuses live frames at the first call
+ * (nothing sent; errno says why). */
+static long long send_live(int ifindex, const char *dev, const uint8_t *frame, int size,
+			   double seconds, unsigned long long count, double *elapsed)
+{
+	struct xdp_md ctx = { .data_end = (uint32_t)size, .ingress_ifindex = (uint32_t)ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = frame, .data_size_in = (uint32_t)size,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = CHUNK,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+	unsigned long long sent = 0;
+	struct gen_tx *skel;
+	double t0, t1;
+	int err;
+
+	/* The program rewrites the headers of every frame from this copy. */
+	skel = gen_tx__open();
+	if (skel) {
+		memcpy((void *)skel->rodata->tmpl, frame, sizeof(skel->rodata->tmpl));
+		if (gen_tx__load(skel)) {
+			gen_tx__destroy(skel);
+			skel = NULL;
+		}
+	}
+	if (!skel) {
+		fprintf(stderr, "nsgen: loading the XDP program: %s\n", strerror(errno));
+		return -1;
+	}
+	/* --count: exactly that many, in bursts small enough for the veth's
+	 * 256-frame ring and paced so it drains: nothing may be lost on the
+	 * way in, so the receiver must count exactly this number. */
+	if (count)
+		topts.repeat = 32;
+	t0 = t1 = now_s();
+	do {
+		if (count && count - sent < (unsigned long long)topts.repeat)
+			topts.repeat = (int)(count - sent);
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.gen_tx), &topts)) {
+			err = errno;
+			gen_tx__destroy(skel);
+			errno = err;
+			if (!sent && (err == EPERM || err == EOPNOTSUPP || err == EINVAL))
+				return -2;
+			fprintf(stderr, "nsgen: BPF_PROG_TEST_RUN (live frames) on %s: %s\n", dev,
+				strerror(err));
+			return -1;
+		}
+		sent += (unsigned long long)topts.repeat;
+		t1 = now_s();
+		if (count)
+			usleep(200);
+	} while (count ? sent < count : t1 - t0 < seconds);
+	gen_tx__destroy(skel);
+	*elapsed = t1 - t0;
+	return (long long)sent;
+}
+
+/* The AF_PACKET mode: the same frame BATCH times per sendmmsg, paced
+ * like the live mode with count. A frame the device could not take
+ * (ENOBUFS) is sent again, so sent is what the device took. */
+static long long send_packet(int ifindex, const char *dev, uint8_t *frame, int size,
+			     double seconds, unsigned long long count, double *elapsed)
+{
+	/* Protocol 0: the socket sends only, it is never handed a frame. */
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex };
+	struct iovec iov = { .iov_base = frame, .iov_len = (size_t)size };
+	struct mmsghdr msgs[BATCH];
+	unsigned long long sent = 0;
+	int fd, i, n, one = 1, burst = count ? 32 : BATCH;
+	double t0, t1;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		fprintf(stderr, "nsgen: an AF_PACKET socket on %s: %s\n", dev, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < BATCH; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	t0 = t1 = now_s();
+	do {
+		if (count && count - sent < (unsigned long long)burst)
+			burst = (int)(count - sent);
+		n = sendmmsg(fd, msgs, (unsigned int)burst, 0);
+		if (n < 0 && errno != ENOBUFS && errno != EAGAIN) {
+			fprintf(stderr, "nsgen: sendmmsg on %s: %s\n", dev, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n > 0)
+			sent += (unsigned long long)n;
+		t1 = now_s();
+		if (count)
+			usleep(200);
+	} while (count ? sent < count : t1 - t0 < seconds);
+	close(fd);
+	*elapsed = t1 - t0;
+	return (long long)sent;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nsgen --netns NS --dev IF --dst-mac MAC --src IP --dst IP\n"
 		   "             [--size BYTES] [--seconds S | --count N] [--dport PORT]\n"
+		   "             [--method auto|live|packet]\n"
 		   "       nsgen --socket --netns NS --src IP --dst IP [--size BYTES] [...]\n"
 		   "Send UDP frames of BYTES (default 60, i.e. 64 with the FCS) out of IF in\n"
 		   "namespace NS for S seconds (default 2) as fast as the kernel takes them, or\n"
 		   "exactly N frames, paced so that none is lost on the way in; print one JSON line.\n"
 		   "With --socket, send them from a UDP socket bound to IP port 40000 through\n"
-		   "the namespace's stack (routes and neighbours apply; no IF or MAC needed).\n");
+		   "the namespace's stack (routes and neighbours apply; no IF or MAC needed).\n"
+		   "--method: live (BPF_PROG_TEST_RUN live frames, no skb per frame), packet\n"
+		   "(an AF_PACKET socket), or auto (default): live unless the kernel refuses it.\n"
+		   "The JSON line says which one sent.\n");
 }
 
 int main(int argc, char **argv)
@@ -166,15 +282,16 @@ int main(int argc, char **argv)
 		{ "dst", required_argument, NULL, 't' }, { "size", required_argument, NULL, 'z' },
 		{ "seconds", required_argument, NULL, 'S' }, { "dport", required_argument, NULL, 'p' },
 		{ "count", required_argument, NULL, 'c' }, { "socket", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' }, { 0 },
+		{ "method", required_argument, NULL, 'M' }, { "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	const char *ns = NULL, *dev = NULL;
+	const char *ns = NULL, *dev = NULL, *method = "auto";
 	uint8_t dst[6], src[6], frame[2048];
 	struct in_addr sip = { 0 }, dip = { 0 };
 	int size = 60, dport = 9, o, fd, ifindex, have_mac = 0, sock = 0;
-	double seconds = 2, t0, t1;
-	unsigned long long sent = 0, count = 0;
-	struct gen_tx *skel;
+	double seconds = 2, elapsed = 0;
+	unsigned long long count = 0;
+	long long n = -2;
 	struct ifreq ifr;
 	char path[300];
 
@@ -190,12 +307,14 @@ int main(int argc, char **argv)
 		case 'p': dport = atoi(optarg); break;
 		case 'c': count = strtoull(optarg, NULL, 10); break;
 		case 'k': sock = 1; break;
+		case 'M': method = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!ns || (!sock && (!dev || !have_mac)) || !sip.s_addr || !dip.s_addr || size < 42 ||
-	    size > 1514 || seconds <= 0) {
+	    size > 1514 || seconds <= 0 ||
+	    (strcmp(method, "auto") && strcmp(method, "live") && strcmp(method, "packet"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -207,13 +326,9 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	if (sock) {
-		long long n = send_socket(sip, dip, dport, size, seconds, count, &t1);
-
-		if (n < 0)
-			return 1;
-		printf("{\"sent\":%lld,\"seconds\":%.4f,\"mpps\":%.4f,\"size\":%d}\n", n, t1,
-		       (double)n / t1 / 1e6, size);
-		return 0;
+		n = send_socket(sip, dip, dport, size, seconds, count, &elapsed);
+		method = "socket";
+		goto out;
 	}
 	ifindex = (int)if_nametoindex(dev);
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -226,45 +341,23 @@ int main(int argc, char **argv)
 	close(fd);
 	memcpy(src, ifr.ifr_hwaddr.sa_data, 6);
 	build_frame(frame, size, dst, src, sip, dip, (uint16_t)dport);
-	/* The program rewrites the headers of every frame from this copy. */
-	skel = gen_tx__open();
-	if (skel) {
-		memcpy((void *)skel->rodata->tmpl, frame, sizeof(skel->rodata->tmpl));
-		if (gen_tx__load(skel)) {
-			gen_tx__destroy(skel);
-			skel = NULL;
-		}
-	}
-	if (!skel) {
-		fprintf(stderr, "nsgen: loading the XDP program: %s\n", strerror(errno));
-		return 1;
-	}
-	struct xdp_md ctx = { .data_end = (uint32_t)size, .ingress_ifindex = (uint32_t)ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = frame, .data_size_in = (uint32_t)size,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = CHUNK,
-		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
-	/* --count: exactly that many, in bursts small enough for the veth's
-	 * 256-frame ring and paced so it drains: nothing may be lost on the
-	 * way in, so the receiver must count exactly this number. */
-	if (count)
-		topts.repeat = 32;
-	t0 = now_s();
-	do {
-		if (count && count - sent < (unsigned long long)topts.repeat)
-			topts.repeat = (int)(count - sent);
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.gen_tx), &topts)) {
+	if (strcmp(method, "packet")) {
+		n = send_live(ifindex, dev, frame, size, seconds, count, &elapsed);
+		if (n == -2 && !strcmp(method, "live")) {
 			fprintf(stderr, "nsgen: BPF_PROG_TEST_RUN (live frames) on %s: %s\n", dev,
 				strerror(errno));
-			gen_tx__destroy(skel);
 			return 1;
 		}
-		sent += (unsigned long long)topts.repeat;
-		t1 = now_s();
-		if (count)
-			usleep(200);
-	} while (count ? sent < count : t1 - t0 < seconds);
-	gen_tx__destroy(skel);
-	printf("{\"sent\":%llu,\"seconds\":%.4f,\"mpps\":%.4f,\"size\":%d}\n", sent, t1 - t0,
-	       (double)sent / (t1 - t0) / 1e6, size);
+		method = "live";
+	}
+	if (n == -2) {
+		n = send_packet(ifindex, dev, frame, size, seconds, count, &elapsed);
+		method = "packet";
+	}
+out:
+	if (n < 0)
+		return 1;
+	printf("{\"sent\":%lld,\"seconds\":%.4f,\"mpps\":%.4f,\"size\":%d,\"method\":\"%s\"}\n",
+	       n, elapsed, elapsed > 0 ? (double)n / elapsed / 1e6 : 0.0, size, method);
 	return 0;
 }

@@ -19,7 +19,8 @@ def cell(d): if . == null then "–" elif .n == 0 then "failed" else
 "",
 "`\(.topology.file)` on \($ran | join(", ")), \(.config.reps) repetition\(if .config.reps > 1 then "s, dataplanes alternating" else "" end)\(if .config.quick then " (--quick)" else "" end); median (min–max)" +
 	(if $haskernel then ", and each dataplane's median as a ratio to the Linux bridge (`kernel`) of the same run" else "" end) +
-	". \(.machine.cpus) CPUs (\(.machine.cpu)), \(.machine.virtualization), kernel \(.machine.kernel), \(.machine.os); nsfast \(.versions.nsfast) (\(.versions.git)), iperf3 \(.versions.iperf3).",
+	". \(.machine.cpus) CPUs (\(.machine.cpu)), \(.machine.virtualization), kernel \(.machine.kernel), \(.machine.os); nsfast \(.versions.nsfast) (\(.versions.git)), iperf3 \(.versions.iperf3)" +
+	(if (.config.generators // []) | length > 0 then "; nsgen sent UDP by \(.config.generators | join(" and ")) (see nsgen --help)" else "" end) + ".",
 "",
 "| workload | unit | " + ([$ran[] as $d | $d, (if $d != "kernel" and $haskernel then "\($d) ÷ kernel" else empty end)] + [$not[].name] | join(" | ")) + " |",
 "| --- | --- | " + ([$ran[] as $d | "---:", (if $d != "kernel" and $haskernel then "---:" else empty end)] + [$not[] | "---"] | join(" | ")) + " |",
