@@ -118,9 +118,11 @@ static int uplink_discover(struct sw *sw)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", sw->cfg.uplink);
 	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		int err = -errno;
+
 		if (fd >= 0)
 			close(fd);
-		return -errno;
+		return err;
 	}
 	close(fd);
 	memcpy(sw->up_mac, ifr.ifr_hwaddr.sa_data, 6);
@@ -163,8 +165,9 @@ static int setup_uplink(struct sw *sw)
 	}
 	sw->up_skel = uplink_steer__open();
 	if (!sw->up_skel) {
-		fail(sw, "opening the uplink XDP program: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		fail(sw, "opening the uplink XDP program: %s", strerror(-err));
+		return err;
 	}
 	memcpy((void *)&sw->up_skel->rodata->ext_ip, sw->up_ip, 4);
 	sw->up_skel->rodata->port_min = sw->cfg.nat_port_min;

@@ -241,8 +241,13 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 			/* PREFIX/LEN,VIA; checked against the gateway below, which
 			 * may come later on the command line. */
 			char spec[2 * ADDR_STRLEN], *via = NULL;
-			struct rt_route *r = &c->routes[c->nroutes];
+			struct rt_route *r;
 
+			if (c->nroutes == RT_ROUTES_MAX) {
+				fprintf(stderr, "nsfast switch: more than %d --route\n", RT_ROUTES_MAX);
+				return -EINVAL;
+			}
+			r = &c->routes[c->nroutes];
 			snprintf(spec, sizeof(spec), "%s", optarg);
 			if (strlen(optarg) < sizeof(spec))
 				via = strchr(spec, ',');
@@ -252,10 +257,6 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 			    inet_pton(AF_INET, via, &r->via) != 1) {
 				fprintf(stderr, "nsfast switch: bad --route '%s', expected IPV4-PREFIX/LEN,IPV4-ADDRESS\n",
 					optarg);
-				return -EINVAL;
-			}
-			if (c->nroutes == RT_ROUTES_MAX) {
-				fprintf(stderr, "nsfast switch: more than %d --route\n", RT_ROUTES_MAX);
 				return -EINVAL;
 			}
 			r->plen = (uint8_t)a.plen;

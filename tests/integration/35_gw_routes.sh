@@ -112,3 +112,9 @@ check_out "a --route via off the subnet is refused" "--route via 10.9.9.9: not a
 	"$NSFAST" switch --name x --gateway 10.13.37.1/24 --route 10.9.9.8/30,10.9.9.9 nosuch0
 check_out "a malformed --route is refused" "bad --route '10.9.9.8/30'" \
 	"$NSFAST" switch --name x --gateway 10.13.37.1/24 --route 10.9.9.8/30 nosuch0
+# One more than the table holds: refused before it is written (the
+# sanitizer round's bounds check would catch a write past the table).
+routes=()
+for i in $(seq 0 64); do routes+=(--route "10.99.$i.0/24,10.13.37.9"); done
+check_out "a 65th --route is refused" "more than 64 --route" \
+	"$NSFAST" switch --name x --gateway 10.13.37.1/24 "${routes[@]}" nosuch0
