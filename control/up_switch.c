@@ -7,6 +7,7 @@
 
 #include "ethtool.h"
 #include "ip_forward.h"
+#include "log.h"
 #include "netns.h"
 #include "nft.h"
 #include "switchd.h"
@@ -146,7 +147,9 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 				host)))
 		return err;
 	/* The uplink's pair, at the uplink's MTU: the lab's veth is not
-	 * there yet, a host interface is. */
+	 * there yet, a host interface is. Its far end carries an XDP
+	 * program, so no more than a veth takes with one: the uplink itself
+	 * has none on tc and keeps its MTU. */
 	if (sw->dp == DP_TC && sw->snat) {
 		const struct link *l = uplink_link(u, sw, NULL);
 		struct link_state ls;
@@ -156,6 +159,13 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 			mtu = l->a.mtu;
 		else if (!nl_link_get(&u->lab.root, sw->uplink, &ls))
 			mtu = ls.mtu;
+		if (mtu > XDP_MTU_MAX) {
+			pr_warn("switch %s: uplink %s has MTU %d, its slow-path pair gets %d (XDP on "
+				"veth): larger return frames of connections not yet in the fast path "
+				"are dropped\n",
+				sw->name, sw->uplink, mtu, XDP_MTU_MAX);
+			mtu = XDP_MTU_MAX;
+		}
 		if ((err = up_port_slow(u, sw, sw->upslow, mtu)))
 			return err;
 	}
