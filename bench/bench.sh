@@ -245,7 +245,7 @@ rr() { # PREFIX CNS SNS ADDR
 	run "$TMP/ping.json" "$PING" --netns "$2" --client "$4" --count "$rr_n"
 	c1=$(cpu_ticks)
 	kill "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null
-	if ! jq -e '.count > 0' "$TMP/ping.json" >/dev/null 2>&1; then
+	if ! [ -s "$TMP/ping.json" ] || ! jq -e '.count > 0' "$TMP/ping.json" >/dev/null 2>&1; then
 		failed "$1_p50" "nsping: $(head -c 200 "$TMP/ping.json.err")"
 		failed "$1_p99" "nsping: $(head -c 200 "$TMP/ping.json.err")"
 		return
@@ -335,7 +335,7 @@ file_workloads() {
 # N namespaces (bench/gen_scale.sh) on one DP switch, N/2 pairs sending
 # 64 B at once, n0 -> n1, n2 -> n3, ...: the aggregate delivered rate.
 scale_workload() {
-	local n=$1 k i pids=() r0 r1 c0 c1 sent=0 secs=0 cpu
+	local n=$1 k i pids=() r0 r1 c0 c1 sent=0 secs=0 cpu gens=()
 	addr() { echo "10.77.$(( ($1 + 2) / 250 )).$(( ($1 + 2) % 250 ))"; }
 	"$ROOT/bench/gen_scale.sh" "$n" "$SLAB" conf "$DP" >"$TMP/scale.conf"
 	if ! "$NSFAST" up -q "$TMP/scale.conf" >"$TMP/up.out" 2>&1; then
@@ -364,13 +364,14 @@ scale_workload() {
 	c1=$(cpu_ticks)
 	r1=0; for ((k = 1; k < n; k += 2)); do r1=$((r1 + $(sunk "$SLAB-n$k"))); done
 	for ((k = 0; k < n; k += 2)); do
-		i=$(jq -r '"\(.sent) \(.seconds)"' "$TMP/gen$k.json" 2>/dev/null) || i=
+		i=$(jq -r '"\(.sent) \(.seconds) \(.method)"' "$TMP/gen$k.json" 2>/dev/null) || i=
 		if [ -z "$i" ]; then
 			failed "scale$n" "nsgen in $SLAB-n$k: $(head -c 200 "$TMP/gen$k.json")"
 			"$NSFAST" down -q "$SLAB" >/dev/null 2>&1
 			return
 		fi
 		set -- $i
+		gens+=("$3")
 		sent=$((sent + $1)); secs=$(awk -v a="$secs" -v b="$2" 'BEGIN {print (b > a ? b : a)}')
 	done
 	"$NSFAST" down -q "$SLAB" >/dev/null 2>&1
@@ -381,7 +382,7 @@ scale_workload() {
 	cpu=$(cpu_s "$c0" "$c1")
 	sample "scale$n" "$(awk -v d=$((r1 - r0)) -v s="$secs" 'BEGIN {printf "%.4f", d / s / 1e6}')" "$cpu" \
 		"$(awk -v c="$cpu" -v d=$((r1 - r0)) 'BEGIN {printf "%.4f", c / (d / 1e6)}')" \
-		"{\"namespaces\":$n,\"pairs\":$((n / 2)),\"delivered\":$((r1 - r0)),\"sent\":$sent,\"seconds\":$secs,\"generator\":\"$(jq -r .method "$TMP/gen0.json")\"}"
+		"{\"namespaces\":$n,\"pairs\":$((n / 2)),\"delivered\":$((r1 - r0)),\"sent\":$sent,\"seconds\":$secs,\"generator\":\"$(printf '%s\n' "${gens[@]}" | sort -u | paste -sd+)\"}"
 }
 
 # --- the run ---------------------------------------------------------------------

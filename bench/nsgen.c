@@ -154,8 +154,8 @@ static long long send_socket(struct in_addr sip, struct in_addr dip, int dport, 
 }
 
 /* The live-frames mode. Returns the number sent, -1 once an error is
- * printed, or -2 when the kernel refuses live frames at the first call
- * (nothing sent; errno says why). */
+ * printed, or -2 when the kernel refuses the program or live frames at
+ * the first call (nothing sent; errno says why). */
 static long long send_live(int ifindex, const char *dev, const uint8_t *frame, int size,
 			   double seconds, unsigned long long count, double *elapsed)
 {
@@ -178,7 +178,10 @@ static long long send_live(int ifindex, const char *dev, const uint8_t *frame, i
 		}
 	}
 	if (!skel) {
-		fprintf(stderr, "nsgen: loading the XDP program: %s\n", strerror(errno));
+		err = errno;
+		if (err == EPERM || err == EOPNOTSUPP || err == EINVAL)
+			return -2;
+		fprintf(stderr, "nsgen: loading the XDP program: %s\n", strerror(err));
 		return -1;
 	}
 	/* --count: exactly that many, in bursts small enough for the veth's
@@ -271,7 +274,9 @@ static void usage(FILE *f)
 		   "the namespace's stack (routes and neighbours apply; no IF or MAC needed).\n"
 		   "--method: live (BPF_PROG_TEST_RUN live frames, no skb per frame), packet\n"
 		   "(an AF_PACKET socket), or auto (default): live unless the kernel refuses it.\n"
-		   "The JSON line says which one sent.\n");
+		   "The JSON line says which one sent, and why live did not (live_refused).\n"
+		   "Exit status: 0, 1 on an error, 2 on bad usage, 3 when --method live is\n"
+		   "refused by the kernel.\n");
 }
 
 int main(int argc, char **argv)
@@ -286,6 +291,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	const char *ns = NULL, *dev = NULL, *method = "auto";
+	char refused[64] = "";
 	uint8_t dst[6], src[6], frame[2048];
 	struct in_addr sip = { 0 }, dip = { 0 };
 	int size = 60, dport = 9, o, fd, ifindex, have_mac = 0, sock = 0;
@@ -314,7 +320,8 @@ int main(int argc, char **argv)
 	}
 	if (!ns || (!sock && (!dev || !have_mac)) || !sip.s_addr || !dip.s_addr || size < 42 ||
 	    size > 1514 || seconds <= 0 ||
-	    (strcmp(method, "auto") && strcmp(method, "live") && strcmp(method, "packet"))) {
+	    (strcmp(method, "auto") && strcmp(method, "live") && strcmp(method, "packet")) ||
+	    (sock && strcmp(method, "auto"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -343,10 +350,14 @@ int main(int argc, char **argv)
 	build_frame(frame, size, dst, src, sip, dip, (uint16_t)dport);
 	if (strcmp(method, "packet")) {
 		n = send_live(ifindex, dev, frame, size, seconds, count, &elapsed);
-		if (n == -2 && !strcmp(method, "live")) {
-			fprintf(stderr, "nsgen: BPF_PROG_TEST_RUN (live frames) on %s: %s\n", dev,
-				strerror(errno));
-			return 1;
+		if (n == -2) {
+			snprintf(refused, sizeof(refused), "%s", strerror(errno));
+			if (!strcmp(method, "live")) {
+				/* Its own status: the kernel, not the run, failed. */
+				fprintf(stderr, "nsgen: the kernel refuses BPF_PROG_TEST_RUN live frames on %s: %s\n",
+					dev, refused);
+				return 3;
+			}
 		}
 		method = "live";
 	}
@@ -357,7 +368,10 @@ int main(int argc, char **argv)
 out:
 	if (n < 0)
 		return 1;
-	printf("{\"sent\":%lld,\"seconds\":%.4f,\"mpps\":%.4f,\"size\":%d,\"method\":\"%s\"}\n",
+	printf("{\"sent\":%lld,\"seconds\":%.4f,\"mpps\":%.4f,\"size\":%d,\"method\":\"%s\"",
 	       n, elapsed, elapsed > 0 ? (double)n / elapsed / 1e6 : 0.0, size, method);
+	if (refused[0])
+		printf(",\"live_refused\":\"%s\"", refused);
+	printf("}\n");
 	return 0;
 }

@@ -34,6 +34,9 @@ def stats: type == "object" and (.median | num) and (.min | num) and (.max | num
 		([.config.tcp_seconds, .config.udp_seconds, .config.round_trips] | all(num)) and
 		(.config.scale_namespaces | type == "array" and all(num)) and
 		(.config.up_namespaces | type == "array" and all(num))],
+	["config.generators: an array of live|packet|socket, as the samples say",
+		(.config.generators | type == "array" and all(IN("live", "packet", "socket"))) and
+		(.config.generators == ([.samples[]? | .generator // empty] | unique))],
 	["topology has file, text, lab, switch, client, server (strings), uplink, nat_target, nat_skipped (string or null)",
 		([.topology.file, .topology.text, .topology.lab, .topology.switch, .topology.client, .topology.server] | all(str)) and
 		([.topology.uplink, .topology.nat_target, .topology.nat_skipped] | all(. == null or str))],
