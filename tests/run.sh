@@ -22,12 +22,13 @@ failures=()
 label="" # "san: " in the sanitizer round
 
 run() {
-	local name=$1 line rc nfail=0 verdict t0=$SECONDS
+	local name=$1 line rc=missing nfail=0 verdict t0=$SECONDS mark="EXIT-$$-$RANDOM$RANDOM "
 	shift
 	while IFS= read -r line; do
 		case $line in
 		# Not EOF: a process the test left behind would hold the pipe.
-		"EXIT "*) rc=${line#EXIT }; break ;;
+		"$mark"*) rc=${line#"$mark"}; break ;;
+		"") ;;
 		PASS* | FAIL* | SKIP*)
 			verdict=${line%% *}
 			line="$verdict $label${line#"$verdict "}"
@@ -40,7 +41,7 @@ run() {
 			;;
 		*) echo "    $line" ;;
 		esac
-	done < <("$@" 2>&1; echo "EXIT $?")
+	done < <("$@" 2>&1; printf '\n%s%s\n' "$mark" "$?") # on a line of its own
 	if [ "$rc" != 0 ] && [ "$nfail" = 0 ]; then
 		failed=$((failed + 1))
 		failures+=("FAIL $label$name: exited $rc")
