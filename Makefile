@@ -147,8 +147,17 @@ fuzz:
 deps:
 	$(Q)scripts/deps.sh
 
-install: nsfast $(BUILD)/nsgen
-	install -D -m 0755 nsfast $(DESTDIR)/usr/local/sbin/nsfast
+# nsfast bench finds its script in PREFIX/share/nsfast/bench (control/bench.c)
+# and the script its tools in PREFIX/libexec/nsfast.
+PREFIX ?= /usr/local
+install: nsfast $(BUILD)/nsgen $(BUILD)/nsping
+	install -D -m 0755 nsfast $(DESTDIR)$(PREFIX)/sbin/nsfast
+	install -d $(DESTDIR)$(PREFIX)/share/nsfast/bench $(DESTDIR)$(PREFIX)/share/nsfast/examples \
+		$(DESTDIR)$(PREFIX)/libexec/nsfast
+	install -m 0755 bench/*.sh $(DESTDIR)$(PREFIX)/share/nsfast/bench/
+	install -m 0644 bench/*.awk bench/*.jq $(DESTDIR)$(PREFIX)/share/nsfast/bench/
+	install -m 0644 examples/*.conf $(DESTDIR)$(PREFIX)/share/nsfast/examples/
+	install -m 0755 $(BUILD)/nsgen $(BUILD)/nsping $(DESTDIR)$(PREFIX)/libexec/nsfast/
 
 clean:
 	rm -rf build build-san nsfast

@@ -18,9 +18,11 @@
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export NSFAST=${NSFAST:-$ROOT/nsfast}
-# The tools next to the nsfast that runs us (build-san/ for build-san/nsfast).
+# The tools next to the nsfast that runs us (build-san/ for build-san/nsfast),
+# or, installed (ROOT is PREFIX/share/nsfast), in PREFIX/libexec/nsfast.
 if [ -z "${NSFAST_BUILD:-}" ]; then
 	NSFAST_BUILD=$ROOT/build
+	[ -x "$ROOT/../../libexec/nsfast/nsgen" ] && NSFAST_BUILD=$(cd "$ROOT/../../libexec/nsfast" && pwd)
 	[ -x "$(dirname "$NSFAST")/nsgen" ] && NSFAST_BUILD=$(dirname "$NSFAST")
 fi
 GEN=$NSFAST_BUILD/nsgen
@@ -456,7 +458,11 @@ done
 [ -t 2 ] && printf '\r\033[K' >&2
 
 # --- results -----------------------------------------------------------------------
-[ -n "$out" ] || out=$ROOT/results/$stamp
+# In the source tree, its results/; installed, the current directory's.
+if [ -z "$out" ]; then
+	out=$PWD/results/$stamp
+	[ -f "$ROOT/Makefile" ] && out=$ROOT/results/$stamp
+fi
 mkdir -p "$out" || die "cannot create $out"
 dpjson=$(for dp in "${DPS[@]}"; do
 	jq -cn --arg n "$dp" --arg s "${status[$dp]:-failed}" --arg r "${reason[$dp]:-}" \

@@ -78,3 +78,17 @@ check_out "nsgen refuses a missing namespace" "entering namespace nosuchns" \
 	"$GEN" --netns nosuchns --dev eth0 --dst-mac 02:00:00:00:00:01 --src 10.0.0.1 --dst 10.0.0.2 --count 1
 check "down" down
 assert_clean "nothing left"
+
+# make install: nsfast bench finds its script, and the script nsgen and
+# nsping, where they were installed (a file that fails 'check' stops it
+# right after it has looked for them, before any lab).
+inst=$TMP/inst
+if make -s -C "$ROOT" install DESTDIR="$inst" >"$TMP/inst.out" 2>&1; then
+	pass "make install DESTDIR=..."
+	printf 'lab x\nswitch sw0 dataplan kernel\n' >"$TMP/bad.conf"
+	check_out "installed: nsfast bench runs its script, which finds nsgen and nsping" \
+		"bench: .*bad.conf does not pass 'nsfast check" \
+		"$inst/usr/local/sbin/nsfast" bench --quick "$TMP/bad.conf"
+	check "installed: the example topologies, which pass check" \
+		"$inst/usr/local/sbin/nsfast" check -q "$inst/usr/local/share/nsfast/examples/bench.conf"
+else fail "make install DESTDIR=...: $(tail -3 "$TMP/inst.out")"; fi
