@@ -10,6 +10,7 @@
 #include "netns.h"
 #include "nft.h"
 #include "ip_forward.h"
+#include "uplink_claim.h"
 #include "switchd.h"
 
 int lab_open(struct lab *lab, const char *name, bool create)
@@ -159,6 +160,8 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 			rc = nft_table_del(rest, err, errlen);
 	} else if (!strcmp(kind, "forward")) {
 		rc = ip_forward_release(lab->name);
+	} else if (!strcmp(kind, "uplink")) {
+		rc = uplink_release(rest, lab->name);
 	} else if (!strcmp(kind, "sysctl")) {
 		char *path = strtok_r(NULL, " ", &rest);
 

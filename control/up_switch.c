@@ -11,6 +11,7 @@
 #include "netns.h"
 #include "nft.h"
 #include "switchd.h"
+#include "uplink_claim.h"
 #include "up_steps.h"
 
 /* A switch port belongs to the switch: the host must not speak IPv6 on it
@@ -218,6 +219,27 @@ static int check_same_dataplane(struct up *u, const struct sw *sw)
 	return 0;
 }
 
+/* Before anything of the switch exists: an uplink serves one switch on
+ * the host (uplink_claim.h). */
+static int claim_uplink(struct up *u, const struct sw *sw)
+{
+	char holder[64];
+	int err;
+
+	if ((err = step(u, "claim uplink %s for switch %s", sw->uplink, sw->name)))
+		return err;
+	err = uplink_claim(sw->uplink, u->t->lab, sw->name, holder, sizeof(holder));
+	if (err == -EBUSY)
+		snprintf(u->detail, sizeof(u->detail),
+			 "it is the SNAT uplink of %s: an uplink serves one switch", holder);
+	else if (err)
+		snprintf(u->detail, sizeof(u->detail), "%s/.uplinks: %s", STATE_ROOT,
+			 strerror(-err));
+	if (err || state_has(&u->lab.st, "uplink %s", sw->uplink))
+		return err;
+	return state_append(&u->lab.st, "uplink %s", sw->uplink);
+}
+
 int up_switch(struct up *u, struct sw *sw)
 {
 	struct link_state ls;
@@ -225,6 +247,8 @@ int up_switch(struct up *u, struct sw *sw)
 	int err;
 
 	if ((err = check_same_dataplane(u, sw)))
+		return err;
+	if (sw->snat && (err = claim_uplink(u, sw)))
 		return err;
 	if (sw->dp != DP_KERNEL)
 		return up_switch_afxdp(u, sw);

@@ -74,6 +74,7 @@ leftovers() {
 	ip -o link show 2>/dev/null | awk -F': ' '{print "link " $2}' | sed 's/@.*//' | grep " $PFX-"
 	nft list tables 2>/dev/null | grep "nsfast-$PFX-" | sed 's/^/nft /'
 	[ -e "/run/nsfast/$PFX" ] && echo "state /run/nsfast/$PFX"
+	grep -l "^$PFX[a-z]* " /run/nsfast/.uplinks/* 2>/dev/null | sed 's/^/uplink claim /'
 	return 0
 }
 

@@ -280,6 +280,10 @@ ip -n "$PFX-world" addr add 198.51.100.2/24 dev eth0
 ip -n "$PFX-world" link set eth0 up
 ip -n "$PFX-world" link set lo up
 before=$(ip -d addr show "$PFX-ux" | grep -v -E 'valid_lft|RX|TX|^ +[0-9]+ +[0-9]+' | sed 's/state [A-Z]*//; s/ tentative//')
+# A claim on the uplink left by a lab that is not up (no 'down' ran) is
+# taken over by the first up below.
+mkdir -p /run/nsfast/.uplinks
+echo "${PFX}gone sw9" >"/run/nsfast/.uplinks/$PFX-ux"
 for dp in $DPS; do
 	cat >"$TMP/ext-$dp.conf" <<CONF
 lab x
@@ -291,22 +295,35 @@ ns a
     route default via 10.13.37.1
 CONF
 	check "$dp: up with an uplink of the host's" up "$TMP/ext-$dp.conf"
+	check_out "$dp: the uplink is claimed by this switch" "^$PFX sw0$" cat "/run/nsfast/.uplinks/$PFX-ux"
 	check "$dp: a reaches the world through it" nsx a ping -c 2 -i 0.2 -W 2 198.51.100.2
 	check "$dp: the host's own ping over it works meanwhile" ping -c 1 -W 2 198.51.100.2
 	# A second switch translating to the same address would take this
-	# one's return traffic: refused, whatever its dataplane.
-	for dp2 in xdp tc; do
-		[ "$dp" != kernel ] || break
+	# one's return traffic: refused by up (the uplink's claim), whatever
+	# the dataplanes.
+	for dp2 in kernel xdp tc; do
 		sed "s/^lab x/lab ${PFX}y/; s/dataplane $dp/dataplane $dp2/; s/10\.13\.37\./10.171.0./g" \
 			"$TMP/ext-$dp.conf" >"$TMP/ext2.conf"
 		check_out "$dp: a second switch ($dp2) on the same uplink is refused" \
-			"^rc [1-9].*another nsfast switch's NAT is on it" bash -c \
+			"^rc [1-9].*claim uplink $PFX-ux for switch sw0.*it is the SNAT uplink of switch sw0 of lab $PFX: an uplink serves one switch" bash -c \
 			"set -f; o=\$('$NSFAST' up -q '$TMP/ext2.conf' 2>&1); rc=\$?; echo rc \$rc \$o"
 		check_out "$dp: and leaves nothing behind" "^0$" bash -c \
 			"{ ip netns list; ip -o link; nft list tables; ls /run/nsfast; ps -eo args | grep '^[^ ]*nsfast switch '; } | grep -c '${PFX}y' || true"
 		"$NSFAST" down -q "${PFX}y" >/dev/null 2>&1 # were it not refused
 	done
+	# A daemon started by hand (no claim) finds the first switch's
+	# program on the uplink and refuses it too.
+	if [ "$dp" != kernel ]; then
+		ip link add "$PFX-zp" type veth peer name "$PFX-zq"
+		ip link set "$PFX-zp" up; ip link set "$PFX-zq" up
+		check_out "$dp: a switch daemon started by hand on the uplink is refused" \
+			"uplink $PFX-ux: another nsfast switch's NAT is on it" \
+			"$NSFAST" switch --name z --lab "${PFX}z" --socket "$TMP/z.sock" \
+			--gateway 10.99.0.1/24 --uplink "$PFX-ux" "$PFX-zp"
+		ip link del "$PFX-zp"
+	fi
 	check "$dp: down" down
+	check "$dp: down releases its claim on the uplink" test ! -e "/run/nsfast/.uplinks/$PFX-ux"
 	after=$(ip -d addr show "$PFX-ux" | grep -v -E 'valid_lft|RX|TX|^ +[0-9]+ +[0-9]+' | sed 's/state [A-Z]*//; s/ tentative//')
 	if [ "$before" = "$after" ]; then pass "$dp: the uplink is exactly as before (no XDP, same addresses)"
 	else fail "$dp: the uplink changed: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"; fi

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* Which switch holds which SNAT uplink on the host (see uplink_claim.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "uplink_claim.h"
+
+#define CLAIMS STATE_ROOT "/.uplinks"
+
+/* The claim's lab and switch; 0, -ENOENT when there is none, -EINVAL
+ * when it is unreadable (treated as stale by the caller). */
+static int claim_read(const char *path, char lab[16], char sw[16])
+{
+	char line[64];
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return errno == ENOENT ? -ENOENT : -errno;
+	ok = fgets(line, sizeof(line), f) && sscanf(line, "%15s %15s", lab, sw) == 2;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+static int lab_is_up(const char *lab)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s/journal", STATE_ROOT, lab);
+	return access(path, F_OK) == 0;
+}
+
+int uplink_claim(const char *ifname, const char *lab, const char *sw, char *holder, size_t len)
+{
+	char path[128], hlab[16], hsw[16];
+	int fd, err, tries;
+
+	if ((mkdir(STATE_ROOT, 0700) && errno != EEXIST) || (mkdir(CLAIMS, 0700) && errno != EEXIST))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			err = dprintf(fd, "%s %s\n", lab, sw) < 0 ? -errno : 0;
+			close(fd);
+			if (err)
+				unlink(path);
+			return err;
+		}
+		if (errno != EEXIST)
+			return -errno;
+		err = claim_read(path, hlab, hsw);
+		if (err == -ENOENT)
+			continue; /* released meanwhile */
+		if (!err && !strcmp(hlab, lab) && !strcmp(hsw, sw))
+			return 0;
+		if (!err && lab_is_up(hlab)) {
+			snprintf(holder, len, "switch %s of lab %s", hsw, hlab);
+			return -EBUSY;
+		}
+		/* Left by a lab that is gone without 'down', or unreadable. */
+		if (unlink(path) && errno != ENOENT)
+			return -errno;
+	}
+	snprintf(holder, len, "another nsfast up, at the same time");
+	return -EBUSY;
+}
+
+int uplink_release(const char *ifname, const char *lab)
+{
+	char path[128], hlab[16], hsw[16];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
+	err = claim_read(path, hlab, hsw);
+	if (err == -ENOENT || (!err && strcmp(hlab, lab)))
+		return 0;
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
