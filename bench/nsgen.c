@@ -101,23 +101,60 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* --socket: datagrams of the same size from a connected UDP socket, in
- * batches of BATCH per sendmmsg; with count, paced like the live-frames
- * mode. Returns the number sent (accepted by the stack), or -1. */
+/* The same buffer, BATCH times per sendmmsg on fd, for seconds or, with
+ * count, exactly count times in bursts of 32 with a pause after each so
+ * that nothing is lost on the way in. What the kernel did not take
+ * (ENOBUFS, EAGAIN; ECONNREFUSED, an ICMP error for an earlier datagram)
+ * is sent again. Returns the number sent, or -1 once the error is
+ * printed. */
+static long long send_batches(int fd, void *buf, size_t len, double seconds,
+			      unsigned long long count, double *elapsed)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct mmsghdr msgs[BATCH];
+	unsigned long long sent = 0;
+	int i, n, burst = count ? 32 : BATCH;
+	double t0, t1;
+
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < BATCH; i++) {
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	t0 = t1 = now_s();
+	do {
+		if (count && count - sent < (unsigned long long)burst)
+			burst = (int)(count - sent);
+		n = sendmmsg(fd, msgs, (unsigned int)burst, 0);
+		if (n < 0 && errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED) {
+			fprintf(stderr, "nsgen: sendmmsg: %s\n", strerror(errno));
+			return -1;
+		}
+		if (n > 0)
+			sent += (unsigned long long)n;
+		t1 = now_s();
+		if (count)
+			usleep(200);
+	} while (count ? sent < count : t1 - t0 < seconds);
+	*elapsed = t1 - t0;
+	return (long long)sent;
+}
+
+/* --socket: datagrams of the same size from a connected UDP socket.
+ * Returns the number sent (accepted by the stack), or -1. */
 static long long send_socket(struct in_addr sip, struct in_addr dip, int dport, int size,
 			     double seconds, unsigned long long count, double *elapsed)
 {
 	static uint8_t payload[1514];
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(40000), .sin_addr = sip };
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov = { .iov_base = payload, .iov_len = (size_t)(size - 42) };
-	unsigned long long sent = 0;
-	int fd, i, n, burst = count ? 32 : BATCH;
-	double t0, t1;
+	long long sent;
+	int fd;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
 		fprintf(stderr, "nsgen: binding a UDP socket to port 40000: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	a.sin_port = htons((uint16_t)dport);
@@ -127,30 +164,9 @@ static long long send_socket(struct in_addr sip, struct in_addr dip, int dport, 
 		close(fd);
 		return -1;
 	}
-	memset(msgs, 0, sizeof(msgs));
-	for (i = 0; i < BATCH; i++) {
-		msgs[i].msg_hdr.msg_iov = &iov;
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	t0 = now_s();
-	do {
-		if (count && count - sent < (unsigned long long)burst)
-			burst = (int)(count - sent);
-		n = sendmmsg(fd, msgs, (unsigned int)burst, 0);
-		if (n < 0 && errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED) {
-			fprintf(stderr, "nsgen: sendmmsg: %s\n", strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (n > 0)
-			sent += (unsigned long long)n;
-		t1 = now_s();
-		if (count)
-			usleep(200);
-	} while (count ? sent < count : t1 - t0 < seconds);
+	sent = send_batches(fd, payload, (size_t)(size - 42), seconds, count, elapsed);
 	close(fd);
-	*elapsed = t1 - t0;
-	return (long long)sent;
+	return sent;
 }
 
 /* The live-frames mode. Returns the number sent, -1 once an error is
@@ -221,11 +237,8 @@ static long long send_packet(int ifindex, const char *dev, uint8_t *frame, int s
 {
 	/* Protocol 0: the socket sends only, it is never handed a frame. */
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex };
-	struct iovec iov = { .iov_base = frame, .iov_len = (size_t)size };
-	struct mmsghdr msgs[BATCH];
-	unsigned long long sent = 0;
-	int fd, i, n, one = 1, burst = count ? 32 : BATCH;
-	double t0, t1;
+	long long sent;
+	int fd, one = 1;
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ll, sizeof(ll)) ||
@@ -235,30 +248,9 @@ static long long send_packet(int ifindex, const char *dev, uint8_t *frame, int s
 			close(fd);
 		return -1;
 	}
-	memset(msgs, 0, sizeof(msgs));
-	for (i = 0; i < BATCH; i++) {
-		msgs[i].msg_hdr.msg_iov = &iov;
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	t0 = t1 = now_s();
-	do {
-		if (count && count - sent < (unsigned long long)burst)
-			burst = (int)(count - sent);
-		n = sendmmsg(fd, msgs, (unsigned int)burst, 0);
-		if (n < 0 && errno != ENOBUFS && errno != EAGAIN) {
-			fprintf(stderr, "nsgen: sendmmsg on %s: %s\n", dev, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (n > 0)
-			sent += (unsigned long long)n;
-		t1 = now_s();
-		if (count)
-			usleep(200);
-	} while (count ? sent < count : t1 - t0 < seconds);
+	sent = send_batches(fd, frame, (size_t)size, seconds, count, elapsed);
 	close(fd);
-	*elapsed = t1 - t0;
-	return (long long)sent;
+	return sent;
 }
 
 static void usage(FILE *f)
