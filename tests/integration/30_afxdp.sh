@@ -190,18 +190,21 @@ if [ "$DP" != afxdp ]; then
 	ping_pid=${PIDS[-1]}
 	# Only answers count: a status request the busy daemon did not answer
 	# within its 100 ms says nothing about the FDB (the report is null).
-	gone=0 asked=0
+	gone=0 asked=0 seen=""
 	for i in $(seq 1 10); do
 		sleep 0.5
 		j=$(sw_json)
 		case $j in ''|null) continue ;; esac
 		asked=$((asked + 1))
-		grep -q "$bmac" <<<"$j" || gone=$((gone + 1))
+		grep -q "$bmac" <<<"$j" && continue
+		gone=$((gone + 1))
+		# What the table and the fast path said when b was missing.
+		seen="$seen look $i: $(jq -c '{fdb: .fdb, fast_path: .fast_path}' <<<"$j" | head -c 600);"
 	done
 	kill "$ping_pid" 2>/dev/null
 	wait "$ping_pid" 2>/dev/null
 	if [ $gone = 0 ] && [ $asked -ge 5 ]; then pass "ageing: a MAC active only in $DP is kept alive ($asked looks)"
-	else fail "ageing: b's MAC was missing from the FDB $gone times in $asked looks over 5 s"; fi
+	else fail "ageing: b's MAC ($bmac) was missing from the FDB $gone times in $asked looks over 5 s:$seen"; fi
 fi
 
 # --- kill -9 of the daemon: XDP and its maps go with it, down removes the rest
