@@ -93,6 +93,11 @@ round() {
 				*/50_snat.sh)
 					run "$t" env SNAT_DATAPLANES="${SNAT_DATAPLANES:-afxdp xdp tc}" bash "$t"
 					continue ;;
+				# xdp's daemon side is tc's (fast path maps, ageing) and
+				# runs sanitized in 50; afxdp is the userspace path.
+				*/30_afxdp.sh)
+					run "$t" env SWITCH_DATAPLANES="${SWITCH_DATAPLANES:-afxdp tc}" bash "$t"
+					continue ;;
 				esac
 			fi
 			run "$t" bash "$t"
