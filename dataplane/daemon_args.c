@@ -57,23 +57,33 @@ static void gw_default_mac(struct sw_cfg *c)
 	c->gw.mac[5] = (uint8_t)h;
 }
 
+/* ARG's ':'-separated fields into f (at most 5), each an interface name
+ * (shorter than IFNAMSIZ); their count, or -EINVAL. buf holds them. */
+static int split_ifnames(const char *arg, char buf[4 * IFNAMSIZ + 8], char *f[5])
+{
+	char *save = NULL;
+	int n = 0;
+
+	if (strlen(arg) >= 4 * IFNAMSIZ + 8)
+		return -EINVAL;
+	strcpy(buf, arg);
+	for (char *t = strtok_r(buf, ":", &save); t && n < 5; t = strtok_r(NULL, ":", &save)) {
+		if (strlen(t) >= IFNAMSIZ)
+			return -EINVAL;
+		f[n++] = t;
+	}
+	return n;
+}
+
 /* --tc-path: PORT:NEAR:FAR, the port and its slow-path pair, and ":host"
  * when the port's peer is a host interface. */
 static int parse_tc_port(struct sw_cfg *c, const char *arg)
 {
-	char buf[4 * IFNAMSIZ + 8], *f[5], *save = NULL;
-	int n = 0;
+	char buf[4 * IFNAMSIZ + 8], *f[5];
+	int n = split_ifnames(arg, buf, f);
 
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	for (char *t = strtok_r(buf, ":", &save); t && n < 5; t = strtok_r(NULL, ":", &save))
-		f[n++] = t;
 	if (n < 3 || n > 4 || (n == 4 && strcmp(f[3], "host")))
 		return -EINVAL;
-	for (int i = 0; i < 3; i++)
-		if (strlen(f[i]) >= IFNAMSIZ)
-			return -EINVAL;
 	strcpy(c->ports[c->nports], f[0]);
 	strcpy(c->slow[c->nports][0], f[1]);
 	strcpy(c->slow[c->nports][1], f[2]);
@@ -85,19 +95,11 @@ static int parse_tc_port(struct sw_cfg *c, const char *arg)
  * slow-path pair. */
 static int parse_uplink(struct sw_cfg *c, const char *arg)
 {
-	char buf[4 * IFNAMSIZ], *f[4], *save = NULL;
-	int n = 0;
+	char buf[4 * IFNAMSIZ + 8], *f[5];
+	int n = split_ifnames(arg, buf, f);
 
-	if (strlen(arg) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, arg);
-	for (char *t = strtok_r(buf, ":", &save); t && n < 4; t = strtok_r(NULL, ":", &save))
-		f[n++] = t;
 	if (n != (c->tc_path ? 3 : 1))
 		return -EINVAL;
-	for (int i = 0; i < n; i++)
-		if (strlen(f[i]) >= IFNAMSIZ)
-			return -EINVAL;
 	strcpy(c->uplink, f[0]);
 	if (c->tc_path) {
 		strcpy(c->upslow[0], f[1]);
