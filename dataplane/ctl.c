@@ -205,12 +205,12 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 	    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 	    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported);
 	if (sw->cfg.fast_nat)
-		out(o, "    in XDP: %llu connections installed out, %llu in, %llu removed, %llu kept "
-		       "alive; %llu packets translated in (out: the ports' xdp nat column)\n",
-		    (unsigned long long)sw->nfst.installed_out,
+		out(o, "    in %s: %llu connections installed out, %llu in, %llu removed, %llu kept "
+		       "alive; %llu packets translated in (out: the ports' %s nat column)\n",
+		    sw->cfg.tc_path ? "tc" : "XDP", (unsigned long long)sw->nfst.installed_out,
 		    (unsigned long long)sw->nfst.installed_in, (unsigned long long)sw->nfst.removed,
 		    (unsigned long long)sw->nfst.refreshed,
-		    (unsigned long long)nat_fast_in_packets(sw));
+		    (unsigned long long)nat_fast_in_packets(sw), sw->cfg.tc_path ? "tc" : "xdp");
 	/* The router's counters follow in report_routing(). */
 	if (table)
 		nat_foreach(sw->nat, now_ns(), nat_entry, &f);
