@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,52 +36,83 @@ static int lab_is_up(const char *lab)
 	return access(path, F_OK) == 0;
 }
 
-int uplink_claim(const char *ifname, const char *lab, const char *sw, char *holder, size_t len)
+/* Claims are read, taken over and removed under an flock on the claims
+ * directory: without it, two `up`s finding the same stale claim could
+ * both remove it and each create its own, or one could take the other's
+ * claim for stale between its create and its write. (A lock file inside
+ * would do too, but any name there may be an interface's.) */
+static int claims_lock(void)
 {
-	char path[128], hlab[16], hsw[16];
-	int fd, err, tries;
+	int fd;
 
 	if ((mkdir(STATE_ROOT, 0700) && errno != EEXIST) || (mkdir(CLAIMS, 0700) && errno != EEXIST))
 		return -errno;
-	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
-	for (tries = 0; tries < 2; tries++) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			err = dprintf(fd, "%s %s\n", lab, sw) < 0 ? -errno : 0;
-			close(fd);
-			if (err)
-				unlink(path);
-			return err;
-		}
-		if (errno != EEXIST)
-			return -errno;
-		err = claim_read(path, hlab, hsw);
-		if (err == -ENOENT)
-			continue; /* released meanwhile */
-		if (!err && !strcmp(hlab, lab) && !strcmp(hsw, sw))
-			return 0;
-		if (!err && lab_is_up(hlab)) {
-			snprintf(holder, len, "switch %s of lab %s", hsw, hlab);
-			return -EBUSY;
-		}
-		/* Left by a lab that is gone without 'down', or unreadable. */
-		if (unlink(path) && errno != ENOENT)
-			return -errno;
+	fd = open(CLAIMS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
 	}
-	snprintf(holder, len, "another nsfast up, at the same time");
-	return -EBUSY;
+	return fd;
+}
+
+int uplink_claim(const char *ifname, const char *lab, const char *sw, char *holder, size_t len)
+{
+	char path[128], hlab[16], hsw[16];
+	int fd, lock, err;
+
+	lock = claims_lock();
+	if (lock < 0)
+		return lock;
+	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
+	err = claim_read(path, hlab, hsw);
+	if (!err && !strcmp(hlab, lab) && !strcmp(hsw, sw))
+		goto out;
+	if (!err && lab_is_up(hlab)) {
+		snprintf(holder, len, "switch %s of lab %s", hsw, hlab);
+		err = -EBUSY;
+		goto out;
+	}
+	/* Left by a lab that is gone without 'down', or unreadable. */
+	if (err != -ENOENT && unlink(path) && errno != ENOENT) {
+		err = -errno;
+		goto out;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = dprintf(fd, "%s %s\n", lab, sw) < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		unlink(path);
+out:
+	close(lock);
+	return err;
 }
 
 int uplink_release(const char *ifname, const char *lab)
 {
 	char path[128], hlab[16], hsw[16];
-	int err;
+	int lock, err;
 
+	lock = claims_lock();
+	if (lock < 0)
+		return lock;
 	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
 	err = claim_read(path, hlab, hsw);
-	if (err == -ENOENT || (!err && strcmp(hlab, lab)))
-		return 0;
+	if (err == -ENOENT || (!err && strcmp(hlab, lab))) {
+		err = 0;
+		goto out;
+	}
+	err = 0;
 	if (unlink(path) && errno != ENOENT)
-		return -errno;
-	return 0;
+		err = -errno;
+out:
+	close(lock);
+	return err;
 }

@@ -7,8 +7,9 @@
 /* An uplink with SNAT serves one switch on the host, whatever the lab
  * and the dataplane: two translating to one address would take each
  * other's return traffic. The switch holding it is written in
- * /run/nsfast/.uplinks/IFNAME ("LAB SWITCH"), created exclusively, so
- * of two `up`s racing for one uplink only one wins; `down` removes it.
+ * /run/nsfast/.uplinks/IFNAME ("LAB SWITCH"), read and written under an
+ * flock on the directory, so of two `up`s racing for one uplink only one
+ * wins; `down` removes it.
  * (".uplinks" is no lab name: lab names have no dot.) */
 
 /* Claim IFNAME for switch SW of lab LAB: 0 when it is, or was already,
