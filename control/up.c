@@ -34,6 +34,7 @@ int step(struct up *u, const char *fmt, ...)
 	vsnprintf(u->what, sizeof(u->what), fmt, ap);
 	va_end(ap);
 	u->detail[0] = '\0';
+	u->detail_is_cause = false;
 	u->step++;
 	pr_debug("step %d: %s\n", u->step, u->what);
 	if (u->delay_ms)
@@ -344,6 +345,15 @@ static int preflight(struct up *u)
 				   "uplink '%s' does not exist in the host namespace", sw->uplink);
 			return -ENODEV;
 		}
+		/* Other kinds have their own limits: the daemon's attach says. */
+		if (!ours && (sw->dp == DP_XDP || sw->dp == DP_AFXDP) && !strcmp(ls.kind, "veth") &&
+		    ls.mtu > XDP_MTU_MAX) {
+			topo_error(u->t, sw->uplink_line,
+				   "uplink '%s' has MTU %d, above %d, the largest a veth takes with the %s switch's XDP program, expected 'ip link set %s mtu %d' first, or dataplane tc",
+				   sw->uplink, ls.mtu, XDP_MTU_MAX, dataplane_name(sw->dp), sw->uplink,
+				   XDP_MTU_MAX);
+			return -ERANGE;
+		}
 	}
 	return 0;
 }
@@ -414,8 +424,11 @@ int lab_up(struct topo *t)
 		goto out;
 	err = converge(&u);
 	if (err) {
-		fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", t->file, u.what, strerror(-err),
-			u.detail[0] ? ": " : "", u.detail);
+		if (u.detail_is_cause)
+			fprintf(stderr, "nsfast: %s: %s: %s\n", t->file, u.what, u.detail);
+		else
+			fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", t->file, u.what,
+				strerror(-err), u.detail[0] ? ": " : "", u.detail);
 		undone = lab_undo_from(&u.lab, u.lab.st.nold, false);
 		state_truncate(&u.lab.st, u.lab.st.nold);
 		fprintf(stderr, "nsfast: rolled back lab '%s': removed the %d object%s this run had created\n",

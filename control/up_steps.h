@@ -21,6 +21,7 @@ struct up {
 	int delay_ms; /* NSFAST_STEP_DELAY_MS: widen the window for signals (tests) */
 	char what[256];
 	char detail[320];
+	bool detail_is_cause; /* the daemon's own error: no errno to print */
 };
 
 /* Name the next step; where interrupts and injected faults take effect. */

@@ -502,5 +502,6 @@ int up_daemon(struct up *u, struct sw *sw)
 			    sizeof(u->detail));
 	if (!err)
 		u->changes++;
+	u->detail_is_cause = err == -EIO && u->detail[0];
 	return err;
 }

@@ -218,9 +218,10 @@ static int setup_uplink(struct sw *sw)
 	sw->up_link = bpf_program__attach_xdp(sw->up_skel->progs.uplink_steer, p->ifindex);
 	if (!sw->up_link) {
 		err = -errno;
-		fail(sw, "uplink %s: attaching XDP in native mode%s%s: %s", sw->cfg.uplink,
+		fail(sw, "uplink %s: attaching XDP in native mode%s%s: %s%s", sw->cfg.uplink,
 		     sw->cfg.tc_path ? " on " : "", sw->cfg.tc_path ? sw->cfg.upslow[1] : "",
-		     strerror(-err));
+		     strerror(-err),
+		     err == -ERANGE ? " (MTU above 3506 here or on the peer: XDP without multi-buffer)" : "");
 		return err;
 	}
 	if (sw->cfg.tc_path) {

@@ -357,5 +357,18 @@ if [[ " $DPS " = *" tc "* ]]; then
 	check "tc: down" down
 	ip link set "$PFX-ux" mtu 1500
 fi
+# xdp and afxdp put XDP on the uplink itself: up refuses that MTU before
+# it creates anything, on the uplink's line.
+ip link set "$PFX-ux" mtu 9000
+for dp in $DPS; do
+	[ "$dp" = xdp ] || [ "$dp" = afxdp ] || continue
+	check_out "$dp: an uplink at MTU 9000 is refused on its line" \
+		"ext-$dp.conf:4: uplink '$PFX-ux' has MTU 9000, above 3506, the largest a veth takes with the $dp switch's XDP program, expected 'ip link set $PFX-ux mtu 3506' first, or dataplane tc" \
+		"$NSFAST" up --lab "$PFX" "$TMP/ext-$dp.conf"
+	check_out "$dp: the refused up left nothing" "^0$" bash -c \
+		"{ ip netns list; ip -o link; ls /run/nsfast; } | grep -v -e '$PFX-world' -e '$PFX-ux' | grep -c '$PFX' || true"
+	check "$dp: and claimed no uplink" test ! -e "/run/nsfast/.uplinks/$PFX-ux"
+done
+ip link set "$PFX-ux" mtu 1500
 ip link del "$PFX-ux"
 ip netns del "$PFX-world"

@@ -120,6 +120,11 @@ static const struct tcase cases[] = {
 	  "lab t\nns a\n  route default via 10.9.9.10\n  route default via 10.9.9.10\nns b\nveth a:x 10.9.9.9/30 -- b:y 10.9.9.10/30\n",
 	  "t.conf:4: route to 0.0.0.0/0 already declared on line 3" },
 	{ "forward value", "lab t\nns a\n  forward maybe\n", "t.conf:3: expected 'forward on' or 'forward off'" },
+	{ "xdp uplink veth mtu", "lab t\nswitch s dataplane xdp\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
+	  "ns o\nveth host:up0 mtu 9000 -- o:eth0 mtu 9000\n",
+	  "t.conf:6: mtu 9000 on the uplink of xdp switch 's' is above 3506, the largest a veth takes with its XDP program, expected 3506 or less, or dataplane tc" },
+	{ "tc uplink veth mtu", "lab t\nswitch s dataplane tc\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
+	  "ns o\nveth host:up0 mtu 9000 -- o:eth0 mtu 9000\n", "" },
 	{ "snat without gateway", "lab t\nswitch s\n  uplink up0 snat\nns a\n",
 	  "t.conf:3: switch 's' has 'uplink up0 snat' but no IPv4 gateway" },
 	{ "uplink without snat", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0\nns a\n",
