@@ -155,6 +155,29 @@ static bool conn_expired(const struct nat *nat, const struct conn *c, uint64_t n
 }
 
 static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
+		      struct nat_entry_view *e);
+
+/* Expired for good: past its timeout and, when the fast path carries
+ * it, not seen there either (its traffic never refreshes c->last). Every
+ * place that would end or reuse a connection asks this, not only
+ * nat_expire, or a live fast-path connection could lose its port to a
+ * newcomer in the second before the next nat_expire pass. */
+static bool conn_dead(struct nat *nat, struct conn *c, uint64_t now)
+{
+	struct nat_entry_view e;
+
+	if (!conn_expired(nat, c, now))
+		return false;
+	if (!nat->hooks.active)
+		return true;
+	conn_view(nat, c, now, &e);
+	if (!nat->hooks.active(&e, nat->hooks.arg))
+		return true;
+	c->last = now;
+	return false;
+}
+
+static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
 		      struct nat_entry_view *e)
 {
 	*e = (struct nat_entry_view){
@@ -207,7 +230,7 @@ static bool port_free(struct nat *nat, uint8_t proto, uint32_t rem_ip, uint16_t 
 
 	if (!ref)
 		return true;
-	if (!conn_expired(nat, &nat->conns[ref - 1], now))
+	if (!conn_dead(nat, &nat->conns[ref - 1], now))
 		return false;
 	conn_release(nat, ref);
 	return true;
@@ -272,7 +295,7 @@ static bool reclaim_one(struct nat *nat, uint64_t now)
 	for (uint32_t k = 0; k < RECLAIM_SCAN && k < nat->hw; k++) {
 		uint32_t i = nat->hand;
 		nat->hand = i + 1 == nat->hw ? 0 : i + 1;
-		if (nat->conns[i].proto && conn_expired(nat, &nat->conns[i], now)) {
+		if (nat->conns[i].proto && conn_dead(nat, &nat->conns[i], now)) {
 			conn_release(nat, i + 1);
 			return true;
 		}
@@ -368,7 +391,7 @@ enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 	struct conn *c = NULL;
 	if (ref) {
 		c = &nat->conns[ref - 1];
-		if (conn_expired(nat, c, now)) {
+		if (conn_dead(nat, c, now)) {
 			conn_release(nat, ref); /* starts over, with a fresh state */
 			c = NULL;
 		} else if (h.proto == PROTO_TCP) {
@@ -424,12 +447,16 @@ static enum nat_verdict icmp_error_in(struct nat *nat, struct ip4 *h, uint64_t n
 	uint32_t rem_ip = nat_rd32(in + 16);
 	uint32_t tag = nat_index_tag(in_hash(nat, iproto, rem_ip, rem_port, ext));
 	uint32_t ref = find_in(nat, tag, iproto, rem_ip, rem_port, ext);
-	if (!ref || conn_expired(nat, &nat->conns[ref - 1], now))
+	if (!ref || conn_dead(nat, &nat->conns[ref - 1], now))
 		return drop(nat, NAT_DROP_NO_MATCH);
 	const struct conn *c = &nat->conns[ref - 1];
 
 	nat_quote_rewrite(h, in, ihl, qlen, port_field, nat->ext_ip, c->int_ip, ext, c->int_port);
 	nat_wr32(int_ip, c->int_ip);
+	/* Not a packet of the connection: nat_last() must not describe it
+	 * as one, or the fast path would install the error's way back (its
+	 * destination's port and MAC) for whatever was translated before. */
+	nat->last_ref = 0;
 	nat->stats.icmp_errors_in++;
 	nat->stats.in_packets++;
 	return NAT_OK;
@@ -477,7 +504,7 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 	if (!ref)
 		return drop(nat, NAT_DROP_NO_MATCH);
 	struct conn *c = &nat->conns[ref - 1];
-	if (conn_expired(nat, c, now))
+	if (conn_dead(nat, c, now))
 		return drop(nat, NAT_DROP_NO_MATCH);
 	if (h.proto == PROTO_TCP)
 		tcp_track(c, flags, false);
@@ -551,17 +578,8 @@ uint32_t nat_expire(struct nat *nat, uint64_t now)
 
 	for (uint32_t i = 0; i < nat->hw; i++) {
 		struct conn *c = &nat->conns[i];
-		if (!c->proto || !conn_expired(nat, c, now))
+		if (!c->proto || !conn_dead(nat, c, now))
 			continue;
-		if (nat->hooks.active) {
-			struct nat_entry_view e;
-
-			conn_view(nat, c, now, &e);
-			if (nat->hooks.active(&e, nat->hooks.arg)) {
-				c->last = now;
-				continue;
-			}
-		}
 		conn_release(nat, i + 1);
 		n++;
 	}

@@ -98,7 +98,8 @@ struct nat_hooks {
 	void *arg;
 };
 void nat_set_hooks(struct nat *nat, const struct nat_hooks *hooks);
-/* The connection the last NAT_OK of nat_translate_out/in used. */
+/* The connection the last NAT_OK of nat_translate_out/in used; none
+ * (proto 0) after an ICMP error, which is not one of its packets. */
 void nat_last(const struct nat *nat, uint64_t now, struct nat_entry_view *e);
 
 const struct nat_stats *nat_stats(const struct nat *nat);

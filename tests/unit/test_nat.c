@@ -1336,6 +1336,89 @@ static void test_fuzz(void)
 	nat_free(nat);
 }
 
+/* The NAT fast path's hooks. A connection the programs carry never
+ * refreshes its time in userspace, so whatever would end or reuse it
+ * (a newcomer wanting its port, a full table, an inbound packet) must
+ * ask `active` first, not only nat_expire. */
+static bool hook_live;
+static int hook_asked, hook_released;
+
+static bool hook_active(const struct nat_entry_view *e, void *arg)
+{
+	(void)e, (void)arg;
+	hook_asked++;
+	return hook_live;
+}
+
+static void hook_gone(const struct nat_entry_view *e, void *arg)
+{
+	(void)e, (void)arg;
+	hook_released++;
+}
+
+static void test_fast_hooks(void)
+{
+	struct nat_cfg c = base_cfg();
+	c.port_min = c.port_max = 40000; /* one port: B can only have A's */
+	c.max_entries = 1;
+	struct nat *nat = nat_new(&c);
+	struct nat_hooks h = { hook_active, hook_gone, NULL };
+	struct nat_entry_view last;
+	uint8_t b[256], r[256];
+	uint32_t ii = 0, l;
+
+	nat_set_hooks(nat, &h);
+	struct frm a = { .proto = P_UDP, .src = IP(10, 0, 0, 2), .dst = SRV, .sport = 40000,
+			 .dport = 443, .payload = 4 };
+	struct frm bb = a;
+	bb.src = IP(10, 0, 0, 3);
+	l = build(b, &a);
+	enum nat_verdict v0 = xout(nat, b, l, SEC);
+	/* 61.5 s: A's UDP timeout (60 s) ran out in userspace, but the fast
+	 * path carried its traffic; no nat_expire pass has run since. */
+	hook_live = true;
+	l = build(b, &bb);
+	enum nat_verdict v = xout(nat, b, l, 61 * SEC + SEC / 2);
+	check(v0 == NAT_OK && v != NAT_OK && hook_asked > 0 && hook_released == 0,
+	      "fast hooks: a connection live in the fast path keeps its port and slot from a newcomer",
+	      "v0 %d v %d asked %d released %d", v0, v, hook_asked, hook_released);
+	struct frm rf = { .proto = P_UDP, .src = SRV, .dst = EXT, .sport = 443, .dport = 40000,
+			  .payload = 4 };
+	l = build(r, &rf);
+	v = xin(nat, r, l, 62 * SEC, &ii);
+	check(v == NAT_OK && ii == IP(10, 0, 0, 2), "fast hooks: and its replies still go to it",
+	      "v %d to %08x", v, ii);
+	/* Quiet in the fast path too: now the newcomer may have it. */
+	hook_live = false;
+	l = build(b, &bb);
+	v = xout(nat, b, l, 200 * SEC);
+	check(v == NAT_OK && hook_released == 1 && f_sport(b) == 40000,
+	      "fast hooks: once the fast path has not seen it either, the port is reused",
+	      "v %d released %d port %u", v, hook_released, f_sport(b));
+	nat_free(nat);
+
+	/* An ICMP error is no packet of its connection: nat_last must not
+	 * offer the previous translation's connection for installing. */
+	c = base_cfg();
+	nat = nat_new(&c);
+	struct frm u = { .proto = P_UDP, .src = IP(10, 0, 0, 3), .dst = SRV, .sport = 5000,
+			 .dport = 7777, .payload = 8 };
+	uint8_t t[256], e[512];
+	uint32_t tl = build(t, &u);
+	v0 = xout(nat, t, tl, SEC);
+	l = build(b, &a);
+	enum nat_verdict v1 = xout(nat, b, l, SEC);
+	struct frm ef = { .proto = P_ICMP, .type = 3, .code = 3, .src = SRV, .dst = EXT,
+			  .quote = t + 14, .qlen = (uint16_t)(tl - 14) };
+	l = build(e, &ef);
+	v = xin(nat, e, l, 2 * SEC, &ii);
+	nat_last(nat, 2 * SEC, &last);
+	check(v0 == NAT_OK && v1 == NAT_OK && v == NAT_OK && ii == IP(10, 0, 0, 3) && !last.proto,
+	      "fast hooks: after an ICMP error, nat_last names no connection",
+	      "v0 %d v1 %d v %d to %08x last proto %u", v0, v1, v, ii, last.proto);
+	nat_free(nat);
+}
+
 int main(void)
 {
 	test_config();
@@ -1346,6 +1429,7 @@ int main(void)
 	test_full_and_ports();
 	test_icmp_errors();
 	test_refusals();
+	test_fast_hooks();
 	test_differential();
 	test_fuzz();
 	/* Not a PASS/FAIL line: the runner counts those as checks. */
