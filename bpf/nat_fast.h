@@ -47,8 +47,8 @@ static __always_inline void *nat_l4(struct iphdr *ip, void *end)
 {
 	void *l4 = ip + 1;
 
-	if ((void *)(ip + 1) > end || ip->ihl != 5 || (ip->frag_off & bpf_htons(0x3fff)) ||
-	    ip->ttl <= 1)
+	if ((void *)(ip + 1) > end || ip->version != 4 || ip->ihl != 5 ||
+	    (ip->frag_off & bpf_htons(0x3fff)) || ip->ttl <= 1)
 		return NULL;
 	if (ip->protocol == IPPROTO_TCP) {
 		struct tcphdr *t = l4;

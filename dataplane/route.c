@@ -76,7 +76,10 @@ static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct 
 	uint8_t *d = p->data, *ip = d + ETH_HLEN, *icmp = ip + 20;
 	uint32_t room = FRAME_SIZE - (uint32_t)(addr - umem_chunk(addr));
 	uint32_t quote = (uint32_t)(ip[0] & 0x0f) * 4 + 8, len;
-	uint8_t src_mac[6], type = ip[9] == 1 && p->l4_off ? p->data[p->l4_off] : 0;
+	/* A first fragment has no l4_off from pkt_parse, but its ICMP type
+	 * is there all the same. */
+	uint32_t l4 = ETH_HLEN + (uint32_t)(ip[0] & 0x0f) * 4;
+	uint8_t src_mac[6], type = ip[9] == 1 && l4 < p->len ? d[l4] : 0;
 
 	/* RFC 1812 4.3.2.7: never about an ICMP error, a fragment other than
 	 * the first, or a group source; such a packet is only dropped. */
