@@ -344,14 +344,14 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			    (unsigned long long)fp.flooded);
 		}
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
-		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
+		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"src_gw_mac\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
 		       "\"gw_arp_replies\":%llu,\"gw_echo_replies\":%llu,\"gw_nd_adverts\":%llu,"
 		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu},",
 		    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,
 		    (unsigned long long)sw->st.flood_unknown,
 		    (unsigned long long)sw->st.flood_copies, (unsigned long long)sw->st.csum_fixed,
 		    (unsigned long long)sw->st.no_frame, (unsigned long long)sw->st.gw_unrouted,
-		    (unsigned long long)steer[0],
+		    (unsigned long long)sw->st.src_gw_mac, (unsigned long long)steer[0],
 		    (unsigned long long)steer[1], (unsigned long long)sw->gwst.arp_replies,
 		    (unsigned long long)sw->gwst.echo_replies,
 		    (unsigned long long)sw->gwst.nd_adverts,
@@ -421,11 +421,12 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	    (unsigned long long)sw->gwst.arp_replies, (unsigned long long)sw->gwst.echo_replies,
 	    (unsigned long long)sw->gwst.nd_adverts, (unsigned long long)sw->gwst.echo6_replies);
 	out(o, "  fdb: %u entries (ageing %llu s), %llu learned, %llu moved, %llu aged, "
-	       "%llu refused (full), %llu refused (port quota)\n",
+	       "%llu refused (full), %llu refused (port quota), %llu frames from the gateway's "
+	       "MAC not learned\n",
 	    fs->entries, (unsigned long long)(sw->cfg.ageing_ns / 1000000000ull),
 	    (unsigned long long)fs->learned, (unsigned long long)fs->moved,
 	    (unsigned long long)fs->aged, (unsigned long long)fs->refused_full,
-	    (unsigned long long)fs->refused_port);
+	    (unsigned long long)fs->refused_port, (unsigned long long)sw->st.src_gw_mac);
 	fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
 	if (sw->nat)
 		report_nat(sw, o, false, nat_table);

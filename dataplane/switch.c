@@ -83,8 +83,13 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	/* Before gw_handle, which turns a request into its reply in place:
 	 * the frames the gateway consumes (a next hop's ARP reply) teach the
 	 * FDB where that host is, as well as the gateway's ARP table. */
-	if (!(p.src[0] & 1) && (sw->cfg.fast_path ? fast_learn(sw, p.src, in) :
-			       fdb_learn(sw->fdb, p.src, in->idx, sw->now)) == -ENOSPC)
+	/* The gateway's MAC is the switch's own: learned on a port, the fast
+	 * path would send every namespace's traffic for the gateway there
+	 * (the bridge does not learn over its own address either). */
+	if (sw->cfg.has_gw && !memcmp(p.src, sw->cfg.gw.mac, 6))
+		sw->st.src_gw_mac++;
+	else if (!(p.src[0] & 1) && (sw->cfg.fast_path ? fast_learn(sw, p.src, in) :
+				    fdb_learn(sw->fdb, p.src, in->idx, sw->now)) == -ENOSPC)
 		fdb_refused(sw, in, p.src);
 	if (sw->cfg.has_gw) {
 		route_learn(sw, &p);

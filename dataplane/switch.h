@@ -54,6 +54,7 @@ struct sw_stats {
 	uint64_t csum_fixed; /* partial checksums completed */
 	uint64_t no_frame; /* pool empty: RX could not be refilled */
 	uint64_t gw_unrouted; /* to the gateway's MAC, not its address: no routing yet */
+	uint64_t src_gw_mac; /* from the gateway's own MAC: not learned */
 	uint64_t loops; /* poll loop iterations */
 };
 

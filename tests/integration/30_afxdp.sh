@@ -159,6 +159,16 @@ if [ "$DP" != afxdp ]; then
 	if [ $((x1 - x0)) -ge 3 ]; then pass "gw: after the move, b's frames take the fast path again"
 	else fail "gw: b's fast_packets +$((x1 - x0))"; fi
 fi
+# A namespace sending from the gateway's own MAC: never learned (in the
+# fast path, b's frames for the gateway would go to c's port).
+gwmac=$(nsx b ip neigh show 10.13.37.1 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)
+nsx c ip link set eth0 address "$gwmac"
+nsx c ping -c 3 -i 0.1 -W 1 10.13.37.1 >/dev/null 2>&1
+check_out "gw: frames from the gateway's own MAC ($gwmac) are counted" '"src_gw_mac":[1-9]' sw_json
+p=$(fdb_port "$gwmac")
+if [ -z "$p" ] && [ -n "$gwmac" ]; then pass "gw: and not learned"
+else fail "gw: the gateway's MAC '$gwmac' is in the FDB on port '$p'"; fi
+check "gw: b still reaches the gateway" nsx b ping -c 3 -i 0.1 -W 1 10.13.37.1
 check "gw: down" down
 assert_clean "gw: nothing left after down"
 
