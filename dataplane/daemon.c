@@ -246,7 +246,7 @@ static int setup_uplink(struct sw *sw)
 static int setup(struct sw *sw)
 {
 	int xsks, slots, i, err;
-	uint32_t nframes;
+	uint32_t nframes, nsock;
 
 	/* The uplink's address and MAC go into the port program (NAT fast
 	 * path) and the uplink's: find them first. */
@@ -295,11 +295,13 @@ static int setup(struct sw *sw)
 		return -ENOMEM;
 	}
 	/* Each port parks FILL_TARGET frames for RX and may have frames in
-	 * flight on TX; beyond 64k frames (256 MiB) ports share the slack. */
-	nframes = (uint32_t)(sw->cfg.nports + !!sw->cfg.uplink[0]) * (FILL_TARGET + RING_SIZE) + 2048;
+	 * flight on TX; beyond 64k frames (256 MiB, 20 ports) each port parks
+	 * fewer (umem_init), down to 127 at 257. */
+	nsock = (uint32_t)(sw->cfg.nports + !!sw->cfg.uplink[0]);
+	nframes = nsock * (FILL_TARGET + RING_SIZE) + 2048;
 	if (nframes > 65536)
 		nframes = 65536;
-	err = umem_init(&sw->umem, nframes);
+	err = umem_init(&sw->umem, nframes, nsock);
 	if (err) {
 		fail(sw, "registering a %u-frame UMEM: %s", nframes, strerror(-err));
 		return err;

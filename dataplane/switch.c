@@ -188,7 +188,7 @@ uint32_t switch_poll_ports(struct sw *sw)
 
 int switch_run(struct sw *sw, volatile int *stop)
 {
-	struct pollfd pfd[SW_PORTS_MAX + 1];
+	struct pollfd pfd[SW_PORTS_MAX + 2]; /* the ports, the uplink, the control socket */
 	uint64_t last_age = now_ns();
 	int i, n = sw->nports, spin = 0;
 

@@ -14,7 +14,7 @@
 #define XDP_MAX_TX_SKB_BUDGET 9
 #endif
 
-int umem_init(struct umem *u, uint32_t nframes)
+int umem_init(struct umem *u, uint32_t nframes, uint32_t nports)
 {
 	struct xsk_umem_config cfg = {
 		.fill_size = RING_SIZE,
@@ -28,6 +28,12 @@ int umem_init(struct umem *u, uint32_t nframes)
 
 	memset(u, 0, sizeof(*u));
 	u->nframes = nframes;
+	/* Half the pool parked in fill rings at most, the rest for frames in
+	 * flight: with a capped pool and many ports, FILL_TARGET each would
+	 * let the first ports take every frame and leave the others none. */
+	u->fill_target = nports ? nframes / 2 / nports : FILL_TARGET;
+	if (u->fill_target > FILL_TARGET)
+		u->fill_target = FILL_TARGET;
 	u->size = (uint64_t)nframes * FRAME_SIZE;
 	u->area = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -129,9 +135,9 @@ void port_refill(struct port *p, struct umem *u)
 {
 	uint32_t want, idx, i;
 
-	if (p->in_fill >= FILL_TARGET || !u->nfree)
+	if (p->in_fill >= u->fill_target || !u->nfree)
 		return;
-	want = FILL_TARGET - p->in_fill;
+	want = u->fill_target - p->in_fill;
 	if (want > u->nfree)
 		want = u->nfree;
 	want = xsk_prod_nb_free(p->fill, want) < want ? xsk_prod_nb_free(p->fill, want) : want;

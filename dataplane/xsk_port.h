@@ -25,6 +25,7 @@ struct umem {
 	struct xsk_ring_prod fill0; /* rings created with the UMEM: port 0's */
 	struct xsk_ring_cons comp0;
 	uint32_t nframes;
+	uint32_t fill_target; /* frames each port parks in its fill ring */
 	uint64_t *free; /* stack of free chunk addresses */
 	uint32_t nfree;
 	uint16_t *refs; /* per chunk: TX rings still holding it */
@@ -58,7 +59,7 @@ struct port {
 	struct port_stats st;
 };
 
-int umem_init(struct umem *u, uint32_t nframes);
+int umem_init(struct umem *u, uint32_t nframes, uint32_t nports);
 void umem_fini(struct umem *u);
 
 static inline uint64_t umem_chunk(uint64_t addr)
@@ -88,7 +89,7 @@ void port_close(struct port *p);
 void port_tx_flush(struct port *p, struct umem *u);
 /* Return completed TX frames to the pool. */
 void port_reap(struct port *p, struct umem *u);
-/* Top the fill ring up to FILL_TARGET from the pool. */
+/* Top the fill ring up to the UMEM's fill_target from the pool. */
 void port_refill(struct port *p, struct umem *u);
 
 static inline void port_tx_stage(struct port *p, struct umem *u, uint64_t addr, uint32_t len)

@@ -259,6 +259,18 @@ else fail "16 namespaces: $ok of 5 pings answered"; fi
 check "16 namespaces: down" down
 assert_clean "16 namespaces: nothing left"
 
+# --- 70 ports: the UMEM is capped at 64k frames, which 64 ports' full
+# fill rings would take; the last ports must still get frames.
+if [ "$DP" = afxdp ]; then
+	"$ROOT/bench/gen_scale.sh" 70 x conf "$DP" >"$TMP/s70.conf"
+	check "70 namespaces: up" up "$TMP/s70.conf"
+	check "70 namespaces: n69 (the 70th port) reaches n0" nsx n69 ping -c 2 -i 0.2 -W 2 10.77.0.2
+	check_out "70 namespaces: every port has frames to receive into" "^0$" bash -c \
+		"'$NSFAST' status --json '$PFX' | jq '[.switches[0].daemon.ports[] | select(.in_fill == 0)] | length'"
+	check "70 namespaces: down" down
+	assert_clean "70 namespaces: nothing left"
+fi
+
 done
 TEST=30_afxdp
 
