@@ -22,7 +22,7 @@ int nl_open(struct nl *nl, int netns_fd)
 	/* A netlink socket belongs to the namespace it was created in. */
 	if (netns_fd >= 0 && (err = netns_enter(netns_fd)))
 		return err;
-	nl->sock = mnl_socket_open(NETLINK_ROUTE);
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC); /* not into switch daemons */
 	if (!nl->sock)
 		err = -errno;
 	if (netns_fd >= 0)

@@ -42,8 +42,8 @@ int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pi
 		return rc;
 	}
 	if (*pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		int null = open("/dev/null", O_RDONLY);
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		/* Its own session: a ^C meant for `nsfast up` is not for it. */
 		setsid();

@@ -104,6 +104,18 @@ check_out "routed: no XDP program left on any interface" "^0$" \
 afxdp "$EX/nat.conf" | grep -v 'uplink' >"$TMP/gw.conf"
 check "gw: up" up "$TMP/gw.conf"
 check "gw: a reaches b" nsx a ping1 10.13.37.3
+# up's netlink sockets into the namespaces must not live on in the
+# daemon: each would keep its namespace alive after 'ip netns del'.
+dpid=$(sw_json | jq -r .pid)
+held=0
+for ino in $(ls -l "/proc/$dpid/fd" | grep -o 'socket:\[[0-9]*' | grep -o '[0-9]*$'); do
+	for n in a b c; do
+		nsx $n awk -v i="$ino" '$NF == i' /proc/net/netlink | grep -q . && held=$((held + 1))
+	done
+done
+if [ -n "$dpid" ] && [ -d "/proc/$dpid" ] && [ $held = 0 ]; then
+	pass "gw: the daemon holds no netlink socket into a namespace"
+else fail "gw: the daemon ($dpid) holds $held netlink sockets into the namespaces"; fi
 check "gw: a reaches c over IPv6" nsx a ping1 fd42:1337::4
 check "gw: the switch answers ARP and ping for the gateway" nsx b ping1 10.13.37.1
 check_out "gw: the gateway's MAC is the switch's" "10.13.37.1 .*lladdr 02:6e:66" nsx b ip neigh show 10.13.37.1
