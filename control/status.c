@@ -131,12 +131,13 @@ static bool host_owned(const struct lab *lab, const char *name)
 	return state_has(&lab->st, "veth - %s", name) || state_has(&lab->st, "link %s", name);
 }
 
-static int status_one(const char *name, bool json, bool nat, bool first_lab)
+/* *printed: a lab was printed before (a comma first), and this one was. */
+static int status_one(const char *name, bool json, bool nat, bool *printed)
 {
 	static struct snapshot snap;
 	struct lab lab;
 	int i, j, err, nns = 0, missing = 0;
-	bool first;
+	bool first, opened = false;
 
 	err = lab_open(&lab, name, false);
 	if (err) {
@@ -151,7 +152,7 @@ static int status_one(const char *name, bool json, bool nat, bool first_lab)
 			missing += !netns_exists(lab.st.lines[i] + 3);
 		}
 	if (json) {
-		printf("%s{\"lab\":", first_lab ? "" : ",");
+		printf("%s{\"lab\":", *printed ? "," : "");
 		json_str(name);
 		printf(",\"missing_namespaces\":%d,\"switches\":[", missing);
 	} else {
@@ -160,6 +161,7 @@ static int status_one(const char *name, bool json, bool nat, bool first_lab)
 			printf(", %d missing (deleted outside nsfast: 'nsfast up' recreates)", missing);
 		printf("\n");
 	}
+	*printed = opened = true;
 	first = true;
 	for (i = 0; i < lab.st.nlines; i++) {
 		char sw[32], dp[16], ifn[32];
@@ -243,6 +245,15 @@ static int status_one(const char *name, bool json, bool nat, bool first_lab)
 	if (json)
 		printf("]}");
 out:
+	/* Whatever array the error left open ("switches" or "namespaces"),
+	 * the output stays JSON. */
+	if (err && opened) {
+		if (json)
+			printf("]}");
+		fflush(stdout);
+		fprintf(stderr, "nsfast: lab '%s': reading its interfaces: %s\n", name,
+			strerror(-err));
+	}
 	lab_close(&lab);
 	return err;
 }
@@ -252,8 +263,10 @@ int lab_status(const char *name, bool json, bool nat)
 	char labs[64][16];
 	int n, i, err = 0;
 
+	bool printed = false;
+
 	if (name) {
-		err = status_one(name, json, nat, true);
+		err = status_one(name, json, nat, &printed);
 		if (json && !err)
 			putchar('\n');
 		return err;
@@ -266,7 +279,7 @@ int lab_status(const char *name, bool json, bool nat)
 	else if (n == 0)
 		printf("no lab is up\n");
 	for (i = 0; i < n; i++)
-		if (status_one(labs[i], json, nat, i == 0))
+		if (status_one(labs[i], json, nat, &printed))
 			err = -EIO;
 	if (json)
 		printf("]\n");

@@ -157,6 +157,18 @@ check_out "exec runs in the namespace" "^$PFX-a$" "$NSFAST" exec "$PFX-a" -- ip 
 "$NSFAST" exec a -- sh -c 'exit 7'
 rc=$?; if [ $rc = 7 ]; then pass "exec passes the exit status through"; else fail "exec exit status $rc"; fi
 check_out "exec of an unknown namespace" "no namespace 'nosuchns'" "$NSFAST" exec nosuchns -- true
+# Every lab listed while one is busy (its lock held): still one JSON
+# array, whichever of the two the listing meets first.
+printf 'lab %s\nns q\n' "${PFX}y" >"$TMP/second.conf"
+check "a second lab for status" "$NSFAST" up -q "$TMP/second.conf"
+for busy in "$PFX" "${PFX}y"; do
+	( exec 9<"/run/nsfast/$busy/lock" && flock 9 && exec sleep 60 ) & holder=$!
+	sleep 0.3
+	check_out "status --json of every lab, $busy busy: valid JSON without it" "^ok$" bash -c \
+		"'$NSFAST' status --json 2>/dev/null | jq -e 'map(.lab) | index(\"$busy\") == null and length >= 1' >/dev/null && echo ok"
+	kill "$holder"; wait "$holder" 2>/dev/null
+done
+"$NSFAST" down -q "${PFX}y"
 check "down" down
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
