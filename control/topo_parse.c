@@ -124,6 +124,10 @@ static int set_ifname(struct parser *p, char *dst, const char *tok)
 		     tok);
 		return -EINVAL;
 	}
+	if (!strcmp(tok, "lo")) {
+		perr(p, "interface name 'lo' is a namespace's loopback, expected another name");
+		return -EINVAL;
+	}
 	strcpy(dst, tok);
 	return 0;
 }
@@ -388,10 +392,21 @@ static void parse_switch_key(struct parser *p, char **tok, int n)
 		perr(p, "unexpected '%s' after '%s %s'", tok[2], k, tok[1]);
 }
 
+static bool is_switch_key(const char *w)
+{
+	static const char *const keys[] = { "dataplane", "gateway", "host", "uplink",
+					    "ageing", "nat-table", "nat-timeout" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(w, keys[i]))
+			return true;
+	return false;
+}
+
 static void parse_switch(struct parser *p, char **tok, int n)
 {
 	struct sw *s;
-	int i;
+	int i, j;
 
 	if (n < 2) {
 		perr(p, "expected 'switch NAME [dataplane kernel|afxdp|xdp]'");
@@ -416,9 +431,13 @@ static void parse_switch(struct parser *p, char **tok, int n)
 	s->nat_table = 65536;
 	p->block = BLOCK_SWITCH;
 	p->cur = p->t->nsw - 1;
-	/* Switch keys may follow on the same line, two tokens at a time. */
-	for (i = 2; i < n; i += 2)
-		parse_switch_key(p, tok + i, n - i >= 2 ? 2 : 1);
+	/* Switch keys may follow on the same line: each takes the words up
+	 * to the next key ('uplink IF snat ports A-B via ADDR' has five). */
+	for (i = 2; i < n; i = j) {
+		for (j = i + 1; j < n && !is_switch_key(tok[j]); j++)
+			;
+		parse_switch_key(p, tok + i, j - i);
+	}
 }
 
 static void parse_ns(struct parser *p, char **tok, int n)

@@ -3,6 +3,7 @@
  * it creates in the host namespace (all prefixed "LAB-"). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "topo.h"
@@ -160,13 +161,25 @@ static void check_ifnames(struct vstate *v)
 			}
 			if (e->ns != NS_HOST)
 				continue;
-			for (j = 0; j < t->nsw; j++)
+			for (j = 0; j < t->nsw; j++) {
 				if (!strcmp(e->sysname, t->sw[j].ifname))
 					verr(v, t->links[i].line,
 					     "interface name '%s' is also the name of switch '%s' (line %d)",
 					     e->sysname, t->sw[j].name, t->sw[j].line);
+				if (t->sw[j].hostport[0] && !strcmp(e->sysname, t->sw[j].hostport))
+					verr(v, t->links[i].line,
+					     "interface name '%s' is also the host port of switch '%s' (line %d)",
+					     e->sysname, t->sw[j].name, t->sw[j].line);
+			}
 		}
 	}
+	/* A host port is LAB-SW-p: switch "SW-p" would be named the same. */
+	for (i = 0; i < t->nsw; i++)
+		for (j = 0; t->sw[i].hostport[0] && j < t->nsw; j++)
+			if (!strcmp(t->sw[i].hostport, t->sw[j].ifname))
+				verr(v, t->sw[j].line,
+				     "switch '%s' is named like the host port of switch '%s' (line %d), '%s'",
+				     t->sw[j].name, t->sw[i].name, t->sw[i].line, t->sw[i].hostport);
 }
 
 /* Addresses attached to a switch: its gateway/host addresses and those of
@@ -177,12 +190,22 @@ struct swaddr {
 	int line;
 };
 
-static void check_switch_addrs(struct vstate *v, int s, struct swaddr *buf, int max)
+static void check_switch_addrs(struct vstate *v, int s)
 {
 	struct topo *t = v->t;
 	struct sw *sw = &t->sw[s];
 	char x[ADDR_STRLEN], y[ADDR_STRLEN];
-	int n = 0, i, j, k;
+	int n = 0, max = sw->ngateway + sw->nhost, i, j, k;
+	struct swaddr *buf;
+
+	for (i = 0; i < t->nlinks; i++)
+		if (t->links[i].kind == LINK_SWITCH && t->links[i].sw == s)
+			max += t->links[i].a.naddrs;
+	buf = calloc((size_t)max + 1, sizeof(*buf));
+	if (!buf) {
+		verr(v, sw->line, "out of memory checking the addresses of switch '%s'", sw->name);
+		return;
+	}
 
 	for (i = 0; i < sw->ngateway && n < max; i++)
 		buf[n++] = (struct swaddr){ &sw->gateway[i], sw->line };
@@ -211,13 +234,13 @@ static void check_switch_addrs(struct vstate *v, int s, struct swaddr *buf, int 
 			}
 		}
 	}
+	free(buf);
 }
 
 static void check_switches(struct vstate *v)
 {
 	struct topo *t = v->t;
-	struct swaddr buf[512];
-	char ga[ADDR_STRLEN];
+	char ga[ADDR_STRLEN], given[IFNAMSIZ];
 	int i, j, k;
 
 	for (i = 0; i < t->nsw; i++) {
@@ -246,13 +269,10 @@ static void check_switches(struct vstate *v)
 				verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest frame its XDP program takes",
 				     l->a.mtu, dataplane_name(sw->dp), sw->name, XDP_MTU_MAX);
 		}
-		check_switch_addrs(v, i, buf, (int)(sizeof(buf) / sizeof(buf[0])));
+		check_switch_addrs(v, i);
 		for (k = 0; k < sw->ngateway; k++)
 			v4gw |= sw->gateway[k].family == AF_INET;
-		for (k = 0; sw->uplink[0] && k < i; k++)
-			if (!strcmp(t->sw[k].uplink, sw->uplink))
-				verr(v, sw->uplink_line, "uplink '%s' is already the uplink of switch '%s' (line %d)",
-				     sw->uplink, t->sw[k].name, t->sw[k].uplink_line);
+		snprintf(given, sizeof(given), "%s", sw->uplink);
 		if (sw->snat && !v4gw)
 			verr(v, sw->uplink_line, "switch '%s' has 'uplink %s snat' but no IPv4 gateway for its namespaces to route through, expected 'gateway ADDRESS/PREFIX'",
 			     sw->name, sw->uplink);
@@ -276,6 +296,11 @@ static void check_switches(struct vstate *v)
 				verr(v, sw->uplink_line, "uplink '%s' is a port of a switch, expected an interface outside the lab",
 				     sw->uplink);
 		}
+		/* After the rewrite, as the earlier switches' uplinks were. */
+		for (k = 0; sw->uplink[0] && k < i; k++)
+			if (!strcmp(t->sw[k].uplink, sw->uplink))
+				verr(v, sw->uplink_line, "uplink '%s' is already the uplink of switch '%s' (line %d)",
+				     given, t->sw[k].name, t->sw[k].uplink_line);
 		(void)ga;
 	}
 }

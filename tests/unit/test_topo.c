@@ -125,6 +125,18 @@ static const struct tcase cases[] = {
 	  "t.conf:6: mtu 9000 on the uplink of xdp switch 's' is above 3506, the largest a veth takes with its XDP program, expected 3506 or less, or dataplane tc" },
 	{ "tc uplink veth mtu", "lab t\nswitch s dataplane tc\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
 	  "ns o\nveth host:up0 mtu 9000 -- o:eth0 mtu 9000\n", "" },
+	{ "switch line keys of any width", "lab t\nswitch s dataplane kernel gateway 10.0.0.1/24 uplink up0 snat ports 62000-62999 nat-timeout udp 30 ageing 10\nns a\n", "" },
+	{ "switch line: a key's extra word", "lab t\nswitch s dataplane kernel red ageing 10\nns a\n",
+	  "t.conf:2: unexpected 'red' after 'dataplane kernel'" },
+	{ "host port named like a switch", "lab t\nswitch s dataplane afxdp\n  host 10.0.0.1/24\nswitch s-p\nns a\n",
+	  "t.conf:4: switch 's-p' is named like the host port of switch 's' (line 2), 't-s-p'" },
+	{ "host port named like a host veth end", "lab t\nswitch s dataplane afxdp\n  host 10.0.0.1/24\nns a\nveth host:s-p -- a:e0\n",
+	  "t.conf:5: interface name 't-s-p' is also the host port of switch 's' (line 2)" },
+	{ "lo", "lab t\nswitch s\nns a\n  link lo switch s\n",
+	  "t.conf:4: interface name 'lo' is a namespace's loopback, expected another name" },
+	{ "same lab veth uplink twice", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
+	  "switch r\n  gateway 10.1.0.1/24\n  uplink up0 snat\nns o\nveth host:up0 -- o:eth0\n",
+	  "t.conf:7: uplink 'up0' is already the uplink of switch 's' (line 4)" },
 	{ "snat without gateway", "lab t\nswitch s\n  uplink up0 snat\nns a\n",
 	  "t.conf:3: switch 's' has 'uplink up0 snat' but no IPv4 gateway" },
 	{ "uplink without snat", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0\nns a\n",
@@ -156,6 +168,8 @@ static const struct tcase cases[] = {
 	{ "long line", NULL, "t.conf:2: line is longer than 1024 characters" },
 	{ "too many words", NULL, "t.conf:2: more than 64 words on one line" },
 	{ "garbage binary", "lab t\n\x01\x02\xff\xfe\n", "t.conf:2: unknown statement" },
+	/* 600 namespaces: the last address repeats the first (line 4). */
+	{ "600 addresses", NULL, "t.conf:1202: address 10.77.0.2 is already used on switch 's' (line 4)" },
 };
 
 static char *capture_start(FILE **tmp, int *saved)
@@ -184,10 +198,16 @@ static char *capture_end(FILE *tmp, int saved)
 
 static char *make_text(const char *name)
 {
-	static char buf[4096];
+	static char buf[65536];
 	size_t i;
 
-	if (!strcmp(name, "long line")) {
+	if (!strcmp(name, "600 addresses")) {
+		strcpy(buf, "lab t\nswitch s\n");
+		for (i = 0; i < 600; i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 "ns n%zu\n  link e0 switch s addr 10.77.%zu.%zu/16\n", i,
+				 i == 599 ? 0 : (i + 2) / 250, i == 599 ? 2 : (i + 2) % 250);
+	} else if (!strcmp(name, "long line")) {
 		strcpy(buf, "lab t\n");
 		for (i = strlen(buf); i < 6 + 1100; i++)
 			buf[i] = 'x';
