@@ -87,8 +87,8 @@ int topo_load(const char *path, const char *lab_override, struct topo *t)
 	if (err)
 		goto out;
 	if (lab_override) {
-		if (!lab_name_valid(lab_override)) {
-			fprintf(stderr, "--lab '%s': expected up to %d letters, digits, '_' or '-'\n",
+		if (!lab_name_new_valid(lab_override)) {
+			fprintf(stderr, "--lab '%s': expected up to %d letters, digits or '_'\n",
 				lab_override, LAB_NAME_MAX);
 			err = -EINVAL;
 			goto out;

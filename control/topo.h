@@ -108,7 +108,8 @@ const char *dataplane_name(enum dataplane dp);
 const char *topo_ns_name(const struct topo *t, int ns);
 int topo_find_ns(const struct topo *t, const char *name);
 int topo_find_sw(const struct topo *t, const char *name);
-bool lab_name_valid(const char *name);
+bool lab_name_valid(const char *name); /* down and status: any lab ever made */
+bool lab_name_new_valid(const char *name); /* up and check: no '-' */
 
 /* Shared by parse and validate: print "FILE:LINE: ..." to stderr, at
  * most ERRORS_MAX (20) times until the next topo_error_reset(). */

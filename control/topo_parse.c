@@ -52,6 +52,14 @@ bool lab_name_valid(const char *s)
 	return name_valid(s) && strlen(s) <= LAB_NAME_MAX && !strchr(s, '.');
 }
 
+/* Everything a lab creates is LAB-...: with a '-' in LAB, lab "a" with
+ * namespace "b-c" and lab "a-b" with namespace "c" would both be a-b-c.
+ * (Labs named so by older versions can still be taken down.) */
+bool lab_name_new_valid(const char *s)
+{
+	return lab_name_valid(s) && !strchr(s, '-');
+}
+
 static int parse_uint(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -548,8 +556,8 @@ static void parse_statement(struct parser *p, char **tok, int n)
 			perr(p, "expected 'lab NAME'");
 		} else if (p->t->lab_line) {
 			perr(p, "lab already named on line %d", p->t->lab_line);
-		} else if (!lab_name_valid(tok[1])) {
-			perr(p, "bad lab name '%s', expected up to %d letters, digits, '_' or '-' (it prefixes every name nsfast creates)",
+		} else if (!lab_name_new_valid(tok[1])) {
+			perr(p, "bad lab name '%s', expected up to %d letters, digits or '_' (it prefixes every name nsfast creates, then a '-')",
 			     tok[1], LAB_NAME_MAX);
 		} else {
 			strcpy(p->t->lab, tok[1]);

@@ -68,6 +68,8 @@ static const struct tcase cases[] = {
 	{ "no lab", "ns a\n", "t.conf: no 'lab NAME' line" },
 	{ "no ns", "lab t\n", "t.conf: no namespace declared" },
 	{ "lab name too long", "lab abcdefghi\nns a\n", "t.conf:1: bad lab name 'abcdefghi'" },
+	{ "lab name with a dash", "lab a-b\nns c\n",
+	  "t.conf:1: bad lab name 'a-b', expected up to 8 letters, digits or '_' (it prefixes every name nsfast creates, then a '-')" },
 	{ "ns named host", "lab t\nns host\n", "t.conf:2: 'host' is the namespace nsfast runs in" },
 	{ "link to undeclared switch", "lab t\nns a\n  link e0 switch nope addr 10.0.0.2/24\n",
 	  "t.conf:3: link to undeclared switch 'nope', expected one declared with 'switch nope'" },
