@@ -423,6 +423,9 @@ int lab_up(struct topo *t)
 	if (err)
 		goto out;
 	err = converge(&u);
+	/* A signal during the last step is seen here, not after "is up". */
+	if (!err)
+		err = step(&u, "finish lab %s", t->lab);
 	if (err) {
 		if (u.detail_is_cause)
 			fprintf(stderr, "nsfast: %s: %s: %s\n", t->file, u.what, u.detail);
