@@ -196,3 +196,8 @@ int netns_exec(const char *name, char *const argv[])
 	execvp(argv[0], argv);
 	return -errno;
 }
+
+bool kernel_has_ipv6(void)
+{
+	return access("/proc/sys/net/ipv6", F_OK) == 0;
+}

@@ -17,6 +17,9 @@ int netns_open(const char *name);
 int netns_enter(int fd);
 void netns_leave(void);
 int netns_sysctl(int fd, const char *path, const char *value, char *old, size_t oldlen);
+/* False when the kernel runs without IPv6 (ipv6.disable=1): no IPv6
+ * sysctl exists then, and there is nothing to forward or quiet. */
+bool kernel_has_ipv6(void);
 int netns_exec(const char *name, char *const argv[]);
 
 #endif

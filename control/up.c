@@ -112,7 +112,7 @@ static int up_namespace(struct up *u, struct ns *ns)
 	if ((err = step(u, "set forwarding %s in %s", fwd, ns->sysname)))
 		return err;
 	err = netns_sysctl(fd, "/proc/sys/net/ipv4/ip_forward", fwd, NULL, 0);
-	if (err >= 0) {
+	if (err >= 0 && kernel_has_ipv6()) {
 		u->changes += err;
 		err = netns_sysctl(fd, "/proc/sys/net/ipv6/conf/all/forwarding", fwd, NULL, 0);
 	}

@@ -21,6 +21,8 @@ int up_port_quiet(struct up *u, const char *ifname)
 	char path[96];
 	int err;
 
+	if (!kernel_has_ipv6())
+		return 0;
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 	err = netns_sysctl(-1, path, "1", NULL, 0);
 	if (err > 0)
