@@ -18,10 +18,41 @@
 
 #define READY_TIMEOUT_MS 10000
 
+/* The last non-empty line of the daemon's log: a failed first up rolls
+ * the lab's directory back, log and all, so the error must carry it. */
+static void log_tail(const char *log, char *line, size_t len)
+{
+	char buf[1024];
+	ssize_t n;
+	off_t end;
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+
+	line[0] = '\0';
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	if (end > (off_t)sizeof(buf) - 1)
+		lseek(fd, end - (off_t)sizeof(buf) + 1, SEEK_SET);
+	else
+		lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	const char *last = strrchr(buf, '\n') ? strrchr(buf, '\n') + 1 : buf;
+	size_t l = strlen(last) < len - 1 ? strlen(last) : len - 1;
+
+	memcpy(line, last, l);
+	line[l] = '\0';
+}
+
 int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pid,
 		  int (*started)(pid_t pid, void *arg), void *arg, char *err, size_t errlen)
 {
-	char self[PATH_MAX], log[128], msg[512] = "";
+	char self[PATH_MAX], log[128], msg[512] = "", tail[160];
 	struct pollfd pfd;
 	int pipefd[2], rc;
 	ssize_t n;
@@ -62,8 +93,10 @@ int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pi
 	for (;;) {
 		rc = poll(&pfd, 1, READY_TIMEOUT_MS);
 		if (rc == 0) {
-			snprintf(err, errlen, "no answer from the switch daemon in %d s (see %s)",
-				 READY_TIMEOUT_MS / 1000, log);
+			log_tail(log, tail, sizeof(tail));
+			snprintf(err, errlen, "no answer from the switch daemon in %d s%s%s%s",
+				 READY_TIMEOUT_MS / 1000, tail[0] ? " (its log ends: '" : "", tail,
+				 tail[0] ? "')" : "");
 			rc = -ETIMEDOUT;
 			goto out;
 		}
@@ -82,9 +115,13 @@ int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pi
 	msg[strcspn(msg, "\n")] = '\0';
 	if (!strcmp(msg, "ready")) {
 		rc = 0;
+	} else if (msg[0]) {
+		snprintf(err, errlen, "%s", !strncmp(msg, "error: ", 7) ? msg + 7 : msg);
+		rc = -EIO;
 	} else {
-		snprintf(err, errlen, "%s", !strncmp(msg, "error: ", 7) ? msg + 7 :
-					     msg[0] ? msg : "the switch daemon exited before it was ready");
+		log_tail(log, tail, sizeof(tail));
+		snprintf(err, errlen, "the switch daemon exited before it was ready%s%s%s",
+			 tail[0] ? " (its log ends: '" : "", tail, tail[0] ? "')" : "");
 		rc = -EIO;
 	}
 out:
