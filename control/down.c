@@ -30,7 +30,7 @@ int lab_down(const char *name)
 	}
 	for (i = left = 0; i < lab.st.nlines; i++)
 		left += !!strncmp(lab.st.lines[i], "switch ", 7);
-	n = lab_undo_from(&lab, 0, true);
+	n = lab_undo_from(&lab, 0, true, NULL);
 	if (n < left) {
 		fprintf(stderr, "nsfast: lab '%s': %d of %d objects could not be removed; their lines stay in %s/journal for the next 'nsfast down'\n",
 			name, left - n, left, lab.st.dir);

@@ -176,20 +176,37 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 	return rc;
 }
 
-int lab_undo_from(struct lab *lab, int from, bool verbose)
+int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 {
-	char msg[256];
-	int i, n = 0, err;
+	int i, n = 0, err, k = from, nl = lab->st.nlines;
+	bool *failed = calloc((size_t)nl + 1, sizeof(*failed));
+	char msg[256], *line;
 
-	for (i = lab->st.nlines - 1; i >= from; i--) {
+	for (i = nl - 1; i >= from; i--) {
 		err = lab_undo(lab, lab->st.lines[i], msg, sizeof(msg));
-		if (err)
+		if (err) {
 			pr_warn("nsfast: could not undo '%s': %s%s%s\n", lab->st.lines[i],
 				strerror(-err), msg[0] ? ": " : "", msg);
-		else if (strncmp(lab->st.lines[i], "switch ", 7))
+			if (failed)
+				failed[i] = true;
+		} else if (strncmp(lab->st.lines[i], "switch ", 7)) {
 			n++; /* "switch" lines describe, they own nothing */
+		}
 		if (verbose)
 			pr_debug("undo %s\n", lab->st.lines[i]);
 	}
+	/* The lines of what is still there move up behind the first `from`,
+	 * in journal order, for the caller to keep (all of them when there
+	 * was no memory to tell). */
+	for (i = from; failed && i < nl; i++) {
+		if (!failed[i])
+			continue;
+		line = lab->st.lines[i];
+		memmove(&lab->st.lines[k + 1], &lab->st.lines[k], (size_t)(i - k) * sizeof(line));
+		lab->st.lines[k++] = line;
+	}
+	if (kept)
+		*kept = failed ? k : nl;
+	free(failed);
 	return n;
 }

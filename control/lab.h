@@ -29,7 +29,9 @@ struct nl *lab_nl(struct lab *lab, const char *nsname, int *fd);
 void lab_forget_ns(struct lab *lab, const char *nsname);
 /* Undo one journal line; objects already gone are not an error. */
 int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
-/* Undo lines [from, nlines) in reverse; returns the count undone. */
-int lab_undo_from(struct lab *lab, int from, bool verbose);
+/* Undo lines [from, nlines) in reverse; returns the count undone. The
+ * lines of objects that could not be undone are moved to [from, *kept)
+ * (kept may be NULL). */
+int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
 
 #endif

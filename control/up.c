@@ -399,7 +399,7 @@ int lab_up(struct topo *t)
 	const char *fault = getenv("NSFAST_FAULT_STEP");
 	const char *delay = getenv("NSFAST_STEP_DELAY_MS");
 	double t0 = now_ms();
-	int err, undone;
+	int err, undone, kept;
 
 	if (fault)
 		u.fault_step = atoi(fault);
@@ -432,10 +432,13 @@ int lab_up(struct topo *t)
 		else
 			fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", t->file, u.what,
 				strerror(-err), u.detail[0] ? ": " : "", u.detail);
-		undone = lab_undo_from(&u.lab, u.lab.st.nold, false);
-		state_truncate(&u.lab.st, u.lab.st.nold);
+		undone = lab_undo_from(&u.lab, u.lab.st.nold, false, &kept);
+		state_truncate(&u.lab.st, kept);
 		fprintf(stderr, "nsfast: rolled back lab '%s': removed the %d object%s this run had created\n",
 			t->lab, undone, undone == 1 ? "" : "s");
+		if (kept > u.lab.st.nold)
+			fprintf(stderr, "nsfast: lab '%s': %d could not be removed; their lines stay in %s/journal for 'nsfast down'\n",
+				t->lab, kept - u.lab.st.nold, u.lab.st.dir);
 		goto out;
 	}
 	if (u.changes)

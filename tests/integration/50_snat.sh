@@ -370,5 +370,22 @@ for dp in $DPS; do
 	check "$dp: and claimed no uplink" test ! -e "/run/nsfast/.uplinks/$PFX-ux"
 done
 ip link set "$PFX-ux" mtu 1500
+# A rollback that cannot remove something keeps its journal line for
+# down: here the uplink's claim, made unremovable (a bind mount on it)
+# between the claim and a fault injected three steps later.
+conf=$TMP/ext-${DPS%% *}.conf
+k=$("$NSFAST" up -v --lab "$PFX" "$conf" 2>&1 | grep '^step ' | grep -n 'claim uplink' | cut -d: -f1)
+down >/dev/null 2>&1
+: >"$TMP/empty"
+NSFAST_STEP_DELAY_MS=300 NSFAST_FAULT_STEP=$((k + 3)) "$NSFAST" up --lab "$PFX" "$conf" >"$TMP/rb" 2>&1 &
+uppid=$!
+for i in $(seq 1 50); do [ -e "/run/nsfast/.uplinks/$PFX-ux" ] && break; sleep 0.05; done
+mount --bind "$TMP/empty" "/run/nsfast/.uplinks/$PFX-ux"
+wait "$uppid"
+check_out "rollback: what it could not remove is said" "lab '$PFX': 1 could not be removed; their lines stay in /run/nsfast/$PFX/journal" cat "$TMP/rb"
+check_out "rollback: and its line stays in the journal" "^uplink $PFX-ux$" cat "/run/nsfast/$PFX/journal"
+umount "/run/nsfast/.uplinks/$PFX-ux"
+check "rollback: down then removes it" down
+check "rollback: the claim is gone" test ! -e "/run/nsfast/.uplinks/$PFX-ux"
 ip link del "$PFX-ux"
 ip netns del "$PFX-world"
