@@ -186,6 +186,16 @@ int nl_link_set_up_name(struct nl *nl, const char *name)
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
+int nl_link_set_master(struct nl *nl, int ifindex, int master)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = put_ifinfo(nlh);
+
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
+	return nl_request(nl, nlh, NULL, NULL);
+}
+
 int nl_link_del(struct nl *nl, const char *name)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_DELLINK, 0);

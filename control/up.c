@@ -213,6 +213,20 @@ static int up_link(struct up *u, struct link *l)
 			exists = false;
 		}
 	}
+	/* A bridge deleted by hand is made anew by up_switch, without the
+	 * ports that were on it: put them back. */
+	if (exists && l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_KERNEL) {
+		struct link_state port;
+
+		if ((err = kernel_err(u, nl_link_get(&u->lab.root, u->t->sw[l->sw].ifname, &br))) ||
+		    (err = kernel_err(u, nl_link_get(nlb, l->b.sysname, &port))))
+			return err;
+		if (port.master != br.ifindex) {
+			if ((err = kernel_err(u, nl_link_set_master(nlb, port.ifindex, br.ifindex))))
+				return err;
+			u->changes++;
+		}
+	}
 	if (!exists) {
 		fill_end(&va, &l->a, fda);
 		fill_end(&vb, &l->b, fdb);

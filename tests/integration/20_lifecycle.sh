@@ -152,6 +152,10 @@ rx=$("$NSFAST" status --json "$PFX" | jq ".namespaces[] | select(.name==\"$PFX-b
 if [ "${rx:-0}" -ge 3 ]; then pass "status counts the pings b received ($rx)"; else fail "status: b eth0 rx_packets=$rx"; fi
 check_out "status shows switch ports on the bridge" "$PFX-a-eth0 .* master $PFX-sw0" "$NSFAST" status "$PFX"
 check_out "status without a lab lists every lab" "^lab $PFX: 4 namespaces" "$NSFAST" status
+# A bridge deleted by hand: up makes it anew and puts the ports back.
+ip link del "$PFX-sw0"
+check "up after the bridge was deleted by hand" up "$EX/nat.conf"
+check "the ports are on the new bridge again: a reaches b" nsx a ping1 10.13.37.3
 check_out "exec resolves a short namespace name" "10.13.37.2/24" "$NSFAST" exec a -- ip -4 addr show eth0
 check_out "exec runs in the namespace" "^$PFX-a$" "$NSFAST" exec "$PFX-a" -- ip netns identify
 "$NSFAST" exec a -- sh -c 'exit 7'
