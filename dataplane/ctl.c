@@ -359,10 +359,11 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		out(o, "\"umem\":{\"frames\":%u,\"free\":%u},", sw->umem.nframes, sw->umem.nfree);
 		if (sw->cfg.fast_path)
 			out(o, "\"fast_path\":{\"installed\":%llu,\"removed\":%llu,\"refreshed\":%llu,"
-			       "\"install_failed\":%llu},",
+			       "\"install_failed\":%llu,\"install_retried\":%llu},",
 			    (unsigned long long)sw->fst.installed, (unsigned long long)sw->fst.removed,
 			    (unsigned long long)sw->fst.refreshed,
-			    (unsigned long long)sw->fst.install_failed);
+			    (unsigned long long)sw->fst.install_failed,
+			    (unsigned long long)sw->fst.retried);
 		out(o, "\"fdb\":{\"entries\":%u,\"learned\":%llu,\"moved\":%llu,\"aged\":%llu,"
 		       "\"refused_full\":%llu,\"refused_port\":%llu,\"ageing_s\":%llu,\"table\":[",
 		    fs->entries, (unsigned long long)fs->learned, (unsigned long long)fs->moved,
@@ -409,10 +410,11 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	}
 	if (sw->cfg.fast_path)
 		out(o, "  fast path: %llu fdb entries installed, %llu removed, %llu kept alive by "
-		       "fast-path traffic, %llu failed to install\n",
+		       "fast-path traffic, %llu failed to install (%llu installed later)\n",
 		    (unsigned long long)sw->fst.installed, (unsigned long long)sw->fst.removed,
 		    (unsigned long long)sw->fst.refreshed,
-		    (unsigned long long)sw->fst.install_failed);
+		    (unsigned long long)sw->fst.install_failed,
+		    (unsigned long long)sw->fst.retried);
 	out(o, "  forwarded %llu, flooded %llu (%llu unknown unicast, %llu copies), checksums "
 	       "completed %llu, gateway replies %llu arp %llu echo %llu nd %llu echo6\n",
 	    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,

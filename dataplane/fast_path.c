@@ -40,10 +40,32 @@ static void install(struct sw *sw, const uint8_t mac[6], const struct port *p)
 	struct fdb_val v = { (uint32_t)p->fast_ifindex, p->idx, 0 };
 	uint64_t k = fast_mac_key(mac);
 
-	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v, BPF_ANY)) {
 		sw->fst.install_failed++;
-	else
+		sw->fst.pending = true;
+	} else {
 		sw->fst.installed++;
+	}
+}
+
+/* A MAC learned while the map was full (its expired predecessor not yet
+ * swept) is refreshed from then on without a syscall, so nothing else
+ * would ever install it: put back every entry the map lacks. */
+static int reinstall(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg)
+{
+	struct sw *sw = arg;
+	struct fdb_val v;
+	uint64_t k = fast_mac_key(mac);
+
+	(void)idle_ns;
+	if (port >= sw->nl2)
+		return 0;
+	v = (struct fdb_val){ (uint32_t)sw->ports[port].fast_ifindex, port, 0 };
+	if (!bpf_map_update_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v, BPF_NOEXIST))
+		sw->fst.retried++;
+	else if (errno != EEXIST)
+		sw->fst.pending = true;
+	return 0;
 }
 
 int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
@@ -102,6 +124,10 @@ void fast_age(struct sw *sw)
 		memcpy(mac, &keys[i], 6);
 		if (fdb_lookup(sw->fdb, mac, sw->now) != v.slot && !bpf_map_delete_elem(fd, &keys[i]))
 			sw->fst.removed++;
+	}
+	if (sw->fst.pending) {
+		sw->fst.pending = false;
+		fdb_foreach(sw->fdb, sw->now, reinstall, sw);
 	}
 }
 

@@ -2,6 +2,7 @@
 #ifndef NSFAST_FAST_PATH_H
 #define NSFAST_FAST_PATH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,6 +29,8 @@ struct fast_stats {
 	uint64_t removed; /* entries removed after ageing */
 	uint64_t refreshed; /* userspace entries kept alive by fast-path traffic */
 	uint64_t install_failed;
+	uint64_t retried; /* failed installs done later by fast_age */
+	bool pending; /* an install failed: fast_age retries the whole FDB */
 };
 
 /* Before the program is loaded: switch the fast path on, size the map. */

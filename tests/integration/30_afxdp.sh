@@ -323,3 +323,41 @@ kill "${PIDS[-1]}"
 wait "${PIDS[-1]}" 2>/dev/null
 ip link del "$PFX-fa-p"; ip link del "$PFX-fb-p"
 ip netns del "$PFX-fa"; ip netns del "$PFX-fb"
+
+# --- a full fast-path map: room for 2 MACs. fb is learned, a junk key
+# (put in by hand, as an expired MAC not yet swept would be) fills the
+# map, then fc shows up: learned, but its install fails. The next ageing
+# pass sweeps the junk and installs fc after all: its frames end up in
+# XDP (the old daemon never tried again).
+for n in fa fb fc; do
+	ip netns add "$PFX-$n"
+	# No IPv6: a new namespace's router solicitations would be learned.
+	nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip link add "$PFX-$n-p" type veth peer name eth0 netns "$PFX-$n"
+	ip link set "$PFX-$n-p" up
+	ip -n "$PFX-$n" link set eth0 up
+done
+ip -n "$PFX-fa" addr add 10.174.1.1/24 dev eth0
+ip -n "$PFX-fb" addr add 10.174.1.2/24 dev eth0
+ip -n "$PFX-fc" addr add 10.174.1.3/24 dev eth0
+"$NSFAST" switch --name fmap --socket "$TMP/fmap.sock" --fast-path --fdb-size 2 \
+	"$PFX-fa-p" "$PFX-fb-p" "$PFX-fc-p" >"$TMP/fmap.log" 2>&1 &
+PIDS+=($!); fpid=$!
+for i in $(seq 1 30); do [ -S "$TMP/fmap.sock" ] && break; sleep 0.1; done
+fmap_json() { printf json | nc -U -q 1 "$TMP/fmap.sock"; }
+nsx fb ping -c 1 -W 1 10.174.1.99 >/dev/null 2>&1 # fb's ARP: only fb learned
+prog=$(ip -j -d link show "$PFX-fa-p" | jq '.[0].xdp.prog.id')
+fdbmap=$(for m in $(bpftool -j prog show id "$prog" | jq -r '.map_ids[]'); do
+	bpftool -j map show id "$m" | jq -r 'select(.name == "fdb") | .id'; done)
+bpftool map update id "$fdbmap" key hex 02 00 00 00 0e 0e 00 00 value hex 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+nsx_bg fc ping -q -i 0.05 -c 60 10.174.1.2 >/dev/null 2>&1
+p2=${PIDS[-1]}
+sleep 2.5
+j=$(fmap_json)
+kill "$p2" 2>/dev/null; wait "$p2" 2>/dev/null
+fcx=$(jq ".ports[] | select(.name==\"$PFX-fc-p\") | .fast_packets" <<<"$j")
+if [ "${fcx:-0}" -gt 0 ]; then
+	pass "full map: a MAC whose install failed reaches the fast path later ($fcx frames; $(jq -c '.fast_path | {install_failed, install_retried}' <<<"$j"))"
+else fail "full map: fc's frames never took the fast path: $(jq -c '{fast_path, fdb: .fdb.entries}' <<<"$j")"; fi
+kill "$fpid"; wait "$fpid" 2>/dev/null
+for n in fa fb fc; do ip link del "$PFX-$n-p"; ip netns del "$PFX-$n"; done
