@@ -374,28 +374,39 @@ static int preflight(struct up *u)
 
 static int converge(struct up *u)
 {
-	int i, err;
+	struct topo *t = u->t;
+	int i, err = 0;
 
-	for (i = 0; i < u->t->nns; i++)
-		if ((err = up_namespace(u, &u->t->ns[i])))
-			return err;
-	for (i = 0; i < u->t->nsw; i++)
-		if ((err = up_switch(u, &u->t->sw[i])))
-			return err;
-	for (i = 0; i < u->t->nlinks; i++)
-		if ((err = up_link(u, &u->t->links[i])))
-			return err;
-	for (i = 0; i < u->t->nroutes; i++)
-		if ((err = up_route(u, &u->t->routes[i])))
-			return err;
-	for (i = 0; i < u->t->nsw; i++)
-		if (u->t->sw[i].dp != DP_KERNEL && (err = up_daemon(u, &u->t->sw[i])))
-			return err;
-	for (i = 0; i < u->t->nsw; i++)
-		if (u->t->sw[i].snat && u->t->sw[i].dp == DP_KERNEL &&
-		    (err = up_snat_kernel(u, &u->t->sw[i])))
-			return err;
-	return 0;
+	/* u->line: the statement an error is about. */
+	for (i = 0; !err && i < t->nns; i++) {
+		u->line = t->ns[i].line;
+		err = up_namespace(u, &t->ns[i]);
+	}
+	for (i = 0; !err && i < t->nsw; i++) {
+		u->line = t->sw[i].line;
+		err = up_switch(u, &t->sw[i]);
+	}
+	for (i = 0; !err && i < t->nlinks; i++) {
+		u->line = t->links[i].line;
+		err = up_link(u, &t->links[i]);
+	}
+	for (i = 0; !err && i < t->nroutes; i++) {
+		u->line = t->routes[i].line;
+		err = up_route(u, &t->routes[i]);
+	}
+	for (i = 0; !err && i < t->nsw; i++) {
+		u->line = t->sw[i].line;
+		if (t->sw[i].dp != DP_KERNEL)
+			err = up_daemon(u, &t->sw[i]);
+	}
+	for (i = 0; !err && i < t->nsw; i++) {
+		u->line = t->sw[i].uplink_line;
+		if (t->sw[i].snat && t->sw[i].dp == DP_KERNEL)
+			err = up_snat_kernel(u, &t->sw[i]);
+	}
+	if (!err)
+		u->line = 0;
+	return err;
 }
 
 static double now_ms(void)
@@ -441,10 +452,16 @@ int lab_up(struct topo *t)
 	if (!err)
 		err = step(&u, "finish lab %s", t->lab);
 	if (err) {
-		if (u.detail_is_cause)
-			fprintf(stderr, "nsfast: %s: %s: %s\n", t->file, u.what, u.detail);
+		char where[300];
+
+		if (u.line)
+			snprintf(where, sizeof(where), "%s:%d", t->file, u.line);
 		else
-			fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", t->file, u.what,
+			snprintf(where, sizeof(where), "%s", t->file);
+		if (u.detail_is_cause)
+			fprintf(stderr, "nsfast: %s: %s: %s\n", where, u.what, u.detail);
+		else
+			fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", where, u.what,
 				strerror(-err), u.detail[0] ? ": " : "", u.detail);
 		undone = lab_undo_from(&u.lab, u.lab.st.nold, false, &kept);
 		state_truncate(&u.lab.st, kept);

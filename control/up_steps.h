@@ -22,6 +22,7 @@ struct up {
 	char what[256];
 	char detail[320];
 	bool detail_is_cause; /* the daemon's own error: no errno to print */
+	int line; /* of the statement being brought up, for the error; 0: none */
 };
 
 /* Name the next step; where interrupts and injected faults take effect. */

@@ -88,7 +88,7 @@ ns a
 ns b
 veth a:e0 10.1.1.1/30 -- b:e0 10.1.1.2/30 fd42:9::2/64 mtu 1000
 CONF
-check_out "a kernel error half-way names the step" "v6mtu.conf: add fd42:9::2/64 to e0: Invalid argument" \
+check_out "a kernel error half-way names the line and the step" "v6mtu.conf:4: add fd42:9::2/64 to e0: Invalid argument" \
 	"$NSFAST" up --lab "$PFX" "$TMP/v6mtu.conf"
 check_out "and rolls back the namespaces and the veth" "rolled back lab '$PFX': removed the 3 objects" \
 	"$NSFAST" up --lab "$PFX" "$TMP/v6mtu.conf"
