@@ -17,32 +17,50 @@
 #define XDP_PEER_OFFLOADS "gro on, tx checksum off (set by nsfast up for the XDP fast path)"
 #include "up.h"
 
-#define IFS_MAX 256
-#define ADDRS_MAX 1024
-
+/* Grown as the dumps need: a lab of 256 namespaces alone has that many
+ * host interfaces, and the host may have many more. */
 struct snapshot {
-	struct link_state links[IFS_MAX];
-	int nlinks;
-	struct addr_entry addrs[ADDRS_MAX];
-	int naddrs;
+	struct link_state *links;
+	int nlinks, caplinks;
+	struct addr_entry *addrs;
+	int naddrs, capaddrs;
 };
+
+/* Room for one more of *n elements of size sz in *arr (capacity *cap). */
+static int grow(void **arr, int n, int *cap, size_t sz)
+{
+	void *p;
+	int c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 256;
+	p = realloc(*arr, (size_t)c * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
 
 static int snap_link(const struct link_state *ls, void *data)
 {
 	struct snapshot *s = data;
+	int err = grow((void **)&s->links, s->nlinks, &s->caplinks, sizeof(*s->links));
 
-	if (s->nlinks < IFS_MAX)
+	if (!err)
 		s->links[s->nlinks++] = *ls;
-	return 0;
+	return err;
 }
 
 static int snap_addr(const struct addr_entry *a, void *data)
 {
 	struct snapshot *s = data;
+	int err = grow((void **)&s->addrs, s->naddrs, &s->capaddrs, sizeof(*s->addrs));
 
-	if (s->naddrs < ADDRS_MAX)
+	if (!err)
 		s->addrs[s->naddrs++] = *a;
-	return 0;
+	return err;
 }
 
 static int snapshot(struct nl *nl, struct snapshot *s)

@@ -143,6 +143,10 @@ check "check accepts every example" bash -c "for f in $EX/*.conf; do $NSFAST che
 assert_clean "check created nothing"
 
 # --- status, exec and help
+# 260 interfaces before the lab's, more than status once had room for
+# (256): the lab's ports come after them in the dump and must be there.
+for i in $(seq 1 130); do echo "link add $PFX-z${i}a type veth peer name $PFX-z${i}b"; done |
+	ip -batch -
 check "up for status" up "$EX/nat.conf"
 nsx a ping -c 3 -i 0.2 -W 2 10.13.37.3 >/dev/null
 check "status --json is valid JSON" bash -c "'$NSFAST' status --json '$PFX' | jq -e . >/dev/null"
@@ -150,7 +154,8 @@ check_out "status --json lists the namespaces" "^4$" \
 	bash -c "'$NSFAST' status --json '$PFX' | jq '.namespaces | length'"
 rx=$("$NSFAST" status --json "$PFX" | jq ".namespaces[] | select(.name==\"$PFX-b\") | .links[] | select(.name==\"eth0\") | .rx_packets")
 if [ "${rx:-0}" -ge 3 ]; then pass "status counts the pings b received ($rx)"; else fail "status: b eth0 rx_packets=$rx"; fi
-check_out "status shows switch ports on the bridge" "$PFX-a-eth0 .* master $PFX-sw0" "$NSFAST" status "$PFX"
+check_out "status shows switch ports on the bridge (after 260 other interfaces)" "$PFX-a-eth0 .* master $PFX-sw0" "$NSFAST" status "$PFX"
+for i in $(seq 1 130); do echo "link del $PFX-z${i}a"; done | ip -batch -
 check_out "status without a lab lists every lab" "^lab $PFX: 4 namespaces" "$NSFAST" status
 # A bridge deleted by hand: up makes it anew and puts the ports back.
 ip link del "$PFX-sw0"
