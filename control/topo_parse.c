@@ -220,6 +220,7 @@ static void parse_link(struct parser *p, char **tok, int n)
 static void parse_route(struct parser *p, char **tok, int n, int ns)
 {
 	struct route *r;
+	const char *via = "";
 	int i;
 
 	if (n < 2) {
@@ -248,6 +249,7 @@ static void parse_route(struct parser *p, char **tok, int n, int ns)
 				return;
 			}
 			r->has_gw = true;
+			via = tok[i + 1];
 		} else if (!strcmp(tok[i], "dev")) {
 			if (set_ifname(p, r->dev, tok[i + 1]))
 				return;
@@ -270,7 +272,7 @@ static void parse_route(struct parser *p, char **tok, int n, int ns)
 	}
 	if (r->has_gw && r->gw.family != r->dst.family)
 		perr(p, "route mixes IPv4 and IPv6: destination %s, gateway %s",
-		     tok[1], tok[3]);
+		     tok[1], via);
 }
 
 /* uplink IFACE snat [ports MIN-MAX] [via ADDRESS] */

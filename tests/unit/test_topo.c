@@ -139,6 +139,8 @@ static const struct tcase cases[] = {
 	{ "same lab veth uplink twice", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
 	  "switch r\n  gateway 10.1.0.1/24\n  uplink up0 snat\nns o\nveth host:up0 -- o:eth0\n",
 	  "t.conf:7: uplink 'up0' is already the uplink of switch 's' (line 4)" },
+	{ "route mixed families, dev first", "lab t\nns a\n  route 10.0.0.0/8 dev e0 via fd00::1\n",
+	  "t.conf:3: route mixes IPv4 and IPv6: destination 10.0.0.0/8, gateway fd00::1" },
 	{ "snat without gateway", "lab t\nswitch s\n  uplink up0 snat\nns a\n",
 	  "t.conf:3: switch 's' has 'uplink up0 snat' but no IPv4 gateway" },
 	{ "uplink without snat", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0\nns a\n",
