@@ -71,13 +71,17 @@ static int reinstall(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void
 int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
 {
 	const struct fdb_stats *fs = fdb_stats(sw->fdb);
-	uint64_t before = fs->learned + fs->moved;
+	uint64_t before = fs->learned + fs->moved, aged = fs->aged;
 	int rc = fdb_learn(sw->fdb, mac, in->idx, sw->now);
 
 	/* A refresh changes nothing the map holds: only a new or moved
 	 * entry costs a syscall, so learning stays off the per-frame path. */
 	if (rc >= 0 && fs->learned + fs->moved != before)
 		install(sw, mac, in);
+	/* Moved, or back after expiring (maybe elsewhere): NAT connections
+	 * coming in to it may still aim at its old port. */
+	if (rc == 1 || fs->aged != aged)
+		sw->nfst.moved_macs = true;
 	return rc;
 }
 

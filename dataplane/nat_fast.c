@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../bpf/map_layouts.h"
@@ -113,6 +114,40 @@ int nat_fast_start(struct sw *sw)
 		return -errno;
 	nat_set_hooks(sw->nat, &h);
 	return 0;
+}
+
+/* A MAC moved to another port: every inbound entry still aimed at the
+ * MAC's old port goes, and the connection's next packet back takes the
+ * slow path, which installs it again towards the port the FDB now says.
+ * Once a second at most, from the ageing pass: a walk costs two
+ * syscalls per connection. */
+void nat_fast_follow(struct sw *sw)
+{
+	int fd = bpf_map__fd(sw->up_skel->maps.nat_in);
+	struct nat_in_key k, *keys, *prev = NULL;
+	struct nat_in_val v;
+	uint32_t n = 0, i;
+
+	if (!sw->nfst.moved_macs)
+		return;
+	sw->nfst.moved_macs = false;
+	keys = calloc(sw->cfg.nat_table, sizeof(*keys));
+	if (!keys) {
+		sw->nfst.moved_macs = true; /* next pass */
+		return;
+	}
+	while (n < sw->cfg.nat_table && !bpf_map_get_next_key(fd, prev, &k)) {
+		keys[n] = k;
+		prev = &keys[n++];
+	}
+	for (i = 0; i < n; i++) {
+		if (bpf_map_lookup_elem(fd, &keys[i], &v) ||
+		    fdb_lookup(sw->fdb, v.mac, sw->now) == (uint16_t)v.slot)
+			continue;
+		if (!bpf_map_delete_elem(fd, &keys[i]))
+			sw->nfst.followed++;
+	}
+	free(keys);
 }
 
 void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint16_t out)

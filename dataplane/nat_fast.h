@@ -2,6 +2,7 @@
 #ifndef NSFAST_NAT_FAST_H
 #define NSFAST_NAT_FAST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "route.h"
@@ -16,6 +17,8 @@ struct sw;
 
 struct nat_fast_stats {
 	uint64_t installed_out, installed_in, removed, refreshed, install_failed;
+	uint64_t followed; /* inbound entries dropped because their MAC moved */
+	bool moved_macs; /* a MAC moved since the last nat_fast_follow */
 };
 
 /* Before the port program is loaded (the uplink's address and MAC known). */
@@ -30,5 +33,7 @@ int nat_fast_start(struct sw *sw);
 void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint16_t out);
 /* Translated packets the uplink program sent straight to a port. */
 uint64_t nat_fast_in_packets(struct sw *sw);
+/* From the ageing pass: drop inbound entries whose MAC has moved. */
+void nat_fast_follow(struct sw *sw);
 
 #endif

@@ -140,6 +140,28 @@ for dp in $DPS; do
 	# The host's own traffic over the uplink is untouched.
 	check "$dp: the host still pings the outside" ping -c 2 -i 0.2 -W 2 203.0.113.2
 	check "$dp: the host still talks TCP to the outside" iperf3 -c 203.0.113.2 -p 5201 -t 1
+	if [ "$dp" = xdp ] || [ "$dp" = tc ]; then
+		# A MAC that moves to another port while a connection to it is
+		# in the fast path: what comes back must follow it. The outside
+		# sends UDP to a; c takes a's MAC and address and says so.
+		amac=$(nsx a cat /sys/class/net/eth0/address)
+		nsx_bg a iperf3 -u -R -b 5M -c 203.0.113.2 -p 5202 -t 4 >/dev/null 2>&1
+		sleep 1
+		nsx a ip link set eth0 down
+		nsx c ip link set eth0 address "$amac"
+		nsx c ip addr add 10.13.37.2/24 dev eth0
+		# c has no socket for them: each datagram that reaches it is a
+		# NoPorts in its UDP counters, whichever path brought it.
+		noports() { nsx c awk '/^Udp:/ { if (h) { print $3; exit } h = 1 }' /proc/net/snmp; }
+		rx0=$(noports)
+		nsx c ping -c 1 -W 1 10.13.37.1 >/dev/null
+		sleep 1.5
+		rx1=$(noports)
+		moved=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.nat.fast.followed_moves')
+		if [ $((rx1 - rx0)) -gt 100 ] && [ "${moved:-0}" -ge 1 ]; then
+			pass "$dp: a connection back to a moved MAC follows it ($((rx1 - rx0)) datagrams reached it at its new port)"
+		else fail "$dp: after the move, $((rx1 - rx0)) datagrams reached c; entries followed: $moved"; fi
+	fi
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	PIDS=()
 	check "$dp: down" down
