@@ -21,9 +21,8 @@
 struct fdb_val {
 	__u32 ifindex; /* the port's device */
 	__u32 slot; /* its XSKMAP, tx_ports and fast_stats index */
-	/* Set by traffic, cleared by the daemon once a second when it
-	 * refreshes the entry: a flag, not a timestamp, spares a helper call
-	 * per frame and stores only once per second. */
+	/* The daemon's second of the entry's last traffic, written by the
+	 * programs only (bpf/hit_clock.h); 0: none since it was installed. */
 	__u64 hit;
 };
 
@@ -48,7 +47,7 @@ struct nat_out_key {
 struct nat_out_val {
 	__u8 nexthop_mac[6]; /* the uplink's next hop */
 	__be16 ext_port;
-	__u32 hit;
+	__u32 hit; /* as fdb_val's */
 };
 
 struct nat_in_key {
@@ -62,7 +61,7 @@ struct nat_in_val {
 	__be16 int_port;
 	__be32 int_ip;
 	__u32 slot; /* its switch port */
-	__u32 hit;
+	__u32 hit; /* as fdb_val's */
 };
 
 /* tc_ports (bpf/tc_steer.bpf.c), by slot: where a frame for that port

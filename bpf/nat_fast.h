@@ -2,9 +2,9 @@
 /* The NAT fast path's maps and helpers, shared by the port program
  * (outbound) and the uplink program (inbound). Only connections the
  * userspace conntrack has seen established (TCP) or opened (UDP) are
- * here, installed and removed by the daemon alone; the programs set a
- * hit flag so that an entry whose traffic never reaches userspace does
- * not expire there. TCP segments with SYN, FIN or RST always take the
+ * here, installed and removed by the daemon alone; the programs mark
+ * when an entry last carried traffic (bpf/hit_clock.h), so that one whose
+ * traffic never reaches userspace does not expire there. TCP segments with SYN, FIN or RST always take the
  * slow path, so the conntrack sees every state change. */
 #ifndef NSFAST_NAT_FAST_H
 #define NSFAST_NAT_FAST_H

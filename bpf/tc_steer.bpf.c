@@ -27,6 +27,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "fast_maps.h"
+#include "hit_clock.h"
 #include "nat_fast.h"
 #include "uplink_maps.h"
 
@@ -164,8 +165,7 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 	    bpf_skb_store_bytes(skb, 0, v->nexthop_mac, ETH_ALEN, 0) ||
 	    bpf_skb_store_bytes(skb, ETH_ALEN, &mac, ETH_ALEN, 0))
 		return TC_ACT_SHOT; /* half rewritten: it cannot go anywhere */
-	if (!v->hit)
-		v->hit = 1;
+	hit_mark32(&v->hit);
 	st->nat_packets++;
 	return (int)bpf_redirect(uplink_ifindex, 0);
 }
@@ -184,8 +184,7 @@ static __always_inline int fast_flood(struct __sk_buff *skb, struct ethhdr *eth)
 	if (!s)
 		return -1;
 	/* Counted first: the packet's pointers do not survive a clone. */
-	if (!s->hit)
-		s->hit = 1;
+	hit_mark64(&s->hit);
 	st->packets++;
 	st->flooded++;
 	st->bytes += len;
@@ -240,8 +239,7 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 			return -1;
 		/* A namespace whose traffic all goes out through the NAT here
 		 * must not age out of the FDB either. */
-		if (!s->hit)
-			s->hit = 1;
+		hit_mark64(&s->hit);
 		st->packets++;
 		st->bytes += len;
 		return act;
@@ -253,8 +251,7 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 		st->hairpin++;
 		return TC_ACT_SHOT;
 	}
-	if (!s->hit)
-		s->hit = 1;
+	hit_mark64(&s->hit);
 	st->packets++;
 	st->bytes += skb->len;
 	return to_port(skb, p);
@@ -325,8 +322,7 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 	    bpf_skb_store_bytes(skb, 0, v->mac, ETH_ALEN, 0) ||
 	    bpf_skb_store_bytes(skb, ETH_ALEN, &mac, ETH_ALEN, 0))
 		return TC_ACT_SHOT; /* half rewritten: it cannot go anywhere */
-	if (!v->hit)
-		v->hit = 1;
+	hit_mark32(&v->hit);
 	uplink_count(UP_FAST);
 	return to_port(skb, p);
 }

@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "map_layouts.h"
+#include "hit_clock.h"
 #include "nat_fast.h"
 #include "uplink_maps.h"
 
@@ -53,8 +54,7 @@ static __always_inline int nat_forward_in(struct ethhdr *eth, struct iphdr *ip, 
 		return -1;
 	__builtin_memcpy(eth->h_dest, v->mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, &mac, ETH_ALEN);
-	if (!v->hit)
-		v->hit = 1;
+	hit_mark32(&v->hit);
 	uplink_count(UP_FAST);
 	return (int)bpf_redirect_map(&tx_ports, v->slot, XDP_DROP);
 }

@@ -10,13 +10,15 @@
  *
  * The fast path only reads forwarding state. The userspace switch is its
  * one writer: it installs an fdb entry when it learns a MAC and removes it
- * when it ages out; the only thing written here is an entry's hit flag,
- * so that traffic which never reaches userspace keeps it alive. */
+ * when it ages out; the only thing written here is an entry's hit second
+ * (bpf/hit_clock.h), so that traffic which never reaches userspace keeps
+ * it alive. */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 
 #include "fast_maps.h"
+#include "hit_clock.h"
 #include "nat_fast.h"
 
 const volatile __u8 fast_path = 0; /* set by the daemon for dataplane xdp */
@@ -99,8 +101,7 @@ static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
 		return -1;
 	__builtin_memcpy(eth->h_dest, v->nexthop_mac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, &mac, ETH_ALEN);
-	if (!v->hit)
-		v->hit = 1;
+	hit_mark32(&v->hit);
 	st->nat_packets++;
 	return (int)bpf_redirect_map(&tx_ports, uplink_slot, XDP_DROP);
 }
@@ -115,8 +116,7 @@ static __always_inline int fast_flood(struct ethhdr *eth, void *end, __u32 ifind
 	s = fdb_flood_src(eth, ifindex, has_gw, &st);
 	if (!s)
 		return -1;
-	if (!s->hit)
-		s->hit = 1;
+	hit_mark64(&s->hit);
 	st->packets++;
 	st->flooded++;
 	st->bytes += (__u64)(end - (void *)eth);
@@ -149,8 +149,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 			return -1;
 		/* A namespace whose traffic all goes out through the NAT here
 		 * must not age out of the FDB either. */
-		if (!s->hit)
-			s->hit = 1;
+		hit_mark64(&s->hit);
 		st->packets++;
 		st->bytes += (__u64)(end - data);
 		return act;
@@ -159,8 +158,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 		st->hairpin++;
 		return XDP_DROP;
 	}
-	if (!s->hit)
-		s->hit = 1;
+	hit_mark64(&s->hit);
 	st->packets++;
 	st->bytes += (__u64)(end - data);
 	return (int)bpf_redirect_map(&tx_ports, d->slot, XDP_DROP);

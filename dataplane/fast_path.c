@@ -10,6 +10,8 @@
 
 #include "fast_path.h"
 #include "switch.h"
+#include "tc_steer.skel.h"
+#include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
 int fast_configure(struct sw *sw)
@@ -22,6 +24,27 @@ int fast_configure(struct sw *sw)
 	sw->skel->rodata->fast_path = !sw->cfg.tc_path;
 	sw->skel->rodata->has_gw = sw->cfg.has_gw;
 	return bpf_map__set_max_entries(sw->skel->maps.fdb, sw->cfg.fdb_size);
+}
+
+uint32_t fast_second(const struct sw *sw, uint64_t t)
+{
+	return (uint32_t)((t - sw->started) / 1000000000ull) + 1;
+}
+
+uint64_t fast_second_end(const struct sw *sw, uint32_t s)
+{
+	return sw->started + (uint64_t)s * 1000000000ull;
+}
+
+void fast_clock_set(struct sw *sw, uint32_t s)
+{
+	sw->hit_second = s;
+	if (sw->skel && sw->skel->bss)
+		sw->skel->bss->hit_second = s;
+	if (sw->tc_skel && sw->tc_skel->bss)
+		sw->tc_skel->bss->hit_second = s;
+	if (sw->up_skel && sw->up_skel->bss)
+		sw->up_skel->bss->hit_second = s;
 }
 
 int fast_add_port(struct sw *sw, const struct port *p)
@@ -92,21 +115,27 @@ void fast_age(struct sw *sw)
 {
 	int fd = bpf_map__fd(sw->skel->maps.fdb);
 	uint64_t k, *prev = NULL, *keys = sw->fast_keys;
-	uint32_t n = 0, i;
+	uint32_t n = 0, i, since;
 	struct fdb_val v;
 
 	while (n < sw->cfg.fdb_size && !bpf_map_get_next_key(fd, prev, &k)) {
 		keys[n] = k;
 		prev = &keys[n++];
 	}
+	/* Marks from now on carry the new second; any mark of the second
+	 * that ran since the last pass, or of the new one, is traffic since
+	 * then. */
+	since = sw->hit_second;
+	fast_clock_set(sw, fast_second(sw, sw->now));
 	for (i = 0; i < n; i++) {
 		uint16_t cur;
 		uint8_t mac[6];
 
-		if (bpf_map_lookup_elem(fd, &keys[i], &v) || !v.hit || v.slot >= (uint32_t)sw->nl2)
+		if (bpf_map_lookup_elem(fd, &keys[i], &v) || v.hit < since ||
+		    v.slot >= (uint32_t)sw->nl2)
 			continue;
 		memcpy(mac, &keys[i], 6);
-		/* The flag says the MAC was seen on that port since the last
+		/* The mark says the MAC was seen on that port since the last
 		 * pass, up to a second ago: refresh it even if its ageing time
 		 * ran out in the meantime (lookup says NONE then), or this
 		 * pass would age out a MAC that is talking. Not if it moved. */
@@ -114,10 +143,6 @@ void fast_age(struct sw *sw)
 		if ((cur == v.slot || cur == FDB_PORT_NONE) &&
 		    !fdb_learn(sw->fdb, mac, (uint16_t)v.slot, sw->now))
 			sw->fst.refreshed++;
-		/* A hit landing between the read and this write is lost: the
-		 * entry's next frame sets the flag again. */
-		v.hit = 0;
-		bpf_map_update_elem(fd, &keys[i], &v, BPF_EXIST);
 	}
 	fdb_age(sw->fdb, sw->now);
 	for (i = 0; i < n; i++) {

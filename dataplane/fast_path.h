@@ -33,6 +33,11 @@ struct fast_stats {
 	bool pending; /* an install failed: fast_age retries the whole FDB */
 };
 
+/* The programs' clock (bpf/hit_clock.h): the second of time t (from 1),
+ * the end of second s, and setting it in every loaded program. */
+uint32_t fast_second(const struct sw *sw, uint64_t t);
+uint64_t fast_second_end(const struct sw *sw, uint32_t s);
+void fast_clock_set(struct sw *sw, uint32_t s);
 /* Before the program is loaded: switch the fast path on, size the map. */
 int fast_configure(struct sw *sw);
 /* After the port's socket is registered: make it a redirect target. */

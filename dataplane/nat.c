@@ -165,16 +165,19 @@ static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
 static bool conn_dead(struct nat *nat, struct conn *c, uint64_t now)
 {
 	struct nat_entry_view e;
+	uint64_t seen;
 
 	if (!conn_expired(nat, c, now))
 		return false;
-	if (!nat->hooks.active)
+	if (!nat->hooks.seen)
 		return true;
 	conn_view(nat, c, now, &e);
-	if (!nat->hooks.active(&e, nat->hooks.arg))
+	seen = nat->hooks.seen(&e, nat->hooks.arg);
+	if (seen <= c->last)
 		return true;
-	c->last = now;
-	return false;
+	/* Idle since the fast path's last packet, not since this look. */
+	c->last = seen;
+	return conn_expired(nat, c, now);
 }
 
 static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,

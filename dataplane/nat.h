@@ -89,11 +89,12 @@ int nat_foreach(struct nat *nat, uint64_t now,
 		int (*cb)(const struct nat_entry_view *e, void *arg), void *arg);
 
 /* For a fast path that carries some connections outside this table
- * (dataplane xdp). active: asked before an idle connection expires; true
- * if the fast path saw traffic meanwhile, and the connection is
- * refreshed instead. released: the connection is gone, however. */
+ * (dataplane xdp, tc). seen: asked before an idle connection expires;
+ * when the fast path last carried it (the caller's clock, ns), 0 if never:
+ * a later time than the connection's own refreshes it to that time.
+ * released: the connection is gone, however. */
 struct nat_hooks {
-	bool (*active)(const struct nat_entry_view *e, void *arg);
+	uint64_t (*seen)(const struct nat_entry_view *e, void *arg);
 	void (*released)(const struct nat_entry_view *e, void *arg);
 	void *arg;
 };

@@ -60,9 +60,9 @@ static void in_key(const struct nat_entry_view *e, struct nat_in_key *k)
 	k->proto = e->proto;
 }
 
-/* Traffic the programs carried since the last look: the hit flags are
- * cleared as they are read. */
-static bool nat_fast_active(const struct nat_entry_view *e, void *arg)
+/* When the programs last carried the connection, either way: the later
+ * of the two entries' hit seconds (bpf/hit_clock.h), read only. */
+static uint64_t nat_fast_seen(const struct nat_entry_view *e, void *arg)
 {
 	struct sw *sw = arg;
 	int ofd = bpf_map__fd(sw->skel->maps.nat_out), ifd = bpf_map__fd(sw->up_skel->maps.nat_in);
@@ -70,22 +70,22 @@ static bool nat_fast_active(const struct nat_entry_view *e, void *arg)
 	struct nat_out_val ov;
 	struct nat_in_key ik;
 	struct nat_in_val iv;
-	bool hit = false;
+	uint32_t s = 0;
+	uint64_t t;
 
 	out_key(e, &ok);
 	in_key(e, &ik);
-	if (!bpf_map_lookup_elem(ofd, &ok, &ov) && ov.hit) {
-		ov.hit = 0;
-		bpf_map_update_elem(ofd, &ok, &ov, BPF_EXIST);
-		hit = true;
-	}
-	if (!bpf_map_lookup_elem(ifd, &ik, &iv) && iv.hit) {
-		iv.hit = 0;
-		bpf_map_update_elem(ifd, &ik, &iv, BPF_EXIST);
-		hit = true;
-	}
-	sw->nfst.refreshed += hit;
-	return hit;
+	if (!bpf_map_lookup_elem(ofd, &ok, &ov))
+		s = ov.hit;
+	if (!bpf_map_lookup_elem(ifd, &ik, &iv) && iv.hit > s)
+		s = iv.hit;
+	if (!s)
+		return 0;
+	t = fast_second_end(sw, s);
+	if (t > sw->now)
+		t = sw->now;
+	sw->nfst.refreshed += e->idle_ns < sw->now && t > sw->now - e->idle_ns;
+	return t;
 }
 
 static void nat_fast_released(const struct nat_entry_view *e, void *arg)
@@ -105,7 +105,7 @@ static void nat_fast_released(const struct nat_entry_view *e, void *arg)
 int nat_fast_start(struct sw *sw)
 {
 	uint32_t slot = (uint32_t)sw->nl2, ifindex = (uint32_t)sw->up_ifindex;
-	struct nat_hooks h = { nat_fast_active, nat_fast_released, sw };
+	struct nat_hooks h = { nat_fast_seen, nat_fast_released, sw };
 
 	/* xdp: the ports' program redirects into the uplink; tc redirects
 	 * by ifindex. */

@@ -192,6 +192,8 @@ int switch_run(struct sw *sw, volatile int *stop)
 	uint64_t last_age = now_ns();
 	int i, n = sw->nports, spin = 0;
 
+	/* Every program is loaded: start their clock (bpf/hit_clock.h). */
+	fast_clock_set(sw, fast_second(sw, last_age));
 	for (i = 0; i < n; i++)
 		pfd[i] = (struct pollfd){ .fd = sw->ports[i].fd, .events = POLLIN };
 	pfd[n] = (struct pollfd){ .fd = sw->ctl_fd, .events = POLLIN };

@@ -92,6 +92,7 @@ struct sw {
 	struct fast_stats fst;
 	struct nat_fast_stats nfst;
 	uint64_t *fast_keys;
+	uint32_t hit_second; /* the programs' clock (bpf/hit_clock.h) */
 	/* dataplane tc */
 	struct tc_steer *tc_skel;
 	int *tc_links; /* two per port, -1: none */

@@ -1339,15 +1339,16 @@ static void test_fuzz(void)
 /* The NAT fast path's hooks. A connection the programs carry never
  * refreshes its time in userspace, so whatever would end or reuse it
  * (a newcomer wanting its port, a full table, an inbound packet) must
- * ask `active` first, not only nat_expire. */
-static bool hook_live;
+ * ask `seen` first, not only nat_expire; and it is idle from the fast
+ * path's last packet, not from the moment it was asked. */
+static uint64_t hook_seen;
 static int hook_asked, hook_released;
 
-static bool hook_active(const struct nat_entry_view *e, void *arg)
+static uint64_t hook_seen_at(const struct nat_entry_view *e, void *arg)
 {
 	(void)e, (void)arg;
 	hook_asked++;
-	return hook_live;
+	return hook_seen;
 }
 
 static void hook_gone(const struct nat_entry_view *e, void *arg)
@@ -1362,7 +1363,7 @@ static void test_fast_hooks(void)
 	c.port_min = c.port_max = 40000; /* one port: B can only have A's */
 	c.max_entries = 1;
 	struct nat *nat = nat_new(&c);
-	struct nat_hooks h = { hook_active, hook_gone, NULL };
+	struct nat_hooks h = { hook_seen_at, hook_gone, NULL };
 	struct nat_entry_view last;
 	uint8_t b[256], r[256];
 	uint32_t ii = 0, l;
@@ -1375,8 +1376,8 @@ static void test_fast_hooks(void)
 	l = build(b, &a);
 	enum nat_verdict v0 = xout(nat, b, l, SEC);
 	/* 61.5 s: A's UDP timeout (60 s) ran out in userspace, but the fast
-	 * path carried its traffic; no nat_expire pass has run since. */
-	hook_live = true;
+	 * path carried it at 61 s; no nat_expire pass has run since. */
+	hook_seen = 61 * SEC;
 	l = build(b, &bb);
 	enum nat_verdict v = xout(nat, b, l, 61 * SEC + SEC / 2);
 	check(v0 == NAT_OK && v != NAT_OK && hook_asked > 0 && hook_released == 0,
@@ -1388,12 +1389,19 @@ static void test_fast_hooks(void)
 	v = xin(nat, r, l, 62 * SEC, &ii);
 	check(v == NAT_OK && ii == IP(10, 0, 0, 2), "fast hooks: and its replies still go to it",
 	      "v %d to %08x", v, ii);
-	/* Quiet in the fast path too: now the newcomer may have it. */
-	hook_live = false;
+	/* Last carried by the fast path at 100 s: alive at 150 s... */
+	hook_seen = 100 * SEC;
 	l = build(b, &bb);
-	v = xout(nat, b, l, 200 * SEC);
+	v = xout(nat, b, l, 150 * SEC);
+	check(v != NAT_OK && hook_released == 0,
+	      "fast hooks: idle from the fast path's last packet (100 s), alive at 150 s",
+	      "v %d released %d", v, hook_released);
+	/* ...and gone at 161 s, though it was looked at (and found alive)
+	 * at 150 s: its port goes to the newcomer. */
+	l = build(b, &bb);
+	v = xout(nat, b, l, 161 * SEC);
 	check(v == NAT_OK && hook_released == 1 && f_sport(b) == 40000,
-	      "fast hooks: once the fast path has not seen it either, the port is reused",
+	      "fast hooks: and expired 60 s after it, not 60 s after it was last looked at",
 	      "v %d released %d port %u", v, hook_released, f_sport(b));
 	nat_free(nat);
 
