@@ -645,7 +645,27 @@ void fast_age(struct sw *s)
 	CHECK(0 && "fast_age without dataplane xdp");
 }
 
+/* The programs' clock: set only by the poll loop, never run here. */
+uint32_t fast_second(const struct sw *s, uint64_t t)
+{
+	(void)s, (void)t;
+	CHECK(0 && "fast_second is never reached without the poll loop");
+	return 0;
+}
+
+void fast_clock_set(struct sw *s, uint32_t second)
+{
+	(void)s, (void)second;
+	CHECK(0 && "fast_clock_set is never reached without the poll loop");
+}
+
 /* dataplane xdp's NAT maps: only with cfg.fast_nat, never set here. */
+void nat_fast_follow(struct sw *s)
+{
+	(void)s;
+	CHECK(0 && "nat_fast_follow without dataplane xdp");
+}
+
 void nat_fast_sent(struct sw *s, enum rt_path path, const uint8_t mac[6], uint16_t out)
 {
 	(void)s, (void)path, (void)mac, (void)out;
