@@ -280,7 +280,6 @@ int lab_status(const char *name, bool json, bool nat)
 {
 	char labs[64][16];
 	int n, i, err = 0;
-
 	bool printed = false;
 
 	if (name) {

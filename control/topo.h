@@ -105,6 +105,12 @@ int topo_validate(struct topo *t);
 void topo_free(struct topo *t);
 
 const char *dataplane_name(enum dataplane dp);
+/* afxdp and xdp attach XDP to the uplink itself, so its MTU is bounded
+ * by XDP_MTU_MAX; tc keeps XDP on the uplink's slow-path pair. */
+static inline bool dataplane_xdp_on_uplink(enum dataplane dp)
+{
+	return dp == DP_XDP || dp == DP_AFXDP;
+}
 const char *topo_ns_name(const struct topo *t, int ns);
 int topo_find_ns(const struct topo *t, const char *name);
 int topo_find_sw(const struct topo *t, const char *name);

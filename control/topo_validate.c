@@ -285,8 +285,7 @@ static void check_switches(struct vstate *v)
 
 			if (l->kind == LINK_VETH && h && !strcmp(h->ifname, sw->uplink)) {
 				strcpy(sw->uplink, h->sysname);
-				/* tc keeps XDP off the uplink itself. */
-				if ((sw->dp == DP_XDP || sw->dp == DP_AFXDP) && l->a.mtu > XDP_MTU_MAX)
+				if (dataplane_xdp_on_uplink(sw->dp) && l->a.mtu > XDP_MTU_MAX)
 					verr(v, l->line, "mtu %d on the uplink of %s switch '%s' is above %d, the largest a veth takes with its XDP program, expected %d or less, or dataplane tc",
 					     l->a.mtu, dataplane_name(sw->dp), sw->name, XDP_MTU_MAX,
 					     XDP_MTU_MAX);

@@ -180,7 +180,7 @@ static int up_link(struct up *u, struct link *l)
 	struct link_state br;
 	struct nl *nla, *nlb;
 	int fda, fdb, err;
-	bool exists;
+	bool exists, bridged;
 
 	if ((err = step(u, "create veth %s:%s -- %s:%s", topo_ns_name(u->t, l->a.ns),
 			l->a.ifname, topo_ns_name(u->t, l->b.ns), l->b.ifname)))
@@ -213,13 +213,16 @@ static int up_link(struct up *u, struct link *l)
 			exists = false;
 		}
 	}
+	bridged = l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_KERNEL;
+	if (bridged &&
+	    (err = kernel_err(u, nl_link_get(&u->lab.root, u->t->sw[l->sw].ifname, &br))))
+		return err;
 	/* A bridge deleted by hand is made anew by up_switch, without the
 	 * ports that were on it: put them back. */
-	if (exists && l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_KERNEL) {
+	if (exists && bridged) {
 		struct link_state port;
 
-		if ((err = kernel_err(u, nl_link_get(&u->lab.root, u->t->sw[l->sw].ifname, &br))) ||
-		    (err = kernel_err(u, nl_link_get(nlb, l->b.sysname, &port))))
+		if ((err = kernel_err(u, nl_link_get(nlb, l->b.sysname, &port))))
 			return err;
 		if (port.master != br.ifindex) {
 			if ((err = kernel_err(u, nl_link_set_master(nlb, port.ifindex, br.ifindex))))
@@ -230,12 +233,8 @@ static int up_link(struct up *u, struct link *l)
 	if (!exists) {
 		fill_end(&va, &l->a, fda);
 		fill_end(&vb, &l->b, fdb);
-		if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_KERNEL) {
-			if ((err = kernel_err(u, nl_link_get(&u->lab.root, u->t->sw[l->sw].ifname,
-							     &br))))
-				return err;
+		if (bridged)
 			vb.master = br.ifindex;
-		}
 		/* Created from the host's socket, each end lands in its
 		 * namespace already named: no rename, no move. The kernel
 		 * applies IFLA_MASTER only to the main device of the request,
@@ -360,7 +359,7 @@ static int preflight(struct up *u)
 			return -ENODEV;
 		}
 		/* Other kinds have their own limits: the daemon's attach says. */
-		if (!ours && (sw->dp == DP_XDP || sw->dp == DP_AFXDP) && !strcmp(ls.kind, "veth") &&
+		if (!ours && dataplane_xdp_on_uplink(sw->dp) && !strcmp(ls.kind, "veth") &&
 		    ls.mtu > XDP_MTU_MAX) {
 			topo_error(u->t, sw->uplink_line,
 				   "uplink '%s' has MTU %d, above %d, the largest a veth takes with the %s switch's XDP program, expected 'ip link set %s mtu %d' first, or dataplane tc",

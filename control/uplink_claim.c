@@ -105,14 +105,10 @@ int uplink_release(const char *ifname, const char *lab)
 		return lock;
 	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
 	err = claim_read(path, hlab, hsw);
-	if (err == -ENOENT || (!err && strcmp(hlab, lab))) {
-		err = 0;
-		goto out;
-	}
-	err = 0;
-	if (unlink(path) && errno != ENOENT)
-		err = -errno;
-out:
+	if (err == -ENOENT || (!err && strcmp(hlab, lab)))
+		err = 0; /* none, or another lab's */
+	else
+		err = unlink(path) && errno != ENOENT ? -errno : 0;
 	close(lock);
 	return err;
 }

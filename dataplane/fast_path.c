@@ -36,6 +36,17 @@ uint64_t fast_second_end(const struct sw *sw, uint32_t s)
 	return sw->started + (uint64_t)s * 1000000000ull;
 }
 
+uint32_t fast_map_keys(int fd, void *keys, uint32_t max, size_t key_size)
+{
+	char *k = keys;
+	const void *prev = NULL;
+	uint32_t n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, k + n * key_size))
+		prev = k + n++ * key_size;
+	return n;
+}
+
 void fast_clock_set(struct sw *sw, uint32_t s)
 {
 	sw->hit_second = s;
@@ -114,14 +125,10 @@ int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
 void fast_age(struct sw *sw)
 {
 	int fd = bpf_map__fd(sw->skel->maps.fdb);
-	uint64_t k, *prev = NULL, *keys = sw->fast_keys;
-	uint32_t n = 0, i, since;
+	uint64_t *keys = sw->fast_keys;
+	uint32_t n = fast_map_keys(fd, keys, sw->cfg.fdb_size, sizeof(*keys)), i, since;
 	struct fdb_val v;
 
-	while (n < sw->cfg.fdb_size && !bpf_map_get_next_key(fd, prev, &k)) {
-		keys[n] = k;
-		prev = &keys[n++];
-	}
 	/* Marks from now on carry the new second; any mark of the second
 	 * that ran since the last pass, or of the new one, is traffic since
 	 * then. */

@@ -38,6 +38,10 @@ struct fast_stats {
 uint32_t fast_second(const struct sw *sw, uint64_t t);
 uint64_t fast_second_end(const struct sw *sw, uint32_t s);
 void fast_clock_set(struct sw *sw, uint32_t s);
+/* Up to max keys of a hash map, key_size bytes each, into keys; their
+ * count. Walks that delete collect first: get_next_key from a deleted
+ * key starts over. */
+uint32_t fast_map_keys(int fd, void *keys, uint32_t max, size_t key_size);
 /* Before the program is loaded: switch the fast path on, size the map. */
 int fast_configure(struct sw *sw);
 /* After the port's socket is registered: make it a redirect target. */

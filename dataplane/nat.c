@@ -155,7 +155,22 @@ static bool conn_expired(const struct nat *nat, const struct conn *c, uint64_t n
 }
 
 static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
-		      struct nat_entry_view *e);
+		      struct nat_entry_view *e)
+{
+	*e = (struct nat_entry_view){
+		.proto = c->proto,
+		.int_port = c->int_port,
+		.ext_port = c->ext_port,
+		.rem_port = c->rem_port,
+		.state = state_name[c->state],
+		.idle_ns = idle_ns(c->last, now),
+		.timeout_ns = nat->timeout[c->state],
+		.packets_out = c->pkts_out,
+		.packets_in = c->pkts_in,
+	};
+	nat_wr32(e->int_ip, c->int_ip);
+	nat_wr32(e->rem_ip, c->rem_ip);
+}
 
 /* Expired for good: past its timeout and, when the fast path carries
  * it, not seen there either (its traffic never refreshes c->last). Every
@@ -178,24 +193,6 @@ static bool conn_dead(struct nat *nat, struct conn *c, uint64_t now)
 	/* Idle since the fast path's last packet, not since this look. */
 	c->last = seen;
 	return conn_expired(nat, c, now);
-}
-
-static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
-		      struct nat_entry_view *e)
-{
-	*e = (struct nat_entry_view){
-		.proto = c->proto,
-		.int_port = c->int_port,
-		.ext_port = c->ext_port,
-		.rem_port = c->rem_port,
-		.state = state_name[c->state],
-		.idle_ns = idle_ns(c->last, now),
-		.timeout_ns = nat->timeout[c->state],
-		.packets_out = c->pkts_out,
-		.packets_in = c->pkts_in,
-	};
-	nat_wr32(e->int_ip, c->int_ip);
-	nat_wr32(e->rem_ip, c->rem_ip);
 }
 
 static void conn_release(struct nat *nat, uint32_t ref)

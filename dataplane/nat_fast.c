@@ -84,7 +84,7 @@ static uint64_t nat_fast_seen(const struct nat_entry_view *e, void *arg)
 	t = fast_second_end(sw, s);
 	if (t > sw->now)
 		t = sw->now;
-	sw->nfst.refreshed += e->idle_ns < sw->now && t > sw->now - e->idle_ns;
+	sw->nfst.refreshed += t > sw->now - e->idle_ns; /* later than its own last */
 	return t;
 }
 
@@ -124,9 +124,9 @@ int nat_fast_start(struct sw *sw)
 void nat_fast_follow(struct sw *sw)
 {
 	int fd = bpf_map__fd(sw->up_skel->maps.nat_in);
-	struct nat_in_key k, *keys, *prev = NULL;
+	struct nat_in_key *keys;
 	struct nat_in_val v;
-	uint32_t n = 0, i;
+	uint32_t n, i;
 
 	if (!sw->nfst.moved_macs)
 		return;
@@ -136,10 +136,7 @@ void nat_fast_follow(struct sw *sw)
 		sw->nfst.moved_macs = true; /* next pass */
 		return;
 	}
-	while (n < sw->cfg.nat_table && !bpf_map_get_next_key(fd, prev, &k)) {
-		keys[n] = k;
-		prev = &keys[n++];
-	}
+	n = fast_map_keys(fd, keys, sw->cfg.nat_table, sizeof(*keys));
 	for (i = 0; i < n; i++) {
 		if (bpf_map_lookup_elem(fd, &keys[i], &v) ||
 		    fdb_lookup(sw->fdb, v.mac, sw->now) == (uint16_t)v.slot)
