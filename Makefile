@@ -34,7 +34,7 @@ NAT_H     := dataplane/nat.h dataplane/nat_csum.h dataplane/nat_index.h dataplan
 # does not name (x86_64-pc-linux-gnu).
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
-             $(BUILD)/test_arp_table
+             $(BUILD)/test_arp_table $(BUILD)/test_bpf
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench fuzz deps clean install test-build san-build
@@ -98,6 +98,11 @@ $(BUILD)/test_nat: tests/unit/test_nat.c $(NAT) $(NAT_H)
 $(BUILD)/test_arp_table: tests/unit/test_arp_table.c dataplane/arp_table.c dataplane/arp_table.h dataplane/route.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_arp_table.c dataplane/arp_table.c
+
+# The BPF programs, run by the kernel on frames the test builds (root).
+$(BUILD)/test_bpf: tests/unit/test_bpf.c bpf/map_layouts.h $(SKELS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf $(LDFLAGS) -o $@ tests/unit/test_bpf.c -lbpf -lelf -lz
 
 # Micro-benchmark of the NAT table at one million connections.
 $(BUILD)/nat_bench: bench/nat_bench.c $(NAT) $(NAT_H)
