@@ -243,21 +243,12 @@ static int up_link(struct up *u, struct link *l)
 			err = nl_veth_add(&u->lab.root, &vb, &va);
 		else
 			err = nl_veth_add(&u->lab.root, &va, &vb);
-		if (!err)
-			err = vb.master ? nl_link_set_up_name(nla, va.name) :
-					  nl_link_set_up_name(nlb, vb.name);
 		if ((err = kernel_err(u, err)))
 			return err;
 		u->changes++;
-		if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp != DP_KERNEL &&
-		    (err = up_port_quiet(u, l->b.sysname)))
-			return err;
-		if (l->kind == LINK_SWITCH)
-			u->t->sw[l->sw].ports_new = true;
-		for (int i = 0; l->kind == LINK_VETH && i < u->t->nsw; i++)
-			if ((l->a.ns == NS_HOST && !strcmp(l->a.sysname, u->t->sw[i].uplink)) ||
-			    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, u->t->sw[i].uplink)))
-				u->t->sw[i].ports_new = true;
+		/* Journaled before anything else can fail: a pair with both
+		 * ends on the host goes with no namespace, so a rollback
+		 * must know it. */
 		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST) {
 			if (!state_has(&u->lab.st, "veth - %s", l->b.sysname))
 				err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
@@ -268,6 +259,19 @@ static int up_link(struct up *u, struct link *l)
 		}
 		if (err)
 			return err;
+		err = vb.master ? nl_link_set_up_name(nla, va.name) :
+				  nl_link_set_up_name(nlb, vb.name);
+		if ((err = kernel_err(u, err)))
+			return err;
+		if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp != DP_KERNEL &&
+		    (err = up_port_quiet(u, l->b.sysname)))
+			return err;
+		if (l->kind == LINK_SWITCH)
+			u->t->sw[l->sw].ports_new = true;
+		for (int i = 0; l->kind == LINK_VETH && i < u->t->nsw; i++)
+			if ((l->a.ns == NS_HOST && !strcmp(l->a.sysname, u->t->sw[i].uplink)) ||
+			    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, u->t->sw[i].uplink)))
+				u->t->sw[i].ports_new = true;
 	}
 	if ((err = add_addrs(u, nla, l->a.sysname, l->a.addrs, l->a.naddrs)))
 		return err;

@@ -180,13 +180,13 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	if ((err = check_owned(u, &u->lab.root, "-", sw->ifname, &exists)))
 		return err;
 	if (!exists) {
-		err = nl_veth_add(&u->lab.root, &a, &b);
-		if (!err)
-			err = nl_link_set_up_name(&u->lab.root, b.name);
-		if ((err = kernel_err(u, err)))
+		if ((err = kernel_err(u, nl_veth_add(&u->lab.root, &a, &b))))
 			return err;
 		u->changes++;
-		if ((err = state_append(&u->lab.st, "veth - %s", sw->ifname)))
+		/* Journaled first: both ends are on the host, so no namespace
+		 * takes the pair with it on a rollback. */
+		if ((err = state_append(&u->lab.st, "veth - %s", sw->ifname)) ||
+		    (err = kernel_err(u, nl_link_set_up_name(&u->lab.root, b.name))))
 			return err;
 		sw->ports_new = true;
 	}
