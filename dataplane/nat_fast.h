@@ -18,6 +18,7 @@ struct sw;
 struct nat_fast_stats {
 	uint64_t installed_out, installed_in, removed, refreshed, install_failed;
 	uint64_t followed; /* inbound entries dropped because their MAC moved */
+	uint64_t nexthop_changed; /* outbound entries dropped: their next hop's MAC changed */
 	bool moved_macs; /* a MAC moved since the last nat_fast_follow */
 };
 
@@ -35,5 +36,10 @@ void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint1
 uint64_t nat_fast_in_packets(struct sw *sw);
 /* From the ageing pass: drop inbound entries whose MAC has moved. */
 void nat_fast_follow(struct sw *sw);
+/* Whether no connection is installed going out. */
+bool nat_fast_out_empty(struct sw *sw);
+/* A next hop's MAC changed from old: drop the outbound entries that send
+ * to old (route_nexthops_check). */
+void nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6]);
 
 #endif

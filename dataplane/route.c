@@ -7,6 +7,7 @@
 #include "../control/nl.h"
 #include "nat.h"
 #include "nat_csum.h"
+#include "nat_fast.h"
 #include "route.h"
 #include "switch.h"
 
@@ -145,6 +146,35 @@ static void nexthop_check(struct sw *sw, struct rt_nexthop *nh)
 	nh->resolved = err == 0;
 	if (err)
 		nl_neigh_resolve(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip);
+}
+
+/* The NAT fast path's outbound connections keep the next hop's MAC they
+ * were installed with, and the host's stack, which they bypass, has no
+ * reason to re-validate its neighbour entry. So once a pass each next
+ * hop is used as the host's own traffic would use it (NTF_USE: the kernel
+ * probes a stale entry, and resolves a failed one anew) and read back;
+ * when its MAC changed, the connections installed towards the old one go
+ * back through userspace, which installs them towards the new. Two
+ * netlink round trips a second per next hop, and none without installed
+ * connections. */
+void route_nexthops_check(struct sw *sw)
+{
+	if (nat_fast_out_empty(sw))
+		return;
+	for (int i = 0; i < RT_NEXTHOPS; i++) {
+		struct rt_nexthop *nh = &sw->rt.nexthops[i];
+
+		if (!nh->ip || (!nh->resolved && !nh->known))
+			continue;
+		nl_neigh_resolve(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip);
+		nexthop_check(sw, nh);
+		if (!nh->resolved)
+			continue;
+		if (nh->known && memcmp(nh->known_mac, nh->mac, 6))
+			nat_fast_nexthop_changed(sw, nh->known_mac);
+		memcpy(nh->known_mac, nh->mac, 6);
+		nh->known = 1;
+	}
 }
 
 /* ARP request from the gateway into the switch: the answer comes back

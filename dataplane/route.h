@@ -47,6 +47,10 @@ struct rt_nexthop {
 	uint8_t mac[6];
 	uint8_t resolved;
 	uint64_t checked; /* last time the kernel was asked */
+	/* The MAC as route_nexthops_check last saw it (known set): what the
+	 * NAT fast path's connections towards it were installed with. */
+	uint8_t known_mac[6];
+	uint8_t known;
 };
 
 /* Where a routed frame goes once its next hop's MAC is known. */
@@ -92,5 +96,8 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
 void route_in(struct sw *sw, uint64_t addr, uint32_t len);
 /* Held frames, next hop refresh: once per loop. */
 void route_tick(struct sw *sw);
+/* From the ageing pass, with the NAT fast path: follow the uplink's next
+ * hops to the MACs the kernel has for them. */
+void route_nexthops_check(struct sw *sw);
 
 #endif

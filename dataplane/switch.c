@@ -222,8 +222,10 @@ int switch_run(struct sw *sw, volatile int *stop)
 				fdb_age(sw->fdb, sw->now);
 			if (sw->nat)
 				nat_expire(sw->nat, sw->now);
-			if (sw->cfg.fast_nat)
+			if (sw->cfg.fast_nat) {
 				nat_fast_follow(sw);
+				route_nexthops_check(sw);
+			}
 			last_age = sw->now;
 		}
 	}

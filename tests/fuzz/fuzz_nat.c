@@ -672,6 +672,19 @@ void nat_fast_sent(struct sw *s, enum rt_path path, const uint8_t mac[6], uint16
 	CHECK(0 && "nat_fast_sent without dataplane xdp");
 }
 
+bool nat_fast_out_empty(struct sw *s)
+{
+	(void)s;
+	CHECK(0 && "nat_fast_out_empty without dataplane xdp");
+	return true;
+}
+
+void nat_fast_nexthop_changed(struct sw *s, const uint8_t old[6])
+{
+	(void)s, (void)old;
+	CHECK(0 && "nat_fast_nexthop_changed without dataplane xdp");
+}
+
 int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6])
 {
 	(void)nl;
