@@ -157,7 +157,7 @@ bool nat_fast_out_empty(struct sw *sw)
 /* As nat_fast_follow, for the way out: the connection's next packet
  * takes the slow path, which installs it again towards the MAC the
  * kernel now has for the next hop. */
-void nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6])
+int nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6])
 {
 	int fd = bpf_map__fd(sw->skel->maps.nat_out);
 	struct nat_out_key *keys = calloc(sw->cfg.nat_table, sizeof(*keys));
@@ -165,7 +165,7 @@ void nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6])
 	uint32_t n, i;
 
 	if (!keys)
-		return; /* the next pass finds the change again */
+		return -ENOMEM;
 	n = fast_map_keys(fd, keys, sw->cfg.nat_table, sizeof(*keys));
 	for (i = 0; i < n; i++) {
 		if (bpf_map_lookup_elem(fd, &keys[i], &v) || memcmp(v.nexthop_mac, old, 6))
@@ -174,6 +174,7 @@ void nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6])
 			sw->nfst.nexthop_changed++;
 	}
 	free(keys);
+	return 0;
 }
 
 void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint16_t out)

@@ -38,8 +38,9 @@ uint64_t nat_fast_in_packets(struct sw *sw);
 void nat_fast_follow(struct sw *sw);
 /* Whether no connection is installed going out. */
 bool nat_fast_out_empty(struct sw *sw);
-/* A next hop's MAC changed from old: drop the outbound entries that send
- * to old (route_nexthops_check). */
-void nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6]);
+/* A next hop's MAC changed from old, or the kernel gave up on it: drop
+ * the outbound entries that send to old (route_nexthops_check). 0, or
+ * -ENOMEM. */
+int nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6]);
 
 #endif

@@ -151,29 +151,40 @@ static void nexthop_check(struct sw *sw, struct rt_nexthop *nh)
 /* The NAT fast path's outbound connections keep the next hop's MAC they
  * were installed with, and the host's stack, which they bypass, has no
  * reason to re-validate its neighbour entry. So once a pass each next
- * hop is used as the host's own traffic would use it (NTF_USE: the kernel
- * probes a stale entry, and resolves a failed one anew) and read back;
- * when its MAC changed, the connections installed towards the old one go
- * back through userspace, which installs them towards the new. Two
- * netlink round trips a second per next hop, and none without installed
- * connections. */
+ * hop the switch sent through is read back, and used as the host's own
+ * traffic would use it (NTF_USE: the kernel probes a stale entry). When
+ * its MAC changed, or the kernel gave up on it (failed, or gone), the
+ * connections installed towards the old MAC go back through userspace,
+ * which resolves the next hop anew and installs them towards what it
+ * finds; a next hop given up on is not probed again from here. At most
+ * two netlink round trips a second per such next hop, none without
+ * installed connections. */
 void route_nexthops_check(struct sw *sw)
 {
 	if (nat_fast_out_empty(sw))
 		return;
 	for (int i = 0; i < RT_NEXTHOPS; i++) {
 		struct rt_nexthop *nh = &sw->rt.nexthops[i];
+		uint8_t mac[6];
+		int err;
 
-		if (!nh->ip || (!nh->resolved && !nh->known))
+		if (!nh->known)
 			continue;
-		nl_neigh_resolve(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip);
-		nexthop_check(sw, nh);
-		if (!nh->resolved)
-			continue;
-		if (nh->known && memcmp(nh->known_mac, nh->mac, 6))
-			nat_fast_nexthop_changed(sw, nh->known_mac);
-		memcpy(nh->known_mac, nh->mac, 6);
-		nh->known = 1;
+		err = nl_neigh_get(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip, mac);
+		nh->checked = sw->now;
+		nh->resolved = err == 0;
+		if (!err)
+			memcpy(nh->mac, mac, 6);
+		if (err || memcmp(nh->known_mac, mac, 6)) {
+			/* On failure (no memory) the next pass tries again. */
+			if (nat_fast_nexthop_changed(sw, nh->known_mac))
+				continue;
+			nh->known = !err;
+			if (!err)
+				memcpy(nh->known_mac, mac, 6);
+		}
+		if (!err)
+			nl_neigh_resolve(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip);
 	}
 }
 
@@ -223,6 +234,12 @@ static int nexthop_mac(struct sw *sw, enum rt_path path, uint32_t hop, uint8_t m
 		nexthop_check(sw, nh);
 	if (!nh->resolved)
 		return -EAGAIN;
+	/* What the NAT fast path installs towards: route_nexthops_check
+	 * follows it from here on. */
+	if (!nh->known) {
+		memcpy(nh->known_mac, nh->mac, 6);
+		nh->known = 1;
+	}
 	memcpy(mac, nh->mac, 6);
 	return 0;
 }

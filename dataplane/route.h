@@ -47,8 +47,9 @@ struct rt_nexthop {
 	uint8_t mac[6];
 	uint8_t resolved;
 	uint64_t checked; /* last time the kernel was asked */
-	/* The MAC as route_nexthops_check last saw it (known set): what the
-	 * NAT fast path's connections towards it were installed with. */
+	/* The MAC the NAT fast path's connections towards it were installed
+	 * with (known set, from its first use; route_nexthops_check follows
+	 * it). A colliding next hop that takes the slot forgets it. */
 	uint8_t known_mac[6];
 	uint8_t known;
 };

@@ -679,10 +679,11 @@ bool nat_fast_out_empty(struct sw *s)
 	return true;
 }
 
-void nat_fast_nexthop_changed(struct sw *s, const uint8_t old[6])
+int nat_fast_nexthop_changed(struct sw *s, const uint8_t old[6])
 {
 	(void)s, (void)old;
 	CHECK(0 && "nat_fast_nexthop_changed without dataplane xdp");
+	return 0;
 }
 
 int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6])

@@ -303,27 +303,34 @@ for fdp in tc; do
 	sleep 0.4
 	# (timeout: a control connection stuck on the old MAC would keep
 	# the client waiting for the server's report for minutes)
-	nsx_bg a timeout 12 iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 4 -J >"$TMP/nh.json" 2>&1
+	nsx_bg a timeout 12 iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 5 -J >"$TMP/nh.json" 2>&1
 	ipid=$!
 	sleep 1.5
 	before=$(nat | jq '.fast.installed_out')
 	# The outside's MAC changes, and the host learns it (as from the
 	# outside's gratuitous ARP): only the kernel's neighbour entry says so.
-	newmac=02:6e:68:00:00:77
-	ip -n "$PFX-outside" link set eth0 address "$newmac"
-	ip neigh replace 203.0.113.2 lladdr "$newmac" dev "$PFX-up0" nud reachable
+	ip -n "$PFX-outside" link set eth0 address 02:6e:68:00:00:77
+	ip neigh replace 203.0.113.2 lladdr 02:6e:68:00:00:77 dev "$PFX-up0" nud reachable
+	sleep 1.5
+	mid=$(nat | jq '.fast.nexthop_changed')
+	# Then it changes again, and the host forgets it (as after probes
+	# to the old MAC went unanswered): the slow path must ask anew.
+	ip -n "$PFX-outside" link set eth0 address 02:6e:68:00:00:78
+	ip neigh del 203.0.113.2 dev "$PFX-up0"
 	wait "$ipid"
 	d=$(nat)
-	if jq -e --argjson b "${before:-0}" '.fast.nexthop_changed >= 1 and .fast.installed_out > $b' \
-		<<<"$d" >/dev/null; then
-		pass "$fdp next hop: the connections left the fast path and came back ($(jq -c '.fast | {installed_out, nexthop_changed}' <<<"$d"), $before installed before)"
-	else fail "$fdp next hop: $(jq -c '.fast' <<<"$d"), $before installed before"; fi
-	# At most the ageing pass's second of the 4 is lost. Kept on the old
-	# MAC, the control connection stalls too, and the client, killed at
-	# 12 s, reports its own side only (no loss, as it never heard).
-	if jq -e '.end.sum.seconds < 8 and .end.sum.packets > 0 and .end.sum.lost_percent < 50' \
+	if [ "${mid:-0}" != null ] && [ "${mid:-0}" -ge 1 ] &&
+		jq -e --argjson b "${before:-0}" --argjson m "$mid" \
+			'.fast.nexthop_changed > $m and .fast.installed_out > $b + 1' <<<"$d" >/dev/null; then
+		pass "$fdp next hop: the connections left the fast path and came back, twice ($(jq -c '.fast | {installed_out, nexthop_changed}' <<<"$d"), $before installed before, $mid moved at the first change)"
+	else fail "$fdp next hop: $(jq -c '.fast' <<<"$d"), $before installed before, $mid moved at the first change"; fi
+	# Each change loses at most an ageing pass's second (and an ARP
+	# round trip) of the 5. Kept on the old MAC, the control connection
+	# stalls too, and the client, killed at 12 s, reports its own side
+	# only (no loss, as it never heard).
+	if jq -e '.end.sum.seconds < 8 and .end.sum.packets > 0 and .end.sum.lost_percent < 60' \
 		"$TMP/nh.json" >/dev/null 2>&1; then
-		pass "$fdp next hop: the flow reached the outside's new MAC ($(jq '.end.sum.lost_percent | floor' "$TMP/nh.json") % lost)"
+		pass "$fdp next hop: the flow reached the outside's new MACs ($(jq '.end.sum.lost_percent | floor' "$TMP/nh.json") % lost)"
 	else fail "$fdp next hop: the flow: $(jq -c '.end.sum' "$TMP/nh.json" 2>/dev/null || head -c 300 "$TMP/nh.json")"; fi
 	check "$fdp next hop: down" down
 	assert_clean "$fdp next hop: nothing left"
