@@ -248,7 +248,7 @@ static int up_link(struct up *u, struct link *l)
 		u->changes++;
 		/* Journaled before anything else can fail: a pair with both
 		 * ends on the host goes with no namespace, so a rollback
-		 * must know it. */
+		 * must know it (and one the journal cannot take goes now). */
 		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST) {
 			if (!state_has(&u->lab.st, "veth - %s", l->b.sysname))
 				err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
@@ -257,8 +257,10 @@ static int up_link(struct up *u, struct link *l)
 			err = state_append(&u->lab.st, "veth %s %s", ns_sys(u->t, l->a.ns),
 					   l->a.sysname);
 		}
-		if (err)
+		if (err) {
+			nl_link_del(nla, l->a.sysname);
 			return err;
+		}
 		err = vb.master ? nl_link_set_up_name(nla, va.name) :
 				  nl_link_set_up_name(nlb, vb.name);
 		if ((err = kernel_err(u, err)))

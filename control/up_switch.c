@@ -81,8 +81,10 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 		if ((err = kernel_err(u, err)))
 			return err;
 		u->changes++;
-		if ((err = state_append(&u->lab.st, "veth - %s", slow[0])))
+		if ((err = state_append(&u->lab.st, "veth - %s", slow[0]))) {
+			nl_link_del(&u->lab.root, slow[0]);
 			return err;
+		}
 		sw->ports_new = true;
 	}
 	if ((err = up_port_quiet(u, slow[0])) || (err = up_port_quiet(u, slow[1])))
@@ -185,8 +187,11 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		u->changes++;
 		/* Journaled first: both ends are on the host, so no namespace
 		 * takes the pair with it on a rollback. */
-		if ((err = state_append(&u->lab.st, "veth - %s", sw->ifname)) ||
-		    (err = kernel_err(u, nl_link_set_up_name(&u->lab.root, b.name))))
+		if ((err = state_append(&u->lab.st, "veth - %s", sw->ifname))) {
+			nl_link_del(&u->lab.root, sw->ifname);
+			return err;
+		}
+		if ((err = kernel_err(u, nl_link_set_up_name(&u->lab.root, b.name))))
 			return err;
 		sw->ports_new = true;
 	}
