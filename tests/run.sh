@@ -91,9 +91,10 @@ round() {
 				# kernel's SNAT is nftables, no nsfast code on its
 				# path; its CLI side runs sanitized in 10, 20, 35, 60.
 				# xdp's daemon side (conntrack, NAT fast path maps,
-				# ageing) is tc's, which runs here: only its BPF
-				# differs, and no sanitizer sees BPF. Without it, CI
-				# 2026-12-06 took 9m50s of the 10 minutes.
+				# ageing) is mostly tc's, which runs here; its own
+				# branches (uplink XDP program, DEVMAP) run in the
+				# "two ports" case, xdp in every round. Without it,
+				# CI 2026-12-06 took 9m50s of the 10 minutes.
 				*/50_snat.sh)
 					run "$t" env SNAT_DATAPLANES="${SNAT_DATAPLANES:-afxdp tc}" bash "$t"
 					continue ;;
