@@ -54,7 +54,8 @@
  * for ICMP errors inside their quote too; while the clock stands still
  * the NAT's mapping is a bijection and an answer to a packet just sent
  * out always gets back in; a time exceeded quotes the packet and
- * verifies; a frame routed by a static route goes to its longest
+ * verifies, and is never about an ICMP error, a later fragment or a
+ * group source (RFC 1812 4.3.2.7); a frame routed by a static route goes to its longest
  * prefix's next hop, as the ARP table has it, untranslated; the NAT
  * table stays within its size and its port range.
  *
@@ -505,11 +506,17 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 static void check_time_exceeded(const struct meta *m, const uint8_t *f, uint32_t len)
 {
 	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *icmp = ip + 20;
-	uint32_t quote = (oip[0] & 15) * 4u + 8;
+	uint32_t quote = (oip[0] & 15) * 4u + 8, l4 = 14 + (oip[0] & 15) * 4u;
 
 	if (quote > m->len - 14)
 		quote = m->len - 14;
 	CHECK(rd16(o + 12) == 0x0800 && oip[8] <= 1 && !memcmp(o, GW_MAC, 6));
+	/* RFC 1812 4.3.2.7: never about an ICMP error (a first fragment
+	 * says its type too), a fragment other than the first, or a group
+	 * source. */
+	CHECK(!(rd16(oip + 6) & 0x1fff) && oip[12] < 0xe0);
+	CHECK(oip[9] != P_ICMP || l4 >= m->len ||
+	      (o[l4] != 3 && o[l4] != 4 && o[l4] != 5 && o[l4] != 11 && o[l4] != 12));
 	CHECK(len == 14 + 28 + quote);
 	CHECK(!memcmp(f, o + 6, 6));
 	CHECK(ip[0] == 0x45 && rd16(ip + 2) == 28 + quote && ip[9] == P_ICMP);

@@ -658,6 +658,31 @@ static void nat_seqs(const char *dir)
 		s_byte(&s, f.b[i]);
 	s_out(&s, dir, "ttl1-time-exceeded");
 
+	/* TTL 1, but no time exceeded (RFC 1812 4.3.2.7): the first
+	 * fragment of an ICMP error (its type is there all the same), a
+	 * later fragment, a whole time exceeded. */
+	to_gw(&f, A_MAC);
+	ip = ip4(&f, 1, A4, FAR4, 0, 0x2000);
+	l4 = icmp_echo(&f, 3, 16);
+	ip4_done(&f, ip);
+	l4_csum(&f, ip, 0, l4, 1, 2, FULL);
+	ttl(&f, ip, 1);
+	s_frame(&s, PORT_A, &f);
+	to_gw(&f, A_MAC);
+	ip = ip4(&f, 17, A4, FAR4, 0, 0x0010);
+	udp(&f, 20001, 33434, 21);
+	ip4_done(&f, ip);
+	ttl(&f, ip, 1);
+	s_frame(&s, PORT_A, &f);
+	to_gw(&f, B_MAC);
+	ip = ip4(&f, 1, B4, FAR4, 0, 0x4000);
+	l4 = icmp_echo(&f, 11, 16);
+	ip4_done(&f, ip);
+	l4_csum(&f, ip, 0, l4, 1, 2, FULL);
+	ttl(&f, ip, 1);
+	s_frame(&s, PORT_B, &f);
+	s_out(&s, dir, "ttl1-no-time-exceeded");
+
 	/* The uplink's next hop resolves late, or never. */
 	s_neigh(&s, 0);
 	out_udp(&f, A_MAC, A4, FAR4, 20003, 53, FULL);
