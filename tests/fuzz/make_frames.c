@@ -440,6 +440,20 @@ static size_t out_echo(struct frame *f, const uint8_t *mac, const uint8_t *src,
 	return ip;
 }
 
+/* From a namespace beyond the gateway with TTL 1: ICMP of TYPE. */
+static void ttl1_icmp(struct frame *f, const uint8_t *mac, const uint8_t *src, uint8_t type,
+		      size_t optlen, unsigned frag, size_t payload)
+{
+	size_t ip, l4;
+
+	to_gw(f, mac);
+	ip = ip4(f, 1, src, FAR4, optlen, frag);
+	l4 = icmp_echo(f, type, payload);
+	ip4_done(f, ip);
+	l4_csum(f, ip, 0, l4, 1, 2, FULL);
+	ttl(f, ip, 1);
+}
+
 /* From the outside to the uplink. */
 static size_t in_hdr(struct frame *f, uint8_t proto, const uint8_t *src)
 {
@@ -644,12 +658,7 @@ static void nat_seqs(const char *dir)
 	ip = out_udp(&f, A_MAC, A4, FAR4, 20001, 33434, PARTIAL);
 	ttl(&f, ip, 1);
 	s_frame(&s, PORT_A, &f);
-	to_gw(&f, B_MAC);
-	ip = ip4(&f, 1, B4, FAR4, 12, 0x4000);
-	l4 = icmp_echo(&f, 8, 3);
-	ip4_done(&f, ip);
-	l4_csum(&f, ip, 0, l4, 1, 2, FULL);
-	ttl(&f, ip, 1);
+	ttl1_icmp(&f, B_MAC, B4, 8, 12, 0x4000, 3);
 	s_frame(&s, PORT_B, &f);
 	s_byte(&s, 0x80); /* the same, at the very end of its buffer */
 	s_byte(&s, (unsigned)f.n >> 8);
@@ -661,12 +670,7 @@ static void nat_seqs(const char *dir)
 	/* TTL 1, but no time exceeded (RFC 1812 4.3.2.7): the first
 	 * fragment of an ICMP error (its type is there all the same), a
 	 * later fragment, a whole time exceeded. */
-	to_gw(&f, A_MAC);
-	ip = ip4(&f, 1, A4, FAR4, 0, 0x2000);
-	l4 = icmp_echo(&f, 3, 16);
-	ip4_done(&f, ip);
-	l4_csum(&f, ip, 0, l4, 1, 2, FULL);
-	ttl(&f, ip, 1);
+	ttl1_icmp(&f, A_MAC, A4, 3, 0, 0x2000, 16);
 	s_frame(&s, PORT_A, &f);
 	to_gw(&f, A_MAC);
 	ip = ip4(&f, 17, A4, FAR4, 0, 0x0010);
@@ -674,12 +678,7 @@ static void nat_seqs(const char *dir)
 	ip4_done(&f, ip);
 	ttl(&f, ip, 1);
 	s_frame(&s, PORT_A, &f);
-	to_gw(&f, B_MAC);
-	ip = ip4(&f, 1, B4, FAR4, 0, 0x4000);
-	l4 = icmp_echo(&f, 11, 16);
-	ip4_done(&f, ip);
-	l4_csum(&f, ip, 0, l4, 1, 2, FULL);
-	ttl(&f, ip, 1);
+	ttl1_icmp(&f, B_MAC, B4, 11, 0, 0x4000, 16);
 	s_frame(&s, PORT_B, &f);
 	s_out(&s, dir, "ttl1-no-time-exceeded");
 
