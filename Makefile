@@ -2,7 +2,8 @@
 # Every CPU builds (make check's builds: 54 s alone, 27 s with -j2), but
 # never next to deps (the build needs what it installs), clean or
 # install; the tests and benchmarks are one recipe each.
-ifeq ($(filter deps clean install,$(MAKECMDGOALS)),)
+# (Only at the top: a sub-make shares its parent's jobs.)
+ifeq ($(MAKELEVEL)$(filter deps clean install,$(MAKECMDGOALS)),0)
 MAKEFLAGS += -j$(shell nproc)
 endif
 CC      ?= gcc
@@ -87,32 +88,39 @@ check: $(BUILD)/nsping
 
 $(BUILD)/test_topo: tests/unit/test_topo.c $(TOPO) $(wildcard control/*.h)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Icontrol $(LDFLAGS) -o $@ tests/unit/test_topo.c $(TOPO)
 
 $(BUILD)/test_fdb: tests/unit/test_fdb.c dataplane/fdb.c dataplane/fdb.h
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_fdb.c dataplane/fdb.c
 
 $(BUILD)/test_pkt: tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c dataplane/pkt.h dataplane/gateway.h
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c
 
 $(BUILD)/test_nat: tests/unit/test_nat.c $(NAT) $(NAT_H)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_nat.c $(NAT)
 
 $(BUILD)/test_arp_table: tests/unit/test_arp_table.c dataplane/arp_table.c dataplane/arp_table.h dataplane/route.h
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_arp_table.c dataplane/arp_table.c
 
 # The BPF programs, run by the kernel on frames the test builds (root).
 $(BUILD)/test_bpf: tests/unit/test_bpf.c bpf/map_layouts.h $(SKELS)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf $(LDFLAGS) -o $@ tests/unit/test_bpf.c -lbpf -lelf -lz
 
 # Micro-benchmark of the NAT table at one million connections.
 $(BUILD)/nat_bench: bench/nat_bench.c $(NAT) $(NAT_H)
 	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ bench/nat_bench.c $(NAT)
 
 # The other compiler must accept the code too (-Werror both ways).
