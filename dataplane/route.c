@@ -124,12 +124,26 @@ static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct 
 	port_tx_stage(in, &sw->umem, addr, len);
 }
 
+/* The NAT fast path's connections towards a next hop go back through
+ * userspace: 0, or -ENOMEM (nothing changed). Only with that fast path;
+ * without it, there is nothing to drop. */
+static int nexthop_drop_fast(struct sw *sw, const struct rt_nexthop *nh)
+{
+	if (!nh->known || !sw->cfg.fast_nat)
+		return 0;
+	return nat_fast_nexthop_changed(sw, nh->known_mac);
+}
+
 static struct rt_nexthop *nexthop_find(struct sw *sw, uint32_t ip)
 {
 	struct rt_nexthop *nh = &sw->rt.nexthops[hash32(ip) % RT_NEXTHOPS];
 
 	if (nh->ip != ip) {
-		/* A cache: a colliding next hop simply takes the slot. */
+		/* A cache: a colliding next hop takes the slot, and the
+		 * connections towards the one it held go back through
+		 * userspace, since nothing follows that one any more (out
+		 * of memory, they stay: the walk would have failed anyway). */
+		nexthop_drop_fast(sw, nh);
 		memset(nh, 0, sizeof(*nh));
 		nh->ip = ip;
 	}
@@ -177,7 +191,7 @@ void route_nexthops_check(struct sw *sw)
 			memcpy(nh->mac, mac, 6);
 		if (err || memcmp(nh->known_mac, mac, 6)) {
 			/* On failure (no memory) the next pass tries again. */
-			if (nat_fast_nexthop_changed(sw, nh->known_mac))
+			if (nexthop_drop_fast(sw, nh))
 				continue;
 			nh->known = !err;
 			if (!err)
@@ -234,9 +248,12 @@ static int nexthop_mac(struct sw *sw, enum rt_path path, uint32_t hop, uint8_t m
 		nexthop_check(sw, nh);
 	if (!nh->resolved)
 		return -EAGAIN;
-	/* What the NAT fast path installs towards: route_nexthops_check
-	 * follows it from here on. */
-	if (!nh->known) {
+	/* Every connection the NAT fast path has towards this next hop sends
+	 * to known_mac (route_nexthops_check follows it from here on): before
+	 * one is installed towards another MAC, the others go. */
+	if (!nh->known || memcmp(nh->known_mac, nh->mac, 6)) {
+		if (nexthop_drop_fast(sw, nh))
+			return -EAGAIN; /* held, and asked again */
 		memcpy(nh->known_mac, nh->mac, 6);
 		nh->known = 1;
 	}

@@ -19,7 +19,7 @@ struct port;
  * waiting for a next hop's MAC keep their buffer in one bounded queue. */
 
 #define RT_ROUTES_MAX 64 /* static routes of one switch */
-#define RT_NEXTHOPS 64 /* uplink next hops remembered */
+#define RT_NEXTHOPS 256 /* uplink next hops remembered */
 #define RT_HELD 64 /* frames waiting for a next hop's MAC */
 
 /* A static route: dst/plen via a next hop on the switch's subnet. */
@@ -47,9 +47,10 @@ struct rt_nexthop {
 	uint8_t mac[6];
 	uint8_t resolved;
 	uint64_t checked; /* last time the kernel was asked */
-	/* The MAC the NAT fast path's connections towards it were installed
+	/* The MAC every NAT fast path connection towards it was installed
 	 * with (known set, from its first use; route_nexthops_check follows
-	 * it). A colliding next hop that takes the slot forgets it. */
+	 * it). A colliding next hop that takes the slot sends those
+	 * connections back through userspace first. */
 	uint8_t known_mac[6];
 	uint8_t known;
 };
