@@ -150,15 +150,25 @@ static struct rt_nexthop *nexthop_find(struct sw *sw, uint32_t ip)
 	return nh;
 }
 
+/* What the kernel knows of the next hop on the uplink: 0 (nh->mac is
+ * its MAC) or nl_neigh_get's error. */
+static int nexthop_read(struct sw *sw, struct rt_nexthop *nh)
+{
+	uint8_t mac[6];
+	int err = nl_neigh_get(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip, mac);
+
+	nh->checked = sw->now;
+	nh->resolved = err == 0;
+	if (!err)
+		memcpy(nh->mac, mac, 6);
+	return err;
+}
+
 /* Ask the kernel what it knows of ip on the uplink, and to resolve it if
  * it knows nothing yet. */
 static void nexthop_check(struct sw *sw, struct rt_nexthop *nh)
 {
-	int err = nl_neigh_get(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip, nh->mac);
-
-	nh->checked = sw->now;
-	nh->resolved = err == 0;
-	if (err)
+	if (nexthop_read(sw, nh))
 		nl_neigh_resolve(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip);
 }
 
@@ -179,23 +189,17 @@ void route_nexthops_check(struct sw *sw)
 		return;
 	for (int i = 0; i < RT_NEXTHOPS; i++) {
 		struct rt_nexthop *nh = &sw->rt.nexthops[i];
-		uint8_t mac[6];
 		int err;
 
 		if (!nh->known)
 			continue;
-		err = nl_neigh_get(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip, mac);
-		nh->checked = sw->now;
-		nh->resolved = err == 0;
-		if (!err)
-			memcpy(nh->mac, mac, 6);
-		if (err || memcmp(nh->known_mac, mac, 6)) {
+		err = nexthop_read(sw, nh);
+		if (err || memcmp(nh->known_mac, nh->mac, 6)) {
 			/* On failure (no memory) the next pass tries again. */
 			if (nexthop_drop_fast(sw, nh))
 				continue;
 			nh->known = !err;
-			if (!err)
-				memcpy(nh->known_mac, mac, 6);
+			memcpy(nh->known_mac, nh->mac, 6);
 		}
 		if (!err)
 			nl_neigh_resolve(&sw->nl, sw->up_ifindex, (const uint8_t *)&nh->ip);
