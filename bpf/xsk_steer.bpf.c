@@ -22,6 +22,10 @@
 #include "nat_fast.h"
 
 const volatile __u8 fast_path = 0; /* set by the daemon for dataplane xdp */
+/* Loaded with BPF_F_XDP_HAS_FRAGS (a port's MTU above 3506): a frame may
+ * continue past data_end in fragments. Never on a switch with a gateway,
+ * so the NAT fast path below only sees single-buffer frames. */
+const volatile __u8 frags = 0;
 const volatile __u8 has_gw = 0; /* the switch answers for an address */
 /* and for its NAT fast path: */
 const volatile __u8 nat_fast = 0;
@@ -80,6 +84,14 @@ static __always_inline void count(__u32 what)
 		(*v)++;
 }
 
+/* The whole frame: with frags, data_end ends only its first buffer. */
+static __always_inline __u64 frame_len(struct xdp_md *ctx)
+{
+	if (frags)
+		return (__u64)bpf_xdp_get_buff_len(ctx);
+	return (__u64)(ctx->data_end - ctx->data);
+}
+
 /* A frame for the gateway's MAC of a connection the daemon installed:
  * translated and redirected to the uplink's next hop. */
 static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
@@ -108,18 +120,23 @@ static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
 
 /* A copy to every other L2 port, by the kernel, of what fdb_flood_src
  * allows; the rest goes to userspace (-1). */
-static __always_inline int fast_flood(struct ethhdr *eth, void *end, __u32 ifindex)
+static __always_inline int fast_flood(struct xdp_md *ctx, struct ethhdr *eth, __u32 ifindex)
 {
 	struct fast_port_stats *st;
 	struct fdb_val *s;
+	__u64 len = frame_len(ctx);
 
+	/* The broadcast redirect clones the frame for every port but the
+	 * last, and the clone (xdpf_clone) copies the first buffer only. */
+	if (frags && len > (__u64)(ctx->data_end - ctx->data))
+		return -1;
 	s = fdb_flood_src(eth, ifindex, has_gw, &st);
 	if (!s)
 		return -1;
 	hit_mark64(&s->hit);
 	st->packets++;
 	st->flooded++;
-	st->bytes += (__u64)(end - (void *)eth);
+	st->bytes += len;
 	return (int)bpf_redirect_map(&flood_ports, 0, BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS);
 }
 
@@ -138,7 +155,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	if ((void *)(eth + 1) > end)
 		return -1; /* a runt: userspace counts it as invalid */
 	if (eth->h_dest[0] & 1)
-		return fast_flood(eth, end, ifindex);
+		return fast_flood(ctx, eth, ifindex);
 	s = fdb_pair(eth, ifindex, &st, &d, &dst);
 	if (!s)
 		return -1;
@@ -151,7 +168,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 		 * must not age out of the FDB either. */
 		hit_mark64(&s->hit);
 		st->packets++;
-		st->bytes += (__u64)(end - data);
+		st->bytes += frame_len(ctx);
 		return act;
 	}
 	if (d->ifindex == ifindex) {
@@ -160,7 +177,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	}
 	hit_mark64(&s->hit);
 	st->packets++;
-	st->bytes += (__u64)(end - data);
+	st->bytes += frame_len(ctx);
 	return (int)bpf_redirect_map(&tx_ports, d->slot, XDP_DROP);
 }
 

@@ -7,12 +7,12 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "xdp_mtu.h"
 
 #define LAB_NAME_MAX 8 /* leaves room in 15-char interface names */
 #define NAME_MAX_LEN 15
 #define IF_ADDRS_MAX 8
 #define NS_HOST (-1) /* the namespace nsfast runs in */
-#define XDP_MTU_MAX 3506 /* largest MTU a veth takes with a non-frags XDP program */
 
 enum dataplane { DP_KERNEL = 0, DP_AFXDP, DP_XDP, DP_TC };
 

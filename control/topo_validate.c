@@ -190,6 +190,27 @@ struct swaddr {
 	int line;
 };
 
+/* Above XDP_MTU_MAX a port's frames come in several buffers: the afxdp
+ * and xdp switches take them up to MULTIBUF_MTU_MAX, but only for L2
+ * (their gateway, routes and NAT take one buffer), and tc's slow-path
+ * pairs not at all. */
+static void check_port_mtu(struct vstate *v, const struct sw *sw, const struct link *l)
+{
+	int mtu = l->a.mtu;
+
+	if (mtu <= XDP_MTU_MAX)
+		return;
+	if (sw->dp == DP_TC)
+		verr(v, l->line, "mtu %d on a port of tc switch '%s' is above %d, the largest frame its slow path takes, expected %d or less, or dataplane afxdp or xdp",
+		     mtu, sw->name, XDP_MTU_MAX, XDP_MTU_MAX);
+	else if (mtu > MULTIBUF_MTU_MAX)
+		verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest it takes",
+		     mtu, dataplane_name(sw->dp), sw->name, MULTIBUF_MTU_MAX);
+	else if (sw->ngateway || sw->uplink[0])
+		verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest frame its gateway routes, expected %d or less, or no gateway or uplink on the switch",
+		     mtu, dataplane_name(sw->dp), sw->name, XDP_MTU_MAX, XDP_MTU_MAX);
+}
+
 static void check_switch_addrs(struct vstate *v, int s)
 {
 	struct topo *t = v->t;
@@ -262,13 +283,9 @@ static void check_switches(struct vstate *v)
 			snprintf(id, sizeof(id), "u%d", i);
 			gen_slow_names(v, sw->uplink_line, sw->upslow, id);
 		}
-		for (j = 0; sw->dp != DP_KERNEL && j < t->nlinks; j++) {
-			const struct link *l = &t->links[j];
-
-			if (l->kind == LINK_SWITCH && l->sw == i && l->a.mtu > XDP_MTU_MAX)
-				verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest frame its XDP program takes",
-				     l->a.mtu, dataplane_name(sw->dp), sw->name, XDP_MTU_MAX);
-		}
+		for (j = 0; sw->dp != DP_KERNEL && j < t->nlinks; j++)
+			if (t->links[j].kind == LINK_SWITCH && t->links[j].sw == i)
+				check_port_mtu(v, sw, &t->links[j]);
 		check_switch_addrs(v, i);
 		for (k = 0; k < sw->ngateway; k++)
 			v4gw |= sw->gateway[k].family == AF_INET;

@@ -137,12 +137,32 @@ static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
 	return up_port_fast(u, fd, ns ? ns : "-", peer->sysname);
 }
 
+/* The host port's MTU: the smallest of the switch's ports, as a bridge
+ * takes (0: the default), so that jumbo ports make a jumbo host port. */
+static int host_port_mtu(const struct up *u, const struct sw *sw)
+{
+	int i, mtu = 0, idx = (int)(sw - u->t->sw);
+
+	for (i = 0; i < u->t->nlinks; i++) {
+		const struct link *l = &u->t->links[i];
+
+		if (l->kind != LINK_SWITCH || l->sw != idx)
+			continue;
+		if (!l->a.mtu)
+			return 0;
+		if (!mtu || l->a.mtu < mtu)
+			mtu = l->a.mtu;
+	}
+	return mtu;
+}
+
 /* afxdp and xdp: no bridge. The host port is a veth in the host: the end
  * named like the switch keeps the host addresses, the -p end is a port. */
 static int up_switch_afxdp(struct up *u, struct sw *sw)
 {
-	struct veth_end a = { .name = sw->ifname, .netns_fd = -1 };
-	struct veth_end b = { .name = sw->hostport, .netns_fd = -1 };
+	int host_mtu = host_port_mtu(u, sw);
+	struct veth_end a = { .name = sw->ifname, .netns_fd = -1, .mtu = host_mtu };
+	struct veth_end b = { .name = sw->hostport, .netns_fd = -1, .mtu = host_mtu };
 	const char *host = sw->nhost ? sw->ifname : "-";
 	bool exists;
 	int err;

@@ -320,8 +320,10 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	steer_totals(sw, steer);
 	if (json) {
 		out(o, "{\"switch\":\"%s\",\"dataplane\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
-		       "\"ports\":[", sw->cfg.name, sw->cfg.tc_path ? "tc" : sw->cfg.fast_path ? "xdp" : "afxdp", (int)getpid(),
-		    (unsigned long long)((now_ns() - sw->started) / 1000000000ull));
+		       "\"multi_buffer\":%s,\"ports\":[", sw->cfg.name,
+		    sw->cfg.tc_path ? "tc" : sw->cfg.fast_path ? "xdp" : "afxdp", (int)getpid(),
+		    (unsigned long long)((now_ns() - sw->started) / 1000000000ull),
+		    sw->multibuf ? "true" : "false");
 		for (i = 0; i < sw->nports; i++) {
 			const struct port_stats *s = &sw->ports[i].st;
 
@@ -336,7 +338,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			       "\"xsk_rx_dropped\":%llu,\"xsk_rx_ring_full\":%llu,"
 			       "\"xsk_fill_empty\":%llu,\"xsk_tx_invalid\":%llu,\"in_fill\":%u,"
 			       "\"fast_packets\":%llu,\"fast_bytes\":%llu,\"fast_hairpin\":%llu,"
-			       "\"fast_nat_packets\":%llu,\"fast_flooded\":%llu}",
+			       "\"fast_nat_packets\":%llu,\"fast_flooded\":%llu,\"rx_multibuf\":%llu}",
 			    i ? "," : "", sw->ports[i].name, xdp_mode(&sw->ports[i]),
 			    (unsigned long long)s->rx_packets,
 			    (unsigned long long)s->rx_bytes, (unsigned long long)s->tx_packets,
@@ -347,12 +349,12 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			    (unsigned long long)xs.tx_invalid_descs, sw->ports[i].in_fill,
 			    (unsigned long long)fp.packets, (unsigned long long)fp.bytes,
 			    (unsigned long long)fp.hairpin, (unsigned long long)fp.nat_packets,
-			    (unsigned long long)fp.flooded);
+			    (unsigned long long)fp.flooded, (unsigned long long)s->rx_multibuf);
 		}
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
 		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"src_gw_mac\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
 		       "\"gw_arp_replies\":%llu,\"gw_echo_replies\":%llu,\"gw_nd_adverts\":%llu,"
-		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu},",
+		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu,\"multibuf_unrouted\":%llu},",
 		    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,
 		    (unsigned long long)sw->st.flood_unknown,
 		    (unsigned long long)sw->st.flood_copies, (unsigned long long)sw->st.csum_fixed,
@@ -361,7 +363,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		    (unsigned long long)steer[1], (unsigned long long)sw->gwst.arp_replies,
 		    (unsigned long long)sw->gwst.echo_replies,
 		    (unsigned long long)sw->gwst.nd_adverts,
-		    (unsigned long long)sw->gwst.echo6_replies, (unsigned long long)sw->gwst.bad);
+		    (unsigned long long)sw->gwst.echo6_replies, (unsigned long long)sw->gwst.bad,
+		    (unsigned long long)sw->st.multibuf_unrouted);
 		out(o, "\"umem\":{\"frames\":%u,\"free\":%u},", sw->umem.nframes, sw->umem.nfree);
 		if (sw->cfg.fast_path)
 			out(o, "\"fast_path\":{\"installed\":%llu,\"removed\":%llu,\"refreshed\":%llu,"
@@ -388,6 +391,14 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	out(o, "  daemon pid %d, up %llu s; xdp: %llu frames steered, %llu from unknown ports\n",
 	    (int)getpid(), (unsigned long long)((now_ns() - sw->started) / 1000000000ull),
 	    (unsigned long long)steer[0], (unsigned long long)steer[1]);
+	if (sw->multibuf) {
+		uint64_t multi = 0;
+
+		for (i = 0; i < sw->nports; i++)
+			multi += sw->ports[i].st.rx_multibuf;
+		out(o, "  multi-buffer: a port's MTU is above 3506; %llu frames of several buffers "
+		       "through userspace\n", (unsigned long long)multi);
+	}
 	/* Userspace's columns are the slow path; with the fast path, what the
 	 * XDP program forwarded by itself comes first. */
 	out(o, "  %-15s %-7s", "port", "mode");

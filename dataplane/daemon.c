@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../control/addr.h"
+#include "../control/xdp_mtu.h"
 #include "daemon.h"
 #include "daemon_args.h"
 #include "nat.h"
@@ -192,7 +193,7 @@ static int setup_uplink(struct sw *sw)
 	}
 	/* tc: the socket is on the uplink's slow-path far end. */
 	err = port_open(p, &sw->umem, sw->cfg.tc_path ? sw->cfg.upslow[1] : sw->cfg.uplink,
-			(uint16_t)sw->nl2);
+			(uint16_t)sw->nl2, false);
 	sw->nports = sw->nl2 + 1;
 	if (err) {
 		fail(sw, "uplink %s: binding an AF_XDP socket%s%s: %s", sw->cfg.uplink,
@@ -243,6 +244,54 @@ static int setup_uplink(struct sw *sw)
 	return 0;
 }
 
+/* A port above XDP_MTU_MAX needs the programs to take fragments and the
+ * sockets frames of several buffers; on a switch that routes nothing,
+ * since the gateway, routes and NAT take single-buffer frames only. */
+static int setup_multibuf(struct sw *sw)
+{
+	struct ifreq ifr;
+	int fd, i, err = 0;
+
+	if (sw->cfg.tc_path)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		fail(sw, "reading the ports' MTU: %s", strerror(-err));
+		return err;
+	}
+	for (i = 0; i < sw->cfg.nports; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", sw->cfg.ports[i]);
+		if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) {
+			if (errno == ENODEV)
+				continue; /* said by its bind, below */
+			err = -errno;
+			fail(sw, "port %s: reading its MTU: %s", sw->cfg.ports[i], strerror(-err));
+			goto out;
+		}
+		if (ifr.ifr_mtu <= XDP_MTU_MAX)
+			continue;
+		if (sw->cfg.has_gw || sw->cfg.uplink[0]) {
+			err = -EINVAL;
+			fail(sw, "port %s: MTU %d is above %d on a switch with a gateway, which routes frames of one buffer only",
+			     sw->cfg.ports[i], ifr.ifr_mtu, XDP_MTU_MAX);
+			goto out;
+		}
+		sw->multibuf = true;
+	}
+	if (sw->multibuf) {
+		struct bpf_program *prog = sw->skel->progs.xsk_steer;
+
+		sw->skel->rodata->frags = 1;
+		if ((err = bpf_program__set_flags(prog, bpf_program__flags(prog) | BPF_F_XDP_HAS_FRAGS)))
+			fail(sw, "marking the XDP program multi-buffer: %s", strerror(-err));
+	}
+out:
+	close(fd);
+	return err;
+}
+
 static int setup(struct sw *sw)
 {
 	int xsks, slots, i, err;
@@ -261,6 +310,8 @@ static int setup(struct sw *sw)
 		fail(sw, "opening the XDP program: %s", strerror(-err));
 		return err;
 	}
+	if ((err = setup_multibuf(sw)))
+		return err;
 	if (sw->cfg.fast_path && (err = fast_configure(sw))) {
 		fail(sw, "sizing the fast path's FDB map to %u entries: %s", sw->cfg.fdb_size,
 		     strerror(-err));
@@ -314,7 +365,7 @@ static int setup(struct sw *sw)
 
 		/* tc: the socket is on the port's slow-path far end. */
 		err = port_open(p, &sw->umem, sw->cfg.tc_path ? sw->cfg.slow[i][1] : sw->cfg.ports[i],
-				(uint16_t)i);
+				(uint16_t)i, sw->multibuf);
 		sw->nports = i + 1;
 		if (err) {
 			fail(sw, "port %s: binding an AF_XDP socket%s%s: %s", sw->cfg.ports[i],
@@ -353,7 +404,7 @@ static int setup(struct sw *sw)
 			fail(sw, "port %s: attaching XDP in native mode%s%s: %s%s", p->name,
 			     sw->cfg.tc_path ? " on " : "", sw->cfg.tc_path ? sw->cfg.slow[i][1] : "",
 			     strerror(-err),
-			     err == -ERANGE ? " (MTU above 3506: XDP without multi-buffer)" : "");
+			     err == -ERANGE ? " (MTU above 3506 here or on the peer: XDP without multi-buffer)" : "");
 			return err;
 		}
 		if (sw->cfg.tc_path) {

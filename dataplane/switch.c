@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The per-frame path and the poll loop of the AF_XDP switch. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
@@ -17,22 +18,40 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-void switch_flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
+static void segs_put(struct sw *sw, const struct xdp_desc *seg, uint32_t n)
 {
-	uint32_t chunk = (uint32_t)(umem_chunk(addr) / FRAME_SIZE);
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		frame_put(&sw->umem, seg[i].addr);
+}
+
+/* A frame in n buffers to every L2 port but in (NULL: all of them): each
+ * buffer gets one reference per TX ring that will carry it. */
+static void switch_flood_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg,
+			      uint32_t n)
+{
 	int i, copies = sw->nl2 - (in ? 1 : 0);
+	uint32_t j;
 
 	if (copies <= 0) {
-		frame_put(&sw->umem, addr);
+		segs_put(sw, seg, n);
 		return;
 	}
-	/* One buffer, one reference per TX ring that will carry it. */
-	sw->umem.refs[chunk] = (uint16_t)copies;
+	for (j = 0; j < n; j++)
+		sw->umem.refs[umem_chunk(seg[j].addr) / FRAME_SIZE] = (uint16_t)copies;
 	for (i = 0; i < sw->nl2; i++)
 		if (&sw->ports[i] != in)
-			port_tx_stage(&sw->ports[i], &sw->umem, addr, len);
+			port_tx_stage_segs(&sw->ports[i], &sw->umem, seg, n);
 	sw->st.flooded++;
 	sw->st.flood_copies += (uint64_t)copies;
+}
+
+void switch_flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
+{
+	struct xdp_desc d = { .addr = addr, .len = len, .options = 0 };
+
+	switch_flood_segs(sw, in, &d, 1);
 }
 
 static bool routes_inside(const struct sw *sw, const uint8_t *dst)
@@ -62,12 +81,48 @@ static void fdb_refused(struct sw *sw, const struct port *in, const uint8_t *mac
 	sw->fdb_logged = sw->now;
 }
 
+/* Learn the source MAC of a frame received on in. */
+static void switch_learn(struct sw *sw, struct port *in, const struct pkt *p)
+{
+	/* The gateway's MAC is the switch's own: learned on a port, the fast
+	 * path would send every namespace's traffic for the gateway there
+	 * (the bridge does not learn over its own address either). */
+	if (sw->cfg.has_gw && !memcmp(p->src, sw->cfg.gw.mac, 6))
+		sw->st.src_gw_mac++;
+	else if (!(p->src[0] & 1) && (sw->cfg.fast_path ? fast_learn(sw, p->src, in) :
+				     fdb_learn(sw->fdb, p->src, in->idx, sw->now)) == -ENOSPC)
+		fdb_refused(sw, in, p->src);
+}
+
+enum { L2_FLOOD = -1, L2_DROP = -2 };
+
+/* Where the L2 switch sends a frame from in: a port index, or flood, or
+ * drop (a hairpin). */
+static int switch_l2_out(struct sw *sw, struct port *in, const struct pkt *p)
+{
+	uint16_t out;
+
+	if (p->dst[0] & 1)
+		return L2_FLOOD;
+	out = fdb_lookup(sw->fdb, p->dst, sw->now);
+	if (out == FDB_PORT_NONE || out >= sw->nl2) {
+		sw->st.flood_unknown++;
+		return L2_FLOOD;
+	}
+	if (out == in->idx) {
+		in->st.drop_hairpin++;
+		return L2_DROP;
+	}
+	sw->st.forwarded++;
+	return out;
+}
+
 void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 {
 	uint8_t *data = xsk_umem__get_data(sw->umem.area, addr);
 	uint32_t room = FRAME_SIZE - (uint32_t)(addr - umem_chunk(addr)), reply;
 	struct pkt p;
-	uint16_t out;
+	int out;
 
 	in->st.rx_packets++;
 	in->st.rx_bytes += len;
@@ -83,14 +138,7 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	/* Before gw_handle, which turns a request into its reply in place:
 	 * the frames the gateway consumes (a next hop's ARP reply) teach the
 	 * FDB where that host is, as well as the gateway's ARP table. */
-	/* The gateway's MAC is the switch's own: learned on a port, the fast
-	 * path would send every namespace's traffic for the gateway there
-	 * (the bridge does not learn over its own address either). */
-	if (sw->cfg.has_gw && !memcmp(p.src, sw->cfg.gw.mac, 6))
-		sw->st.src_gw_mac++;
-	else if (!(p.src[0] & 1) && (sw->cfg.fast_path ? fast_learn(sw, p.src, in) :
-				    fdb_learn(sw->fdb, p.src, in->idx, sw->now)) == -ENOSPC)
-		fdb_refused(sw, in, p.src);
+	switch_learn(sw, in, &p);
 	if (sw->cfg.has_gw) {
 		route_learn(sw, &p);
 		switch (gw_handle(&sw->cfg.gw, &p, room, &reply, &sw->gwst)) {
@@ -118,23 +166,110 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 			return;
 		}
 	}
-	if (p.dst[0] & 1) {
+	out = switch_l2_out(sw, in, &p);
+	if (out == L2_FLOOD)
 		switch_flood(sw, in, addr, len);
-		return;
-	}
-	out = fdb_lookup(sw->fdb, p.dst, sw->now);
-	if (out == FDB_PORT_NONE || out >= sw->nl2) {
-		sw->st.flood_unknown++;
-		switch_flood(sw, in, addr, len);
-		return;
-	}
-	if (out == in->idx) {
-		in->st.drop_hairpin++;
+	else if (out == L2_DROP)
 		frame_put(&sw->umem, addr);
+	else
+		port_tx_stage(&sw->ports[out], &sw->umem, addr, len);
+}
+
+/* Write len bytes at offset off of a frame held in n buffers. */
+static void segs_write(struct sw *sw, const struct xdp_desc *seg, uint32_t n, uint32_t off,
+		       const uint8_t *src, uint32_t len)
+{
+	uint32_t i, k;
+
+	for (i = 0; i < n && len; i++) {
+		if (off >= seg[i].len) {
+			off -= seg[i].len;
+			continue;
+		}
+		k = seg[i].len - off < len ? seg[i].len - off : len;
+		memcpy((uint8_t *)xsk_umem__get_data(sw->umem.area, seg[i].addr) + off, src, k);
+		src += k;
+		len -= k;
+		off = 0;
+	}
+}
+
+void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uint32_t n)
+{
+	uint32_t total = 0, i, room;
+	struct pkt p;
+	int out;
+
+	for (i = 0; i < n; i++)
+		total += seg[i].len;
+	in->st.rx_packets++;
+	in->st.rx_bytes += total;
+	in->st.rx_multibuf++;
+	/* Parsed, and its checksum completed, in one contiguous copy: the
+	 * parser's bounds checks then hold as for any frame. Jumbo frames
+	 * only come this way, so the copy is small next to the kernel's. */
+	total = 0;
+	for (i = 0; i < n; i++) {
+		room = FRAME_SIZE - (uint32_t)(seg[i].addr - umem_chunk(seg[i].addr));
+		if (seg[i].len > room || seg[i].len > sizeof(sw->gather) - total)
+			goto drop_invalid;
+		memcpy(sw->gather + total, xsk_umem__get_data(sw->umem.area, seg[i].addr),
+		       seg[i].len);
+		total += seg[i].len;
+	}
+	if (pkt_parse(sw->gather, total, &p) != PKT_OK)
+		goto drop_invalid;
+	if (p.l4_off && pkt_csum_complete(&p)) {
+		uint32_t off = p.l4_off + (p.l4_proto == IPPROTO_TCP ? 16 : 6);
+
+		sw->st.csum_fixed++;
+		segs_write(sw, seg, n, off, sw->gather + off, 2);
+	}
+	/* The switches that take such frames route nothing (check refuses a
+	 * gateway next to an MTU above 3506): L2 only, and never the
+	 * uplink's. */
+	if (sw->cfg.has_gw || in->idx >= sw->nl2) {
+		sw->st.multibuf_unrouted++;
+		segs_put(sw, seg, n);
 		return;
 	}
-	sw->st.forwarded++;
-	port_tx_stage(&sw->ports[out], &sw->umem, addr, len);
+	switch_learn(sw, in, &p);
+	out = switch_l2_out(sw, in, &p);
+	if (out == L2_FLOOD)
+		switch_flood_segs(sw, in, seg, n);
+	else if (out == L2_DROP)
+		segs_put(sw, seg, n);
+	else
+		port_tx_stage_segs(&sw->ports[out], &sw->umem, seg, n);
+	return;
+drop_invalid:
+	in->st.drop_invalid++;
+	segs_put(sw, seg, n);
+}
+
+/* A frame of several buffers: collect them up to the last, which has no
+ * XDP_PKT_CONTD. */
+static void port_rx_seg(struct sw *sw, struct port *p, const struct xdp_desc *d)
+{
+	if (p->nseg == SEG_MAX) {
+		/* More than the kernel makes: drop the frame, to its end. */
+		segs_put(sw, p->seg, p->nseg);
+		p->nseg = 0;
+		p->seg_bad = true;
+		p->st.rx_packets++;
+		p->st.drop_invalid++;
+	}
+	if (p->seg_bad) {
+		frame_put(&sw->umem, d->addr);
+	} else {
+		p->seg[p->nseg++] = *d;
+	}
+	if (d->options & XDP_PKT_CONTD)
+		return;
+	if (!p->seg_bad)
+		switch_segs(sw, p, p->seg, p->nseg);
+	p->nseg = 0;
+	p->seg_bad = false;
 }
 
 static uint32_t port_rx(struct sw *sw, struct port *p)
@@ -148,7 +283,9 @@ static uint32_t port_rx(struct sw *sw, struct port *p)
 	for (i = 0; i < n; i++) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
 
-		if (p->idx == sw->nl2)
+		if (p->nseg || p->seg_bad || (d->options & XDP_PKT_CONTD))
+			port_rx_seg(sw, p, d);
+		else if (p->idx == sw->nl2)
 			route_in(sw, d->addr, d->len);
 		else
 			switch_frame(sw, p, d->addr, d->len);

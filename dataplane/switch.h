@@ -55,6 +55,7 @@ struct sw_stats {
 	uint64_t no_frame; /* pool empty: RX could not be refilled */
 	uint64_t gw_unrouted; /* to the gateway's MAC, not its address: no routing yet */
 	uint64_t src_gw_mac; /* from the gateway's own MAC: not learned */
+	uint64_t multibuf_unrouted; /* several buffers, on a switch that routes: dropped */
 	uint64_t loops; /* poll loop iterations */
 };
 
@@ -96,6 +97,10 @@ struct sw {
 	/* dataplane tc */
 	struct tc_steer *tc_skel;
 	int *tc_links; /* two per port, -1: none */
+	/* A port's MTU is above 3506: the programs take fragments and the
+	 * sockets frames of several buffers, parsed in gather. */
+	bool multibuf;
+	uint8_t gather[SEG_MAX * FRAME_SIZE];
 };
 
 uint64_t now_ns(void);
@@ -103,6 +108,8 @@ uint64_t now_ns(void);
 void switch_flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len);
 /* Everything one received frame goes through; no allocation. */
 void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len);
+/* The same for a frame received in n buffers (XDP_USE_SG). */
+void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uint32_t n);
 /* Receive, switch and transmit once on every port. Returns frames seen. */
 uint32_t switch_poll_ports(struct sw *sw);
 int switch_run(struct sw *sw, volatile int *stop);

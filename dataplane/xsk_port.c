@@ -71,7 +71,7 @@ void umem_fini(struct umem *u)
 	memset(u, 0, sizeof(*u));
 }
 
-int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx)
+int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx, bool sg)
 {
 	struct xsk_socket_config cfg = {
 		.rx_size = RING_SIZE,
@@ -86,6 +86,9 @@ int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", ifname);
 	p->idx = idx;
+	p->sg = sg;
+	if (sg)
+		cfg.bind_flags |= XDP_USE_SG;
 	p->fd = -1;
 	p->ifindex = (int)if_nametoindex(ifname);
 	if (!p->ifindex)
@@ -173,18 +176,22 @@ void port_tx_flush(struct port *p, struct umem *u)
 	room = xsk_prod_nb_free(&p->tx, n);
 	if (room > n)
 		room = n;
+	/* Half a frame in the ring would take the next frame's buffers
+	 * as its own: end at a frame's last buffer. */
+	while (room && (p->txq[room - 1].options & XDP_PKT_CONTD))
+		room--;
 	if (room && xsk_ring_prod__reserve(&p->tx, room, &idx) == room) {
 		for (i = 0; i < room; i++) {
 			*xsk_ring_prod__tx_desc(&p->tx, idx + i) = p->txq[i];
 			p->st.tx_bytes += p->txq[i].len;
+			p->st.tx_packets += !(p->txq[i].options & XDP_PKT_CONTD);
 		}
 		xsk_ring_prod__submit(&p->tx, room);
-		p->st.tx_packets += room;
 	} else {
 		room = 0;
 	}
 	for (i = room; i < n; i++) {
-		p->st.drop_tx_full++;
+		p->st.drop_tx_full += !(p->txq[i].options & XDP_PKT_CONTD);
 		frame_put(u, p->txq[i].addr);
 	}
 	p->ntxq = 0;

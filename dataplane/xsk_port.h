@@ -17,6 +17,17 @@
 #define FILL_TARGET 1024 /* frames parked in each port's fill ring */
 #define BATCH 256
 #define TXQ_MAX 256
+/* A frame of several buffers (XDP_USE_SG): at most the kernel's
+ * MAX_SKB_FRAGS + 1 descriptors; 3 for a 9000-byte MTU. */
+#define SEG_MAX 18
+
+/* Linux 6.6 uapi, missing from Debian 12's 6.1 headers. */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
 
 struct umem {
 	void *area;
@@ -37,6 +48,7 @@ struct port_stats {
 	uint64_t drop_tx_full; /* no room in the TX ring */
 	uint64_t drop_hairpin; /* destination is the ingress port */
 	uint64_t kick_again; /* sendto asked to be called again */
+	uint64_t rx_multibuf; /* frames of several buffers received */
 };
 
 struct port {
@@ -54,8 +66,14 @@ struct port {
 	struct xsk_ring_cons *comp;
 	uint32_t in_fill; /* frames the kernel holds for RX */
 	bool need_kick;
+	bool sg; /* bound with XDP_USE_SG */
 	uint32_t ntxq;
 	struct xdp_desc txq[TXQ_MAX]; /* staged for the next flush */
+	/* The buffers of a frame received so far: a ring peek may end
+	 * inside a frame. seg_bad: it had too many, drop up to its end. */
+	struct xdp_desc seg[SEG_MAX];
+	uint32_t nseg;
+	bool seg_bad;
 	struct port_stats st;
 };
 
@@ -83,9 +101,11 @@ static inline void frame_put(struct umem *u, uint64_t addr)
 
 /* The kernel's own counters for the socket (drops before we see a frame). */
 void port_xdp_stats(const struct port *p, struct xdp_statistics *xs);
-int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx);
+/* sg: take and send frames of several buffers (XDP_USE_SG). */
+int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx, bool sg);
 void port_close(struct port *p);
-/* Move staged TX descriptors to the ring and kick the kernel. */
+/* Move staged TX descriptors to the ring and kick the kernel; a frame of
+ * several buffers goes whole or not at all. */
 void port_tx_flush(struct port *p, struct umem *u);
 /* Return completed TX frames to the pool. */
 void port_reap(struct port *p, struct umem *u);
@@ -100,6 +120,22 @@ static inline void port_tx_stage(struct port *p, struct umem *u, uint64_t addr, 
 	p->txq[p->ntxq].len = len;
 	p->txq[p->ntxq].options = 0;
 	p->ntxq++;
+}
+
+/* A frame of n buffers (n <= SEG_MAX), staged in one flush. */
+static inline void port_tx_stage_segs(struct port *p, struct umem *u, const struct xdp_desc *seg,
+				      uint32_t n)
+{
+	uint32_t i;
+
+	if (p->ntxq + n > TXQ_MAX)
+		port_tx_flush(p, u);
+	for (i = 0; i < n; i++) {
+		p->txq[p->ntxq].addr = seg[i].addr;
+		p->txq[p->ntxq].len = seg[i].len;
+		p->txq[p->ntxq].options = i + 1 < n ? XDP_PKT_CONTD : 0;
+		p->ntxq++;
+	}
 }
 
 #endif

@@ -267,6 +267,50 @@ kill -9 "$(sw_json | jq -r .pid)"
 check "kill -9: down" down
 assert_clean "kill -9: nothing left after down"
 
+# --- jumbo frames (examples/jumbo.conf): ports at MTU 9000 on a switch
+# without a gateway take frames of several buffers (XDP multi-buffer,
+# AF_XDP XDP_USE_SG)
+if [ "$DP" != tc ]; then
+	sed "s/dataplane xdp/dataplane $DP/" "$EX/jumbo.conf" >"$TMP/jumbo.conf"
+	pa="$PFX-a-eth0" pb="$PFX-b-eth0"
+	port_stat() { sw_json | jq "[.ports[] | select(.name==\"$1\") | .$2] | add // 0"; }
+	check "jumbo: up with ports at MTU 9000" up "$TMP/jumbo.conf"
+	check_out "jumbo: status says the switch is multi-buffer" '"multi_buffer":true' sw_json
+	x0=$(port_stat "$pa" fast_bytes); m0=$(port_stat "$pa" rx_multibuf)
+	check "jumbo: a reaches b in 9000-byte frames, DF set" \
+		nsx a ping -c 3 -i 0.2 -W 2 -M do -s 8972 10.67.0.3
+	x1=$(port_stat "$pa" fast_bytes); m1=$(port_stat "$pa" rx_multibuf)
+	if [ "$DP" = xdp ] && [ $((x1 - x0)) -ge 27042 ]; then
+		pass "jumbo: the fast path carried and counted the whole frames ($((x1 - x0)) bytes from a)"
+	elif [ "$DP" = afxdp ] && [ $((m1 - m0)) -ge 3 ]; then
+		pass "jumbo: userspace switched them as frames of several buffers ($((m1 - m0)))"
+	else fail "jumbo: a's port: fast_bytes +$((x1 - x0)), rx_multibuf +$((m1 - m0))"; fi
+	check_out "jumbo: the host port took the ports' MTU" "mtu 9000" ip link show "$PFX-sw0"
+	check "jumbo: the host reaches b in 9000-byte frames" ping -c 2 -i 0.2 -W 2 -M do -s 8972 10.67.0.3
+	# A MAC nobody has: userspace floods the frame, buffer by buffer.
+	nsx a ip neigh add 10.67.0.99 lladdr 02:00:00:00:00:99 dev eth0
+	m0=$(port_stat "$pa" rx_multibuf); t0=$(port_stat "$pb" tx_bytes); u0=$(counter flood_unknown)
+	nsx a ping -c 2 -i 0.2 -W 1 -s 8000 10.67.0.99 >/dev/null
+	m1=$(port_stat "$pa" rx_multibuf); t1=$(port_stat "$pb" tx_bytes); u1=$(counter flood_unknown)
+	if [ $((m1 - m0)) = 2 ] && [ $((u1 - u0)) = 2 ] && [ $((t1 - t0)) -ge 16084 ]; then
+		pass "jumbo: an unknown destination is flooded from userspace (2 frames, $((t1 - t0)) bytes to b)"
+	else fail "jumbo: rx_multibuf +$((m1 - m0)), flood_unknown +$((u1 - u0)), b's port tx_bytes +$((t1 - t0))"; fi
+	csum0=$(nsx b nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
+	nsx_bg b iperf3 -s -1 -p 5201 >/dev/null 2>&1
+	sleep 0.5
+	nsx a iperf3 -c 10.67.0.3 -p 5201 -t 2 -J >"$TMP/iperf.json" 2>&1
+	gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$TMP/iperf.json" 2>/dev/null)
+	csum1=$(nsx b nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
+	if awk -v g="${gbps:-0}" 'BEGIN {exit !(g > 0.05)}' && [ "${csum1:-x}" = "${csum0:-y}" ]; then
+		pass "jumbo: iperf3 TCP at MTU 9000, no checksum errors ($(printf %.2f "$gbps") Gbit/s)"
+	else fail "jumbo: iperf3 TCP: ${gbps:-none} Gbit/s, TcpInCsumErrors $csum0 -> $csum1"; fi
+	check_transfer "jumbo: 8 MiB over TCP arrive byte for byte" 8388608 a b 10.67.0.3
+	check_out "jumbo: no frame dropped as invalid" "^0$" \
+		bash -c "'$NSFAST' status --json '$PFX' | jq '[.switches[0].daemon.ports[].drop_invalid] | add'"
+	check "jumbo: down" down
+	assert_clean "jumbo: nothing left"
+fi
+
 # --- a 16-namespace lab
 "$ROOT/bench/gen_scale.sh" 16 x conf "$DP" >"$TMP/s16.conf"
 check "16 namespaces: up" up "$TMP/s16.conf"
@@ -296,9 +340,15 @@ TEST=30_afxdp
 # --- failures are clear
 check_out "a port that does not exist" "port nosuch0: binding an AF_XDP socket: No such device" \
 	"$NSFAST" switch --name x nosuch0
-printf 'lab x\nswitch s dataplane afxdp\nns a\n  link e0 switch s mtu 9000\n' >"$TMP/mtu.conf"
-check_out "an MTU XDP cannot take is refused by check" "mtu.conf:4: mtu 9000 on a port of afxdp switch 's' is above 3506" \
+printf 'lab x\nswitch s dataplane afxdp\nns a\n  link e0 switch s mtu 9300\n' >"$TMP/mtu.conf"
+check_out "an MTU the switch cannot take is refused by check" "mtu.conf:4: mtu 9300 on a port of afxdp switch 's' is above 9216, the largest it takes" \
 	"$NSFAST" check "$TMP/mtu.conf"
+
+ip link add "$PFX-j0" mtu 9000 type veth peer name "$PFX-j1" mtu 9000
+check_out "a jumbo port next to a gateway is refused by the daemon too" \
+	"port $PFX-j0: MTU 9000 is above 3506 on a switch with a gateway, which routes frames of one buffer only" \
+	"$NSFAST" switch --name x --gateway 10.0.0.1/24 "$PFX-j0"
+ip link del "$PFX-j0"
 
 # --- a full FDB: the daemon by hand, with a quota of 2 MACs per port;
 # one namespace shows up with three MACs, the third is refused, counted
