@@ -91,28 +91,28 @@ $(BUILD)/test_topo: tests/unit/test_topo.c $(TOPO) $(wildcard control/*.h)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Icontrol $(LDFLAGS) -o $@ tests/unit/test_topo.c $(TOPO)
 
-$(BUILD)/test_fdb: tests/unit/test_fdb.c dataplane/fdb.c dataplane/fdb.h
+$(BUILD)/test_fdb: tests/unit/test_fdb.c tests/unit/check.h dataplane/fdb.c dataplane/fdb.h
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_fdb.c dataplane/fdb.c
 
-$(BUILD)/test_pkt: tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c dataplane/pkt.h dataplane/gateway.h
+$(BUILD)/test_pkt: tests/unit/test_pkt.c tests/unit/check.h dataplane/pkt.c dataplane/gateway.c dataplane/pkt.h dataplane/gateway.h
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c
 
-$(BUILD)/test_nat: tests/unit/test_nat.c $(NAT) $(NAT_H)
+$(BUILD)/test_nat: tests/unit/test_nat.c tests/unit/check.h $(NAT) $(NAT_H)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_nat.c $(NAT)
 
-$(BUILD)/test_arp_table: tests/unit/test_arp_table.c dataplane/arp_table.c dataplane/arp_table.h dataplane/route.h
+$(BUILD)/test_arp_table: tests/unit/test_arp_table.c tests/unit/check.h dataplane/arp_table.c dataplane/arp_table.h dataplane/route.h
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_arp_table.c dataplane/arp_table.c
 
 # The BPF programs, run by the kernel on frames the test builds (root).
-$(BUILD)/test_bpf: tests/unit/test_bpf.c bpf/map_layouts.h $(SKELS)
+$(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/check.h bpf/map_layouts.h $(SKELS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf $(LDFLAGS) -o $@ tests/unit/test_bpf.c -lbpf -lelf -lz

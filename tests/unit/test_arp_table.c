@@ -18,29 +18,12 @@
 #include "arp_table.h"
 #include "route.h"
 
+#define CHECK_NAME "arp_table"
+#include "check.h"
+
 #define SEC 1000000000ull
 #define T0 (100 * SEC) /* the clock of a machine that has been up a while */
 
-static int failures;
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	char detail[256];
-	va_list ap;
-
-	if (ok) {
-		printf("PASS arp_table: %s\n", what);
-		return;
-	}
-	failures++;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	printf("FAIL arp_table: %s (%s)\n", what, detail);
-}
 
 static uint32_t ip4(const char *s)
 {

@@ -37,6 +37,9 @@
 #include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
+#define CHECK_NAME "bpf"
+#include "check.h"
+
 #define P_TCP 6
 #define P_UDP 17
 #define FIN 0x01
@@ -61,27 +64,6 @@ static const uint8_t MAC_HOP[6] = { 0x02, 0, 0, 0, 0, 0x99 }; /* its next hop */
 #define EXT_PORT 62000
 #define REM_PORT 5201
 
-static int failures, checks;
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-
-	checks++;
-	if (ok) {
-		printf("PASS bpf: %s\n", what);
-		return;
-	}
-	failures++;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	printf("FAIL bpf: %s (%s)\n", what, detail);
-}
 
 /* --- frames, with every checksum computed in full */
 

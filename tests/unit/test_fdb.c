@@ -15,6 +15,9 @@
 
 #include "fdb.h"
 
+#define CHECK_NAME "fdb"
+#include "check.h"
+
 #define SEC 1000000000ull
 
 static uint64_t rng_state = 0x6e73666173742121ull;
@@ -45,26 +48,6 @@ static void mac_of(uint64_t n, uint8_t mac[6])
 		mac[i] = (uint8_t)n;
 }
 
-static int failures, checks;
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	checks++;
-	if (ok) {
-		printf("PASS fdb: %s\n", what);
-		return;
-	}
-	failures++;
-	char detail[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	printf("FAIL fdb: %s (%s)\n", what, detail);
-}
 
 static int count_cb(const uint8_t mac[6], uint16_t port, uint64_t idle, void *arg)
 {

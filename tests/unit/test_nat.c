@@ -17,6 +17,9 @@
 #include "nat.h"
 #include "pkt.h"
 
+#define CHECK_NAME "nat"
+#include "check.h"
+
 #define SEC 1000000000ull
 #define P_ICMP 1
 #define P_TCP 6
@@ -27,26 +30,6 @@
 #define PSH 0x08
 #define ACK 0x10
 
-static int failures, checks;
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(bool ok, const char *what, const char *fmt, ...)
-{
-	checks++;
-	if (ok) {
-		printf("PASS nat: %s\n", what);
-		return;
-	}
-	failures++;
-	char detail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	printf("FAIL nat: %s (%s)\n", what, detail);
-}
 
 static uint64_t rng_state = 0x6e61747465737421ull;
 

@@ -12,23 +12,9 @@
 #include "gateway.h"
 #include "pkt.h"
 
-static int failures, checks;
+#define CHECK_NAME "pkt"
+#include "check.h"
 
-static void check(int ok, const char *what, const char *fmt, ...)
-{
-	checks++;
-	if (ok) {
-		printf("PASS pkt: %s\n", what);
-		return;
-	}
-	failures++;
-	printf("FAIL pkt: %s (", what);
-	va_list ap;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(")\n");
-}
 
 /* --- reference checksum ------------------------------------------------ */
 
@@ -798,7 +784,7 @@ static void test_gw_icmp(void)
 	check(res == GW_REPLY && rl == f.len && st.echo_replies == 1, "gw echo request -> reply", "res=%d rl=%u", res, rl);
 	check(memcmp(h, H_MAC, 6) == 0 && memcmp(h + 6, GW_MAC, 6) == 0 && memcmp(ip + 12, GW_V4, 4) == 0 &&
 		      memcmp(ip + 16, H_V4, 4) == 0,
-	      "gw echo reply swaps MACs and IPs", "");
+	      "gw echo reply swaps MACs and IPs", "%s", "-");
 	check(ip[8] == 64 && ref_fold(ref_sum(ip, 20)) == 0xffff && get16(ip + 2) == f.len - 14,
 	      "gw echo reply TTL 64, valid IPv4 header checksum", "ttl=%u", ip[8]);
 	check(ic[0] == 0 && ic[1] == 0 && ref_fold(ref_sum(ic, f.len - 34)) == 0xffff &&
