@@ -49,7 +49,7 @@ check "routed: ping with a pattern comes back intact" nsx baz ping -c 3 -i 0.2 -
 csum0=$(nsx foo nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
 nsx_bg foo iperf3 -s -1 -p 5201 >/dev/null 2>&1
 sleep 0.5
-nsx baz iperf3 -c 10.13.37.2 -p 5201 -t 3 -J >"$TMP/iperf.json" 2>&1
+nsx baz iperf3 -c 10.13.37.2 -p 5201 -t 2 -J >"$TMP/iperf.json" 2>&1
 gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$TMP/iperf.json" 2>/dev/null)
 if awk -v g="${gbps:-0}" 'BEGIN {exit !(g > 0.05)}'; then pass "routed: iperf3 TCP through the switch (${gbps%.*}.$(echo "$gbps" | cut -d. -f2 | cut -c1-2) Gbit/s)"
 else fail "routed: iperf3 TCP: $(head -c 300 "$TMP/iperf.json")"; fi
@@ -298,7 +298,7 @@ if [ "$DP" != tc ]; then
 	csum0=$(nsx b nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
 	nsx_bg b iperf3 -s -1 -p 5201 >/dev/null 2>&1
 	sleep 0.5
-	nsx a iperf3 -c 10.67.0.3 -p 5201 -t 2 -J >"$TMP/iperf.json" 2>&1
+	nsx a iperf3 -c 10.67.0.3 -p 5201 -t 1 -J >"$TMP/iperf.json" 2>&1
 	gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$TMP/iperf.json" 2>/dev/null)
 	csum1=$(nsx b nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
 	if awk -v g="${gbps:-0}" 'BEGIN {exit !(g > 0.05)}' && [ "${csum1:-x}" = "${csum0:-y}" ]; then
