@@ -116,6 +116,39 @@ int nat_fast_start(struct sw *sw)
 	return 0;
 }
 
+/* Delete every entry of a NAT fast-path map that stale() says is stale
+ * (val: room for one value); the number deleted, or -ENOMEM. Keys are
+ * collected first: get_next_key from a deleted key starts over. */
+static int nat_fast_prune(struct sw *sw, int fd, size_t key_size, void *val,
+			  bool (*stale)(struct sw *sw, const void *val, const void *arg),
+			  const void *arg)
+{
+	uint8_t *keys = calloc(sw->cfg.nat_table, key_size);
+	uint32_t n, i;
+	int deleted = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	n = fast_map_keys(fd, keys, sw->cfg.nat_table, key_size);
+	for (i = 0; i < n; i++) {
+		const void *k = keys + (size_t)i * key_size;
+
+		if (bpf_map_lookup_elem(fd, k, val) || !stale(sw, val, arg))
+			continue;
+		deleted += !bpf_map_delete_elem(fd, k);
+	}
+	free(keys);
+	return deleted;
+}
+
+static bool in_port_moved(struct sw *sw, const void *val, const void *arg)
+{
+	const struct nat_in_val *v = val;
+
+	(void)arg;
+	return fdb_lookup(sw->fdb, v->mac, sw->now) != (uint16_t)v->slot;
+}
+
 /* A MAC moved to another port: every inbound entry still aimed at the
  * MAC's old port goes, and the connection's next packet back takes the
  * slow path, which installs it again towards the port the FDB now says.
@@ -123,28 +156,17 @@ int nat_fast_start(struct sw *sw)
  * syscalls per connection. */
 void nat_fast_follow(struct sw *sw)
 {
-	int fd = bpf_map__fd(sw->up_skel->maps.nat_in);
-	struct nat_in_key *keys;
 	struct nat_in_val v;
-	uint32_t n, i;
+	int n;
 
 	if (!sw->nfst.moved_macs)
 		return;
+	n = nat_fast_prune(sw, bpf_map__fd(sw->up_skel->maps.nat_in), sizeof(struct nat_in_key),
+			   &v, in_port_moved, NULL);
+	if (n < 0)
+		return; /* the next pass tries again */
 	sw->nfst.moved_macs = false;
-	keys = calloc(sw->cfg.nat_table, sizeof(*keys));
-	if (!keys) {
-		sw->nfst.moved_macs = true; /* next pass */
-		return;
-	}
-	n = fast_map_keys(fd, keys, sw->cfg.nat_table, sizeof(*keys));
-	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &keys[i], &v) ||
-		    fdb_lookup(sw->fdb, v.mac, sw->now) == (uint16_t)v.slot)
-			continue;
-		if (!bpf_map_delete_elem(fd, &keys[i]))
-			sw->nfst.followed++;
-	}
-	free(keys);
+	sw->nfst.followed += (uint64_t)n;
 }
 
 bool nat_fast_out_empty(struct sw *sw)
@@ -154,26 +176,27 @@ bool nat_fast_out_empty(struct sw *sw)
 	return bpf_map_get_next_key(bpf_map__fd(sw->skel->maps.nat_out), NULL, &k) != 0;
 }
 
+static bool out_via_mac(struct sw *sw, const void *val, const void *arg)
+{
+	const struct nat_out_val *v = val;
+
+	(void)sw;
+	return !memcmp(v->nexthop_mac, arg, 6);
+}
+
 /* As nat_fast_follow, for the way out: the connection's next packet
  * takes the slow path, which installs it again towards the MAC the
  * kernel now has for the next hop. */
 int nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6])
 {
-	int fd = bpf_map__fd(sw->skel->maps.nat_out);
-	struct nat_out_key *keys = calloc(sw->cfg.nat_table, sizeof(*keys));
 	struct nat_out_val v;
-	uint32_t n, i;
+	int n;
 
-	if (!keys)
-		return -ENOMEM;
-	n = fast_map_keys(fd, keys, sw->cfg.nat_table, sizeof(*keys));
-	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &keys[i], &v) || memcmp(v.nexthop_mac, old, 6))
-			continue;
-		if (!bpf_map_delete_elem(fd, &keys[i]))
-			sw->nfst.nexthop_changed++;
-	}
-	free(keys);
+	n = nat_fast_prune(sw, bpf_map__fd(sw->skel->maps.nat_out), sizeof(struct nat_out_key),
+			   &v, out_via_mac, old);
+	if (n < 0)
+		return n;
+	sw->nfst.nexthop_changed += (uint64_t)n;
 	return 0;
 }
 
