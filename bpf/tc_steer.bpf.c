@@ -44,6 +44,7 @@ const volatile __u8 nat_fast = 0;
 const volatile __u64 gw_mac_key;
 const volatile __u64 uplink_mac_key;
 const volatile __u32 uplink_ifindex;
+const volatile __u32 uplink_mtu; /* 0: unknown */
 
 /* By slot: where a frame for that port goes (the uplink's: its own
  * ifindex and its slow-path end). */
@@ -130,6 +131,11 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 	struct iphdr *ip;
 	__u16 *ports;
 
+	/* Larger than the uplink takes, and not segmented on the way: the
+	 * slow path answers it with "fragmentation needed" (the uplink
+	 * would drop it unseen). */
+	if (uplink_mtu && skb->len > uplink_mtu + ETH_HLEN && !skb->gso_size)
+		return -1;
 	/* nat_l4 reads up to a TCP header: those bytes must be linear. */
 	if (pull_head(skb, L4_OFF + sizeof(struct tcphdr)))
 		return -1;

@@ -33,6 +33,7 @@ const volatile __u64 gw_mac_key; /* the gateway's MAC, as an fdb key */
 const volatile __u64 uplink_mac_key;
 const volatile __u32 uplink_slot; /* in tx_ports */
 const volatile __u32 ext_ip; /* network order */
+const volatile __u32 uplink_mtu; /* 0: unknown */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -94,7 +95,7 @@ static __always_inline __u64 frame_len(struct xdp_md *ctx)
 
 /* A frame for the gateway's MAC of a connection the daemon installed:
  * translated and redirected to the uplink's next hop. */
-static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
+static __always_inline int nat_forward_out(struct xdp_md *ctx, struct ethhdr *eth, void *end,
 					   struct fast_port_stats *st)
 {
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
@@ -103,6 +104,10 @@ static __always_inline int nat_forward_out(struct ethhdr *eth, void *end,
 	__u64 mac = uplink_mac_key;
 	__u16 *ports;
 
+	/* Larger than the uplink takes: the slow path answers it with
+	 * "fragmentation needed" (a redirect would drop it unseen). */
+	if (uplink_mtu && frame_len(ctx) > (__u64)uplink_mtu + ETH_HLEN)
+		return -1;
 	ports = nat_out_key_of(eth, end, &k);
 	if (!ports)
 		return -1;
@@ -160,7 +165,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	if (!s)
 		return -1;
 	if (!d) {
-		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(eth, end, st) : -1;
+		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(ctx, eth, end, st) : -1;
 
 		if (act < 0)
 			return -1;

@@ -191,9 +191,9 @@ struct swaddr {
 };
 
 /* Above XDP_MTU_MAX a port's frames come in several buffers: the afxdp
- * and xdp switches take them up to MULTIBUF_MTU_MAX, but only for L2
- * (their gateway, routes and NAT take one buffer), and tc's slow-path
- * pairs not at all. */
+ * and xdp switches take them up to MULTIBUF_MTU_MAX (their gateway
+ * answers those it would route with "fragmentation needed"), tc's
+ * slow-path pairs not at all. */
 static void check_port_mtu(struct vstate *v, const struct sw *sw, const struct link *l)
 {
 	int mtu = l->a.mtu;
@@ -206,9 +206,6 @@ static void check_port_mtu(struct vstate *v, const struct sw *sw, const struct l
 	else if (mtu > MULTIBUF_MTU_MAX)
 		verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest it takes",
 		     mtu, dataplane_name(sw->dp), sw->name, MULTIBUF_MTU_MAX);
-	else if (sw->ngateway || sw->uplink[0])
-		verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest frame its gateway routes, expected %d or less, or no gateway or uplink on the switch",
-		     mtu, dataplane_name(sw->dp), sw->name, XDP_MTU_MAX, XDP_MTU_MAX);
 }
 
 static void check_switch_addrs(struct vstate *v, int s)

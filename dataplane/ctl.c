@@ -272,7 +272,8 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 	}
 	if (json) {
 		out(o, "],\"default\":%s%s%s,\"routed_via\":%llu,\"routed_out\":%llu,\"routed_in\":%llu,"
-		       "\"ttl_exceeded\":%llu,\"no_route\":%llu,\"bad\":%llu,\"held_now\":%d,"
+		       "\"ttl_exceeded\":%llu,\"too_big\":%llu,\"frag_needed\":%llu,\"mtu\":%u,"
+		       "\"no_route\":%llu,\"bad\":%llu,\"held_now\":%d,"
 		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu,"
 		       "\"arp\":{\"entries\":%u,\"learned\":%llu,\"changed\":%llu,\"evicted\":%llu,"
 		       "\"refused\":%llu,\"ignored\":%llu,\"failed\":%llu,\"requests\":%llu,"
@@ -280,6 +281,7 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 		    sw->nat ? "\"" : "", sw->nat ? sw->cfg.uplink : "null", sw->nat ? "\"" : "",
 		    (unsigned long long)r->routed_via, (unsigned long long)r->routed_out,
 		    (unsigned long long)r->routed_in, (unsigned long long)r->ttl_exceeded,
+		    (unsigned long long)r->too_big, (unsigned long long)r->frag_needed, sw->up_mtu,
 		    (unsigned long long)r->no_route, (unsigned long long)r->bad, sw->rt.nheld,
 		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
 		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host,
@@ -294,10 +296,12 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 	if (sw->nat)
 		out(o, "%s default through the NAT to %s", sw->cfg.nroutes ? "," : "", sw->cfg.uplink);
 	out(o, "\n    routed %llu via routes, %llu out, %llu in; dropped: %llu ttl exceeded, "
+	       "%llu too big (%llu answered: fragmentation needed), "
 	       "%llu no route, %llu not routable (VLAN, runt); held for ARP %llu (%d now, "
 	       "%llu timed out, %llu overflow, %llu for an unknown inside host)\n",
 	    (unsigned long long)r->routed_via, (unsigned long long)r->routed_out,
 	    (unsigned long long)r->routed_in, (unsigned long long)r->ttl_exceeded,
+	    (unsigned long long)r->too_big, (unsigned long long)r->frag_needed,
 	    (unsigned long long)r->no_route, (unsigned long long)r->bad,
 	    (unsigned long long)r->arp_held, sw->rt.nheld, (unsigned long long)r->arp_timeout,
 	    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);

@@ -125,8 +125,12 @@ static int uplink_discover(struct sw *sw)
 			close(fd);
 		return err;
 	}
-	close(fd);
 	memcpy(sw->up_mac, ifr.ifr_hwaddr.sa_data, 6);
+	/* What the gateway routes towards it at most: larger packets are
+	 * answered with "fragmentation needed". */
+	if (!ioctl(fd, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 0)
+		sw->up_mtu = (uint32_t)ifr.ifr_mtu;
+	close(fd);
 	return 0;
 }
 
@@ -171,6 +175,18 @@ static int setup_uplink(struct sw *sw)
 		return err;
 	}
 	memcpy((void *)&sw->up_skel->rodata->ext_ip, sw->up_ip, 4);
+	/* Programs that share a DEVMAP (the NAT fast path's tx_ports) must
+	 * agree on fragments; the uplink's frames stay one buffer all the
+	 * same (its MTU is at most 3506). */
+	if (sw->multibuf) {
+		struct bpf_program *prog = sw->up_skel->progs.uplink_steer;
+
+		if ((err = bpf_program__set_flags(prog, bpf_program__flags(prog) |
+							BPF_F_XDP_HAS_FRAGS))) {
+			fail(sw, "marking the uplink XDP program multi-buffer: %s", strerror(-err));
+			return err;
+		}
+	}
 	sw->up_skel->rodata->port_min = sw->cfg.nat_port_min;
 	sw->up_skel->rodata->port_max = sw->cfg.nat_port_max;
 	if (sw->cfg.tc_path) {
@@ -245,8 +261,7 @@ static int setup_uplink(struct sw *sw)
 }
 
 /* A port above XDP_MTU_MAX needs the programs to take fragments and the
- * sockets frames of several buffers; on a switch that routes nothing,
- * since the gateway, routes and NAT take single-buffer frames only. */
+ * sockets frames of several buffers. */
 static int setup_multibuf(struct sw *sw)
 {
 	struct ifreq ifr;
@@ -270,15 +285,8 @@ static int setup_multibuf(struct sw *sw)
 			fail(sw, "port %s: reading its MTU: %s", sw->cfg.ports[i], strerror(-err));
 			goto out;
 		}
-		if (ifr.ifr_mtu <= XDP_MTU_MAX)
-			continue;
-		if (sw->cfg.has_gw || sw->cfg.uplink[0]) {
-			err = -EINVAL;
-			fail(sw, "port %s: MTU %d is above %d on a switch with a gateway, which routes frames of one buffer only",
-			     sw->cfg.ports[i], ifr.ifr_mtu, XDP_MTU_MAX);
-			goto out;
-		}
-		sw->multibuf = true;
+		if (ifr.ifr_mtu > XDP_MTU_MAX)
+			sw->multibuf = true;
 	}
 	if (sw->multibuf) {
 		struct bpf_program *prog = sw->skel->progs.xsk_steer;

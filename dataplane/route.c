@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../control/nl.h"
+#include "../control/xdp_mtu.h"
 #include "nat.h"
 #include "nat_csum.h"
 #include "nat_fast.h"
@@ -69,10 +70,12 @@ void route_learn(struct sw *sw, const struct pkt *p)
 		sw->rt.learned = true;
 }
 
-/* ICMP time exceeded from the gateway, built in place: the quoted IP
- * header and 8 bytes move back 28 bytes, a new IP+ICMP header goes in
- * front, and the frame returns through the port it came from. */
-static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
+/* An ICMP error from the gateway about the packet in p, built in place:
+ * the quoted IP header and 8 bytes move back 28 bytes, a new IP+ICMP
+ * header goes in front, and the frame returns through the port it came
+ * from. mtu: the next hop's, for "fragmentation needed" (RFC 1191). */
+static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p,
+			    uint8_t type, uint8_t code, uint16_t mtu)
 {
 	uint8_t *d = p->data, *ip = d + ETH_HLEN, *icmp = ip + 20;
 	uint32_t room = FRAME_SIZE - (uint32_t)(addr - umem_chunk(addr));
@@ -80,13 +83,12 @@ static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct 
 	/* A first fragment has no l4_off from pkt_parse, but its ICMP type
 	 * is there all the same. */
 	uint32_t l4 = ETH_HLEN + (uint32_t)(ip[0] & 0x0f) * 4;
-	uint8_t src_mac[6], type = ip[9] == 1 && l4 < p->len ? d[l4] : 0;
+	uint8_t src_mac[6], itype = ip[9] == 1 && l4 < p->len ? d[l4] : 0;
 
 	/* RFC 1812 4.3.2.7: never about an ICMP error, a fragment other than
 	 * the first, or a group source; such a packet is only dropped. */
-	if (type == 3 || type == 4 || type == 5 || type == 11 || type == 12 ||
+	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
 	    (nat_rd16(ip + 6) & 0x1fff) || ip[12] >= 0xe0) {
-		sw->rt.st.ttl_exceeded++;
 		frame_put(&sw->umem, addr);
 		return;
 	}
@@ -116,12 +118,70 @@ static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct 
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	memset(icmp, 0, 8);
-	icmp[0] = 11; /* time exceeded, in transit */
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[6] = (uint8_t)(mtu >> 8);
+	icmp[7] = (uint8_t)mtu;
 	c = csum_fold(csum_add(0, icmp, 8 + quote));
 	icmp[2] = (uint8_t)(c >> 8);
 	icmp[3] = (uint8_t)c;
-	sw->rt.st.ttl_exceeded++;
+	if (type == 3)
+		sw->rt.st.frag_needed++;
 	port_tx_stage(in, &sw->umem, addr, len);
+}
+
+static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
+{
+	sw->rt.st.ttl_exceeded++;
+	icmp_error_back(sw, in, addr, p, 11, 0, 0); /* time exceeded in transit */
+}
+
+/* The largest IPv4 packet the gateway sends towards dst: the uplink's
+ * MTU through the NAT, and never more than one buffer holds; 0 when it
+ * has no route there. */
+static uint32_t route_mtu(const struct sw *sw, uint32_t dst)
+{
+	uint32_t mtu = XDP_MTU_MAX;
+
+	if (rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst))
+		return mtu;
+	if (!sw->nat || (!in_subnet(dst, sw->up_ip, sw->up_plen) && !sw->cfg.has_uplink_gw))
+		return 0;
+	if (sw->up_mtu && sw->up_mtu < mtu)
+		mtu = sw->up_mtu;
+	return mtu;
+}
+
+/* Larger than the route's MTU: "fragmentation needed" back when the
+ * sender set DF, so that its path MTU discovery (RFC 1191) shrinks the
+ * packet; else dropped, since the gateway does not fragment. Counted in
+ * too_big either way. */
+static void too_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t mtu)
+{
+	sw->rt.st.too_big++;
+	if (!(p->data[ETH_HLEN + 6] & 0x40)) {
+		frame_put(&sw->umem, addr);
+		return;
+	}
+	icmp_error_back(sw, in, addr, p, 3, 4, (uint16_t)mtu); /* fragmentation needed */
+}
+
+int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
+{
+	const uint8_t *ip = p->data + p->l3_off;
+	uint32_t mtu;
+
+	if (p->l3_off != ETH_HLEN || p->ethertype != 0x0800 || p->len < ETH_HLEN + 20 + 8)
+		return -EINVAL;
+	if (ip[8] <= 1) {
+		time_exceeded(sw, in, addr, p);
+		return 0;
+	}
+	mtu = route_mtu(sw, ip_at(ip + 16));
+	if (!mtu)
+		return -ENOENT;
+	too_big(sw, in, addr, p, mtu);
+	return 0;
 }
 
 /* The NAT fast path's connections towards a next hop go back through
@@ -328,7 +388,7 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 {
 	uint8_t *ip = p->data + p->l3_off;
 	const struct rt_route *r;
-	uint32_t dst, hop;
+	uint32_t dst, hop, mtu;
 
 	if (p->l3_off != ETH_HLEN || p->len < ETH_HLEN + 20) {
 		sw->rt.st.bad++; /* VLAN-tagged or runt: not routed */
@@ -339,6 +399,13 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 		return;
 	}
 	dst = ip_at(ip + 16);
+	/* Before the NAT: the error quotes the packet as its sender sent it,
+	 * and the connection is not made. */
+	mtu = route_mtu(sw, dst);
+	if (mtu && p->len - ETH_HLEN > mtu) {
+		too_big(sw, in, addr, p, mtu);
+		return;
+	}
 	/* The static routes first, as the kernel dataplane's host has them:
 	 * routed on the subnet, never translated. */
 	r = rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst);

@@ -76,6 +76,8 @@ struct rt_stats {
 	uint64_t routed_via; /* sent to a static route's next hop */
 	uint64_t arp_requests; /* ARP requests the gateway sent on the subnet */
 	uint64_t arp_no_frame; /* requests not sent: the frame pool was empty */
+	uint64_t too_big; /* larger than the route's MTU: not routed */
+	uint64_t frag_needed; /* of those, answered with "fragmentation needed" */
 };
 
 struct rt {
@@ -94,6 +96,12 @@ struct rt {
 void route_learn(struct sw *sw, const struct pkt *p);
 /* A frame to the gateway's MAC for an address off the subnet. */
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
+/* A frame to the gateway's MAC for an address off the subnet that the
+ * gateway cannot route: held in several buffers, p parsed from a copy
+ * and pointing at the first. Answered (time exceeded, fragmentation
+ * needed: 0, addr taken), or -ENOENT (no route), -EINVAL (not routable
+ * IPv4): addr left to the caller. */
+int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
 /* A frame received on the uplink port. */
 void route_in(struct sw *sw, uint64_t addr, uint32_t len);
 /* Held frames, next hop refresh: once per loop. */

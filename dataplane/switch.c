@@ -225,15 +225,36 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 		sw->st.csum_fixed++;
 		segs_write(sw, seg, n, off, sw->gather + off, 2);
 	}
-	/* The switches that take such frames route nothing (check refuses a
-	 * gateway next to an MTU above 3506): L2 only, and never the
-	 * uplink's. */
-	if (sw->cfg.has_gw || in->idx >= sw->nl2) {
+	/* The uplink's program takes one buffer: never from there. */
+	if (in->idx >= sw->nl2) {
 		sw->st.multibuf_unrouted++;
 		segs_put(sw, seg, n);
 		return;
 	}
 	switch_learn(sw, in, &p);
+	/* The gateway works on frames of one buffer: one of several for its
+	 * MAC is larger than anything it routes, and is answered as such
+	 * (fragmentation needed, or time exceeded) from the first buffer,
+	 * which holds the headers; the rest is dropped and counted. ARP and
+	 * neighbour discovery never come in several buffers. */
+	if (sw->cfg.has_gw) {
+		route_learn(sw, &p);
+		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
+			struct pkt head = p;
+
+			head.data = xsk_umem__get_data(sw->umem.area, seg[0].addr);
+			head.len = seg[0].len;
+			if ((sw->nat || sw->cfg.nroutes) && p.ethertype == 0x0800 &&
+			    p.l3_off == 14 && !routes_inside(sw, p.data + p.l3_off + 16) &&
+			    route_out_big(sw, in, seg[0].addr, &head) == 0) {
+				segs_put(sw, seg + 1, n - 1);
+				return;
+			}
+			sw->st.multibuf_unrouted++;
+			segs_put(sw, seg, n);
+			return;
+		}
+	}
 	out = switch_l2_out(sw, in, &p);
 	if (out == L2_FLOOD)
 		switch_flood_segs(sw, in, seg, n);

@@ -55,7 +55,7 @@ struct sw_stats {
 	uint64_t no_frame; /* pool empty: RX could not be refilled */
 	uint64_t gw_unrouted; /* to the gateway's MAC, not its address: no routing yet */
 	uint64_t src_gw_mac; /* from the gateway's own MAC: not learned */
-	uint64_t multibuf_unrouted; /* several buffers, on a switch that routes: dropped */
+	uint64_t multibuf_unrouted; /* several buffers, for the gateway, not answered */
 	uint64_t loops; /* poll loop iterations */
 };
 
@@ -88,6 +88,7 @@ struct sw {
 	int up_ifindex;
 	uint8_t up_ip[4], up_mac[6];
 	int up_plen;
+	uint32_t up_mtu; /* 0: unknown */
 	struct nl nl; /* the kernel's neighbour table */
 	/* dataplane xdp */
 	struct fast_stats fst;

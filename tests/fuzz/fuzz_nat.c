@@ -115,6 +115,7 @@ static const uint8_t GW6[16] = { 0xfd, 0x42, 0x13, 0x37, [15] = 1 };
 static const uint8_t EXT4[4] = { 203, 0, 113, 1 };
 static const uint8_t UP_MAC[6] = { 0x02, 0x75, 0x70, 0x00, 0x00, 0x01 };
 static const uint8_t UP_GW4[4] = { 203, 0, 113, 254 };
+#define UP_MTU 1500 /* the uplink's; static routes take 3506 (one buffer) */
 static const uint8_t ROUTER4[4] = { 198, 51, 100, 254 };
 
 /* A received frame as the switch saw it after checksum completion. */
@@ -302,6 +303,15 @@ static bool route_via(uint32_t dst, uint32_t *via)
 	return false;
 }
 
+/* The largest IPv4 packet the gateway routes towards dst: the uplink's
+ * MTU through the NAT, 3506 on a static route. */
+static uint32_t route_mtu(uint32_t dst)
+{
+	uint32_t via;
+
+	return route_via(dst, &via) ? 3506 : UP_MTU;
+}
+
 /* Bytes of a and b (n each) differ only where mask says they may. */
 static bool same_except(const uint8_t *a, const uint8_t *b, uint32_t n, const uint8_t *mask)
 {
@@ -347,7 +357,7 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	const uint8_t *hop = rd32(oip + 16) >> 8 == rd32(EXT4) >> 8 ? oip + 16 : UP_GW4;
 	uint8_t mac[6];
 
-	CHECK(m->in_port < NL2 && len == m->len);
+	CHECK(m->in_port < NL2 && len == m->len && len - 14 <= UP_MTU);
 	uint32_t via;
 
 	CHECK(!memcmp(o, GW_MAC, 6) && rd16(o + 12) == 0x0800 && !inside(rd32(oip + 16)));
@@ -502,15 +512,24 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 	routed_in++;
 }
 
-/* A time exceeded from the gateway, back to the sender. */
-static void check_time_exceeded(const struct meta *m, const uint8_t *f, uint32_t len)
+/* An ICMP error from the gateway, back to the sender: time exceeded
+ * (TTL 1), or fragmentation needed (larger than the route's MTU, DF). */
+static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t len)
 {
 	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *icmp = ip + 20;
 	uint32_t quote = (oip[0] & 15) * 4u + 8, l4 = 14 + (oip[0] & 15) * 4u;
 
 	if (quote > m->len - 14)
 		quote = m->len - 14;
-	CHECK(rd16(o + 12) == 0x0800 && oip[8] <= 1 && !memcmp(o, GW_MAC, 6));
+	CHECK(rd16(o + 12) == 0x0800 && !memcmp(o, GW_MAC, 6));
+	if (icmp[0] == 3) {
+		uint32_t mtu = route_mtu(rd32(oip + 16));
+
+		CHECK(oip[8] > 1 && (oip[6] & 0x40) && m->len - 14 > mtu);
+		CHECK(icmp[1] == 4 && rd16(icmp + 6) == mtu);
+	} else {
+		CHECK(oip[8] <= 1 && icmp[0] == 11 && icmp[1] == 0);
+	}
 	/* RFC 1812 4.3.2.7: never about an ICMP error (a first fragment
 	 * says its type too), a fragment other than the first, or a group
 	 * source. */
@@ -521,7 +540,6 @@ static void check_time_exceeded(const struct meta *m, const uint8_t *f, uint32_t
 	CHECK(!memcmp(f, o + 6, 6));
 	CHECK(ip[0] == 0x45 && rd16(ip + 2) == 28 + quote && ip[9] == P_ICMP);
 	CHECK(!memcmp(ip + 12, GW4, 4) && !memcmp(ip + 16, oip + 12, 4) && ip_ok(ip));
-	CHECK(icmp[0] == 11 && icmp[1] == 0);
 	CHECK(ref_fold(ref_add(0, icmp, 8 + quote)) == 0xffff);
 	CHECK(!memcmp(icmp + 8, oip, quote));
 }
@@ -534,7 +552,7 @@ static void check_routed_via(const struct meta *m, const uint8_t *f, uint32_t le
 	const uint8_t *oip = m->done + 14, *ip = f + 14, *mac;
 	uint32_t via;
 
-	CHECK(len == m->len && route_via(rd32(oip + 16), &via));
+	CHECK(len == m->len && route_via(rd32(oip + 16), &via) && len - 14 <= 3506);
 	mac = arp_mac(via);
 	CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(ip) == ip_ok(oip));
@@ -554,8 +572,8 @@ static void check_from_gw(const struct meta *m, const uint8_t *f, uint32_t len)
 	memcpy(copy, f, len);
 	CHECK(pkt_parse(copy, len, &p) == PKT_OK);
 	if (p.ethertype == 0x0800 && p.l3_off == 14 && p.l4_off && p.l4_proto == P_ICMP &&
-	    f[p.l4_off] == 11) {
-		check_time_exceeded(m, f, len);
+	    (f[p.l4_off] == 11 || f[p.l4_off] == 3)) {
+		check_icmp_error(m, f, len);
 		return;
 	}
 	/* An ARP reply, echo reply, NA or echo6 reply: fuzz_frame checks
@@ -597,7 +615,7 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 		check_routed_out(m, f, len);
 	} else if (!memcmp(m->done, GW_MAC, 6) && m->len >= 34 &&
 		   rd16(m->done + 12) == 0x0800 && !inside(rd32(m->done + 14 + 16)) &&
-		   m->done[14 + 8] > 1) {
+		   m->done[14 + 8] > 1 && m->len - 14 <= route_mtu(rd32(m->done + 14 + 16))) {
 		/* Untagged IPv4 for the gateway's MAC, off the subnet, TTL
 		 * left: routed, possibly back out of the port it came from. */
 		check_routed_via(m, f, len);
@@ -795,6 +813,7 @@ static void sw_new(void)
 		abort();
 	sw->up_ifindex = UP_IFINDEX;
 	memcpy(sw->up_ip, EXT4, 4);
+	sw->up_mtu = UP_MTU;
 	sw->up_plen = 24;
 	memcpy(sw->up_mac, UP_MAC, 6);
 	neigh_ok = true;

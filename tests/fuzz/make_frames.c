@@ -24,7 +24,7 @@
 #include <string.h>
 
 struct frame {
-	uint8_t b[2048];
+	uint8_t b[4096];
 	size_t n;
 };
 
@@ -454,6 +454,19 @@ static void ttl1_icmp(struct frame *f, const uint8_t *mac, const uint8_t *src, u
 	ttl(f, ip, 1);
 }
 
+/* UDP from a namespace with payload bytes, DF or not (frag). */
+static void big_udp(struct frame *f, const uint8_t *mac, const uint8_t *src, const uint8_t *dst,
+		    unsigned frag, size_t payload)
+{
+	size_t ip, l4;
+
+	to_gw(f, mac);
+	ip = ip4(f, 17, src, dst, 0, frag);
+	l4 = udp(f, 20020, 53, payload);
+	ip4_done(f, ip);
+	l4_csum(f, ip, 0, l4, 17, 6, FULL);
+}
+
 /* From the outside to the uplink. */
 static size_t in_hdr(struct frame *f, uint8_t proto, const uint8_t *src)
 {
@@ -681,6 +694,19 @@ static void nat_seqs(const char *dir)
 	ttl1_icmp(&f, B_MAC, B4, 11, 0, 0x4000, 16);
 	s_frame(&s, PORT_B, &f);
 	s_out(&s, dir, "ttl1-no-time-exceeded");
+
+	/* Larger than the route's MTU (fuzz_nat: the uplink's 1500, 3506 on
+	 * a static route): fragmentation needed with DF, else dropped; one
+	 * of exactly 1500 bytes goes out. */
+	big_udp(&f, A_MAC, A4, FAR4, 0x4000, 1473);
+	s_frame(&s, PORT_A, &f);
+	big_udp(&f, A_MAC, A4, FAR4, 0x4000, 1472);
+	s_frame(&s, PORT_A, &f);
+	big_udp(&f, B_MAC, B4, FAR4, 0, 1600);
+	s_frame(&s, PORT_B, &f);
+	big_udp(&f, B_MAC, B4, BEHIND_R4, 0x4000, 3600);
+	s_frame(&s, PORT_B, &f);
+	s_out(&s, dir, "too-big");
 
 	/* The uplink's next hop resolves late, or never. */
 	s_neigh(&s, 0);

@@ -119,8 +119,8 @@ assert_clean "nothing left after kill -9 and down"
 sed 's/uplink  up0 snat/uplink  nosuch0 snat/' "$EX/nat.conf" >"$TMP/nouplink.conf"
 check_out "a missing uplink is refused" "nouplink.conf:$(grep -n nosuch0 "$TMP/nouplink.conf" | cut -d: -f1): uplink 'nosuch0' does not exist in the host namespace" \
 	"$NSFAST" up --lab "$PFX" "$TMP/nouplink.conf"
-printf 'lab x\nswitch s dataplane xdp\n  gateway 10.0.0.1/24\nns a\n  link e0 switch s mtu 9000\n' >"$TMP/xdpmtu.conf"
-check_out "an MTU the switch's gateway cannot route is refused" "xdpmtu.conf:5: mtu 9000 on a port of xdp switch 's' is above 3506, the largest frame its gateway routes" \
+printf 'lab x\nswitch s dataplane tc\n  gateway 10.0.0.1/24\nns a\n  link e0 switch s mtu 9000\n' >"$TMP/xdpmtu.conf"
+check_out "an MTU tc's slow path cannot take is refused" "xdpmtu.conf:5: mtu 9000 on a port of tc switch 's' is above 3506, the largest frame its slow path takes" \
 	"$NSFAST" up --lab "$PFX" "$TMP/xdpmtu.conf"
 assert_clean "nothing created by refused topologies"
 

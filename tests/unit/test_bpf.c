@@ -59,6 +59,7 @@ static const uint8_t MAC_UP[6] = { 0x02, 0, 0, 0, 0, 0x02 }; /* the uplink */
 static const uint8_t MAC_HOP[6] = { 0x02, 0, 0, 0, 0, 0x99 }; /* its next hop */
 #define INT_IP 0x0a0d2502u /* 10.13.37.2 */
 #define EXT_IP 0xcb007101u /* 203.0.113.1 */
+#define UPLINK_MTU 1500
 #define REM_IP 0xcb007102u /* 203.0.113.2 */
 #define INT_PORT 40000
 #define EXT_PORT 62000
@@ -276,6 +277,7 @@ static int load(struct progs *p)
 	p->xsk->rodata->uplink_mac_key = mac_key(MAC_UP);
 	p->xsk->rodata->uplink_slot = up_slot;
 	p->xsk->rodata->ext_ip = htonl(EXT_IP);
+	p->xsk->rodata->uplink_mtu = UPLINK_MTU;
 	p->up->rodata->ext_ip = htonl(EXT_IP);
 	p->up->rodata->port_min = EXT_PORT - 10;
 	p->up->rodata->port_max = EXT_PORT + 10;
@@ -291,6 +293,7 @@ static int load(struct progs *p)
 	p->tc->rodata->gw_mac_key = mac_key(MAC_GW);
 	p->tc->rodata->uplink_mac_key = mac_key(MAC_UP);
 	p->tc->rodata->uplink_ifindex = LO;
+	p->tc->rodata->uplink_mtu = UPLINK_MTU;
 	if ((err = xsk_steer__load(p->xsk)) || (err = uplink_steer__load(p->up)) ||
 	    (err = tc_steer__load(p->tc)))
 		return err;
@@ -466,6 +469,17 @@ static void run_path(const struct path *p)
 			s = base;
 			s.word = word_for_zero_csum(s, false, p->out);
 			expect_fast(p, "UDP whose checksum was 0xffff", &s);
+		}
+		if (p->out) {
+			/* The uplink's MTU, and one byte more: that one the
+			 * slow path answers with "fragmentation needed". */
+			s = base;
+			s.payload = (uint16_t)(UPLINK_MTU - 20 - (proto == P_TCP ? 20 : 8));
+			snprintf(what, sizeof(what), "%s of the uplink's MTU", pn);
+			expect_fast(p, what, &s);
+			s.payload++;
+			snprintf(what, sizeof(what), "%s one byte above the uplink's MTU", pn);
+			expect_slow(p, what, &s, 0, false);
 		}
 		s = base, s.version = 6;
 		snprintf(what, sizeof(what), "%s in a version 6 header behind EtherType IPv4", pn);
