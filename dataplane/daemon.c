@@ -176,8 +176,14 @@ static int setup_uplink(struct sw *sw)
 	}
 	memcpy((void *)&sw->up_skel->rodata->ext_ip, sw->up_ip, 4);
 	/* Programs that share a DEVMAP (the NAT fast path's tx_ports) must
-	 * agree on fragments; the uplink's frames stay one buffer all the
-	 * same (its MTU is at most 3506). */
+	 * agree on fragments. The uplink's frames must stay one buffer all
+	 * the same (its socket and route_in take one): a multi-buffer
+	 * program no longer makes the kernel refuse a larger MTU, so do. */
+	if (sw->multibuf && !sw->cfg.tc_path && sw->up_mtu > XDP_MTU_MAX) {
+		fail(sw, "uplink %s: MTU %u is above %d, the largest frame the switch takes from an uplink, expected 'ip link set %s mtu %d' first",
+		     sw->cfg.uplink, sw->up_mtu, XDP_MTU_MAX, sw->cfg.uplink, XDP_MTU_MAX);
+		return -ERANGE;
+	}
 	if (sw->multibuf) {
 		struct bpf_program *prog = sw->up_skel->progs.uplink_steer;
 
@@ -267,8 +273,6 @@ static int setup_multibuf(struct sw *sw)
 	struct ifreq ifr;
 	int fd, i, err = 0;
 
-	if (sw->cfg.tc_path)
-		return 0;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err = -errno;
@@ -285,7 +289,10 @@ static int setup_multibuf(struct sw *sw)
 			fail(sw, "port %s: reading its MTU: %s", sw->cfg.ports[i], strerror(-err));
 			goto out;
 		}
-		if (ifr.ifr_mtu > XDP_MTU_MAX)
+		if (!sw->l2_mtu || (uint32_t)ifr.ifr_mtu < sw->l2_mtu)
+			sw->l2_mtu = (uint32_t)ifr.ifr_mtu;
+		/* tc's ports carry no XDP; their slow-path pairs stay at 3506. */
+		if (ifr.ifr_mtu > XDP_MTU_MAX && !sw->cfg.tc_path)
 			sw->multibuf = true;
 	}
 	if (sw->multibuf) {

@@ -25,7 +25,7 @@ int nat_fast_configure_ports(struct sw *sw)
 	s->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
 	s->rodata->uplink_slot = (uint32_t)sw->cfg.nports; /* after the L2 ports */
 	memcpy((void *)&s->rodata->ext_ip, sw->up_ip, 4);
-	s->rodata->uplink_mtu = sw->up_mtu;
+	s->rodata->uplink_mtu = route_uplink_mtu(sw);
 	return bpf_map__set_max_entries(s->maps.nat_out, sw->cfg.nat_table);
 }
 

@@ -86,9 +86,12 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 	uint8_t src_mac[6], itype = ip[9] == 1 && l4 < p->len ? d[l4] : 0;
 
 	/* RFC 1812 4.3.2.7: never about an ICMP error, a fragment other than
-	 * the first, or a group source; such a packet is only dropped. */
+	 * the first, a packet to a group, or from an address that is not one
+	 * host's (zero, loopback, multicast, class E); such a packet is only
+	 * dropped. */
 	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
-	    (nat_rd16(ip + 6) & 0x1fff) || ip[12] >= 0xe0) {
+	    (nat_rd16(ip + 6) & 0x1fff) || ip[12] >= 0xe0 || ip[12] == 0 || ip[12] == 127 ||
+	    ip[16] >= 0xe0) {
 		frame_put(&sw->umem, addr);
 		return;
 	}
@@ -136,20 +139,30 @@ static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct 
 	icmp_error_back(sw, in, addr, p, 11, 0, 0); /* time exceeded in transit */
 }
 
+/* Never more than XDP_MTU_MAX: the router works on frames of one
+ * buffer, and an XDP program that is not multi-buffer (the uplink's,
+ * on a switch whose ports are not jumbo) takes no more. */
+static uint32_t mtu_cap(uint32_t mtu)
+{
+	return mtu && mtu < XDP_MTU_MAX ? mtu : XDP_MTU_MAX;
+}
+
+uint32_t route_uplink_mtu(const struct sw *sw)
+{
+	return mtu_cap(sw->up_mtu);
+}
+
 /* The largest IPv4 packet the gateway sends towards dst: the uplink's
- * MTU through the NAT, and never more than one buffer holds; 0 when it
- * has no route there. */
+ * MTU through the NAT, the smallest port's on a static route (the next
+ * hop's port is known only once its MAC is); 0 when it has no route
+ * there. */
 static uint32_t route_mtu(const struct sw *sw, uint32_t dst)
 {
-	uint32_t mtu = XDP_MTU_MAX;
-
 	if (rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst))
-		return mtu;
+		return mtu_cap(sw->l2_mtu);
 	if (!sw->nat || (!in_subnet(dst, sw->up_ip, sw->up_plen) && !sw->cfg.has_uplink_gw))
 		return 0;
-	if (sw->up_mtu && sw->up_mtu < mtu)
-		mtu = sw->up_mtu;
-	return mtu;
+	return route_uplink_mtu(sw);
 }
 
 /* Larger than the route's MTU: "fragmentation needed" back when the
@@ -400,9 +413,13 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 	}
 	dst = ip_at(ip + 16);
 	/* Before the NAT: the error quotes the packet as its sender sent it,
-	 * and the connection is not made. */
+	 * and no connection is made for what cannot be sent. */
 	mtu = route_mtu(sw, dst);
-	if (mtu && p->len - ETH_HLEN > mtu) {
+	if (!mtu) {
+		sw->rt.st.no_route++;
+		goto drop;
+	}
+	if (p->len - ETH_HLEN > mtu) {
 		too_big(sw, in, addr, p, mtu);
 		return;
 	}

@@ -102,6 +102,8 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
  * needed: 0, addr taken), or -ENOENT (no route), -EINVAL (not routable
  * IPv4): addr left to the caller. */
 int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
+/* The largest packet routed out of the uplink (the fast paths' too). */
+uint32_t route_uplink_mtu(const struct sw *sw);
 /* A frame received on the uplink port. */
 void route_in(struct sw *sw, uint64_t addr, uint32_t len);
 /* Held frames, next hop refresh: once per loop. */

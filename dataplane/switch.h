@@ -89,6 +89,7 @@ struct sw {
 	uint8_t up_ip[4], up_mac[6];
 	int up_plen;
 	uint32_t up_mtu; /* 0: unknown */
+	uint32_t l2_mtu; /* the smallest port's; 0: unknown */
 	struct nl nl; /* the kernel's neighbour table */
 	/* dataplane xdp */
 	struct fast_stats fst;

@@ -61,7 +61,7 @@ int tc_path_load(struct sw *sw)
 		skel->rodata->nat_fast = 1;
 		skel->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);
 		skel->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
-		skel->rodata->uplink_mtu = sw->up_mtu;
+		skel->rodata->uplink_mtu = route_uplink_mtu(sw);
 		skel->rodata->uplink_ifindex = if_nametoindex(sw->cfg.uplink);
 		if (!skel->rodata->uplink_ifindex)
 			return -errno;

@@ -533,7 +533,8 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 	/* RFC 1812 4.3.2.7: never about an ICMP error (a first fragment
 	 * says its type too), a fragment other than the first, or a group
 	 * source. */
-	CHECK(!(rd16(oip + 6) & 0x1fff) && oip[12] < 0xe0);
+	CHECK(!(rd16(oip + 6) & 0x1fff) && oip[12] < 0xe0 && oip[12] != 0 && oip[12] != 127 &&
+	      oip[16] < 0xe0);
 	CHECK(oip[9] != P_ICMP || l4 >= m->len ||
 	      (o[l4] != 3 && o[l4] != 4 && o[l4] != 5 && o[l4] != 11 && o[l4] != 12));
 	CHECK(len == 14 + 28 + quote);

@@ -356,6 +356,18 @@ printf 'lab x\nswitch s dataplane afxdp\nns a\n  link e0 switch s mtu 9300\n' >"
 check_out "an MTU the switch cannot take is refused by check" "mtu.conf:4: mtu 9300 on a port of afxdp switch 's' is above 9216, the largest it takes" \
 	"$NSFAST" check "$TMP/mtu.conf"
 
+# Jumbo ports make the uplink's program multi-buffer, so the kernel no
+# longer refuses a larger uplink; the daemon does.
+ip link add "$PFX-j0" mtu 9000 type veth peer name "$PFX-j1" mtu 9000
+ip link add "$PFX-u0" mtu 9000 type veth peer name "$PFX-u1" mtu 9000
+ip addr add 10.67.1.1/24 dev "$PFX-u0"
+ip link set "$PFX-u0" up
+check_out "a jumbo uplink next to jumbo ports is refused by the daemon" \
+	"uplink $PFX-u0: MTU 9000 is above 3506, the largest frame the switch takes from an uplink, expected 'ip link set $PFX-u0 mtu 3506' first" \
+	"$NSFAST" switch --name x --gateway 10.0.0.1/24 --uplink "$PFX-u0" "$PFX-j0"
+ip link del "$PFX-j0"
+ip link del "$PFX-u0"
+
 # --- a full FDB: the daemon by hand, with a quota of 2 MACs per port;
 # one namespace shows up with three MACs, the third is refused, counted
 # and logged, and the switch goes on forwarding
