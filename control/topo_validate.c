@@ -201,8 +201,9 @@ static void check_port_mtu(struct vstate *v, const struct sw *sw, const struct l
 	if (mtu <= XDP_MTU_MAX)
 		return;
 	if (sw->dp == DP_TC)
-		verr(v, l->line, "mtu %d on a port of tc switch '%s' is above %d, the largest frame its slow path takes, expected %d or less, or dataplane afxdp or xdp",
-		     mtu, sw->name, XDP_MTU_MAX, XDP_MTU_MAX);
+		verr(v, l->line, "mtu %d on a port of tc switch '%s' is above %d, the largest frame its slow path takes, expected %d or less%s",
+		     mtu, sw->name, XDP_MTU_MAX, XDP_MTU_MAX,
+		     mtu <= MULTIBUF_MTU_MAX ? ", or dataplane afxdp or xdp" : "");
 	else if (mtu > MULTIBUF_MTU_MAX)
 		verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest it takes",
 		     mtu, dataplane_name(sw->dp), sw->name, MULTIBUF_MTU_MAX);

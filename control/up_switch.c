@@ -137,23 +137,21 @@ static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
 	return up_port_fast(u, fd, ns ? ns : "-", peer->sysname);
 }
 
-/* The host port's MTU: the smallest of the switch's ports, as a bridge
- * takes (0: the default), so that jumbo ports make a jumbo host port. */
+/* The host port's MTU: the smallest of the switch's ports (a port
+ * without one has the kernel's 1500), as a bridge takes, so that jumbo
+ * ports make a jumbo host port; 0, the default, for 1500. */
 static int host_port_mtu(const struct up *u, const struct sw *sw)
 {
 	int i, mtu = 0, idx = (int)(sw - u->t->sw);
 
 	for (i = 0; i < u->t->nlinks; i++) {
 		const struct link *l = &u->t->links[i];
+		int m = l->a.mtu ? l->a.mtu : 1500;
 
-		if (l->kind != LINK_SWITCH || l->sw != idx)
-			continue;
-		if (!l->a.mtu)
-			return 0;
-		if (!mtu || l->a.mtu < mtu)
-			mtu = l->a.mtu;
+		if (l->kind == LINK_SWITCH && l->sw == idx && (!mtu || m < mtu))
+			mtu = m;
 	}
-	return mtu;
+	return mtu == 1500 ? 0 : mtu;
 }
 
 /* afxdp and xdp: no bridge. The host port is a veth in the host: the end
@@ -219,7 +217,9 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		return err;
 	if (sw->dp == DP_XDP && (err = up_port_fast(u, -1, "-", sw->ifname)))
 		return err;
-	if (sw->dp == DP_TC && (err = up_port_slow(u, sw, sw->hostslow, 0)))
+	/* tc: the host port's frames for userspace cross this pair, at the
+	 * host port's MTU or they drop between its ends. */
+	if (sw->dp == DP_TC && (err = up_port_slow(u, sw, sw->hostslow, host_mtu)))
 		return err;
 	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
 }

@@ -383,9 +383,11 @@ static int setup(struct sw *sw)
 				(uint16_t)i, sw->multibuf);
 		sw->nports = i + 1;
 		if (err) {
-			fail(sw, "port %s: binding an AF_XDP socket%s%s: %s", sw->cfg.ports[i],
+			fail(sw, "port %s: binding an AF_XDP socket%s%s: %s%s", sw->cfg.ports[i],
 			     sw->cfg.tc_path ? " on " : "", sw->cfg.tc_path ? sw->cfg.slow[i][1] : "",
-			     strerror(-err));
+			     strerror(-err),
+			     sw->multibuf && err == -EINVAL ?
+				     " (a port's MTU is above 3506: multi-buffer AF_XDP, Linux 6.6 or later)" : "");
 			return err;
 		}
 		if (sw->cfg.tc_path) {

@@ -86,7 +86,6 @@ int port_open(struct port *p, struct umem *u, const char *ifname, uint16_t idx, 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", ifname);
 	p->idx = idx;
-	p->sg = sg;
 	if (sg)
 		cfg.bind_flags |= XDP_USE_SG;
 	p->fd = -1;

@@ -66,7 +66,6 @@ struct port {
 	struct xsk_ring_cons *comp;
 	uint32_t in_fill; /* frames the kernel holds for RX */
 	bool need_kick;
-	bool sg; /* bound with XDP_USE_SG */
 	uint32_t ntxq;
 	struct xdp_desc txq[TXQ_MAX]; /* staged for the next flush */
 	/* The buffers of a frame received so far: a ring peek may end
