@@ -59,6 +59,23 @@ int kernel_err(struct up *u, int err)
 	return err;
 }
 
+int up_veth_add(struct up *u, struct nl *nl, const struct veth_end *a,
+		const struct veth_end *b, const char *line)
+{
+	bool journaled = !state_has(&u->lab.st, "%s", line);
+	int err;
+
+	if (journaled && (err = state_append(&u->lab.st, "%s", line)))
+		return err;
+	if ((err = kernel_err(u, nl_veth_add(nl, a, b)))) {
+		if (journaled)
+			state_truncate(&u->lab.st, u->lab.st.nlines - 1);
+		return err;
+	}
+	u->changes++;
+	return 0;
+}
+
 static struct nl *ns_nl(struct up *u, int ns, int *fd)
 {
 	return lab_nl(&u->lab, ns == NS_HOST ? NULL : u->t->ns[ns].sysname, fd);
@@ -177,6 +194,7 @@ static void fill_end(struct veth_end *v, const struct endpoint *e, int fd)
 static int up_link(struct up *u, struct link *l)
 {
 	struct veth_end va, vb;
+	char line[64];
 	struct link_state br;
 	struct nl *nla, *nlb;
 	int fda, fdb, err;
@@ -239,28 +257,14 @@ static int up_link(struct up *u, struct link *l)
 		 * namespace already named: no rename, no move. The kernel
 		 * applies IFLA_MASTER only to the main device of the request,
 		 * so a switch port goes first. */
-		if (vb.master)
-			err = nl_veth_add(&u->lab.root, &vb, &va);
+		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST)
+			snprintf(line, sizeof(line), "veth - %s", l->b.sysname);
 		else
-			err = nl_veth_add(&u->lab.root, &va, &vb);
-		if ((err = kernel_err(u, err)))
+			snprintf(line, sizeof(line), "veth %s %s", ns_sys(u->t, l->a.ns),
+				 l->a.sysname);
+		if ((err = vb.master ? up_veth_add(u, &u->lab.root, &vb, &va, line) :
+				       up_veth_add(u, &u->lab.root, &va, &vb, line)))
 			return err;
-		u->changes++;
-		/* Journaled before anything else can fail: a pair with both
-		 * ends on the host goes with no namespace, so a rollback
-		 * must know it (and one the journal cannot take goes now). */
-		if (l->b.ns == NS_HOST && l->a.ns != NS_HOST) {
-			if (!state_has(&u->lab.st, "veth - %s", l->b.sysname))
-				err = state_append(&u->lab.st, "veth - %s", l->b.sysname);
-		} else if (!state_has(&u->lab.st, "veth %s %s", ns_sys(u->t, l->a.ns),
-				      l->a.sysname)) {
-			err = state_append(&u->lab.st, "veth %s %s", ns_sys(u->t, l->a.ns),
-					   l->a.sysname);
-		}
-		if (err) {
-			nl_link_del(nla, l->a.sysname);
-			return err;
-		}
 		err = vb.master ? nl_link_set_up_name(nla, va.name) :
 				  nl_link_set_up_name(nlb, vb.name);
 		if ((err = kernel_err(u, err)))

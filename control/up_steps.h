@@ -32,6 +32,12 @@ int kernel_err(struct up *u, int err);
 /* A host-side interface must be ours (journaled) or absent. */
 int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, bool *exists);
 int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr *addrs, int n);
+/* Create a veth pair, journaled as line first: a pair the kernel made
+ * before a kill -9 let up write its line would be known to nothing (a
+ * journaled pair that is not there, down passes over). If the kernel
+ * refuses, the line goes again, so a rollback deletes nobody else's. */
+int up_veth_add(struct up *u, struct nl *nl, const struct veth_end *a,
+		const struct veth_end *b, const char *line);
 
 int up_switch(struct up *u, struct sw *sw);
 int up_port_quiet(struct up *u, const char *ifname);

@@ -77,14 +77,11 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 	if ((err = check_owned(u, &u->lab.root, "-", slow[0], &exists)))
 		return err;
 	if (!exists) {
-		err = nl_veth_add(&u->lab.root, &a, &b);
-		if ((err = kernel_err(u, err)))
+		char line[64];
+
+		snprintf(line, sizeof(line), "veth - %s", slow[0]);
+		if ((err = up_veth_add(u, &u->lab.root, &a, &b, line)))
 			return err;
-		u->changes++;
-		if ((err = state_append(&u->lab.st, "veth - %s", slow[0]))) {
-			nl_link_del(&u->lab.root, slow[0]);
-			return err;
-		}
 		sw->ports_new = true;
 	}
 	if ((err = up_port_quiet(u, slow[0])) || (err = up_port_quiet(u, slow[1])))
@@ -200,15 +197,13 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	if ((err = check_owned(u, &u->lab.root, "-", sw->ifname, &exists)))
 		return err;
 	if (!exists) {
-		if ((err = kernel_err(u, nl_veth_add(&u->lab.root, &a, &b))))
+		char line[64];
+
+		/* Both ends are on the host: no namespace takes the pair with
+		 * it on a rollback. */
+		snprintf(line, sizeof(line), "veth - %s", sw->ifname);
+		if ((err = up_veth_add(u, &u->lab.root, &a, &b, line)))
 			return err;
-		u->changes++;
-		/* Journaled first: both ends are on the host, so no namespace
-		 * takes the pair with it on a rollback. */
-		if ((err = state_append(&u->lab.st, "veth - %s", sw->ifname))) {
-			nl_link_del(&u->lab.root, sw->ifname);
-			return err;
-		}
 		if ((err = kernel_err(u, nl_link_set_up_name(&u->lab.root, b.name))))
 			return err;
 		sw->ports_new = true;
