@@ -59,17 +59,28 @@ int kernel_err(struct up *u, int err)
 	return err;
 }
 
+int up_journal(struct up *u, const char *line, bool *added)
+{
+	*added = !state_has(&u->lab.st, "%s", line);
+	return *added ? state_append(&u->lab.st, "%s", line) : 0;
+}
+
+void up_unjournal(struct up *u, bool added)
+{
+	if (added)
+		state_truncate(&u->lab.st, u->lab.st.nlines - 1);
+}
+
 int up_veth_add(struct up *u, struct nl *nl, const struct veth_end *a,
 		const struct veth_end *b, const char *line)
 {
-	bool journaled = !state_has(&u->lab.st, "%s", line);
+	bool added;
 	int err;
 
-	if (journaled && (err = state_append(&u->lab.st, "%s", line)))
+	if ((err = up_journal(u, line, &added)))
 		return err;
 	if ((err = kernel_err(u, nl_veth_add(nl, a, b)))) {
-		if (journaled)
-			state_truncate(&u->lab.st, u->lab.st.nlines - 1);
+		up_unjournal(u, added);
 		return err;
 	}
 	u->changes++;
@@ -103,16 +114,19 @@ static int up_namespace(struct up *u, struct ns *ns)
 			return -EEXIST;
 		}
 	} else {
-		err = netns_add(ns->sysname);
-		if (err)
+		char line[64];
+		bool added;
+
+		/* Journaled first (up_journal); already, when recreated after
+		 * an `ip netns del`. */
+		snprintf(line, sizeof(line), "ns %s", ns->sysname);
+		if ((err = up_journal(u, line, &added)))
 			return err;
-		u->changes++;
-		/* Recreated after an `ip netns del`: already journaled. */
-		if (!state_has(&u->lab.st, "ns %s", ns->sysname) &&
-		    (err = state_append(&u->lab.st, "ns %s", ns->sysname))) {
-			netns_del(ns->sysname);
+		if ((err = netns_add(ns->sysname))) {
+			up_unjournal(u, added);
 			return err;
 		}
+		u->changes++;
 	}
 	nl = ns_nl(u, (int)(ns - u->t->ns), &fd);
 	if (!nl)
@@ -292,7 +306,8 @@ static int up_link(struct up *u, struct link *l)
 
 static int up_route(struct up *u, struct route *r)
 {
-	char d[ADDR_STRLEN], g[ADDR_STRLEN] = "-";
+	char d[ADDR_STRLEN], g[ADDR_STRLEN] = "-", line[2 * ADDR_STRLEN + IFNAMSIZ + 16];
+	bool added = false;
 	struct link_state ls = { 0 };
 	struct nl *nl;
 	int err;
@@ -308,14 +323,19 @@ static int up_route(struct up *u, struct route *r)
 		return -ENOENT;
 	if (r->dev[0] && (err = kernel_err(u, nl_link_get(nl, r->dev, &ls))))
 		return err;
+	/* A namespace's routes go with it; the host's are journaled, first
+	 * (up_journal), and not taken when they were there before. */
+	snprintf(line, sizeof(line), "route %s %s %s", d, g, r->dev[0] ? r->dev : "-");
+	if (r->ns == NS_HOST && (err = up_journal(u, line, &added)))
+		return err;
 	err = nl_route_add(nl, &r->dst, r->has_gw ? &r->gw : NULL, ls.ifindex);
+	if (err && r->ns == NS_HOST)
+		up_unjournal(u, added);
 	if (err == -EEXIST)
 		return 0;
 	if (err)
 		return kernel_err(u, err);
 	u->changes++;
-	if (r->ns == NS_HOST)
-		return state_append(&u->lab.st, "route %s %s %s", d, g, r->dev[0] ? r->dev : "-");
 	return 0;
 }
 

@@ -32,6 +32,12 @@ int kernel_err(struct up *u, int err);
 /* A host-side interface must be ours (journaled) or absent. */
 int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, bool *exists);
 int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr *addrs, int n);
+/* Journal line before making what it names (a kill -9 between the two
+ * must not leave something no journal knows; undoing what is not there
+ * passes): *added, whether the line is new, for up_unjournal, which
+ * takes it back when the making fails. */
+int up_journal(struct up *u, const char *line, bool *added);
+void up_unjournal(struct up *u, bool added);
 /* Create a veth pair, journaled as line first: a pair the kernel made
  * before a kill -9 let up write its line would be known to nothing (a
  * journaled pair that is not there, down passes over). If the kernel

@@ -245,10 +245,14 @@ static int check_same_dataplane(struct up *u, const struct sw *sw)
  * the host (uplink_claim.h). */
 static int claim_uplink(struct up *u, const struct sw *sw)
 {
-	char holder[64];
+	char holder[64], line[IFNAMSIZ + 16];
+	bool added;
 	int err;
 
 	if ((err = step(u, "claim uplink %s for switch %s", sw->uplink, sw->name)))
+		return err;
+	snprintf(line, sizeof(line), "uplink %s", sw->uplink);
+	if ((err = up_journal(u, line, &added)))
 		return err;
 	err = uplink_claim(sw->uplink, u->t->lab, sw->name, holder, sizeof(holder));
 	if (err == -EBUSY)
@@ -257,9 +261,9 @@ static int claim_uplink(struct up *u, const struct sw *sw)
 	else if (err)
 		snprintf(u->detail, sizeof(u->detail), "%s/.uplinks: %s", STATE_ROOT,
 			 strerror(-err));
-	if (err || state_has(&u->lab.st, "uplink %s", sw->uplink))
-		return err;
-	return state_append(&u->lab.st, "uplink %s", sw->uplink);
+	if (err)
+		up_unjournal(u, added);
+	return err;
 }
 
 int up_switch(struct up *u, struct sw *sw)
@@ -279,11 +283,17 @@ int up_switch(struct up *u, struct sw *sw)
 	if ((err = check_owned(u, &u->lab.root, "-", sw->ifname, &exists)))
 		return err;
 	if (!exists) {
-		if ((err = kernel_err(u, nl_bridge_add(&u->lab.root, sw->ifname))))
+		char line[64];
+		bool added;
+
+		snprintf(line, sizeof(line), "link %s", sw->ifname);
+		if ((err = up_journal(u, line, &added)))
 			return err;
+		if ((err = kernel_err(u, nl_bridge_add(&u->lab.root, sw->ifname)))) {
+			up_unjournal(u, added);
+			return err;
+		}
 		u->changes++;
-		if ((err = state_append(&u->lab.st, "link %s", sw->ifname)))
-			return err;
 	}
 	if (!state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
 		       sw->ifname) &&
@@ -304,7 +314,8 @@ int up_switch(struct up *u, struct sw *sw)
 
 int up_snat_kernel(struct up *u, struct sw *sw)
 {
-	char table[64], subnet[ADDR_STRLEN];
+	char table[64], subnet[ADDR_STRLEN], line[80];
+	bool added;
 	struct addr net;
 	int i, err;
 
@@ -333,11 +344,16 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 		;
 	addr_network(&sw->gateway[i], &net);
 	addr_fmt(&net, subnet, sizeof(subnet));
-	if ((err = nft_masq_add(table, subnet, sw->uplink, sw->ifname, sw->nat_port_min,
-				sw->nat_port_max, u->detail, sizeof(u->detail))))
+	snprintf(line, sizeof(line), "nft %s", table);
+	if ((err = up_journal(u, line, &added)))
 		return err;
+	if ((err = nft_masq_add(table, subnet, sw->uplink, sw->ifname, sw->nat_port_min,
+				sw->nat_port_max, u->detail, sizeof(u->detail)))) {
+		up_unjournal(u, added);
+		return err;
+	}
 	u->changes++;
-	return state_append(&u->lab.st, "nft %s", table);
+	return 0;
 }
 
 struct daemon_ctx {
