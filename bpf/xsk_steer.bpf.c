@@ -23,8 +23,9 @@
 
 const volatile __u8 fast_path = 0; /* set by the daemon for dataplane xdp */
 /* Loaded with BPF_F_XDP_HAS_FRAGS (a port's MTU above 3506): a frame may
- * continue past data_end in fragments. Never on a switch with a gateway,
- * so the NAT fast path below only sees single-buffer frames. */
+ * continue past data_end in fragments. The headers are all in the first
+ * buffer (3.5 KiB at least), and a frame of several is larger than any
+ * uplink takes, so the NAT fast path passes it to userspace. */
 const volatile __u8 frags = 0;
 const volatile __u8 has_gw = 0; /* the switch answers for an address */
 /* and for its NAT fast path: */
