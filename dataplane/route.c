@@ -152,13 +152,13 @@ uint32_t route_uplink_mtu(const struct sw *sw)
 	return mtu_cap(sw->up_mtu);
 }
 
-/* The largest IPv4 packet the gateway sends towards dst: the uplink's
- * MTU through the NAT, the smallest port's on a static route (the next
- * hop's port is known only once its MAC is); 0 when it has no route
- * there. */
-static uint32_t route_mtu(const struct sw *sw, uint32_t dst)
+/* The largest IPv4 packet the gateway sends by static route r, or
+ * through the NAT (r NULL) towards dst: the smallest port's MTU (the
+ * next hop's port is known only once its MAC is), or the uplink's; 0
+ * when it has no route there. */
+static uint32_t route_mtu(const struct sw *sw, const struct rt_route *r, uint32_t dst)
 {
-	if (rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst))
+	if (r)
 		return mtu_cap(sw->l2_mtu);
 	if (!sw->nat || (!in_subnet(dst, sw->up_ip, sw->up_plen) && !sw->cfg.has_uplink_gw))
 		return 0;
@@ -179,22 +179,43 @@ static void too_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p
 	icmp_error_back(sw, in, addr, p, 3, 4, (uint16_t)mtu); /* fragmentation needed */
 }
 
-int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
+/* What comes before routing an IPv4 frame of len bytes (p may hold only
+ * its first buffer): time exceeded at TTL 1, then the route, then its
+ * MTU. 1: answered or dropped here; 0: to be routed by *r (NULL:
+ * through the NAT); -ENOENT: no route, addr left to the caller. Before
+ * the NAT, so that an error quotes the packet as its sender sent it and
+ * no connection is made for what cannot be sent. */
+static int route_check(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len,
+		       const struct rt_route **r)
 {
-	const uint8_t *ip = p->data + p->l3_off;
-	uint32_t mtu;
+	const uint8_t *ip = p->data + ETH_HLEN;
+	uint32_t dst = ip_at(ip + 16), mtu;
+
+	if (ip[8] <= 1) {
+		time_exceeded(sw, in, addr, p);
+		return 1;
+	}
+	*r = rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst);
+	mtu = route_mtu(sw, *r, dst);
+	if (!mtu)
+		return -ENOENT;
+	if (len - ETH_HLEN > mtu) {
+		too_big(sw, in, addr, p, mtu);
+		return 1;
+	}
+	return 0;
+}
+
+int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len)
+{
+	const struct rt_route *r;
+	int err;
 
 	if (p->l3_off != ETH_HLEN || p->ethertype != 0x0800 || p->len < ETH_HLEN + 20 + 8)
 		return -EINVAL;
-	if (ip[8] <= 1) {
-		time_exceeded(sw, in, addr, p);
-		return 0;
-	}
-	mtu = route_mtu(sw, ip_at(ip + 16));
-	if (!mtu)
-		return -ENOENT;
-	too_big(sw, in, addr, p, mtu);
-	return 0;
+	err = route_check(sw, in, addr, p, len, &r);
+	/* 0 cannot be: several buffers are more than any route's MTU. */
+	return err > 0 ? 0 : err ? err : -EMSGSIZE;
 }
 
 /* The NAT fast path's connections towards a next hop go back through
@@ -401,39 +422,27 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 {
 	uint8_t *ip = p->data + p->l3_off;
 	const struct rt_route *r;
-	uint32_t dst, hop, mtu;
+	uint32_t dst, hop;
+	int err;
 
 	if (p->l3_off != ETH_HLEN || p->len < ETH_HLEN + 20) {
 		sw->rt.st.bad++; /* VLAN-tagged or runt: not routed */
 		goto drop;
 	}
-	if (ip[8] <= 1) {
-		time_exceeded(sw, in, addr, p);
+	err = route_check(sw, in, addr, p, p->len, &r);
+	if (err > 0)
 		return;
-	}
-	dst = ip_at(ip + 16);
-	/* Before the NAT: the error quotes the packet as its sender sent it,
-	 * and no connection is made for what cannot be sent. */
-	mtu = route_mtu(sw, dst);
-	if (!mtu) {
+	if (err) {
 		sw->rt.st.no_route++;
 		goto drop;
 	}
-	if (p->len - ETH_HLEN > mtu) {
-		too_big(sw, in, addr, p, mtu);
-		return;
-	}
+	dst = ip_at(ip + 16);
 	/* The static routes first, as the kernel dataplane's host has them:
 	 * routed on the subnet, never translated. */
-	r = rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst);
 	if (r) {
 		ttl_dec(ip);
 		forward(sw, RT_VIA, addr, p->len, r->via, false);
 		return;
-	}
-	if (!sw->nat) {
-		sw->rt.st.no_route++;
-		goto drop;
 	}
 	switch (nat_translate_out(sw->nat, p, sw->now)) {
 	case NAT_OK:
@@ -460,14 +469,8 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 		goto drop;
 	}
 	ttl_dec(ip);
-	if (in_subnet(dst, sw->up_ip, sw->up_plen))
-		hop = dst;
-	else if (sw->cfg.has_uplink_gw)
-		hop = ip_at(sw->cfg.uplink_gw);
-	else {
-		sw->rt.st.no_route++;
-		goto drop;
-	}
+	/* route_check saw one of the two. */
+	hop = in_subnet(dst, sw->up_ip, sw->up_plen) ? dst : ip_at(sw->cfg.uplink_gw);
 	/* Sent now (not held): the NAT fast path may take the connection. */
 	forward(sw, RT_UPLINK, addr, p->len, hop, true);
 	return;

@@ -97,11 +97,11 @@ void route_learn(struct sw *sw, const struct pkt *p);
 /* A frame to the gateway's MAC for an address off the subnet. */
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
 /* A frame to the gateway's MAC for an address off the subnet that the
- * gateway cannot route: held in several buffers, p parsed from a copy
- * and pointing at the first. Answered (time exceeded, fragmentation
- * needed: 0, addr taken), or -ENOENT (no route), -EINVAL (not routable
- * IPv4): addr left to the caller. */
-int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
+ * gateway cannot route: len bytes in several buffers, p parsed from a
+ * copy and pointing at the first. Answered (time exceeded,
+ * fragmentation needed: 0, addr taken), or -ENOENT (no route), -EINVAL
+ * (not routable IPv4): addr left to the caller. */
+int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len);
 /* The largest packet routed out of the uplink (the fast paths' too). */
 uint32_t route_uplink_mtu(const struct sw *sw);
 /* A frame received on the uplink port. */

@@ -67,6 +67,14 @@ static bool routes_inside(const struct sw *sw, const uint8_t *dst)
 	return true;
 }
 
+/* A frame for the gateway's MAC that the gateway routes: IPv4 off the
+ * subnet, on a switch with routes (static ones, or the uplink). */
+static bool gw_routes(const struct sw *sw, const struct pkt *p)
+{
+	return (sw->nat || sw->cfg.nroutes) && p->ethertype == 0x0800 && p->l3_off &&
+	       !routes_inside(sw, p->data + p->l3_off + 16);
+}
+
 /* Counted by the FDB (refused_full, refused_port); said in the log too,
  * once a minute: frames to that MAC are flooded from now on. */
 static void fdb_refused(struct sw *sw, const struct port *in, const uint8_t *mac)
@@ -156,8 +164,7 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 		 * or the uplink), else drop it; a frame for the gateway's MAC
 		 * is never flooded. */
 		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
-			if ((sw->nat || sw->cfg.nroutes) && p.ethertype == 0x0800 && p.l3_off &&
-			    !routes_inside(sw, p.data + p.l3_off + 16)) {
+			if (gw_routes(sw, &p)) {
 				route_out(sw, in, addr, &p);
 				return;
 			}
@@ -244,9 +251,8 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 
 			head.data = xsk_umem__get_data(sw->umem.area, seg[0].addr);
 			head.len = seg[0].len;
-			if ((sw->nat || sw->cfg.nroutes) && p.ethertype == 0x0800 &&
-			    p.l3_off == 14 && !routes_inside(sw, p.data + p.l3_off + 16) &&
-			    route_out_big(sw, in, seg[0].addr, &head) == 0) {
+			if (gw_routes(sw, &p) &&
+			    route_out_big(sw, in, seg[0].addr, &head, total) == 0) {
 				segs_put(sw, seg + 1, n - 1);
 				return;
 			}
