@@ -96,7 +96,7 @@ static __always_inline __u64 frame_len(struct xdp_md *ctx)
 
 /* A frame for the gateway's MAC of a connection the daemon installed:
  * translated and redirected to the uplink's next hop. */
-static __always_inline int nat_forward_out(struct xdp_md *ctx, struct ethhdr *eth, void *end,
+static __always_inline int nat_forward_out(struct ethhdr *eth, void *end, __u64 len,
 					   struct fast_port_stats *st)
 {
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
@@ -107,7 +107,7 @@ static __always_inline int nat_forward_out(struct xdp_md *ctx, struct ethhdr *et
 
 	/* Larger than the uplink takes: the slow path answers it with
 	 * "fragmentation needed" (a redirect would drop it unseen). */
-	if (uplink_mtu && frame_len(ctx) > (__u64)uplink_mtu + ETH_HLEN)
+	if (uplink_mtu && len > (__u64)uplink_mtu + ETH_HLEN)
 		return -1;
 	ports = nat_out_key_of(eth, end, &k);
 	if (!ports)
@@ -156,7 +156,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	struct ethhdr *eth = data;
 	struct fast_port_stats *st;
 	struct fdb_val *s, *d;
-	__u64 dst;
+	__u64 dst, len;
 
 	if ((void *)(eth + 1) > end)
 		return -1; /* a runt: userspace counts it as invalid */
@@ -165,8 +165,9 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	s = fdb_pair(eth, ifindex, &st, &d, &dst);
 	if (!s)
 		return -1;
+	len = frame_len(ctx);
 	if (!d) {
-		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(ctx, eth, end, st) : -1;
+		int act = nat_fast && dst == gw_mac_key ? nat_forward_out(eth, end, len, st) : -1;
 
 		if (act < 0)
 			return -1;
@@ -174,7 +175,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 		 * must not age out of the FDB either. */
 		hit_mark64(&s->hit);
 		st->packets++;
-		st->bytes += frame_len(ctx);
+		st->bytes += len;
 		return act;
 	}
 	if (d->ifindex == ifindex) {
@@ -183,7 +184,7 @@ static __always_inline int fast_forward(struct xdp_md *ctx, __u32 ifindex)
 	}
 	hit_mark64(&s->hit);
 	st->packets++;
-	st->bytes += frame_len(ctx);
+	st->bytes += len;
 	return (int)bpf_redirect_map(&tx_ports, d->slot, XDP_DROP);
 }
 

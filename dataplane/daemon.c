@@ -266,9 +266,10 @@ static int setup_uplink(struct sw *sw)
 	return 0;
 }
 
-/* A port above XDP_MTU_MAX needs the programs to take fragments and the
+/* The ports' MTUs: the smallest bounds static routes (route.c), and one
+ * above XDP_MTU_MAX needs the programs to take fragments and the
  * sockets frames of several buffers. */
-static int setup_multibuf(struct sw *sw)
+static int setup_port_mtus(struct sw *sw)
 {
 	struct ifreq ifr;
 	int fd, i, err = 0;
@@ -325,7 +326,7 @@ static int setup(struct sw *sw)
 		fail(sw, "opening the XDP program: %s", strerror(-err));
 		return err;
 	}
-	if ((err = setup_multibuf(sw)))
+	if ((err = setup_port_mtus(sw)))
 		return err;
 	if (sw->cfg.fast_path && (err = fast_configure(sw))) {
 		fail(sw, "sizing the fast path's FDB map to %u entries: %s", sw->cfg.fdb_size,

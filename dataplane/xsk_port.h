@@ -111,16 +111,6 @@ void port_reap(struct port *p, struct umem *u);
 /* Top the fill ring up to the UMEM's fill_target from the pool. */
 void port_refill(struct port *p, struct umem *u);
 
-static inline void port_tx_stage(struct port *p, struct umem *u, uint64_t addr, uint32_t len)
-{
-	if (p->ntxq == TXQ_MAX)
-		port_tx_flush(p, u);
-	p->txq[p->ntxq].addr = addr;
-	p->txq[p->ntxq].len = len;
-	p->txq[p->ntxq].options = 0;
-	p->ntxq++;
-}
-
 /* A frame of n buffers (n <= SEG_MAX), staged in one flush. */
 static inline void port_tx_stage_segs(struct port *p, struct umem *u, const struct xdp_desc *seg,
 				      uint32_t n)
@@ -135,6 +125,13 @@ static inline void port_tx_stage_segs(struct port *p, struct umem *u, const stru
 		p->txq[p->ntxq].options = i + 1 < n ? XDP_PKT_CONTD : 0;
 		p->ntxq++;
 	}
+}
+
+static inline void port_tx_stage(struct port *p, struct umem *u, uint64_t addr, uint32_t len)
+{
+	struct xdp_desc d = { .addr = addr, .len = len, .options = 0 };
+
+	port_tx_stage_segs(p, u, &d, 1);
 }
 
 #endif
