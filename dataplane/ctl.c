@@ -162,6 +162,7 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		       "\"expired\":%llu,\"closed\":%llu,\"out_packets\":%llu,\"in_packets\":%llu,"
 		       "\"icmp_errors_in\":%llu,\"drop_full\":%llu,\"drop_no_port\":%llu,"
 		       "\"drop_no_match\":%llu,\"drop_bad\":%llu,\"drop_unsupported\":%llu,"
+		       "\"frag_first\":%llu,\"frag_later\":%llu,\"drop_frag_no_first\":%llu,"
 		       "\"routed_out\":%llu,\"routed_in\":%llu,\"ttl_exceeded\":%llu,\"no_route\":%llu,"
 		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu",
 		    sw->cfg.uplink, sw->up_ip[0], sw->up_ip[1], sw->up_ip[2], sw->up_ip[3],
@@ -172,7 +173,8 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		    (unsigned long long)n->icmp_errors_in, (unsigned long long)n->drop_full,
 		    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 		    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported,
-		    (unsigned long long)r->routed_out, (unsigned long long)r->routed_in,
+		    (unsigned long long)n->frag_first, (unsigned long long)n->frag_later,
+		    (unsigned long long)n->drop_frag_no_first, (unsigned long long)r->routed_out, (unsigned long long)r->routed_in,
 		    (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
 		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
 		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
@@ -207,6 +209,11 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 	    (unsigned long long)n->icmp_errors_in, (unsigned long long)n->drop_full,
 	    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 	    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported);
+	if (n->frag_first || n->frag_later || n->drop_frag_no_first)
+		out(o, "    fragments: %llu first, %llu later translated; %llu later ones dropped, "
+		       "their first not seen\n",
+		    (unsigned long long)n->frag_first, (unsigned long long)n->frag_later,
+		    (unsigned long long)n->drop_frag_no_first);
 	if (sw->cfg.fast_nat)
 		out(o, "    in %s: %llu connections installed out, %llu in, %llu removed, %llu kept "
 		       "alive, %llu sent back to userspace after their MAC moved, %llu after "

@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "nat_csum.h"
+#include "nat_frag.h"
 #include "nat_index.h"
 
 #define TCP_FIN 0x01
@@ -96,6 +97,7 @@ struct nat {
 	struct nat_stats stats;
 	struct nat_hooks hooks;
 	uint32_t last_ref; /* of the last translation */
+	struct nat_frags frags;
 };
 
 /* --- the indexes ----------------------------------------------------- */
@@ -356,6 +358,65 @@ static enum nat_verdict drop(struct nat *nat, enum nat_verdict v)
 	return v;
 }
 
+/* --- fragments (nat_frag.h) ------------------------------------------ */
+
+/* A fragment other than the first: no L4 header. */
+static bool frag_later(const struct ip4 *h)
+{
+	return h->frag && (nat_rd16(h->ip + 6) & 0x1fff);
+}
+
+static uint64_t frag_key(const struct nat *nat, const struct ip4 *h, uint8_t dir,
+			 struct nat_frag_key *k)
+{
+	*k = (struct nat_frag_key){ h->saddr, h->daddr, nat_rd16(h->ip + 4), h->proto, dir };
+	return nat_index_hash(&nat->in, (uint64_t)k->src << 32 | k->dst,
+			      (uint64_t)k->id << 16 | (uint32_t)k->proto << 8 | dir);
+}
+
+/* A first fragment, before its rewrite: its datagram's later fragments
+ * get addr (dir 0: as the new source, 1: destination). */
+static void frag_first(struct nat *nat, const struct ip4 *h, uint8_t dir, uint32_t addr,
+		       uint64_t now)
+{
+	struct nat_frag_key k;
+	uint64_t hash = frag_key(nat, h, dir, &k);
+
+	nat_frag_note(&nat->frags, hash, &k, addr, now);
+	nat->stats.frag_first++;
+}
+
+/* A later fragment: the address its first fragment got, and the IPv4
+ * checksum; its L4 checksum, if any, was in the first. Not a packet the
+ * fast path could take (nat_last says none). */
+static enum nat_verdict frag_translate(struct nat *nat, struct ip4 *h, uint8_t dir,
+				       uint8_t int_ip[4], uint64_t now)
+{
+	unsigned int off = dir ? 16 : 12;
+	struct nat_frag_key k;
+	uint64_t hash = frag_key(nat, h, dir, &k);
+	struct nat_frag *f = nat_frag_find(&nat->frags, hash, &k, now);
+	uint16_t o, n;
+
+	if (!f) {
+		nat->stats.drop_frag_no_first++;
+		return drop(nat, NAT_DROP_NO_MATCH);
+	}
+	nat_csum_update(h->ip + 10, nat_d32(nat_rd32(h->ip + off), f->addr), &o, &n);
+	nat_wr32(h->ip + off, f->addr);
+	if (int_ip)
+		nat_wr32(int_ip, f->addr);
+	if (!(nat_rd16(h->ip + 6) & 0x2000)) /* the last one */
+		nat_frag_forget(f);
+	nat->last_ref = 0;
+	nat->stats.frag_later++;
+	if (dir)
+		nat->stats.in_packets++;
+	else
+		nat->stats.out_packets++;
+	return NAT_OK;
+}
+
 enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 {
 	struct ip4 h;
@@ -366,8 +427,10 @@ enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 		return drop(nat, v);
 	if ((h.saddr & nat->int_mask) != nat->int_net)
 		return NAT_DROP_NOT_INSIDE;
-	if (h.frag || !nat_l4_fields(h.proto, &csum_off, &min_len))
+	if (!nat_l4_fields(h.proto, &csum_off, &min_len))
 		return drop(nat, NAT_DROP_UNSUPPORTED);
+	if (frag_later(&h))
+		return frag_translate(nat, &h, 0, NULL, now);
 	if (h.l4len < min_len)
 		return drop(nat, NAT_DROP_BAD);
 
@@ -407,6 +470,8 @@ enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 	c->last = now;
 	c->pkts_out++;
 	nat->last_ref = (uint32_t)(c - nat->conns) + 1;
+	if (h.frag)
+		frag_first(nat, &h, 0, nat->ext_ip, now);
 	nat_rewrite(&h, 12, nat->ext_ip, port_field, c->ext_port, csum_off);
 	nat->stats.out_packets++;
 	return NAT_OK;
@@ -429,8 +494,8 @@ static enum nat_verdict icmp_error_in(struct nat *nat, struct ip4 *h, uint64_t n
 
 	uint8_t iproto = in[9], *ql4 = in + ihl;
 	uint32_t qlen = avail - ihl, csum_off, min_len;
-	/* We never translate fragments, so a quoted one is not ours. */
-	if (nat_rd32(in + 12) != nat->ext_ip || (nat_rd16(in + 6) & 0x3fff) ||
+	/* A later fragment has no ports to find its connection by. */
+	if (nat_rd32(in + 12) != nat->ext_ip || (nat_rd16(in + 6) & 0x1fff) ||
 	    !nat_l4_fields(iproto, &csum_off, &min_len))
 		return drop(nat, NAT_DROP_NO_MATCH);
 
@@ -473,8 +538,10 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 		return drop(nat, v);
 	if (h.daddr != nat->ext_ip)
 		return drop(nat, NAT_DROP_NO_MATCH);
-	if (h.frag || !nat_l4_fields(h.proto, &csum_off, &min_len))
+	if (!nat_l4_fields(h.proto, &csum_off, &min_len))
 		return drop(nat, NAT_DROP_UNSUPPORTED);
+	if (frag_later(&h))
+		return frag_translate(nat, &h, 1, int_ip, now);
 	if (h.l4len < min_len)
 		return drop(nat, NAT_DROP_BAD);
 
@@ -487,6 +554,9 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 		case ICMP_DEST_UNREACH:
 		case ICMP_TIME_EXCEEDED:
 		case ICMP_PARAMETERPROB:
+			/* Quoting a whole header: one buffer, never cut up. */
+			if (h.frag)
+				return drop(nat, NAT_DROP_UNSUPPORTED);
 			return icmp_error_in(nat, &h, now, int_ip);
 		default:
 			return drop(nat, NAT_DROP_UNSUPPORTED);
@@ -511,6 +581,8 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 	c->last = now;
 	c->pkts_in++;
 	nat->last_ref = ref;
+	if (h.frag)
+		frag_first(nat, &h, 1, c->int_ip, now);
 	nat_rewrite(&h, 16, c->int_ip, port_field, c->int_port, csum_off);
 	nat_wr32(int_ip, c->int_ip);
 	nat->stats.in_packets++;

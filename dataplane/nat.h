@@ -11,7 +11,10 @@
 /* Connection tracking and source NAT (masquerade) between the namespaces
  * behind a switch and its uplink address, IPv4 only: TCP, UDP, and ICMP
  * echo (by identifier). Translation happens in place on a parsed frame,
- * with incremental checksum updates. Single threaded; every table is
+ * with incremental checksum updates. A fragmented datagram is translated
+ * fragment by fragment, without reassembly: its first fragment by its
+ * connection, the later ones as their first (nat_frag.h). Single
+ * threaded; every table is
  * allocated in nat_new and nothing after: a full table refuses new
  * connections (counted) and never evicts a live one. */
 
@@ -31,10 +34,11 @@ struct nat_cfg {
 enum nat_verdict {
 	NAT_OK = 0, /* translated in place: send it on */
 	NAT_DROP_BAD, /* malformed: cannot be translated */
-	NAT_DROP_UNSUPPORTED, /* not TCP, UDP or ICMP echo / error; a fragment */
+	NAT_DROP_UNSUPPORTED, /* not TCP, UDP or ICMP echo / error; a fragmented error */
 	NAT_DROP_FULL, /* a new connection, table full */
 	NAT_DROP_NO_PORT, /* a new connection, no free external port for it */
-	NAT_DROP_NO_MATCH, /* inbound with no connection: unsolicited */
+	NAT_DROP_NO_MATCH, /* inbound with no connection: unsolicited; a later
+			    * fragment whose first was not translated */
 	NAT_DROP_NOT_INSIDE, /* outbound from a source outside int_net */
 };
 
@@ -42,6 +46,11 @@ struct nat_stats {
 	uint64_t created, expired, closed; /* connections */
 	uint64_t out_packets, in_packets, icmp_errors_in; /* translated */
 	uint64_t drop_full, drop_no_port, drop_no_match, drop_bad, drop_unsupported;
+	/* Fragmented datagrams: first fragments translated (also counted in
+	 * out/in_packets), later ones given their first one's address (also
+	 * counted there), and later ones whose first was not seen (also
+	 * counted in drop_no_match). */
+	uint64_t frag_first, frag_later, drop_frag_no_first;
 	uint32_t entries;
 };
 

@@ -55,7 +55,8 @@
  * the NAT's mapping is a bijection and an answer to a packet just sent
  * out always gets back in; a time exceeded quotes the packet and
  * verifies, and is never about an ICMP error, a later fragment or a
- * group source (RFC 1812 4.3.2.7); a frame routed by a static route goes to its longest
+ * group source (RFC 1812 4.3.2.7); a later fragment is translated only
+ * as its datagram's first one, within 30 s and not past its last one; a frame routed by a static route goes to its longest
  * prefix's next hop, as the ARP table has it, untranslated; the NAT
  * table stays within its size and its port range.
  *
@@ -346,6 +347,72 @@ static void mapping_seen(const struct mapping *m)
 		maps[nmaps++] = *m;
 }
 
+/* The NAT's fragments (nat_frag.h): a later fragment leaves only behind
+ * its datagram's first one, seen leaving within 30 s of it (arrival
+ * times), with the address that one got, and not after its datagram's
+ * last fragment. The NAT may forget sooner (a full set), never later.
+ * Its first one may also have been translated and then lost while held
+ * for ARP, so not seen here. */
+#define FNOTES 8192 /* MAX_RECS bursts of 32 */
+struct fnote {
+	uint32_t src, dst, addr;
+	uint16_t id;
+	uint8_t proto, dir;
+	bool live;
+	uint64_t t;
+};
+static struct fnote fnotes[FNOTES];
+static unsigned nfnotes;
+
+static struct fnote *fnote_of(uint8_t dir, const uint8_t *oip)
+{
+	for (unsigned i = nfnotes; i-- > 0;) {
+		struct fnote *n = &fnotes[i];
+
+		if (n->dir == dir && n->src == rd32(oip + 12) && n->dst == rd32(oip + 16) &&
+		    n->id == rd16(oip + 4) && n->proto == oip[9])
+			return n;
+	}
+	return NULL;
+}
+
+static void frag_first_seen(uint8_t dir, const uint8_t *oip, uint32_t addr, uint64_t t)
+{
+	struct fnote *n = fnote_of(dir, oip);
+
+	if (!n && nfnotes < FNOTES)
+		n = &fnotes[nfnotes++];
+	CHECK(n);
+	*n = (struct fnote){ rd32(oip + 12), rd32(oip + 16), addr, rd16(oip + 4), oip[9], dir,
+			     true, t };
+}
+
+static void frag_later_seen(uint8_t dir, const uint8_t *oip, uint32_t addr, uint64_t t)
+{
+	struct fnote *n = fnote_of(dir, oip);
+
+	if (!n) {
+		CHECK(sw->rt.st.arp_overflow + sw->rt.st.arp_timeout > 0);
+		return;
+	}
+	CHECK(n->live && t - n->t < 30 * SEC && n->addr == addr);
+	if (!(rd16(oip + 6) & 0x2000))
+		n->live = false;
+}
+
+/* Only the address (at off), TTL and the IPv4 checksum change in a later
+ * fragment: its L4 header, if any, was in the first. */
+static bool later_frag_ok(const uint8_t *o, const uint8_t *f, uint32_t len, unsigned off)
+{
+	static uint8_t mask[FRAME_SIZE];
+
+	memset(mask, 0, len);
+	allow(mask, 14 + 8, 1);
+	allow(mask, 14 + 10, 2);
+	allow(mask, 14 + off, 4);
+	return same_except(f + 12, o + 12, len - 12, mask + 12);
+}
+
 /* --- what leaves the switch ----------------------------------------- */
 
 static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t len)
@@ -367,6 +434,14 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	CHECK(inside(rd32(oip + 12)) && !memcmp(ip + 12, EXT4, 4));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
 	CHECK(ip_ok(ip) == ip_ok(oip));
+	if (rd16(oip + 6) & 0x1fff) {
+		CHECK(later_frag_ok(o, f, len, 12));
+		frag_later_seen(0, oip, rd32(ip + 12), m->t);
+		routed_out++;
+		return;
+	}
+	if (rd16(oip + 6) & 0x2000)
+		frag_first_seen(0, oip, rd32(ip + 12), m->t);
 
 	/* nat.c translates TCP, UDP and echo requests; an ICMP error from
 	 * inside would need its quote translated too (RFC 5508), so one
@@ -378,7 +453,6 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	case P_ICMP: CHECK(oip[hl] == 8); pf = 4, cf = 2; break;
 	default: CHECK(0 && "routed out: not TCP, UDP or ICMP"); return;
 	}
-	CHECK(!(rd16(oip + 6) & 0x3fff)); /* never a fragment */
 	const uint8_t *l4 = ip + hl, *ol4 = oip + hl;
 	uint16_t ext = rd16(l4 + pf);
 	CHECK(ext >= PORT_MIN && ext <= PORT_MAX);
@@ -472,7 +546,17 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 	CHECK(hm && !memcmp(f, hm, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
 	CHECK(ip_ok(ip) == ip_ok(oip));
-	CHECK(!(rd16(oip + 6) & 0x3fff));
+	if (rd16(oip + 6) & 0x1fff) {
+		CHECK(later_frag_ok(o, f, len, 16));
+		frag_later_seen(1, oip, rd32(ip + 16), m->t);
+		routed_in++;
+		return;
+	}
+	if (rd16(oip + 6) & 0x2000) {
+		/* Errors are never fragmented (nat.c refuses them). */
+		CHECK(oip[9] != P_ICMP || oip[hl] == 0);
+		frag_first_seen(1, oip, rd32(ip + 16), m->t);
+	}
 	memset(mask, 0, len);
 	allow(mask, 14 + 8, 1);
 	allow(mask, 14 + 10, 2);
@@ -822,6 +906,7 @@ static void sw_new(void)
 	last_age = sw->now;
 	nmaps = 0;
 	lout.valid = lin.valid = last_l2.valid = false;
+	nfnotes = 0;
 	arp_asked = 0;
 	memset(tx_count, 0, sizeof(tx_count));
 	routed_in = routed_out = 0;

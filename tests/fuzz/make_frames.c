@@ -467,6 +467,39 @@ static void big_udp(struct frame *f, const uint8_t *mac, const uint8_t *src, con
 	l4_csum(f, ip, 0, l4, 17, 6, FULL);
 }
 
+/* A UDP datagram (proto 17) or echo request (1) of payload bytes, cut
+ * into fragments as a sender's stack cuts it for an MTU of 1500, all
+ * with IP id id, into fr[]; returns how many. The L4 checksum covers
+ * the whole datagram, in the first fragment. */
+static int fragments(struct frame fr[4], const uint8_t *dmac, const uint8_t *smac, uint8_t proto,
+		     const uint8_t *src, const uint8_t *dst, unsigned sport, unsigned dport,
+		     size_t payload, unsigned id)
+{
+	static struct frame w;
+	size_t ip, l4, data, off = 0;
+	int n = 0;
+
+	eth(&w, dmac, smac);
+	ip = ip4(&w, proto, src, dst, 0, 0);
+	l4 = proto == 1 ? icmp_echo(&w, 8, payload) : udp(&w, sport, dport, payload);
+	ip4_done(&w, ip);
+	l4_csum(&w, ip, 0, l4, proto, proto == 1 ? 2 : 6, FULL);
+	data = w.n - l4;
+	while (off < data && n < 4) {
+		size_t take = data - off > 1480 ? 1480 : data - off, fip;
+
+		eth(&fr[n], dmac, smac);
+		fip = ip4(&fr[n], proto, src, dst, 0,
+			  (off + take < data ? 0x2000u : 0) | (unsigned)(off / 8));
+		set16(&fr[n], fip + 4, id);
+		put(&fr[n], w.b + l4 + off, take);
+		ip4_done(&fr[n], fip);
+		n++;
+		off += take;
+	}
+	return n;
+}
+
 /* From the outside to the uplink. */
 static size_t in_hdr(struct frame *f, uint8_t proto, const uint8_t *src)
 {
@@ -707,6 +740,34 @@ static void nat_seqs(const char *dir)
 	big_udp(&f, B_MAC, B4, BEHIND_R4, 0x4000, 3600);
 	s_frame(&s, PORT_B, &f);
 	s_out(&s, dir, "too-big");
+
+	/* A UDP datagram in 3 fragments out, its answer in 2 back, that
+	 * answer's last fragment again (its datagram is done), and a later
+	 * fragment whose first never came. The namespace's port is in the
+	 * NAT's range, so it stays the external one. */
+	static struct frame fr[4];
+	int nf = fragments(fr, GW_MAC, A_MAC, 17, A4, FAR4, 20005, 53, 3000, 0x4242);
+	for (int i = 0; i < nf; i++)
+		s_frame(&s, PORT_A, &fr[i]);
+	nf = fragments(fr, UP_MAC, NH_MAC, 17, FAR4, EXT4, 53, 20005, 2000, 0x0707);
+	for (int i = 0; i < nf; i++)
+		s_frame(&s, UPLINK, &fr[i]);
+	s_frame(&s, UPLINK, &fr[nf - 1]);
+	fragments(fr, GW_MAC, A_MAC, 17, A4, FAR4, 20005, 53, 3000, 0x5151);
+	s_frame(&s, PORT_A, &fr[1]);
+	s_out(&s, dir, "frag-udp-out-in");
+
+	/* ping -s 3000 in fragments, answered; then a new one whose later
+	 * fragment comes 34 s after its first (2^35 ns): past the NAT's 30. */
+	nf = fragments(fr, GW_MAC, A_MAC, 1, A4, FAR4, 0, 0, 3000, 0x0909);
+	for (int i = 0; i < nf; i++)
+		s_frame(&s, PORT_A, &fr[i]);
+	s_answer(&s, 0);
+	fragments(fr, GW_MAC, A_MAC, 1, A4, FAR4, 0, 0, 3000, 0x0a0a);
+	s_frame(&s, PORT_A, &fr[0]);
+	s_clock(&s, 35);
+	s_frame(&s, PORT_A, &fr[1]);
+	s_out(&s, dir, "frag-echo-expired");
 
 	/* The uplink's next hop resolves late, or never. */
 	s_neigh(&s, 0);

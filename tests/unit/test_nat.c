@@ -903,20 +903,6 @@ static void test_refusals(void)
 	check(v1 == NAT_DROP_NOT_INSIDE && v2 == NAT_DROP_NOT_INSIDE && nat_stats(nat)->entries == 0,
 	      "source outside int_net: NOT_INSIDE", "v %d %d", v1, v2);
 
-	f.src = IP(10, 0, 0, 2), f.frag = 0x2000; /* MF: first fragment */
-	l = build(b, &f);
-	v1 = xout(nat, b, l, SEC);
-	f.frag = 0x0010; /* offset != 0 */
-	l = build(b, &f);
-	v2 = xout(nat, b, l, SEC);
-	struct frm fi = { .proto = P_UDP, .src = SRV, .dst = EXT, .sport = 2, .dport = 40000,
-			  .payload = 4, .frag = 0x2000 };
-	l = build(b, &fi);
-	enum nat_verdict v3 = xin(nat, b, l, SEC, &ii);
-	check(v1 == NAT_DROP_UNSUPPORTED && v2 == NAT_DROP_UNSUPPORTED &&
-		      v3 == NAT_DROP_UNSUPPORTED && nat_stats(nat)->drop_unsupported == 3,
-	      "fragments (first, later, inbound): UNSUPPORTED, counted", "v %d %d %d", v1, v2, v3);
-
 	struct frm g = { .proto = 47, .src = IP(10, 0, 0, 2), .dst = SRV, .payload = 16 };
 	l = build(b, &g);
 	v1 = xout(nat, b, l, SEC);
@@ -1036,6 +1022,206 @@ static void dfail(long *bad, char *first, size_t n, long op, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(first + k, n - (size_t)k, fmt, ap);
 	va_end(ap);
+}
+
+/* --- fragments ------------------------------------------------------ */
+
+#define FRAG_MAX 16
+
+/* Cut the IPv4 datagram in frame w (len bytes, 20-byte header) into
+ * frames of at most mtu IP bytes, as a sender's stack does; id is the
+ * IP id of all of them. Returns how many. */
+static int fragment(const uint8_t *w, uint32_t len, uint32_t mtu, uint16_t id,
+		    uint8_t out[FRAG_MAX][1600], uint32_t olen[FRAG_MAX])
+{
+	uint32_t data = len - 34, chunk = (mtu - 20) & ~7u, off = 0;
+	int n = 0;
+
+	while (off < data && n < FRAG_MAX) {
+		uint32_t take = data - off > chunk ? chunk : data - off;
+		uint8_t *ip = out[n] + 14;
+
+		memcpy(out[n], w, 34);
+		memcpy(ip + 20, w + 34 + off, take);
+		wr16(ip + 2, (uint16_t)(20 + take));
+		wr16(ip + 4, id);
+		wr16(ip + 6, (uint16_t)((off + take < data ? 0x2000 : 0) | off / 8));
+		wr16(ip + 10, 0);
+		wr16(ip + 10, ip_csum_calc(ip));
+		olen[n++] = 14 + 20 + take;
+		off += take;
+	}
+	return n;
+}
+
+/* The fragments' payloads put back together behind the first one's
+ * header, into w: what the receiver's stack reassembles. */
+static uint32_t reassemble(uint8_t fr[FRAG_MAX][1600], const uint32_t *flen, int n, uint8_t *w)
+{
+	uint32_t len = 34;
+
+	memcpy(w, fr[0], 34);
+	for (int i = 0; i < n; i++) {
+		memcpy(w + len, fr[i] + 34, flen[i] - 34);
+		len += flen[i] - 34;
+	}
+	wr16(w + 16, (uint16_t)(len - 14));
+	wr16(w + 20, 0);
+	wr16(w + 24, 0);
+	wr16(w + 24, ip_csum_calc(w + 14));
+	return len;
+}
+
+/* Every fragment of a datagram through the NAT, each checked: dir 0 out,
+ * 1 in. Returns how many were translated; *bad says what went wrong. */
+static int frags_through(struct nat *nat, uint8_t fr[FRAG_MAX][1600], const uint32_t *flen,
+			 int n, int dir, uint64_t now, uint32_t want_addr, char *bad, size_t blen)
+{
+	int ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t ii = 0;
+		enum nat_verdict v = dir ? xin(nat, fr[i], flen[i], now, &ii) :
+					   xout(nat, fr[i], flen[i], now);
+		uint8_t *ip = fr[i] + 14;
+
+		if (v != NAT_OK) {
+			snprintf(bad, blen, "fragment %d: verdict %d", i, v);
+			continue;
+		}
+		if ((dir ? f_dst(fr[i]) : f_src(fr[i])) != want_addr || (dir && ii != want_addr)) {
+			snprintf(bad, blen, "fragment %d: address %08x", i,
+				 dir ? f_dst(fr[i]) : f_src(fr[i]));
+			continue;
+		}
+		if (rd16(ip + 10) != ip_csum_calc(ip)) {
+			snprintf(bad, blen, "fragment %d: ip csum", i);
+			continue;
+		}
+		ok++;
+	}
+	return ok;
+}
+
+static void test_fragments(void)
+{
+	struct nat_cfg c = base_cfg();
+	struct nat *nat = nat_new(&c);
+	static uint8_t w[4096], fr[FRAG_MAX][1600], back[4096];
+	uint32_t flen[FRAG_MAX], l, ii;
+	char bad[96] = "", why[96] = "";
+	int n, ok;
+
+	/* A 3000-byte UDP datagram out: the first fragment by its
+	 * connection, the two later ones as it. */
+	struct frm f = { .proto = P_UDP, .src = IP(10, 0, 0, 2), .dst = SRV, .sport = 5353,
+			 .dport = 9, .payload = 3000 };
+	l = build(w, &f);
+	n = fragment(w, l, 1500, 0x4242, fr, flen);
+	ok = frags_through(nat, fr, flen, n, 0, SEC, EXT, bad, sizeof(bad));
+	l = reassemble(fr, flen, n, back);
+	uint16_t ext = f_sport(back);
+	bool whole = csums_ok(back, why, sizeof(why)) && !memcmp(back + 42, w + 42, 3000);
+	check(n == 3 && ok == 3 && whole && nat_port_reserved(nat, ext) &&
+		      nat_stats(nat)->frag_first == 1 && nat_stats(nat)->frag_later == 2 &&
+		      nat_stats(nat)->out_packets == 3,
+	      "a UDP datagram in 3 fragments out: each from the uplink's address, reassembled with the external port and a valid checksum",
+	      "n %d ok %d %s %s port %u", n, ok, bad, why, ext);
+
+	/* Its answer, in fragments too, goes back to the namespace. */
+	struct frm r = { .proto = P_UDP, .src = SRV, .dst = EXT, .sport = 9, .dport = ext,
+			 .payload = 2500 };
+	l = build(w, &r);
+	n = fragment(w, l, 1500, 0x0707, fr, flen);
+	uint8_t last[1600];
+	uint32_t last_len = flen[n - 1];
+	memcpy(last, fr[n - 1], last_len);
+	ok = frags_through(nat, fr, flen, n, 1, 2 * SEC, IP(10, 0, 0, 2), bad, sizeof(bad));
+	l = reassemble(fr, flen, n, back);
+	whole = csums_ok(back, why, sizeof(why)) && !memcmp(back + 42, w + 42, 2500);
+	check(n == 2 && ok == 2 && whole && f_dport(back) == 5353 && nat_stats(nat)->frag_later == 3,
+	      "its answer in 2 fragments in: each to the namespace, reassembled with its port and a valid checksum",
+	      "n %d ok %d %s %s port %u", n, ok, bad, why, f_dport(back));
+
+	/* Gone once the last fragment went: a copy of it finds nothing. */
+	enum nat_verdict v = xin(nat, last, last_len, 2 * SEC, &ii);
+	uint64_t nofirst = nat_stats(nat)->drop_frag_no_first;
+	check(v == NAT_DROP_NO_MATCH && nofirst == 1,
+	      "a later fragment after its datagram's last one: NO_MATCH, counted", "v %d n %llu", v,
+	      (unsigned long long)nofirst);
+
+	/* A later fragment before its first (another id), then the first:
+	 * the early one is dropped untouched, the first goes. */
+	l = build(w, &f);
+	n = fragment(w, l, 1500, 0x5151, fr, flen);
+	memcpy(back, fr[1], flen[1]);
+	v = xout(nat, fr[1], flen[1], 3 * SEC);
+	enum nat_verdict v1 = xout(nat, fr[0], flen[0], 3 * SEC);
+	check(v == NAT_DROP_NO_MATCH && !memcmp(back, fr[1], flen[1]) && v1 == NAT_OK &&
+		      nat_stats(nat)->drop_frag_no_first == 2,
+	      "a later fragment before its first: NO_MATCH, untouched; the first then goes",
+	      "v %d %d", v, v1);
+
+	/* A datagram's memory lasts 30 s, as the Linux stack's reassembly. */
+	v = xout(nat, fr[2], flen[2], 3 * SEC + 31 * SEC);
+	check(v == NAT_DROP_NO_MATCH, "a later fragment 31 s after its first: NO_MATCH", "v %d", v);
+
+	/* The same ids in the other direction or from another namespace are
+	 * other datagrams. */
+	l = build(w, &f);
+	n = fragment(w, l, 1500, 0x6161, fr, flen);
+	v = xout(nat, fr[0], flen[0], 40 * SEC);
+	f.src = IP(10, 0, 0, 3);
+	l = build(w, &f);
+	n = fragment(w, l, 1500, 0x6161, fr, flen);
+	v1 = xout(nat, fr[1], flen[1], 40 * SEC);
+	check(v == NAT_OK && v1 == NAT_DROP_NO_MATCH,
+	      "the same id from another namespace is another datagram", "v %d %d", v, v1);
+	f.src = IP(10, 0, 0, 2);
+
+	/* A first fragment too short for its UDP header: BAD. */
+	l = build(w, &f);
+	n = fragment(w, l, 1500, 0x7171, fr, flen);
+	wr16(fr[0] + 16, 20 + 4);
+	wr16(fr[0] + 24, 0);
+	wr16(fr[0] + 24, ip_csum_calc(fr[0] + 14));
+	v = xout(nat, fr[0], 14 + 24, 41 * SEC);
+	check(v == NAT_DROP_BAD, "a first fragment cut inside its UDP header: BAD", "v %d", v);
+
+	/* An unsolicited fragmented datagram: its first finds no
+	 * connection, so its later ones find no first. */
+	struct frm u = { .proto = P_UDP, .src = SRV2, .dst = EXT, .sport = 9, .dport = 40998,
+			 .payload = 2000 };
+	l = build(w, &u);
+	n = fragment(w, l, 1500, 0x0808, fr, flen);
+	v = xin(nat, fr[0], flen[0], 42 * SEC, &ii);
+	v1 = xin(nat, fr[1], flen[1], 42 * SEC, &ii);
+	check(v == NAT_DROP_NO_MATCH && v1 == NAT_DROP_NO_MATCH,
+	      "an unsolicited datagram's fragments: NO_MATCH, first and later", "v %d %d", v, v1);
+
+	/* ping -s 3000: the echo id in the first fragment. */
+	struct frm e = { .proto = P_ICMP, .type = 8, .src = IP(10, 0, 0, 4), .dst = SRV,
+			 .sport = 777, .payload = 3000 };
+	l = build(w, &e);
+	n = fragment(w, l, 1500, 0x0909, fr, flen);
+	ok = frags_through(nat, fr, flen, n, 0, 43 * SEC, EXT, bad, sizeof(bad));
+	l = reassemble(fr, flen, n, back);
+	check(n == 3 && ok == 3 && csums_ok(back, why, sizeof(why)) &&
+		      nat_port_reserved(nat, f_sport(back)),
+	      "an echo request in 3 fragments out: a reserved id, a valid ICMP checksum",
+	      "n %d ok %d %s %s id %u", n, ok, bad, why, f_sport(back));
+
+	/* An ICMP error is never fragmented by a router (RFC 1812: at most
+	 * 576 bytes): one that is, is refused. */
+	uint8_t q[28];
+	memcpy(q, w + 14, 20);
+	memcpy(q + 20, w + 34, 8);
+	struct frm err = { .proto = P_ICMP, .type = 3, .code = 3, .src = ROUTER, .dst = EXT,
+			   .quote = q, .qlen = 28, .frag = 0x2000 };
+	l = build(w, &err);
+	v = xin(nat, w, l, 44 * SEC, &ii);
+	check(v == NAT_DROP_UNSUPPORTED, "a fragmented ICMP error: UNSUPPORTED", "v %d", v);
+	nat_free(nat);
 }
 
 static void test_differential(void)
@@ -1420,6 +1606,7 @@ int main(void)
 	test_full_and_ports();
 	test_icmp_errors();
 	test_refusals();
+	test_fragments();
 	test_fast_hooks();
 	test_differential();
 	test_fuzz();
