@@ -5,7 +5,8 @@
  * traffic of the switch's NAT (TCP/UDP to the uplink address on a
  * reserved port, ICMP echo replies with a reserved id, ICMP errors
  * quoting such a flow) is the switch's; every other frame goes on to the
- * kernel untouched. Fragments too: the switch does not reassemble. */
+ * kernel untouched. A fragmented datagram is the switch's when its first
+ * fragment is (frag_ours). */
 #ifndef NSFAST_UPLINK_MAPS_H
 #define NSFAST_UPLINK_MAPS_H
 
@@ -50,6 +51,25 @@ static __always_inline void uplink_count(__u32 what)
 		(*v)++;
 }
 
+/* The datagrams whose first fragment was the switch's: their later
+ * fragments carry no ports to tell, and follow it. Written here, not by
+ * the daemon: they come right behind the first one, before the daemon
+ * could have seen it. Every fragment carries the key (the destination
+ * is the uplink's address); an LRU map, so nothing needs to clean it. */
+struct frag_key {
+	__u32 saddr;
+	__u16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct frag_key);
+	__type(value, __u8);
+} frag_ours SEC(".maps");
+
 /* The NAT's external ports (or ICMP ids), host order. */
 struct nat_ports {
 	__u32 ext_ip; /* network order */
@@ -91,16 +111,25 @@ static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, voi
 {
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
-	__u8 *l4;
-	int ours = 0;
+	struct frag_key k = {};
+	__u8 *l4, one = 1;
+	int ours = 0, first = 0;
 
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return NULL;
-	if (ip->daddr != np->ext_ip || ip->ihl < 5 || (ip->frag_off & bpf_htons(0x3fff)))
+	if (ip->daddr != np->ext_ip || ip->ihl < 5)
 		return NULL;
+	if (ip->frag_off & bpf_htons(0x3fff)) {
+		k.saddr = ip->saddr;
+		k.id = ip->id;
+		k.proto = ip->protocol;
+		if (ip->frag_off & bpf_htons(0x1fff))
+			return bpf_map_lookup_elem(&frag_ours, &k) ? ip : NULL;
+		first = 1;
+	}
 	l4 = (__u8 *)ip + ip->ihl * 4;
 	if ((void *)(l4 + 8) > end)
-		return NULL;
+		goto out;
 	switch (ip->protocol) {
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
@@ -114,6 +143,13 @@ static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, voi
 			ours = quotes_ours(np, (struct iphdr *)(l4 + 8), end);
 		break;
 	}
+out:
+	/* Not ours: an entry of an earlier datagram with the same id must
+	 * not take this one's later fragments from the host. */
+	if (first && ours)
+		bpf_map_update_elem(&frag_ours, &k, &one, BPF_ANY);
+	else if (first)
+		bpf_map_delete_elem(&frag_ours, &k);
 	return ours ? ip : NULL;
 }
 
