@@ -46,6 +46,29 @@ download() {
 		pass "$1: the download$2 was translated in the fast path ($((in1 - in0)) packets, $((sin1 - sin0)) in userspace)"
 	else fail "$1: download$2: fast path in +$((in1 - in0)), userspace in +$((sin1 - sin0))"; fi
 }
+# frags DP: datagrams larger than the MTU, which the namespace's stack
+# and the outside's cut into fragments: every fragment is translated
+# (the switch does not reassemble; the kernel dataplane does).
+frags() {
+	local out d dir
+	out=$(nsx a ping -c 3 -i 0.2 -W 2 -s 3000 203.0.113.2 2>&1)
+	if grep -q ' 3 received' <<<"$out" && ! grep -q 'wrong data' <<<"$out"; then
+		pass "$1: a pings the outside with 3000 bytes (3 fragments each way), data intact"
+	else fail "$1: ping -s 3000: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; fi
+	for dir in "" -R; do
+		out=$(nsx a iperf3 -u -l 4000 -b 50M -n 800K $dir -c 203.0.113.2 -p 5201 -J 2>/dev/null |
+			jq -c '.end.sum | {packets, lost_packets}')
+		if jq -e '.packets >= 200 and .lost_packets == 0' <<<"$out" >/dev/null 2>&1; then
+			pass "$1: 4000-byte UDP datagrams ${dir:+back }through the NAT in fragments, none lost"
+		else fail "$1: 4000-byte UDP datagrams ${dir:+back}: ${out:-no result}"; fi
+	done
+	[ "$1" = kernel ] && return
+	d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon.nat')
+	if jq -e '.frag_first >= 6 and .frag_later >= 12 and .drop_frag_no_first == 0' <<<"$d" >/dev/null; then
+		pass "$1: status counts the fragments ($(jq -c '{frag_first, frag_later}' <<<"$d"))"
+	else fail "$1: fragment counters: $(jq -c '{frag_first, frag_later, drop_frag_no_first}' <<<"$d")"; fi
+}
+
 csum_clean() { # DP WHAT
 	check_out "$1: no TCP checksum errors outside or inside$2" "^0 0$" bash -c \
 		"echo \$(ip netns exec $PFX-outside nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}') \$(ip netns exec $PFX-a nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}')"
@@ -59,6 +82,7 @@ for dp in $DPS; do
 	check "$dp: a reaches the outside over TCP" nsx a iperf3 -c 203.0.113.2 -p 5201 -t 1
 	check "$dp: b reaches the outside over UDP" nsx b iperf3 -u -b 10M -c 203.0.113.2 -p 5201 -t 1
 	check "$dp: c reaches the outside with ping" nsx c ping -c 2 -i 0.2 -W 2 203.0.113.2
+	frags "$dp"
 	read -r via_uplink via_lab <<<"$(sources)"
 	if [ "${via_uplink:-0}" -gt 10 ] && [ "${via_lab:-1}" = 0 ]; then
 		pass "$dp: the outside saw only the uplink address ($via_uplink packets)"
