@@ -55,7 +55,12 @@ static __always_inline void uplink_count(__u32 what)
  * fragments carry no ports to tell, and follow it. Written here, not by
  * the daemon: they come right behind the first one, before the daemon
  * could have seen it. Every fragment carries the key (the destination
- * is the uplink's address); an LRU map, so nothing needs to clean it. */
+ * is the uplink's address); the value is when the first one came. An
+ * entry ends with its datagram's last fragment, or after as long as the
+ * NAT keeps it (nat_frag.h), so that it never takes a later datagram of
+ * the host's with the same key; an LRU map, so nothing else cleans it. */
+#define FRAG_TIMEOUT_NS (30ull * 1000000000ull)
+
 struct frag_key {
 	__u32 saddr;
 	__u16 id;
@@ -67,8 +72,25 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct frag_key);
-	__type(value, __u8);
+	__type(value, __u64);
 } frag_ours SEC(".maps");
+
+/* A later fragment: the switch's when its first one was, not long ago;
+ * the last one ends the datagram. */
+static __always_inline int frag_later_ours(struct iphdr *ip, struct frag_key *k)
+{
+	__u64 *t = bpf_map_lookup_elem(&frag_ours, k);
+
+	if (!t)
+		return 0;
+	if (bpf_ktime_get_ns() - *t > FRAG_TIMEOUT_NS) {
+		bpf_map_delete_elem(&frag_ours, k);
+		return 0;
+	}
+	if (!(ip->frag_off & bpf_htons(0x2000)))
+		bpf_map_delete_elem(&frag_ours, k);
+	return 1;
+}
 
 /* The NAT's external ports (or ICMP ids), host order. */
 struct nat_ports {
@@ -89,7 +111,9 @@ static __always_inline int quotes_ours(const struct nat_ports *np, struct iphdr 
 {
 	__u8 *l4;
 
-	if ((void *)(in + 1) > end || in->ihl < 5 || in->saddr != np->ext_ip)
+	/* A quoted later fragment has no ports to tell (nat.c refuses it). */
+	if ((void *)(in + 1) > end || in->ihl < 5 || in->saddr != np->ext_ip ||
+	    (in->frag_off & bpf_htons(0x1fff)))
 		return 0;
 	l4 = (__u8 *)in + in->ihl * 4;
 	if ((void *)(l4 + 8) > end)
@@ -112,7 +136,8 @@ static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, voi
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
 	struct frag_key k = {};
-	__u8 *l4, one = 1;
+	__u64 now;
+	__u8 *l4;
 	int ours = 0, first = 0;
 
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
@@ -124,7 +149,7 @@ static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, voi
 		k.id = ip->id;
 		k.proto = ip->protocol;
 		if (ip->frag_off & bpf_htons(0x1fff))
-			return bpf_map_lookup_elem(&frag_ours, &k) ? ip : NULL;
+			return frag_later_ours(ip, &k) ? ip : NULL;
 		first = 1;
 	}
 	l4 = (__u8 *)ip + ip->ihl * 4;
@@ -146,8 +171,10 @@ static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, voi
 out:
 	/* Not ours: an entry of an earlier datagram with the same id must
 	 * not take this one's later fragments from the host. */
-	if (first && ours)
-		bpf_map_update_elem(&frag_ours, &k, &one, BPF_ANY);
+	if (first && ours) {
+		now = bpf_ktime_get_ns();
+		bpf_map_update_elem(&frag_ours, &k, &now, BPF_ANY);
+	}
 	else if (first)
 		bpf_map_delete_elem(&frag_ours, &k);
 	return ours ? ip : NULL;

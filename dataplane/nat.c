@@ -388,7 +388,8 @@ static void frag_first(struct nat *nat, const struct ip4 *h, uint8_t dir, uint32
 
 /* A later fragment: the address its first fragment got, and the IPv4
  * checksum; its L4 checksum, if any, was in the first. Not a packet the
- * fast path could take (nat_last says none). */
+ * fast path could take (nat_last says none), nor one its connection
+ * counts or is refreshed by: a datagram counts there once. */
 static enum nat_verdict frag_translate(struct nat *nat, struct ip4 *h, uint8_t dir,
 				       uint8_t int_ip[4], uint64_t now)
 {
@@ -398,9 +399,9 @@ static enum nat_verdict frag_translate(struct nat *nat, struct ip4 *h, uint8_t d
 	struct nat_frag *f = nat_frag_find(&nat->frags, hash, &k, now);
 	uint16_t o, n;
 
-	if (!f) {
+	if (!f) { /* counted here only: not unsolicited, nor a connection's */
 		nat->stats.drop_frag_no_first++;
-		return drop(nat, NAT_DROP_NO_MATCH);
+		return NAT_DROP_NO_MATCH;
 	}
 	nat_csum_update(h->ip + 10, nat_d32(nat_rd32(h->ip + off), f->addr), &o, &n);
 	nat_wr32(h->ip + off, f->addr);

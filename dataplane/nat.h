@@ -38,7 +38,8 @@ enum nat_verdict {
 	NAT_DROP_FULL, /* a new connection, table full */
 	NAT_DROP_NO_PORT, /* a new connection, no free external port for it */
 	NAT_DROP_NO_MATCH, /* inbound with no connection: unsolicited; a later
-			    * fragment whose first was not translated */
+			    * fragment whose first was not translated (counted
+			    * in drop_frag_no_first only) */
 	NAT_DROP_NOT_INSIDE, /* outbound from a source outside int_net */
 };
 
@@ -48,8 +49,9 @@ struct nat_stats {
 	uint64_t drop_full, drop_no_port, drop_no_match, drop_bad, drop_unsupported;
 	/* Fragmented datagrams: first fragments translated (also counted in
 	 * out/in_packets), later ones given their first one's address (also
-	 * counted there), and later ones whose first was not seen (also
-	 * counted in drop_no_match). */
+	 * counted there), and later ones dropped for want of their
+	 * datagram's entry (its first refused, not seen, or 30 s old; these
+	 * nowhere else). */
 	uint64_t frag_first, frag_later, drop_frag_no_first;
 	uint32_t entries;
 };

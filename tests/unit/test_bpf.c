@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -341,7 +342,22 @@ struct path {
 	bool xdp, out;
 	long fast_verdict, slow_verdict, host_verdict;
 	int hit_map; /* the connection's map, for its hit second */
+	int frag_map; /* inbound: the datagrams whose first fragment was the switch's */
 };
+
+/* A datagram from REM_IP with the frames' IP id whose first fragment the
+ * uplink's program saw age_s seconds ago (struct frag_key). */
+static int frag_seen(const struct path *p, uint8_t proto, int age_s)
+{
+	struct { uint32_t saddr; uint16_t id; uint8_t proto, pad; } k = { htonl(REM_IP), htons(0x1234),
+									 proto, 0 };
+	struct timespec ts;
+	uint64_t t;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec - (uint64_t)age_s * 1000000000ull;
+	return bpf_map_update_elem(p->frag_map, &k, &t, BPF_ANY);
+}
 
 static uint32_t entry_hit(const struct path *p, uint8_t proto)
 {
@@ -487,15 +503,29 @@ static void run_path(const struct path *p)
 		s = base, s.ihl = 6;
 		snprintf(what, sizeof(what), "%s with IP options", pn);
 		expect_slow(p, what, &s, 0, false);
-		/* A datagram's later fragments follow its first one; inbound,
-		 * one that was not the switch's takes them to the host. */
+		/* A datagram's later fragments follow its first one, up to
+		 * its last; inbound, one that was not the switch's, or one
+		 * that came more than 30 s ago, leaves them to the host. */
 		s = base, s.frag = 0x2000;
 		snprintf(what, sizeof(what), "a first %s fragment", pn);
 		expect_slow(p, what, &s, 0, false);
-		s = base, s.frag = 0x0010;
+		s = base, s.frag = 0x2010;
 		snprintf(what, sizeof(what), "a later %s fragment of it", pn);
 		expect_slow(p, what, &s, 0, false);
+		s = base, s.frag = 0x0020;
+		snprintf(what, sizeof(what), "its last %s fragment", pn);
+		expect_slow(p, what, &s, 0, false);
 		if (!p->out) {
+			s = base, s.frag = 0x0020;
+			snprintf(what, sizeof(what), "a %s fragment after its datagram's last one", pn);
+			expect_slow(p, what, &s, 0, true);
+			s = base, s.frag = 0x2010;
+			frag_seen(p, proto, 29);
+			snprintf(what, sizeof(what), "a later %s fragment 29 s after its first", pn);
+			expect_slow(p, what, &s, 0, false);
+			frag_seen(p, proto, 31);
+			snprintf(what, sizeof(what), "a later %s fragment 31 s after its first", pn);
+			expect_slow(p, what, &s, 0, true);
 			s = base, s.frag = 0x2000, s.dport = 5000;
 			snprintf(what, sizeof(what), "a first %s fragment to a port not the NAT's, same id", pn);
 			expect_slow(p, what, &s, 0, true);
@@ -567,17 +597,18 @@ int main(void)
 		{ "xdp out (xsk_steer)", bpf_program__fd(p.xsk->progs.xsk_steer),
 		  bpf_map__fd(p.xsk->maps.fast_stats), bpf_map__fd(p.xsk->maps.steer_stats),
 		  STEER_RX, true, true, XDP_REDIRECT, XDP_DROP, XDP_PASS,
-		  bpf_map__fd(p.xsk->maps.nat_out) },
+		  bpf_map__fd(p.xsk->maps.nat_out), -1 },
 		{ "xdp in (uplink_steer)", bpf_program__fd(p.up->progs.uplink_steer), -1,
 		  bpf_map__fd(p.up->maps.uplink_stats), UP_TO_SWITCH, true, false, XDP_REDIRECT,
 		  XDP_PASS /* no socket in uplink_xsk: its fallback */, XDP_PASS,
-		  bpf_map__fd(p.up->maps.nat_in) },
+		  bpf_map__fd(p.up->maps.nat_in), bpf_map__fd(p.up->maps.frag_ours) },
 		{ "tc out (tc_port_in)", bpf_program__fd(p.tc->progs.tc_port_in),
 		  bpf_map__fd(p.tc->maps.fast_stats), -1, 0, false, true, TC_ACT_REDIRECT,
-		  TC_ACT_REDIRECT, TC_ACT_UNSPEC, bpf_map__fd(p.tc->maps.nat_out) },
+		  TC_ACT_REDIRECT, TC_ACT_UNSPEC, bpf_map__fd(p.tc->maps.nat_out), -1 },
 		{ "tc in (tc_uplink_in)", bpf_program__fd(p.tc->progs.tc_uplink_in), -1,
 		  bpf_map__fd(p.tc->maps.uplink_stats), UP_TO_SWITCH, false, false, TC_ACT_REDIRECT,
-		  TC_ACT_REDIRECT, TC_ACT_UNSPEC, bpf_map__fd(p.tc->maps.nat_in) },
+		  TC_ACT_REDIRECT, TC_ACT_UNSPEC, bpf_map__fd(p.tc->maps.nat_in),
+		  bpf_map__fd(p.tc->maps.frag_ours) },
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		run_path(&paths[i]);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "nat.h"
+#include "nat_frag.h"
 #include "pkt.h"
 
 #define CHECK_NAME "nat"
@@ -1128,6 +1129,27 @@ static void test_fragments(void)
 	      "a UDP datagram in 3 fragments out: each from the uplink's address, reassembled with the external port and a valid checksum",
 	      "n %d ok %d %s %s port %u", n, ok, bad, why, ext);
 
+	/* An ICMP error quoting its first fragment (as it left) finds the
+	 * connection; one quoting a later fragment has no ports to find it
+	 * by. */
+	uint8_t qf[28], ql[28], eb[256];
+	memcpy(qf, fr[0] + 14, 28);
+	memcpy(ql, fr[1] + 14, 28);
+	wr16(ql + 20, ext), wr16(ql + 22, 9); /* data that looks like its ports */
+	struct frm qe = { .proto = P_ICMP, .type = 3, .code = 3, .src = ROUTER, .dst = EXT,
+			  .quote = qf, .qlen = 28 };
+	l = build(eb, &qe);
+	enum nat_verdict v = xin(nat, eb, l, SEC, &ii);
+	uint8_t *quoted = l4of(eb) + 8;
+	check(v == NAT_OK && ii == IP(10, 0, 0, 2) && rd32(quoted + 12) == IP(10, 0, 0, 2) &&
+		      rd16(quoted + 20) == 5353 && csums_ok(eb, why, sizeof(why)),
+	      "an ICMP error quoting a first fragment: back to the namespace, quote translated",
+	      "v %d %08x %s", v, ii, why);
+	qe.quote = ql;
+	l = build(eb, &qe);
+	v = xin(nat, eb, l, SEC, &ii);
+	check(v == NAT_DROP_NO_MATCH, "an ICMP error quoting a later fragment: NO_MATCH", "v %d", v);
+
 	/* Its answer, in fragments too, goes back to the namespace. */
 	struct frm r = { .proto = P_UDP, .src = SRV, .dst = EXT, .sport = 9, .dport = ext,
 			 .payload = 2500 };
@@ -1144,11 +1166,12 @@ static void test_fragments(void)
 	      "n %d ok %d %s %s port %u", n, ok, bad, why, f_dport(back));
 
 	/* Gone once the last fragment went: a copy of it finds nothing. */
-	enum nat_verdict v = xin(nat, last, last_len, 2 * SEC, &ii);
+	uint64_t unsol = nat_stats(nat)->drop_no_match;
+	v = xin(nat, last, last_len, 2 * SEC, &ii);
 	uint64_t nofirst = nat_stats(nat)->drop_frag_no_first;
-	check(v == NAT_DROP_NO_MATCH && nofirst == 1,
-	      "a later fragment after its datagram's last one: NO_MATCH, counted", "v %d n %llu", v,
-	      (unsigned long long)nofirst);
+	check(v == NAT_DROP_NO_MATCH && nofirst == 1 && nat_stats(nat)->drop_no_match == unsol,
+	      "a later fragment after its datagram's last one: NO_MATCH, counted as such, not as unsolicited",
+	      "v %d n %llu", v, (unsigned long long)nofirst);
 
 	/* A later fragment before its first (another id), then the first:
 	 * the early one is dropped untouched, the first goes. */
@@ -1163,11 +1186,15 @@ static void test_fragments(void)
 	      "v %d %d", v, v1);
 
 	/* A datagram's memory lasts 30 s, as the Linux stack's reassembly. */
-	v = xout(nat, fr[2], flen[2], 3 * SEC + 31 * SEC);
-	check(v == NAT_DROP_NO_MATCH, "a later fragment 31 s after its first: NO_MATCH", "v %d", v);
+	memcpy(back, fr[2], flen[2]);
+	v = xout(nat, fr[2], flen[2], 3 * SEC + 29 * SEC);
+	v1 = xout(nat, back, flen[2], 3 * SEC + 31 * SEC);
+	check(v == NAT_OK && v1 == NAT_DROP_NO_MATCH,
+	      "a later fragment 29 s after its first: translated; 31 s after: NO_MATCH", "v %d %d",
+	      v, v1);
 
-	/* The same ids in the other direction or from another namespace are
-	 * other datagrams. */
+	/* The same id from another namespace, or coming in, belongs to
+	 * another datagram. */
 	l = build(w, &f);
 	n = fragment(w, l, 1500, 0x6161, fr, flen);
 	v = xout(nat, fr[0], flen[0], 40 * SEC);
@@ -1175,9 +1202,14 @@ static void test_fragments(void)
 	l = build(w, &f);
 	n = fragment(w, l, 1500, 0x6161, fr, flen);
 	v1 = xout(nat, fr[1], flen[1], 40 * SEC);
-	check(v == NAT_OK && v1 == NAT_DROP_NO_MATCH,
-	      "the same id from another namespace is another datagram", "v %d %d", v, v1);
 	f.src = IP(10, 0, 0, 2);
+	r.dport = ext;
+	l = build(w, &r);
+	n = fragment(w, l, 1500, 0x6161, fr, flen);
+	enum nat_verdict v2 = xin(nat, fr[1], flen[1], 40 * SEC, &ii);
+	check(v == NAT_OK && v1 == NAT_DROP_NO_MATCH && v2 == NAT_DROP_NO_MATCH,
+	      "the same id from another namespace, or coming in, is another datagram", "v %d %d %d",
+	      v, v1, v2);
 
 	/* A first fragment too short for its UDP header: BAD. */
 	l = build(w, &f);
@@ -1222,6 +1254,49 @@ static void test_fragments(void)
 	v = xin(nat, w, l, 44 * SEC, &ii);
 	check(v == NAT_DROP_UNSUPPORTED, "a fragmented ICMP error: UNSUPPORTED", "v %d", v);
 	nat_free(nat);
+}
+
+/* nat_frag.c's table alone, with hashes chosen to fill one set. */
+static void test_frag_table(void)
+{
+	static struct nat_frags t;
+	struct nat_frag_key k[NAT_FRAG_WAYS + 2];
+	const uint64_t h = 7ull << 32;
+	int i, found = 0;
+
+	for (i = 0; i < NAT_FRAG_WAYS + 2; i++)
+		k[i] = (struct nat_frag_key){ 0x0a000002, SRV, (uint16_t)(100 + i), P_UDP, 0 };
+	/* Four datagrams fill the set; a fifth gives up the one closest to
+	 * expiring (the oldest), not another. */
+	for (i = 0; i < NAT_FRAG_WAYS; i++)
+		nat_frag_note(&t, h, &k[i], (uint32_t)i, (uint64_t)(i + 1) * SEC);
+	nat_frag_note(&t, h, &k[NAT_FRAG_WAYS], 99, 10 * SEC);
+	for (i = 1; i <= NAT_FRAG_WAYS; i++)
+		found += nat_frag_find(&t, h, &k[i], 10 * SEC) != NULL;
+	check(!nat_frag_find(&t, h, &k[0], 10 * SEC) && found == NAT_FRAG_WAYS,
+	      "a full set gives up its oldest datagram for a new one", "found %d", found);
+	/* A datagram noted again takes its own entry, not a second one. */
+	nat_frag_note(&t, h, &k[1], 42, 11 * SEC);
+	struct nat_frag *f = nat_frag_find(&t, h, &k[1], 11 * SEC);
+	found = 0;
+	for (i = 2; i <= NAT_FRAG_WAYS; i++)
+		found += nat_frag_find(&t, h, &k[i], 11 * SEC) != NULL;
+	check(f && f->addr == 42 && found == NAT_FRAG_WAYS - 1,
+	      "the same datagram noted again replaces its own entry", "addr %u found %d",
+	      f ? f->addr : 0, found);
+	/* A datagram done with (its last fragment went) frees its entry
+	 * for the next, before any live one. */
+	nat_frag_forget(nat_frag_find(&t, h, &k[NAT_FRAG_WAYS], 12 * SEC));
+	nat_frag_note(&t, h, &k[NAT_FRAG_WAYS + 1], 7, 12 * SEC);
+	found = 0;
+	for (i = 1; i < NAT_FRAG_WAYS; i++)
+		found += nat_frag_find(&t, h, &k[i], 12 * SEC) != NULL;
+	check(found == NAT_FRAG_WAYS - 1 && nat_frag_find(&t, h, &k[NAT_FRAG_WAYS + 1], 12 * SEC),
+	      "a datagram's entry freed by its last fragment is taken before a live one",
+	      "found %d", found);
+	/* Another set is another set. */
+	check(!nat_frag_find(&t, h + (1ull << 32), &k[1], 11 * SEC),
+	      "a key looked up under another hash is not found", "%s", "found");
 }
 
 static void test_differential(void)
@@ -1607,6 +1682,7 @@ int main(void)
 	test_icmp_errors();
 	test_refusals();
 	test_fragments();
+	test_frag_table();
 	test_fast_hooks();
 	test_differential();
 	test_fuzz();
