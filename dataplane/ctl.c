@@ -210,8 +210,8 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 	    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 	    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported);
 	if (n->frag_first || n->frag_later || n->drop_frag_no_first)
-		out(o, "    fragments: %llu first, %llu later translated; %llu later ones dropped, "
-		       "their first not seen\n",
+		out(o, "    fragments: %llu first, %llu later translated; %llu later ones dropped: "
+		       "no entry for their datagram (its first refused, not seen, or 30 s old)\n",
 		    (unsigned long long)n->frag_first, (unsigned long long)n->frag_later,
 		    (unsigned long long)n->drop_frag_no_first);
 	if (sw->cfg.fast_nat)
@@ -279,7 +279,8 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 	}
 	if (json) {
 		out(o, "],\"default\":%s%s%s,\"routed_via\":%llu,\"routed_out\":%llu,\"routed_in\":%llu,"
-		       "\"ttl_exceeded\":%llu,\"too_big\":%llu,\"frag_needed\":%llu,\"mtu\":%u,"
+		       "\"ttl_exceeded\":%llu,\"too_big\":%llu,\"frag_needed\":%llu,\"fragmented\":%llu,"
+		       "\"fragments\":%llu,\"frag_no_frame\":%llu,\"mtu\":%u,"
 		       "\"no_route\":%llu,\"bad\":%llu,\"held_now\":%d,"
 		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu,"
 		       "\"arp\":{\"entries\":%u,\"learned\":%llu,\"changed\":%llu,\"evicted\":%llu,"
@@ -289,7 +290,8 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 		    (unsigned long long)r->routed_via, (unsigned long long)r->routed_out,
 		    (unsigned long long)r->routed_in, (unsigned long long)r->ttl_exceeded,
 		    (unsigned long long)r->too_big, (unsigned long long)r->frag_needed,
-		    sw->nat ? route_uplink_mtu(sw) : 0,
+		    (unsigned long long)r->fragmented, (unsigned long long)r->fragments,
+		    (unsigned long long)r->frag_no_frame, sw->nat ? route_uplink_mtu(sw) : 0,
 		    (unsigned long long)r->no_route, (unsigned long long)r->bad, sw->rt.nheld,
 		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
 		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host,
@@ -303,14 +305,17 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 	}
 	if (sw->nat)
 		out(o, "%s default through the NAT to %s", sw->cfg.nroutes ? "," : "", sw->cfg.uplink);
-	out(o, "\n    routed %llu via routes, %llu out, %llu in; dropped: %llu ttl exceeded, "
-	       "%llu too big (%llu answered: fragmentation needed), "
+	out(o, "\n    routed %llu via routes, %llu out, %llu in; larger than the route's MTU %llu "
+	       "(%llu answered: fragmentation needed; %llu cut into %llu fragments, %llu not: "
+	       "no frame); dropped: %llu ttl exceeded, "
 	       "%llu no route, %llu not routable (VLAN, runt); held for ARP %llu (%d now, "
 	       "%llu timed out, %llu overflow, %llu for an unknown inside host)\n",
 	    (unsigned long long)r->routed_via, (unsigned long long)r->routed_out,
-	    (unsigned long long)r->routed_in, (unsigned long long)r->ttl_exceeded,
-	    (unsigned long long)r->too_big, (unsigned long long)r->frag_needed,
-	    (unsigned long long)r->no_route, (unsigned long long)r->bad,
+	    (unsigned long long)r->routed_in, (unsigned long long)r->too_big,
+	    (unsigned long long)r->frag_needed, (unsigned long long)r->fragmented,
+	    (unsigned long long)r->fragments, (unsigned long long)r->frag_no_frame,
+	    (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
+	    (unsigned long long)r->bad,
 	    (unsigned long long)r->arp_held, sw->rt.nheld, (unsigned long long)r->arp_timeout,
 	    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
 	out(o, "  arp: %u entries, %llu learned, %llu changed, %llu evicted, %llu refused (no room), "

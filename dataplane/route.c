@@ -10,6 +10,7 @@
 #include "nat_csum.h"
 #include "nat_fast.h"
 #include "route.h"
+#include "route_frag.h"
 #include "switch.h"
 
 #define ETH_HLEN 14
@@ -165,57 +166,38 @@ static uint32_t route_mtu(const struct sw *sw, const struct rt_route *r, uint32_
 	return route_uplink_mtu(sw);
 }
 
-/* Larger than the route's MTU: "fragmentation needed" back when the
- * sender set DF, so that its path MTU discovery (RFC 1191) shrinks the
- * packet; else dropped, since the gateway does not fragment. Counted in
- * too_big either way. */
-static void too_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t mtu)
-{
-	sw->rt.st.too_big++;
-	if (!(p->data[ETH_HLEN + 6] & 0x40)) {
-		frame_put(&sw->umem, addr);
-		return;
-	}
-	icmp_error_back(sw, in, addr, p, 3, 4, (uint16_t)mtu); /* fragmentation needed */
-}
-
 /* What comes before routing an IPv4 frame of len bytes (p may hold only
  * its first buffer): time exceeded at TTL 1, then the route, then its
  * MTU. 1: answered or dropped here; 0: to be routed by *r (NULL:
- * through the NAT); -ENOENT: no route, addr left to the caller. Before
- * the NAT, so that an error quotes the packet as its sender sent it and
- * no connection is made for what cannot be sent. */
+ * through the NAT); ROUTE_CUT: larger than *mtu and without DF, to be
+ * cut into fragments, addr left to the caller; -ENOENT: no route, addr
+ * left to the caller. Before the NAT, so that an error quotes the
+ * packet as its sender sent it and no connection is made for what
+ * cannot be sent. A packet larger than the route's MTU with DF gets
+ * "fragmentation needed" back, so that its sender's path MTU discovery
+ * (RFC 1191) shrinks it; both count in too_big. */
+#define ROUTE_CUT 2
 static int route_check(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len,
-		       const struct rt_route **r)
+		       const struct rt_route **r, uint32_t *mtu)
 {
 	const uint8_t *ip = p->data + ETH_HLEN;
-	uint32_t dst = ip_at(ip + 16), mtu;
+	uint32_t dst = ip_at(ip + 16);
 
 	if (ip[8] <= 1) {
 		time_exceeded(sw, in, addr, p);
 		return 1;
 	}
 	*r = rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst);
-	mtu = route_mtu(sw, *r, dst);
-	if (!mtu)
+	*mtu = route_mtu(sw, *r, dst);
+	if (!*mtu)
 		return -ENOENT;
-	if (len - ETH_HLEN > mtu) {
-		too_big(sw, in, addr, p, mtu);
-		return 1;
-	}
-	return 0;
-}
-
-int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len)
-{
-	const struct rt_route *r;
-	int err;
-
-	if (p->l3_off != ETH_HLEN || p->ethertype != 0x0800 || p->len < ETH_HLEN + 20 + 8)
-		return -EINVAL;
-	err = route_check(sw, in, addr, p, len, &r);
-	/* 0 cannot be: several buffers are more than any route's MTU. */
-	return err > 0 ? 0 : err ? err : -EMSGSIZE;
+	if (len - ETH_HLEN <= *mtu)
+		return 0;
+	sw->rt.st.too_big++;
+	if (!(ip[6] & 0x40))
+		return ROUTE_CUT;
+	icmp_error_back(sw, in, addr, p, 3, 4, (uint16_t)*mtu); /* fragmentation needed */
+	return 1;
 }
 
 /* The NAT fast path's connections towards a next hop go back through
@@ -418,25 +400,13 @@ static void forward(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t le
 		rt->st.in_no_host++;
 }
 
-void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
+/* A packet route_check let through (or a fragment of one): by the
+ * static route r, else through the NAT to the uplink. */
+static void route_on(struct sw *sw, uint64_t addr, struct pkt *p, const struct rt_route *r)
 {
-	uint8_t *ip = p->data + p->l3_off;
-	const struct rt_route *r;
-	uint32_t dst, hop;
-	int err;
+	uint8_t *ip = p->data + ETH_HLEN;
+	uint32_t dst = ip_at(ip + 16), hop;
 
-	if (p->l3_off != ETH_HLEN || p->len < ETH_HLEN + 20) {
-		sw->rt.st.bad++; /* VLAN-tagged or runt: not routed */
-		goto drop;
-	}
-	err = route_check(sw, in, addr, p, p->len, &r);
-	if (err > 0)
-		return;
-	if (err) {
-		sw->rt.st.no_route++;
-		goto drop;
-	}
-	dst = ip_at(ip + 16);
 	/* The static routes first, as the kernel dataplane's host has them:
 	 * routed on the subnet, never translated. */
 	if (r) {
@@ -478,6 +448,84 @@ drop:
 	frame_put(&sw->umem, addr);
 }
 
+/* The packet in frame (len bytes: a frame of one buffer, or the copy of
+ * one of several) in fragments of at most mtu bytes, each routed by r
+ * as any packet (the NAT translates fragments). The caller still owns
+ * the frame. */
+static void route_cut(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_t mtu,
+		      const struct rt_route *r)
+{
+	uint64_t addr[RT_FRAGS_MAX];
+	uint32_t flen[RT_FRAGS_MAX];
+	int n, i, err = route_fragment(&sw->umem, frame, len, mtu, addr, flen, &n);
+
+	if (err) {
+		if (err == -ENOBUFS)
+			sw->rt.st.frag_no_frame++;
+		else
+			sw->rt.st.bad++;
+		return;
+	}
+	sw->rt.st.fragmented++;
+	sw->rt.st.fragments += (uint64_t)n;
+	for (i = 0; i < n; i++) {
+		struct pkt fp;
+
+		if (pkt_parse(xsk_umem__get_data(sw->umem.area, addr[i]), flen[i], &fp) != PKT_OK) {
+			sw->rt.st.bad++; /* cannot be: a header we just wrote */
+			frame_put(&sw->umem, addr[i]);
+			continue;
+		}
+		route_on(sw, addr[i], &fp, r);
+	}
+}
+
+void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
+{
+	const struct rt_route *r;
+	uint32_t mtu;
+	int err;
+
+	if (p->l3_off != ETH_HLEN || p->len < ETH_HLEN + 20) {
+		sw->rt.st.bad++; /* VLAN-tagged or runt: not routed */
+		goto drop;
+	}
+	err = route_check(sw, in, addr, p, p->len, &r, &mtu);
+	if (err == ROUTE_CUT) {
+		route_cut(sw, p->data, p->len, mtu, r);
+		goto drop;
+	}
+	if (err > 0)
+		return;
+	if (err) {
+		sw->rt.st.no_route++;
+		goto drop;
+	}
+	route_on(sw, addr, p, r);
+	return;
+drop:
+	frame_put(&sw->umem, addr);
+}
+
+int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len,
+		  const uint8_t *whole)
+{
+	const struct rt_route *r;
+	uint32_t mtu;
+	int err;
+
+	if (p->l3_off != ETH_HLEN || p->ethertype != 0x0800 || p->len < ETH_HLEN + 20 + 8)
+		return -EINVAL;
+	err = route_check(sw, in, addr, p, len, &r, &mtu);
+	if (err == ROUTE_CUT) {
+		route_cut(sw, whole, len, mtu, r);
+		frame_put(&sw->umem, addr);
+		return 0;
+	}
+	/* 0 cannot be: several buffers are more than any route's MTU. */
+	return err > 0 ? 0 : err ? err : -EMSGSIZE;
+}
+
 void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 {
 	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr), int_ip[4], *ip;
@@ -495,13 +543,15 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 	 * updates checksums incrementally: complete them first. */
 	if (p.l4_off)
 		sw->st.csum_fixed += (uint64_t)pkt_csum_complete(&p);
-	if (nat_translate_in(sw->nat, &p, sw->now, int_ip) != NAT_OK) {
-		sw->rt.st.nat_drops++;
-		goto drop;
-	}
+	/* Before the NAT: what is not forwarded neither refreshes a
+	 * connection nor leaves a fragment's entry behind. */
 	ip = d + ETH_HLEN;
 	if (ip[8] <= 1) {
 		sw->rt.st.ttl_exceeded++;
+		goto drop;
+	}
+	if (nat_translate_in(sw->nat, &p, sw->now, int_ip) != NAT_OK) {
+		sw->rt.st.nat_drops++;
 		goto drop;
 	}
 	ttl_dec(ip);

@@ -78,6 +78,9 @@ struct rt_stats {
 	uint64_t arp_no_frame; /* requests not sent: the frame pool was empty */
 	uint64_t too_big; /* larger than the route's MTU: not routed */
 	uint64_t frag_needed; /* of those, answered with "fragmentation needed" */
+	uint64_t fragmented; /* of those, without DF: cut into fragments */
+	uint64_t fragments; /* the pieces they were cut into */
+	uint64_t frag_no_frame; /* not cut: fewer free frames than pieces */
 };
 
 struct rt {
@@ -96,12 +99,14 @@ struct rt {
 void route_learn(struct sw *sw, const struct pkt *p);
 /* A frame to the gateway's MAC for an address off the subnet. */
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
-/* A frame to the gateway's MAC for an address off the subnet that the
- * gateway cannot route: len bytes in several buffers, p parsed from a
- * copy and pointing at the first. Answered (time exceeded,
- * fragmentation needed: 0, addr taken), or -ENOENT (no route), -EINVAL
- * (not routable IPv4): addr left to the caller. */
-int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len);
+/* A frame to the gateway's MAC for an address off the subnet, larger
+ * than a buffer: len bytes in several buffers, p parsed from the copy
+ * whole and pointing at the first buffer, addr. Answered (time exceeded,
+ * fragmentation needed) or cut into fragments from whole: 0, addr taken,
+ * the other buffers the caller's; or -ENOENT (no route), -EINVAL (not
+ * routable IPv4): addr left to the caller. */
+int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, uint32_t len,
+		  const uint8_t *whole);
 /* The largest packet routed out of the uplink (the fast paths' too). */
 uint32_t route_uplink_mtu(const struct sw *sw);
 /* A frame received on the uplink port. */

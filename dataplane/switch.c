@@ -252,7 +252,7 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 			head.data = xsk_umem__get_data(sw->umem.area, seg[0].addr);
 			head.len = seg[0].len;
 			if (gw_routes(sw, &p) &&
-			    route_out_big(sw, in, seg[0].addr, &head, total) == 0) {
+			    route_out_big(sw, in, seg[0].addr, &head, total, sw->gather) == 0) {
 				segs_put(sw, seg + 1, n - 1);
 				return;
 			}

@@ -56,7 +56,9 @@
  * out always gets back in; a time exceeded quotes the packet and
  * verifies, and is never about an ICMP error, a later fragment or a
  * group source (RFC 1812 4.3.2.7); a later fragment is translated only
- * as its datagram's first one, within 30 s and not past its last one; a frame routed by a static route goes to its longest
+ * as its datagram's first one, within 30 s and not past its last one;
+ * a piece the gateway cut from a packet without DF is a stretch of a
+ * packet a namespace sent, within the route's MTU; a frame routed by a static route goes to its longest
  * prefix's next hop, as the ARP table has it, untranslated; the NAT
  * table stays within its size and its port range.
  *
@@ -668,6 +670,79 @@ static void check_from_gw(const struct meta *m, const uint8_t *f, uint32_t len)
 		CHECK(!memcmp(f, m->done + 6, 6));
 }
 
+/* The gateway cuts a packet larger than its route's MTU, sent without
+ * DF, into pieces from its pool (route_frag.c): each piece must be a
+ * stretch of a packet a namespace sent it (the last CUTS such frames,
+ * as the switch saw them), TTL one less, within the route's MTU, DF
+ * clear; out of the uplink from its address (and in the first piece
+ * the NAT's port), or to a static route's next hop untranslated. */
+#define CUTS 16
+static struct { uint8_t f[FRAME_SIZE]; uint32_t len; } cuts[CUTS];
+static unsigned ncuts;
+
+static void cut_candidate(const uint8_t *f, uint32_t len)
+{
+	if (len >= 34 && !memcmp(f, GW_MAC, 6) && rd16(f + 12) == 0x0800 && !(f[20] & 0x40)) {
+		memcpy(cuts[ncuts % CUTS].f, f, len);
+		cuts[ncuts % CUTS].len = len;
+		ncuts++;
+	}
+}
+
+static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool up)
+{
+	uint32_t hl = (ip[0] & 15) * 4u, chl = (cip[0] & 15) * 4u, ctot = rd16(cip + 2);
+	uint32_t take = rd16(ip + 2) - hl, off = (rd16(ip + 6) & 0x1fff) * 8u;
+	uint32_t off0 = (rd16(cip + 6) & 0x1fff) * 8u, rel;
+
+	if (chl != hl || ctot > clen - 14 || ctot < chl || cip[9] != ip[9] ||
+	    rd16(cip + 4) != rd16(ip + 4) || memcmp(cip + 16, ip + 16, 4) || cip[8] != ip[8] + 1 ||
+	    (!up && memcmp(cip + 12, ip + 12, 4)) || off < off0)
+		return false;
+	rel = off - off0;
+	if (rel + take > ctot - chl)
+		return false;
+	/* Options are the unit test's (test_route_frag). */
+	if (rel == 0 && memcmp(ip + 20, cip + 20, hl - 20))
+		return false;
+	for (uint32_t i = 0; i < take; i++) {
+		/* The first piece's ports, id and L4 checksum are the NAT's. */
+		bool nat = up && rel == 0 && (i < 8 || i == 16 || i == 17);
+
+		if (ip[hl + i] != cip[chl + rel + i] && !nat)
+			return false;
+	}
+	return true;
+}
+
+static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
+{
+	const uint8_t *ip = f + 14, *mac;
+	uint32_t hl = (ip[0] & 15) * 4u, via;
+	bool up = out == UPLINK;
+
+	CHECK(len >= 34 && rd16(f + 12) == 0x0800 && hl >= 20 && rd16(ip + 2) == len - 14);
+	CHECK(ip_ok(ip) && !(ip[6] & 0x40) && (rd16(ip + 6) & 0x3fff));
+	if (up) {
+		CHECK(len - 14 <= UP_MTU && !memcmp(ip + 12, EXT4, 4) && !memcmp(f + 6, UP_MAC, 6));
+		if (!(rd16(ip + 6) & 0x1fff) && ip[9] != P_ICMP) {
+			uint16_t ext = rd16(ip + hl);
+			CHECK(ext >= PORT_MIN && ext <= PORT_MAX);
+		}
+	} else {
+		CHECK(out < NL2 && len - 14 <= 3506 && route_via(rd32(ip + 16), &via));
+		mac = arp_mac(via);
+		CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
+	}
+	for (unsigned i = 0; i < CUTS && i < ncuts; i++) {
+		unsigned k = (ncuts - 1 - i) % CUTS;
+
+		if (piece_of(ip, cuts[k].f + 14, cuts[k].len, up))
+			return;
+	}
+	CHECK(0 && "a piece of no packet a namespace sent");
+}
+
 /* The gateway's ARP request for a namespace address it has no MAC for. */
 static void check_arp_for_host(const uint8_t *f, uint32_t len, uint16_t out)
 {
@@ -692,7 +767,10 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 	/* A buffer the switch dropped and took again for an ARP request in
 	 * the same record still has its old meta: the address tells. */
 	if (!m->valid || m->addr != addr) {
-		check_arp_for_host(f, len, out);
+		if (len >= 14 && rd16(f + 12) == 0x0800)
+			check_gw_piece(f, len, out);
+		else
+			check_arp_for_host(f, len, out);
 	} else if (m->in_port == UPLINK) {
 		CHECK(out != UPLINK);
 		check_routed_in(m, f, len);
@@ -906,7 +984,7 @@ static void sw_new(void)
 	last_age = sw->now;
 	nmaps = 0;
 	lout.valid = lin.valid = last_l2.valid = false;
-	nfnotes = 0;
+	nfnotes = ncuts = 0;
 	arp_asked = 0;
 	memset(tx_count, 0, sizeof(tx_count));
 	routed_in = routed_out = 0;
@@ -959,9 +1037,13 @@ static void settle(void)
 		meta[ci].valid = false;
 	}
 	for (int i = 0; i < sw->rt.nheld; i++) {
-		uint32_t ci = (uint32_t)(umem_chunk(sw->rt.held[i].addr) / FRAME_SIZE);
+		uint64_t a = sw->rt.held[i].addr;
+		uint32_t ci = (uint32_t)(umem_chunk(a) / FRAME_SIZE);
 
-		CHECK(ci < NFRAMES && !seen[ci] && sw->umem.refs[ci] == 1 && meta[ci].valid);
+		CHECK(ci < NFRAMES && !seen[ci] && sw->umem.refs[ci] == 1);
+		/* Received, or a piece the gateway cut (check_gw_piece). */
+		CHECK(meta[ci].valid ||
+		      (a % FRAME_SIZE == 0 && rd16(area + a + 12) == 0x0800 && (rd16(area + a + 20) & 0x3fff)));
 		seen[ci] = 1;
 	}
 	CHECK(sw->umem.nfree + (uint32_t)sw->rt.nheld == NFRAMES);
@@ -1001,10 +1083,12 @@ static bool inject(uint16_t port, const uint8_t *f, uint32_t len, bool tight)
 	memcpy(m->done, f, len);
 	if (pkt_parse(m->done, len, &p) == PKT_OK && p.l4_off)
 		pkt_csum_complete(&p);
-	if (port == UPLINK)
+	if (port == UPLINK) {
 		route_in(sw, addr, len);
-	else
+	} else {
+		cut_candidate(m->done, len);
 		switch_frame(sw, &ports[port], addr, len);
+	}
 	return true;
 }
 

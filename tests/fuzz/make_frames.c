@@ -741,6 +741,17 @@ static void nat_seqs(const char *dir)
 	s_frame(&s, PORT_B, &f);
 	s_out(&s, dir, "too-big");
 
+	/* The same without DF: cut by the gateway into pieces of the
+	 * route's MTU, through the NAT (1500) and, once R answers ARP, by
+	 * the static route (3506). */
+	big_udp(&f, A_MAC, A4, FAR4, 0, 3840 - 42); /* a whole buffer */
+	s_frame(&s, PORT_A, &f);
+	arp_reply_to_gw(&f, R_MAC, R4);
+	s_frame(&s, PORT_R, &f);
+	big_udp(&f, B_MAC, B4, BEHIND_R4, 0, 3780);
+	s_frame(&s, PORT_B, &f);
+	s_out(&s, dir, "too-big-cut");
+
 	/* A UDP datagram in 3 fragments out, its answer in 2 back, that
 	 * answer's last fragment again (its datagram is done), and a later
 	 * fragment whose first never came. The namespace's port is in the

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_ROUTE_FRAG_H
+#define NSFAST_ROUTE_FRAG_H
+
+#include <stdint.h>
+
+struct umem;
+
+/* The gateway cuts an IPv4 packet larger than its route's MTU, sent
+ * without DF, into fragments, as a router does (RFC 791): every piece
+ * but the last a multiple of 8 bytes; the first keeps the header as it
+ * is, the later ones keep only the options marked to be copied (the
+ * others become NOPs, so every header has the same length, as Linux's);
+ * a packet that is itself a fragment keeps its offset and, in its last
+ * piece, its "more fragments". TTL and addresses are the router's to
+ * change afterwards, fragment by fragment. */
+
+#define RT_FRAGS_MAX 64 /* pieces of one packet: 9216 bytes at MTU 576 is 17 */
+
+/* frame: Ethernet (14 bytes, no tag) and the IPv4 packet, len bytes in
+ * all. Each piece goes into a frame taken from u's pool, at its start,
+ * with frame's Ethernet header in front: addr[i] and len[i], *n of them.
+ * 0; -EINVAL when the packet cannot be cut (malformed header or option
+ * list, an MTU that leaves less than 8 bytes a piece, more than
+ * RT_FRAGS_MAX pieces), -ENOBUFS when the pool has fewer free frames than
+ * pieces: nothing taken then. */
+int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t mtu,
+		   uint64_t addr[RT_FRAGS_MAX], uint32_t flen[RT_FRAGS_MAX], int *n);
+
+#endif
