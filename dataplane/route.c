@@ -191,7 +191,9 @@ static int route_check(struct sw *sw, struct port *in, uint64_t addr, struct pkt
 	*mtu = route_mtu(sw, *r, dst);
 	if (!*mtu)
 		return -ENOENT;
-	if (len - ETH_HLEN <= *mtu)
+	/* The packet's own length: trailing bytes (Ethernet padding) are
+	 * no reason to cut it. */
+	if (len - ETH_HLEN <= *mtu || nat_rd16(ip + 2) <= *mtu)
 		return 0;
 	sw->rt.st.too_big++;
 	if (!(ip[6] & 0x40))
@@ -401,8 +403,8 @@ static void forward(struct sw *sw, enum rt_path path, uint64_t addr, uint32_t le
 }
 
 /* A packet route_check let through (or a fragment of one): by the
- * static route r, else through the NAT to the uplink. */
-static void route_on(struct sw *sw, uint64_t addr, struct pkt *p, const struct rt_route *r)
+ * static route r, else through the NAT to the uplink. false: dropped. */
+static bool route_on(struct sw *sw, uint64_t addr, struct pkt *p, const struct rt_route *r)
 {
 	uint8_t *ip = p->data + ETH_HLEN;
 	uint32_t dst = ip_at(ip + 16), hop;
@@ -412,7 +414,7 @@ static void route_on(struct sw *sw, uint64_t addr, struct pkt *p, const struct r
 	if (r) {
 		ttl_dec(ip);
 		forward(sw, RT_VIA, addr, p->len, r->via, false);
-		return;
+		return true;
 	}
 	switch (nat_translate_out(sw->nat, p, sw->now)) {
 	case NAT_OK:
@@ -443,9 +445,10 @@ static void route_on(struct sw *sw, uint64_t addr, struct pkt *p, const struct r
 	hop = in_subnet(dst, sw->up_ip, sw->up_plen) ? dst : ip_at(sw->cfg.uplink_gw);
 	/* Sent now (not held): the NAT fast path may take the connection. */
 	forward(sw, RT_UPLINK, addr, p->len, hop, true);
-	return;
+	return true;
 drop:
 	frame_put(&sw->umem, addr);
+	return false;
 }
 
 /* The packet in frame (len bytes: a frame of one buffer, or the copy of
@@ -463,20 +466,30 @@ static void route_cut(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_
 		if (err == -ENOBUFS)
 			sw->rt.st.frag_no_frame++;
 		else
-			sw->rt.st.bad++;
+			sw->rt.st.frag_refused++;
 		return;
 	}
 	sw->rt.st.fragmented++;
 	sw->rt.st.fragments += (uint64_t)n;
 	for (i = 0; i < n; i++) {
 		struct pkt fp;
+		bool sent;
 
 		if (pkt_parse(xsk_umem__get_data(sw->umem.area, addr[i]), flen[i], &fp) != PKT_OK) {
 			sw->rt.st.bad++; /* cannot be: a header we just wrote */
 			frame_put(&sw->umem, addr[i]);
-			continue;
+			sent = false;
+		} else {
+			sent = route_on(sw, addr[i], &fp, r);
 		}
-		route_on(sw, addr[i], &fp, r);
+		/* Without its first piece (the NAT refused it: table full, no
+		 * port, not a protocol it translates) the rest is of no use,
+		 * and must not find an older datagram's entry. */
+		if (i == 0 && !sent) {
+			while (++i < n)
+				frame_put(&sw->umem, addr[i]);
+			return;
+		}
 	}
 }
 

@@ -76,11 +76,12 @@ struct rt_stats {
 	uint64_t routed_via; /* sent to a static route's next hop */
 	uint64_t arp_requests; /* ARP requests the gateway sent on the subnet */
 	uint64_t arp_no_frame; /* requests not sent: the frame pool was empty */
-	uint64_t too_big; /* larger than the route's MTU: not routed */
+	uint64_t too_big; /* larger than the route's MTU: not routed as they are */
 	uint64_t frag_needed; /* of those, answered with "fragmentation needed" */
 	uint64_t fragmented; /* of those, without DF: cut into fragments */
 	uint64_t fragments; /* the pieces they were cut into */
-	uint64_t frag_no_frame; /* not cut: fewer free frames than pieces */
+	uint64_t frag_no_frame; /* not cut: too few free frames */
+	uint64_t frag_refused; /* not cut: options, MTU or size route_frag refuses */
 };
 
 struct rt {

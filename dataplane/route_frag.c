@@ -63,20 +63,20 @@ int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t 
 		return -EINVAL;
 	hl = (uint32_t)(ip[0] & 0x0f) * 4;
 	tot = nat_rd16(ip + 2);
-	if (ip[0] >> 4 != 4 || hl < 20 || tot < hl || tot > len - ETH_HLEN || mtu < hl + 8 ||
-	    mtu > FRAME_SIZE - ETH_HLEN)
+	if (ip[0] >> 4 != 4 || hl < 20 || tot < hl || tot > len - ETH_HLEN ||
+	    mtu < hl + RT_FRAG_MIN || mtu > FRAME_SIZE - ETH_HLEN)
 		return -EINVAL;
 	data = tot - hl;
 	chunk = (mtu - hl) & ~7u;
 	count = (int)((data + chunk - 1) / chunk);
 	field = nat_rd16(ip + 6);
 	off0 = (uint32_t)(field & IP_OFFMASK) * 8;
-	if (count > RT_FRAGS_MAX || off0 + data > 0xffff)
+	if (count < 2 || count > RT_FRAGS_MAX || off0 + data > 0xffff)
 		return -EINVAL;
 	memcpy(later, ip, hl);
 	if (options_for_later(later + 20, hl - 20))
 		return -EINVAL;
-	if (u->nfree < (uint32_t)count)
+	if (u->nfree < (uint32_t)count + RT_FRAG_RESERVE)
 		return -ENOBUFS;
 	for (i = 0, pos = 0; i < count; i++, pos += chunk) {
 		uint32_t take = data - pos < chunk ? data - pos : chunk;

@@ -16,14 +16,16 @@ struct umem;
  * change afterwards, fragment by fragment. */
 
 #define RT_FRAGS_MAX 64 /* pieces of one packet: 9216 bytes at MTU 576 is 17 */
+#define RT_FRAG_MIN 24 /* bytes a piece: the first holds the L4 header the NAT reads */
+#define RT_FRAG_RESERVE 16 /* frames the pool keeps for ARP requests and RX */
 
 /* frame: Ethernet (14 bytes, no tag) and the IPv4 packet, len bytes in
  * all. Each piece goes into a frame taken from u's pool, at its start,
  * with frame's Ethernet header in front: addr[i] and len[i], *n of them.
  * 0; -EINVAL when the packet cannot be cut (malformed header or option
- * list, an MTU that leaves less than 8 bytes a piece, more than
- * RT_FRAGS_MAX pieces), -ENOBUFS when the pool has fewer free frames than
- * pieces: nothing taken then. */
+ * list, an MTU that leaves less than RT_FRAG_MIN bytes a piece, fewer
+ * than 2 or more than RT_FRAGS_MAX pieces), -ENOBUFS when the pool would
+ * keep fewer than RT_FRAG_RESERVE free frames: nothing taken then. */
 int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t mtu,
 		   uint64_t addr[RT_FRAGS_MAX], uint32_t flen[RT_FRAGS_MAX], int *n);
 

@@ -676,13 +676,14 @@ static void check_from_gw(const struct meta *m, const uint8_t *f, uint32_t len)
  * as the switch saw them), TTL one less, within the route's MTU, DF
  * clear; out of the uplink from its address (and in the first piece
  * the NAT's port), or to a static route's next hop untranslated. */
-#define CUTS 16
+#define CUTS RT_HELD /* a piece may wait for ARP behind as many others */
 static struct { uint8_t f[FRAME_SIZE]; uint32_t len; } cuts[CUTS];
 static unsigned ncuts;
 
 static void cut_candidate(const uint8_t *f, uint32_t len)
 {
-	if (len >= 34 && !memcmp(f, GW_MAC, 6) && rd16(f + 12) == 0x0800 && !(f[20] & 0x40)) {
+	if (len >= 34 && !memcmp(f, GW_MAC, 6) && rd16(f + 12) == 0x0800 && !(f[20] & 0x40) &&
+	    rd16(f + 16) > route_mtu(rd32(f + 30)) && rd16(f + 16) <= len - 14) {
 		memcpy(cuts[ncuts % CUTS].f, f, len);
 		cuts[ncuts % CUTS].len = len;
 		ncuts++;
@@ -694,6 +695,7 @@ static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool 
 	uint32_t hl = (ip[0] & 15) * 4u, chl = (cip[0] & 15) * 4u, ctot = rd16(cip + 2);
 	uint32_t take = rd16(ip + 2) - hl, off = (rd16(ip + 6) & 0x1fff) * 8u;
 	uint32_t off0 = (rd16(cip + 6) & 0x1fff) * 8u, rel;
+	bool mf = rd16(ip + 6) & 0x2000;
 
 	if (chl != hl || ctot > clen - 14 || ctot < chl || cip[9] != ip[9] ||
 	    rd16(cip + 4) != rd16(ip + 4) || memcmp(cip + 16, ip + 16, 4) || cip[8] != ip[8] + 1 ||
@@ -702,12 +704,16 @@ static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool 
 	rel = off - off0;
 	if (rel + take > ctot - chl)
 		return false;
+	/* Every piece but the last: more to come, a multiple of 8 bytes;
+	 * the last: "more" as the packet had it. */
+	if (rel + take < ctot - chl ? !mf || take % 8 : mf != !!(rd16(cip + 6) & 0x2000))
+		return false;
 	/* Options are the unit test's (test_route_frag). */
 	if (rel == 0 && memcmp(ip + 20, cip + 20, hl - 20))
 		return false;
 	for (uint32_t i = 0; i < take; i++) {
 		/* The first piece's ports, id and L4 checksum are the NAT's. */
-		bool nat = up && rel == 0 && (i < 8 || i == 16 || i == 17);
+		bool nat = up && off0 == 0 && rel == 0 && (i < 8 || i == 16 || i == 17);
 
 		if (ip[hl + i] != cip[chl + rel + i] && !nat)
 			return false;
@@ -736,9 +742,21 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 	}
 	for (unsigned i = 0; i < CUTS && i < ncuts; i++) {
 		unsigned k = (ncuts - 1 - i) % CUTS;
+		uint8_t key[20];
 
-		if (piece_of(ip, cuts[k].f + 14, cuts[k].len, up))
-			return;
+		if (!piece_of(ip, cuts[k].f + 14, cuts[k].len, up))
+			continue;
+		/* Through the NAT a piece is a fragment like any: the
+		 * packet's own header, with the piece's offset and MF. */
+		if (up) {
+			memcpy(key, cuts[k].f + 14, 20);
+			memcpy(key + 6, ip + 6, 2);
+			if (rd16(ip + 6) & 0x1fff)
+				frag_later_seen(0, key, rd32(ip + 12), sw->now);
+			else
+				frag_first_seen(0, key, rd32(ip + 12), sw->now);
+		}
+		return;
 	}
 	CHECK(0 && "a piece of no packet a namespace sent");
 }

@@ -70,7 +70,8 @@ static uint32_t build(uint8_t *f, const uint8_t *opt, uint32_t olen, uint32_t da
 	wr16(ip + 6, frag);
 	ip[8] = 64, ip[9] = 17;
 	memcpy(ip + 12, "\x0a\x0d\x25\x02\xcb\x00\x71\x02", 8);
-	memcpy(ip + 20, opt, olen);
+	if (olen)
+		memcpy(ip + 20, opt, olen);
 	for (uint32_t i = 0; i < data; i++)
 		ip[hl + i] = (uint8_t)(i * 13 + 7);
 	wr16(ip + 10, 0);
@@ -180,12 +181,21 @@ int main(void)
 	uint32_t flen[RT_FRAGS_MAX];
 	int err;
 
-	pool_reset(1);
+	pool_reset(2 + RT_FRAG_RESERVE - 1);
 	len = build(f, NULL, 0, 2908, 0);
 	err = route_fragment(&u, f, len, 1500, addr, flen, &n);
-	check(err == -ENOBUFS && n == 0 && u.nfree == 1,
-	      "a pool with fewer frames than pieces: -ENOBUFS, nothing taken", "%d %d %u", err, n,
-	      u.nfree);
+	check(err == -ENOBUFS && n == 0 && u.nfree == 2 + RT_FRAG_RESERVE - 1,
+	      "a pool that would keep fewer than its reserve: -ENOBUFS, nothing taken", "%d %d %u",
+	      err, n, u.nfree);
+	pool_reset(2 + RT_FRAG_RESERVE);
+	err = route_fragment(&u, f, len, 1500, addr, flen, &n);
+	check(err == 0 && n == 2 && u.nfree == RT_FRAG_RESERVE, "one frame more, and it is cut",
+	      "%d %d %u", err, n, u.nfree);
+	pool_reset(NFRAMES);
+	len = build(f, NULL, 0, 1480, 0);
+	err = route_fragment(&u, f, len, 1500, addr, flen, &n);
+	check(err == -EINVAL && u.nfree == NFRAMES, "a packet within the MTU: -EINVAL, no one piece",
+	      "%d", err);
 	pool_reset(NFRAMES);
 	static const uint8_t bad_opt[4] = { 0x07, 9, 4, 0 }; /* runs past the header */
 	len = build(f, bad_opt, sizeof(bad_opt), 3000, 0);
@@ -193,9 +203,9 @@ int main(void)
 	check(err == -EINVAL && u.nfree == NFRAMES, "an option running past the header: -EINVAL",
 	      "%d", err);
 	len = build(f, NULL, 0, 3000, 0);
-	err = route_fragment(&u, f, len, 27, addr, flen, &n);
-	check(err == -EINVAL && u.nfree == NFRAMES, "an MTU with room for less than 8 bytes: -EINVAL",
-	      "%d", err);
+	err = route_fragment(&u, f, len, 20 + RT_FRAG_MIN - 1, addr, flen, &n);
+	check(err == -EINVAL && u.nfree == NFRAMES,
+	      "an MTU with room for less than an L4 header a piece: -EINVAL", "%d", err);
 	len = build(f, NULL, 0, 9000, 0);
 	err = route_fragment(&u, f, len, 124, addr, flen, &n);
 	check(err == -EINVAL && u.nfree == NFRAMES, "more than RT_FRAGS_MAX pieces: -EINVAL", "%d",
