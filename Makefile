@@ -41,7 +41,8 @@ NAT_H     := dataplane/nat.h dataplane/nat_csum.h dataplane/nat_frag.h dataplane
 # does not name (x86_64-pc-linux-gnu).
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
-             $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_bpf
+             $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
+             $(BUILD)/test_bpf
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench fuzz deps clean install test-build san-build
@@ -115,6 +116,11 @@ $(BUILD)/test_route_frag: tests/unit/test_route_frag.c tests/unit/check.h datapl
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_route_frag.c dataplane/route_frag.c
+
+$(BUILD)/test_gw_reasm: tests/unit/test_gw_reasm.c tests/unit/check.h dataplane/gw_reasm.c dataplane/gw_reasm.h
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_gw_reasm.c dataplane/gw_reasm.c
 
 # The BPF programs, run by the kernel on frames the test builds (root).
 $(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/check.h bpf/map_layouts.h $(SKELS)

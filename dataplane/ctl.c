@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "gw_reasm.h"
 #include "nat.h"
 #include "switch.h"
 #include "tc_path.h"
@@ -331,6 +332,7 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 {
 	const struct fdb_stats *fs = fdb_stats(sw->fdb);
+	const struct gw_reasm_stats *rs = sw->reasm ? gw_reasm_stats(sw->reasm) : NULL;
 	struct fdb_out f = { sw, o, json, 0 };
 	uint64_t steer[2];
 	int i;
@@ -372,7 +374,9 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
 		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"src_gw_mac\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
 		       "\"gw_arp_replies\":%llu,\"gw_echo_replies\":%llu,\"gw_nd_adverts\":%llu,"
-		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu,\"multibuf_unrouted\":%llu},",
+		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu,\"multibuf_unrouted\":%llu,"
+		       "\"gw_echo_big\":%llu,\"gw_big_no_frame\":%llu,\"gw_reasm_fragments\":%llu,"
+		       "\"gw_reasm_whole\":%llu,\"gw_reasm_bad\":%llu,\"gw_reasm_evicted\":%llu},",
 		    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,
 		    (unsigned long long)sw->st.flood_unknown,
 		    (unsigned long long)sw->st.flood_copies, (unsigned long long)sw->st.csum_fixed,
@@ -382,7 +386,10 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		    (unsigned long long)sw->gwst.echo_replies,
 		    (unsigned long long)sw->gwst.nd_adverts,
 		    (unsigned long long)sw->gwst.echo6_replies, (unsigned long long)sw->gwst.bad,
-		    (unsigned long long)sw->st.multibuf_unrouted);
+		    (unsigned long long)sw->st.multibuf_unrouted,
+		    (unsigned long long)sw->gwst.echo_big, (unsigned long long)sw->gwst.big_no_frame,
+		    (unsigned long long)(rs ? rs->fragments : 0), (unsigned long long)(rs ? rs->whole : 0),
+		    (unsigned long long)(rs ? rs->bad : 0), (unsigned long long)(rs ? rs->evicted : 0));
 		out(o, "\"umem\":{\"frames\":%u,\"free\":%u},", sw->umem.nframes, sw->umem.nfree);
 		if (sw->cfg.fast_path)
 			out(o, "\"fast_path\":{\"installed\":%llu,\"removed\":%llu,\"refreshed\":%llu,"
@@ -457,6 +464,12 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	    (unsigned long long)sw->st.flood_copies, (unsigned long long)sw->st.csum_fixed,
 	    (unsigned long long)sw->gwst.arp_replies, (unsigned long long)sw->gwst.echo_replies,
 	    (unsigned long long)sw->gwst.nd_adverts, (unsigned long long)sw->gwst.echo6_replies);
+	if (rs && (rs->fragments || sw->gwst.echo_big || sw->gwst.big_no_frame))
+		out(o, "  gateway pings larger than a frame: %llu answered, %llu not (no frame); "
+		       "fragments to it %llu, %llu datagrams put together, %llu refused, %llu given up\n",
+		    (unsigned long long)sw->gwst.echo_big, (unsigned long long)sw->gwst.big_no_frame,
+		    (unsigned long long)rs->fragments, (unsigned long long)rs->whole,
+		    (unsigned long long)rs->bad, (unsigned long long)rs->evicted);
 	out(o, "  fdb: %u entries (ageing %llu s), %llu learned, %llu moved, %llu aged, "
 	       "%llu refused (full), %llu refused (port quota), %llu frames from the gateway's "
 	       "MAC not learned\n",

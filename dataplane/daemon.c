@@ -19,6 +19,7 @@
 #include "../control/xdp_mtu.h"
 #include "daemon.h"
 #include "daemon_args.h"
+#include "gw_reasm.h"
 #include "nat.h"
 #include "switch.h"
 #include "tc_path.h"
@@ -78,6 +79,7 @@ static void teardown(struct sw *sw)
 	if (sw->up_skel)
 		uplink_steer__destroy(sw->up_skel);
 	nat_free(sw->nat);
+	gw_reasm_free(sw->reasm);
 	nl_close(&sw->nl);
 	for (i = 0; sw->ports && i < sw->nports; i++)
 		port_close(&sw->ports[i]);
@@ -357,7 +359,10 @@ static int setup(struct sw *sw)
 	sw->ports = calloc((size_t)sw->cfg.nports + 1, sizeof(*sw->ports));
 	sw->links = calloc((size_t)sw->cfg.nports, sizeof(*sw->links));
 	sw->fdb = fdb_new(sw->cfg.fdb_size, sw->cfg.fdb_per_port, sw->cfg.ageing_ns);
-	if (!sw->ports || !sw->links || !sw->fdb) {
+	/* 260 KiB, for pings of the gateway larger than the MTU. */
+	if (sw->cfg.gw.has_v4)
+		sw->reasm = gw_reasm_new();
+	if (!sw->ports || !sw->links || !sw->fdb || (sw->cfg.gw.has_v4 && !sw->reasm)) {
 		fail(sw, "out of memory");
 		return -ENOMEM;
 	}

@@ -21,6 +21,8 @@ struct gw {
 struct gw_stats {
 	uint64_t arp_replies, echo_replies, nd_adverts, echo6_replies;
 	uint64_t bad; /* addressed to the gateway but malformed: dropped */
+	uint64_t echo_big; /* of echo_replies, to requests of several frames (gw_big.h) */
+	uint64_t big_no_frame; /* such a reply not sent: too few free frames */
 };
 
 enum gw_result {

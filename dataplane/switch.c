@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gw_big.h"
 #include "nat.h"
 #include "pkt.h"
 #include "switch.h"
@@ -149,6 +150,11 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	switch_learn(sw, in, &p);
 	if (sw->cfg.has_gw) {
 		route_learn(sw, &p);
+		if (p.is_frag && gw_big_mine(sw, &p)) {
+			gw_big_fragment(sw, in, &p);
+			frame_put(&sw->umem, addr);
+			return;
+		}
 		switch (gw_handle(&sw->cfg.gw, &p, room, &reply, &sw->gwst)) {
 		case GW_REPLY:
 			port_tx_stage(in, &sw->umem, addr, reply);
@@ -239,13 +245,23 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 		return;
 	}
 	switch_learn(sw, in, &p);
-	/* The gateway works on frames of one buffer: one of several for its
+	/* The gateway routes frames of one buffer: one of several for its
 	 * MAC is larger than anything it routes, and is answered as such
 	 * (fragmentation needed, or time exceeded) from the first buffer,
-	 * which holds the headers; the rest is dropped and counted. ARP and
+	 * which holds the headers, or cut into fragments from the copy; one
+	 * for its own address is an echo request it answers from the copy,
+	 * or a fragment of one; the rest is dropped and counted. ARP and
 	 * neighbour discovery never come in several buffers. */
 	if (sw->cfg.has_gw) {
 		route_learn(sw, &p);
+		if (gw_big_mine(sw, &p)) {
+			if (p.is_frag)
+				gw_big_fragment(sw, in, &p);
+			else
+				gw_big_frame(sw, in, sw->gather, total);
+			segs_put(sw, seg, n);
+			return;
+		}
 		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
 			struct pkt head = p;
 

@@ -82,6 +82,7 @@ struct sw {
 	uint64_t started;
 	/* SNAT */
 	struct nat *nat;
+	struct gw_reasm *reasm; /* an IPv4 gateway's fragments to itself (gw_big.h) */
 	struct rt rt;
 	struct uplink_steer *up_skel;
 	struct bpf_link *up_link;

@@ -76,6 +76,7 @@
 
 #include "fdb.h"
 #include "gateway.h"
+#include "gw_reasm.h"
 #include "nat.h"
 #include "nat_fast.h"
 #include "pkt.h"
@@ -761,6 +762,22 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 	CHECK(0 && "a piece of no packet a namespace sent");
 }
 
+/* The gateway's answer to a ping of it larger than a frame (gw_big.c,
+ * from fragments it put together): back out of an L2 port, from the
+ * gateway to one host, an echo reply or a piece of one, within a
+ * buffer's MTU. */
+static void check_gw_echo(const uint8_t *f, uint32_t len, uint16_t out)
+{
+	const uint8_t *ip = f + 14;
+	uint32_t hl = (ip[0] & 15) * 4u;
+
+	CHECK(out < NL2 && !memcmp(f + 6, GW_MAC, 6) && !(f[0] & 1));
+	CHECK(hl >= 20 && rd16(ip + 2) == len - 14 && len - 14 <= 3506 && ip_ok(ip));
+	CHECK(ip[9] == P_ICMP && ip[8] == 64 && !(ip[6] & 0x40) && ip[16] < 0xe0);
+	if (!(rd16(ip + 6) & 0x1fff))
+		CHECK(len - 14 >= hl + 8 && ip[hl] == 0);
+}
+
 /* The gateway's ARP request for a namespace address it has no MAC for. */
 static void check_arp_for_host(const uint8_t *f, uint32_t len, uint16_t out)
 {
@@ -785,7 +802,9 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 	/* A buffer the switch dropped and took again for an ARP request in
 	 * the same record still has its old meta: the address tells. */
 	if (!m->valid || m->addr != addr) {
-		if (len >= 14 && rd16(f + 12) == 0x0800)
+		if (len >= 34 && rd16(f + 12) == 0x0800 && !memcmp(f + 26, GW4, 4))
+			check_gw_echo(f, len, out);
+		else if (len >= 14 && rd16(f + 12) == 0x0800)
 			check_gw_piece(f, len, out);
 		else
 			check_arp_for_host(f, len, out);
@@ -990,7 +1009,8 @@ static void sw_new(void)
 	rand_n = 0;
 	sw->nat = nat_new(&nc);
 	det_random = false;
-	if (!sw->fdb || !sw->nat)
+	sw->reasm = gw_reasm_new();
+	if (!sw->fdb || !sw->nat || !sw->reasm)
 		abort();
 	sw->up_ifindex = UP_IFINDEX;
 	memcpy(sw->up_ip, EXT4, 4);
@@ -1011,6 +1031,7 @@ static void sw_new(void)
 static void sw_free(void)
 {
 	nat_free(sw->nat);
+	gw_reasm_free(sw->reasm);
 	fdb_free(sw->fdb);
 	free(sw);
 	sw = NULL;

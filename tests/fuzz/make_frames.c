@@ -780,6 +780,16 @@ static void nat_seqs(const char *dir)
 	s_frame(&s, PORT_A, &fr[1]);
 	s_out(&s, dir, "frag-echo-expired");
 
+	/* ping -s 3000 of the gateway itself: put together and answered in
+	 * pieces, in order and then last fragment first. */
+	nf = fragments(fr, GW_MAC, A_MAC, 1, A4, GW4, 0, 0, 3000, 0x1111);
+	for (int i = 0; i < nf; i++)
+		s_frame(&s, PORT_A, &fr[i]);
+	nf = fragments(fr, GW_MAC, B_MAC, 1, B4, GW4, 0, 0, 3000, 0x2222);
+	for (int i = nf; i-- > 0;)
+		s_frame(&s, PORT_B, &fr[i]);
+	s_out(&s, dir, "gw-ping-fragmented");
+
 	/* The uplink's next hop resolves late, or never. */
 	s_neigh(&s, 0);
 	out_udp(&f, A_MAC, A4, FAR4, 20003, 53, FULL);

@@ -121,6 +121,13 @@ check "gw: the switch answers ARP and ping for the gateway" nsx b ping1 10.13.37
 check_out "gw: the gateway's MAC is the switch's" "10.13.37.1 .*lladdr 02:6e:66" nsx b ip neigh show 10.13.37.1
 check "gw: the switch answers NDP and ping6 for the IPv6 gateway" nsx c ping1 fd42:1337::1
 check_out "gw: gateway counters moved" '"gw_arp_replies":[1-9].*"gw_echo_replies":[1-9].*"gw_nd_adverts":[1-9].*"gw_echo6_replies":[1-9]' sw_json
+# Larger than the MTU: the switch puts the fragments together and
+# answers in fragments, as the kernel dataplane's host does.
+out=$(nsx a ping -c 2 -i 0.2 -W 2 -s 3000 10.13.37.1 2>&1)
+if grep -q ' 2 received' <<<"$out" && ! grep -q 'wrong data' <<<"$out"; then
+	pass "gw: a ping of the gateway with 3000 bytes (fragments) is answered, data intact"
+else fail "gw: ping -s 3000 of the gateway: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; fi
+check_out "gw: it was put together from fragments" '"gw_echo_big":2,"gw_big_no_frame":0,"gw_reasm_fragments":6,"gw_reasm_whole":2' sw_json
 # Once both ends are learned, unicast is not flooded any more (multicast,
 # such as the namespaces' own IPv6 router solicitations, still is).
 nsx a ping1 10.13.37.3 >/dev/null
@@ -304,6 +311,13 @@ fi
 free0=$(umem_free)
 check_out "jumbo: the host port took the ports' MTU" "mtu $MTU" ip link show "$PFX-sw0"
 check "jumbo: the host reaches b in $MTU-byte frames" ping -c 2 -i 0.2 -W 2 -M do -s $((MTU - 28)) 10.67.0.3
+# The gateway answers a ping of it at the ports' MTU: on afxdp and xdp
+# one of several buffers, answered in fragments of 3506 bytes.
+out=$(nsx a ping -c 2 -i 0.2 -W 2 -M do -s $((MTU - 28)) 10.67.0.1 2>&1)
+if grep -q ' 2 received' <<<"$out" && ! grep -q 'wrong data' <<<"$out"; then
+	pass "jumbo: a $MTU-byte ping of the gateway is answered, data intact"
+else fail "jumbo: ping -s $((MTU - 28)) of the gateway: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; fi
+[ "$DP" = tc ] || check_out "jumbo: from the copy of its buffers" '"gw_echo_big":2,' sw_json
 # A MAC nobody has: userspace floods the frame (buffer by buffer; on
 # tc, from the host through the host port's slow-path pair).
 size=$((MTU - 1000)) from=a

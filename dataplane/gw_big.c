@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "../control/xdp_mtu.h"
+#include "gw_big.h"
+#include "gw_reasm.h"
+#include "nat_csum.h"
+#include "route_frag.h"
+#include "switch.h"
+
+#define ETH_HLEN 14
+
+bool gw_big_mine(const struct sw *sw, const struct pkt *p)
+{
+	return sw->cfg.gw.has_v4 && p->ethertype == 0x0800 && p->l3_off == ETH_HLEN &&
+	       p->len >= ETH_HLEN + 20 && !memcmp(p->dst, sw->cfg.gw.mac, 6) &&
+	       !memcmp(p->data + ETH_HLEN + 16, sw->cfg.gw.v4, 4);
+}
+
+/* The echo request whose IPv4 datagram is at ip (len bytes, 14 writable
+ * bytes before it) turned into its reply there and sent to mac out of
+ * in. The same refusals as the one-frame answer (gateway.c): a request
+ * that is not one, a bad checksum, a group source. */
+static void echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len,
+		       const uint8_t mac[6])
+{
+	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, mtu = sw->l2_mtu, n;
+	uint8_t *icmp = ip + hl, *frame = ip - ETH_HLEN;
+	uint64_t addr[RT_FRAGS_MAX];
+	uint32_t flen[RT_FRAGS_MAX];
+	int k, i;
+
+	if (hl < 20 || len < hl + 8 || ip[9] != 1 || icmp[0] != 8)
+		return; /* for the gateway, and no echo request: no answer */
+	n = len - hl;
+	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 || (mac[0] & 1) ||
+	    ip[12] >= 0xe0 || ip[12] == 0 || ip[12] == 127) {
+		sw->gwst.bad++;
+		return;
+	}
+	memmove(frame, mac, 6);
+	memcpy(frame + 6, sw->cfg.gw.mac, 6);
+	frame[12] = 0x08, frame[13] = 0x00;
+	memcpy(ip + 16, ip + 12, 4);
+	memcpy(ip + 12, sw->cfg.gw.v4, 4);
+	nat_wr16(ip + 2, (uint16_t)len);
+	ip[6] = ip[7] = 0;
+	ip[8] = 64;
+	nat_wr16(ip + 10, 0);
+	nat_wr16(ip + 10, csum_fold(csum_add(0, ip, hl)));
+	icmp[0] = 0;
+	nat_wr16(icmp + 2, 0);
+	nat_wr16(icmp + 2, csum_fold(csum_add(0, icmp, n)));
+	if (!mtu || mtu > XDP_MTU_MAX)
+		mtu = XDP_MTU_MAX;
+	if (len <= mtu) {
+		/* A jumbo request whose reply fits one frame after all. */
+		if (sw->umem.nfree <= RT_FRAG_RESERVE) {
+			sw->gwst.big_no_frame++;
+			return;
+		}
+		addr[0] = sw->umem.free[--sw->umem.nfree];
+		sw->umem.refs[addr[0] / FRAME_SIZE] = 1;
+		memcpy(xsk_umem__get_data(sw->umem.area, addr[0]), frame, ETH_HLEN + len);
+		flen[0] = ETH_HLEN + len;
+		k = 1;
+	} else if ((i = route_fragment(&sw->umem, frame, ETH_HLEN + len, mtu, addr, flen, &k))) {
+		if (i == -ENOBUFS)
+			sw->gwst.big_no_frame++;
+		else
+			sw->gwst.bad++;
+		return;
+	}
+	for (i = 0; i < k; i++)
+		port_tx_stage(in, &sw->umem, addr[i], flen[i]);
+	sw->gwst.echo_replies++;
+	sw->gwst.echo_big++;
+}
+
+void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p)
+{
+	uint8_t mac[6], *dgram;
+	uint32_t dlen;
+
+	/* Only a ping is answered: nothing else takes a slot. */
+	if (!sw->reasm || p->data[ETH_HLEN + 9] != 1)
+		return;
+	memcpy(mac, p->src, 6);
+	if (gw_reasm_add(sw->reasm, p->data + ETH_HLEN, p->len - ETH_HLEN, sw->now, &dgram,
+			 &dlen) == 1)
+		echo_reply(sw, in, dgram, dlen, mac);
+}
+
+void gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len)
+{
+	uint8_t *ip = frame + ETH_HLEN, mac[6];
+	uint32_t tot = nat_rd16(ip + 2);
+
+	if (len < ETH_HLEN + 20 || tot < 20 || tot > len - ETH_HLEN || (nat_rd16(ip + 6) & 0x3fff))
+		return;
+	memcpy(mac, frame + 6, 6);
+	echo_reply(sw, in, ip, tot, mac);
+}
