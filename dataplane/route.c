@@ -191,9 +191,7 @@ static int route_check(struct sw *sw, struct port *in, uint64_t addr, struct pkt
 	*mtu = route_mtu(sw, *r, dst);
 	if (!*mtu)
 		return -ENOENT;
-	/* The packet's own length: trailing bytes (Ethernet padding) are
-	 * no reason to cut it. */
-	if (len - ETH_HLEN <= *mtu || nat_rd16(ip + 2) <= *mtu)
+	if (len - ETH_HLEN <= *mtu)
 		return 0;
 	sw->rt.st.too_big++;
 	if (!(ip[6] & 0x40))
@@ -496,13 +494,19 @@ static void route_cut(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 {
 	const struct rt_route *r;
-	uint32_t mtu;
+	uint32_t mtu, tot;
 	int err;
 
 	if (p->l3_off != ETH_HLEN || p->len < ETH_HLEN + 20) {
 		sw->rt.st.bad++; /* VLAN-tagged or runt: not routed */
 		goto drop;
 	}
+	/* What follows the packet (Ethernet padding, or anything) does not
+	 * go on, as the kernel's router trims it: it is no reason to cut
+	 * the packet, and must not make it too big for the next link. */
+	tot = nat_rd16(p->data + ETH_HLEN + 2);
+	if (tot >= 20 && tot < p->len - ETH_HLEN)
+		p->len = ETH_HLEN + tot;
 	err = route_check(sw, in, addr, p, p->len, &r, &mtu);
 	if (err == ROUTE_CUT) {
 		route_cut(sw, p->data, p->len, mtu, r);

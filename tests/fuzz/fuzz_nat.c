@@ -418,6 +418,15 @@ static bool later_frag_ok(const uint8_t *o, const uint8_t *f, uint32_t len, unsi
 
 /* --- what leaves the switch ----------------------------------------- */
 
+/* A routed frame leaves without what followed its IPv4 packet (route.c
+ * trims it, as the kernel's router does). */
+static uint32_t routed_len(const struct meta *m)
+{
+	uint32_t tot = m->len >= 34 ? rd16(m->done + 16) : 0;
+
+	return tot >= 20 && tot < m->len - 14 ? tot + 14 : m->len;
+}
+
 static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t len)
 {
 	static uint8_t mask[FRAME_SIZE];
@@ -427,7 +436,7 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	const uint8_t *hop = rd32(oip + 16) >> 8 == rd32(EXT4) >> 8 ? oip + 16 : UP_GW4;
 	uint8_t mac[6];
 
-	CHECK(m->in_port < NL2 && len == m->len && len - 14 <= UP_MTU);
+	CHECK(m->in_port < NL2 && len == routed_len(m) && len - 14 <= UP_MTU);
 	uint32_t via;
 
 	CHECK(!memcmp(o, GW_MAC, 6) && rd16(o + 12) == 0x0800 && !inside(rd32(oip + 16)));
@@ -606,13 +615,13 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *icmp = ip + 20;
 	uint32_t quote = (oip[0] & 15) * 4u + 8, l4 = 14 + (oip[0] & 15) * 4u;
 
-	if (quote > m->len - 14)
-		quote = m->len - 14;
+	if (quote > routed_len(m) - 14)
+		quote = routed_len(m) - 14;
 	CHECK(rd16(o + 12) == 0x0800 && !memcmp(o, GW_MAC, 6));
 	if (icmp[0] == 3) {
 		uint32_t mtu = route_mtu(rd32(oip + 16));
 
-		CHECK(oip[8] > 1 && (oip[6] & 0x40) && m->len - 14 > mtu);
+		CHECK(oip[8] > 1 && (oip[6] & 0x40) && routed_len(m) - 14 > mtu);
 		CHECK(icmp[1] == 4 && rd16(icmp + 6) == mtu);
 	} else {
 		CHECK(oip[8] <= 1 && icmp[0] == 11 && icmp[1] == 0);
@@ -640,7 +649,7 @@ static void check_routed_via(const struct meta *m, const uint8_t *f, uint32_t le
 	const uint8_t *oip = m->done + 14, *ip = f + 14, *mac;
 	uint32_t via;
 
-	CHECK(len == m->len && route_via(rd32(oip + 16), &via) && len - 14 <= 3506);
+	CHECK(len == routed_len(m) && route_via(rd32(oip + 16), &via) && len - 14 <= 3506);
 	mac = arp_mac(via);
 	CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(ip) == ip_ok(oip));
@@ -815,7 +824,7 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 		check_routed_out(m, f, len);
 	} else if (!memcmp(m->done, GW_MAC, 6) && m->len >= 34 &&
 		   rd16(m->done + 12) == 0x0800 && !inside(rd32(m->done + 14 + 16)) &&
-		   m->done[14 + 8] > 1 && m->len - 14 <= route_mtu(rd32(m->done + 14 + 16))) {
+		   m->done[14 + 8] > 1 && routed_len(m) - 14 <= route_mtu(rd32(m->done + 14 + 16))) {
 		/* Untagged IPv4 for the gateway's MAC, off the subnet, TTL
 		 * left: routed, possibly back out of the port it came from. */
 		check_routed_via(m, f, len);

@@ -752,6 +752,16 @@ static void nat_seqs(const char *dir)
 	s_frame(&s, PORT_B, &f);
 	s_out(&s, dir, "too-big-cut");
 
+	/* A packet that fits the uplink's MTU in a frame that does not: 600
+	 * bytes after it. Routed without them, not cut (route.c trims). */
+	big_udp(&f, A_MAC, A4, FAR4, 0, 1000);
+	fill(&f, 600, 0xee);
+	s_frame(&s, PORT_A, &f);
+	big_udp(&f, A_MAC, A4, FAR4, 0x4000, 1000);
+	fill(&f, 600, 0xee);
+	s_frame(&s, PORT_A, &f);
+	s_out(&s, dir, "trailing-bytes");
+
 	/* A UDP datagram in 3 fragments out, its answer in 2 back, that
 	 * answer's last fragment again (its datagram is done), and a later
 	 * fragment whose first never came. The namespace's port is in the
