@@ -22,7 +22,7 @@ bool gw_big_mine(const struct sw *sw, const struct pkt *p)
  * bytes before it) turned into its reply there and sent to mac out of
  * in. The same refusals as the one-frame answer (gateway.c): a request
  * that is not one, a bad checksum, a group source. */
-static void echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len,
+static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len,
 		       const uint8_t mac[6])
 {
 	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, mtu = sw->l2_mtu, n;
@@ -32,12 +32,12 @@ static void echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 	int k, i;
 
 	if (hl < 20 || len < hl + 8 || ip[9] != 1 || icmp[0] != 8)
-		return; /* for the gateway, and no echo request: no answer */
+		return false; /* for the gateway, and no echo request: no answer */
 	n = len - hl;
 	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 || (mac[0] & 1) ||
 	    ip[12] >= 0xe0 || ip[12] == 0 || ip[12] == 127) {
 		sw->gwst.bad++;
-		return;
+		return true;
 	}
 	memmove(frame, mac, 6);
 	memcpy(frame + 6, sw->cfg.gw.mac, 6);
@@ -58,7 +58,7 @@ static void echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 		/* A jumbo request whose reply fits one frame after all. */
 		if (sw->umem.nfree <= RT_FRAG_RESERVE) {
 			sw->gwst.big_no_frame++;
-			return;
+			return true;
 		}
 		addr[0] = sw->umem.free[--sw->umem.nfree];
 		sw->umem.refs[addr[0] / FRAME_SIZE] = 1;
@@ -66,16 +66,19 @@ static void echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 		flen[0] = ETH_HLEN + len;
 		k = 1;
 	} else if ((i = route_fragment(&sw->umem, frame, ETH_HLEN + len, mtu, addr, flen, &k))) {
+		/* -EINVAL: more than RT_FRAGS_MAX pieces, at a port MTU
+		 * below 532 (or a malformed option list). */
 		if (i == -ENOBUFS)
 			sw->gwst.big_no_frame++;
 		else
 			sw->gwst.bad++;
-		return;
+		return true;
 	}
 	for (i = 0; i < k; i++)
 		port_tx_stage(in, &sw->umem, addr[i], flen[i]);
 	sw->gwst.echo_replies++;
 	sw->gwst.echo_big++;
+	return true;
 }
 
 void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p)
@@ -87,18 +90,18 @@ void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p)
 	if (!sw->reasm || p->data[ETH_HLEN + 9] != 1)
 		return;
 	memcpy(mac, p->src, 6);
-	if (gw_reasm_add(sw->reasm, p->data + ETH_HLEN, p->len - ETH_HLEN, sw->now, &dgram,
+	if (gw_reasm_add(sw->reasm, p->data + ETH_HLEN, p->len - ETH_HLEN, mac, sw->now, &dgram,
 			 &dlen) == 1)
 		echo_reply(sw, in, dgram, dlen, mac);
 }
 
-void gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len)
+bool gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len)
 {
 	uint8_t *ip = frame + ETH_HLEN, mac[6];
 	uint32_t tot = nat_rd16(ip + 2);
 
 	if (len < ETH_HLEN + 20 || tot < 20 || tot > len - ETH_HLEN || (nat_rd16(ip + 6) & 0x3fff))
-		return;
+		return false;
 	memcpy(mac, frame + 6, 6);
-	echo_reply(sw, in, ip, tot, mac);
+	return echo_reply(sw, in, ip, tot, mac);
 }

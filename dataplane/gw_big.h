@@ -23,7 +23,8 @@ bool gw_big_mine(const struct sw *sw, const struct pkt *p);
  * whole. The caller still owns p's frame. */
 void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p);
 /* A frame of several buffers for the gateway, whole in frame (len bytes,
- * Ethernet first; written over): answered if it is an echo request. */
-void gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len);
+ * Ethernet first; written over): answered if it is an echo request
+ * (true, also when refused and counted), else false. */
+bool gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len);
 
 #endif

@@ -10,6 +10,7 @@
 
 struct slot {
 	bool used;
+	uint8_t mac[6]; /* the host its fragments come from */
 	uint32_t src, dst;
 	uint16_t id;
 	uint8_t proto;
@@ -58,7 +59,8 @@ const struct gw_reasm_stats *gw_reasm_stats(const struct gw_reasm *r)
 
 /* The datagram's slot: its own, else a free or timed-out one, else the
  * oldest, given up. */
-static struct slot *slot_for(struct gw_reasm *r, const uint8_t *ip, uint64_t now)
+static struct slot *slot_for(struct gw_reasm *r, const uint8_t *ip, const uint8_t mac[6],
+			     uint64_t now)
 {
 	struct slot *s, *pick = NULL;
 	int i;
@@ -88,11 +90,12 @@ static struct slot *slot_for(struct gw_reasm *r, const uint8_t *ip, uint64_t now
 	pick->id = rd16(ip + 4);
 	pick->proto = ip[9];
 	pick->since = now;
+	memcpy(pick->mac, mac, 6);
 	return pick;
 }
 
-int gw_reasm_add(struct gw_reasm *r, const uint8_t *ip, uint32_t len, uint64_t now,
-		 uint8_t **dgram, uint32_t *dlen)
+int gw_reasm_add(struct gw_reasm *r, const uint8_t *ip, uint32_t len, const uint8_t mac[6],
+		 uint64_t now, uint8_t **dgram, uint32_t *dlen)
 {
 	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, tot, off, n, b;
 	uint16_t field;
@@ -109,7 +112,9 @@ int gw_reasm_add(struct gw_reasm *r, const uint8_t *ip, uint32_t len, uint64_t n
 	 * 65535 (RFC 791's largest datagram), counting the header. */
 	if ((!more && !off) || (more && (n == 0 || n % 8)) || off + n + hl > GW_REASM_MAX)
 		goto bad;
-	s = slot_for(r, ip, now);
+	s = slot_for(r, ip, mac, now);
+	if (memcmp(s->mac, mac, 6))
+		goto bad; /* another host's: not for this datagram */
 	/* Two different ends, or bytes past the end: not one datagram. */
 	if ((!more && ((s->end && s->end != off + n) || s->hi > off + n)) ||
 	    (more && s->end && off + n > s->end)) {
@@ -133,6 +138,10 @@ int gw_reasm_add(struct gw_reasm *r, const uint8_t *ip, uint32_t len, uint64_t n
 	r->st.fragments++;
 	if (!s->hl || !s->end || s->blocks != (s->end + 7) / 8)
 		return 0;
+	if (s->hl + s->end > GW_REASM_MAX) { /* a long header first, data to the limit */
+		s->used = false;
+		goto bad;
+	}
 	/* Whole: the first fragment's header, as one datagram (its header
 	 * checksum is the answer's to recompute). */
 	uint8_t *h = s->buf + GW_REASM_HEADROOM + 60 - s->hl;

@@ -35,14 +35,18 @@ struct gw_reasm *gw_reasm_new(void);
 void gw_reasm_free(struct gw_reasm *r);
 
 /* One fragment (ip: its IPv4 header, len: at least its total length,
- * which must say it is a fragment). 1 when it completed its datagram:
+ * which must say it is a fragment) from the host at MAC mac: every
+ * fragment of a datagram must come from its first one's host, so that
+ * the answer goes to whom the datagram is from. 1 when it completed its
+ * datagram (*mac_out: that host's MAC):
  * *dgram is that datagram's IPv4 header and data, *dlen bytes, with
  * GW_REASM_HEADROOM writable bytes before it, valid until the next call
  * (the first fragment's header, its length and offset fields rewritten,
  * its checksum not);
- * 0 when it is kept; -EINVAL when refused (counted in bad). */
-int gw_reasm_add(struct gw_reasm *r, const uint8_t *ip, uint32_t len, uint64_t now,
-		 uint8_t **dgram, uint32_t *dlen);
+ * 0 when it is kept; -EINVAL when refused (counted in bad). A datagram
+ * that would be longer than 65535 bytes once whole is refused too. */
+int gw_reasm_add(struct gw_reasm *r, const uint8_t *ip, uint32_t len, const uint8_t mac[6],
+		 uint64_t now, uint8_t **dgram, uint32_t *dlen);
 
 const struct gw_reasm_stats *gw_reasm_stats(const struct gw_reasm *r);
 

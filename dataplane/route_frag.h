@@ -15,7 +15,9 @@ struct umem;
  * piece, its "more fragments". TTL and addresses are the router's to
  * change afterwards, fragment by fragment. */
 
-#define RT_FRAGS_MAX 64 /* pieces of one packet: 9216 bytes at MTU 576 is 17 */
+/* Pieces of one packet: 65535 bytes at an MTU of 576 is 119 (the
+ * gateway's reply to the largest ping), 9216 bytes 17. */
+#define RT_FRAGS_MAX 128
 #define RT_FRAG_MIN 24 /* bytes a piece: the first holds the L4 header the NAT reads */
 #define RT_FRAG_RESERVE 16 /* frames the pool keeps for ARP requests and RX */
 

@@ -119,7 +119,8 @@ static const uint8_t GW6[16] = { 0xfd, 0x42, 0x13, 0x37, [15] = 1 };
 static const uint8_t EXT4[4] = { 203, 0, 113, 1 };
 static const uint8_t UP_MAC[6] = { 0x02, 0x75, 0x70, 0x00, 0x00, 0x01 };
 static const uint8_t UP_GW4[4] = { 203, 0, 113, 254 };
-#define UP_MTU 1500 /* the uplink's; static routes take 3506 (one buffer) */
+#define UP_MTU 1500 /* the uplink's */
+#define L2_MTU 3000 /* the smallest port's: static routes', the gateway's replies' */
 static const uint8_t ROUTER4[4] = { 198, 51, 100, 254 };
 
 /* A received frame as the switch saw it after checksum completion. */
@@ -308,12 +309,12 @@ static bool route_via(uint32_t dst, uint32_t *via)
 }
 
 /* The largest IPv4 packet the gateway routes towards dst: the uplink's
- * MTU through the NAT, 3506 on a static route. */
+ * MTU through the NAT, the smallest port's on a static route. */
 static uint32_t route_mtu(uint32_t dst)
 {
 	uint32_t via;
 
-	return route_via(dst, &via) ? 3506 : UP_MTU;
+	return route_via(dst, &via) ? L2_MTU : UP_MTU;
 }
 
 /* Bytes of a and b (n each) differ only where mask says they may. */
@@ -649,7 +650,7 @@ static void check_routed_via(const struct meta *m, const uint8_t *f, uint32_t le
 	const uint8_t *oip = m->done + 14, *ip = f + 14, *mac;
 	uint32_t via;
 
-	CHECK(len == routed_len(m) && route_via(rd32(oip + 16), &via) && len - 14 <= 3506);
+	CHECK(len == routed_len(m) && route_via(rd32(oip + 16), &via) && len - 14 <= L2_MTU);
 	mac = arp_mac(via);
 	CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(ip) == ip_ok(oip));
@@ -731,6 +732,19 @@ static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool 
 	return true;
 }
 
+/* Is ip (a frame of len bytes) a piece of one of the cut candidates? */
+static bool cut_of(const uint8_t *ip, uint32_t len, bool up)
+{
+	uint32_t hl = (ip[0] & 15) * 4u;
+
+	if (hl < 20 || rd16(ip + 2) != len - 14 || !(rd16(ip + 6) & 0x3fff))
+		return false;
+	for (unsigned i = 0; i < CUTS && i < ncuts; i++)
+		if (piece_of(ip, cuts[(ncuts - 1 - i) % CUTS].f + 14, cuts[(ncuts - 1 - i) % CUTS].len, up))
+			return true;
+	return false;
+}
+
 static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 {
 	const uint8_t *ip = f + 14, *mac;
@@ -746,7 +760,7 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 			CHECK(ext >= PORT_MIN && ext <= PORT_MAX);
 		}
 	} else {
-		CHECK(out < NL2 && len - 14 <= 3506 && route_via(rd32(ip + 16), &via));
+		CHECK(out < NL2 && len - 14 <= L2_MTU && route_via(rd32(ip + 16), &via));
 		mac = arp_mac(via);
 		CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
 	}
@@ -781,7 +795,7 @@ static void check_gw_echo(const uint8_t *f, uint32_t len, uint16_t out)
 	uint32_t hl = (ip[0] & 15) * 4u;
 
 	CHECK(out < NL2 && !memcmp(f + 6, GW_MAC, 6) && !(f[0] & 1));
-	CHECK(hl >= 20 && rd16(ip + 2) == len - 14 && len - 14 <= 3506 && ip_ok(ip));
+	CHECK(hl >= 20 && rd16(ip + 2) == len - 14 && len - 14 <= L2_MTU && ip_ok(ip));
 	CHECK(ip[9] == P_ICMP && ip[8] == 64 && !(ip[6] & 0x40) && ip[16] < 0xe0);
 	if (!(rd16(ip + 6) & 0x1fff))
 		CHECK(len - 14 >= hl + 8 && ip[hl] == 0);
@@ -811,7 +825,10 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 	/* A buffer the switch dropped and took again for an ARP request in
 	 * the same record still has its old meta: the address tells. */
 	if (!m->valid || m->addr != addr) {
-		if (len >= 34 && rd16(f + 12) == 0x0800 && !memcmp(f + 26, GW4, 4))
+		/* A namespace may send from the gateway's address too: a
+		 * piece of what it sent first, else the gateway's answer. */
+		if (len >= 34 && rd16(f + 12) == 0x0800 && !memcmp(f + 26, GW4, 4) &&
+		    !cut_of(f + 14, len, out == UPLINK))
 			check_gw_echo(f, len, out);
 		else if (len >= 14 && rd16(f + 12) == 0x0800)
 			check_gw_piece(f, len, out);
@@ -1024,6 +1041,7 @@ static void sw_new(void)
 	sw->up_ifindex = UP_IFINDEX;
 	memcpy(sw->up_ip, EXT4, 4);
 	sw->up_mtu = UP_MTU;
+	sw->l2_mtu = L2_MTU;
 	sw->up_plen = 24;
 	memcpy(sw->up_mac, UP_MAC, 6);
 	neigh_ok = true;

@@ -207,7 +207,7 @@ int main(void)
 	check(err == -EINVAL && u.nfree == NFRAMES,
 	      "an MTU with room for less than an L4 header a piece: -EINVAL", "%d", err);
 	len = build(f, NULL, 0, 9000, 0);
-	err = route_fragment(&u, f, len, 124, addr, flen, &n);
+	err = route_fragment(&u, f, len, 60, addr, flen, &n);
 	check(err == -EINVAL && u.nfree == NFRAMES, "more than RT_FRAGS_MAX pieces: -EINVAL", "%d",
 	      err);
 	len = build(f, NULL, 0, 3000, 0);
