@@ -132,6 +132,20 @@ static enum gw_result gw_arp(const struct gw *gw, struct pkt *p,
 	return GW_REPLY;
 }
 
+void gw_echo_turn(const struct gw *gw, uint8_t *ip, uint32_t hl, uint32_t n)
+{
+	uint8_t *icmp = ip + hl;
+
+	memcpy(ip + 16, ip + 12, 4);
+	memcpy(ip + 12, gw->v4, 4);
+	ip[8] = 64;
+	wr16(ip + 10, 0);
+	wr16(ip + 10, csum_fold(csum_add(0, ip, hl)));
+	icmp[0] = 0;
+	wr16(icmp + 2, 0);
+	wr16(icmp + 2, csum_fold(csum_add(0, icmp, n)));
+}
+
 static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 			      uint32_t room, uint32_t *reply_len,
 			      struct gw_stats *st)
@@ -166,14 +180,7 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 		return consumed_bad(st);
 
 	eth_turn(p->data, gw);
-	memcpy(ip + 16, ip + 12, 4);
-	memcpy(ip + 12, gw->v4, 4);
-	ip[8] = 64;
-	wr16(ip + 10, 0);
-	wr16(ip + 10, csum_fold(csum_add(0, ip, hl)));
-	icmp[0] = 0;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 2, csum_fold(csum_add(0, icmp, n)));
+	gw_echo_turn(gw, ip, hl, n);
 	*reply_len = rlen; /* Ethernet padding dropped */
 	st->echo_replies++;
 	return GW_REPLY;

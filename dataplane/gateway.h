@@ -31,6 +31,11 @@ enum gw_result {
 	GW_CONSUMED, /* for the gateway, no reply (e.g. an ARP reply to it): drop */
 };
 
+/* The IPv4 echo request at ip (hl header bytes, then n of ICMP) turned
+ * into the gateway's reply in place: addresses, TTL, type and both
+ * checksums. */
+void gw_echo_turn(const struct gw *gw, uint8_t *ip, uint32_t hl, uint32_t n);
+
 /* p was parsed by pkt_parse; room is the buffer space from p->data
  * (>= p->len). */
 enum gw_result gw_handle(const struct gw *gw, struct pkt *p, uint32_t room,

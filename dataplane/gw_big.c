@@ -42,16 +42,9 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 	memmove(frame, mac, 6);
 	memcpy(frame + 6, sw->cfg.gw.mac, 6);
 	frame[12] = 0x08, frame[13] = 0x00;
-	memcpy(ip + 16, ip + 12, 4);
-	memcpy(ip + 12, sw->cfg.gw.v4, 4);
 	nat_wr16(ip + 2, (uint16_t)len);
-	ip[6] = ip[7] = 0;
-	ip[8] = 64;
-	nat_wr16(ip + 10, 0);
-	nat_wr16(ip + 10, csum_fold(csum_add(0, ip, hl)));
-	icmp[0] = 0;
-	nat_wr16(icmp + 2, 0);
-	nat_wr16(icmp + 2, csum_fold(csum_add(0, icmp, n)));
+	ip[6] = ip[7] = 0; /* a datagram again, one fragment's flags gone */
+	gw_echo_turn(&sw->cfg.gw, ip, hl, n);
 	if (!mtu || mtu > XDP_MTU_MAX)
 		mtu = XDP_MTU_MAX;
 	if (len <= mtu) {
