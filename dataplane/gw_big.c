@@ -20,8 +20,10 @@ bool gw_big_mine(const struct sw *sw, const struct pkt *p)
 
 /* The echo request whose IPv4 datagram is at ip (len bytes, 14 writable
  * bytes before it) turned into its reply there and sent to mac out of
- * in. The same refusals as the one-frame answer (gateway.c): a request
- * that is not one, a bad checksum, a group source. */
+ * in. Refused as by the one-frame answer (gateway.c): a request that is
+ * not one, a bad checksum, a group source; and here also a zero or
+ * loopback source, since the reply may be many frames. false: not an
+ * echo request at all. */
 static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len,
 		       const uint8_t mac[6])
 {
@@ -48,7 +50,7 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 	if (!mtu || mtu > XDP_MTU_MAX)
 		mtu = XDP_MTU_MAX;
 	if (len <= mtu) {
-		/* A jumbo request whose reply fits one frame after all. */
+		/* It fits one frame: a request cut smaller than it had to be. */
 		if (sw->umem.nfree <= RT_FRAG_RESERVE) {
 			sw->gwst.big_no_frame++;
 			return true;
