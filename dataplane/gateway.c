@@ -156,7 +156,9 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 		return GW_NOT_MINE;
 	if (memcmp(ip + 16, gw->v4, 4) != 0 || !mac_eq(p->dst, gw->mac))
 		return GW_NOT_MINE;
-	if (p->is_frag) /* no reassembly: a fragmented ping gets no answer */
+	/* A fragmented ping is put together by gw_big.c, which switch_frame
+	 * asks first; without it, one gets no answer. */
+	if (p->is_frag)
 		return GW_CONSUMED;
 	if (p->l4_off == 0) /* truncated L4 of a known protocol: malformed */
 		return p->l4_proto ? consumed_bad(st) : GW_CONSUMED;
