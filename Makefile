@@ -112,10 +112,10 @@ $(BUILD)/test_arp_table: tests/unit/test_arp_table.c tests/unit/check.h dataplan
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_arp_table.c dataplane/arp_table.c
 
-$(BUILD)/test_route_frag: tests/unit/test_route_frag.c tests/unit/check.h dataplane/route_frag.c dataplane/route_frag.h dataplane/xsk_port.h dataplane/nat_csum.h
+$(BUILD)/test_route_frag: tests/unit/test_route_frag.c tests/unit/check.h dataplane/route_frag.c dataplane/route_frag.h dataplane/xsk_port.h dataplane/nat_csum.h dataplane/pkt.c
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_route_frag.c dataplane/route_frag.c
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_route_frag.c dataplane/route_frag.c dataplane/pkt.c
 
 $(BUILD)/test_gw_reasm: tests/unit/test_gw_reasm.c tests/unit/check.h dataplane/gw_reasm.c dataplane/gw_reasm.h
 	$(call msg,LINK,$@)

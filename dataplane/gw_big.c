@@ -55,8 +55,7 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 			sw->gwst.big_no_frame++;
 			return true;
 		}
-		addr[0] = sw->umem.free[--sw->umem.nfree];
-		sw->umem.refs[addr[0] / FRAME_SIZE] = 1;
+		addr[0] = frame_take(&sw->umem);
 		memcpy(xsk_umem__get_data(sw->umem.area, addr[0]), frame, ETH_HLEN + len);
 		flen[0] = ETH_HLEN + len;
 		k = 1;

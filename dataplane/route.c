@@ -293,8 +293,7 @@ static void arp_request(struct sw *sw, uint32_t ip)
 		sw->rt.st.arp_no_frame++;
 		return;
 	}
-	a = sw->umem.free[--sw->umem.nfree];
-	sw->umem.refs[a / FRAME_SIZE] = 1;
+	a = frame_take(&sw->umem);
 	d = xsk_umem__get_data(sw->umem.area, a);
 	memset(d, 0xff, 6);
 	memcpy(d + 6, sw->cfg.gw.mac, 6);

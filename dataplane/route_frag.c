@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "nat_csum.h"
+#include "pkt.h"
 #include "route_frag.h"
 #include "xsk_port.h"
 
@@ -37,18 +38,6 @@ static int options_for_later(uint8_t *opt, uint32_t len)
 	return 0;
 }
 
-static void ip_csum_set(uint8_t *ip, uint32_t hl)
-{
-	uint32_t s = 0;
-
-	ip[10] = ip[11] = 0;
-	for (uint32_t i = 0; i < hl; i += 2)
-		s += nat_rd16(ip + i);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	nat_wr16(ip + 10, (uint16_t)~s);
-}
-
 int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t mtu,
 		   uint64_t addr[RT_FRAGS_MAX], uint32_t flen[RT_FRAGS_MAX], int *n)
 {
@@ -80,11 +69,10 @@ int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t 
 		return -ENOBUFS;
 	for (i = 0, pos = 0; i < count; i++, pos += chunk) {
 		uint32_t take = data - pos < chunk ? data - pos : chunk;
-		uint64_t a = u->free[--u->nfree];
+		uint64_t a = frame_take(u);
 		uint8_t *d = xsk_umem__get_data(u->area, a), *fip = d + ETH_HLEN;
 		bool last = i + 1 == count;
 
-		u->refs[a / FRAME_SIZE] = 1;
 		memcpy(d, frame, ETH_HLEN);
 		memcpy(fip, i ? later : ip, hl);
 		memcpy(fip + hl, ip + hl + pos, take);
@@ -92,7 +80,8 @@ int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t 
 		/* DF is clear, or we would not be here; the reserved bit stays. */
 		nat_wr16(fip + 6, (uint16_t)((field & 0x8000) | (last ? field & IP_MF : IP_MF) |
 					     ((off0 + pos) / 8)));
-		ip_csum_set(fip, hl);
+		nat_wr16(fip + 10, 0);
+		nat_wr16(fip + 10, csum_fold(csum_add(0, fip, hl)));
 		addr[i] = a;
 		flen[i] = ETH_HLEN + hl + take;
 	}

@@ -146,10 +146,7 @@ void port_refill(struct port *p, struct umem *u)
 	if (!want || xsk_ring_prod__reserve(p->fill, want, &idx) != want)
 		return;
 	for (i = 0; i < want; i++) {
-		uint64_t chunk = u->free[--u->nfree];
-
-		u->refs[chunk / FRAME_SIZE] = 1;
-		*xsk_ring_prod__fill_addr(p->fill, idx + i) = chunk;
+		*xsk_ring_prod__fill_addr(p->fill, idx + i) = frame_take(u);
 	}
 	xsk_ring_prod__submit(p->fill, want);
 	p->in_fill += want;

@@ -84,6 +84,15 @@ static inline uint64_t umem_chunk(uint64_t addr)
 	return addr & ~((uint64_t)FRAME_SIZE - 1);
 }
 
+/* A free chunk, with one reference; the caller checked u->nfree. */
+static inline uint64_t frame_take(struct umem *u)
+{
+	uint64_t chunk = u->free[--u->nfree];
+
+	u->refs[chunk / FRAME_SIZE] = 1;
+	return chunk;
+}
+
 /* Drop one reference; the chunk is free again at zero. */
 static inline void frame_put(struct umem *u, uint64_t addr)
 {
