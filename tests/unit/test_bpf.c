@@ -506,32 +506,32 @@ static void run_path(const struct path *p)
 		/* A datagram's later fragments follow its first one, up to
 		 * its last; inbound, one that was not the switch's, or one
 		 * that came more than 30 s ago, leaves them to the host. */
-		s = base, s.frag = 0x2000;
-		snprintf(what, sizeof(what), "a first %s fragment", pn);
-		expect_slow(p, what, &s, 0, false);
-		s = base, s.frag = 0x2010;
-		snprintf(what, sizeof(what), "a later %s fragment of it", pn);
-		expect_slow(p, what, &s, 0, false);
-		s = base, s.frag = 0x0020;
-		snprintf(what, sizeof(what), "its last %s fragment", pn);
-		expect_slow(p, what, &s, 0, false);
-		if (!p->out) {
-			s = base, s.frag = 0x0020;
-			snprintf(what, sizeof(what), "a %s fragment after its datagram's last one", pn);
-			expect_slow(p, what, &s, 0, true);
-			s = base, s.frag = 0x2010;
-			frag_seen(p, proto, 29);
-			snprintf(what, sizeof(what), "a later %s fragment 29 s after its first", pn);
-			expect_slow(p, what, &s, 0, false);
-			frag_seen(p, proto, 31);
-			snprintf(what, sizeof(what), "a later %s fragment 31 s after its first", pn);
-			expect_slow(p, what, &s, 0, true);
-			s = base, s.frag = 0x2000, s.dport = 5000;
-			snprintf(what, sizeof(what), "a first %s fragment to a port not the NAT's, same id", pn);
-			expect_slow(p, what, &s, 0, true);
-			s = base, s.frag = 0x0010;
-			snprintf(what, sizeof(what), "a later %s fragment of that one", pn);
-			expect_slow(p, what, &s, 0, true);
+		static const struct {
+			uint16_t frag, dport; /* dport 0: base's */
+			int age_s; /* first fragment seen this long ago, -1: as sent */
+			bool in_only, host;
+			const char *what;
+		} fr[] = {
+			{ 0x2000, 0, -1, false, false, "a first %s fragment" },
+			{ 0x2010, 0, -1, false, false, "a later %s fragment of it" },
+			{ 0x0020, 0, -1, false, false, "its last %s fragment" },
+			{ 0x0020, 0, -1, true, true, "a %s fragment after its datagram's last one" },
+			{ 0x2010, 0, 29, true, false, "a later %s fragment 29 s after its first" },
+			{ 0x2010, 0, 31, true, true, "a later %s fragment 31 s after its first" },
+			{ 0x2000, 5000, -1, true, true,
+			  "a first %s fragment to a port not the NAT's, same id" },
+			{ 0x0010, 0, -1, true, true, "a later %s fragment of that one" },
+		};
+		for (size_t j = 0; j < sizeof(fr) / sizeof(fr[0]); j++) {
+			if (fr[j].in_only && p->out)
+				continue;
+			s = base, s.frag = fr[j].frag;
+			if (fr[j].dport)
+				s.dport = fr[j].dport;
+			if (fr[j].age_s >= 0)
+				frag_seen(p, proto, fr[j].age_s);
+			snprintf(what, sizeof(what), fr[j].what, pn);
+			expect_slow(p, what, &s, 0, fr[j].host);
 		}
 		s = base, s.ttl = 1;
 		snprintf(what, sizeof(what), "%s with TTL 1", pn);
