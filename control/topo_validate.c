@@ -259,7 +259,7 @@ static void check_switch_addrs(struct vstate *v, int s)
 static void check_switches(struct vstate *v)
 {
 	struct topo *t = v->t;
-	char ga[ADDR_STRLEN], given[IFNAMSIZ];
+	char given[IFNAMSIZ];
 	int i, j, k;
 
 	for (i = 0; i < t->nsw; i++) {
@@ -315,8 +315,65 @@ static void check_switches(struct vstate *v)
 			if (!strcmp(t->sw[k].uplink, sw->uplink))
 				verr(v, sw->uplink_line, "uplink '%s' is already the uplink of switch '%s' (line %d)",
 				     given, t->sw[k].name, t->sw[k].uplink_line);
-		(void)ga;
 	}
+}
+
+/* The kernel removes IPv6 from an interface whose MTU is below 1280, so
+ * an IPv6 address there fails at up with a bare EINVAL: say so here. */
+#define IPV6_MIN_MTU 1280
+static void check_ipv6_end(struct vstate *v, int line, const struct endpoint *e)
+{
+	char x[ADDR_STRLEN];
+
+	for (int k = 0; e->mtu && e->mtu < IPV6_MIN_MTU && k < e->naddrs; k++)
+		if (e->addrs[k].family == AF_INET6)
+			verr(v, line, "IPv6 address %s on %s:%s needs an mtu of %d or more, the link has %d",
+			     addr_fmt(&e->addrs[k], x, sizeof(x)), e->nsname, e->ifname,
+			     IPV6_MIN_MTU, e->mtu);
+}
+
+/* A switch's own addresses live on the bridge (kernel) or the host port,
+ * which take the smallest port's MTU. */
+static void check_ipv6_switch(struct vstate *v, int s)
+{
+	const struct topo *t = v->t;
+	const struct sw *sw = &t->sw[s];
+	const struct link *small = NULL;
+	char x[ADDR_STRLEN];
+	int i;
+
+	for (i = 0; i < t->nlinks; i++) {
+		const struct link *l = &t->links[i];
+
+		if (l->kind == LINK_SWITCH && l->sw == s && l->a.mtu &&
+		    (!small || l->a.mtu < small->a.mtu))
+			small = l;
+	}
+	if (!small || small->a.mtu >= IPV6_MIN_MTU)
+		return;
+	for (i = 0; i < sw->ngateway + sw->nhost; i++) {
+		bool gw = i < sw->ngateway;
+		const struct addr *a = gw ? &sw->gateway[i] : &sw->host[i - sw->ngateway];
+
+		/* The userspace switches answer for their gateway themselves. */
+		if (a->family != AF_INET6 || (gw && sw->dp != DP_KERNEL))
+			continue;
+		verr(v, sw->line, "IPv6 %s %s of switch '%s' needs an mtu of %d or more on every port, %s:%s has %d (line %d)",
+		     gw ? "gateway" : "host address", addr_fmt(a, x, sizeof(x)), sw->name,
+		     IPV6_MIN_MTU, small->a.nsname, small->a.ifname, small->a.mtu, small->line);
+	}
+}
+
+static void check_ipv6_mtu(struct vstate *v)
+{
+	int i;
+
+	for (i = 0; i < v->t->nlinks; i++) {
+		check_ipv6_end(v, v->t->links[i].line, &v->t->links[i].a);
+		check_ipv6_end(v, v->t->links[i].line, &v->t->links[i].b);
+	}
+	for (i = 0; i < v->t->nsw; i++)
+		check_ipv6_switch(v, i);
 }
 
 /* Collect the subnets of a namespace (or the host's lab interfaces). */
@@ -418,6 +475,7 @@ int topo_validate(struct topo *t)
 	check_duplicates(&v);
 	resolve_links(&v);
 	check_switches(&v);
+	check_ipv6_mtu(&v);
 	if (v.errors)
 		return -EINVAL;
 	check_ifnames(&v);
