@@ -268,7 +268,8 @@ static int setup_uplink(struct sw *sw)
 	return 0;
 }
 
-/* The ports' MTUs: the smallest bounds static routes (route.c), and one
+/* The ports' MTUs: each bounds what the gateway routes in to it, the
+ * smallest static routes (route.c), and one
  * above XDP_MTU_MAX needs the programs to take fragments and the
  * sockets frames of several buffers. */
 static int setup_port_mtus(struct sw *sw)
@@ -292,6 +293,7 @@ static int setup_port_mtus(struct sw *sw)
 			fail(sw, "port %s: reading its MTU: %s", sw->cfg.ports[i], strerror(-err));
 			goto out;
 		}
+		sw->port_mtu[i] = (uint16_t)ifr.ifr_mtu;
 		if (!sw->l2_mtu || (uint32_t)ifr.ifr_mtu < sw->l2_mtu)
 			sw->l2_mtu = (uint32_t)ifr.ifr_mtu;
 		/* tc's ports carry no XDP; their slow-path pairs stay at 3506. */

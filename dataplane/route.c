@@ -71,12 +71,14 @@ void route_learn(struct sw *sw, const struct pkt *p)
 		sw->rt.learned = true;
 }
 
-/* An ICMP error from the gateway about the packet in p, built in place:
- * the quoted IP header and 8 bytes move back 28 bytes, a new IP+ICMP
- * header goes in front, and the frame returns through the port it came
- * from. mtu: the next hop's, for "fragmentation needed" (RFC 1191). */
+/* An ICMP error about the packet in p, built in place: the quoted IP
+ * header and 8 bytes move back 28 bytes, a new IP+ICMP header goes in
+ * front, and the frame returns through the port it came from, from
+ * src_ip and src_mac (the gateway's, or the uplink's for what came from
+ * outside). mtu: the next hop's, for "fragmentation needed" (RFC 1191). */
 static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p,
-			    uint8_t type, uint8_t code, uint16_t mtu)
+			    const uint8_t src_ip[4], const uint8_t src_mac[6], uint8_t type,
+			    uint8_t code, uint16_t mtu)
 {
 	uint8_t *d = p->data, *ip = d + ETH_HLEN, *icmp = ip + 20;
 	uint32_t room = FRAME_SIZE - (uint32_t)(addr - umem_chunk(addr));
@@ -84,7 +86,7 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 	/* A first fragment has no l4_off from pkt_parse, but its ICMP type
 	 * is there all the same. */
 	uint32_t l4 = ETH_HLEN + (uint32_t)(ip[0] & 0x0f) * 4;
-	uint8_t src_mac[6], itype = ip[9] == 1 && l4 < p->len ? d[l4] : 0;
+	uint8_t to_mac[6], itype = ip[9] == 1 && l4 < p->len ? d[l4] : 0;
 
 	/* RFC 1812 4.3.2.7: never about an ICMP error, a fragment other than
 	 * the first, a packet to a group, or from an address that is not one
@@ -105,11 +107,11 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 		return;
 	}
 	memmove(icmp + 8, ip, quote);
-	memcpy(src_mac, d + 6, 6);
-	memcpy(d, src_mac, 6);
-	memcpy(d + 6, sw->cfg.gw.mac, 6);
+	memcpy(to_mac, d + 6, 6);
+	memcpy(d, to_mac, 6);
+	memcpy(d + 6, src_mac, 6);
 	memcpy(ip + 16, icmp + 8 + 12, 4); /* to the original sender */
-	memcpy(ip + 12, sw->cfg.gw.v4, 4);
+	memcpy(ip + 12, src_ip, 4);
 	ip[0] = 0x45;
 	ip[1] = 0;
 	ip[2] = (uint8_t)((20 + 8 + quote) >> 8);
@@ -137,7 +139,7 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 {
 	sw->rt.st.ttl_exceeded++;
-	icmp_error_back(sw, in, addr, p, 11, 0, 0); /* time exceeded in transit */
+	icmp_error_back(sw, in, addr, p, sw->cfg.gw.v4, sw->cfg.gw.mac, 11, 0, 0); /* in transit */
 }
 
 /* Never more than XDP_MTU_MAX: the router works on frames of one
@@ -196,7 +198,8 @@ static int route_check(struct sw *sw, struct port *in, uint64_t addr, struct pkt
 	sw->rt.st.too_big++;
 	if (!(ip[6] & 0x40))
 		return ROUTE_CUT;
-	icmp_error_back(sw, in, addr, p, 3, 4, (uint16_t)*mtu); /* fragmentation needed */
+	icmp_error_back(sw, in, addr, p, sw->cfg.gw.v4, sw->cfg.gw.mac, 3, 4,
+			(uint16_t)*mtu); /* fragmentation needed */
 	return 1;
 }
 
@@ -364,6 +367,13 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 		sw->rt.st.routed_in++;
 	/* Routed, not switched: going back out of the ingress port is fine. */
 	out = fdb_lookup(sw->fdb, mac, sw->now);
+	/* Sized for the port its host was on (route_in_mtu), then held for
+	 * ARP while the host moved to a smaller one: the veth would drop it. */
+	if (out < sw->nl2 && sw->port_mtu[out] && len - ETH_HLEN > sw->port_mtu[out]) {
+		sw->rt.st.too_big++;
+		frame_put(&sw->umem, addr);
+		return;
+	}
 	if (out < sw->nl2) {
 		if (path == RT_IN && translated && sw->cfg.fast_nat)
 			nat_fast_sent(sw, path, mac, out);
@@ -448,6 +458,26 @@ drop:
 	return false;
 }
 
+/* The packet in frame (len bytes) cut into fragments of at most mtu
+ * bytes, counted: how many, or 0 when it cannot be (nothing taken then).
+ * The caller still owns the frame. */
+static int route_pieces(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_t mtu,
+			uint64_t addr[RT_FRAGS_MAX], uint32_t flen[RT_FRAGS_MAX])
+{
+	int n, err = route_fragment(&sw->umem, frame, len, mtu, addr, flen, &n);
+
+	if (err) {
+		if (err == -ENOBUFS)
+			sw->rt.st.frag_no_frame++;
+		else
+			sw->rt.st.frag_refused++;
+		return 0;
+	}
+	sw->rt.st.fragmented++;
+	sw->rt.st.fragments += (uint64_t)n;
+	return n;
+}
+
 /* The packet in frame (len bytes: a frame of one buffer, or the copy of
  * one of several) in fragments of at most mtu bytes, each routed by r
  * as any packet (the NAT translates fragments). The caller still owns
@@ -457,17 +487,8 @@ static void route_cut(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_
 {
 	uint64_t addr[RT_FRAGS_MAX];
 	uint32_t flen[RT_FRAGS_MAX];
-	int n, i, err = route_fragment(&sw->umem, frame, len, mtu, addr, flen, &n);
+	int n = route_pieces(sw, frame, len, mtu, addr, flen), i;
 
-	if (err) {
-		if (err == -ENOBUFS)
-			sw->rt.st.frag_no_frame++;
-		else
-			sw->rt.st.frag_refused++;
-		return;
-	}
-	sw->rt.st.fragmented++;
-	sw->rt.st.fragments += (uint64_t)n;
 	for (i = 0; i < n; i++) {
 		struct pkt fp;
 		bool sent;
@@ -490,22 +511,28 @@ static void route_cut(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_
 	}
 }
 
+/* What follows the packet (Ethernet padding, or anything) does not go
+ * on, as the kernel's router trims it: it is no reason to cut the
+ * packet, and must not make it too big for the next link. */
+static void route_trim(struct pkt *p)
+{
+	uint32_t tot = nat_rd16(p->data + ETH_HLEN + 2);
+
+	if (tot >= 20 && tot < p->len - ETH_HLEN)
+		p->len = ETH_HLEN + tot;
+}
+
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 {
 	const struct rt_route *r;
-	uint32_t mtu, tot;
+	uint32_t mtu;
 	int err;
 
 	if (p->l3_off != ETH_HLEN || p->len < ETH_HLEN + 20) {
 		sw->rt.st.bad++; /* VLAN-tagged or runt: not routed */
 		goto drop;
 	}
-	/* What follows the packet (Ethernet padding, or anything) does not
-	 * go on, as the kernel's router trims it: it is no reason to cut
-	 * the packet, and must not make it too big for the next link. */
-	tot = nat_rd16(p->data + ETH_HLEN + 2);
-	if (tot >= 20 && tot < p->len - ETH_HLEN)
-		p->len = ETH_HLEN + tot;
+	route_trim(p);
 	err = route_check(sw, in, addr, p, p->len, &r, &mtu);
 	if (err == ROUTE_CUT) {
 		route_cut(sw, p->data, p->len, mtu, r);
@@ -542,19 +569,63 @@ int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, 
 	return err > 0 ? 0 : err ? err : -EMSGSIZE;
 }
 
+/* A translated packet for a namespace, larger than the ports' MTU (the
+ * kernel dataplane's bridge takes its smallest port's MTU too; a veth
+ * drops what is larger than its peer's): cut into fragments if it may
+ * be, else "fragmentation needed" back to its sender, from the uplink's
+ * address, about the packet as it came (quote: its first qlen bytes
+ * before the NAT). Both count in too_big. */
+static void route_in_big(struct sw *sw, uint64_t addr, struct pkt *p, uint32_t host, uint32_t mtu,
+			 const uint8_t *quote, uint32_t qlen)
+{
+	uint8_t *ip = p->data + ETH_HLEN;
+	uint64_t piece[RT_FRAGS_MAX];
+	uint32_t flen[RT_FRAGS_MAX];
+	int n, i;
+
+	sw->rt.st.too_big++;
+	if (ip[6] & 0x40) {
+		memcpy(ip, quote, qlen);
+		icmp_error_back(sw, &sw->ports[sw->nl2], addr, p, sw->up_ip, sw->up_mac, 3, 4,
+				(uint16_t)mtu);
+		return;
+	}
+	ttl_dec(ip);
+	n = route_pieces(sw, p->data, p->len, mtu, piece, flen);
+	/* The first piece alone stands for the connection (NAT fast path). */
+	for (i = 0; i < n; i++)
+		forward(sw, RT_IN, piece[i], flen[i], host, i == 0);
+	frame_put(&sw->umem, addr);
+}
+
+/* The MTU of the port a packet for namespace address host leaves by:
+ * its own when the host's MAC and port are known, else the smallest. */
+static uint32_t route_in_mtu(struct sw *sw, uint32_t host)
+{
+	uint8_t mac[6];
+	uint16_t out;
+
+	if (nexthop_mac(sw, RT_IN, host, mac))
+		return mtu_cap(sw->l2_mtu);
+	out = fdb_lookup(sw->fdb, mac, sw->now);
+	return mtu_cap(out < sw->nl2 && sw->port_mtu[out] ? sw->port_mtu[out] : sw->l2_mtu);
+}
+
 void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 {
-	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr), int_ip[4], *ip;
+	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr), int_ip[4], *ip, quote[60 + 8];
 	struct port *up = &sw->ports[sw->nl2];
+	uint32_t host, mtu = mtu_cap(sw->l2_mtu), qlen = 0;
 	struct pkt p;
-	uint32_t host;
 
 	up->st.rx_packets++;
 	up->st.rx_bytes += len;
-	if (pkt_parse(d, len, &p) != PKT_OK || p.l3_off != ETH_HLEN || p.ethertype != 0x0800) {
+	if (pkt_parse(d, len, &p) != PKT_OK || p.l3_off != ETH_HLEN || p.ethertype != 0x0800 ||
+	    p.len < ETH_HLEN + 20) {
 		up->st.drop_invalid++;
 		goto drop;
 	}
+	route_trim(&p);
 	/* The outside sends CHECKSUM_PARTIAL too, and the translation
 	 * updates checksums incrementally: complete them first. */
 	if (p.l4_off)
@@ -566,15 +637,25 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 		sw->rt.st.ttl_exceeded++;
 		goto drop;
 	}
+	/* Larger than the smallest port: what an error about it would
+	 * quote, as it came. */
+	if (p.len - ETH_HLEN > mtu) {
+		qlen = (uint32_t)(ip[0] & 0x0f) * 4 + 8;
+		memcpy(quote, ip, qlen); /* pkt_parse: the header, and more than mtu >= 68 */
+	}
 	if (nat_translate_in(sw->nat, &p, sw->now, int_ip) != NAT_OK) {
 		sw->rt.st.nat_drops++;
 		goto drop;
 	}
-	ttl_dec(ip);
 	memcpy(&host, int_ip, 4);
+	if (qlen && p.len - ETH_HLEN > (mtu = route_in_mtu(sw, host))) {
+		route_in_big(sw, addr, &p, host, mtu, quote, qlen);
+		return;
+	}
+	ttl_dec(ip);
 	/* A namespace that has not spoken for a while is asked for, and the
 	 * frame waits for its answer (counted as in_no_host). */
-	forward(sw, RT_IN, addr, len, host, true);
+	forward(sw, RT_IN, addr, p.len, host, true);
 	return;
 drop:
 	frame_put(&sw->umem, addr);

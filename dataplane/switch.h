@@ -91,6 +91,7 @@ struct sw {
 	int up_plen;
 	uint32_t up_mtu; /* 0: unknown */
 	uint32_t l2_mtu; /* the smallest port's; 0: unknown */
+	uint16_t port_mtu[SW_PORTS_MAX]; /* each L2 port's (cfg.ports); 0: unknown */
 	struct nl nl; /* the kernel's neighbour table */
 	/* dataplane xdp */
 	struct fast_stats fst;

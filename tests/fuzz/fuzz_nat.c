@@ -121,6 +121,8 @@ static const uint8_t UP_MAC[6] = { 0x02, 0x75, 0x70, 0x00, 0x00, 0x01 };
 static const uint8_t UP_GW4[4] = { 203, 0, 113, 254 };
 #define UP_MTU 1500 /* the uplink's */
 #define L2_MTU 3000 /* the smallest port's: static routes', the gateway's replies' */
+/* Each port's: what the gateway routes in to a host on it. */
+static const uint16_t PORT_MTU[NL2] = { L2_MTU, L2_MTU, 3400 };
 static const uint8_t ROUTER4[4] = { 198, 51, 100, 254 };
 
 /* A received frame as the switch saw it after checksum completion. */
@@ -547,13 +549,14 @@ static void check_error_in(const struct meta *m, const uint8_t *oip, const uint8
 		mapping_seen(&mp);
 }
 
-static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len)
+static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len, uint16_t out)
 {
 	static uint8_t mask[FRAME_SIZE];
 	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *hm;
 	uint32_t hl = (oip[0] & 15) * 4u;
 
-	CHECK(len == m->len && rd16(o + 12) == 0x0800 && rd16(f + 12) == 0x0800);
+	CHECK(len == routed_len(m) && rd16(o + 12) == 0x0800 && rd16(f + 12) == 0x0800);
+	CHECK(len - 14 <= PORT_MTU[out]);
 	CHECK(!memcmp(oip + 16, EXT4, 4) && inside(rd32(ip + 16)));
 	hm = arp_mac(rd32(ip + 16));
 	CHECK(hm && !memcmp(f, hm, 6) && !memcmp(f + 6, GW_MAC, 6));
@@ -610,16 +613,26 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 }
 
 /* An ICMP error from the gateway, back to the sender: time exceeded
- * (TTL 1), or fragmentation needed (larger than the route's MTU, DF). */
+ * (TTL 1), or fragmentation needed (larger than the route's MTU, DF).
+ * From the uplink's address back to the outside: fragmentation needed
+ * (larger than the port of the host it is for, or when that is not
+ * known, than the smallest port), quoting the packet as it came. */
 static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t len)
 {
 	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *icmp = ip + 20;
 	uint32_t quote = (oip[0] & 15) * 4u + 8, l4 = 14 + (oip[0] & 15) * 4u;
+	bool in = m->in_port == UPLINK;
 
 	if (quote > routed_len(m) - 14)
 		quote = routed_len(m) - 14;
-	CHECK(rd16(o + 12) == 0x0800 && !memcmp(o, GW_MAC, 6));
-	if (icmp[0] == 3) {
+	CHECK(rd16(o + 12) == 0x0800 && (in || !memcmp(o, GW_MAC, 6)));
+	CHECK(!memcmp(f + 6, in ? UP_MAC : GW_MAC, 6));
+	if (in) {
+		uint16_t mtu = rd16(icmp + 6);
+
+		CHECK(icmp[0] == 3 && icmp[1] == 4 && oip[8] > 1 && (oip[6] & 0x40));
+		CHECK((mtu == L2_MTU || mtu == PORT_MTU[2]) && routed_len(m) - 14 > mtu);
+	} else if (icmp[0] == 3) {
 		uint32_t mtu = route_mtu(rd32(oip + 16));
 
 		CHECK(oip[8] > 1 && (oip[6] & 0x40) && routed_len(m) - 14 > mtu);
@@ -637,7 +650,7 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 	CHECK(len == 14 + 28 + quote);
 	CHECK(!memcmp(f, o + 6, 6));
 	CHECK(ip[0] == 0x45 && rd16(ip + 2) == 28 + quote && ip[9] == P_ICMP);
-	CHECK(!memcmp(ip + 12, GW4, 4) && !memcmp(ip + 16, oip + 12, 4) && ip_ok(ip));
+	CHECK(!memcmp(ip + 12, in ? EXT4 : GW4, 4) && !memcmp(ip + 16, oip + 12, 4) && ip_ok(ip));
 	CHECK(ref_fold(ref_add(0, icmp, 8 + quote)) == 0xffff);
 	CHECK(!memcmp(icmp + 8, oip, quote));
 }
@@ -688,20 +701,31 @@ static void check_from_gw(const struct meta *m, const uint8_t *f, uint32_t len)
  * clear; out of the uplink from its address (and in the first piece
  * the NAT's port), or to a static route's next hop untranslated. */
 #define CUTS RT_HELD /* a piece may wait for ARP behind as many others */
-static struct { uint8_t f[FRAME_SIZE]; uint32_t len; } cuts[CUTS];
+static struct { uint8_t f[FRAME_SIZE]; uint32_t len; bool in; } cuts[CUTS];
 static unsigned ncuts;
 
-static void cut_candidate(const uint8_t *f, uint32_t len)
+/* in: from the uplink, for a namespace: cut after its translation when
+ * larger than the port of the host it is for (the smallest port's MTU
+ * is the least that can be). */
+static void cut_candidate(const uint8_t *f, uint32_t len, bool in)
 {
-	if (len >= 34 && !memcmp(f, GW_MAC, 6) && rd16(f + 12) == 0x0800 && !(f[20] & 0x40) &&
-	    rd16(f + 16) > route_mtu(rd32(f + 30)) && rd16(f + 16) <= len - 14) {
+	if (len >= 34 && (in || !memcmp(f, GW_MAC, 6)) && rd16(f + 12) == 0x0800 &&
+	    !(f[20] & 0x40) && rd16(f + 16) > (in ? L2_MTU : route_mtu(rd32(f + 30))) &&
+	    rd16(f + 16) <= len - 14) {
 		memcpy(cuts[ncuts % CUTS].f, f, len);
 		cuts[ncuts % CUTS].len = len;
+		cuts[ncuts % CUTS].in = in;
 		ncuts++;
 	}
 }
 
-static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool up)
+/* How a piece may differ from what it was cut from: not at all but for
+ * TTL (by a static route), in its source and first L4 bytes (out through
+ * the NAT), or in its destination and first L4 bytes (in through it;
+ * an ICMP error in the packet it quotes too). */
+enum cut_way { CUT_VIA, CUT_UP, CUT_IN };
+
+static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, enum cut_way way)
 {
 	uint32_t hl = (ip[0] & 15) * 4u, chl = (cip[0] & 15) * 4u, ctot = rd16(cip + 2);
 	uint32_t take = rd16(ip + 2) - hl, off = (rd16(ip + 6) & 0x1fff) * 8u;
@@ -709,8 +733,9 @@ static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool 
 	bool mf = rd16(ip + 6) & 0x2000;
 
 	if (chl != hl || ctot > clen - 14 || ctot < chl || cip[9] != ip[9] ||
-	    rd16(cip + 4) != rd16(ip + 4) || memcmp(cip + 16, ip + 16, 4) || cip[8] != ip[8] + 1 ||
-	    (!up && memcmp(cip + 12, ip + 12, 4)) || off < off0)
+	    rd16(cip + 4) != rd16(ip + 4) || cip[8] != ip[8] + 1 ||
+	    (way != CUT_IN && memcmp(cip + 16, ip + 16, 4)) ||
+	    (way != CUT_UP && memcmp(cip + 12, ip + 12, 4)) || off < off0)
 		return false;
 	rel = off - off0;
 	if (rel + take > ctot - chl)
@@ -724,7 +749,8 @@ static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool 
 		return false;
 	for (uint32_t i = 0; i < take; i++) {
 		/* The first piece's ports, id and L4 checksum are the NAT's. */
-		bool nat = up && off0 == 0 && rel == 0 && (i < 8 || i == 16 || i == 17);
+		uint32_t l4 = way == CUT_IN && cip[9] == P_ICMP && chl < ctot && cip[chl] != 0 ? 76 : 8;
+		bool nat = way != CUT_VIA && off0 == 0 && rel == 0 && (i < l4 || i == 16 || i == 17);
 
 		if (ip[hl + i] != cip[chl + rel + i] && !nat)
 			return false;
@@ -732,15 +758,23 @@ static bool piece_of(const uint8_t *ip, const uint8_t *cip, uint32_t clen, bool 
 	return true;
 }
 
+/* Is ip, leaving by out, a piece of cut candidate k? */
+static bool piece_of_cut(const uint8_t *ip, unsigned k, uint16_t out)
+{
+	if (cuts[k].in)
+		return out != UPLINK && piece_of(ip, cuts[k].f + 14, cuts[k].len, CUT_IN);
+	return piece_of(ip, cuts[k].f + 14, cuts[k].len, out == UPLINK ? CUT_UP : CUT_VIA);
+}
+
 /* Is ip (a frame of len bytes) a piece of one of the cut candidates? */
-static bool cut_of(const uint8_t *ip, uint32_t len, bool up)
+static bool cut_of(const uint8_t *ip, uint32_t len, uint16_t out)
 {
 	uint32_t hl = (ip[0] & 15) * 4u;
 
 	if (hl < 20 || rd16(ip + 2) != len - 14 || !(rd16(ip + 6) & 0x3fff))
 		return false;
 	for (unsigned i = 0; i < CUTS && i < ncuts; i++)
-		if (piece_of(ip, cuts[(ncuts - 1 - i) % CUTS].f + 14, cuts[(ncuts - 1 - i) % CUTS].len, up))
+		if (piece_of_cut(ip, (ncuts - 1 - i) % CUTS, out))
 			return true;
 	return false;
 }
@@ -759,6 +793,11 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 			uint16_t ext = rd16(ip + hl);
 			CHECK(ext >= PORT_MIN && ext <= PORT_MAX);
 		}
+	} else if (inside(rd32(ip + 16))) {
+		/* In from the uplink, to the host's MAC. */
+		CHECK(out < NL2 && len - 14 <= PORT_MTU[out]);
+		mac = arp_mac(rd32(ip + 16));
+		CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
 	} else {
 		CHECK(out < NL2 && len - 14 <= L2_MTU && route_via(rd32(ip + 16), &via));
 		mac = arp_mac(via);
@@ -766,10 +805,20 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 	}
 	for (unsigned i = 0; i < CUTS && i < ncuts; i++) {
 		unsigned k = (ncuts - 1 - i) % CUTS;
+		const uint8_t *cip = cuts[k].f + 14;
 		uint8_t key[20];
 
-		if (!piece_of(ip, cuts[k].f + 14, cuts[k].len, up))
+		if (!piece_of_cut(ip, k, out))
 			continue;
+		/* In: the NAT saw the packet before it was cut, so a
+		 * fragment's note is made, once, by its first piece. */
+		if (cuts[k].in && (rd16(ip + 6) & 0x1fff) == (rd16(cip + 6) & 0x1fff) &&
+		    (rd16(cip + 6) & 0x3fff)) {
+			if (rd16(cip + 6) & 0x1fff)
+				frag_later_seen(1, cip, rd32(ip + 16), sw->now);
+			else
+				frag_first_seen(1, cip, rd32(ip + 16), sw->now);
+		}
 		/* Through the NAT a piece is a fragment like any: the
 		 * packet's own header, with the piece's offset and MF. */
 		if (up) {
@@ -782,7 +831,7 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 		}
 		return;
 	}
-	CHECK(0 && "a piece of no packet a namespace sent");
+	CHECK(0 && "a piece of no packet the switch was sent");
 }
 
 /* The gateway's answer to a ping of it larger than a frame (gw_big.c,
@@ -828,15 +877,17 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 		/* A namespace may send from the gateway's address too: a
 		 * piece of what it sent first, else the gateway's answer. */
 		if (len >= 34 && rd16(f + 12) == 0x0800 && !memcmp(f + 26, GW4, 4) &&
-		    !cut_of(f + 14, len, out == UPLINK))
+		    !cut_of(f + 14, len, out))
 			check_gw_echo(f, len, out);
 		else if (len >= 14 && rd16(f + 12) == 0x0800)
 			check_gw_piece(f, len, out);
 		else
 			check_arp_for_host(f, len, out);
 	} else if (m->in_port == UPLINK) {
-		CHECK(out != UPLINK);
-		check_routed_in(m, f, len);
+		if (out == UPLINK)
+			check_icmp_error(m, f, len);
+		else
+			check_routed_in(m, f, len, out);
 	} else if (out == UPLINK) {
 		check_routed_out(m, f, len);
 	} else if (!memcmp(m->done, GW_MAC, 6) && m->len >= 34 &&
@@ -1042,6 +1093,8 @@ static void sw_new(void)
 	memcpy(sw->up_ip, EXT4, 4);
 	sw->up_mtu = UP_MTU;
 	sw->l2_mtu = L2_MTU;
+	for (int i = 0; i < NL2; i++)
+		sw->port_mtu[i] = PORT_MTU[i];
 	sw->up_plen = 24;
 	memcpy(sw->up_mac, UP_MAC, 6);
 	neigh_ok = true;
@@ -1150,9 +1203,10 @@ static bool inject(uint16_t port, const uint8_t *f, uint32_t len, bool tight)
 	if (pkt_parse(m->done, len, &p) == PKT_OK && p.l4_off)
 		pkt_csum_complete(&p);
 	if (port == UPLINK) {
+		cut_candidate(m->done, len, true);
 		route_in(sw, addr, len);
 	} else {
-		cut_candidate(m->done, len);
+		cut_candidate(m->done, len, false);
 		switch_frame(sw, &ports[port], addr, len);
 	}
 	return true;

@@ -338,7 +338,7 @@ static void v4_udp(struct frame *f, enum csum mode, size_t payload)
 /* --- fuzz_nat's record sequences ----------------------------------- */
 
 struct seq {
-	uint8_t b[16384];
+	uint8_t b[32768];
 	size_t n;
 };
 
@@ -463,6 +463,18 @@ static void big_udp(struct frame *f, const uint8_t *mac, const uint8_t *src, con
 	to_gw(f, mac);
 	ip = ip4(f, 17, src, dst, 0, frag);
 	l4 = udp(f, 20020, 53, payload);
+	ip4_done(f, ip);
+	l4_csum(f, ip, 0, l4, 17, 6, FULL);
+}
+
+/* UDP from the outside (FAR4:53) to the NAT's port dport, DF or not. */
+static void in_udp(struct frame *f, unsigned dport, unsigned frag, size_t payload)
+{
+	size_t ip, l4;
+
+	eth(f, UP_MAC, NH_MAC);
+	ip = ip4(f, 17, FAR4, EXT4, 0, frag);
+	l4 = udp(f, 53, dport, payload);
 	ip4_done(f, ip);
 	l4_csum(f, ip, 0, l4, 17, 6, FULL);
 }
@@ -777,6 +789,26 @@ static void nat_seqs(const char *dir)
 	fragments(fr, GW_MAC, A_MAC, 17, A4, FAR4, 20005, 53, 3000, 0x5151);
 	s_frame(&s, PORT_A, &fr[1]);
 	s_out(&s, dir, "frag-udp-out-in");
+
+	/* Answers larger than the port of the host they are for (a's 3000,
+	 * r's 3400 in fuzz_nat): cut on the way in, or with DF answered
+	 * with "fragmentation needed" out of the uplink; what fits r's
+	 * port goes whole. */
+	out_udp(&f, A_MAC, A4, FAR4, 20005, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	out_udp(&f, R_MAC, R4, FAR4, 20006, 53, FULL);
+	s_frame(&s, PORT_R, &f);
+	in_udp(&f, 20005, 0, 3200);
+	s_frame(&s, UPLINK, &f);
+	in_udp(&f, 20005, 0x4000, 3200);
+	s_frame(&s, UPLINK, &f);
+	in_udp(&f, 20006, 0x4000, 3200);
+	s_frame(&s, UPLINK, &f);
+	in_udp(&f, 20006, 0, 3500);
+	s_frame(&s, UPLINK, &f);
+	in_udp(&f, 20006, 0x4000, 3500);
+	s_frame(&s, UPLINK, &f);
+	s_out(&s, dir, "in-too-big");
 
 	/* ping -s 3000 in fragments, answered; then a new one whose later
 	 * fragment comes 34 s after its first (2^35 ns): past the NAT's 30. */

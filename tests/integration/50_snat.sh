@@ -69,13 +69,43 @@ frags() {
 	else fail "$1: fragment counters: $(jq -c '{frag_first, frag_later, drop_frag_no_first}' <<<"$d")"; fi
 }
 
+# small_port DP: d's port is at MTU 1000, below the uplink's 1500. What
+# comes back larger is cut on the way in (by the gateway; on kernel by
+# the host's router, which sees the bridge at its smallest port's MTU),
+# or, sent with DF, answered with "fragmentation needed", which its
+# sender takes as its path MTU and fragments by.
+small_port() {
+	local out r
+	out=$(nsx d ping -c 2 -i 0.2 -W 2 -s 1200 203.0.113.2 2>&1)
+	if grep -q ' 2 received' <<<"$out" && ! grep -q 'wrong data' <<<"$out"; then
+		pass "$1: d, at MTU 1000, gets its 1228-byte echo replies, cut on the way in"
+	else fail "$1: ping -s 1200 from the MTU-1000 port: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; fi
+	"${NSFAST_BUILD:-$ROOT/build}/nsping" --netns "$PFX-outside" --server --idle 3 &
+	PIDS+=($!)
+	out=$("${NSFAST_BUILD:-$ROOT/build}/nsping" --netns "$PFX-d" --client 203.0.113.2 --size 1400 \
+		--count 20 --warmup 2 --timeout-ms 500 2>&1)
+	r=$(nsx outside ip route get 203.0.113.1 | grep -o 'mtu [0-9]*')
+	if jq -e '.lost == 0' <<<"$out" >/dev/null 2>&1 && [ "$r" = "mtu 1000" ]; then
+		pass "$1: 1400-byte UDP answers with DF get 'fragmentation needed' (the outside learned $r), then arrive in fragments"
+	else fail "$1: 1400-byte UDP answers to the MTU-1000 port: ${out:-no result}, outside's path: ${r:-none}"; fi
+	[ "$1" = kernel ] && return
+	out=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon.routing | {too_big, frag_needed, fragmented, fragments}')
+	if jq -e '.frag_needed >= 1 and .fragmented >= 2 and .fragments >= 4' <<<"$out" >/dev/null; then
+		pass "$1: status counts what was too big for the port ($out)"
+	else fail "$1: routing counters after the MTU-1000 port: $out"; fi
+}
+
 csum_clean() { # DP WHAT
 	check_out "$1: no TCP checksum errors outside or inside$2" "^0 0$" bash -c \
 		"echo \$(ip netns exec $PFX-outside nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}') \$(ip netns exec $PFX-a nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print \$2}')"
 }
 
 for dp in $DPS; do
-	sed "s/dataplane kernel/dataplane $dp/" "$EX/nat.conf" >"$TMP/nat-$dp.conf"
+	# d: a port below the uplink's MTU (small_port), so no IPv6 on the
+	# switch itself (the bridge would drop it).
+	{ sed -e "s/dataplane kernel/dataplane $dp/" -e '/gateway fd42/d' "$EX/nat.conf"
+	  printf 'ns d\n    link eth0 switch sw0 mtu 1000 addr 10.13.37.5/24\n    route default via 10.13.37.1\n'
+	} >"$TMP/nat-$dp.conf"
 	check "$dp: up" up "$TMP/nat-$dp.conf"
 	probe
 	serve 5201 5202 5203
@@ -187,6 +217,8 @@ for dp in $DPS; do
 			pass "$dp: a connection back to a moved MAC follows it ($((rx1 - rx0)) datagrams reached it at its new port)"
 		else fail "$dp: after the move, $((rx1 - rx0)) datagrams reached c; entries followed: $moved"; fi
 	fi
+	# Last: the outside keeps the path MTU it learns here.
+	small_port "$dp"
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	PIDS=()
 	check "$dp: down" down
