@@ -70,9 +70,10 @@ struct tc_port {
 	__u32 ifindex; /* the port */
 	__u32 slow_ifindex; /* the near end of its slow-path pair */
 	__u32 peer_ns; /* its peer is in another namespace: bpf_redirect_peer */
+	__u32 mtu; /* the port's; 0: unknown */
 };
 
-_Static_assert(sizeof(struct tc_port) == 12, "tc_port: unexpected size (padding?)");
+_Static_assert(sizeof(struct tc_port) == 16, "tc_port: unexpected size (padding?)");
 _Static_assert(sizeof(struct fdb_val) == 16, "fdb_val: unexpected size (padding?)");
 _Static_assert(sizeof(struct fast_port_stats) == 40, "fast_port_stats: unexpected size (padding?)");
 _Static_assert(sizeof(struct nat_out_key) == 16, "nat_out_key: unexpected size (padding?)");

@@ -304,6 +304,10 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 	p = bpf_map_lookup_elem(&tc_ports, &slot);
 	if (!p || !p->ifindex)
 		return -1;
+	/* Larger than the port takes, and not segmented on the way: the
+	 * slow path cuts it or answers, as on the other dataplanes. */
+	if (p->mtu && skb->len > p->mtu + ETH_HLEN && !skb->gso_size)
+		return -1;
 	from_ip = ip->daddr;
 	to_ip = v->int_ip;
 	ext_port = ports[1];

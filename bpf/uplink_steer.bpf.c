@@ -20,6 +20,7 @@ const volatile __u16 port_min, port_max; /* host order */
 const volatile __u8 nat_fast = 0; /* dataplane xdp: installed connections */
 const volatile __u64 gw_mac_key; /* the source MAC of what goes in */
 const volatile __u8 slow_end = 0; /* dataplane tc: all of it is the switch's */
+const volatile __u16 slot_mtu[MAX_SLOTS]; /* each port's; 0: unknown */
 
 /* The port program's DEVMAP, shared (the daemon reuses its fd). */
 struct {
@@ -48,7 +49,11 @@ static __always_inline int nat_forward_in(struct ethhdr *eth, struct iphdr *ip, 
 	if (!ports)
 		return -1;
 	v = bpf_map_lookup_elem(&nat_in, &k);
-	if (!v)
+	if (!v || v->slot >= MAX_SLOTS)
+		return -1;
+	/* Larger than the port takes, the veth would drop it unseen: the
+	 * daemon cuts it or answers. */
+	if (slot_mtu[v->slot] && (void *)eth + ETH_HLEN + slot_mtu[v->slot] < end)
 		return -1;
 	if (nat_rewrite(ip, ports, end, &ip->daddr, v->int_ip, &ports[1], v->int_port))
 		return -1;

@@ -36,6 +36,8 @@ int nat_fast_configure_uplink(struct sw *sw)
 
 	u->rodata->nat_fast = 1;
 	u->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);
+	for (int i = 0; i < sw->cfg.nports; i++)
+		u->rodata->slot_mtu[i] = sw->port_mtu[i];
 	err = bpf_map__set_max_entries(u->maps.nat_in, sw->cfg.nat_table);
 	if (!err)
 		err = bpf_map__reuse_fd(u->maps.tx_ports, bpf_map__fd(sw->skel->maps.tx_ports));

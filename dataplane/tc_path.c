@@ -90,6 +90,7 @@ int tc_path_add_port(struct sw *sw, struct port *p, const char *port, const char
 	if (!tp.ifindex || !tp.slow_ifindex)
 		return -errno;
 	tp.peer_ns = !host;
+	tp.mtu = sw->port_mtu[slot];
 	*what = "registering them";
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.tc_ports), &slot, &tp, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.tc_slot), &tp.ifindex, &slot, 0) ||

@@ -61,6 +61,7 @@ static const uint8_t MAC_HOP[6] = { 0x02, 0, 0, 0, 0, 0x99 }; /* its next hop */
 #define INT_IP 0x0a0d2502u /* 10.13.37.2 */
 #define EXT_IP 0xcb007101u /* 203.0.113.1 */
 #define UPLINK_MTU 1500
+#define PORT_MTU 1450 /* the namespace's port (slot 0): above the payloads below */
 #define REM_IP 0xcb007102u /* 203.0.113.2 */
 #define INT_PORT 40000
 #define EXT_PORT 62000
@@ -263,7 +264,7 @@ static int install(int fdb, int nat_out, int nat_in, uint8_t proto)
 static int load(struct progs *p)
 {
 	uint32_t slot = 0, up_slot = 1, lo = LO;
-	struct tc_port port = { LO, LO, 0 };
+	struct tc_port port = { LO, LO, 0, PORT_MTU };
 	int err;
 
 	p->xsk = xsk_steer__open();
@@ -284,6 +285,7 @@ static int load(struct progs *p)
 	p->up->rodata->port_max = EXT_PORT + 10;
 	p->up->rodata->nat_fast = 1;
 	p->up->rodata->gw_mac_key = mac_key(MAC_GW);
+	p->up->rodata->slot_mtu[0] = PORT_MTU;
 	p->tc->rodata->has_gw = 1;
 	p->tc->rodata->n_ports = 1;
 	p->tc->rodata->nat_fast = 1;
@@ -495,6 +497,18 @@ static void run_path(const struct path *p)
 			expect_fast(p, what, &s);
 			s.payload++;
 			snprintf(what, sizeof(what), "%s one byte above the uplink's MTU", pn);
+			expect_slow(p, what, &s, 0, false);
+		} else {
+			/* The port's MTU, and one byte more: a veth would drop
+			 * that one (tc: the namespace would take it, but not
+			 * before it was installed), the slow path cuts it or
+			 * answers. */
+			s = base;
+			s.payload = (uint16_t)(PORT_MTU - 20 - (proto == P_TCP ? 20 : 8));
+			snprintf(what, sizeof(what), "%s of the port's MTU", pn);
+			expect_fast(p, what, &s);
+			s.payload++;
+			snprintf(what, sizeof(what), "%s one byte above the port's MTU", pn);
 			expect_slow(p, what, &s, 0, false);
 		}
 		s = base, s.version = 6;
