@@ -117,5 +117,9 @@ void route_tick(struct sw *sw);
 /* From the ageing pass, with the NAT fast path: follow the uplink's next
  * hops to the MACs the kernel has for them. */
 void route_nexthops_check(struct sw *sw);
+/* For route.c (route_nexthop.c): the MAC of a next hop, 0 and *mac when
+ * known, -EAGAIN while it is being resolved (by the kernel on the
+ * uplink, by the gateway's ARP requests on the subnet). */
+int route_nexthop_mac(struct sw *sw, enum rt_path path, uint32_t hop, uint8_t mac[6]);
 
 #endif
