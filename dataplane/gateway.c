@@ -174,9 +174,9 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 	if (icmp[0] != 8) /* only echo requests get an answer */
 		return GW_CONSUMED;
 	/* A corrupted request must not get a freshly checksummed reply; a
-	 * multicast/broadcast source cannot be answered. */
+	 * source that is not one host's cannot be answered. */
 	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 ||
-	    (p->src[0] & 1) || ip[12] >= 0xe0)
+	    (p->src[0] & 1) || !ipv4_one_host(ip + 12))
 		return consumed_bad(st);
 	if (rlen > room)
 		return consumed_bad(st);

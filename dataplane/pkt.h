@@ -38,6 +38,14 @@ enum pkt_verdict pkt_parse(uint8_t *data, uint32_t len, struct pkt *p);
  * equal the pseudo-header sum is recomputed to the same value. */
 int pkt_csum_complete(struct pkt *p);
 
+/* Is a (network order) one host's address, one that may be answered
+ * (RFC 1122 3.2.1.3, RFC 1812 4.3.2.7)? Not "this network" (0/8),
+ * loopback (127/8), multicast or class E. */
+static inline bool ipv4_one_host(const uint8_t a[4])
+{
+	return a[0] != 0 && a[0] != 127 && a[0] < 0xe0;
+}
+
 /* RFC 1071 helpers, exposed for tests and the gateway. */
 uint32_t csum_add(uint32_t sum, const void *data, uint32_t len);
 uint16_t csum_fold(uint32_t sum);

@@ -86,8 +86,7 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 	 * host's (zero, loopback, multicast, class E); such a packet is only
 	 * dropped. */
 	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
-	    (nat_rd16(ip + 6) & 0x1fff) || ip[12] >= 0xe0 || ip[12] == 0 || ip[12] == 127 ||
-	    ip[16] >= 0xe0) {
+	    (nat_rd16(ip + 6) & 0x1fff) || !ipv4_one_host(ip + 12) || ip[16] >= 0xe0) {
 		frame_put(&sw->umem, addr);
 		return;
 	}

@@ -256,6 +256,8 @@ static void check_reply(const uint8_t *buf, uint32_t reply_len, uint32_t room,
 		CHECK(r.l3_off + get16(l3 + 2) == reply_len);
 		CHECK(ref_fold(ref_add(0, l3, hl)) == 0xffff);
 		CHECK(memcmp(l3 + 12, gw.v4, 4) == 0);
+		/* To one host: not 0/8, 127/8, multicast or class E. */
+		CHECK(l3[16] != 0 && l3[16] != 127 && l3[16] < 0xe0);
 		CHECK(r.l4_off && r.l4_proto == P_ICMP && !r.is_frag);
 		CHECK(copy[r.l4_off] == 0); /* echo reply */
 		CHECK(ref_fold(ref_add(0, copy + r.l4_off, r.l4_len)) == 0xffff);

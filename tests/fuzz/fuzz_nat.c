@@ -845,7 +845,8 @@ static void check_gw_echo(const uint8_t *f, uint32_t len, uint16_t out)
 
 	CHECK(out < NL2 && !memcmp(f + 6, GW_MAC, 6) && !(f[0] & 1));
 	CHECK(hl >= 20 && rd16(ip + 2) == len - 14 && len - 14 <= L2_MTU && ip_ok(ip));
-	CHECK(ip[9] == P_ICMP && ip[8] == 64 && !(ip[6] & 0x40) && ip[16] < 0xe0);
+	CHECK(ip[9] == P_ICMP && ip[8] == 64 && !(ip[6] & 0x40) && ip[16] < 0xe0 && ip[16] != 0 &&
+	      ip[16] != 127);
 	if (!(rd16(ip + 6) & 0x1fff))
 		CHECK(len - 14 >= hl + 8 && ip[hl] == 0);
 }

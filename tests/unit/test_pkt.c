@@ -844,6 +844,19 @@ static void test_gw_icmp(void)
 	check(res == GW_CONSUMED && st.bad == bad0 + 2, "gw echo with bad ICMP checksum -> CONSUMED + bad",
 	      "res=%d", res);
 	free(h);
+	/* No answer to a source that is not one host's (RFC 1122 3.2.1.3). */
+	static const uint8_t not_one[][4] = { { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, { 127, 0, 0, 1 },
+					      { 224, 0, 0, 1 }, { 240, 0, 0, 1 } };
+	for (size_t i = 0; i < sizeof(not_one) / sizeof(not_one[0]); i++) {
+		uint64_t bad1 = st.bad;
+
+		mk4(&f, 0, 0, K_ICMP, 8, GW_MAC, GW_V4);
+		put_ip4(&f, 0, 1, not_one[i], GW_V4, 16, 0);
+		h = gw_copy(&f, f.len, f.len, &res, &rl, &st);
+		check(res == GW_CONSUMED && st.bad == bad1 + 1, "gw echo from a source not one host's -> CONSUMED + bad",
+		      "%u.%u.%u.%u: res=%d", not_one[i][0], not_one[i][1], not_one[i][2], not_one[i][3], res);
+		free(h);
+	}
 	GW.has_v4 = 0;
 	mk4(&f, 0, 0, K_ICMP, 8, GW_MAC, GW_V4);
 	h = gw_copy(&f, f.len, f.len, &res, &rl, &st);
