@@ -26,17 +26,6 @@ static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t mac_all_nodes[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 static const uint8_t ip6_all_nodes[16] = { 0xff, 0x02, [15] = 1 };
 
-static inline uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
-}
-
-static inline void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
 static inline bool mac_eq(const uint8_t *a, const uint8_t *b)
 {
 	return memcmp(a, b, 6) == 0;
@@ -107,7 +96,7 @@ static enum gw_result gw_arp(const struct gw *gw, struct pkt *p,
 	if (memcmp(a + 14, a + 24, 4) == 0)
 		return GW_NOT_MINE;
 
-	uint16_t op = rd16(a + 6);
+	uint16_t op = be16_get(a + 6);
 	if (op == 2) /* we never ask, so a reply to us answers nothing */
 		return GW_CONSUMED;
 	if (op != 1)
@@ -121,7 +110,7 @@ static enum gw_result gw_arp(const struct gw *gw, struct pkt *p,
 	memcpy(sha, a + 8, 6);
 	memcpy(spa, a + 14, 4);
 	eth_turn(p->data, gw);
-	wr16(a + 6, 2);
+	be16_put(a + 6, 2);
 	memcpy(a + 8, gw->mac, 6);
 	memcpy(a + 14, gw->v4, 4);
 	memcpy(a + 18, sha, 6);
@@ -139,11 +128,11 @@ void gw_echo_turn(const struct gw *gw, uint8_t *ip, uint32_t hl, uint32_t n)
 	memcpy(ip + 16, ip + 12, 4);
 	memcpy(ip + 12, gw->v4, 4);
 	ip[8] = 64;
-	wr16(ip + 10, 0);
-	wr16(ip + 10, csum_fold(csum_add(0, ip, hl)));
+	be16_put(ip + 10, 0);
+	be16_put(ip + 10, csum_fold(csum_add(0, ip, hl)));
 	icmp[0] = 0;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 2, csum_fold(csum_add(0, icmp, n)));
+	be16_put(icmp + 2, 0);
+	be16_put(icmp + 2, csum_fold(csum_add(0, icmp, n)));
 }
 
 static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
@@ -220,7 +209,7 @@ static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
 	/* Fresh IPv6 header: any extension headers of the NS are dropped. */
 	memset(ip, 0, 4); /* version 6, traffic class and flow label 0 */
 	ip[0] = 0x60;
-	wr16(ip + 4, NA_LEN);
+	be16_put(ip + 4, NA_LEN);
 	ip[6] = PROTO_ICMPV6;
 	ip[7] = 255;
 	memcpy(ip + 8, gw->v6, 16);
@@ -235,7 +224,7 @@ static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
 	na[24] = 2; /* Target Link-Layer Address, length 1 (8 bytes) */
 	na[25] = 1;
 	memcpy(na + 26, gw->mac, 6);
-	wr16(na + 2, csum_fold(icmp6_sum(ip, na, NA_LEN)));
+	be16_put(na + 2, csum_fold(icmp6_sum(ip, na, NA_LEN)));
 	*reply_len = rlen;
 	st->nd_adverts++;
 	return GW_REPLY;
@@ -295,8 +284,8 @@ static enum gw_result gw_ipv6(const struct gw *gw, struct pkt *p,
 	memcpy(ip + 8, gw->v6, 16);
 	ip[7] = 64;
 	icmp[0] = 129;
-	wr16(icmp + 2, 0);
-	wr16(icmp + 2, csum_fold(icmp6_sum(ip, icmp, n)));
+	be16_put(icmp + 2, 0);
+	be16_put(icmp + 2, csum_fold(icmp6_sum(ip, icmp, n)));
 	*reply_len = rlen;
 	st->echo6_replies++;
 	return GW_REPLY;

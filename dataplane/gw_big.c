@@ -44,7 +44,7 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 	memmove(frame, mac, 6);
 	memcpy(frame + 6, sw->cfg.gw.mac, 6);
 	frame[12] = 0x08, frame[13] = 0x00;
-	nat_wr16(ip + 2, (uint16_t)len);
+	be16_put(ip + 2, (uint16_t)len);
 	ip[6] = ip[7] = 0; /* a datagram again, one fragment's flags gone */
 	gw_echo_turn(&sw->cfg.gw, ip, hl, n);
 	if (!mtu || mtu > XDP_MTU_MAX)
@@ -92,9 +92,9 @@ void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p)
 bool gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len)
 {
 	uint8_t *ip = frame + ETH_HLEN, mac[6];
-	uint32_t tot = nat_rd16(ip + 2);
+	uint32_t tot = be16_get(ip + 2);
 
-	if (len < ETH_HLEN + 20 || tot < 20 || tot > len - ETH_HLEN || (nat_rd16(ip + 6) & 0x3fff))
+	if (len < ETH_HLEN + 20 || tot < 20 || tot > len - ETH_HLEN || (be16_get(ip + 6) & 0x3fff))
 		return false;
 	memcpy(mac, frame + 6, 6);
 	return echo_reply(sw, in, ip, tot, mac);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gw_reasm.h"
+#include "pkt.h"
 
 #define BLOCKS ((GW_REASM_MAX + 7) / 8)
 
@@ -28,19 +29,6 @@ struct gw_reasm {
 	struct slot slot[GW_REASM_SLOTS];
 	struct gw_reasm_stats st;
 };
-
-static uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t rd32(const uint8_t *b)
-{
-	uint32_t v;
-
-	memcpy(&v, b, 4);
-	return v;
-}
 
 struct gw_reasm *gw_reasm_new(void)
 {
@@ -71,8 +59,8 @@ static struct slot *slot_for(struct gw_reasm *r, const uint8_t *ip, const uint8_
 			s->used = false;
 			r->st.evicted++;
 		}
-		if (s->used && s->src == rd32(ip + 12) && s->dst == rd32(ip + 16) &&
-		    s->id == rd16(ip + 4) && s->proto == ip[9])
+		if (s->used && s->src == be32_get(ip + 12) && s->dst == be32_get(ip + 16) &&
+		    s->id == be16_get(ip + 4) && s->proto == ip[9])
 			return s;
 		if (!s->used) {
 			if (!pick || pick->used)
@@ -85,9 +73,9 @@ static struct slot *slot_for(struct gw_reasm *r, const uint8_t *ip, const uint8_
 		r->st.evicted++;
 	memset(pick, 0, offsetof(struct slot, buf));
 	pick->used = true;
-	pick->src = rd32(ip + 12);
-	pick->dst = rd32(ip + 16);
-	pick->id = rd16(ip + 4);
+	pick->src = be32_get(ip + 12);
+	pick->dst = be32_get(ip + 16);
+	pick->id = be16_get(ip + 4);
 	pick->proto = ip[9];
 	pick->since = now;
 	memcpy(pick->mac, mac, 6);
@@ -102,9 +90,9 @@ int gw_reasm_add(struct gw_reasm *r, const uint8_t *ip, uint32_t len, const uint
 	bool more;
 	struct slot *s;
 
-	if (len < 20 || ip[0] >> 4 != 4 || hl < 20 || (tot = rd16(ip + 2)) < hl || tot > len)
+	if (len < 20 || ip[0] >> 4 != 4 || hl < 20 || (tot = be16_get(ip + 2)) < hl || tot > len)
 		goto bad;
-	field = rd16(ip + 6);
+	field = be16_get(ip + 6);
 	off = (uint32_t)(field & 0x1fff) * 8;
 	more = field & 0x2000;
 	n = tot - hl;

@@ -170,8 +170,8 @@ static void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
 		.packets_out = c->pkts_out,
 		.packets_in = c->pkts_in,
 	};
-	nat_wr32(e->int_ip, c->int_ip);
-	nat_wr32(e->rem_ip, c->rem_ip);
+	be32_put(e->int_ip, c->int_ip);
+	be32_put(e->rem_ip, c->rem_ip);
 }
 
 /* Expired for good: past its timeout and, when the fast path carries
@@ -363,13 +363,13 @@ static enum nat_verdict drop(struct nat *nat, enum nat_verdict v)
 /* A fragment other than the first: no L4 header. */
 static bool frag_later(const struct ip4 *h)
 {
-	return h->frag && (nat_rd16(h->ip + 6) & 0x1fff);
+	return h->frag && (be16_get(h->ip + 6) & 0x1fff);
 }
 
 static uint64_t frag_key(const struct nat *nat, const struct ip4 *h, uint8_t dir,
 			 struct nat_frag_key *k)
 {
-	*k = (struct nat_frag_key){ h->saddr, h->daddr, nat_rd16(h->ip + 4), h->proto, dir };
+	*k = (struct nat_frag_key){ h->saddr, h->daddr, be16_get(h->ip + 4), h->proto, dir };
 	return nat_index_hash(&nat->in, (uint64_t)k->src << 32 | k->dst,
 			      (uint64_t)k->id << 16 | (uint32_t)k->proto << 8 | dir);
 }
@@ -403,11 +403,11 @@ static enum nat_verdict frag_translate(struct nat *nat, struct ip4 *h, uint8_t d
 		nat->stats.drop_frag_no_first++;
 		return NAT_DROP_NO_MATCH;
 	}
-	nat_csum_update(h->ip + 10, nat_d32(nat_rd32(h->ip + off), f->addr), &o, &n);
-	nat_wr32(h->ip + off, f->addr);
+	nat_csum_update(h->ip + 10, nat_d32(be32_get(h->ip + off), f->addr), &o, &n);
+	be32_put(h->ip + off, f->addr);
 	if (int_ip)
-		nat_wr32(int_ip, f->addr);
-	if (!(nat_rd16(h->ip + 6) & 0x2000)) /* the last one */
+		be32_put(int_ip, f->addr);
+	if (!(be16_get(h->ip + 6) & 0x2000)) /* the last one */
 		nat_frag_forget(f);
 	nat->last_ref = 0;
 	nat->stats.frag_later++;
@@ -443,11 +443,11 @@ enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 		port_field = h.l4 + 4;
 	} else {
 		port_field = h.l4;
-		rem_port = nat_rd16(h.l4 + 2);
+		rem_port = be16_get(h.l4 + 2);
 		if (h.proto == PROTO_TCP)
 			flags = h.l4[13];
 	}
-	int_port = nat_rd16(port_field);
+	int_port = be16_get(port_field);
 
 	uint64_t hash = out_hash(nat, h.proto, h.saddr, int_port, h.daddr, rem_port);
 	uint32_t ref = find_out(nat, nat_index_tag(hash), h.proto, h.saddr, int_port, h.daddr,
@@ -496,7 +496,7 @@ static enum nat_verdict icmp_error_in(struct nat *nat, struct ip4 *h, uint64_t n
 	uint8_t iproto = in[9], *ql4 = in + ihl;
 	uint32_t qlen = avail - ihl, csum_off, min_len;
 	/* A later fragment has no ports to find its connection by. */
-	if (nat_rd32(in + 12) != nat->ext_ip || (nat_rd16(in + 6) & 0x1fff) ||
+	if (be32_get(in + 12) != nat->ext_ip || (be16_get(in + 6) & 0x1fff) ||
 	    !nat_l4_fields(iproto, &csum_off, &min_len))
 		return drop(nat, NAT_DROP_NO_MATCH);
 
@@ -507,10 +507,10 @@ static enum nat_verdict icmp_error_in(struct nat *nat, struct ip4 *h, uint64_t n
 			return drop(nat, NAT_DROP_NO_MATCH);
 		port_field = ql4 + 4;
 	} else {
-		rem_port = nat_rd16(ql4 + 2);
+		rem_port = be16_get(ql4 + 2);
 	}
-	uint16_t ext = nat_rd16(port_field);
-	uint32_t rem_ip = nat_rd32(in + 16);
+	uint16_t ext = be16_get(port_field);
+	uint32_t rem_ip = be32_get(in + 16);
 	uint32_t tag = nat_index_tag(in_hash(nat, iproto, rem_ip, rem_port, ext));
 	uint32_t ref = find_in(nat, tag, iproto, rem_ip, rem_port, ext);
 	if (!ref || conn_dead(nat, &nat->conns[ref - 1], now))
@@ -518,7 +518,7 @@ static enum nat_verdict icmp_error_in(struct nat *nat, struct ip4 *h, uint64_t n
 	const struct conn *c = &nat->conns[ref - 1];
 
 	nat_quote_rewrite(h, in, ihl, qlen, port_field, nat->ext_ip, c->int_ip, ext, c->int_port);
-	nat_wr32(int_ip, c->int_ip);
+	be32_put(int_ip, c->int_ip);
 	/* Not a packet of the connection: nat_last() must not describe it
 	 * as one, or the fast path would install the error's way back (its
 	 * destination's port and MAC) for whatever was translated before. */
@@ -564,12 +564,12 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 		}
 		port_field = h.l4 + 4;
 	} else {
-		rem_port = nat_rd16(h.l4);
+		rem_port = be16_get(h.l4);
 		port_field = h.l4 + 2;
 		if (h.proto == PROTO_TCP)
 			flags = h.l4[13];
 	}
-	uint16_t ext = nat_rd16(port_field);
+	uint16_t ext = be16_get(port_field);
 	uint32_t tag = nat_index_tag(in_hash(nat, h.proto, h.saddr, rem_port, ext));
 	uint32_t ref = find_in(nat, tag, h.proto, h.saddr, rem_port, ext);
 	if (!ref)
@@ -585,7 +585,7 @@ enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 	if (h.frag)
 		frag_first(nat, &h, 1, c->int_ip, now);
 	nat_rewrite(&h, 16, c->int_ip, port_field, c->int_port, csum_off);
-	nat_wr32(int_ip, c->int_ip);
+	be32_put(int_ip, c->int_ip);
 	nat->stats.in_packets++;
 	return NAT_OK;
 }
@@ -603,9 +603,9 @@ struct nat *nat_new(const struct nat_cfg *cfg)
 	struct nat *nat = calloc(1, sizeof(*nat));
 	if (!nat)
 		return NULL;
-	nat->ext_ip = nat_rd32(cfg->ext_ip);
+	nat->ext_ip = be32_get(cfg->ext_ip);
 	nat->int_mask = cfg->int_plen ? ~UINT32_C(0) << (32 - cfg->int_plen) : 0;
-	nat->int_net = nat_rd32(cfg->int_net) & nat->int_mask;
+	nat->int_net = be32_get(cfg->int_net) & nat->int_mask;
 	nat->port_min = cfg->port_min;
 	nat->port_max = cfg->port_max;
 	nat->max = cfg->max_entries;

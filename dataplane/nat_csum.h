@@ -23,30 +23,6 @@
 #include "nat.h"
 #include "pkt.h"
 
-static inline uint16_t nat_rd16(const uint8_t *b)
-{
-	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
-}
-
-static inline void nat_wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-static inline uint32_t nat_rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static inline void nat_wr32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
 /* One 16-bit word changed from o to n. */
 static inline uint32_t nat_d16(uint16_t o, uint16_t n)
 {
@@ -74,23 +50,23 @@ static inline uint16_t nat_csum_apply(uint16_t c, uint32_t delta)
  * checksum (the ICMP checksum covers the quoted headers' checksums). */
 static inline void nat_csum_update(uint8_t *field, uint32_t delta, uint16_t *o, uint16_t *n)
 {
-	*o = nat_rd16(field);
+	*o = be16_get(field);
 	*n = nat_csum_apply(*o, delta);
-	nat_wr16(field, *n);
+	be16_put(field, *n);
 }
 
 /* UDP over IPv4: 0 means "no checksum" and must stay 0, and a computed
  * 0 is sent as 0xffff so it does not turn into "no checksum". */
 static inline void nat_udp_csum_update(uint8_t *field, uint32_t delta, uint16_t *o, uint16_t *n)
 {
-	*o = nat_rd16(field);
+	*o = be16_get(field);
 	*n = *o;
 	if (*o == 0)
 		return;
 	*n = nat_csum_apply(*o, delta);
 	if (*n == 0)
 		*n = 0xffff;
-	nat_wr16(field, *n);
+	be16_put(field, *n);
 }
 
 /* --- frame helpers ----------------------------------------------- */
@@ -120,16 +96,16 @@ static inline enum nat_verdict nat_parse_ip4(const struct pkt *p, struct ip4 *h)
 		return NAT_DROP_BAD;
 	uint8_t *ip = p->data + p->l3_off;
 	uint32_t avail = p->len - p->l3_off;
-	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, tot = nat_rd16(ip + 2);
+	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, tot = be16_get(ip + 2);
 	if (ip[0] >> 4 != 4 || hl < 20 || tot < hl || tot > avail)
 		return NAT_DROP_BAD;
 	h->ip = ip;
 	h->l4 = ip + hl;
 	h->l4len = tot - hl;
-	h->saddr = nat_rd32(ip + 12);
-	h->daddr = nat_rd32(ip + 16);
+	h->saddr = be32_get(ip + 12);
+	h->daddr = be32_get(ip + 16);
 	h->proto = ip[9];
-	h->frag = p->is_frag || (nat_rd16(ip + 6) & 0x3fff);
+	h->frag = p->is_frag || (be16_get(ip + 6) & 0x3fff);
 	return NAT_OK;
 }
 
@@ -150,13 +126,13 @@ static inline bool nat_l4_fields(uint8_t proto, uint32_t *csum_off, uint32_t *mi
 static inline void nat_rewrite(struct ip4 *h, unsigned int addr_off, uint32_t addr, uint8_t *port,
 		    uint16_t newport, uint32_t csum_off)
 {
-	uint32_t da = nat_d32(nat_rd32(h->ip + addr_off), addr);
-	uint32_t dp = nat_d16(nat_rd16(port), newport);
+	uint32_t da = nat_d32(be32_get(h->ip + addr_off), addr);
+	uint32_t dp = nat_d16(be16_get(port), newport);
 	uint16_t o, n;
 
 	nat_csum_update(h->ip + 10, da, &o, &n);
-	nat_wr32(h->ip + addr_off, addr);
-	nat_wr16(port, newport);
+	be32_put(h->ip + addr_off, addr);
+	be16_put(port, newport);
 	if (h->proto == PROTO_UDP)
 		nat_udp_csum_update(h->l4 + csum_off, da + dp, &o, &n);
 	else if (h->proto == PROTO_TCP)
@@ -185,8 +161,8 @@ static inline void nat_quote_rewrite(struct ip4 *h, uint8_t *in, uint32_t ihl, u
 	nat_l4_fields(iproto, &csum_off, &min_len);
 	nat_csum_update(in + 10, da, &o, &n);
 	d_icmp += nat_d16(o, n);
-	nat_wr32(in + 12, to_ip);
-	nat_wr16(port_field, to_port);
+	be32_put(in + 12, to_ip);
+	be16_put(port_field, to_port);
 	if (iproto == PROTO_UDP) {
 		nat_udp_csum_update(ql4 + csum_off, da + dp, &o, &n);
 		d_icmp += nat_d16(o, n);
@@ -201,7 +177,7 @@ static inline void nat_quote_rewrite(struct ip4 *h, uint8_t *in, uint32_t ihl, u
 	}
 	nat_csum_update(h->l4 + 2, d_icmp, &o, &n);
 	nat_csum_update(h->ip + 10, da, &o, &n);
-	nat_wr32(h->ip + 16, to_ip);
+	be32_put(h->ip + 16, to_ip);
 }
 
 #endif

@@ -35,17 +35,6 @@
 #define NH_FRAGMENT 44
 #define NH_DSTOPTS 60
 
-static inline uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
-}
-
-static inline void wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
 /* End-around carry: 2^32 == 1 (mod 0xffff), so adding the carry back in
  * keeps the accumulator congruent to the true one's complement sum. */
 static inline uint32_t add32(uint32_t a, uint32_t b)
@@ -94,7 +83,7 @@ uint32_t csum_add(uint32_t sum, const void *data, uint32_t len)
 	uint16_t f = fold16(acc);
 	uint8_t be[2];
 	memcpy(be, &f, 2); /* native word back to bytes: network order */
-	return add32(sum, rd16(be));
+	return add32(sum, be16_get(be));
 }
 
 uint16_t csum_fold(uint32_t sum)
@@ -125,7 +114,7 @@ static enum pkt_verdict parse_l4(struct pkt *p, uint8_t proto, uint32_t off,
 	case PROTO_UDP: {
 		if (l4len < 8)
 			return PKT_BAD_L4;
-		uint16_t ulen = rd16(l4 + 4);
+		uint16_t ulen = be16_get(l4 + 4);
 		if (ulen < 8 || ulen > l4len)
 			return PKT_BAD_L4;
 		break;
@@ -152,7 +141,7 @@ static enum pkt_verdict parse_ipv4(struct pkt *p, uint32_t off)
 	if (avail < 20 || ip[0] >> 4 != 4)
 		return PKT_BAD_L3;
 	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4;
-	uint32_t tot = rd16(ip + 2);
+	uint32_t tot = be16_get(ip + 2);
 	if (hl < 20 || hl > avail || tot < hl || tot > avail)
 		return PKT_BAD_L3;
 	p->l3_off = (uint16_t)off;
@@ -160,7 +149,7 @@ static enum pkt_verdict parse_ipv4(struct pkt *p, uint32_t off)
 	/* MF or a non-zero offset: the L4 header (if any) and its checksum
 	 * span fragments we do not have. The first fragment (offset 0, MF)
 	 * is included on purpose. */
-	uint16_t frag = rd16(ip + 6);
+	uint16_t frag = be16_get(ip + 6);
 	if (frag & 0x3fff) {
 		p->is_frag = true;
 		return PKT_OK;
@@ -178,7 +167,7 @@ static enum pkt_verdict parse_ipv6(struct pkt *p, uint32_t off)
 
 	if (avail < 40 || ip[0] >> 4 != 6)
 		return PKT_BAD_L3;
-	uint32_t plen = rd16(ip + 4);
+	uint32_t plen = be16_get(ip + 4);
 	if (plen > avail - 40)
 		return PKT_BAD_L3;
 	p->l3_off = (uint16_t)off;
@@ -231,14 +220,14 @@ enum pkt_verdict pkt_parse(uint8_t *data, uint32_t len, struct pkt *p)
 	p->src = data + 6;
 
 	uint32_t off = ETH_HLEN_;
-	uint16_t et = rd16(data + 12);
+	uint16_t et = be16_get(data + 12);
 	for (int tags = 0; tags < 2; tags++) {
 		if (et != ETH_P_8021Q_ && et != ETH_P_8021AD_)
 			break;
 		/* A tag cut short leaves no L2 header to switch on. */
 		if (len - off < 4)
 			return PKT_RUNT;
-		et = rd16(data + off + 2);
+		et = be16_get(data + off + 2);
 		off += 4;
 	}
 	p->ethertype = et;
@@ -255,7 +244,7 @@ enum pkt_verdict pkt_parse(uint8_t *data, uint32_t len, struct pkt *p)
 		const uint8_t *a = data + off;
 		/* Only Ethernet/IPv4 ARP (htype 1, ptype 0x0800, hlen 6,
 		 * plen 4) exists on this link; anything else is garbage. */
-		if (len - off < 28 || rd16(a) != 1 || rd16(a + 2) != ETH_P_IPV4_ ||
+		if (len - off < 28 || be16_get(a) != 1 || be16_get(a + 2) != ETH_P_IPV4_ ||
 		    a[4] != 6 || a[5] != 4)
 			return PKT_BAD_L3;
 		p->l3_off = (uint16_t)off;
@@ -309,7 +298,7 @@ int pkt_csum_complete(struct pkt *p)
 
 	uint8_t *l4 = p->data + p->l4_off;
 	uint8_t *check = l4 + (p->l4_proto == PROTO_TCP ? 16 : 6);
-	uint16_t cur = rd16(check);
+	uint16_t cur = be16_get(check);
 
 	/* UDP/IPv4 checksum 0 means "none". The partial value can never be
 	 * 0 (the pseudo-header is non-zero and folds to 1..0xffff), so this
@@ -323,7 +312,7 @@ int pkt_csum_complete(struct pkt *p)
 	uint32_t len = p->l4_len;
 
 	if (p->l4_proto == PROTO_UDP) {
-		len = rd16(l4 + 4);
+		len = be16_get(l4 + 4);
 		if (len < 8 || len > p->l4_len)
 			return 0;
 	}
@@ -333,10 +322,10 @@ int pkt_csum_complete(struct pkt *p)
 	if (cur != fold16(ph))
 		return 0;
 
-	wr16(check, 0);
+	be16_put(check, 0);
 	uint16_t c = csum_fold(csum_add(ph, l4, len));
 	if (c == 0 && p->l4_proto == PROTO_UDP)
 		c = 0xffff; /* 0 would read as "no checksum" */
-	wr16(check, c);
+	be16_put(check, c);
 	return 1;
 }

@@ -38,6 +38,31 @@ enum pkt_verdict pkt_parse(uint8_t *data, uint32_t len, struct pkt *p);
  * equal the pseudo-header sum is recomputed to the same value. */
 int pkt_csum_complete(struct pkt *p);
 
+/* Network byte order fields, at any alignment. */
+static inline uint16_t be16_get(const uint8_t *b)
+{
+	return (uint16_t)((uint16_t)b[0] << 8 | b[1]);
+}
+
+static inline void be16_put(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+static inline uint32_t be32_get(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline void be32_put(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)(v >> 24);
+	b[1] = (uint8_t)(v >> 16);
+	b[2] = (uint8_t)(v >> 8);
+	b[3] = (uint8_t)v;
+}
+
 /* Is a (network order) one host's address, one that may be answered
  * (RFC 1122 3.2.1.3, RFC 1812 4.3.2.7)? Not "this network" (0/8),
  * loopback (127/8), multicast or class E. */

@@ -26,10 +26,10 @@ static uint32_t ip_at(const uint8_t *b)
 
 static void ttl_dec(uint8_t *ip)
 {
-	uint16_t old = nat_rd16(ip + 8), o, n;
+	uint16_t old = be16_get(ip + 8), o, n;
 
 	ip[8]--;
-	nat_csum_update(ip + 10, nat_d16(old, nat_rd16(ip + 8)), &o, &n);
+	nat_csum_update(ip + 10, nat_d16(old, be16_get(ip + 8)), &o, &n);
 }
 
 static bool in_subnet(uint32_t ip, const uint8_t net[4], int plen)
@@ -86,7 +86,7 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 	 * host's (zero, loopback, multicast, class E); such a packet is only
 	 * dropped. */
 	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
-	    (nat_rd16(ip + 6) & 0x1fff) || !ipv4_one_host(ip + 12) || ip[16] >= 0xe0) {
+	    (be16_get(ip + 6) & 0x1fff) || !ipv4_one_host(ip + 12) || ip[16] >= 0xe0) {
 		frame_put(&sw->umem, addr);
 		return;
 	}
@@ -368,7 +368,7 @@ static void route_cut(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_
  * packet, and must not make it too big for the next link. */
 static void route_trim(struct pkt *p)
 {
-	uint32_t tot = nat_rd16(p->data + ETH_HLEN + 2);
+	uint32_t tot = be16_get(p->data + ETH_HLEN + 2);
 
 	if (tot >= 20 && tot < p->len - ETH_HLEN)
 		p->len = ETH_HLEN + tot;

@@ -51,14 +51,14 @@ int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t 
 	if (len < ETH_HLEN + 20)
 		return -EINVAL;
 	hl = (uint32_t)(ip[0] & 0x0f) * 4;
-	tot = nat_rd16(ip + 2);
+	tot = be16_get(ip + 2);
 	if (ip[0] >> 4 != 4 || hl < 20 || tot < hl || tot > len - ETH_HLEN ||
 	    mtu < hl + RT_FRAG_MIN || mtu > FRAME_SIZE - ETH_HLEN)
 		return -EINVAL;
 	data = tot - hl;
 	chunk = (mtu - hl) & ~7u;
 	count = (int)((data + chunk - 1) / chunk);
-	field = nat_rd16(ip + 6);
+	field = be16_get(ip + 6);
 	off0 = (uint32_t)(field & IP_OFFMASK) * 8;
 	if (count < 2 || count > RT_FRAGS_MAX || off0 + data > 0xffff)
 		return -EINVAL;
@@ -76,12 +76,12 @@ int route_fragment(struct umem *u, const uint8_t *frame, uint32_t len, uint32_t 
 		memcpy(d, frame, ETH_HLEN);
 		memcpy(fip, i ? later : ip, hl);
 		memcpy(fip + hl, ip + hl + pos, take);
-		nat_wr16(fip + 2, (uint16_t)(hl + take));
+		be16_put(fip + 2, (uint16_t)(hl + take));
 		/* DF is clear, or we would not be here; the reserved bit stays. */
-		nat_wr16(fip + 6, (uint16_t)((field & 0x8000) | (last ? field & IP_MF : IP_MF) |
+		be16_put(fip + 6, (uint16_t)((field & 0x8000) | (last ? field & IP_MF : IP_MF) |
 					     ((off0 + pos) / 8)));
-		nat_wr16(fip + 10, 0);
-		nat_wr16(fip + 10, csum_fold(csum_add(0, fip, hl)));
+		be16_put(fip + 10, 0);
+		be16_put(fip + 10, csum_fold(csum_add(0, fip, hl)));
 		addr[i] = a;
 		flen[i] = ETH_HLEN + hl + take;
 	}
