@@ -81,17 +81,31 @@ check "and the lab still works" nsx a ping1 10.13.37.4
 check "down" down
 assert_clean "nothing left"
 
-# --- a failure that only the kernel detects: IPv6 needs an MTU >= 1280
+# --- IPv6 on a link below 1280: the kernel would refuse it, check does
 cat >"$TMP/v6mtu.conf" <<CONF
 lab x
 ns a
 ns b
 veth a:e0 10.1.1.1/30 -- b:e0 10.1.1.2/30 fd42:9::2/64 mtu 1000
 CONF
-check_out "a kernel error half-way names the line and the step" "v6mtu.conf:4: add fd42:9::2/64 to e0: Invalid argument" \
+check_out "IPv6 below an MTU of 1280 is refused before anything is made" \
+	'v6mtu.conf:4: IPv6 address fd42:9::2/64 on b:e0 needs an mtu of 1280 or more, the link has 1000' \
 	"$NSFAST" up --lab "$PFX" "$TMP/v6mtu.conf"
+assert_clean "nothing made for it"
+
+# --- a failure that only the kernel detects (check does not model it):
+# an IPv6 multicast address on an interface
+cat >"$TMP/v6mc.conf" <<CONF
+lab x
+ns a
+ns b
+veth a:e0 10.1.1.1/30 -- b:e0 10.1.1.2/30 ff02::5/64
+CONF
+check_out "a kernel error half-way names the line, the step and the kernel's reason" \
+	'v6mc.conf:4: add ff02::5/64 to e0: Cannot assign requested address: kernel: ipv6: Cannot assign multicast address' \
+	"$NSFAST" up --lab "$PFX" "$TMP/v6mc.conf"
 check_out "and rolls back the namespaces and the veth" "rolled back lab '$PFX': removed the 3 objects" \
-	"$NSFAST" up --lab "$PFX" "$TMP/v6mtu.conf"
+	"$NSFAST" up --lab "$PFX" "$TMP/v6mc.conf"
 assert_clean "nothing left after the kernel error"
 
 # --- an interrupted up rolls back; a killed up is undone by down
