@@ -53,6 +53,8 @@ int nl_veth_add(struct nl *nl, const struct veth_end *a, const struct veth_end *
 int nl_bridge_add(struct nl *nl, const char *name);
 int nl_link_set_up(struct nl *nl, int ifindex);
 int nl_link_set_up_name(struct nl *nl, const char *name);
+/* What is given: mtu (0: left as it is), mac (NULL: left). */
+int nl_link_set(struct nl *nl, int ifindex, int mtu, const uint8_t *mac);
 int nl_link_set_master(struct nl *nl, int ifindex, int master);
 int nl_link_del(struct nl *nl, const char *name);
 

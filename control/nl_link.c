@@ -186,6 +186,19 @@ int nl_link_set_up_name(struct nl *nl, const char *name)
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
+int nl_link_set(struct nl *nl, int ifindex, int mtu, const uint8_t *mac)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = put_ifinfo(nlh);
+
+	ifi->ifi_index = ifindex;
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, (uint32_t)mtu);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, mac);
+	return nl_request(nl, nlh, NULL, NULL);
+}
+
 int nl_link_set_master(struct nl *nl, int ifindex, int master)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);

@@ -205,6 +205,45 @@ static void fill_end(struct veth_end *v, const struct endpoint *e, int fd)
 	v->mac = e->has_mac ? e->mac : NULL;
 }
 
+/* The MTU a link is made with: the file's, else the kernel's default. */
+static int link_mtu(const struct link *l)
+{
+	return l->a.mtu ? l->a.mtu : 1500;
+}
+
+/* A pair that exists takes the file's MTU and MACs, as a new one would
+ * be made with them. A rollback does not undo this: it removes what the
+ * run made, and this only changes. */
+static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, struct nl *nlb)
+{
+	const struct endpoint *e[2] = { &l->a, &l->b };
+	struct nl *nl[2] = { nla, nlb };
+	int want = link_mtu(l), err, i;
+
+	for (i = 0; i < 2; i++) {
+		struct link_state ls;
+		bool mtu, mac;
+
+		if ((err = kernel_err(u, nl_link_get(nl[i], e[i]->sysname, &ls))))
+			return err;
+		mtu = ls.mtu != want;
+		mac = e[i]->has_mac && memcmp(ls.mac, e[i]->mac, 6);
+		if (!mtu && !mac)
+			continue;
+		if (mtu && (err = step(u, "set mtu %d%s on %s:%s", want, mac ? " and mac" : "",
+				       topo_ns_name(u->t, e[i]->ns), e[i]->ifname)))
+			return err;
+		if (!mtu && (err = step(u, "set mac on %s:%s", topo_ns_name(u->t, e[i]->ns),
+					e[i]->ifname)))
+			return err;
+		if ((err = kernel_err(u, nl_link_set(nl[i], ls.ifindex, mtu ? want : 0,
+						      mac ? e[i]->mac : NULL))))
+			return err;
+		u->changes++;
+	}
+	return 0;
+}
+
 static int up_link(struct up *u, struct link *l)
 {
 	struct veth_end va, vb;
@@ -293,6 +332,8 @@ static int up_link(struct up *u, struct link *l)
 			    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, u->t->sw[i].uplink)))
 				u->t->sw[i].ports_new = true;
 	}
+	if (exists && (err = up_link_attrs(u, l, nla, nlb)))
+		return err;
 	if ((err = add_addrs(u, nla, l->a.sysname, l->a.addrs, l->a.naddrs)))
 		return err;
 	if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_XDP &&
@@ -358,6 +399,49 @@ static bool local_ports_overlap(const struct topo *t, const struct sw *sw)
 	return bad;
 }
 
+/* The userspace switch a link belongs to, as a port or as its uplink
+ * (the lab's veth whose host end it is), or NULL. */
+static const struct sw *link_daemon_switch(const struct topo *t, const struct link *l,
+					   const char **end)
+{
+	if (l->kind == LINK_SWITCH) {
+		*end = l->b.sysname;
+		return t->sw[l->sw].dp != DP_KERNEL ? &t->sw[l->sw] : NULL;
+	}
+	for (int i = 0; i < t->nsw; i++) {
+		const struct sw *sw = &t->sw[i];
+
+		if (sw->dp == DP_KERNEL || !sw->uplink[0])
+			continue;
+		*end = l->a.ns == NS_HOST ? l->a.sysname : l->b.ns == NS_HOST ? l->b.sysname : "";
+		if (!strcmp(*end, sw->uplink))
+			return sw;
+	}
+	return NULL;
+}
+
+/* A switch daemon sizes its frames, programs and routes by its ports'
+ * and uplink's MTUs when it starts, and an XDP program limits what a
+ * veth takes: such a link keeps the MTU it was made with. */
+static int preflight_mtus(struct up *u)
+{
+	for (int i = 0; i < u->t->nlinks; i++) {
+		const struct link *l = &u->t->links[i];
+		const char *end;
+		const struct sw *sw = link_daemon_switch(u->t, l, &end);
+		struct link_state ls;
+
+		if (!sw || nl_link_get(&u->lab.root, end, &ls) || ls.mtu == link_mtu(l))
+			continue;
+		topo_error(u->t, l->line,
+			   "%s has MTU %d and the file says %d, but a %s of %s switch '%s' keeps the MTU it was made with, expected 'nsfast down' first",
+			   end, ls.mtu, link_mtu(l), l->kind == LINK_SWITCH ? "port" : "uplink",
+			   dataplane_name(sw->dp), sw->name);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /* Refuse before changing anything: what needs to exist. */
 static int preflight(struct up *u)
 {
@@ -368,6 +452,8 @@ static int preflight(struct up *u)
 		fprintf(stderr, "nsfast: up needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN)\n");
 		return -EPERM;
 	}
+	if ((i = preflight_mtus(u)))
+		return i;
 	for (i = 0; i < u->t->nsw; i++) {
 		struct sw *sw = &u->t->sw[i];
 		bool ours = false;

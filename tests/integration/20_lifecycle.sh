@@ -108,6 +108,42 @@ check_out "and rolls back the namespaces and the veth" "rolled back lab '$PFX': 
 	"$NSFAST" up --lab "$PFX" "$TMP/v6mc.conf"
 assert_clean "nothing left after the kernel error"
 
+# --- a second up converges MTUs and MACs of what exists: on a veth and
+# a bridge port it sets them; a port of a userspace switch keeps the
+# MTU its daemon started with, so up says so and changes nothing
+mtu_lab() { # PORT-MTU VETH-MTU MAC
+	cat <<CONF
+lab x
+switch br dataplane kernel
+switch us dataplane afxdp
+ns a
+    link e0 switch br addr 10.20.0.2/24 mtu $1
+    link e1 switch us addr 10.21.0.2/24
+ns b
+    link e0 switch br addr 10.20.0.3/24
+    link e1 switch us addr 10.21.0.3/24
+veth a:x 10.1.1.1/30 -- b:y 10.1.1.2/30 mtu $2 mac $3
+CONF
+}
+mtu_lab 1400 2000 02:00:00:00:00:aa >"$TMP/mtu1.conf"
+mtu_lab 1300 1800 02:00:00:00:00:bb >"$TMP/mtu2.conf"
+sed 's/link e1 switch us addr 10.21.0.2\/24/& mtu 1400/' "$TMP/mtu2.conf" >"$TMP/mtu3.conf"
+check "mtu: up" up "$TMP/mtu1.conf"
+check_out "mtu: a second up with other MTUs and a MAC sets them" "4 changes" \
+	"$NSFAST" up --lab "$PFX" "$TMP/mtu2.conf"
+got="$(nsx a cat /sys/class/net/e0/mtu) $(cat "/sys/class/net/$PFX-a-e0/mtu") $(cat "/sys/class/net/$PFX-br/mtu")"
+got="$got $(nsx a cat /sys/class/net/x/mtu) $(nsx b cat /sys/class/net/y/mtu) $(nsx b cat /sys/class/net/y/address)"
+if [ "$got" = "1300 1300 1300 1800 1800 02:00:00:00:00:bb" ]; then
+	pass "mtu: the bridge port, its peer, the bridge, the veth's ends and b's MAC are the file's"
+else fail "mtu: bridge port, peer, bridge, veth ends, b's MAC: $got"; fi
+check_out "mtu: a third up is a no-op" "nothing changed" "$NSFAST" up --lab "$PFX" "$TMP/mtu2.conf"
+check_out "mtu: an afxdp port's new MTU is refused before anything changes" \
+	"mtu3.conf:6: $PFX-a-e1 has MTU 1500 and the file says 1400, but a port of afxdp switch 'us' keeps the MTU it was made with, expected 'nsfast down' first" \
+	"$NSFAST" up --lab "$PFX" "$TMP/mtu3.conf"
+check_out "mtu: and the port is as it was" "^1500$" cat "/sys/class/net/$PFX-a-e1/mtu"
+check "mtu: down" down
+assert_clean "mtu: nothing left"
+
 # --- an interrupted up rolls back; a killed up is undone by down
 NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >"$TMP/int" 2>&1 &
 pid=$!; PIDS+=("$pid")
