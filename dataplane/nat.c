@@ -386,6 +386,23 @@ static void frag_first(struct nat *nat, const struct ip4 *h, uint8_t dir, uint32
 	nat->stats.frag_first++;
 }
 
+void nat_frag_unsent_in(struct nat *nat, const uint8_t *ip, uint64_t now)
+{
+	struct ip4 h = { .ip = (uint8_t *)ip, .saddr = be32_get(ip + 12), .daddr = be32_get(ip + 16),
+			 .proto = ip[9], .frag = true };
+	struct nat_frag_key k;
+	uint64_t hash;
+	struct nat_frag *f;
+
+	/* A first fragment, and only one: the note is its. */
+	if ((be16_get(ip + 6) & 0x3fff) != 0x2000)
+		return;
+	hash = frag_key(nat, &h, 1, &k);
+	f = nat_frag_find(&nat->frags, hash, &k, now);
+	if (f)
+		nat_frag_forget(f);
+}
+
 /* A later fragment: the address its first fragment got, and the IPv4
  * checksum; its L4 checksum, if any, was in the first. Not a packet the
  * fast path could take (nat_last says none), nor one its connection

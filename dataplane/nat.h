@@ -88,6 +88,12 @@ enum nat_verdict nat_translate_out(struct nat *nat, struct pkt *p, uint64_t now)
 enum nat_verdict nat_translate_in(struct nat *nat, struct pkt *p, uint64_t now,
 				  uint8_t int_ip[4]);
 
+/* The inbound packet nat_translate_in just translated is not sent on
+ * after all (too big for its port: refused, or not cut). ip: its IPv4
+ * header as it came. If it was a first fragment, its datagram's later
+ * ones are no longer let in: without it they are of no use. */
+void nat_frag_unsent_in(struct nat *nat, const uint8_t *ip, uint64_t now);
+
 /* Is this inbound (proto, ext_port or ICMP id) inside the reserved range?
  * (What the uplink's program also checks, for the tests' sake.) */
 int nat_port_reserved(const struct nat *nat, uint16_t port);

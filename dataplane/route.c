@@ -213,19 +213,22 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 		return;
 	}
 	memcpy(d + 6, sw->cfg.gw.mac, 6);
-	if (path == RT_VIA)
-		sw->rt.st.routed_via++;
-	else
-		sw->rt.st.routed_in++;
 	/* Routed, not switched: going back out of the ingress port is fine. */
 	out = fdb_lookup(sw->fdb, mac, sw->now);
 	/* Sized for the port its host was on (route_in_mtu), then held for
-	 * ARP while the host moved to a smaller one: the veth would drop it. */
-	if (out < sw->nl2 && sw->port_mtu[out] && len - ETH_HLEN > sw->port_mtu[out]) {
+	 * ARP while the host moved to a smaller one, or forgotten by the FDB
+	 * (flooded, it would reach ports that cannot take it): the veth
+	 * would drop it. */
+	if (len - ETH_HLEN > (out < sw->nl2 && sw->port_mtu[out] ? sw->port_mtu[out] :
+								    mtu_cap(sw->l2_mtu))) {
 		sw->rt.st.too_big++;
 		frame_put(&sw->umem, addr);
 		return;
 	}
+	if (path == RT_VIA)
+		sw->rt.st.routed_via++;
+	else
+		sw->rt.st.routed_in++;
 	if (out < sw->nl2) {
 		if (path == RT_IN && translated && sw->cfg.fast_nat)
 			nat_fast_sent(sw, path, mac, out);
@@ -437,6 +440,7 @@ static void route_in_big(struct sw *sw, uint64_t addr, struct pkt *p, uint32_t h
 
 	sw->rt.st.too_big++;
 	if (ip[6] & 0x40) {
+		nat_frag_unsent_in(sw->nat, quote, sw->now);
 		memcpy(ip, quote, qlen);
 		icmp_error_back(sw, &sw->ports[sw->nl2], addr, p, sw->up_ip, sw->up_mac, 3, 4,
 				(uint16_t)mtu);
@@ -444,9 +448,12 @@ static void route_in_big(struct sw *sw, uint64_t addr, struct pkt *p, uint32_t h
 	}
 	ttl_dec(ip);
 	n = route_pieces(sw, p->data, p->len, mtu, piece, flen);
-	/* The first piece alone stands for the connection (NAT fast path). */
+	if (!n)
+		nat_frag_unsent_in(sw->nat, quote, sw->now);
+	/* Not installed in the NAT fast path by these (translated false):
+	 * it would send the next such packet to userspace all the same. */
 	for (i = 0; i < n; i++)
-		forward(sw, RT_IN, piece[i], flen[i], host, i == 0);
+		forward(sw, RT_IN, piece[i], flen[i], host, false);
 	frame_put(&sw->umem, addr);
 }
 

@@ -612,6 +612,33 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 	routed_in++;
 }
 
+/* The MTU of the port of the host an inbound packet (oip, as it came)
+ * is for, as the switch knows it now: its port's when the NAT's mapping
+ * was seen since the clock last moved and the host's MAC and port are
+ * known, the smallest port's when they are not; 0 when the mapping is
+ * not known here (a later fragment, an older connection). */
+static uint32_t in_port_mtu(const uint8_t *oip)
+{
+	uint32_t hl = (oip[0] & 15) * 4u;
+	const uint8_t *l4 = oip + hl, *mac;
+	uint16_t port;
+
+	if (rd16(oip + 6) & 0x1fff)
+		return 0;
+	for (unsigned i = 0; i < nmaps; i++) {
+		const struct mapping *mp = &maps[i];
+		bool icmp = oip[9] == P_ICMP;
+
+		if (mp->proto != oip[9] || mp->rem_ip != rd32(oip + 12) ||
+		    mp->ext != rd16(l4 + (icmp ? 4 : 2)) || (!icmp && mp->rem_port != rd16(l4)))
+			continue;
+		mac = arp_usable(mp->int_ip) ? arp_mac(mp->int_ip) : NULL;
+		port = mac ? fdb_lookup(sw->fdb, mac, sw->now) : FDB_PORT_NONE;
+		return port < NL2 ? PORT_MTU[port] : L2_MTU;
+	}
+	return 0;
+}
+
 /* An ICMP error from the gateway, back to the sender: time exceeded
  * (TTL 1), or fragmentation needed (larger than the route's MTU, DF).
  * From the uplink's address back to the outside: fragmentation needed
@@ -632,6 +659,7 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 
 		CHECK(icmp[0] == 3 && icmp[1] == 4 && oip[8] > 1 && (oip[6] & 0x40));
 		CHECK((mtu == L2_MTU || mtu == PORT_MTU[2]) && routed_len(m) - 14 > mtu);
+		CHECK(mtu == in_port_mtu(oip) || in_port_mtu(oip) == 0);
 	} else if (icmp[0] == 3) {
 		uint32_t mtu = route_mtu(rd32(oip + 16));
 
@@ -701,8 +729,8 @@ static void check_from_gw(const struct meta *m, const uint8_t *f, uint32_t len)
  * clear; out of the uplink from its address (and in the first piece
  * the NAT's port), or to a static route's next hop untranslated. */
 #define CUTS RT_HELD /* a piece may wait for ARP behind as many others */
-static struct { uint8_t f[FRAME_SIZE]; uint32_t len; bool in; } cuts[CUTS];
-static unsigned ncuts;
+static struct { uint8_t f[FRAME_SIZE]; uint32_t len; bool in; unsigned rec; } cuts[CUTS];
+static unsigned ncuts, nrec; /* nrec: the record being run */
 
 /* in: from the uplink, for a namespace: cut after its translation when
  * larger than the port of the host it is for (the smallest port's MTU
@@ -715,6 +743,7 @@ static void cut_candidate(const uint8_t *f, uint32_t len, bool in)
 		memcpy(cuts[ncuts % CUTS].f, f, len);
 		cuts[ncuts % CUTS].len = len;
 		cuts[ncuts % CUTS].in = in;
+		cuts[ncuts % CUTS].rec = nrec;
 		ncuts++;
 	}
 }
@@ -810,6 +839,10 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 
 		if (!piece_of_cut(ip, k, out))
 			continue;
+		/* Cut in the record it came in, to its host's port, which
+		 * the switch knew: larger than that port takes. */
+		if (cuts[k].in && cuts[k].rec == nrec && fdb_lookup(sw->fdb, f, sw->now) == out)
+			CHECK(rd16(cip + 2) > PORT_MTU[out]);
 		/* In: the NAT saw the packet before it was cut, so a
 		 * fragment's note is made, once, by its first piece. */
 		if (cuts[k].in && (rd16(ip + 6) & 0x1fff) == (rd16(cip + 6) & 0x1fff) &&
@@ -1449,6 +1482,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sw_new();
 	for (int rec = 0; rec < MAX_RECS && pos < size; rec++) {
 		uint8_t op = data[pos++];
+
+		nrec = (unsigned)rec;
 		uint8_t a = pos < size ? data[pos] : 0, b = pos + 1 < size ? data[pos + 1] : 0;
 		uint32_t len;
 
