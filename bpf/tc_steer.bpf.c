@@ -304,8 +304,11 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 	p = bpf_map_lookup_elem(&tc_ports, &slot);
 	if (!p || !p->ifindex)
 		return -1;
-	/* Larger than the port takes, and not segmented on the way: the
-	 * slow path cuts it or answers, as on the other dataplanes. */
+	/* Larger than the port takes: the slow path cuts it or answers,
+	 * as on the other dataplanes (the redirect into the namespace
+	 * would deliver it, but only once its connection is installed). A
+	 * GSO packet is segments that GRO put together, each within the
+	 * sender's MSS: it goes in whole, as GRO would hand it up. */
 	if (p->mtu && skb->len > p->mtu + ETH_HLEN && !skb->gso_size)
 		return -1;
 	from_ip = ip->daddr;

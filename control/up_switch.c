@@ -2,6 +2,7 @@
 /* The switch steps of nsfast up: a bridge (kernel), or a host port and a
  * switch daemon (afxdp, xdp); and the kernel dataplane's SNAT. */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,9 +26,9 @@ int up_port_quiet(struct up *u, const char *ifname)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 	err = netns_sysctl(-1, path, "1", NULL, 0);
-	/* No such entry: the kernel keeps no IPv6 on a device below an MTU
-	 * of 1280, so it is as quiet as it gets. */
-	if (err == -ENOENT)
+	/* No such entry for a device that exists: the kernel keeps no IPv6
+	 * on one below an MTU of 1280, so it is as quiet as it gets. */
+	if (err == -ENOENT && if_nametoindex(ifname))
 		return 0;
 	if (err > 0)
 		u->changes++;

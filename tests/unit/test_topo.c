@@ -140,7 +140,7 @@ static const struct tcase cases[] = {
 	{ "IPv6 on a veth below 1280", "lab t\nns a\nns b\nveth a:x 10.9.9.9/30 mtu 1279 -- b:y fd00::1/64\n",
 	  "t.conf:4: IPv6 address fd00::1/64 on b:y needs an mtu of 1280 or more, the link has 1279" },
 	{ "IPv4 only below 1280", "lab t\nswitch s dataplane afxdp\n  gateway 10.0.0.1/24\n  gateway fd00::1/64\nns a\n  link e0 switch s addr 10.0.0.2/24 mtu 576\n", "" },
-	{ "IPv6 at exactly 1280", "lab t\nns a\n  link e0 switch s addr fd00::2/64 mtu 1280\nswitch s\n  gateway fd00::1/64\n", "" },
+	{ "IPv6 at exactly 1280", "lab t\nns a\n  link e0 switch s addr fd00::2/64 mtu 1280\nswitch s dataplane kernel\n  gateway fd00::1/64\n", "" },
 	{ "IPv6 bridge gateway, small port", "lab t\nswitch s dataplane kernel\n  gateway fd00::1/64\nns a\n  link e0 switch s mtu 1000\nns b\n  link e0 switch s mtu 1200\n",
 	  "t.conf:2: IPv6 gateway fd00::1/64 of switch 's' needs an mtu of 1280 or more on every port, a:e0 has 1000 (line 5)" },
 	{ "IPv6 host address, small port", "lab t\nswitch s dataplane tc\n  host fd00::1/64\nns a\n  link e0 switch s mtu 1400\nns b\n  link e0 switch s mtu 1200\n",
