@@ -8,6 +8,8 @@
 
 #include "topo.h"
 
+#define IPV6_MIN_MTU 1280 /* below it, the kernel keeps no IPv6 on a device */
+
 struct vstate {
 	struct topo *t;
 	int errors;
@@ -320,7 +322,6 @@ static void check_switches(struct vstate *v)
 
 /* The kernel removes IPv6 from an interface whose MTU is below 1280, so
  * an IPv6 address there fails at up with a bare EINVAL: say so here. */
-#define IPV6_MIN_MTU 1280
 static void check_ipv6_end(struct vstate *v, int line, const struct endpoint *e)
 {
 	char x[ADDR_STRLEN];
@@ -409,7 +410,9 @@ static bool gw_reachable(const struct topo *t, const struct route *r)
 	return false;
 }
 
-static bool dev_exists(const struct topo *t, struct route *r)
+/* The interface a route names with dev (its name becomes the kernel's),
+ * or NULL. */
+static const struct endpoint *route_dev(const struct topo *t, struct route *r)
 {
 	int i;
 
@@ -420,11 +423,11 @@ static bool dev_exists(const struct topo *t, struct route *r)
 		for (int e = 0; e < 2; e++) {
 			if (eps[e]->ns == r->ns && !strcmp(eps[e]->ifname, r->dev)) {
 				strcpy(r->dev, eps[e]->sysname);
-				return true;
+				return eps[e];
 			}
 		}
 	}
-	return false;
+	return NULL;
 }
 
 static void check_routes(struct vstate *v)
@@ -436,12 +439,17 @@ static void check_routes(struct vstate *v)
 	for (i = 0; i < t->nroutes; i++) {
 		struct route *r = &t->routes[i];
 
-		if (r->dev[0] && !dev_exists(t, r)) {
+		const struct endpoint *dev = r->dev[0] ? route_dev(t, r) : NULL;
+
+		if (r->dev[0] && !dev) {
 			verr(v, r->line, "route via unknown device '%s', expected an interface of %s%s",
 			     r->dev, r->ns == NS_HOST ? "the host" : "ns ",
 			     r->ns == NS_HOST ? "" : t->ns[r->ns].name);
 			continue;
 		}
+		if (dev && r->dst.family == AF_INET6 && dev->mtu && dev->mtu < IPV6_MIN_MTU)
+			verr(v, r->line, "IPv6 route to %s dev %s needs an mtu of %d or more, the link has %d",
+			     addr_fmt(&r->dst, a, sizeof(a)), dev->ifname, IPV6_MIN_MTU, dev->mtu);
 		if (r->has_gw && !gw_reachable(t, r))
 			verr(v, r->line, "route gateway %s is not in the subnet of any interface of %s%s",
 			     addr_fmt_host(&r->gw, a, sizeof(a)),
