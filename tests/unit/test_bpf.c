@@ -488,27 +488,22 @@ static void run_path(const struct path *p)
 			s.word = word_for_zero_csum(s, false, p->out);
 			expect_fast(p, "UDP whose checksum was 0xffff", &s);
 		}
-		if (p->out) {
-			/* The uplink's MTU, and one byte more: that one the
-			 * slow path answers with "fragmentation needed". */
+		/* The MTU the frame leaves by, and one byte more: that one
+		 * goes to the slow path, which cuts it or answers with
+		 * "fragmentation needed" (a veth would drop it unseen; tc's
+		 * redirect into a namespace would deliver it, but only once
+		 * its connection is installed). Out: the uplink's; in: the
+		 * namespace's port's. */
+		{
+			uint32_t mtu = p->out ? UPLINK_MTU : PORT_MTU;
+			const char *of = p->out ? "the uplink's" : "the port's";
+
 			s = base;
-			s.payload = (uint16_t)(UPLINK_MTU - 20 - (proto == P_TCP ? 20 : 8));
-			snprintf(what, sizeof(what), "%s of the uplink's MTU", pn);
+			s.payload = (uint16_t)(mtu - 20 - (proto == P_TCP ? 20 : 8));
+			snprintf(what, sizeof(what), "%s of %s MTU", pn, of);
 			expect_fast(p, what, &s);
 			s.payload++;
-			snprintf(what, sizeof(what), "%s one byte above the uplink's MTU", pn);
-			expect_slow(p, what, &s, 0, false);
-		} else {
-			/* The port's MTU, and one byte more: a veth would drop
-			 * that one (tc: the namespace would take it, but not
-			 * before it was installed), the slow path cuts it or
-			 * answers. */
-			s = base;
-			s.payload = (uint16_t)(PORT_MTU - 20 - (proto == P_TCP ? 20 : 8));
-			snprintf(what, sizeof(what), "%s of the port's MTU", pn);
-			expect_fast(p, what, &s);
-			s.payload++;
-			snprintf(what, sizeof(what), "%s one byte above the port's MTU", pn);
+			snprintf(what, sizeof(what), "%s one byte above %s MTU", pn, of);
 			expect_slow(p, what, &s, 0, false);
 		}
 		s = base, s.version = 6;
