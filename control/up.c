@@ -211,36 +211,97 @@ static int link_mtu(const struct link *l)
 	return l->a.mtu ? l->a.mtu : 1500;
 }
 
+int up_link_set(struct up *u, struct nl *nl, const char *ns, const char *ifname, int mtu,
+		const uint8_t *mac)
+{
+	struct link_state ls;
+	bool set_mtu, set_mac;
+	int err;
+
+	if (!mtu)
+		mtu = 1500;
+	if ((err = kernel_err(u, nl_link_get(nl, ifname, &ls))))
+		return err;
+	set_mtu = ls.mtu != mtu;
+	set_mac = mac && memcmp(ls.mac, mac, 6);
+	if (!set_mtu && !set_mac)
+		return 0;
+	if (set_mtu && (err = step(u, "set mtu %d%s on %s:%s", mtu, set_mac ? " and mac" : "", ns,
+				   ifname)))
+		return err;
+	if (!set_mtu && (err = step(u, "set mac on %s:%s", ns, ifname)))
+		return err;
+	if ((err = kernel_err(u, nl_link_set(nl, ls.ifindex, set_mtu ? mtu : 0,
+					      set_mac ? mac : NULL))))
+		return err;
+	u->changes++;
+	return 0;
+}
+
+/* The userspace switch a link belongs to, as a port or as its uplink
+ * (the lab's veth whose host end it is), if that switch is up (its
+ * journal line): NULL otherwise. *end: the link's end in the host. */
+static const struct sw *link_daemon_switch(const struct up *u, const struct link *l,
+					   const char **end)
+{
+	const struct topo *t = u->t;
+
+	for (int i = 0; i < t->nsw; i++) {
+		const struct sw *sw = &t->sw[i];
+
+		if (l->kind == LINK_SWITCH) {
+			if (l->sw != i)
+				continue;
+			*end = l->b.sysname;
+		} else {
+			*end = l->a.ns == NS_HOST ? l->a.sysname :
+			       l->b.ns == NS_HOST ? l->b.sysname : "";
+			if (!sw->uplink[0] || strcmp(*end, sw->uplink))
+				continue;
+		}
+		if (sw->dp == DP_KERNEL ||
+		    !state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
+			       sw->nhost ? sw->ifname : "-"))
+			return NULL;
+		return sw;
+	}
+	return NULL;
+}
+
 /* A pair that exists takes the file's MTU and MACs, as a new one would
  * be made with them. A rollback does not undo this: it removes what the
- * run made, and this only changes. */
+ * run made, and this only changes. The MACs of a running userspace
+ * switch's port or uplink stay: its ARP table and its NAT fast path's
+ * connections know the old ones, and nothing would tell them. */
 static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, struct nl *nlb)
 {
 	const struct endpoint *e[2] = { &l->a, &l->b };
 	struct nl *nl[2] = { nla, nlb };
-	int want = link_mtu(l), err, i;
+	const char *end;
+	const struct sw *sw = link_daemon_switch(u, l, &end);
+	struct link_state ls;
+	int err, i;
 
-	for (i = 0; i < 2; i++) {
-		struct link_state ls;
-		bool mtu, mac;
-
+	for (i = 0; sw && i < 2; i++) {
+		/* A port's namespace end; the uplink itself, not its far end. */
+		if (!e[i]->has_mac || (l->kind == LINK_VETH && e[i]->ns != NS_HOST))
+			continue;
 		if ((err = kernel_err(u, nl_link_get(nl[i], e[i]->sysname, &ls))))
 			return err;
-		mtu = ls.mtu != want;
-		mac = e[i]->has_mac && memcmp(ls.mac, e[i]->mac, 6);
-		if (!mtu && !mac)
+		if (!memcmp(ls.mac, e[i]->mac, 6))
 			continue;
-		if (mtu && (err = step(u, "set mtu %d%s on %s:%s", want, mac ? " and mac" : "",
-				       topo_ns_name(u->t, e[i]->ns), e[i]->ifname)))
-			return err;
-		if (!mtu && (err = step(u, "set mac on %s:%s", topo_ns_name(u->t, e[i]->ns),
-					e[i]->ifname)))
-			return err;
-		if ((err = kernel_err(u, nl_link_set(nl[i], ls.ifindex, mtu ? want : 0,
-						      mac ? e[i]->mac : NULL))))
-			return err;
-		u->changes++;
+		snprintf(u->detail, sizeof(u->detail),
+			 "%s:%s has another MAC than the file's, but a %s of running %s switch '%s' keeps the MAC its ARP table and NAT know, expected 'nsfast down' first",
+			 topo_ns_name(u->t, e[i]->ns), e[i]->ifname,
+			 l->kind == LINK_SWITCH ? "port" : "link to the uplink",
+			 dataplane_name(sw->dp), sw->name);
+		u->detail_is_cause = true;
+		return -EBUSY;
 	}
+	for (i = 0; i < 2; i++)
+		if ((err = up_link_set(u, nl[i], topo_ns_name(u->t, e[i]->ns), e[i]->sysname,
+				       link_mtu(l), e[i]->has_mac ? e[i]->mac : NULL)))
+			return err;
 	return 0;
 }
 
@@ -399,43 +460,24 @@ static bool local_ports_overlap(const struct topo *t, const struct sw *sw)
 	return bad;
 }
 
-/* The userspace switch a link belongs to, as a port or as its uplink
- * (the lab's veth whose host end it is), or NULL. */
-static const struct sw *link_daemon_switch(const struct topo *t, const struct link *l,
-					   const char **end)
-{
-	if (l->kind == LINK_SWITCH) {
-		*end = l->b.sysname;
-		return t->sw[l->sw].dp != DP_KERNEL ? &t->sw[l->sw] : NULL;
-	}
-	for (int i = 0; i < t->nsw; i++) {
-		const struct sw *sw = &t->sw[i];
-
-		if (sw->dp == DP_KERNEL || !sw->uplink[0])
-			continue;
-		*end = l->a.ns == NS_HOST ? l->a.sysname : l->b.ns == NS_HOST ? l->b.sysname : "";
-		if (!strcmp(*end, sw->uplink))
-			return sw;
-	}
-	return NULL;
-}
-
 /* A switch daemon sizes its frames, programs and routes by its ports'
  * and uplink's MTUs when it starts, and an XDP program limits what a
- * veth takes: such a link keeps the MTU it was made with. */
+ * veth takes: such a link keeps its MTU while the switch runs. One whose
+ * pair is gone (a namespace deleted by hand) is made anew at the file's
+ * MTU, and the daemon restarted. */
 static int preflight_mtus(struct up *u)
 {
 	for (int i = 0; i < u->t->nlinks; i++) {
 		const struct link *l = &u->t->links[i];
 		const char *end;
-		const struct sw *sw = link_daemon_switch(u->t, l, &end);
+		const struct sw *sw = link_daemon_switch(u, l, &end);
 		struct link_state ls;
 
 		if (!sw || nl_link_get(&u->lab.root, end, &ls) || ls.mtu == link_mtu(l))
 			continue;
 		topo_error(u->t, l->line,
-			   "%s has MTU %d and the file says %d, but a %s of %s switch '%s' keeps the MTU it was made with, expected 'nsfast down' first",
-			   end, ls.mtu, link_mtu(l), l->kind == LINK_SWITCH ? "port" : "uplink",
+			   "%s has MTU %d and the file says %d, but the MTU of a %s of running %s switch '%s' does not change under it, expected 'nsfast down' first",
+			   end, ls.mtu, link_mtu(l), l->kind == LINK_SWITCH ? "port" : "link to the uplink",
 			   dataplane_name(sw->dp), sw->name);
 		return -EBUSY;
 	}

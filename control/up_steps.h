@@ -32,6 +32,11 @@ int kernel_err(struct up *u, int err);
 /* A host-side interface must be ours (journaled) or absent. */
 int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, bool *exists);
 int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr *addrs, int n);
+/* An interface that exists takes mtu (0: 1500, the kernel's default) and
+ * mac (NULL: left as it is), a step when either differs. ns: its
+ * namespace's name, for the step. */
+int up_link_set(struct up *u, struct nl *nl, const char *ns, const char *ifname, int mtu,
+		const uint8_t *mac);
 /* Journal line before making what it names (a kill -9 between the two
  * must not leave something no journal knows; undoing what is not there
  * passes): *added, whether the line is new, for up_unjournal, which

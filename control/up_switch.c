@@ -88,6 +88,9 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 		if ((err = up_veth_add(u, &u->lab.root, &a, &b, line)))
 			return err;
 		sw->ports_new = true;
+	} else if ((err = up_link_set(u, &u->lab.root, "host", slow[0], mtu, NULL)) ||
+		   (err = up_link_set(u, &u->lab.root, "host", slow[1], mtu, NULL))) {
+		return err; /* its port was made anew at another MTU */
 	}
 	if ((err = up_port_quiet(u, slow[0])) || (err = up_port_quiet(u, slow[1])))
 		return err;
@@ -212,6 +215,9 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		if ((err = kernel_err(u, nl_link_set_up_name(&u->lab.root, b.name))))
 			return err;
 		sw->ports_new = true;
+	} else if ((err = up_link_set(u, &u->lab.root, "host", a.name, host_mtu, NULL)) ||
+		   (err = up_link_set(u, &u->lab.root, "host", b.name, host_mtu, NULL))) {
+		return err; /* a port was made anew at another MTU */
 	}
 	if ((err = up_port_quiet(u, sw->hostport)))
 		return err;

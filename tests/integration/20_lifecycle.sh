@@ -73,6 +73,8 @@ fault_each_step "$LAB" "$(basename "$LAB")"
 sed "s/dataplane [a-z]*/dataplane xdp/" "$LAB" >"$TMP/lab-xdp.conf"
 if [ "${LIFECYCLE_FAULT_XDP:-1}" = 1 ]; then
 	fault_each_step "$TMP/lab-xdp.conf" "$(basename "$LAB") on xdp"
+else
+	echo "(a fault at each step on xdp left out: LIFECYCLE_FAULT_XDP=0)"
 fi
 
 # A failure on top of an existing lab removes only what that run added.
@@ -142,9 +144,15 @@ if [ "$got" = "1300 1300 1300 1800 1800 02:00:00:00:00:bb" ]; then
 else fail "mtu: bridge port, peer, bridge, veth ends, b's MAC: $got"; fi
 check_out "mtu: a third up is a no-op" "nothing changed" "$NSFAST" up --lab "$PFX" "$TMP/mtu2.conf"
 check_out "mtu: an afxdp port's new MTU is refused before anything changes" \
-	"mtu3.conf:6: $PFX-a-e1 has MTU 1500 and the file says 1400, but a port of afxdp switch 'us' keeps the MTU it was made with, expected 'nsfast down' first" \
+	"mtu3.conf:6: $PFX-a-e1 has MTU 1500 and the file says 1400, but the MTU of a port of running afxdp switch 'us' does not change under it, expected 'nsfast down' first" \
 	"$NSFAST" up --lab "$PFX" "$TMP/mtu3.conf"
 check_out "mtu: and the port is as it was" "^1500$" cat "/sys/class/net/$PFX-a-e1/mtu"
+sed 's/link e1 switch us addr 10.21.0.2\/24/& mac 02:00:00:00:00:cc/' "$TMP/mtu2.conf" >"$TMP/mtu4.conf"
+check_out "mtu: a new MAC on an afxdp port is refused too" \
+	"a:e1 has another MAC than the file's, but a port of running afxdp switch 'us' keeps the MAC its ARP table and NAT know" \
+	"$NSFAST" up --lab "$PFX" "$TMP/mtu4.conf"
+check_out "mtu: and the namespace end keeps its MAC" "^[0-9a-f:]{17}$" bash -c \
+	"ip netns exec $PFX-a cat /sys/class/net/e1/address | grep -v 02:00:00:00:00:cc"
 check "mtu: down" down
 assert_clean "mtu: nothing left"
 

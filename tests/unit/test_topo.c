@@ -143,6 +143,8 @@ static const struct tcase cases[] = {
 	{ "IPv6 route by dev below 1280", "lab t\nns a\n  route fd00:9::/64 dev x\nns b\nveth a:x 10.9.9.1/30 -- b:y 10.9.9.2/30 mtu 1000\n",
 	  "t.conf:3: IPv6 route to fd00:9::/64 dev x needs an mtu of 1280 or more, the link has 1000" },
 	{ "IPv4 route by dev below 1280", "lab t\nns a\n  route 10.8.0.0/16 dev x\nns b\nveth a:x 10.9.9.1/30 -- b:y 10.9.9.2/30 mtu 1000\n", "" },
+	{ "IPv6 bridge gateway, a port at 1279", "lab t\nswitch s dataplane kernel\n  gateway fd00::1/64\nns a\n  link e0 switch s mtu 1279\n",
+	  "t.conf:2: IPv6 gateway fd00::1/64 of switch 's' needs an mtu of 1280 or more on every port, a:e0 has 1279 (line 5)" },
 	{ "IPv6 at exactly 1280", "lab t\nns a\n  link e0 switch s addr fd00::2/64 mtu 1280\nswitch s dataplane kernel\n  gateway fd00::1/64\n", "" },
 	{ "IPv6 bridge gateway, small port", "lab t\nswitch s dataplane kernel\n  gateway fd00::1/64\nns a\n  link e0 switch s mtu 1000\nns b\n  link e0 switch s mtu 1200\n",
 	  "t.conf:2: IPv6 gateway fd00::1/64 of switch 's' needs an mtu of 1280 or more on every port, a:e0 has 1000 (line 5)" },
