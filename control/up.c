@@ -259,9 +259,11 @@ static const struct sw *link_daemon_switch(const struct up *u, const struct link
 			if (!sw->uplink[0] || strcmp(*end, sw->uplink))
 				continue;
 		}
+		/* With or without a host port: the file may have changed that. */
 		if (sw->dp == DP_KERNEL ||
-		    !state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
-			       sw->nhost ? sw->ifname : "-"))
+		    (!state_has(&u->lab.st, "switch %s %s -", sw->name, dataplane_name(sw->dp)) &&
+		     !state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
+				sw->ifname)))
 			return NULL;
 		return sw;
 	}
