@@ -64,6 +64,31 @@ void route_learn(struct sw *sw, const struct pkt *p)
 		sw->rt.learned = true;
 }
 
+/* At most ICMP_RATE errors a second, ICMP_BURST at once, as Linux
+ * (net.ipv4.icmp_msgs_per_sec, icmp_msgs_burst): what the outside or a
+ * namespace sends at line rate must not make the switch answer at line
+ * rate. One bucket for all errors of the gateway. */
+#define ICMP_RATE 1000
+#define ICMP_BURST 50
+#define ICMP_EVERY_NS (1000000000ull / ICMP_RATE)
+static bool icmp_allow(struct sw *sw)
+{
+	struct rt *rt = &sw->rt;
+	uint64_t add = (sw->now - rt->icmp_stamp) / ICMP_EVERY_NS;
+
+	if (add) {
+		rt->icmp_credit = add >= ICMP_BURST - rt->icmp_credit ? ICMP_BURST :
+									rt->icmp_credit + (uint32_t)add;
+		rt->icmp_stamp = add >= ICMP_BURST ? sw->now : rt->icmp_stamp + add * ICMP_EVERY_NS;
+	}
+	if (!rt->icmp_credit) {
+		rt->st.icmp_limited++;
+		return false;
+	}
+	rt->icmp_credit--;
+	return true;
+}
+
 /* An ICMP error about the packet in p, built in place: the quoted IP
  * header and 8 bytes move back 28 bytes, a new IP+ICMP header goes in
  * front, and the frame returns through the port it came from, from
@@ -86,7 +111,8 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 	 * host's (zero, loopback, multicast, class E); such a packet is only
 	 * dropped. */
 	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
-	    (be16_get(ip + 6) & 0x1fff) || !ipv4_one_host(ip + 12) || ip[16] >= 0xe0) {
+	    (be16_get(ip + 6) & 0x1fff) || !ipv4_one_host(ip + 12) || ip[16] >= 0xe0 ||
+	    !icmp_allow(sw)) {
 		frame_put(&sw->umem, addr);
 		return;
 	}

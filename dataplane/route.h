@@ -82,6 +82,7 @@ struct rt_stats {
 	uint64_t fragments; /* the pieces they were cut into */
 	uint64_t frag_no_frame; /* not cut: too few free frames */
 	uint64_t frag_refused; /* not cut: options, MTU or size route_frag refuses */
+	uint64_t icmp_limited; /* ICMP errors not sent: over the rate limit */
 };
 
 struct rt {
@@ -93,6 +94,8 @@ struct rt {
 	uint64_t last_poll;
 	uint64_t full_logged; /* when "NAT table full" was last logged */
 	uint64_t ports_logged; /* when "NAT ports all taken" was */
+	uint32_t icmp_credit; /* ICMP errors that may go now (route.c) */
+	uint64_t icmp_stamp; /* when the credit was last topped up */
 	struct rt_stats st;
 };
 

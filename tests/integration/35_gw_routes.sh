@@ -88,6 +88,15 @@ for dp in xdp afxdp kernel tc; do
 			"routing: 10\.9\.9\.8/30 via 10\.13\.37\.4, default through the NAT to $PFX-up0" \
 			"$NSFAST" status "$PFX"
 		check_out "afxdp: status shows the ARP counters" "arp: [1-9][0-9]* entries" "$NSFAST" status "$PFX"
+		# The gateway's ICMP errors are rate limited (1000/s, 50 at
+		# once): a flood of 400 TTL-1 pings does not get 400 back.
+		t0=$(routing ttl_exceeded) l0=$(routing icmp_limited)
+		got=$(nsx a ping -f -c 400 -t 1 -W 1 10.9.9.10 2>&1 | grep -o '+[0-9]* errors' | tr -dc 0-9)
+		t1=$(routing ttl_exceeded) l1=$(routing icmp_limited)
+		if [ $((t1 - t0)) -ge 400 ] && [ $((l1 - l0)) -ge 1 ] && [ "${got:-0}" -ge 50 ] &&
+			[ "${got:-0}" -le $((t1 - t0 - (l1 - l0))) ]; then
+			pass "afxdp: 400 TTL-1 pings at once: $got time exceeded back, $((l1 - l0)) over the rate limit"
+		else fail "afxdp: ICMP rate limit: ttl_exceeded +$((t1 - t0)), icmp_limited +$((l1 - l0)), ping got ${got:-0} errors"; fi
 	fi
 	check "$dp: down" down
 	assert_clean "$dp: nothing left after down"
