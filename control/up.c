@@ -205,8 +205,7 @@ static void fill_end(struct veth_end *v, const struct endpoint *e, int fd)
 	v->mac = e->has_mac ? e->mac : NULL;
 }
 
-/* The MTU a link is made with: the file's, else the kernel's default. */
-static int link_mtu(const struct link *l)
+int link_mtu(const struct link *l)
 {
 	return l->a.mtu ? l->a.mtu : 1500;
 }

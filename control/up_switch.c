@@ -151,7 +151,7 @@ static int host_port_mtu(const struct up *u, const struct sw *sw)
 
 	for (i = 0; i < u->t->nlinks; i++) {
 		const struct link *l = &u->t->links[i];
-		int m = l->a.mtu ? l->a.mtu : 1500;
+		int m = link_mtu(l);
 
 		if (l->kind == LINK_SWITCH && l->sw == idx && (!mtu || m < mtu))
 			mtu = m;

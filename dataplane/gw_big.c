@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../control/xdp_mtu.h"
 #include "gw_big.h"
 #include "gw_reasm.h"
 #include "nat_csum.h"
@@ -27,7 +26,7 @@ bool gw_big_mine(const struct sw *sw, const struct pkt *p)
 static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len,
 		       const uint8_t mac[6])
 {
-	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, mtu = sw->l2_mtu, n;
+	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, mtu = route_port_mtu(sw, FDB_PORT_NONE), n;
 	uint8_t *icmp = ip + hl, *frame = ip - ETH_HLEN;
 	uint64_t addr[RT_FRAGS_MAX];
 	uint32_t flen[RT_FRAGS_MAX];
@@ -47,8 +46,6 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 	be16_put(ip + 2, (uint16_t)len);
 	ip[6] = ip[7] = 0; /* a datagram again, one fragment's flags gone */
 	gw_echo_turn(&sw->cfg.gw, ip, hl, n);
-	if (!mtu || mtu > XDP_MTU_MAX)
-		mtu = XDP_MTU_MAX;
 	if (len <= mtu) {
 		/* It fits one frame: a request cut smaller than it had to be. */
 		if (sw->umem.nfree <= RT_FRAG_RESERVE) {

@@ -173,6 +173,13 @@ uint32_t route_uplink_mtu(const struct sw *sw)
 	return mtu_cap(sw->up_mtu);
 }
 
+uint32_t route_port_mtu(const struct sw *sw, uint16_t port)
+{
+	bool one = port < SW_PORTS_MAX && (int)port < sw->nl2 && sw->port_mtu[port];
+
+	return mtu_cap(one ? sw->port_mtu[port] : sw->l2_mtu);
+}
+
 /* The largest IPv4 packet the gateway sends by static route r, or
  * through the NAT (r NULL) towards dst: the smallest port's MTU (the
  * next hop's port is known only once its MAC is), or the uplink's; 0
@@ -180,7 +187,7 @@ uint32_t route_uplink_mtu(const struct sw *sw)
 static uint32_t route_mtu(const struct sw *sw, const struct rt_route *r, uint32_t dst)
 {
 	if (r)
-		return mtu_cap(sw->l2_mtu);
+		return route_port_mtu(sw, FDB_PORT_NONE);
 	if (!sw->nat || (!in_subnet(dst, sw->up_ip, sw->up_plen) && !sw->cfg.has_uplink_gw))
 		return 0;
 	return route_uplink_mtu(sw);
@@ -245,8 +252,7 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 	 * ARP while the host moved to a smaller one, or forgotten by the FDB
 	 * (flooded, it would reach ports that cannot take it): the veth
 	 * would drop it. */
-	if (len - ETH_HLEN > (out < sw->nl2 && sw->port_mtu[out] ? sw->port_mtu[out] :
-								    mtu_cap(sw->l2_mtu))) {
+	if (len - ETH_HLEN > route_port_mtu(sw, out)) {
 		sw->rt.st.too_big++;
 		frame_put(&sw->umem, addr);
 		return;
@@ -490,17 +496,16 @@ static uint32_t route_in_mtu(struct sw *sw, uint32_t host)
 	uint8_t mac[6];
 	uint16_t out;
 
-	if (route_nexthop_mac(sw, RT_IN, host, mac))
-		return mtu_cap(sw->l2_mtu);
-	out = fdb_lookup(sw->fdb, mac, sw->now);
-	return mtu_cap(out < sw->nl2 && sw->port_mtu[out] ? sw->port_mtu[out] : sw->l2_mtu);
+	out = route_nexthop_mac(sw, RT_IN, host, mac) ? FDB_PORT_NONE :
+							 fdb_lookup(sw->fdb, mac, sw->now);
+	return route_port_mtu(sw, out);
 }
 
 void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 {
 	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr), int_ip[4], *ip, quote[60 + 8];
 	struct port *up = &sw->ports[sw->nl2];
-	uint32_t host, mtu = mtu_cap(sw->l2_mtu), qlen = 0;
+	uint32_t host, mtu = route_port_mtu(sw, FDB_PORT_NONE), qlen = 0;
 	struct pkt p;
 
 	up->st.rx_packets++;

@@ -113,6 +113,10 @@ int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, 
 		  const uint8_t *whole);
 /* The largest packet routed out of the uplink (the fast paths' too). */
 uint32_t route_uplink_mtu(const struct sw *sw);
+/* The largest IPv4 packet the gateway sends out of L2 port `port`: its
+ * MTU, or the smallest port's when the port is not one (FDB_PORT_NONE),
+ * never above XDP_MTU_MAX (frames of one buffer). */
+uint32_t route_port_mtu(const struct sw *sw, uint16_t port);
 /* A frame received on the uplink port. */
 void route_in(struct sw *sw, uint64_t addr, uint32_t len);
 /* Held frames, next hop refresh: once per loop. */
