@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fast_path.h"
 #include "gw_reasm.h"
 #include "nat.h"
 #include "switch.h"
@@ -336,9 +337,13 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	const struct fdb_stats *fs = fdb_stats(sw->fdb);
 	const struct gw_reasm_stats *rs = sw->reasm ? gw_reasm_stats(sw->reasm) : NULL;
 	struct fdb_out f = { sw, o, json, 0 };
-	uint64_t steer[2];
+	uint64_t steer[2], now = now_ns();
 	int i;
 
+	/* or the table would hide, for up to a second, a MAC that only the
+	 * fast path hears */
+	if (sw->cfg.fast_path)
+		fast_pull(sw, now);
 	steer_totals(sw, steer);
 	if (json) {
 		out(o, "{\"switch\":\"%s\",\"dataplane\":\"%s\",\"pid\":%d,\"uptime_s\":%llu,"
@@ -406,7 +411,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		    (unsigned long long)fs->aged, (unsigned long long)fs->refused_full,
 		    (unsigned long long)fs->refused_port,
 		    (unsigned long long)(sw->cfg.ageing_ns / 1000000000ull));
-		fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
+		fdb_foreach(sw->fdb, now, fdb_entry, &f);
 		out(o, "]}");
 		if (sw->nat)
 			report_nat(sw, o, true, nat_table);
@@ -479,7 +484,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	    (unsigned long long)fs->learned, (unsigned long long)fs->moved,
 	    (unsigned long long)fs->aged, (unsigned long long)fs->refused_full,
 	    (unsigned long long)fs->refused_port, (unsigned long long)sw->st.src_gw_mac);
-	fdb_foreach(sw->fdb, now_ns(), fdb_entry, &f);
+	fdb_foreach(sw->fdb, now, fdb_entry, &f);
 	if (sw->nat)
 		report_nat(sw, o, false, nat_table);
 	if (sw->nat || sw->cfg.nroutes)

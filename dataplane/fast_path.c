@@ -119,6 +119,44 @@ int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
 	return rc;
 }
 
+/* Refresh in the FDB, at now, every MAC of the n keys marked in second
+ * since or later; their count. */
+static uint64_t pull_marks(struct sw *sw, uint32_t n, uint32_t since, uint64_t now)
+{
+	int fd = bpf_map__fd(sw->skel->maps.fdb);
+	uint64_t refreshed = 0;
+	struct fdb_val v;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t cur;
+		uint8_t mac[6];
+
+		if (bpf_map_lookup_elem(fd, &sw->fast_keys[i], &v) || v.hit < since ||
+		    v.slot >= (uint32_t)sw->nl2)
+			continue;
+		memcpy(mac, &sw->fast_keys[i], 6);
+		/* The mark says the MAC was seen on that port since the last
+		 * pass, up to a second ago: refresh it even if its ageing time
+		 * ran out in the meantime (lookup says NONE then), or this
+		 * pass would age out a MAC that is talking. Not if it moved. */
+		cur = fdb_lookup(sw->fdb, mac, now);
+		if ((cur == v.slot || cur == FDB_PORT_NONE) &&
+		    !fdb_learn(sw->fdb, mac, (uint16_t)v.slot, now))
+			refreshed++;
+	}
+	return refreshed;
+}
+
+void fast_pull(struct sw *sw, uint64_t now)
+{
+	int fd = bpf_map__fd(sw->skel->maps.fdb);
+	uint32_t n = fast_map_keys(fd, sw->fast_keys, sw->cfg.fdb_size, sizeof(*sw->fast_keys));
+
+	/* Not counted: the next pass pulls the same marks again. */
+	pull_marks(sw, n, sw->hit_second, now);
+}
+
 /* The map never holds more than the FDB's capacity, so one array of
  * keys (allocated with the switch) takes a whole walk. A walk is a
  * syscall per entry: about 8 ms a second for a full table of 8192. */
@@ -134,23 +172,7 @@ void fast_age(struct sw *sw)
 	 * then. */
 	since = sw->hit_second;
 	fast_clock_set(sw, fast_second(sw, sw->now));
-	for (i = 0; i < n; i++) {
-		uint16_t cur;
-		uint8_t mac[6];
-
-		if (bpf_map_lookup_elem(fd, &keys[i], &v) || v.hit < since ||
-		    v.slot >= (uint32_t)sw->nl2)
-			continue;
-		memcpy(mac, &keys[i], 6);
-		/* The mark says the MAC was seen on that port since the last
-		 * pass, up to a second ago: refresh it even if its ageing time
-		 * ran out in the meantime (lookup says NONE then), or this
-		 * pass would age out a MAC that is talking. Not if it moved. */
-		cur = fdb_lookup(sw->fdb, mac, sw->now);
-		if ((cur == v.slot || cur == FDB_PORT_NONE) &&
-		    !fdb_learn(sw->fdb, mac, (uint16_t)v.slot, sw->now))
-			sw->fst.refreshed++;
-	}
+	sw->fst.refreshed += pull_marks(sw, n, since, sw->now);
 	fdb_age(sw->fdb, sw->now);
 	for (i = 0; i < n; i++) {
 		uint8_t mac[6];

@@ -52,6 +52,10 @@ int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in);
 /* Once a second instead of fdb_age(): pull the fast path's activity into
  * the FDB, age it, and remove from the map what the FDB no longer has. */
 void fast_age(struct sw *sw);
+/* Between passes, for a report: refresh at now the MACs the fast path
+ * saw since the last pass, which the FDB alone may already call expired
+ * (their marks reach it only once a second). */
+void fast_pull(struct sw *sw, uint64_t now);
 /* The port's fast_stats, summed over the CPUs. */
 void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out);
 
