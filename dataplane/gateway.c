@@ -192,7 +192,7 @@ static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
 	/* RFC 4861 7.1.1 validity; a DAD probe (source ::) must go to the
 	 * solicited-node group. */
 	bool dad = is_zero(ip + 8, 16);
-	if (ip[7] != 255 || ns[1] != 0 || (dad && !to_sn) || ip[8] == 0xff ||
+	if (ip[7] != 255 || ns[1] != 0 || (dad && !to_sn) || (!dad && !ipv6_one_host(ip + 8)) ||
 	    (p->src[0] & 1) ||
 	    csum_fold(icmp6_sum(ip, ns, p->l4_len)) != 0)
 		return consumed_bad(st);
@@ -274,7 +274,7 @@ static enum gw_result gw_ipv6(const struct gw *gw, struct pkt *p,
 	if (p->l4_off != p->l3_off + 40)
 		return GW_CONSUMED;
 	if (icmp[1] != 0 || csum_fold(icmp6_sum(ip, icmp, n)) != 0 ||
-	    ip[8] == 0xff || is_zero(ip + 8, 16) || (p->src[0] & 1))
+	    !ipv6_one_host(ip + 8) || (p->src[0] & 1))
 		return consumed_bad(st);
 	if (rlen > room)
 		return consumed_bad(st);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Frame parsing for the switch. Every header is bounds-checked before it
  * is read; a frame that cannot be parsed is reported as such and the
@@ -69,6 +70,15 @@ static inline void be32_put(uint8_t *b, uint32_t v)
 static inline bool ipv4_one_host(const uint8_t a[4])
 {
 	return a[0] != 0 && a[0] != 127 && a[0] < 0xe0;
+}
+
+/* The IPv6 counterpart (RFC 4291 2.5.2, 2.5.3, 2.7): not unspecified,
+ * not loopback, not multicast. */
+static inline bool ipv6_one_host(const uint8_t a[16])
+{
+	static const uint8_t zero[15];
+
+	return a[0] != 0xff && (memcmp(a, zero, 15) != 0 || a[15] > 1);
 }
 
 /* RFC 1071 helpers, exposed for tests and the gateway. */

@@ -961,18 +961,35 @@ static void test_gw_v6(void)
 	check(ref_l4_ok(ip, 1, 58, ic, f.len - 54), "gw echo6 reply: valid ICMPv6 checksum", "%#x", get16(ic + 2));
 	free(h);
 
+	/* No answer to a source that is not one host's. */
+	static const uint8_t not_one6[][16] = { { 0 }, { [15] = 1 }, { 0xff, 0x02, [15] = 1 } };
+	for (size_t i = 0; i < sizeof(not_one6) / sizeof(not_one6[0]); i++) {
+		uint64_t bad1 = st.bad;
+
+		mk6(&f, 0, NULL, 0, 0, 58, 21, GW_MAC, not_one6[i], GW_V6, 9);
+		h = gw_copy(&f, f.len, f.len, &res, &rl, &st);
+		check(res == GW_CONSUMED && st.bad == bad1 + 1,
+		      "gw echo6 from a source not one host's -> CONSUMED + bad", "source %zu: res=%d", i, res);
+		free(h);
+	}
+	bad0 = st.bad;
+	mk_ns(&f, SN_MAC, not_one6[1], SN_V6, GW_V6, 0, 255);
+	h = gw_copy(&f, f.len, f.len, &res, &rl, &st);
+	check(res == GW_CONSUMED && st.bad == bad0 + 1, "gw NS from ::1 -> CONSUMED + bad", "res=%d", res);
+	free(h);
+
 	mk6(&f, 0, NULL, 0, 0, 58, 21, H2_MAC, H_V6, GW_V6, 9);
 	h = gw_copy(&f, f.len, f.len, &res, &rl, &st);
 	check(res == GW_NOT_MINE, "gw echo6 to other MAC -> NOT_MINE", "res=%d", res);
 	free(h);
 	mk6(&f, 0, NULL, 0, 0, 17, 21, GW_MAC, H_V6, GW_V6, 9);
 	h = gw_copy(&f, f.len, f.len, &res, &rl, &st);
-	check(res == GW_CONSUMED && st.bad == bad0 + 2, "gw UDP6 to gateway -> CONSUMED", "res=%d", res);
+	check(res == GW_CONSUMED && st.bad == bad0 + 1, "gw UDP6 to gateway -> CONSUMED", "res=%d", res);
 	free(h);
 	mk6(&f, 0, NULL, 0, 0, 58, 0, GW_MAC, H_V6, GW_V6, 9);
 	put16(f.b + 18, 6);
 	h = gw_copy(&f, 60, 60, &res, &rl, &st);
-	check(res == GW_CONSUMED && st.bad == bad0 + 3, "gw truncated ICMPv6 to gateway -> CONSUMED + bad", "res=%d",
+	check(res == GW_CONSUMED && st.bad == bad0 + 2, "gw truncated ICMPv6 to gateway -> CONSUMED + bad", "res=%d",
 	      res);
 	free(h);
 	GW.has_v6 = 0;
