@@ -64,6 +64,19 @@ void route_learn(struct sw *sw, const struct pkt *p)
 		sw->rt.learned = true;
 }
 
+/* RFC 1812 5.3.7: a router does not forward what comes from or goes to
+ * an address that is not one host's, nor from its subnet's broadcast
+ * address (Linux drops those as martians, so the kernel dataplane's
+ * host would). */
+static bool route_martian(const struct sw *sw, const uint8_t *ip)
+{
+	uint32_t src = ip_at(ip + 12), plen = sw->cfg.gw_v4_plen;
+	uint32_t host = plen < 31 ? htonl(~0u >> plen) : 0;
+
+	return !ipv4_one_host(ip + 12) || !ipv4_one_host(ip + 16) ||
+	       (host && in_subnet(src, sw->cfg.gw.v4, (int)plen) && (src & host) == host);
+}
+
 /* At most ICMP_RATE errors a second, ICMP_BURST at once, as Linux
  * (net.ipv4.icmp_msgs_per_sec, icmp_msgs_burst): what the outside or a
  * namespace sends at line rate must not make the switch answer at line
@@ -210,6 +223,11 @@ static int route_check(struct sw *sw, struct port *in, uint64_t addr, struct pkt
 	const uint8_t *ip = p->data + ETH_HLEN;
 	uint32_t dst = ip_at(ip + 16);
 
+	if (route_martian(sw, ip)) {
+		sw->rt.st.martian++;
+		frame_put(&sw->umem, addr);
+		return 1;
+	}
 	if (ip[8] <= 1) {
 		time_exceeded(sw, in, addr, p);
 		return 1;

@@ -83,6 +83,7 @@ struct rt_stats {
 	uint64_t frag_no_frame; /* not cut: too few free frames */
 	uint64_t frag_refused; /* not cut: options, MTU or size route_frag refuses */
 	uint64_t icmp_limited; /* ICMP errors not sent: over the rate limit */
+	uint64_t martian; /* from or to no one host's address: not routed */
 };
 
 struct rt {

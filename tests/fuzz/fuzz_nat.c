@@ -55,7 +55,8 @@
  * the NAT's mapping is a bijection and an answer to a packet just sent
  * out always gets back in; a time exceeded quotes the packet and
  * verifies, and is never about an ICMP error, a later fragment or a
- * group source (RFC 1812 4.3.2.7); a later fragment is translated only
+ * group source (RFC 1812 4.3.2.7); nothing from or to a martian address
+ * is routed or answered (RFC 1812 5.3.7); a later fragment is translated only
  * as its datagram's first one, within 30 s and not past its last one;
  * a piece the gateway cut from a packet without DF is a stretch of a
  * packet a namespace sent, within the route's MTU; a frame routed by a static route goes to its longest
@@ -195,6 +196,21 @@ static void wr16(uint8_t *b, uint16_t v)
 static bool inside(uint32_t ip) /* 10.13.37.0/24 */
 {
 	return (ip >> 8) == (rd32(GW4) >> 8);
+}
+
+/* RFC 1812 5.3.7: what a router never forwards, nor answers with an
+ * error about: from or to 0/8, 127/8, a group or class E, or from the
+ * subnet's broadcast address. */
+static bool one_host4(uint32_t a)
+{
+	return a >> 24 != 0 && a >> 24 != 127 && a >> 24 < 224;
+}
+
+static bool martian(const uint8_t *ip)
+{
+	uint32_t src = rd32(ip + 12);
+
+	return !one_host4(src) || !one_host4(rd32(ip + 16)) || (inside(src) && (src & 0xff) == 0xff);
 }
 
 static bool ip_ok(const uint8_t *ip)
@@ -442,7 +458,8 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	CHECK(m->in_port < NL2 && len == routed_len(m) && len - 14 <= UP_MTU);
 	uint32_t via;
 
-	CHECK(!memcmp(o, GW_MAC, 6) && rd16(o + 12) == 0x0800 && !inside(rd32(oip + 16)));
+	CHECK(!memcmp(o, GW_MAC, 6) && rd16(o + 12) == 0x0800 && !inside(rd32(oip + 16)) &&
+	      !martian(oip));
 	CHECK(!route_via(rd32(oip + 16), &via)); /* static routes come first */
 	neigh_mac(hop, mac);
 	CHECK(!memcmp(f, mac, 6) && !memcmp(f + 6, UP_MAC, 6) && rd16(f + 12) == 0x0800);
@@ -663,10 +680,12 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 	} else if (icmp[0] == 3) {
 		uint32_t mtu = route_mtu(rd32(oip + 16));
 
+		CHECK(!martian(oip));
+
 		CHECK(oip[8] > 1 && (oip[6] & 0x40) && routed_len(m) - 14 > mtu);
 		CHECK(icmp[1] == 4 && rd16(icmp + 6) == mtu);
 	} else {
-		CHECK(oip[8] <= 1 && icmp[0] == 11 && icmp[1] == 0);
+		CHECK(oip[8] <= 1 && icmp[0] == 11 && icmp[1] == 0 && !martian(oip));
 	}
 	/* RFC 1812 4.3.2.7: never about an ICMP error (a first fragment
 	 * says its type too), a fragment other than the first, or a group
@@ -691,7 +710,8 @@ static void check_routed_via(const struct meta *m, const uint8_t *f, uint32_t le
 	const uint8_t *oip = m->done + 14, *ip = f + 14, *mac;
 	uint32_t via;
 
-	CHECK(len == routed_len(m) && route_via(rd32(oip + 16), &via) && len - 14 <= L2_MTU);
+	CHECK(len == routed_len(m) && route_via(rd32(oip + 16), &via) && len - 14 <= L2_MTU &&
+	      !martian(oip));
 	mac = arp_mac(via);
 	CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(ip) == ip_ok(oip));
@@ -737,7 +757,7 @@ static unsigned ncuts, nrec; /* nrec: the record being run */
  * is the least that can be). */
 static void cut_candidate(const uint8_t *f, uint32_t len, bool in)
 {
-	if (len >= 34 && (in || !memcmp(f, GW_MAC, 6)) && rd16(f + 12) == 0x0800 &&
+	if (len >= 34 && (in || (!memcmp(f, GW_MAC, 6) && !martian(f + 14))) && rd16(f + 12) == 0x0800 &&
 	    !(f[20] & 0x40) && rd16(f + 16) > (in ? L2_MTU : route_mtu(rd32(f + 30))) &&
 	    rd16(f + 16) <= len - 14) {
 		memcpy(cuts[ncuts % CUTS].f, f, len);
