@@ -98,6 +98,11 @@ check_out "nobody cannot connect to it even through an open directory (0600)" "P
 	as_nobody bash -c "$(declare -f ask); ask /run/nsfast/$PFX/sw0.sock"
 chmod 0700 "/run/nsfast/$PFX"
 check_out "nobody's nsfast status is refused" "needs root|Permission denied" as_nobody "$NSFAST" status "$PFX"
+# (the file through nobody's own pipe: nobody cannot read $TMP)
+check_out "nobody's nsfast up is refused for want of root" "^nsfast: up needs root" \
+	env CONF="$(cat "$TMP/iso.conf")" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	bash -c 'printf "%s\n" "$CONF" | "$0" up --lab "$1" /dev/stdin' "$NSFAST" "$PFX"
+check_out "and so is nobody's nsfast down" "^nsfast: down needs root" as_nobody "$NSFAST" down "$PFX"
 check_fails "nobody cannot read the lab's journal" as_nobody cat "/run/nsfast/$PFX/journal"
 check_fails "nobody cannot list the lab's state" as_nobody ls "/run/nsfast/$PFX"
 
