@@ -237,6 +237,23 @@ int up_link_set(struct up *u, struct nl *nl, const char *ns, const char *ifname,
 	return 0;
 }
 
+int up_pair_set(struct up *u, struct nl *nl[2], const char *ns[2], const char *ifname[2], int mtu,
+		const uint8_t *mac[2])
+{
+	struct link_state was;
+	int changes = u->changes, err;
+
+	if ((err = kernel_err(u, nl_link_get(nl[0], ifname[0], &was))) ||
+	    (err = up_link_set(u, nl[0], ns[0], ifname[0], mtu, mac[0])))
+		return err;
+	err = up_link_set(u, nl[1], ns[1], ifname[1], mtu, mac[1]);
+	if (err && u->changes != changes)
+		/* Best effort, and quiet: what failed is the second end. */
+		nl_link_set(nl[0], was.ifindex, was.mtu != (mtu ? mtu : 1500) ? was.mtu : 0,
+			    mac[0] && memcmp(was.mac, mac[0], 6) ? was.mac : NULL);
+	return err;
+}
+
 /* The userspace switch a link belongs to, as a port or as its uplink
  * (the lab's veth whose host end it is), if that switch is up (its
  * journal line): NULL otherwise. *end: the link's end in the host. */
@@ -271,7 +288,8 @@ static const struct sw *link_daemon_switch(const struct up *u, const struct link
 
 /* A pair that exists takes the file's MTU and MACs, as a new one would
  * be made with them. A rollback does not undo this: it removes what the
- * run made, and this only changes. The MACs of a running userspace
+ * run made, and this only changes (up_pair_set keeps the two ends
+ * alike, at least). The MACs of a running userspace
  * switch's port or uplink stay: its ARP table and its NAT fast path's
  * connections know the old ones, and nothing would tell them. */
 static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, struct nl *nlb)
@@ -299,11 +317,14 @@ static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, str
 		u->detail_is_cause = true;
 		return -EBUSY;
 	}
-	for (i = 0; i < 2; i++)
-		if ((err = up_link_set(u, nl[i], topo_ns_name(u->t, e[i]->ns), e[i]->sysname,
-				       link_mtu(l), e[i]->has_mac ? e[i]->mac : NULL)))
-			return err;
-	return 0;
+	{
+		const char *ns[2] = { topo_ns_name(u->t, l->a.ns), topo_ns_name(u->t, l->b.ns) };
+		const char *ifname[2] = { l->a.sysname, l->b.sysname };
+		const uint8_t *mac[2] = { l->a.has_mac ? l->a.mac : NULL,
+					  l->b.has_mac ? l->b.mac : NULL };
+
+		return up_pair_set(u, nl, ns, ifname, link_mtu(l), mac);
+	}
 }
 
 static int up_link(struct up *u, struct link *l)

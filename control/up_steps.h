@@ -39,6 +39,11 @@ int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr
 int link_mtu(const struct link *l);
 int up_link_set(struct up *u, struct nl *nl, const char *ns, const char *ifname, int mtu,
 		const uint8_t *mac);
+/* up_link_set on both ends of a pair, at one MTU; if the second end
+ * fails, the first is put back as it was (a pair whose ends differ
+ * drops what the larger sends). */
+int up_pair_set(struct up *u, struct nl *nl[2], const char *ns[2], const char *ifname[2], int mtu,
+		const uint8_t *mac[2]);
 /* Journal line before making what it names (a kill -9 between the two
  * must not leave something no journal knows; undoing what is not there
  * passes): *added, whether the line is new, for up_unjournal, which

@@ -69,6 +69,16 @@ int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
  * the AF_XDP socket on the far end takes frames as they are); neither end
  * speaks IPv6 of its own, or the switch would forward the host's chatter.
  * Both ends take the port's MTU, or larger frames drop between them. */
+/* A pair in the host that exists, made anew at mtu. */
+static int host_pair_set(struct up *u, const char *a, const char *b, int mtu)
+{
+	struct nl *nl[2] = { &u->lab.root, &u->lab.root };
+	const char *ns[2] = { "host", "host" }, *ifname[2] = { a, b };
+	const uint8_t *mac[2] = { NULL, NULL };
+
+	return up_pair_set(u, nl, ns, ifname, mtu, mac);
+}
+
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu)
 {
 	struct veth_end a = { .name = slow[0], .netns_fd = -1, .mtu = mtu };
@@ -88,8 +98,7 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 		if ((err = up_veth_add(u, &u->lab.root, &a, &b, line)))
 			return err;
 		sw->ports_new = true;
-	} else if ((err = up_link_set(u, &u->lab.root, "host", slow[0], mtu, NULL)) ||
-		   (err = up_link_set(u, &u->lab.root, "host", slow[1], mtu, NULL))) {
+	} else if ((err = host_pair_set(u, slow[0], slow[1], mtu))) {
 		return err; /* its port was made anew at another MTU */
 	}
 	if ((err = up_port_quiet(u, slow[0])) || (err = up_port_quiet(u, slow[1])))
@@ -215,8 +224,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		if ((err = kernel_err(u, nl_link_set_up_name(&u->lab.root, b.name))))
 			return err;
 		sw->ports_new = true;
-	} else if ((err = up_link_set(u, &u->lab.root, "host", a.name, host_mtu, NULL)) ||
-		   (err = up_link_set(u, &u->lab.root, "host", b.name, host_mtu, NULL))) {
+	} else if ((err = host_pair_set(u, a.name, b.name, host_mtu))) {
 		return err; /* a port was made anew at another MTU */
 	}
 	if ((err = up_port_quiet(u, sw->hostport)))

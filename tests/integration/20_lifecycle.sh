@@ -143,6 +143,16 @@ if [ "$got" = "1300 1300 1300 1800 1800 02:00:00:00:00:bb" ]; then
 	pass "mtu: the bridge port, its peer, the bridge, the veth's ends and b's MAC are the file's"
 else fail "mtu: bridge port, peer, bridge, veth ends, b's MAC: $got"; fi
 check_out "mtu: a third up is a no-op" "nothing changed" "$NSFAST" up --lab "$PFX" "$TMP/mtu2.conf"
+# A fault after one end of the pair took a new MTU: that end is put back.
+# (The step's number: from an up that makes the change, then undone.)
+mtu_lab 1300 2200 02:00:00:00:00:bb >"$TMP/mtu5.conf"
+k=$("$NSFAST" up -v --lab "$PFX" "$TMP/mtu5.conf" 2>&1 | sed -n 's/.*step \([0-9]*\): set mtu 2200 on b:y$/\1/p')
+"$NSFAST" up -q --lab "$PFX" "$TMP/mtu2.conf"
+out=$(NSFAST_FAULT_STEP=${k:-0} "$NSFAST" up --lab "$PFX" "$TMP/mtu5.conf" 2>&1)
+got="$(nsx a cat /sys/class/net/x/mtu) $(nsx b cat /sys/class/net/y/mtu)"
+if [ -n "$k" ] && grep -q "fault injected" <<<"$out" && [ "$got" = "1800 1800" ]; then
+	pass "mtu: a fault at b:y's new MTU puts a:x's back (step $k)"
+else fail "mtu: fault at step '$k': x and y at $got: $(tr '\n' ' ' <<<"$out")"; fi
 check_out "mtu: an afxdp port's new MTU is refused before anything changes" \
 	"mtu3.conf:6: $PFX-a-e1 has MTU 1500 and the file says 1400, but the MTU of a port of running afxdp switch 'us' does not change under it, expected 'nsfast down' first" \
 	"$NSFAST" up --lab "$PFX" "$TMP/mtu3.conf"
