@@ -148,7 +148,7 @@ static int setup_uplink(struct sw *sw)
 
 	memcpy(nc.ext_ip, sw->up_ip, 4);
 	memcpy(nc.int_net, sw->cfg.gw.v4, 4);
-	nc.int_plen = sw->cfg.gw_v4_plen;
+	nc.int_plen = sw->cfg.gw.v4_plen;
 	nc.port_min = sw->cfg.nat_port_min;
 	nc.port_max = sw->cfg.nat_port_max;
 	nc.max_entries = sw->cfg.nat_table;

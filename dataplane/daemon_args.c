@@ -170,7 +170,7 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 			if (a.family == AF_INET) {
 				memcpy(c->gw.v4, a.bytes, 4);
 				c->gw.has_v4 = 1;
-				c->gw_v4_plen = (uint8_t)a.plen;
+				c->gw.v4_plen = (uint8_t)a.plen;
 			} else {
 				memcpy(c->gw.v6, a.bytes, 16);
 				c->gw.has_v6 = 1;
@@ -292,9 +292,9 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 		char v[INET_ADDRSTRLEN];
 
 		memcpy(&gw, c->gw.v4, 4);
-		mask = c->gw_v4_plen ? htonl(~0u << (32 - c->gw_v4_plen)) : 0;
+		mask = c->gw.v4_plen ? htonl(~0u << (32 - c->gw.v4_plen)) : 0;
 		if (!c->gw.has_v4 || (via & mask) != (gw & mask) || via == gw ||
-		    (c->gw_v4_plen < 31 && ((via & ~mask) == 0 || (via & ~mask) == ~mask))) {
+		    (c->gw.v4_plen < 31 && ((via & ~mask) == 0 || (via & ~mask) == ~mask))) {
 			fprintf(stderr, "nsfast switch: --route via %s: not a host on the subnet of an IPv4 --gateway\n",
 				inet_ntop(AF_INET, &via, v, sizeof(v)));
 			return -EINVAL;

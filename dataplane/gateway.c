@@ -121,6 +121,16 @@ static enum gw_result gw_arp(const struct gw *gw, struct pkt *p,
 	return GW_REPLY;
 }
 
+bool gw_src_one_host(const struct gw *gw, const uint8_t src[4])
+{
+	uint32_t host = gw->v4_plen < 31 ? ~0u >> gw->v4_plen : 0, s = be32_get(src),
+		 net = be32_get(gw->v4);
+
+	if (!ipv4_one_host(src))
+		return false;
+	return !host || (s & ~host) != (net & ~host) || (s & host) != host;
+}
+
 void gw_echo_turn(const struct gw *gw, uint8_t *ip, uint32_t hl, uint32_t n)
 {
 	uint8_t *icmp = ip + hl;
@@ -165,7 +175,7 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 	/* A corrupted request must not get a freshly checksummed reply; a
 	 * source that is not one host's cannot be answered. */
 	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 ||
-	    (p->src[0] & 1) || !ipv4_one_host(ip + 12))
+	    (p->src[0] & 1) || !gw_src_one_host(gw, ip + 12))
 		return consumed_bad(st);
 	if (rlen > room)
 		return consumed_bad(st);

@@ -15,8 +15,14 @@ struct gw {
 	uint8_t mac[6]; /* the gateway's MAC */
 	uint8_t has_v4, has_v6;
 	uint8_t v4[4];
+	uint8_t v4_plen; /* the switch's IPv4 subnet */
 	uint8_t v6[16];
 };
+
+/* May a packet from IPv4 address src be answered or routed? It must be
+ * one host's (ipv4_one_host), and not the broadcast address of the
+ * gateway's subnet (RFC 1812 5.3.7; Linux drops it as a martian). */
+bool gw_src_one_host(const struct gw *gw, const uint8_t src[4]);
 
 struct gw_stats {
 	uint64_t arp_replies, echo_replies, nd_adverts, echo6_replies;

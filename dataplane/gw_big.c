@@ -36,7 +36,7 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 		return false; /* for the gateway, and no echo request: no answer */
 	n = len - hl;
 	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 || (mac[0] & 1) ||
-	    !ipv4_one_host(ip + 12)) {
+	    !gw_src_one_host(&sw->cfg.gw, ip + 12)) {
 		sw->gwst.bad++;
 		return true;
 	}

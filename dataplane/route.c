@@ -58,7 +58,7 @@ void route_learn(struct sw *sw, const struct pkt *p)
 	} else {
 		return;
 	}
-	if (!in_subnet(ip, sw->cfg.gw.v4, sw->cfg.gw_v4_plen) || ip == ip_at(sw->cfg.gw.v4))
+	if (!in_subnet(ip, sw->cfg.gw.v4, sw->cfg.gw.v4_plen) || ip == ip_at(sw->cfg.gw.v4))
 		return;
 	if (arp_learn(&sw->rt.arp, ip, mac, sw->now) > 0)
 		sw->rt.learned = true;
@@ -70,11 +70,7 @@ void route_learn(struct sw *sw, const struct pkt *p)
  * host would). */
 static bool route_martian(const struct sw *sw, const uint8_t *ip)
 {
-	uint32_t src = ip_at(ip + 12), plen = sw->cfg.gw_v4_plen;
-	uint32_t host = plen < 31 ? htonl(~0u >> plen) : 0;
-
-	return !ipv4_one_host(ip + 12) || !ipv4_one_host(ip + 16) ||
-	       (host && in_subnet(src, sw->cfg.gw.v4, (int)plen) && (src & host) == host);
+	return !gw_src_one_host(&sw->cfg.gw, ip + 12) || !ipv4_one_host(ip + 16);
 }
 
 /* At most ICMP_RATE errors a second, ICMP_BURST at once, as Linux
@@ -124,7 +120,7 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 	 * host's (zero, loopback, multicast, class E); such a packet is only
 	 * dropped. */
 	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
-	    (be16_get(ip + 6) & 0x1fff) || !ipv4_one_host(ip + 12) || ip[16] >= 0xe0 ||
+	    (be16_get(ip + 6) & 0x1fff) || !gw_src_one_host(&sw->cfg.gw, ip + 12) || ip[16] >= 0xe0 ||
 	    !icmp_allow(sw)) {
 		frame_put(&sw->umem, addr);
 		return;

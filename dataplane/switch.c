@@ -57,7 +57,7 @@ void switch_flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 
 static bool routes_inside(const struct sw *sw, const uint8_t *dst)
 {
-	int plen = sw->cfg.gw_v4_plen, i;
+	int plen = sw->cfg.gw.v4_plen, i;
 
 	for (i = 0; i < 4; i++, plen -= 8) {
 		uint8_t mask = plen >= 8 ? 0xff : plen <= 0 ? 0 : (uint8_t)(0xff << (8 - plen));

@@ -24,7 +24,6 @@ struct sw_cfg {
 	uint32_t fdb_per_port;
 	bool has_gw;
 	struct gw gw;
-	uint8_t gw_v4_plen; /* the switch's IPv4 subnet: what NAT translates */
 	/* SNAT to an uplink (no uplink: empty name) */
 	char uplink[IFNAMSIZ];
 	uint16_t nat_port_min, nat_port_max;

@@ -77,6 +77,7 @@ static const struct gw gw = {
 	.has_v4 = 1,
 	.has_v6 = 1,
 	.v4 = { 10, 13, 37, 1 },
+	.v4_plen = 24,
 	.v6 = { 0xfd, 0x42, 0x13, 0x37, [15] = 1 },
 };
 

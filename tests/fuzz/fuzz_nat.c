@@ -1101,7 +1101,7 @@ static void sw_new(void)
 	sw->cfg.gw.has_v4 = sw->cfg.gw.has_v6 = 1;
 	memcpy(sw->cfg.gw.v4, GW4, 4);
 	memcpy(sw->cfg.gw.v6, GW6, 16);
-	sw->cfg.gw_v4_plen = 24;
+	sw->cfg.gw.v4_plen = 24;
 	sw->cfg.nat_table = NAT_MAX;
 	sw->cfg.has_uplink_gw = true;
 	memcpy(sw->cfg.uplink_gw, UP_GW4, 4);

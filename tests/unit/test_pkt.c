@@ -844,9 +844,10 @@ static void test_gw_icmp(void)
 	check(res == GW_CONSUMED && st.bad == bad0 + 2, "gw echo with bad ICMP checksum -> CONSUMED + bad",
 	      "res=%d", res);
 	free(h);
-	/* No answer to a source that is not one host's (RFC 1122 3.2.1.3). */
+	/* No answer to a source that is not one host's (RFC 1122 3.2.1.3),
+	 * nor to the subnet's broadcast address (RFC 1812 5.3.7). */
 	static const uint8_t not_one[][4] = { { 0, 0, 0, 0 }, { 0, 1, 2, 3 }, { 127, 0, 0, 1 },
-					      { 224, 0, 0, 1 }, { 240, 0, 0, 1 } };
+					      { 224, 0, 0, 1 }, { 240, 0, 0, 1 }, { 10, 0, 0, 255 } };
 	for (size_t i = 0; i < sizeof(not_one) / sizeof(not_one[0]); i++) {
 		uint64_t bad1 = st.bad;
 
@@ -864,6 +865,26 @@ static void test_gw_icmp(void)
 	GW.has_v4 = 1;
 	free(h);
 	check(st.echo_replies == 2, "gw echo counter", "%llu", (unsigned long long)st.echo_replies);
+
+	/* gw_src_one_host: the subnet's broadcast address only, at any
+	 * prefix that has one (none at /31 and /32). */
+	static const struct {
+		uint8_t plen, src[4];
+		bool ok;
+	} srcs[] = {
+		{ 24, { 10, 0, 0, 255 }, false }, { 24, { 10, 0, 1, 255 }, true },
+		{ 24, { 10, 0, 0, 254 }, true },  { 16, { 10, 0, 255, 255 }, false },
+		{ 16, { 10, 0, 0, 255 }, true },  { 30, { 10, 0, 0, 3 }, false },
+		{ 31, { 10, 0, 0, 1 }, true },    { 32, { 10, 0, 0, 1 }, true },
+		{ 8, { 10, 255, 255, 255 }, false }, { 24, { 127, 0, 0, 2 }, false },
+	};
+	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		GW.v4_plen = srcs[i].plen;
+		check(gw_src_one_host(&GW, srcs[i].src) == srcs[i].ok, "gw_src_one_host",
+		      "%u.%u.%u.%u with the gateway at /%u: %d", srcs[i].src[0], srcs[i].src[1],
+		      srcs[i].src[2], srcs[i].src[3], srcs[i].plen, !srcs[i].ok);
+	}
+	GW.v4_plen = 24;
 }
 
 /* NS for target; with_slla adds a Source Link-Layer Address option. */
@@ -1102,6 +1123,7 @@ int main(void)
 	memcpy(GW.mac, GW_MAC, 6);
 	GW.has_v4 = GW.has_v6 = 1;
 	memcpy(GW.v4, GW_V4, 4);
+	GW.v4_plen = 24;
 	memcpy(GW.v6, GW_V6, 16);
 
 	test_parse();
