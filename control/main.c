@@ -292,7 +292,7 @@ static const struct cmd cmds[] = {
 	  "  --reps N           repetitions of each dataplane (default 3)\n"
 	  "  --out DIR          where to write (default results/YYYY-MM-DD-HHMMSS)\n"
 	  "  --dataplanes LIST  comma-separated, kernel first (default kernel,afxdp,xdp,tc);\n"
-	  "                     one that 'up' refuses is recorded as skipped\n" },
+	  "                     one FILE does not pass 'check' on is recorded as skipped\n" },
 	{ "help", cmd_help, "help [COMMAND]", "Show help for nsfast or for one command.\n" },
 	{ 0 },
 };
