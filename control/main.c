@@ -127,12 +127,12 @@ static int cmd_up(int argc, char **argv)
 	return exit_code(err);
 }
 
-/* A readable file is a topology (its lab name is used), anything else
- * a lab name. */
+/* A readable file is a topology (its lab name is used, or --lab's),
+ * anything else a lab name. */
 static int cmd_down(int argc, char **argv)
 {
 	const char *lab = NULL, *arg;
-	struct topo t;
+	char name[LAB_NAME_MAX + 1];
 	int err;
 
 	if (parse_opts(argc, argv, &lab, NULL))
@@ -141,10 +141,13 @@ static int cmd_down(int argc, char **argv)
 		return usage(2);
 	arg = argv[optind];
 	if (access(arg, R_OK) == 0) {
-		if (topo_load(arg, lab, &t))
+		if (lab && !lab_name_valid(lab)) {
+			fprintf(stderr, "nsfast: --lab '%s': not a lab name\n", lab);
+			return 2;
+		}
+		if (!lab && topo_lab_of(arg, name))
 			return 1;
-		err = lab_down(t.lab);
-		topo_free(&t);
+		err = lab_down(lab ? lab : name);
 	} else if (lab_name_valid(arg)) {
 		err = lab_down(arg);
 	} else {

@@ -11,6 +11,7 @@
 #define ERRORS_MAX 20
 
 static int topo_errors; /* for topo_error's limit */
+static bool topo_quiet; /* topo_lab_of: the rest of the file is not our business */
 
 void topo_error_reset(void)
 {
@@ -21,7 +22,7 @@ void topo_error(const struct topo *t, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (++topo_errors > ERRORS_MAX)
+	if (++topo_errors > ERRORS_MAX || topo_quiet)
 		return;
 	if (line > 0)
 		fprintf(stderr, "%s:%d: ", t->file, line);
@@ -46,27 +47,26 @@ const char *dataplane_name(enum dataplane dp)
 
 #define FILE_MAX (1 << 20)
 
-int topo_load(const char *path, const char *lab_override, struct topo *t)
+/* FILE's text, NUL-terminated, into *text (the caller frees it). */
+static int read_text(const char *path, char **text)
 {
-	char *text = NULL;
-	size_t n = 0;
+	size_t n;
 	FILE *f;
-	int err;
+	int err = 0;
 
-	memset(t, 0, sizeof(*t));
-	snprintf(t->file, sizeof(t->file), "%s", path);
+	*text = NULL;
 	f = fopen(path, "r");
 	if (!f) {
 		err = -errno;
 		fprintf(stderr, "%s: cannot open: %s\n", path, strerror(-err));
 		return err;
 	}
-	text = malloc(FILE_MAX + 1);
-	if (!text) {
+	*text = malloc(FILE_MAX + 1);
+	if (!*text) {
 		err = -ENOMEM;
 		goto out;
 	}
-	n = fread(text, 1, FILE_MAX + 1, f);
+	n = fread(*text, 1, FILE_MAX + 1, f);
 	if (ferror(f)) {
 		err = -EIO;
 		fprintf(stderr, "%s: read error\n", path);
@@ -77,12 +77,29 @@ int topo_load(const char *path, const char *lab_override, struct topo *t)
 		fprintf(stderr, "%s: larger than %d bytes\n", path, FILE_MAX);
 		goto out;
 	}
-	text[n] = '\0';
-	if (memchr(text, '\0', n)) {
+	(*text)[n] = '\0';
+	if (memchr(*text, '\0', n)) {
 		err = -EINVAL;
 		fprintf(stderr, "%s: contains a NUL byte: not a topology file\n", path);
-		goto out;
 	}
+out:
+	fclose(f);
+	if (err) {
+		free(*text);
+		*text = NULL;
+	}
+	return err;
+}
+
+int topo_load(const char *path, const char *lab_override, struct topo *t)
+{
+	char *text;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->file, sizeof(t->file), "%s", path);
+	if ((err = read_text(path, &text)))
+		return err;
 	err = topo_parse(path, text, t);
 	if (err)
 		goto out;
@@ -98,9 +115,31 @@ int topo_load(const char *path, const char *lab_override, struct topo *t)
 	err = topo_validate(t);
 out:
 	free(text);
-	fclose(f);
 	if (err)
 		topo_free(t);
+	return err;
+}
+
+int topo_lab_of(const char *path, char lab[LAB_NAME_MAX + 1])
+{
+	struct topo t;
+	char *text;
+	int err;
+
+	if ((err = read_text(path, &text)))
+		return err;
+	topo_quiet = true;
+	topo_parse(path, text, &t);
+	topo_quiet = false;
+	if (t.lab_line) {
+		strcpy(lab, t.lab);
+	} else {
+		fprintf(stderr, "%s: no 'lab NAME' line nsfast can read, expected one, or the lab's name instead of the file\n",
+			path);
+		err = -EINVAL;
+	}
+	topo_free(&t);
+	free(text);
 	return err;
 }
 

@@ -101,6 +101,9 @@ struct topo {
  * set, replaces the file's lab name (tests use it for per-run names). */
 int topo_load(const char *path, const char *lab_override, struct topo *t);
 int topo_parse(const char *path, const char *text, struct topo *t);
+/* Only FILE's lab name, for down: its other lines may be anything (an
+ * edit since up must not keep a lab from coming down). */
+int topo_lab_of(const char *path, char lab[LAB_NAME_MAX + 1]);
 int topo_validate(struct topo *t);
 void topo_free(struct topo *t);
 

@@ -28,7 +28,11 @@ check_out "up replaces the namespace and its link" "is up: .* [1-9][0-9]* change
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "the replaced namespace carries traffic" nsx b ping1 10.13.37.2
 check_out "and nothing is missing any more" '"missing_namespaces":0,' "$NSFAST" status --json "$PFX"
-check "down" down
+# down FILE reads only the lab's name: an edit since up that check would
+# refuse does not keep the lab up.
+{ sed "s/^lab .*/lab $PFX/" "$LAB"; echo "frobnicate 1"; } >"$TMP/edited.conf"
+check_out "down FILE of a file edited into errors since up" "lab $PFX is down" \
+	"$NSFAST" down "$TMP/edited.conf"
 assert_clean "nothing left after down"
 check_out "down of a lab that is not up succeeds" "not up: nothing to do" "$NSFAST" down "$PFX"
 
