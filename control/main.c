@@ -269,9 +269,9 @@ static const struct cmd cmds[] = {
 	  "even after a crash of 'up'.\n" },
 	{ "status", cmd_status, "status [--json] [--nat] [LAB]",
 	  "Show the namespaces, links, addresses and per-link counters of LAB, or of\n"
-	  "every lab that is up, and what each afxdp switch daemon reports.\n\n"
+	  "every lab that is up, and what each switch daemon (afxdp, xdp, tc) reports.\n\n"
 	  "  -j, --json  machine-readable output\n"
-	  "  -n, --nat   list every NAT connection of the afxdp switches too\n" },
+	  "  -n, --nat   list every NAT connection of the switch daemons too\n" },
 	{ "exec", cmd_exec, "exec NS -- CMD [ARG]...",
 	  "Run CMD inside namespace NS (a name from 'ip netns', or a namespace's short\n"
 	  "name when one running lab has it), like 'ip netns exec'.\n" },
@@ -279,7 +279,7 @@ static const struct cmd cmds[] = {
 	  "Parse and validate FILE without touching the system. Errors are printed\n"
 	  "as FILE:LINE: message; the exit status is 1 if there is any.\n" },
 	{ "switch", cmd_switch, "switch --name SW [OPTIONS] PORT...",
-	  "The AF_XDP switch daemon that 'up' starts for each 'dataplane afxdp' or 'xdp'\n"
+	  "The switch daemon that 'up' starts for each 'dataplane afxdp', 'xdp' or 'tc'\n"
 	  "switch; see 'nsfast switch --help'.\n" },
 	{ "bench", cmd_bench, "bench [--quick] [--reps N] [--out DIR] [--dataplanes LIST] FILE",
 	  "Measure the topology FILE on each dataplane (kernel, afxdp, xdp, tc), alternating,\n"

@@ -419,7 +419,7 @@ static void parse_switch(struct parser *p, char **tok, int n)
 	int i, j;
 
 	if (n < 2) {
-		perr(p, "expected 'switch NAME [dataplane kernel|afxdp|xdp]'");
+		perr(p, "expected 'switch NAME [dataplane kernel|afxdp|xdp|tc]'");
 		return;
 	}
 	if (!name_valid(tok[1])) {
