@@ -471,6 +471,11 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	    (unsigned long long)sw->st.flood_copies, (unsigned long long)sw->st.csum_fixed,
 	    (unsigned long long)sw->gwst.arp_replies, (unsigned long long)sw->gwst.echo_replies,
 	    (unsigned long long)sw->gwst.nd_adverts, (unsigned long long)sw->gwst.echo6_replies);
+	out(o, "  dropped: %llu for the gateway but malformed or not answerable, %llu to the "
+	       "gateway's MAC and not routable, %llu of several buffers and not routable; "
+	       "a port's fill ring left empty %llu times (no free frame)\n",
+	    (unsigned long long)sw->gwst.bad, (unsigned long long)sw->st.gw_unrouted,
+	    (unsigned long long)sw->st.multibuf_unrouted, (unsigned long long)sw->st.no_frame);
 	if (rs && (rs->fragments || sw->gwst.echo_big || sw->gwst.big_no_frame))
 		out(o, "  gateway pings larger than a frame: %llu answered, %llu not (no frame); "
 		       "fragments to it %llu, %llu datagrams put together, %llu refused, %llu given up\n",
