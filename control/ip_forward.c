@@ -2,7 +2,9 @@
 /* Shared ownership of the host's IPv4 forwarding (see ip_forward.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,7 +14,6 @@
 
 #define FWD_SYSCTL "/proc/sys/net/ipv4/ip_forward"
 #define FWD_SAVED STATE_ROOT "/ip_forward"
-#define LABS_MAX 256
 
 int ip_forward_hold(void)
 {
@@ -58,13 +59,18 @@ static int holds(const char *name)
 
 int ip_forward_release(const char *lab)
 {
-	char names[LABS_MAX][16], saved[16] = "";
-	int n = state_labs(names, LABS_MAX), i, err;
+	char (*names)[16], saved[16] = "";
+	int n = state_labs(&names), i, err;
+	bool held = false;
 	FILE *f;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], lab) && holds(names[i]))
-			return 0;
+	if (n < 0)
+		return n;
+	for (i = 0; i < n && !held; i++)
+		held = strcmp(names[i], lab) && holds(names[i]);
+	free(names);
+	if (held)
+		return 0;
 	f = fopen(FWD_SAVED, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno; /* nothing saved: leave it */

@@ -185,14 +185,14 @@ static int cmd_status(int argc, char **argv)
  * running lab has it. */
 static int resolve_ns(const char *arg, char *out, size_t len)
 {
-	char labs[64][16], path[128], line[256];
+	char (*labs)[16], path[128], line[256];
 	int n, i, found = 0;
 
 	if (netns_exists(arg)) {
 		snprintf(out, len, "%s", arg);
 		return 0;
 	}
-	n = state_labs(labs, 64);
+	n = state_labs(&labs);
 	for (i = 0; i < n; i++) {
 		FILE *f;
 
@@ -211,6 +211,8 @@ static int resolve_ns(const char *arg, char *out, size_t len)
 		}
 		fclose(f);
 	}
+	if (n > 0)
+		free(labs);
 	if (found == 1)
 		return 0;
 	fprintf(stderr, found ? "nsfast: namespace '%s' is in %d labs: use its full name from 'ip netns'\n" :

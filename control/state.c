@@ -185,17 +185,42 @@ void state_close(struct state *st)
 	st->lockfd = -1;
 }
 
-int state_labs(char names[][16], int max)
+static int name_cmp(const void *a, const void *b)
 {
+	return strcmp(a, b);
+}
+
+int state_labs(char (**names)[16])
+{
+	char (*v)[16] = NULL, (*grown)[16];
 	struct dirent *de;
 	DIR *d = opendir(STATE_ROOT);
-	int n = 0;
+	int n = 0, cap = 0, err = 0;
 
+	*names = NULL;
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d)) && n < max)
-		if (lab_name_valid(de->d_name))
-			memcpy(names[n++], de->d_name, strlen(de->d_name) + 1);
+	while ((de = readdir(d))) {
+		if (!lab_name_valid(de->d_name) || strlen(de->d_name) >= sizeof(*v))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (!(grown = realloc(v, (size_t)cap * sizeof(*v)))) {
+				err = -ENOMEM;
+				goto out;
+			}
+			v = grown;
+		}
+		strcpy(v[n++], de->d_name);
+	}
+	if (n)
+		qsort(v, (size_t)n, sizeof(*v), name_cmp);
+out:
 	closedir(d);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*names = v;
 	return n;
 }

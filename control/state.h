@@ -29,6 +29,8 @@ bool state_has(const struct state *st, const char *fmt, ...)
 int state_truncate(struct state *st, int keep);
 int state_destroy(struct state *st);
 void state_close(struct state *st);
-int state_labs(char names[][16], int max);
+/* Every lab with a state directory, sorted, into *names (the caller
+ * frees it); their count, or a negative errno. */
+int state_labs(char (**names)[16]);
 
 #endif

@@ -278,7 +278,7 @@ out:
 
 int lab_status(const char *name, bool json, bool nat)
 {
-	char labs[64][16];
+	char (*labs)[16];
 	int n, i, err = 0;
 	bool printed = false;
 
@@ -288,7 +288,7 @@ int lab_status(const char *name, bool json, bool nat)
 			putchar('\n');
 		return err;
 	}
-	n = state_labs(labs, 64);
+	n = state_labs(&labs);
 	if (n < 0)
 		return n;
 	if (json)
@@ -298,6 +298,7 @@ int lab_status(const char *name, bool json, bool nat)
 	for (i = 0; i < n; i++)
 		if (status_one(labs[i], json, nat, &printed))
 			err = -EIO;
+	free(labs);
 	if (json)
 		printf("]\n");
 	return err;
