@@ -535,8 +535,13 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 	if (p.l4_off)
 		sw->st.csum_fixed += (uint64_t)pkt_csum_complete(&p);
 	/* Before the NAT: what is not forwarded neither refreshes a
-	 * connection nor leaves a fragment's entry behind. */
+	 * connection nor leaves a fragment's entry behind. A martian source
+	 * (an ICMP error from 0.0.0.0, say) is dropped, as Linux would. */
 	ip = d + ETH_HLEN;
+	if (!ipv4_one_host(ip + 12)) {
+		sw->rt.st.martian++;
+		goto drop;
+	}
 	if (ip[8] <= 1) {
 		sw->rt.st.ttl_exceeded++;
 		goto drop;
