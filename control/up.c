@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -327,6 +328,30 @@ static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, str
 	}
 }
 
+/* An existing end that the file gives IPv6 addresses, on which IPv6 was
+ * turned off by hand (the addresses went with it): on again, or adding
+ * them fails with EPERM. A missing sysctl (IPv6 off in the kernel, or an
+ * MTU below 1280, which check refuses with IPv6) is left to that add. */
+static int up_ipv6_on(struct up *u, int fd, const char *ns, const struct endpoint *e)
+{
+	char path[96], cur[8];
+	int i, err;
+
+	for (i = 0; i < e->naddrs && e->addrs[i].family != AF_INET6; i++)
+		;
+	if (i == e->naddrs)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", e->sysname);
+	if (netns_sysctl(fd, path, NULL, cur, sizeof(cur)) < 0 || strcmp(cur, "1"))
+		return 0;
+	if ((err = step(u, "enable IPv6 on %s:%s", ns, e->sysname)))
+		return err;
+	if ((err = netns_sysctl(fd, path, "0", NULL, 0)) < 0)
+		return err;
+	u->changes++;
+	return 0;
+}
+
 static int up_link(struct up *u, struct link *l)
 {
 	struct veth_end va, vb;
@@ -415,7 +440,9 @@ static int up_link(struct up *u, struct link *l)
 			    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, u->t->sw[i].uplink)))
 				u->t->sw[i].ports_new = true;
 	}
-	if (exists && (err = up_link_attrs(u, l, nla, nlb)))
+	if (exists && ((err = up_link_attrs(u, l, nla, nlb)) ||
+		       (err = up_ipv6_on(u, fda, topo_ns_name(u->t, l->a.ns), &l->a)) ||
+		       (err = up_ipv6_on(u, fdb, topo_ns_name(u->t, l->b.ns), &l->b))))
 		return err;
 	if ((err = add_addrs(u, nla, l->a.sysname, l->a.addrs, l->a.naddrs)))
 		return err;

@@ -28,6 +28,14 @@ check_out "up replaces the namespace and its link" "is up: .* [1-9][0-9]* change
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "the replaced namespace carries traffic" nsx b ping1 10.13.37.2
 check_out "and nothing is missing any more" '"missing_namespaces":0,' "$NSFAST" status --json "$PFX"
+# IPv6 turned off by hand on an interface the file gives an IPv6 address
+# (its addresses and routes go with it): up turns it on, then adds the
+# address and the default route again.
+nsx a sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+check_out "up turns IPv6 back on where it was turned off by hand" "is up: .* 3 changes" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check_out "and the address is back" "inet6 fd42:1337::2/64" nsx a ip -6 addr show dev eth0
+check_out "and the default route" "default via fd42:1337::1 dev eth0" nsx a ip -6 route show default
 # down FILE reads only the lab's name: an edit since up that check would
 # refuse does not keep the lab up.
 { sed "s/^lab .*/lab $PFX/" "$LAB"; echo "frobnicate 1"; } >"$TMP/edited.conf"
