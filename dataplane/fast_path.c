@@ -148,13 +148,33 @@ static uint64_t pull_marks(struct sw *sw, uint32_t n, uint32_t since, uint64_t n
 	return refreshed;
 }
 
+struct pull {
+	struct sw *sw;
+	uint64_t now;
+};
+
+static int pull_one(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg)
+{
+	struct pull *p = arg;
+	uint64_t k = fast_mac_key(mac);
+	struct fdb_val v;
+
+	(void)idle_ns;
+	/* Not counted: the next pass pulls the same mark again. */
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->sw->skel->maps.fdb), &k, &v) &&
+	    v.hit >= p->sw->hit_second && v.slot == port)
+		fdb_learn(p->sw->fdb, mac, port, p->now);
+	return 0;
+}
+
+/* Only the entries the FDB calls expired, one lookup each: a status
+ * request must not cost a walk of the whole map on the forwarding
+ * thread. */
 void fast_pull(struct sw *sw, uint64_t now)
 {
-	int fd = bpf_map__fd(sw->skel->maps.fdb);
-	uint32_t n = fast_map_keys(fd, sw->fast_keys, sw->cfg.fdb_size, sizeof(*sw->fast_keys));
+	struct pull p = { sw, now };
 
-	/* Not counted: the next pass pulls the same marks again. */
-	pull_marks(sw, n, sw->hit_second, now);
+	fdb_foreach_expired(sw->fdb, now, pull_one, &p);
 }
 
 /* The map never holds more than the FDB's capacity, so one array of

@@ -305,13 +305,13 @@ void fdb_flush_port(struct fdb *fdb, uint16_t port)
 
 /* cb must not learn, age or flush: a backward shift mid-walk could make
  * the walk skip or repeat entries. */
-int fdb_foreach(struct fdb *fdb, uint64_t now,
-		int (*cb)(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg),
-		void *arg)
+static int foreach(struct fdb *fdb, uint64_t now, bool expired,
+		   int (*cb)(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg),
+		   void *arg)
 {
 	for (uint64_t i = 0; i <= fdb->mask; i++) {
 		const struct fdb_slot *s = &fdb->slots[i];
-		if (slot_empty(s) || slot_expired(fdb, s, now))
+		if (slot_empty(s) || slot_expired(fdb, s, now) != expired)
 			continue;
 		uint8_t mac[6];
 		u64_to_mac(slot_mac(s), mac);
@@ -320,6 +320,20 @@ int fdb_foreach(struct fdb *fdb, uint64_t now,
 			return rc;
 	}
 	return 0;
+}
+
+int fdb_foreach(struct fdb *fdb, uint64_t now,
+		int (*cb)(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg),
+		void *arg)
+{
+	return foreach(fdb, now, false, cb, arg);
+}
+
+int fdb_foreach_expired(struct fdb *fdb, uint64_t now,
+			int (*cb)(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg),
+			void *arg)
+{
+	return foreach(fdb, now, true, cb, arg);
 }
 
 const struct fdb_stats *fdb_stats(const struct fdb *fdb)
