@@ -680,8 +680,10 @@ int nat_foreach(struct nat *nat, uint64_t now,
 		int (*cb)(const struct nat_entry_view *e, void *arg), void *arg)
 {
 	for (uint32_t i = 0; i < nat->hw; i++) {
-		const struct conn *c = &nat->conns[i];
-		if (!c->proto || conn_expired(nat, c, now))
+		struct conn *c = &nat->conns[i];
+		/* conn_dead, not conn_expired: one that only the fast path
+		 * carries is not hidden until the next nat_expire revives it. */
+		if (!c->proto || conn_dead(nat, c, now))
 			continue;
 		struct nat_entry_view e;
 		conn_view(nat, c, now, &e);

@@ -101,7 +101,8 @@ int nat_port_reserved(const struct nat *nat, uint16_t port);
 /* Remove idle connections; returns how many. Call about once a second. */
 uint32_t nat_expire(struct nat *nat, uint64_t now);
 
-/* Visit connections; stop when cb returns non-zero. */
+/* Visit live connections (the hooks' seen consulted for those that look
+ * expired); stop when cb returns non-zero. */
 int nat_foreach(struct nat *nat, uint64_t now,
 		int (*cb)(const struct nat_entry_view *e, void *arg), void *arg);
 

@@ -320,15 +320,22 @@ for fdp in xdp tc; do
 	nsx_bg a iperf3 -u -b 2M -l 200 -c 203.0.113.2 -p 5201 -t 7 -J >"$TMP/udp.json" 2>&1
 	ipid=$!
 	sleep 1
-	gone=0 asked=0 idle=0
+	# Nor may status --nat leave the flow out between two expiry passes.
+	gone=0 asked=0 idle=0 nat_gone=0
 	for i in $(seq 1 12); do
 		sleep 0.3
-		j=$("$NSFAST" status --json "$PFX" | jq -r ".switches[0].daemon.fdb.table[] | select(.mac == \"$amac\") | .idle_ms" 2>/dev/null)
+		s=$("$NSFAST" status --json --nat "$PFX" | jq -c '.switches[0].daemon')
+		j=$(jq -r ".fdb.table[] | select(.mac == \"$amac\") | .idle_ms" <<<"$s" 2>/dev/null)
 		case $j in null) continue ;; '') gone=$((gone + 1)); continue ;; esac
 		asked=$((asked + 1))
 		[ "$j" -gt "$idle" ] && idle=$j
+		jq -e '[.nat.table[] | select(.proto == "udp")] | length == 1' <<<"$s" >/dev/null ||
+			nat_gone=$((nat_gone + 1))
 	done
 	wait "$ipid"
+	if [ $nat_gone = 0 ] && [ $asked -ge 8 ]; then
+		pass "$fdp timeouts: status --nat lists the flow in every look ($asked)"
+	else fail "$fdp timeouts: the flow was missing from status --nat in $nat_gone of $asked looks"; fi
 	if [ $gone = 0 ] && [ $asked -ge 8 ] && [ $idle -lt 1600 ]; then
 		pass "$fdp timeouts: a, which only talks through the NAT, stays fresh in the FDB (idle at most $idle ms in $asked looks)"
 	else fail "$fdp timeouts: a's MAC: missing $gone times, idle up to $idle ms in $asked looks"; fi
