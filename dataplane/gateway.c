@@ -126,7 +126,8 @@ bool gw_src_one_host(const struct gw *gw, const uint8_t src[4])
 	uint32_t host = gw->v4_plen < 31 ? ~0u >> gw->v4_plen : 0, s = be32_get(src),
 		 net = be32_get(gw->v4);
 
-	if (!ipv4_one_host(src))
+	/* the gateway's own address too: Linux drops a local source */
+	if (!ipv4_one_host(src) || (gw->has_v4 && s == net))
 		return false;
 	return !host || (s & ~host) != (net & ~host) || (s & host) != host;
 }

@@ -20,8 +20,9 @@ struct gw {
 };
 
 /* May a packet from IPv4 address src be answered or routed? It must be
- * one host's (ipv4_one_host), and not the broadcast address of the
- * gateway's subnet (RFC 1812 5.3.7; Linux drops it as a martian). */
+ * one host's (ipv4_one_host), and neither the gateway's own address nor
+ * its subnet's broadcast address (RFC 1812 5.3.7; Linux drops them as
+ * martians). */
 bool gw_src_one_host(const struct gw *gw, const uint8_t src[4]);
 
 struct gw_stats {

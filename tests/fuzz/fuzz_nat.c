@@ -200,7 +200,7 @@ static bool inside(uint32_t ip) /* 10.13.37.0/24 */
 
 /* RFC 1812 5.3.7: what a router never forwards, nor answers with an
  * error about: from or to 0/8, 127/8, a group or class E, or from the
- * subnet's broadcast address. */
+ * subnet's broadcast address or the gateway's own. */
 static bool one_host4(uint32_t a)
 {
 	return a >> 24 != 0 && a >> 24 != 127 && a >> 24 < 224;
@@ -210,7 +210,8 @@ static bool martian(const uint8_t *ip)
 {
 	uint32_t src = rd32(ip + 12);
 
-	return !one_host4(src) || !one_host4(rd32(ip + 16)) || (inside(src) && (src & 0xff) == 0xff);
+	return !one_host4(src) || !one_host4(rd32(ip + 16)) || (inside(src) && (src & 0xff) == 0xff) ||
+	       src == rd32(GW4);
 }
 
 static bool ip_ok(const uint8_t *ip)

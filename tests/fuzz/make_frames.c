@@ -742,7 +742,8 @@ static void nat_seqs(const char *dir)
 
 	/* Martians (RFC 1812 5.3.7), neither routed nor answered: to
 	 * loopback, to 0/8, to class E with TTL 1, from the subnet's
-	 * broadcast address out and by a static route; then one that goes. */
+	 * broadcast address out and by a static route, from the gateway's
+	 * own address; then one that goes. */
 	static const uint8_t LOOP4[4] = { 127, 0, 0, 1 }, ZERO4[4] = { 0, 1, 2, 3 },
 			     CLASS_E4[4] = { 240, 0, 0, 1 }, BCAST4[4] = { 10, 13, 37, 255 };
 	out_udp(&f, A_MAC, A4, LOOP4, 20010, 53, FULL);
@@ -755,6 +756,8 @@ static void nat_seqs(const char *dir)
 	out_udp(&f, A_MAC, BCAST4, FAR4, 20013, 53, FULL);
 	s_frame(&s, PORT_A, &f);
 	out_udp(&f, A_MAC, BCAST4, BEHIND_R4, 20014, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	out_udp(&f, A_MAC, GW4, FAR4, 20016, 53, FULL);
 	s_frame(&s, PORT_A, &f);
 	out_udp(&f, A_MAC, A4, FAR4, 20015, 53, FULL);
 	s_frame(&s, PORT_A, &f);

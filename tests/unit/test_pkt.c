@@ -866,8 +866,9 @@ static void test_gw_icmp(void)
 	free(h);
 	check(st.echo_replies == 2, "gw echo counter", "%llu", (unsigned long long)st.echo_replies);
 
-	/* gw_src_one_host: the subnet's broadcast address only, at any
-	 * prefix that has one (none at /31 and /32). */
+	/* gw_src_one_host: the gateway's own address (10.0.0.1), and the
+	 * subnet's broadcast address at any prefix that has one (none at
+	 * /31 and /32). */
 	static const struct {
 		uint8_t plen, src[4];
 		bool ok;
@@ -875,8 +876,9 @@ static void test_gw_icmp(void)
 		{ 24, { 10, 0, 0, 255 }, false }, { 24, { 10, 0, 1, 255 }, true },
 		{ 24, { 10, 0, 0, 254 }, true },  { 16, { 10, 0, 255, 255 }, false },
 		{ 16, { 10, 0, 0, 255 }, true },  { 30, { 10, 0, 0, 3 }, false },
-		{ 31, { 10, 0, 0, 1 }, true },    { 32, { 10, 0, 0, 1 }, true },
+		{ 31, { 10, 0, 0, 0 }, true },    { 32, { 10, 0, 0, 2 }, true },
 		{ 8, { 10, 255, 255, 255 }, false }, { 24, { 127, 0, 0, 2 }, false },
+		{ 24, { 10, 0, 0, 1 }, false },  { 32, { 10, 0, 0, 1 }, false },
 	};
 	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
 		GW.v4_plen = srcs[i].plen;
