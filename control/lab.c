@@ -129,6 +129,7 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 	if (!kind)
 		return 0;
 	err[0] = '\0';
+	nl_errmsg[0] = '\0'; /* a kernel's words from an earlier line are not this one's */
 	if (!strcmp(kind, "ns")) {
 		lab_forget_ns(lab, rest);
 		rc = netns_del(rest);

@@ -193,6 +193,11 @@ static int resolve_ns(const char *arg, char *out, size_t len)
 		return 0;
 	}
 	n = state_labs(&labs);
+	if (n < 0) {
+		fprintf(stderr, "nsfast: no namespace '%s' in 'ip netns', and the labs under %s cannot be listed: %s\n",
+			arg, STATE_ROOT, strerror(-n));
+		return n;
+	}
 	for (i = 0; i < n; i++) {
 		FILE *f;
 

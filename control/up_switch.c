@@ -63,13 +63,7 @@ int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
 	return ethtool_done(u, ethtool_set_tx_csum(netns_fd, ifname, false));
 }
 
-/* dataplane tc: a port's slow-path veth pair, both ends in the host (see
- * bpf/tc_steer.bpf.c). The near end gets what userspace must see and
- * finishes its checksums on the way out (transmit checksum offload off:
- * the AF_XDP socket on the far end takes frames as they are); neither end
- * speaks IPv6 of its own, or the switch would forward the host's chatter.
- * Both ends take the port's MTU, or larger frames drop between them. */
-/* A pair in the host that exists, made anew at mtu. */
+/* An existing pair of the host's takes mtu, on both ends or neither. */
 static int host_pair_set(struct up *u, const char *a, const char *b, int mtu)
 {
 	struct nl *nl[2] = { &u->lab.root, &u->lab.root };
@@ -79,6 +73,12 @@ static int host_pair_set(struct up *u, const char *a, const char *b, int mtu)
 	return up_pair_set(u, nl, ns, ifname, mtu, mac);
 }
 
+/* dataplane tc: a port's slow-path veth pair, both ends in the host (see
+ * bpf/tc_steer.bpf.c). The near end gets what userspace must see and
+ * finishes its checksums on the way out (transmit checksum offload off:
+ * the AF_XDP socket on the far end takes frames as they are); neither end
+ * speaks IPv6 of its own, or the switch would forward the host's chatter.
+ * Both ends take the port's MTU, or larger frames drop between them. */
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu)
 {
 	struct veth_end a = { .name = slow[0], .netns_fd = -1, .mtu = mtu };
