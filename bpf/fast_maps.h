@@ -14,9 +14,15 @@
 
 #include "map_layouts.h"
 
-/* MAC -> port; the daemon sizes the map to its own table before loading. */
+/* MAC -> port; the daemon sizes the map to its own table before loading.
+ * Not preallocated, here and in the NAT maps: a preallocated hash map
+ * hands a replaced or deleted element to the next update at once, under
+ * a program on another CPU that may still be reading it (a frame sent
+ * to another MAC's port, a packet given another connection's
+ * addresses); these are freed after an RCU grace period instead. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 8192);
 	__type(key, __u64);
 	__type(value, struct fdb_val);
@@ -34,6 +40,7 @@ struct {
 /* The NAT fast path's outbound connections (nat_fast.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* see fdb */
 	__uint(max_entries, 65536);
 	__type(key, struct nat_out_key);
 	__type(value, struct nat_out_val);

@@ -29,6 +29,7 @@
 /* The NAT fast path's inbound connections (nat_fast.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* see fast_maps.h's fdb */
 	__uint(max_entries, 65536);
 	__type(key, struct nat_in_key);
 	__type(value, struct nat_in_val);
