@@ -304,7 +304,8 @@ void fdb_flush_port(struct fdb *fdb, uint16_t port)
 }
 
 /* cb must not learn, age or flush: a backward shift mid-walk could make
- * the walk skip or repeat entries. */
+ * the walk skip or repeat entries. One learn is safe: an expired entry's
+ * own MAC on its own port, which fdb_learn rewrites in its slot. */
 static int foreach(struct fdb *fdb, uint64_t now, bool expired,
 		   int (*cb)(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg),
 		   void *arg)

@@ -49,7 +49,8 @@ void fdb_flush_port(struct fdb *fdb, uint16_t port);
 int fdb_foreach(struct fdb *fdb, uint64_t now,
 		int (*cb)(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg),
 		void *arg);
-/* The same for entries expired but not yet removed by fdb_age. */
+/* The same for entries expired but not yet removed by fdb_age (cb may
+ * relearn the one it is given on its own port: see fdb.c). */
 int fdb_foreach_expired(struct fdb *fdb, uint64_t now,
 			int (*cb)(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg),
 			void *arg);

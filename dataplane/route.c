@@ -66,8 +66,8 @@ void route_learn(struct sw *sw, const struct pkt *p)
 
 /* RFC 1812 5.3.7: a router does not forward what comes from or goes to
  * an address that is not one host's, nor from its subnet's broadcast
- * address (Linux drops those as martians, so the kernel dataplane's
- * host would). */
+ * address or its own (Linux drops those as martians, so the kernel
+ * dataplane's host would). */
 static bool route_martian(const struct sw *sw, const uint8_t *ip)
 {
 	return !gw_src_one_host(&sw->cfg.gw, ip + 12) || !ipv4_one_host(ip + 16);
@@ -117,8 +117,8 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 
 	/* RFC 1812 4.3.2.7: never about an ICMP error, a fragment other than
 	 * the first, a packet to a group, or from an address that is not one
-	 * host's (zero, loopback, multicast, class E); such a packet is only
-	 * dropped. */
+	 * host's (zero, loopback, multicast, class E, the subnet's broadcast,
+	 * the gateway's own); such a packet is only dropped. */
 	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
 	    (be16_get(ip + 6) & 0x1fff) || !gw_src_one_host(&sw->cfg.gw, ip + 12) || ip[16] >= 0xe0 ||
 	    !icmp_allow(sw)) {
@@ -538,7 +538,7 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 	 * connection nor leaves a fragment's entry behind. A martian source
 	 * (an ICMP error from 0.0.0.0, say) is dropped, as Linux would. */
 	ip = d + ETH_HLEN;
-	if (!ipv4_one_host(ip + 12)) {
+	if (!gw_src_one_host(&sw->cfg.gw, ip + 12)) {
 		sw->rt.st.martian++;
 		goto drop;
 	}

@@ -575,7 +575,8 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 
 	CHECK(len == routed_len(m) && rd16(o + 12) == 0x0800 && rd16(f + 12) == 0x0800);
 	CHECK(len - 14 <= PORT_MTU[out]);
-	CHECK(!memcmp(oip + 16, EXT4, 4) && inside(rd32(ip + 16)) && one_host4(rd32(oip + 12)));
+	CHECK(!memcmp(oip + 16, EXT4, 4) && inside(rd32(ip + 16)) && one_host4(rd32(oip + 12)) &&
+	      rd32(oip + 12) != rd32(GW4));
 	hm = arp_mac(rd32(ip + 16));
 	CHECK(hm && !memcmp(f, hm, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
