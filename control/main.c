@@ -216,8 +216,7 @@ static int resolve_ns(const char *arg, char *out, size_t len)
 		}
 		fclose(f);
 	}
-	if (n > 0)
-		free(labs);
+	free(labs);
 	if (found == 1)
 		return 0;
 	fprintf(stderr, found ? "nsfast: namespace '%s' is in %d labs: use its full name from 'ip netns'\n" :
