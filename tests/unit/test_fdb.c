@@ -371,6 +371,42 @@ static void test_foreach(void)
 	struct visit s = { 0, 0, 5 };
 	rc = fdb_foreach(f, 120, visit_cb, &s);
 	check(rc == 42 && s.n == 5, "foreach stops and returns the callback's value", "rc=%d n=%u", rc, s.n);
+	struct visit e = { 0, 0, 0 };
+	rc = fdb_foreach_expired(f, 120, visit_cb, &e);
+	check(rc == 0 && e.n == 10 && e.idle_sum == 10 * 120, "foreach_expired visits the expired ones only",
+	      "rc=%d n=%u idle_sum=%llu", rc, e.n, (unsigned long long)e.idle_sum);
+	fdb_free(f);
+}
+
+/* What fast_pull does from the walk: relearn the entry it is given. */
+static int relearn_cb(const uint8_t mac[6], uint16_t port, uint64_t idle, void *arg)
+{
+	struct fdb *f = arg;
+
+	(void)idle;
+	return fdb_learn(f, mac, port, 120) ? 1 : 0;
+}
+
+static void test_foreach_expired_relearn(void)
+{
+	/* A table small enough that the 40 MACs share probe chains. */
+	struct fdb *f = fdb_new(64, 64, 100);
+	const struct fdb_stats *st = fdb_stats(f);
+	uint8_t m[6];
+	int live = 0;
+
+	for (int i = 0; i < 40; i++) {
+		mac_of((uint64_t)i * 7919, m);
+		fdb_learn(f, m, (uint16_t)(i % 3), i % 2 ? 0 : 50); /* odd ones expire at 100 */
+	}
+	int rc = fdb_foreach_expired(f, 120, relearn_cb, f);
+	for (int i = 0; i < 40; i++) {
+		mac_of((uint64_t)i * 7919, m);
+		live += fdb_lookup(f, m, 120) == (uint16_t)(i % 3);
+	}
+	check(rc == 0 && live == 40 && st->entries == 40 && live_count(f, 120) == 40,
+	      "foreach_expired: relearning each in the walk keeps every entry, once, on its port",
+	      "rc=%d live=%d entries=%u", rc, live, st->entries);
 	fdb_free(f);
 }
 
@@ -493,6 +529,7 @@ int main(void)
 	test_backward_shift();
 	test_quota();
 	test_foreach();
+	test_foreach_expired_relearn();
 	differential("differential vs model, no pressure (200k ops)", 4096, 4096, 1500, 6, 200000);
 	differential("differential vs model, table and quota pressure (200k ops)", 300, 80, 1500, 6,
 		     200000);
