@@ -393,17 +393,33 @@ int tc_uplink_in(struct __sk_buff *skb)
 	return (int)bpf_redirect(p->slow_ifindex, 0);
 }
 
-/* What the daemon sends on a port's slow-path far end arrives here. */
+/* What the daemon sends on a port's slow-path far end arrives here.
+ * Unicast to a MAC the fast path does not know behind this port (a copy
+ * of a flood of unknown unicast, say) goes through the port's transmit:
+ * the namespace's end then classifies it against its own MAC, and drops
+ * it when it is another's. to_port would hand it up as the host's (and
+ * a peer redirect does that anyway since 6.15), so the namespace would
+ * answer a frame that was never its own. */
 SEC("tc")
 int tc_slow_in(struct __sk_buff *skb)
 {
+	void *data = (void *)(long)skb->data, *end = (void *)(long)skb->data_end;
 	__u32 ifindex = skb->ifindex, *slot;
+	struct ethhdr *eth = data;
+	struct fdb_val *d;
 	struct tc_port *p;
+	__u64 dst = 0;
 
 	slot = bpf_map_lookup_elem(&tc_slot, &ifindex);
 	p = slot ? bpf_map_lookup_elem(&tc_ports, slot) : NULL;
 	if (!p || !p->ifindex)
 		return no_port();
+	if (p->peer_ns && (void *)(eth + 1) <= end && !(eth->h_dest[0] & 1)) {
+		__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
+		d = bpf_map_lookup_elem(&fdb, &dst);
+		if (!d || d->slot != *slot)
+			return (int)bpf_redirect(p->ifindex, 0);
+	}
 	return to_port(skb, p);
 }
 

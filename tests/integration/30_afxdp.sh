@@ -139,6 +139,16 @@ if [ "$DP" = afxdp ] && [ $((u1 - u0)) -ge 40 ] && [ $((f1 - f0)) = 0 ]; then
 elif [ "$DP" != afxdp ] && [ $((x1 - x0)) -ge 40 ] && [ $((u1 - u0)) = 0 ] && [ $((f1 - f0)) = 0 ]; then
 	pass "gw: learned unicast takes the fast path ($((x1 - x0)) in $DP, none in userspace)"
 else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0)), fast path +$((x1 - x0))"; fi
+# Unicast to a MAC no port has is flooded, and every namespace it reaches
+# drops it as another's (as behind a bridge): no answer.
+nsx a ip neigh replace 10.13.37.3 lladdr 02:11:11:11:11:11 dev eth0 nud permanent
+f0=$(counter flood_unknown)
+got=$(nsx a ping -c 3 -i 0.2 -W 1 10.13.37.3 2>&1 | grep -o '[0-9]* received')
+f1=$(counter flood_unknown)
+nsx a ip neigh del 10.13.37.3 dev eth0
+if [ "$got" = "0 received" ] && [ $((f1 - f0)) -ge 3 ]; then
+	pass "gw: unicast to an unknown MAC is flooded and answered by no one"
+else fail "gw: ping to an unknown MAC: $got, flood_unknown +$((f1 - f0))"; fi
 # Broadcast: IPv4 from a known source is flooded by the fast path; with
 # a gateway, ARP must still reach userspace (the gateway answers it).
 for n in b c; do nsx $n sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0; done
