@@ -33,5 +33,8 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
  * lines of objects that could not be undone are moved to [from, *kept)
  * (kept may be NULL). */
 int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
+/* Does another lab's journal than self's have a line starting with
+ * prefix? 1 (its name in owner), 0, or a negative errno. */
+int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t len);
 
 #endif

@@ -70,6 +70,15 @@ int nl_route_add(struct nl *nl, const struct addr *dst, const struct addr *gw,
 		 int oif);
 int nl_route_del(struct nl *nl, const struct addr *dst, const struct addr *gw,
 		 int oif);
+int nl_route_replace(struct nl *nl, const struct addr *dst, const struct addr *gw, int oif);
+/* The main table's unicast route to exactly dst (its prefix): 0, or
+ * -ENOENT. */
+struct route_seen {
+	bool has_gw;
+	struct addr gw;
+	int oif;
+};
+int nl_route_find(struct nl *nl, const struct addr *dst, struct route_seen *seen);
 
 int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6]);
 int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4]);

@@ -120,3 +120,67 @@ int nl_route_del(struct nl *nl, const struct addr *dst, const struct addr *gw, i
 {
 	return route_msg(nl, RTM_DELROUTE, 0, dst, gw, oif);
 }
+
+int nl_route_replace(struct nl *nl, const struct addr *dst, const struct addr *gw, int oif)
+{
+	return route_msg(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, dst, gw, oif);
+}
+
+struct route_find {
+	const struct addr *dst;
+	struct route_seen *seen;
+	bool found;
+};
+
+static int route_find_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_find *f = data;
+	size_t len = (size_t)addr_len(f->dst->family);
+	const struct nlattr *attr;
+	const void *dst = NULL, *gw = NULL;
+	int oif = 0;
+	struct addr net;
+
+	if (f->found || nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != f->dst->family ||
+	    rtm->rtm_dst_len != f->dst->plen || rtm->rtm_table != RT_TABLE_MAIN ||
+	    rtm->rtm_type != RTN_UNICAST)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+		int t = mnl_attr_get_type(attr);
+
+		if (t == RTA_OIF && !mnl_attr_validate(attr, MNL_TYPE_U32))
+			oif = (int)mnl_attr_get_u32(attr);
+		else if (t == RTA_GATEWAY && mnl_attr_get_payload_len(attr) == len)
+			gw = mnl_attr_get_payload(attr);
+		else if (t == RTA_DST && mnl_attr_get_payload_len(attr) == len)
+			dst = mnl_attr_get_payload(attr);
+	}
+	addr_network(f->dst, &net);
+	if (f->dst->plen ? !dst || memcmp(dst, net.bytes, len) : dst != NULL)
+		return MNL_CB_OK;
+	memset(f->seen, 0, sizeof(*f->seen));
+	f->seen->oif = oif;
+	if (gw) {
+		f->seen->has_gw = true;
+		f->seen->gw.family = f->dst->family;
+		f->seen->gw.plen = (int)len * 8;
+		memcpy(f->seen->gw.bytes, gw, len);
+	}
+	f->found = true;
+	return MNL_CB_OK;
+}
+
+int nl_route_find(struct nl *nl, const struct addr *dst, struct route_seen *seen)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_find f = { dst, seen, false };
+	int err;
+
+	rtm->rtm_family = (uint8_t)dst->family;
+	err = nl_request(nl, nlh, route_find_cb, &f);
+	if (err)
+		return err;
+	return f.found ? 0 : -ENOENT;
+}

@@ -36,6 +36,22 @@ check_out "up turns IPv6 back on where it was turned off by hand" "is up: .* 3 c
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check_out "and the address is back" "inet6 fd42:1337::2/64" nsx a ip -6 addr show dev eth0
 check_out "and the default route" "default via fd42:1337::1 dev eth0" nsx a ip -6 route show default
+# A route the file changes is changed: in a namespace, and in the host
+# when this lab made it; another lab's route in the host is refused.
+sed '/^ns a$/,/^ns b$/s/^\(    route default via \)10.13.37.1$/\110.13.37.4/' "$LAB" >"$TMP/reroute.conf"
+sed -i 's/^\(    route 10.9.9.8\/30 via \)10.13.37.4$/\110.13.37.2/' "$TMP/reroute.conf"
+check_out "up changes routes the file changed" "is up: .* [1-9][0-9]* change" \
+	"$NSFAST" up --lab "$PFX" "$TMP/reroute.conf"
+got="$(nsx a ip -4 route show default | awk '{print $3}') $(ip route show 10.9.9.8/30 | awk '{print $3}')"
+if [ "$got" = "10.13.37.4 10.13.37.2" ]; then pass "a's default route and the host's route to c are the new file's"
+else fail "routes after the change: $got, expected 10.13.37.4 10.13.37.2"; fi
+check "and back" "$NSFAST" up -q --lab "$PFX" "$LAB"
+check_out "a second lab of the same file is refused at the host route this one made" \
+	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, and goes with it" \
+	"$NSFAST" up --lab "${PFX}x" "$LAB"
+"$NSFAST" down -q "${PFX}x" 2>/dev/null # (only if it came up)
+check_out "and leaves nothing of itself" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
+check_out "the first lab's route is still there" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
 # down FILE reads only the lab's name: an edit since up that check would
 # refuse does not keep the lab up.
 { sed "s/^lab .*/lab $PFX/" "$LAB"; echo "frobnicate 1"; } >"$TMP/edited.conf"
