@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,9 +9,12 @@
 #include "log.h"
 #include "up.h"
 
-/* Undo the whole journal, newest first; works after a crash of up. */
+/* Undo the whole journal, newest first; works after a crash of up.
+ * SIGINT, SIGTERM and SIGHUP wait until it is done (a lab half taken
+ * down is of no use, and down is quick), then take their course. */
 int lab_down(const char *name)
 {
+	sigset_t held, old, pending;
 	struct lab lab;
 	int err, n, left, i;
 
@@ -30,6 +34,11 @@ int lab_down(const char *name)
 	}
 	for (i = left = 0; i < lab.st.nlines; i++)
 		left += !!strncmp(lab.st.lines[i], "switch ", 7);
+	sigemptyset(&held);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGHUP);
+	sigprocmask(SIG_BLOCK, &held, &old);
 	n = lab_undo_from(&lab, 0, true, NULL);
 	if (n < left) {
 		fprintf(stderr, "nsfast: lab '%s': %d of %d objects could not be removed; their lines stay in %s/journal for the next 'nsfast down'\n",
@@ -40,5 +49,11 @@ int lab_down(const char *name)
 		pr_info("lab %s is down: removed %d object%s\n", name, n, n == 1 ? "" : "s");
 	}
 	lab_close(&lab);
+	if (!sigpending(&pending) &&
+	    (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+	     sigismember(&pending, SIGHUP) == 1))
+		fprintf(stderr, "nsfast: lab '%s': a signal came during down, which finished first\n",
+			name);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return err;
 }
