@@ -378,10 +378,13 @@ static void check_ipv6_mtu(struct vstate *v)
 }
 
 /* Collect the subnets of a namespace (or the host's lab interfaces). */
-static bool gw_reachable(const struct topo *t, const struct route *r)
+/* Is r's gateway on a subnet of r's namespace? *own: it is one of the
+ * namespace's own addresses, which no route can go through. */
+static bool gw_reachable(const struct topo *t, const struct route *r, bool *own)
 {
 	int i, k;
 
+	*own = false;
 	for (i = 0; i < t->nlinks; i++) {
 		const struct link *l = &t->links[i];
 		const struct endpoint *eps[2] = { &l->a, &l->b };
@@ -389,10 +392,13 @@ static bool gw_reachable(const struct topo *t, const struct route *r)
 		for (int e = 0; e < 2; e++) {
 			if (eps[e]->ns != r->ns)
 				continue;
-			for (k = 0; k < eps[e]->naddrs; k++)
-				if (addr_in_subnet(&r->gw, &eps[e]->addrs[k]) &&
-				    !addr_same_host(&r->gw, &eps[e]->addrs[k]))
+			for (k = 0; k < eps[e]->naddrs; k++) {
+				if (!addr_in_subnet(&r->gw, &eps[e]->addrs[k]))
+					continue;
+				if (!addr_same_host(&r->gw, &eps[e]->addrs[k]))
 					return true;
+				*own = true;
+			}
 		}
 	}
 	if (r->ns != NS_HOST)
@@ -434,6 +440,7 @@ static void check_routes(struct vstate *v)
 {
 	struct topo *t = v->t;
 	char a[ADDR_STRLEN];
+	bool own;
 	int i, j;
 
 	for (i = 0; i < t->nroutes; i++) {
@@ -450,8 +457,9 @@ static void check_routes(struct vstate *v)
 		if (dev && r->dst.family == AF_INET6 && dev->mtu && dev->mtu < IPV6_MIN_MTU)
 			verr(v, r->line, "IPv6 route to %s dev %s needs an mtu of %d or more, the link has %d",
 			     addr_fmt(&r->dst, a, sizeof(a)), dev->ifname, IPV6_MIN_MTU, dev->mtu);
-		if (r->has_gw && !gw_reachable(t, r))
-			verr(v, r->line, "route gateway %s is not in the subnet of any interface of %s%s",
+		if (r->has_gw && !gw_reachable(t, r, &own))
+			verr(v, r->line, own ? "route gateway %s is an address of %s%s itself, expected another host on its subnet" :
+					       "route gateway %s is not in the subnet of any interface of %s%s",
 			     addr_fmt_host(&r->gw, a, sizeof(a)),
 			     r->ns == NS_HOST ? "the host" : "ns ",
 			     r->ns == NS_HOST ? "" : t->ns[r->ns].name);

@@ -109,7 +109,7 @@ static const struct tcase cases[] = {
 	  "t.conf:6: route gateway 10.1.1.1 is not in the subnet of any interface of ns c" },
 	{ "route gateway is own address",
 	  "lab t\nns a\n  route default via 10.9.9.9\nns b\nveth a:x 10.9.9.9/30 -- b:y 10.9.9.10/30\n",
-	  "t.conf:3: route gateway 10.9.9.9 is not in the subnet of any interface of ns a" },
+	  "t.conf:3: route gateway 10.9.9.9 is an address of ns a itself, expected another host on its subnet" },
 	{ "host route unreachable", "lab t\nns a\nhost\n  route 10.9.0.0/16 via 10.1.1.1\n",
 	  "t.conf:4: route gateway 10.1.1.1 is not in the subnet of any interface of the host" },
 	{ "route mixed families", "lab t\nns a\n  route 10.0.0.0/8 via fd00::1\n",
