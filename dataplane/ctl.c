@@ -283,7 +283,7 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 		out(o, "],\"default\":%s%s%s,\"routed_via\":%llu,\"routed_out\":%llu,\"routed_in\":%llu,"
 		       "\"ttl_exceeded\":%llu,\"too_big\":%llu,\"frag_needed\":%llu,\"fragmented\":%llu,"
 		       "\"fragments\":%llu,\"frag_no_frame\":%llu,\"frag_refused\":%llu,"
-		       "\"icmp_limited\":%llu,\"mtu\":%u,\"martian\":%llu,"
+		       "\"icmp_limited\":%llu,\"mtu\":%u,\"martian\":%llu,\"nat_drops\":%llu,"
 		       "\"no_route\":%llu,\"bad\":%llu,\"held_now\":%d,"
 		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu,"
 		       "\"arp\":{\"entries\":%u,\"learned\":%llu,\"changed\":%llu,\"evicted\":%llu,"
@@ -296,7 +296,8 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 		    (unsigned long long)r->fragmented, (unsigned long long)r->fragments,
 		    (unsigned long long)r->frag_no_frame, (unsigned long long)r->frag_refused,
 		    (unsigned long long)r->icmp_limited, sw->nat ? route_uplink_mtu(sw) : 0,
-		    (unsigned long long)r->martian, (unsigned long long)r->no_route, (unsigned long long)r->bad, sw->rt.nheld,
+		    (unsigned long long)r->martian, (unsigned long long)r->nat_drops,
+		    (unsigned long long)r->no_route, (unsigned long long)r->bad, sw->rt.nheld,
 		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
 		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host,
 		    a->entries, (unsigned long long)a->learned, (unsigned long long)a->changed,
@@ -312,7 +313,8 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 	out(o, "\n    routed %llu via routes, %llu out, %llu in; larger than the route's MTU %llu "
 	       "(%llu answered: fragmentation needed; %llu cut into %llu fragments; not cut: "
 	       "%llu no frame, %llu refused); dropped: %llu ttl exceeded, "
-	       "%llu no route, %llu not routable (VLAN, runt), %llu martian; %llu ICMP errors over the "
+	       "%llu no route, %llu not routable (VLAN, runt), %llu martian, %llu refused by the NAT; "
+	       "%llu ICMP errors over the "
 	       "rate limit; held for ARP %llu (%d now, "
 	       "%llu timed out, %llu overflow, %llu for an unknown inside host)\n",
 	    (unsigned long long)r->routed_via, (unsigned long long)r->routed_out,
@@ -321,7 +323,7 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 	    (unsigned long long)r->fragments, (unsigned long long)r->frag_no_frame,
 	    (unsigned long long)r->frag_refused, (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
 	    (unsigned long long)r->bad, (unsigned long long)r->martian,
-	    (unsigned long long)r->icmp_limited, (unsigned long long)r->arp_held, sw->rt.nheld, (unsigned long long)r->arp_timeout,
+	    (unsigned long long)r->nat_drops, (unsigned long long)r->icmp_limited, (unsigned long long)r->arp_held, sw->rt.nheld, (unsigned long long)r->arp_timeout,
 	    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
 	out(o, "  arp: %u entries, %llu learned, %llu changed, %llu evicted, %llu refused (no room), "
 	       "%llu ignored (bad), %llu failed; %llu requests sent, %llu not sent (no frame)\n",
