@@ -233,6 +233,32 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 			print_link(&snap, &snap.links[j], json, first);
 			first = false;
 		}
+	/* What the journal names in the host and is not there: deleted by
+	 * hand (or with its namespace). */
+	if (json)
+		printf("],\"missing_links\":[");
+	first = true;
+	for (i = 0; i < lab.st.nlines; i++) {
+		const char *l = lab.st.lines[i], *ifn;
+
+		if (!strncmp(l, "veth - ", 7))
+			ifn = l + 7;
+		else if (!strncmp(l, "link ", 5))
+			ifn = l + 5;
+		else
+			continue;
+		for (j = 0; j < snap.nlinks && strcmp(snap.links[j].name, ifn); j++)
+			;
+		if (j < snap.nlinks)
+			continue;
+		if (json) {
+			printf("%s", first ? "" : ",");
+			json_str(ifn);
+		} else {
+			printf("  %-15s (missing: deleted outside nsfast; 'nsfast up' recreates it)\n", ifn);
+		}
+		first = false;
+	}
 	if (json)
 		printf("],\"namespaces\":[");
 	first = true;

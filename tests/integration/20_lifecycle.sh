@@ -13,7 +13,11 @@ check_out "second up changes nothing and says so" "already up: nothing changed" 
 check "second up leaves the journal as it was" cmp "$TMP/journal1" "/run/nsfast/$PFX/journal"
 ip link del "$PFX-b-eth0"
 nsx a ip route del default
+check_out "status says which host link is missing" "$PFX-b-eth0 +\(missing: deleted outside nsfast" \
+	"$NSFAST" status "$PFX"
+check_out "and lists it in JSON" "\"missing_links\":\[\"$PFX-b-eth0\"\]" "$NSFAST" status --json "$PFX"
 check_out "up after damage repairs it" "is up: .* [1-9][0-9]* change" "$NSFAST" up --lab "$PFX" "$LAB"
+check_out "and nothing is missing then" '"missing_links":\[\]' "$NSFAST" status --json "$PFX"
 check "repaired link carries traffic" nsx a ping1 10.13.37.3
 check "repaired route carries traffic" nsx a ping1 203.0.113.2
 # A namespace deleted behind nsfast's back can live on unseen (its veth
