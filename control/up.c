@@ -587,7 +587,7 @@ static int preflight(struct up *u)
 	struct link_state ls;
 	int i, j;
 
-	if ((i = preflight_mtus(u)))
+	if ((i = preflight_mtus(u)) || (i = up_preflight_addrs(u)))
 		return i;
 	for (i = 0; i < u->t->nsw; i++) {
 		struct sw *sw = &u->t->sw[i];

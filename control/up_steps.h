@@ -35,6 +35,9 @@ int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr
 /* An interface that exists takes mtu (0: 1500, the kernel's default) and
  * mac (NULL: left as it is), a step when either differs. ns: its
  * namespace's name, for the step. */
+/* Refuse, before any change, a host address of the file that another
+ * host interface has (up_addrs.c). */
+int up_preflight_addrs(struct up *u);
 /* The MTU a link is made with: the file's, else the kernel's default. */
 int link_mtu(const struct link *l);
 int up_link_set(struct up *u, struct nl *nl, const char *ns, const char *ifname, int mtu,

@@ -50,11 +50,16 @@ got="$(nsx a ip -4 route show default | awk '{print $3}') $(ip route show 10.9.9
 if [ "$got" = "10.13.37.4 10.13.37.2" ]; then pass "a's default route and the host's route to c are the new file's"
 else fail "routes after the change: $got, expected 10.13.37.4 10.13.37.2"; fi
 check "and back" "$NSFAST" up -q --lab "$PFX" "$LAB"
-check_out "a second lab of the same file is refused at the host route this one made" \
-	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, and goes with it" \
+check_out "a second lab of the same file is refused: its host address is this one's" \
+	"lab.conf:7: address 10.13.37.254 for ${PFX}x-sw0 is already on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$LAB"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null # (only if it came up)
-check_out "and leaves nothing of itself" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
+printf 'lab x\nswitch s2 dataplane tc\n  gateway 10.13.37.1/24\nns z\n  link e0 switch s2 addr 10.13.37.9/24\nhost\n  route 10.9.9.8/30 via 10.13.37.4\n' >"$TMP/samer.conf"
+check_out "another lab with the same host route is refused: it is this one's" \
+	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, and goes with it" \
+	"$NSFAST" up --lab "${PFX}x" "$TMP/samer.conf"
+"$NSFAST" down -q "${PFX}x" 2>/dev/null
+check_out "and they leave nothing of themselves" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
 check_out "the first lab's route is still there" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
 # down FILE reads only the lab's name: an edit since up that check would
 # refuse does not keep the lab up.
