@@ -35,6 +35,11 @@ int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr
 /* An interface that exists takes mtu (0: 1500, the kernel's default) and
  * mac (NULL: left as it is), a step when either differs. ns: its
  * namespace's name, for the step. */
+/* The netlink socket of namespace ns (NS_HOST: the host's), its fd in
+ * *fd when fd is not NULL. */
+struct nl *up_ns_nl(struct up *u, int ns, int *fd);
+/* One route of the file (up_route.c). */
+int up_route(struct up *u, struct route *r);
 /* Refuse, before any change, a host address of the file that another
  * host interface has (up_addrs.c). */
 int up_preflight_addrs(struct up *u);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* The route steps of nsfast up: a namespace's routes, and the host's,
+ * journaled; what up does with a route to the same prefix that exists. */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+
+#include "nl.h"
+#include "up_steps.h"
+
+/* A route to r's destination exists (EEXIST): 2 when it is r as the file
+ * has it and the lab's, 1 when it is and someone else's made by hand, 0
+ * when it was changed to it. A namespace's (the lab's) or one
+ * this lab made in the host (journaled, from an older version of the
+ * file: prior lines, the last one being this run's when added) is
+ * replaced. In the host, one this lab did not make is refused when it
+ * differs, or is another lab's (it would go with that lab); the same
+ * route made by hand is used as it is, and left to its owner. */
+static int up_route_update(struct up *u, struct nl *nl, const struct route *r, const char *d,
+			   int oif, bool added)
+{
+	struct route_seen s;
+	char prefix[ADDR_STRLEN + 8], g[ADDR_STRLEN] = "-", dev[IF_NAMESIZE] = "?", owner[16];
+	int i, n = u->lab.st.nlines - (added ? 1 : 0);
+	bool ours = r->ns != NS_HOST, same;
+
+	if (nl_route_find(nl, &r->dst, &s))
+		return 1; /* gone meanwhile, or not one of the main table's: leave it */
+	same = s.has_gw == r->has_gw && (!oif || s.oif == oif) &&
+	       (!r->has_gw || !memcmp(s.gw.bytes, r->gw.bytes, (size_t)addr_len(r->dst.family)));
+	snprintf(prefix, sizeof(prefix), "route %s ", d);
+	for (i = 0; i < n && !ours; i++)
+		ours = !strncmp(u->lab.st.lines[i], prefix, strlen(prefix));
+	if (same && ours)
+		return 2;
+	if (same && lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner)) != 1)
+		return 1;
+	if (ours)
+		return kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
+	if (s.has_gw)
+		addr_fmt_host(&s.gw, g, sizeof(g));
+	if_indextoname((unsigned int)s.oif, dev);
+	if (same)
+		snprintf(u->detail, sizeof(u->detail),
+			 "the host's route to %s via %s dev %s is lab %s's, and goes with it, expected another prefix",
+			 d, g, dev, owner);
+	else
+		snprintf(u->detail, sizeof(u->detail),
+			 "the host already routes %s via %s dev %s, and lab %s did not make that route, expected another prefix or that route gone",
+			 d, g, dev, u->lab.name);
+	u->detail_is_cause = true;
+	return -EEXIST;
+}
+
+int up_route(struct up *u, struct route *r)
+{
+	char d[ADDR_STRLEN], g[ADDR_STRLEN] = "-", line[2 * ADDR_STRLEN + IFNAMSIZ + 16];
+	bool added = false;
+	struct link_state ls = { 0 };
+	struct nl *nl;
+	int err;
+
+	addr_fmt(&r->dst, d, sizeof(d));
+	if (r->has_gw)
+		addr_fmt_host(&r->gw, g, sizeof(g));
+	if ((err = step(u, "add route %s via %s in %s", d, g,
+			r->ns == NS_HOST ? "the host" : u->t->ns[r->ns].sysname)))
+		return err;
+	nl = up_ns_nl(u, r->ns, NULL);
+	if (!nl)
+		return -ENOENT;
+	if (r->dev[0] && (err = kernel_err(u, nl_link_get(nl, r->dev, &ls))))
+		return err;
+	/* A namespace's routes go with it; the host's are journaled, first
+	 * (up_journal), and not taken when they were there before. */
+	snprintf(line, sizeof(line), "route %s %s %s", d, g, r->dev[0] ? r->dev : "-");
+	if (r->ns == NS_HOST && (err = up_journal(u, line, &added)))
+		return err;
+	err = nl_route_add(nl, &r->dst, r->has_gw ? &r->gw : NULL, ls.ifindex);
+	if (err == -EEXIST)
+		err = up_route_update(u, nl, r, d, ls.ifindex, added);
+	if (err == 2)
+		return 0;
+	if (err && r->ns == NS_HOST)
+		up_unjournal(u, added);
+	if (err == 1)
+		return 0;
+	if (err)
+		return kernel_err(u, err);
+	u->changes++;
+	return 0;
+}
