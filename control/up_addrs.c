@@ -29,6 +29,7 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 		 const char *ifname, int line)
 {
 	char name[IF_NAMESIZE], s[ADDR_STRLEN];
+	size_t plen = strlen(u->t->lab);
 
 	for (int i = 0; i < h->n; i++) {
 		const struct addr *o = &h->v[i].addr;
@@ -36,7 +37,10 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 		if (o->family != a->family ||
 		    memcmp(o->bytes, a->bytes, (size_t)addr_len(a->family)))
 			continue;
-		if (!if_indextoname((unsigned int)h->v[i].ifindex, name) || !strcmp(name, ifname))
+		/* This lab's own interfaces (two of its switches may reuse a
+		 * subnet) are its business, as before. */
+		if (!if_indextoname((unsigned int)h->v[i].ifindex, name) || !strcmp(name, ifname) ||
+		    (!strncmp(name, u->t->lab, plen) && name[plen] == '-'))
 			continue;
 		topo_error(u->t, line,
 			   "address %s for %s is already on %s in the host (another lab's, or the machine's), expected another address",
