@@ -40,23 +40,6 @@ int ip_forward_hold(void)
 	return err;
 }
 
-/* Does lab NAME's journal hold forwarding? */
-static int holds(const char *name)
-{
-	char path[128], line[512];
-	FILE *f;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, name);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strcmp(line, "forward\n");
-	fclose(f);
-	return found;
-}
-
 int ip_forward_release(const char *lab)
 {
 	char (*names)[16], saved[16] = "";
@@ -67,7 +50,7 @@ int ip_forward_release(const char *lab)
 	if (n < 0)
 		return n;
 	for (i = 0; i < n && !held; i++)
-		held = strcmp(names[i], lab) && holds(names[i]);
+		held = strcmp(names[i], lab) && state_lab_has(names[i], "forward\n");
 	free(names);
 	if (held)
 		return 0;

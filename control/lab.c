@@ -214,25 +214,14 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 
 int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t len)
 {
-	char (*labs)[16], path[128], line[512];
+	char (*labs)[16];
 	int n = state_labs(&labs), i, found = 0;
-	size_t plen = strlen(prefix);
 
 	for (i = 0; i < n && !found; i++) {
-		FILE *f;
-
-		if (!strcmp(labs[i], self))
-			continue;
-		snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, labs[i]);
-		if (!(f = fopen(path, "re")))
-			continue;
-		while (!found && fgets(line, sizeof(line), f))
-			found = !strncmp(line, prefix, plen);
-		fclose(f);
+		found = strcmp(labs[i], self) && state_lab_has(labs[i], prefix);
 		if (found)
 			snprintf(owner, len, "%s", labs[i]);
 	}
-	if (n > 0)
-		free(labs);
+	free(labs);
 	return n < 0 ? n : found;
 }

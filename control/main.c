@@ -185,7 +185,7 @@ static int cmd_status(int argc, char **argv)
  * running lab has it. */
 static int resolve_ns(const char *arg, char *out, size_t len)
 {
-	char (*labs)[16], path[128], line[256];
+	char (*labs)[16], want[64];
 	int n, i, found = 0;
 
 	if (netns_exists(arg)) {
@@ -199,22 +199,9 @@ static int resolve_ns(const char *arg, char *out, size_t len)
 		return n;
 	}
 	for (i = 0; i < n; i++) {
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, labs[i]);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			char want[64];
-
-			snprintf(want, sizeof(want), "ns %.15s-%.32s\n", labs[i], arg);
-			if (!strcmp(line, want)) {
-				if (found++ == 0)
-					snprintf(out, len, "%.15s-%.32s", labs[i], arg);
-			}
-		}
-		fclose(f);
+		snprintf(want, sizeof(want), "ns %.15s-%.32s\n", labs[i], arg);
+		if (state_lab_has(labs[i], want) && found++ == 0)
+			snprintf(out, len, "%.15s-%.32s", labs[i], arg);
 	}
 	free(labs);
 	if (found == 1)

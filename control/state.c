@@ -224,3 +224,19 @@ out:
 	*names = v;
 	return n;
 }
+
+bool state_lab_has(const char *lab, const char *prefix)
+{
+	char path[128], line[512];
+	size_t plen = strlen(prefix);
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, lab);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, prefix, plen);
+	fclose(f);
+	return found;
+}

@@ -32,5 +32,8 @@ void state_close(struct state *st);
 /* Every lab with a state directory, sorted, into *names (the caller
  * frees it); their count, or a negative errno. */
 int state_labs(char (**names)[16]);
+/* Does lab's journal, read as it is now without its lock, have a line
+ * starting with prefix ("...\n" for a whole line)? */
+bool state_lab_has(const char *lab, const char *prefix);
 
 #endif
