@@ -119,8 +119,24 @@ int fast_learn(struct sw *sw, const uint8_t mac[6], const struct port *in)
 	return rc;
 }
 
-/* Refresh in the FDB, at now, every MAC of the n keys marked in second
- * since or later; their count. */
+/* Refresh mac in the FDB at now if its map entry v was marked in second
+ * since or later: the mark says the MAC was seen on that port since the
+ * last pass, up to a second ago. Refreshed even if its ageing time ran
+ * out in the meantime (lookup says NONE then), or the pass would age out
+ * a MAC that is talking; not if it moved. */
+static bool mark_refresh(struct sw *sw, const uint8_t mac[6], const struct fdb_val *v,
+			 uint32_t since, uint64_t now)
+{
+	uint16_t cur;
+
+	if (v->hit < since || v->slot >= (uint32_t)sw->nl2)
+		return false;
+	cur = fdb_lookup(sw->fdb, mac, now);
+	return (cur == v->slot || cur == FDB_PORT_NONE) &&
+	       !fdb_learn(sw->fdb, mac, (uint16_t)v->slot, now);
+}
+
+/* mark_refresh every MAC of the n keys; their count. */
 static uint64_t pull_marks(struct sw *sw, uint32_t n, uint32_t since, uint64_t now)
 {
 	int fd = bpf_map__fd(sw->skel->maps.fdb);
@@ -129,21 +145,12 @@ static uint64_t pull_marks(struct sw *sw, uint32_t n, uint32_t since, uint64_t n
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
-		uint16_t cur;
 		uint8_t mac[6];
 
-		if (bpf_map_lookup_elem(fd, &sw->fast_keys[i], &v) || v.hit < since ||
-		    v.slot >= (uint32_t)sw->nl2)
+		if (bpf_map_lookup_elem(fd, &sw->fast_keys[i], &v))
 			continue;
 		memcpy(mac, &sw->fast_keys[i], 6);
-		/* The mark says the MAC was seen on that port since the last
-		 * pass, up to a second ago: refresh it even if its ageing time
-		 * ran out in the meantime (lookup says NONE then), or this
-		 * pass would age out a MAC that is talking. Not if it moved. */
-		cur = fdb_lookup(sw->fdb, mac, now);
-		if ((cur == v.slot || cur == FDB_PORT_NONE) &&
-		    !fdb_learn(sw->fdb, mac, (uint16_t)v.slot, now))
-			refreshed++;
+		refreshed += mark_refresh(sw, mac, &v, since, now);
 	}
 	return refreshed;
 }
@@ -160,10 +167,10 @@ static int pull_one(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void 
 	struct fdb_val v;
 
 	(void)idle_ns;
-	/* Not counted: the next pass pulls the same mark again. */
-	if (!bpf_map_lookup_elem(bpf_map__fd(p->sw->skel->maps.fdb), &k, &v) &&
-	    v.hit >= p->sw->hit_second && v.slot == port)
-		fdb_learn(p->sw->fdb, mac, port, p->now);
+	/* Not counted: the next pass pulls the same mark again. On its own
+	 * port only: fdb_foreach_expired allows no other learn. */
+	if (!bpf_map_lookup_elem(bpf_map__fd(p->sw->skel->maps.fdb), &k, &v) && v.slot == port)
+		mark_refresh(p->sw, mac, &v, p->sw->hit_second, p->now);
 	return 0;
 }
 
