@@ -244,13 +244,15 @@ int up_pair_set(struct up *u, struct nl *nl[2], const char *ns[2], const char *i
 	struct link_state was;
 	int changes = u->changes, err;
 
+	if (!mtu)
+		mtu = 1500;
 	if ((err = kernel_err(u, nl_link_get(nl[0], ifname[0], &was))) ||
 	    (err = up_link_set(u, nl[0], ns[0], ifname[0], mtu, mac[0])))
 		return err;
 	err = up_link_set(u, nl[1], ns[1], ifname[1], mtu, mac[1]);
 	if (err && u->changes != changes)
 		/* Best effort, and quiet: what failed is the second end. */
-		nl_link_set(nl[0], was.ifindex, was.mtu != (mtu ? mtu : 1500) ? was.mtu : 0,
+		nl_link_set(nl[0], was.ifindex, was.mtu != mtu ? was.mtu : 0,
 			    mac[0] && memcmp(was.mac, mac[0], 6) ? was.mac : NULL);
 	return err;
 }
@@ -297,7 +299,8 @@ static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, str
 {
 	const struct endpoint *e[2] = { &l->a, &l->b };
 	struct nl *nl[2] = { nla, nlb };
-	const char *end;
+	const char *end, *ns[2], *ifname[2];
+	const uint8_t *mac[2];
 	const struct sw *sw = link_daemon_switch(u, l, &end);
 	struct link_state ls;
 	int err, i;
@@ -318,14 +321,12 @@ static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, str
 		u->detail_is_cause = true;
 		return -EBUSY;
 	}
-	{
-		const char *ns[2] = { topo_ns_name(u->t, l->a.ns), topo_ns_name(u->t, l->b.ns) };
-		const char *ifname[2] = { l->a.sysname, l->b.sysname };
-		const uint8_t *mac[2] = { l->a.has_mac ? l->a.mac : NULL,
-					  l->b.has_mac ? l->b.mac : NULL };
-
-		return up_pair_set(u, nl, ns, ifname, link_mtu(l), mac);
+	for (i = 0; i < 2; i++) {
+		ns[i] = topo_ns_name(u->t, e[i]->ns);
+		ifname[i] = e[i]->sysname;
+		mac[i] = e[i]->has_mac ? e[i]->mac : NULL;
 	}
+	return up_pair_set(u, nl, ns, ifname, link_mtu(l), mac);
 }
 
 /* An existing end that the file gives IPv6 addresses, on which IPv6 was

@@ -32,9 +32,6 @@ int kernel_err(struct up *u, int err);
 /* A host-side interface must be ours (journaled) or absent. */
 int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, bool *exists);
 int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr *addrs, int n);
-/* An interface that exists takes mtu (0: 1500, the kernel's default) and
- * mac (NULL: left as it is), a step when either differs. ns: its
- * namespace's name, for the step. */
 /* The netlink socket of namespace ns (NS_HOST: the host's), its fd in
  * *fd when fd is not NULL. */
 struct nl *up_ns_nl(struct up *u, int ns, int *fd);
@@ -45,6 +42,9 @@ int up_route(struct up *u, struct route *r);
 int up_preflight_addrs(struct up *u);
 /* The MTU a link is made with: the file's, else the kernel's default. */
 int link_mtu(const struct link *l);
+/* An interface that exists takes mtu (0: 1500, the kernel's default) and
+ * mac (NULL: left as it is), a step when either differs. ns: its
+ * namespace's name, for the step. */
 int up_link_set(struct up *u, struct nl *nl, const char *ns, const char *ifname, int mtu,
 		const uint8_t *mac);
 /* up_link_set on both ends of a pair, at one MTU; if the second end
