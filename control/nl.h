@@ -71,17 +71,20 @@ int nl_route_add(struct nl *nl, const struct addr *dst, const struct addr *gw,
 int nl_route_del(struct nl *nl, const struct addr *dst, const struct addr *gw,
 		 int oif);
 int nl_route_replace(struct nl *nl, const struct addr *dst, const struct addr *gw, int oif);
-/* The main table's unicast route to exactly dst (its prefix): 0, or
- * -ENOENT. */
+/* The main table's first unicast route to exactly dst (its prefix),
+ * through oif (0: any), with a gateway if need_gw: 0, or -ENOENT. */
 struct route_seen {
 	bool has_gw;
 	struct addr gw;
 	int oif;
 };
-int nl_route_find(struct nl *nl, const struct addr *dst, struct route_seen *seen);
+int nl_route_find(struct nl *nl, const struct addr *dst, int oif, bool need_gw,
+		  struct route_seen *seen);
 
 int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6]);
 int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4]);
+/* The gateway of the IPv4 default route through oif in the main table:
+ * 0, or -ENOENT when the host has none through that interface. */
 int nl_route_default_via(struct nl *nl, int oif, struct addr *gw);
 
 #endif

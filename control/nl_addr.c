@@ -128,6 +128,8 @@ int nl_route_replace(struct nl *nl, const struct addr *dst, const struct addr *g
 
 struct route_find {
 	const struct addr *dst;
+	int oif; /* 0: any */
+	bool need_gw;
 	struct route_seen *seen;
 	bool found;
 };
@@ -157,7 +159,8 @@ static int route_find_cb(const struct nlmsghdr *nlh, void *data)
 			dst = mnl_attr_get_payload(attr);
 	}
 	addr_network(f->dst, &net);
-	if (f->dst->plen ? !dst || memcmp(dst, net.bytes, len) : dst != NULL)
+	if ((f->dst->plen ? !dst || memcmp(dst, net.bytes, len) : dst != NULL) ||
+	    (f->oif && oif != f->oif) || (f->need_gw && !gw))
 		return MNL_CB_OK;
 	memset(f->seen, 0, sizeof(*f->seen));
 	f->seen->oif = oif;
@@ -171,11 +174,12 @@ static int route_find_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int nl_route_find(struct nl *nl, const struct addr *dst, struct route_seen *seen)
+int nl_route_find(struct nl *nl, const struct addr *dst, int oif, bool need_gw,
+		  struct route_seen *seen)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	struct route_find f = { dst, seen, false };
+	struct route_find f = { dst, oif, need_gw, seen, false };
 	int err;
 
 	rtm->rtm_family = (uint8_t)dst->family;
@@ -183,4 +187,15 @@ int nl_route_find(struct nl *nl, const struct addr *dst, struct route_seen *seen
 	if (err)
 		return err;
 	return f.found ? 0 : -ENOENT;
+}
+
+int nl_route_default_via(struct nl *nl, int oif, struct addr *gw)
+{
+	struct addr any = { .family = AF_INET };
+	struct route_seen s;
+	int err = nl_route_find(nl, &any, oif, true, &s);
+
+	if (!err)
+		*gw = s.gw;
+	return err;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Neighbours and the default route of an interface: what the switch
- * needs to send out of an uplink that the host also uses. The kernel
+/* Neighbours: what the switch needs to send out of an uplink that the
+ * host also uses (its default route: nl_route_default_via). The kernel
  * does the ARP (one ARP speaker per interface), the switch reads its
  * answer. */
 #include <errno.h>
@@ -68,53 +68,4 @@ int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4])
 	ndm->ndm_flags = NTF_USE;
 	mnl_attr_put(nlh, NDA_DST, 4, ip);
 	return nl_request(nl, nlh, NULL, NULL);
-}
-
-struct route_ctx {
-	int oif;
-	struct addr *gw;
-	bool found;
-};
-
-static int default_route_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct route_ctx *c = data;
-	const struct nlattr *attr;
-	const void *gw = NULL;
-	int oif = 0;
-
-	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != AF_INET ||
-	    rtm->rtm_dst_len != 0 || rtm->rtm_table != RT_TABLE_MAIN || c->found)
-		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
-		if (mnl_attr_get_type(attr) == RTA_OIF && !mnl_attr_validate(attr, MNL_TYPE_U32))
-			oif = (int)mnl_attr_get_u32(attr);
-		else if (mnl_attr_get_type(attr) == RTA_GATEWAY && mnl_attr_get_payload_len(attr) == 4)
-			gw = mnl_attr_get_payload(attr);
-	}
-	if (oif == c->oif && gw) {
-		memset(c->gw, 0, sizeof(*c->gw));
-		c->gw->family = AF_INET;
-		c->gw->plen = 32;
-		memcpy(c->gw->bytes, gw, 4);
-		c->found = true;
-	}
-	return MNL_CB_OK;
-}
-
-/* The gateway of the IPv4 default route through oif in the main table:
- * 0, or -ENOENT when the host has none through that interface. */
-int nl_route_default_via(struct nl *nl, int oif, struct addr *gw)
-{
-	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	struct route_ctx c = { oif, gw, false };
-	int err;
-
-	rtm->rtm_family = AF_INET;
-	err = nl_request(nl, nlh, default_route_cb, &c);
-	if (err)
-		return err;
-	return c.found ? 0 : -ENOENT;
 }

@@ -24,7 +24,7 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 	int i, n = u->lab.st.nlines - (added ? 1 : 0);
 	bool ours = r->ns != NS_HOST, same;
 
-	if (nl_route_find(nl, &r->dst, &s))
+	if (nl_route_find(nl, &r->dst, 0, false, &s))
 		return 1; /* gone meanwhile, or not one of the main table's: leave it */
 	same = s.has_gw == r->has_gw && (!oif || s.oif == oif) &&
 	       (!r->has_gw || !memcmp(s.gw.bytes, r->gw.bytes, (size_t)addr_len(r->dst.family)));
