@@ -73,12 +73,14 @@ static inline bool ipv4_one_host(const uint8_t a[4])
 }
 
 /* The IPv6 counterpart (RFC 4291 2.5.2, 2.5.3, 2.7): not unspecified,
- * not loopback, not multicast. */
+ * not loopback, not multicast, and not IPv4-mapped (2.5.5.2): such an
+ * address names an IPv4 host inside a dual stack, never on the wire
+ * (RFC 6890: not forwardable). */
 static inline bool ipv6_one_host(const uint8_t a[16])
 {
-	static const uint8_t zero[15];
+	static const uint8_t zero[15], mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-	return a[0] != 0xff && (memcmp(a, zero, 15) != 0 || a[15] > 1);
+	return a[0] != 0xff && (memcmp(a, zero, 15) != 0 || a[15] > 1) && memcmp(a, mapped, 12) != 0;
 }
 
 /* RFC 1071 helpers, exposed for tests and the gateway. */

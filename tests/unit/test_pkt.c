@@ -985,7 +985,8 @@ static void test_gw_v6(void)
 	free(h);
 
 	/* No answer to a source that is not one host's. */
-	static const uint8_t not_one6[][16] = { { 0 }, { [15] = 1 }, { 0xff, 0x02, [15] = 1 } };
+	static const uint8_t not_one6[][16] = { { 0 }, { [15] = 1 }, { 0xff, 0x02, [15] = 1 },
+						  { [10] = 0xff, [11] = 0xff, 10, 0, 0, 2 } };
 	for (size_t i = 0; i < sizeof(not_one6) / sizeof(not_one6[0]); i++) {
 		uint64_t bad1 = st.bad;
 
