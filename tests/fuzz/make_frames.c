@@ -761,6 +761,16 @@ static void nat_seqs(const char *dir)
 	s_frame(&s, PORT_A, &f);
 	out_udp(&f, A_MAC, A4, FAR4, 20015, 53, FULL);
 	s_frame(&s, PORT_A, &f);
+	/* In from the uplink about that connection: an ICMP error from
+	 * loopback, dropped (the NAT matches errors by their quote, so only
+	 * the martian test stops it); then the answer, delivered. */
+	in_error(&f, LOOP4, 3, 3, 17, FAR4, 20015, 53, 64);
+	s_frame(&s, UPLINK, &f);
+	ip = in_hdr(&f, 17, FAR4);
+	l4 = udp(&f, 53, 20015, 21);
+	ip4_done(&f, ip);
+	l4_csum(&f, ip, 0, l4, 17, 6, FULL);
+	s_frame(&s, UPLINK, &f);
 	s_out(&s, dir, "martians");
 
 	/* Larger than the route's MTU (fuzz_nat: the uplink's 1500, 3506 on
