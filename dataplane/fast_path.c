@@ -184,6 +184,20 @@ void fast_pull(struct sw *sw, uint64_t now)
 	fdb_foreach_expired(sw->fdb, now, pull_one, &p);
 }
 
+uint16_t fast_lookup_expired(struct sw *sw, const uint8_t mac[6])
+{
+	uint16_t out = fdb_lookup_expired(sw->fdb, mac, sw->now);
+	uint64_t k = fast_mac_key(mac);
+	struct fdb_val v;
+
+	/* A map lookup only for an entry between its expiry and the next
+	 * pass, at most a second: then it is refreshed or gone. */
+	if (out == FDB_PORT_NONE || bpf_map_lookup_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v) ||
+	    v.slot != out || !mark_refresh(sw, mac, &v, sw->hit_second, sw->now))
+		return FDB_PORT_NONE;
+	return out;
+}
+
 /* The map never holds more than the FDB's capacity, so one array of
  * keys (allocated with the switch) takes a whole walk. A walk is a
  * syscall per entry: about 8 ms a second for a full table of 8192. */

@@ -265,17 +265,31 @@ int fdb_learn(struct fdb *fdb, const uint8_t mac[6], uint16_t port, uint64_t now
 	return 0;
 }
 
-uint16_t fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now)
+static const struct fdb_slot *find(const struct fdb *fdb, const uint8_t mac[6])
 {
 	uint64_t key = mac_to_u64(mac);
 
 	for (uint64_t i = home_slot(fdb, key);; i = (i + 1) & fdb->mask) {
 		const struct fdb_slot *s = &fdb->slots[i];
 		if (slot_empty(s))
-			return FDB_PORT_NONE;
+			return NULL;
 		if (slot_mac(s) == key)
-			return slot_expired(fdb, s, now) ? FDB_PORT_NONE : slot_port(s);
+			return s;
 	}
+}
+
+uint16_t fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now)
+{
+	const struct fdb_slot *s = find(fdb, mac);
+
+	return s && !slot_expired(fdb, s, now) ? slot_port(s) : FDB_PORT_NONE;
+}
+
+uint16_t fdb_lookup_expired(const struct fdb *fdb, const uint8_t mac[6], uint64_t now)
+{
+	const struct fdb_slot *s = find(fdb, mac);
+
+	return s && slot_expired(fdb, s, now) ? slot_port(s) : FDB_PORT_NONE;
 }
 
 static bool match_expired(const struct fdb *fdb, const struct fdb_slot *s, uint64_t now)

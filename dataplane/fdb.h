@@ -37,6 +37,9 @@ int fdb_learn(struct fdb *fdb, const uint8_t mac[6], uint16_t port, uint64_t now
 
 /* The port of dst, or FDB_PORT_NONE if unknown or expired. */
 uint16_t fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now);
+/* The port of dst if it is expired but not yet removed by fdb_age, else
+ * FDB_PORT_NONE. */
+uint16_t fdb_lookup_expired(const struct fdb *fdb, const uint8_t mac[6], uint64_t now);
 
 /* Remove entries idle for ageing_ns or more; returns how many. Cheap
  * enough to call once a second on a full table. */

@@ -261,7 +261,7 @@ static void send_routed(struct sw *sw, enum rt_path path, uint64_t addr, uint32_
 	}
 	memcpy(d + 6, sw->cfg.gw.mac, 6);
 	/* Routed, not switched: going back out of the ingress port is fine. */
-	out = fdb_lookup(sw->fdb, mac, sw->now);
+	out = switch_fdb_lookup(sw, mac);
 	/* Sized for the port its host was on (route_in_mtu), then held for
 	 * ARP while the host moved to a smaller one, or forgotten by the FDB
 	 * (flooded, it would reach ports that cannot take it): the veth
@@ -511,7 +511,7 @@ static uint32_t route_in_mtu(struct sw *sw, uint32_t host)
 	uint16_t out;
 
 	out = route_nexthop_mac(sw, RT_IN, host, mac) ? FDB_PORT_NONE :
-							 fdb_lookup(sw->fdb, mac, sw->now);
+							 switch_fdb_lookup(sw, mac);
 	return route_port_mtu(sw, out);
 }
 

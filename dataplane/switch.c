@@ -113,7 +113,7 @@ static int switch_l2_out(struct sw *sw, struct port *in, const struct pkt *p)
 
 	if (p->dst[0] & 1)
 		return L2_FLOOD;
-	out = fdb_lookup(sw->fdb, p->dst, sw->now);
+	out = switch_fdb_lookup(sw, p->dst);
 	if (out == FDB_PORT_NONE || out >= sw->nl2) {
 		sw->st.flood_unknown++;
 		return L2_FLOOD;

@@ -107,6 +107,16 @@ struct sw {
 };
 
 uint64_t now_ns(void);
+/* Where a frame userspace forwards to mac goes: the FDB's port at
+ * sw->now. With the fast path on, the FDB learns of its traffic only
+ * once a second: without a look at the marks, a host that talks only
+ * through it would be flooded to for up to a second after expiry. */
+static inline uint16_t switch_fdb_lookup(struct sw *sw, const uint8_t mac[6])
+{
+	uint16_t out = fdb_lookup(sw->fdb, mac, sw->now);
+
+	return out == FDB_PORT_NONE && sw->cfg.fast_path ? fast_lookup_expired(sw, mac) : out;
+}
 /* Send to every L2 port but in (NULL: all of them). */
 void switch_flood(struct sw *sw, struct port *in, uint64_t addr, uint32_t len);
 /* Everything one received frame goes through; no allocation. */

@@ -1003,6 +1003,13 @@ void fast_age(struct sw *s)
 	CHECK(0 && "fast_age without dataplane xdp");
 }
 
+uint16_t fast_lookup_expired(struct sw *s, const uint8_t mac[6])
+{
+	(void)s, (void)mac;
+	CHECK(0 && "fast_lookup_expired without dataplane xdp");
+	return FDB_PORT_NONE;
+}
+
 /* The programs' clock: set only by the poll loop, never run here. */
 uint32_t fast_second(const struct sw *s, uint64_t t)
 {

@@ -124,6 +124,11 @@ static void test_basic(void)
 	uint16_t before = fdb_lookup(f, b, 100 + 10 * SEC - 1), at = fdb_lookup(f, b, 100 + 10 * SEC);
 	check(before == 7 && at == FDB_PORT_NONE, "expires at exactly ageing_ns idle",
 	      "one ns before=%u at=%u", before, at);
+	uint16_t xb = fdb_lookup_expired(f, b, 100 + 10 * SEC), xlive = fdb_lookup_expired(f, b, 100),
+		 xc = fdb_lookup_expired(f, c, 100 + 10 * SEC);
+	check(xb == 7 && xlive == FDB_PORT_NONE && xc == FDB_PORT_NONE,
+	      "fdb_lookup_expired: the port of an expired entry only",
+	      "expired=%u live=%u unknown=%u", xb, xlive, xc);
 	check(fdb_lookup(f, b, 50) == 7, "a timestamp before the last refresh is idle 0", "got %u",
 	      fdb_lookup(f, b, 50));
 
