@@ -377,7 +377,88 @@ static void check_ipv6_mtu(struct vstate *v)
 		check_ipv6_switch(v, i);
 }
 
-/* Collect the subnets of a namespace (or the host's lab interfaces). */
+/* An address that a namespace's kernel (or the host's) will hold, on
+ * interface ifname as written (a switch's name if sw), whose kernel name
+ * is key. */
+struct held {
+	const struct addr *a;
+	int ns, line;
+	const char *ifname, *key;
+	bool sw;
+};
+
+/* Subnets that only one interface may route: not a host address (/32,
+ * /128, no subnet route), not IPv6 link-local (one per link by design). */
+static bool routes_subnet(const struct addr *a)
+{
+	return a->plen < addr_len(a->family) * 8 &&
+	       !(a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80);
+}
+
+/* In one namespace, two interfaces on overlapping subnets: the kernel
+ * sends the whole of the shorter (or the first, if equal) through one of
+ * them, and what is on the other is unreachable. And the two ends of a
+ * veth with one address. */
+static void check_held_subnets(struct vstate *v)
+{
+	struct topo *t = v->t;
+	char x[ADDR_STRLEN], y[ADDR_STRLEN];
+	int n = 0, max = 0, i, j, k;
+	struct held *h;
+
+	for (i = 0; i < t->nsw; i++)
+		max += t->sw[i].ngateway + t->sw[i].nhost;
+	for (i = 0; i < t->nlinks; i++)
+		max += t->links[i].a.naddrs + t->links[i].b.naddrs;
+	if (!max)
+		return;
+	h = calloc((size_t)max, sizeof(*h));
+	if (!h) {
+		verr(v, 0, "out of memory checking the subnets of the namespaces");
+		return;
+	}
+	for (i = 0; i < t->nsw; i++) {
+		const struct sw *sw = &t->sw[i];
+
+		/* kernel: the gateway is the bridge's; the others answer it
+		 * themselves. */
+		for (k = 0; sw->dp == DP_KERNEL && k < sw->ngateway; k++)
+			h[n++] = (struct held){ &sw->gateway[k], NS_HOST, sw->line, sw->name, sw->ifname, true };
+		for (k = 0; k < sw->nhost; k++)
+			h[n++] = (struct held){ &sw->host[k], NS_HOST, sw->line, sw->name, sw->ifname, true };
+	}
+	for (i = 0; i < t->nlinks; i++) {
+		const struct link *l = &t->links[i];
+
+		for (k = 0; k < l->a.naddrs; k++)
+			h[n++] = (struct held){ &l->a.addrs[k], l->a.ns, l->line, l->a.ifname, l->a.sysname, false };
+		/* A switch port's own end holds no address. */
+		for (k = 0; l->kind == LINK_VETH && k < l->b.naddrs; k++)
+			h[n++] = (struct held){ &l->b.addrs[k], l->b.ns, l->line, l->b.ifname, l->b.sysname, false };
+		for (k = 0; l->kind == LINK_VETH && k < l->a.naddrs; k++)
+			for (j = 0; j < l->b.naddrs; j++)
+				if (addr_same_host(&l->a.addrs[k], &l->b.addrs[j]))
+					verr(v, l->line, "address %s is on both ends of the veth, expected one address for each end",
+					     addr_fmt_host(&l->b.addrs[j], x, sizeof(x)));
+	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++) {
+			const struct held *a = &h[i], *b = &h[j];
+
+			if (a->ns != b->ns || !strcmp(a->key, b->key) || !routes_subnet(a->a) ||
+			    !routes_subnet(b->a) || !addr_overlap(a->a, b->a))
+				continue;
+			verr(v, a->line, "subnet of %s on %s%s%s overlaps %s on %s%s%s (line %d) in %s%s%s: the kernel would route both through one interface, expected disjoint subnets",
+			     addr_fmt(a->a, x, sizeof(x)), a->sw ? "switch '" : "", a->ifname,
+			     a->sw ? "'" : "", addr_fmt(b->a, y, sizeof(y)), b->sw ? "switch '" : "",
+			     b->ifname, b->sw ? "'" : "", b->line, a->ns == NS_HOST ? "the host" : "ns '",
+			     a->ns == NS_HOST ? "" : t->ns[a->ns].name, a->ns == NS_HOST ? "" : "'");
+			break; /* one is enough to say what a is on */
+		}
+	}
+	free(h);
+}
+
 /* Is r's gateway on a subnet of r's namespace? *own: it is one of the
  * namespace's own addresses, which no route can go through. */
 static bool gw_reachable(const struct topo *t, const struct route *r, bool *own)
@@ -491,6 +572,7 @@ int topo_validate(struct topo *t)
 	check_duplicates(&v);
 	resolve_links(&v);
 	check_switches(&v);
+	check_held_subnets(&v);
 	check_ipv6_mtu(&v);
 	if (v.errors)
 		return -EINVAL;
