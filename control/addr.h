@@ -24,6 +24,10 @@ const char *addr_fmt_host(const struct addr *a, char *buf, size_t len);
 bool addr_in_subnet(const struct addr *host, const struct addr *net);
 bool addr_same_host(const struct addr *x, const struct addr *y);
 bool addr_overlap(const struct addr *x, const struct addr *y);
+/* Does a give its interface a subnet that only one interface of a
+ * namespace may route? Not a host address (/32, /128: no subnet route),
+ * not IPv6 link-local (every link has fe80::/64). */
+bool addr_routes_subnet(const struct addr *a);
 void addr_network(const struct addr *a, struct addr *net);
 
 int mac_parse(const char *s, uint8_t mac[6]);

@@ -387,14 +387,6 @@ struct held {
 	bool sw;
 };
 
-/* Subnets that only one interface may route: not a host address (/32,
- * /128, no subnet route), not IPv6 link-local (one per link by design). */
-static bool routes_subnet(const struct addr *a)
-{
-	return a->plen < addr_len(a->family) * 8 &&
-	       !(a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80);
-}
-
 /* In one namespace, two interfaces on overlapping subnets: the kernel
  * sends the whole of the shorter (or the first, if equal) through one of
  * them, and what is on the other is unreachable. And the two ends of a
@@ -445,8 +437,8 @@ static void check_held_subnets(struct vstate *v)
 		for (j = 0; j < i; j++) {
 			const struct held *a = &h[i], *b = &h[j];
 
-			if (a->ns != b->ns || !strcmp(a->key, b->key) || !routes_subnet(a->a) ||
-			    !routes_subnet(b->a) || !addr_overlap(a->a, b->a))
+			if (a->ns != b->ns || !strcmp(a->key, b->key) || !addr_routes_subnet(a->a) ||
+			    !addr_routes_subnet(b->a) || !addr_overlap(a->a, b->a))
 				continue;
 			verr(v, a->line, "subnet of %s on %s%s%s overlaps %s on %s%s%s (line %d) in %s%s%s: the kernel would route both through one interface, expected disjoint subnets",
 			     addr_fmt(a->a, x, sizeof(x)), a->sw ? "switch '" : "", a->ifname,

@@ -2,7 +2,9 @@
 /* Before up changes anything: the host addresses the file gives must not
  * be on another interface of the host already (another lab's bridge, the
  * machine's own): the kernel takes the same address twice, and the
- * second interface's subnet route then loses to the first's. */
+ * second interface's subnet route then loses to the first's. Nor may
+ * their subnets lie in one as specific or more on another interface,
+ * for the same reason. */
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -24,27 +26,36 @@ static int collect(const struct addr_entry *e, void *data)
 	return 0;
 }
 
-/* Is a (to be on ifname) on another interface? Says so, at line. */
+/* Is a (to be on ifname), or its subnet, on another interface? Says so,
+ * at line. */
 static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 		 const char *ifname, int line)
 {
-	char name[IF_NAMESIZE], s[ADDR_STRLEN];
+	char name[IF_NAMESIZE], s[ADDR_STRLEN], os[ADDR_STRLEN];
 	size_t plen = strlen(u->t->lab);
 
 	for (int i = 0; i < h->n; i++) {
 		const struct addr *o = &h->v[i].addr;
+		bool same = addr_same_host(o, a);
 
-		if (o->family != a->family ||
-		    memcmp(o->bytes, a->bytes, (size_t)addr_len(a->family)))
+		/* Another subnet as specific as a's or more takes (some of)
+		 * a's traffic; a less specific one, a's is the route that wins
+		 * (a lab inside the machine's 10/8, say). */
+		if (!same && (!addr_routes_subnet(a) || !addr_routes_subnet(o) ||
+			      o->plen < a->plen || !addr_overlap(o, a)))
 			continue;
-		/* This lab's own interfaces (two of its switches may reuse a
-		 * subnet) are its business, as before. */
+		/* This lab's own interfaces: check has seen to them. */
 		if (!if_indextoname((unsigned int)h->v[i].ifindex, name) || !strcmp(name, ifname) ||
 		    (!strncmp(name, u->t->lab, plen) && name[plen] == '-'))
 			continue;
-		topo_error(u->t, line,
-			   "address %s for %s is already on %s in the host (another lab's, or the machine's), expected another address",
-			   addr_fmt_host(a, s, sizeof(s)), ifname, name);
+		if (same)
+			topo_error(u->t, line,
+				   "address %s for %s is already on %s in the host (another lab's, or the machine's), expected another address",
+				   addr_fmt_host(a, s, sizeof(s)), ifname, name);
+		else
+			topo_error(u->t, line,
+				   "subnet of %s for %s overlaps %s on %s in the host (another lab's, or the machine's), expected a disjoint subnet",
+				   addr_fmt(a, s, sizeof(s)), ifname, addr_fmt(o, os, sizeof(os)), name);
 		return -EADDRINUSE;
 	}
 	return 0;

@@ -59,6 +59,11 @@ check_out "another lab with the same host route is refused: it is this one's" \
 	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, and goes with it" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samer.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
+printf 'lab x\nswitch s3 dataplane tc\n  host 10.13.37.253/24\nns z\n  link e0 switch s3 addr 10.13.37.9/24\n' >"$TMP/samenet.conf"
+check_out "another lab with a host address on this one's subnet is refused" \
+	"samenet.conf:2: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
+	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
+"$NSFAST" down -q "${PFX}x" 2>/dev/null
 check_out "and they leave nothing of themselves" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
 check_out "the first lab's route is still there" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
 # down FILE reads only the lab's name: an edit since up that check would
