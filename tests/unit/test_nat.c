@@ -780,6 +780,31 @@ static void test_full_and_ports(void)
 	      "range ending at 65535: both ports used, then NO_PORT", "v %d %d %d seen %u", vv[0],
 	      vv[1], vv[2], seen);
 	nat_free(nat);
+
+	/* The default range towards one endpoint, filled by new flows: the
+	 * search for a port is bounded (alloc_port), so the range need not
+	 * fill to the last port, but nearly; every port given is unique. */
+	c = base_cfg();
+	c.port_min = 61000, c.port_max = 65535, c.max_entries = 8192;
+	nat = nat_new(&c);
+	static uint8_t used[65536];
+	uint32_t given = 0, dup = 0, first_refused = 0;
+	memset(used, 0, sizeof(used));
+	for (uint32_t i = 0; i < 6000 && !first_refused; i++) {
+		struct frm t = { .proto = P_UDP, .src = IP(10, 0, 0, 2), .dst = SRV,
+				 .sport = (uint16_t)(1024 + i), .dport = 53, .payload = 4 };
+		l = build(b, &t);
+		if (xout(nat, b, l, SEC) != NAT_OK) {
+			first_refused = i + 1;
+			break;
+		}
+		given++;
+		dup += used[f_sport(b)]++ != 0;
+	}
+	check(first_refused && given >= 4536 * 9 / 10 && given <= 4536 && !dup,
+	      "4536 ports to one endpoint: at least 90% given before the first refusal, none twice",
+	      "given %u, first refusal at flow %u, %u twice", given, first_refused, dup);
+	nat_free(nat);
 }
 
 /* The original outbound packet o (as the namespace sent it) went out as t;
