@@ -87,4 +87,11 @@ static inline bool ipv6_one_host(const uint8_t a[16])
 uint32_t csum_add(uint32_t sum, const void *data, uint32_t len);
 uint16_t csum_fold(uint32_t sum);
 
+/* Does the IPv4 header at ip (its length checked by pkt_parse) sum to
+ * zero, as RFC 1812 5.2.2 asks of what a router takes? */
+static inline bool ipv4_hdr_ok(const uint8_t *ip)
+{
+	return csum_fold(csum_add(0, ip, (uint32_t)(ip[0] & 0x0f) * 4)) == 0;
+}
+
 #endif

@@ -530,6 +530,11 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 		goto drop;
 	}
 	route_trim(&p);
+	/* Like the gateway's inside (switch.c, gw_hdr_bad), as ip_rcv. */
+	if (!ipv4_hdr_ok(d + ETH_HLEN)) {
+		sw->rt.st.bad++;
+		goto drop;
+	}
 	/* The outside sends CHECKSUM_PARTIAL too, and the translation
 	 * updates checksums incrementally: complete them first. */
 	if (p.l4_off)

@@ -103,6 +103,16 @@ static void switch_learn(struct sw *sw, struct port *in, const struct pkt *p)
 		fdb_refused(sw, in, p->src);
 }
 
+/* IPv4 for the gateway's MAC whose header checksum fails. The gateway
+ * is a host and a router, and takes none, as Linux's ip_rcv does:
+ * otherwise it would learn the corrupt source, answer it, or route,
+ * cut and translate the packet with a fresh, valid checksum. */
+static bool gw_hdr_bad(const struct sw *sw, const struct pkt *p)
+{
+	return p->ethertype == 0x0800 && p->l3_off && !memcmp(p->dst, sw->cfg.gw.mac, 6) &&
+	       !ipv4_hdr_ok(p->data + p->l3_off);
+}
+
 enum { L2_FLOOD = -1, L2_DROP = -2 };
 
 /* Where the L2 switch sends a frame from in: a port index, or flood, or
@@ -149,6 +159,11 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	 * FDB where that host is, as well as the gateway's ARP table. */
 	switch_learn(sw, in, &p);
 	if (sw->cfg.has_gw) {
+		if (gw_hdr_bad(sw, &p)) {
+			sw->gwst.bad++;
+			frame_put(&sw->umem, addr);
+			return;
+		}
 		route_learn(sw, &p);
 		if (p.is_frag && gw_big_mine(sw, &p)) {
 			gw_big_fragment(sw, in, &p);
@@ -253,6 +268,11 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 	 * or a fragment of one; the rest is dropped and counted. ARP and
 	 * neighbour discovery never come in several buffers. */
 	if (sw->cfg.has_gw) {
+		if (gw_hdr_bad(sw, &p)) {
+			sw->gwst.bad++;
+			segs_put(sw, seg, n);
+			return;
+		}
 		route_learn(sw, &p);
 		if (gw_big_mine(sw, &p)) {
 			if (p.is_frag)

@@ -56,7 +56,8 @@
  * out always gets back in; a time exceeded quotes the packet and
  * verifies, and is never about an ICMP error, a later fragment or a
  * group source (RFC 1812 4.3.2.7); nothing from or to a martian address
- * is routed or answered (RFC 1812 5.3.7); a later fragment is translated only
+ * is routed or answered (RFC 1812 5.3.7), nor anything whose IPv4 header
+ * fails its checksum (5.2.2); a later fragment is translated only
  * as its datagram's first one, within 30 s and not past its last one;
  * a piece the gateway cut from a packet without DF is a stretch of a
  * packet a namespace sent, within the route's MTU; a frame routed by a static route goes to its longest
@@ -466,7 +467,7 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	CHECK(!memcmp(f, mac, 6) && !memcmp(f + 6, UP_MAC, 6) && rd16(f + 12) == 0x0800);
 	CHECK(inside(rd32(oip + 12)) && !memcmp(ip + 12, EXT4, 4));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
-	CHECK(ip_ok(ip) == ip_ok(oip));
+	CHECK(ip_ok(oip) && ip_ok(ip));
 	if (rd16(oip + 6) & 0x1fff) {
 		CHECK(later_frag_ok(o, f, len, 12));
 		frag_later_seen(0, oip, rd32(ip + 12), m->t);
@@ -580,7 +581,7 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 	hm = arp_mac(rd32(ip + 16));
 	CHECK(hm && !memcmp(f, hm, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
-	CHECK(ip_ok(ip) == ip_ok(oip));
+	CHECK(ip_ok(oip) && ip_ok(ip));
 	if (rd16(oip + 6) & 0x1fff) {
 		CHECK(later_frag_ok(o, f, len, 16));
 		frag_later_seen(1, oip, rd32(ip + 16), m->t);
@@ -671,7 +672,7 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 
 	if (quote > routed_len(m) - 14)
 		quote = routed_len(m) - 14;
-	CHECK(rd16(o + 12) == 0x0800 && (in || !memcmp(o, GW_MAC, 6)));
+	CHECK(rd16(o + 12) == 0x0800 && (in || !memcmp(o, GW_MAC, 6)) && ip_ok(oip));
 	CHECK(!memcmp(f + 6, in ? UP_MAC : GW_MAC, 6));
 	if (in) {
 		uint16_t mtu = rd16(icmp + 6);
@@ -716,7 +717,7 @@ static void check_routed_via(const struct meta *m, const uint8_t *f, uint32_t le
 	      !martian(oip));
 	mac = arp_mac(via);
 	CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
-	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(ip) == ip_ok(oip));
+	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(oip) && ip_ok(ip));
 	memset(mask, 0, len);
 	allow(mask, 14 + 8, 1);
 	allow(mask, 14 + 10, 2);
@@ -730,6 +731,8 @@ static void check_from_gw(const struct meta *m, const uint8_t *f, uint32_t len)
 	struct pkt p;
 
 	CHECK(!memcmp(f + 6, GW_MAC, 6));
+	/* No IPv4 header that fails its checksum is answered. */
+	CHECK(rd16(m->done + 12) != 0x0800 || m->len < 34 || ip_ok(m->done + 14));
 	memcpy(copy, f, len);
 	CHECK(pkt_parse(copy, len, &p) == PKT_OK);
 	if (p.ethertype == 0x0800 && p.l3_off == 14 && p.l4_off && p.l4_proto == P_ICMP &&
@@ -760,6 +763,7 @@ static unsigned ncuts, nrec; /* nrec: the record being run */
 static void cut_candidate(const uint8_t *f, uint32_t len, bool in)
 {
 	if (len >= 34 && (in || (!memcmp(f, GW_MAC, 6) && !martian(f + 14))) && rd16(f + 12) == 0x0800 &&
+	    ip_ok(f + 14) &&
 	    !(f[20] & 0x40) && rd16(f + 16) > (in ? L2_MTU : route_mtu(rd32(f + 30))) &&
 	    rd16(f + 16) <= len - 14) {
 		memcpy(cuts[ncuts % CUTS].f, f, len);

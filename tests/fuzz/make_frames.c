@@ -770,6 +770,24 @@ static void nat_seqs(const char *dir)
 	s_frame(&s, UPLINK, &f);
 	s_out(&s, dir, "martians");
 
+	/* IPv4 headers that fail their checksum (RFC 1812 5.2.2), neither
+	 * routed, answered nor translated: out to the far end, a ping of
+	 * the gateway, and, once a good one went out, its answer in. */
+	ip = out_udp(&f, A_MAC, A4, FAR4, 20005, 53, FULL);
+	f.b[ip + 10] ^= 0x5a;
+	s_frame(&s, PORT_A, &f);
+	ip = out_echo(&f, A_MAC, A4, GW4, 77);
+	f.b[ip + 10] ^= 0x5a;
+	s_frame(&s, PORT_A, &f);
+	out_udp(&f, A_MAC, A4, FAR4, 20005, 53, FULL);
+	s_frame(&s, PORT_A, &f);
+	in_udp(&f, 20005, 0x4000, 21);
+	f.b[14 + 10] ^= 0x5a;
+	s_frame(&s, UPLINK, &f);
+	in_udp(&f, 20005, 0x4000, 21);
+	s_frame(&s, UPLINK, &f);
+	s_out(&s, dir, "bad-ip-header");
+
 	/* Larger than the route's MTU (fuzz_nat: the uplink's 1500, 3506 on
 	 * a static route): fragmentation needed with DF, else dropped; one
 	 * of exactly 1500 bytes goes out. */
