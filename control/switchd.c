@@ -161,6 +161,37 @@ bool switchd_is(pid_t pid, const char *lab, const char *sw)
 	return is_switch && lab_ok && sw_ok;
 }
 
+bool switchd_args_same(pid_t pid, char *const args[])
+{
+	static char buf[64 * 1024];
+	char path[64];
+	ssize_t n, r;
+	size_t i = 0;
+	int fd, k;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* Read in pieces: /proc gives a page or so a read. */
+	for (n = 0; (size_t)n < sizeof(buf); n += r) {
+		r = read(fd, buf + n, sizeof(buf) - (size_t)n);
+		if (r <= 0)
+			break;
+	}
+	close(fd);
+	if ((size_t)n == sizeof(buf))
+		return false;
+	for (k = 0; args[k]; k++) {
+		size_t l = strlen(args[k]) + 1;
+
+		if (i + l > (size_t)n || memcmp(buf + i, args[k], l))
+			return false;
+		i += l;
+	}
+	return i == (size_t)n;
+}
+
 static bool gone(pid_t pid, const char *lab, const char *sw)
 {
 	/* Reap it if it is our child (rollback inside the same up). */

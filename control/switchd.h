@@ -16,6 +16,8 @@ int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pi
 		  int (*started)(pid_t pid, void *arg), void *arg, char *err, size_t errlen);
 /* Is pid a switch daemon of this lab (not a recycled pid)? */
 bool switchd_is(pid_t pid, const char *lab, const char *sw);
+/* Was the daemon pid started with exactly args (NULL-terminated)? */
+bool switchd_args_same(pid_t pid, char *const args[]);
 /* SIGTERM, wait up to 3 s, then SIGKILL. 0 if it is gone. */
 int switchd_stop(pid_t pid, const char *lab, const char *sw);
 /* Copy the daemon's report ("json" or "text") to f. */

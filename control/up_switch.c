@@ -351,18 +351,30 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 	snprintf(table, sizeof(table), "nsfast-%s-%s", u->t->lab, sw->name);
 	if ((err = step(u, "add nftables masquerade table %s", table)))
 		return err;
+	for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
+		;
+	addr_network(&sw->gateway[i], &net);
+	addr_fmt(&net, subnet, sizeof(subnet));
 	if (nft_table_exists(table)) {
 		if (!state_has(&u->lab.st, "nft %s", table)) {
 			snprintf(u->detail, sizeof(u->detail),
 				 "nftables table '%s' exists and does not belong to this lab", table);
 			return -EEXIST;
 		}
+		if (nft_masq_same(table, subnet, sw->uplink, sw->ifname, sw->nat_port_min,
+				  sw->nat_port_max))
+			return 0;
+		/* The file changed the subnet or the ports. Connections
+		 * already made keep theirs (conntrack holds them). */
+		pr_warn("switch %s: its SNAT settings in the file changed: replacing nftables table %s\n",
+			sw->name, table);
+		if ((err = nft_masq_replace(table, subnet, sw->uplink, sw->ifname,
+					    sw->nat_port_min, sw->nat_port_max, u->detail,
+					    sizeof(u->detail))))
+			return err;
+		u->changes++;
 		return 0;
 	}
-	for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
-		;
-	addr_network(&sw->gateway[i], &net);
-	addr_fmt(&net, subnet, sizeof(subnet));
 	snprintf(line, sizeof(line), "nft %s", table);
 	if ((err = up_journal(u, line, &added)))
 		return err;
@@ -419,20 +431,6 @@ int up_daemon(struct up *u, struct sw *sw)
 		return err;
 	if ((err = step(u, "start the %s switch daemon for %s", dataplane_name(sw->dp), sw->name)))
 		return err;
-	pid = daemon_running(u, sw);
-	/* Its sockets are bound to devices that no longer exist: a new
-	 * daemon binds the new ones (the old journal line names a pid that
-	 * down then finds gone). */
-	if (pid && sw->ports_new) {
-		if ((err = switchd_stop(pid, u->t->lab, sw->name))) {
-			snprintf(u->detail, sizeof(u->detail),
-				 "the running daemon (pid %d) did not stop", (int)pid);
-			return err;
-		}
-		u->changes++;
-	} else if (pid) {
-		return 0;
-	}
 	snprintf(ageing, sizeof(ageing), "%d", sw->ageing);
 	args[n++] = "nsfast";
 	args[n++] = "switch";
@@ -555,6 +553,26 @@ int up_daemon(struct up *u, struct sw *sw)
 		args[n++] = spec[np++];
 	}
 	args[n] = NULL;
+	if ((pid = daemon_running(u, sw))) {
+		/* Its sockets are bound to devices that no longer exist, or
+		 * the file changed what it was started with (a gateway, the
+		 * NAT's ports, ageing...): a new daemon takes the new ones.
+		 * The old journal line names a pid that down then finds gone. */
+		bool same = switchd_args_same(pid, args);
+
+		if (same && !sw->ports_new)
+			return 0;
+		if (!same && !sw->ports_new)
+			pr_warn("switch %s: its settings in the file changed since its daemon started: "
+				"restarting it (its FDB and NAT connections start anew)\n",
+				sw->name);
+		if ((err = switchd_stop(pid, u->t->lab, sw->name))) {
+			snprintf(u->detail, sizeof(u->detail),
+				 "the running daemon (pid %d) did not stop", (int)pid);
+			return err;
+		}
+		u->changes++;
+	}
 	err = switchd_start(u->t->lab, sw->name, args, &pid, daemon_started, &d, u->detail,
 			    sizeof(u->detail));
 	if (!err)

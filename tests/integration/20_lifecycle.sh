@@ -50,6 +50,18 @@ got="$(nsx a ip -4 route show default | awk '{print $3}') $(ip route show 10.9.9
 if [ "$got" = "10.13.37.4 10.13.37.2" ]; then pass "a's default route and the host's route to c are the new file's"
 else fail "routes after the change: $got, expected 10.13.37.4 10.13.37.2"; fi
 check "and back" "$NSFAST" up -q --lab "$PFX" "$LAB"
+# A switch setting the file changes (ageing here) restarts its daemon
+# with it; the file as it was, again.
+sed 's/^    uplink  up0 snat$/&\n    ageing 60/' "$LAB" >"$TMP/ageing.conf"
+pid0=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.pid')
+check_out "up restarts a daemon whose settings the file changed, and says so" \
+	"switch sw0: its settings in the file changed since its daemon started: restarting it" \
+	"$NSFAST" up --lab "$PFX" "$TMP/ageing.conf"
+got=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon | [.pid != '"$pid0"', .fdb.ageing_s]')
+if [ "$got" = "[true,60]" ]; then pass "a new daemon runs with the new ageing"
+else fail "after the change: [new pid, ageing] is $got, expected [true,60]"; fi
+check "and the lab forwards" nsx a ping1 203.0.113.2
+check_out "and back, restarted again" "restarting it" "$NSFAST" up --lab "$PFX" "$LAB"
 check_out "a second lab of the same file is refused: its host address is this one's" \
 	"lab.conf:7: address 10.13.37.254 for ${PFX}x-sw0 is already on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$LAB"

@@ -188,6 +188,22 @@ for dp in $DPS; do
 	if [ "${drops:-0}" -ge 1 ]; then pass "$dp: unsolicited packets were dropped and counted ($drops)"
 	else fail "$dp: no unsolicited drop counted"; fi
 
+	# up applies a setting the file changed (here the NAT's ports) to
+	# the running switch: a new nftables table, or a new daemon.
+	sed 's/^    uplink  up0 snat$/& ports 62000-62999/' "$TMP/nat-$dp.conf" >"$TMP/ports-$dp.conf"
+	check_out "$dp: up applies changed SNAT ports, and says so" \
+		"switch sw0: its (SNAT )?settings in the file changed" \
+		"$NSFAST" up --lab "$PFX" "$TMP/ports-$dp.conf"
+	if [ "$dp" = kernel ]; then
+		check_out "$dp: the masquerade uses them" "masquerade to :62000-62999" \
+			nft list table ip "nsfast-$PFX-sw0"
+	else
+		check_out "$dp: the daemon uses them" '"ports":"62000-62999"' "$NSFAST" status --json "$PFX"
+	fi
+	check "$dp: and c reaches the outside through them" nsx c ping -c 1 -W 2 203.0.113.2
+	check_out "$dp: a second up of the file changes nothing" "nothing changed" \
+		"$NSFAST" up --lab "$PFX" "$TMP/ports-$dp.conf"
+
 	if [ "$dp" != kernel ]; then
 		check_out "$dp: the host's forwarding and nftables are left alone" "^$FWD_BEFORE none$" \
 			bash -c "echo \$(cat /proc/sys/net/ipv4/ip_forward) \$(nft list tables | grep -c 'nsfast-$PFX' | sed 's/^0\$/none/')"
