@@ -283,9 +283,17 @@ static void check_switches(struct vstate *v)
 			snprintf(id, sizeof(id), "u%d", i);
 			gen_slow_names(v, sw->uplink_line, sw->upslow, id);
 		}
+		int nports = sw->nhost > 0;
+
 		for (j = 0; sw->dp != DP_KERNEL && j < t->nlinks; j++)
-			if (t->links[j].kind == LINK_SWITCH && t->links[j].sw == i)
+			if (t->links[j].kind == LINK_SWITCH && t->links[j].sw == i) {
 				check_port_mtu(v, sw, &t->links[j]);
+				nports++;
+			}
+		/* A bridge may wait for ports; a daemon has nothing to bind. */
+		if (sw->dp != DP_KERNEL && !nports)
+			verr(v, sw->line, "%s switch '%s' has no ports, expected a 'link IFNAME switch %s' in some ns, or a 'host' address",
+			     dataplane_name(sw->dp), sw->name, sw->name);
 		check_switch_addrs(v, i);
 		for (k = 0; k < sw->ngateway; k++)
 			v4gw |= sw->gateway[k].family == AF_INET;
