@@ -305,6 +305,26 @@ for busy in "$PFX" "${PFX}y"; do
 done
 "$NSFAST" down -q "${PFX}y"
 check "down" down
+# IPv6 routed across a namespace answers the first ping, within a
+# second of up (with DAD, the router's link-local address stayed
+# tentative, and the first answer took 2 s).
+cat >"$TMP/v6r.conf" <<CONF
+lab ${PFX}6
+ns a
+    route default via fd42:7:1::2
+ns r
+    forward on
+ns c
+    route default via fd42:7:2::1
+veth a:eth0 fd42:7:1::1/64 -- r:eth0 fd42:7:1::2/64
+veth r:eth1 fd42:7:2::1/64 -- c:eth0 fd42:7:2::2/64
+CONF
+check "IPv6 routed: up" "$NSFAST" up -q "$TMP/v6r.conf"
+check "IPv6 routed: the first ping, right after up, is answered within a second" \
+	ip netns exec "${PFX}6-a" ping -6 -c 1 -W 1 fd42:7:2::2
+check_out "IPv6 routed: no address is tentative" "^0$" bash -c \
+	"ip netns exec ${PFX}6-r ip -6 addr | grep -c tentative || true"
+"$NSFAST" down -q "${PFX}6"
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
