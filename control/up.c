@@ -25,19 +25,33 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
+/* -v: the step before, once it is over, with what it changed. */
+static void step_done(struct up *u)
+{
+	int n = u->changes - u->step_changes;
+
+	if (!u->step)
+		return;
+	if (n)
+		pr_debug("step %d: %s: %d change%s\n", u->step, u->what, n, n == 1 ? "" : "s");
+	else
+		pr_debug("step %d: %s: nothing to do\n", u->step, u->what);
+}
+
 /* Names the step for the error message, and is where an interrupt or an
  * injected fault takes effect: between two steps, never inside one. */
 int step(struct up *u, const char *fmt, ...)
 {
 	va_list ap;
 
+	step_done(u);
 	va_start(ap, fmt);
 	vsnprintf(u->what, sizeof(u->what), fmt, ap);
 	va_end(ap);
 	u->detail[0] = '\0';
 	u->detail_is_cause = false;
 	u->step++;
-	pr_debug("step %d: %s\n", u->step, u->what);
+	u->step_changes = u->changes;
 	if (u->delay_ms)
 		usleep((useconds_t)u->delay_ms * 1000);
 	if (interrupted) {
@@ -51,6 +65,17 @@ int step(struct up *u, const char *fmt, ...)
 		return -EIO;
 	}
 	return 0;
+}
+
+int refuse(struct up *u, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(u->detail, sizeof(u->detail), fmt, ap);
+	va_end(ap);
+	u->detail_is_cause = true;
+	return err;
 }
 
 int kernel_err(struct up *u, int err)
@@ -109,10 +134,9 @@ static int up_namespace(struct up *u, struct ns *ns)
 		return err;
 	if (netns_exists(ns->sysname)) {
 		if (!state_has(&u->lab.st, "ns %s", ns->sysname)) {
-			snprintf(u->detail, sizeof(u->detail),
-				 "it exists and was not created by lab '%s': delete it or choose another lab name",
-				 u->t->lab);
-			return -EEXIST;
+			return refuse(u, -EEXIST,
+				      "it exists and was not created by lab '%s': delete it or choose another lab name",
+				      u->t->lab);
 		}
 	} else {
 		char line[64];
@@ -177,10 +201,9 @@ int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name,
 		return kernel_err(u, err);
 	if (!state_has(&u->lab.st, "veth %s %s", ns, name) &&
 	    !state_has(&u->lab.st, "link %s", name)) {
-		snprintf(u->detail, sizeof(u->detail),
-			 "interface '%s' already exists and does not belong to lab '%s'",
-			 name, u->t->lab);
-		return -EEXIST;
+		return refuse(u, -EEXIST,
+			      "interface '%s' already exists and does not belong to lab '%s'", name,
+			      u->t->lab);
 	}
 	return 0;
 }
@@ -323,13 +346,11 @@ static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, str
 			return err;
 		if (!memcmp(ls.mac, e[i]->mac, 6))
 			continue;
-		snprintf(u->detail, sizeof(u->detail),
-			 "%s:%s has another MAC than the file's, but a %s of running %s switch '%s' keeps the MAC its ARP table and NAT know, expected 'nsfast down' first",
-			 topo_ns_name(u->t, e[i]->ns), e[i]->ifname,
-			 l->kind == LINK_SWITCH ? "port" : "link to the uplink",
-			 dataplane_name(sw->dp), sw->name);
-		u->detail_is_cause = true;
-		return -EBUSY;
+		return refuse(u, -EBUSY,
+			      "%s:%s has another MAC than the file's, but a %s of running %s switch '%s' keeps the MAC its ARP table and NAT know, expected 'nsfast down' first",
+			      topo_ns_name(u->t, e[i]->ns), e[i]->ifname,
+			      l->kind == LINK_SWITCH ? "port" : "link to the uplink",
+			      dataplane_name(sw->dp), sw->name);
 	}
 	for (i = 0; i < 2; i++) {
 		ns[i] = topo_ns_name(u->t, e[i]->ns);
@@ -634,6 +655,8 @@ int lab_up(struct topo *t)
 	/* A signal during the last step is seen here, not after "is up". */
 	if (!err)
 		err = step(&u, "finish lab %s", t->lab);
+	if (!err)
+		step_done(&u);
 	if (err) {
 		char where[300];
 
@@ -648,8 +671,12 @@ int lab_up(struct topo *t)
 				strerror(-err), u.detail[0] ? ": " : "", u.detail);
 		undone = lab_undo_from(&u.lab, u.lab.st.nold, false, &kept);
 		state_truncate(&u.lab.st, kept);
-		fprintf(stderr, "nsfast: rolled back lab '%s': removed the %d object%s this run had created\n",
-			t->lab, undone, undone == 1 ? "" : "s");
+		if (undone)
+			fprintf(stderr, "nsfast: rolled back lab '%s': removed the %d object%s this run had created\n",
+				t->lab, undone, undone == 1 ? "" : "s");
+		else if (kept == u.lab.st.nold)
+			fprintf(stderr, "nsfast: lab '%s' is as it was: this run had created nothing\n",
+				t->lab);
 		if (kept > u.lab.st.nold)
 			fprintf(stderr, "nsfast: lab '%s': %d could not be removed; their lines stay in %s/journal for 'nsfast down'\n",
 				t->lab, kept - u.lab.st.nold, u.lab.st.dir);

@@ -17,6 +17,7 @@ struct up {
 	struct lab lab;
 	int changes;
 	int step;
+	int step_changes; /* changes when the step began (-v says what it made) */
 	int fault_step; /* NSFAST_FAULT_STEP: fail at this step (tests) */
 	int delay_ms; /* NSFAST_STEP_DELAY_MS: widen the window for signals (tests) */
 	char what[256];
@@ -27,6 +28,8 @@ struct up {
 
 /* Name the next step; where interrupts and injected faults take effect. */
 int step(struct up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A refusal that says it all: detail from fmt, no errno text; err. */
+int refuse(struct up *u, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Add the kernel's extended-ack text to the step's detail. */
 int kernel_err(struct up *u, int err);
 /* A host-side interface must be ours (journaled) or absent. */

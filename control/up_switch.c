@@ -252,10 +252,9 @@ static int check_same_dataplane(struct up *u, const struct sw *sw)
 		if (sscanf(u->lab.st.lines[i], "switch %31s %15s", name, dp) != 2 ||
 		    strcmp(name, sw->name) || !strcmp(dp, dataplane_name(sw->dp)))
 			continue;
-		snprintf(u->detail, sizeof(u->detail),
-			 "switch %s is up on dataplane %s, the file says %s: take the lab down first",
-			 sw->name, dp, dataplane_name(sw->dp));
-		return -EEXIST;
+		return refuse(u, -EEXIST,
+			      "switch %s is up on dataplane %s, the file says %s: take the lab down first",
+			      sw->name, dp, dataplane_name(sw->dp));
 	}
 	return 0;
 }
@@ -275,8 +274,7 @@ static int claim_uplink(struct up *u, const struct sw *sw)
 		return err;
 	err = uplink_claim(sw->uplink, u->t->lab, sw->name, holder, sizeof(holder));
 	if (err == -EBUSY)
-		snprintf(u->detail, sizeof(u->detail),
-			 "it is the SNAT uplink of %s: an uplink serves one switch", holder);
+		refuse(u, err, "it is the SNAT uplink of %s: an uplink serves one switch", holder);
 	else if (err)
 		snprintf(u->detail, sizeof(u->detail), "%s/.uplinks: %s", STATE_ROOT,
 			 strerror(-err));
@@ -357,9 +355,9 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 	addr_fmt(&net, subnet, sizeof(subnet));
 	if (nft_table_exists(table)) {
 		if (!state_has(&u->lab.st, "nft %s", table)) {
-			snprintf(u->detail, sizeof(u->detail),
-				 "nftables table '%s' exists and does not belong to this lab", table);
-			return -EEXIST;
+			return refuse(u, -EEXIST,
+				      "nftables table '%s' exists and does not belong to this lab",
+				      table);
 		}
 		if (nft_masq_same(table, subnet, sw->uplink, sw->ifname, sw->nat_port_min,
 				  sw->nat_port_max))
