@@ -145,6 +145,7 @@ static int set_ifname(struct parser *p, char *dst, const char *tok)
 static int endpoint_option(struct parser *p, struct endpoint *ep, char **tok,
 			   int n, bool bare_addr)
 {
+	struct addr host;
 	long v;
 
 	if (!strcmp(tok[0], "addr") || !strcmp(tok[0], "mac") ||
@@ -153,7 +154,8 @@ static int endpoint_option(struct parser *p, struct endpoint *ep, char **tok,
 			perr(p, "'%s' needs a value", tok[0]);
 			return -EINVAL;
 		}
-	} else if (bare_addr && strchr(tok[0], '/')) {
+	} else if (bare_addr && (strchr(tok[0], '/') || !addr_parse_host(tok[0], &host))) {
+		/* An address without its prefix is a bad address, not a key. */
 		return add_addr(p, ep, tok[0]) ? -EINVAL : 1;
 	} else {
 		return 0;
@@ -399,7 +401,8 @@ static void parse_switch_key(struct parser *p, char **tok, int n)
 		return;
 	}
 	if (n > 2)
-		perr(p, "unexpected '%s' after '%s %s'", tok[2], k, tok[1]);
+		perr(p, "unexpected '%s' after '%s %s', expected the end of the line or a switch key (dataplane, gateway, host, uplink, ageing, nat-table or nat-timeout)",
+		     tok[2], k, tok[1]);
 }
 
 static bool is_switch_key(const char *w)
@@ -490,7 +493,7 @@ static int parse_endpoint(struct parser *p, struct endpoint *ep, char **tok,
 	}
 	*colon = '\0';
 	if (!name_valid(tok[0])) {
-		perr(p, "bad namespace name '%s' in veth, expected a declared ns or 'host'",
+		perr(p, "bad namespace name '%s' in veth, expected up to 15 letters, digits, '_', '-' or '.'",
 		     tok[0]);
 		return -EINVAL;
 	}

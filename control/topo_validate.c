@@ -23,7 +23,7 @@ struct vstate {
 
 /* Names in the host namespace must fit IFNAMSIZ; say where they come from. */
 static void gen_name(struct vstate *v, int line, char *dst, const char *what,
-		     const char *a, const char *b)
+		     const char *a, const char *b, const char *made_of)
 {
 	char buf[64];
 
@@ -32,8 +32,8 @@ static void gen_name(struct vstate *v, int line, char *dst, const char *what,
 	else
 		snprintf(buf, sizeof(buf), "%s-%s", v->t->lab, a);
 	if (strlen(buf) > NAME_MAX_LEN) {
-		verr(v, line, "%s name '%s' is %zu characters, the kernel allows at most 15: shorten the lab, namespace or interface name",
-		     what, buf, strlen(buf));
+		verr(v, line, "%s name '%s' is %zu characters, the kernel allows at most 15: shorten the %s",
+		     what, buf, strlen(buf), made_of);
 		buf[NAME_MAX_LEN] = '\0';
 	}
 	strcpy(dst, buf);
@@ -107,8 +107,8 @@ static void resolve_links(struct vstate *v)
 			}
 			strcpy(l->a.sysname, l->a.ifname);
 			l->b.mtu = l->a.mtu; /* both ends of a port, or frames drop */
-			gen_name(v, l->line, l->b.sysname, "switch port", l->a.nsname,
-				 l->a.ifname);
+			gen_name(v, l->line, l->b.sysname, "switch port", l->a.nsname, l->a.ifname,
+				 "lab, namespace or interface name");
 			strcpy(l->b.ifname, l->b.sysname);
 			if (t->sw[l->sw].dp == DP_TC) {
 				char id[16];
@@ -130,11 +130,13 @@ static void resolve_links(struct vstate *v)
 		if (!l->b.mtu)
 			l->b.mtu = l->a.mtu;
 		if (l->a.ns == NS_HOST)
-			gen_name(v, l->line, l->a.sysname, "host interface", l->a.ifname, NULL);
+			gen_name(v, l->line, l->a.sysname, "host interface", l->a.ifname, NULL,
+				 "lab or interface name");
 		else
 			strcpy(l->a.sysname, l->a.ifname);
 		if (l->b.ns == NS_HOST)
-			gen_name(v, l->line, l->b.sysname, "host interface", l->b.ifname, NULL);
+			gen_name(v, l->line, l->b.sysname, "host interface", l->b.ifname, NULL,
+				 "lab or interface name");
 		else
 			strcpy(l->b.sysname, l->b.ifname);
 	}
@@ -268,9 +270,10 @@ static void check_switches(struct vstate *v)
 		struct sw *sw = &t->sw[i];
 		bool v4gw = false;
 
-		gen_name(v, sw->line, sw->ifname, "switch", sw->name, NULL);
+		gen_name(v, sw->line, sw->ifname, "switch", sw->name, NULL, "lab or switch name");
 		if (sw->dp != DP_KERNEL && sw->nhost)
-			gen_name(v, sw->line, sw->hostport, "host port", sw->name, "p");
+			gen_name(v, sw->line, sw->hostport, "host port", sw->name, "p",
+				 "lab or switch name");
 		if (sw->dp == DP_TC && sw->nhost) {
 			char id[16];
 
