@@ -99,12 +99,11 @@ bool nft_masq_same(const char *table, const char *subnet, const char *oif, const
 		   unsigned int pmin, unsigned int pmax)
 {
 	static char out[16384];
-	char cmd[128], spec[160], want[180];
+	char spec[160], want[180];
 
 	masq_spec(spec, sizeof(spec), subnet, oif, bridge, pmin, pmax);
 	snprintf(want, sizeof(want), "comment \"%s\"", spec);
-	snprintf(cmd, sizeof(cmd), "list table ip %s", table);
-	return !nft_run_out(cmd, NULL, 0, out, sizeof(out)) && strstr(out, want);
+	return !nft_table_text(table, out, sizeof(out)) && strstr(out, want);
 }
 
 int nft_table_del(const char *table, char *err, size_t errlen)
@@ -113,6 +112,14 @@ int nft_table_del(const char *table, char *err, size_t errlen)
 
 	snprintf(cmd, sizeof(cmd), "delete table ip %s", table);
 	return nft_run(cmd, err, errlen);
+}
+
+int nft_table_text(const char *table, char *out, size_t outlen)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "list table ip %s", table);
+	return nft_run_out(cmd, NULL, 0, out, outlen);
 }
 
 bool nft_table_exists(const char *table)

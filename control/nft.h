@@ -16,5 +16,7 @@ bool nft_masq_same(const char *table, const char *subnet, const char *oif, const
 		   unsigned int pmin, unsigned int pmax);
 int nft_table_del(const char *table, char *err, size_t errlen);
 bool nft_table_exists(const char *table);
+/* The table as `nft list table ip TABLE` prints it. */
+int nft_table_text(const char *table, char *out, size_t outlen);
 
 #endif

@@ -11,6 +11,7 @@
 #include "lab.h"
 #include "log.h"
 #include "netns.h"
+#include "status_snat.h"
 #include "switchd.h"
 
 /* What up sets for the fast path (up_port_fast), said where users look. */
@@ -70,6 +71,12 @@ static int snapshot(struct nl *nl, struct snapshot *s)
 	s->nlinks = s->naddrs = 0;
 	err = nl_link_dump(nl, snap_link, s);
 	return err ? err : nl_addr_dump(nl, snap_addr, s);
+}
+
+/* Does the lab's journal hold a kernel switch's nftables table? */
+static bool snat_of(const struct lab *lab, const char *name, const char *sw)
+{
+	return state_has(&lab->st, "nft nsfast-%s-%s", name, sw);
 }
 
 static void json_str(const char *s)
@@ -205,10 +212,14 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 				fflush(stdout);
 				if (switchd_query(name, sw, true, nat, stdout))
 					printf("null");
+			} else if (snat_of(&lab, name, sw)) {
+				status_snat_kernel(name, sw, true, nat, stdout);
 			}
 			printf("}");
 		} else if (kernel) {
 			printf("switch %s: dataplane kernel, bridge %s\n", sw, ifn);
+			if (snat_of(&lab, name, sw))
+				status_snat_kernel(name, sw, false, nat, stdout);
 		} else {
 			printf("switch %s: dataplane %s, host port %s\n", sw, dp, ifn);
 			if (!strcmp(dp, "xdp"))

@@ -187,6 +187,17 @@ for dp in $DPS; do
 	esac
 	if [ "${drops:-0}" -ge 1 ]; then pass "$dp: unsolicited packets were dropped and counted ($drops)"
 	else fail "$dp: no unsolicited drop counted"; fi
+	if [ "$dp" = kernel ]; then
+		# The host's netfilter translates: status reads its table and
+		# conntrack.
+		nsx a ping -c 1 -W 2 203.0.113.2 >/dev/null
+		check_out "kernel: status --nat lists a's connection, from conntrack" \
+			'"proto":"icmp","inside":"10.13.37.2:[0-9]+","outside":[0-9]+,"remote":"203.0.113.2:0"' \
+			"$NSFAST" status --json --nat "$PFX"
+		check_out "kernel: status shows the SNAT, its connections and the drops" \
+			"snat of 10.13.37.0/24 via $PFX-up0 ports 61000-65535: [1-9][0-9]* connections?; dropped: $drops unsolicited" \
+			"$NSFAST" status "$PFX"
+	fi
 
 	# up applies a setting the file changed (here the NAT's ports) to
 	# the running switch: a new nftables table, or a new daemon.

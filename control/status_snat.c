@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* status of a kernel switch's SNAT, which the host's netfilter does: its
+ * nftables table (the comment up wrote: subnet, bridge, uplink, ports;
+ * the counters of its "unsolicited" drops) and the host's conntrack
+ * entries it translated (/proc/net/nf_conntrack). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "nft.h"
+#include "status_snat.h"
+
+struct snat_table {
+	char subnet[ADDR_STRLEN], bridge[32], uplink[32];
+	unsigned int pmin, pmax;
+	unsigned long long dropped;
+};
+
+/* The table as nft lists it: ours, so its shape is known. */
+static int read_table(const char *name, struct snat_table *t)
+{
+	static char text[16384];
+	const char *c, *line;
+	int err;
+
+	if ((err = nft_table_text(name, text, sizeof(text))))
+		return err;
+	c = strstr(text, "comment \"nsfast: ");
+	if (!c || sscanf(c, "comment \"nsfast: %45s from %31s out of %31s ports %u-%u\"", t->subnet,
+			 t->bridge, t->uplink, &t->pmin, &t->pmax) != 5)
+		return -EPROTO; /* made by an nsfast before the comment */
+	t->dropped = 0;
+	for (line = text; line; line = strchr(line + 1, '\n')) {
+		const char *end = strchr(line + 1, '\n'), *p = strstr(line, "packets ");
+		unsigned long long n;
+
+		if (p && (!end || p < end) && strstr(line, "drop comment \"unsolicited\"") &&
+		    (!end || strstr(line, "drop comment \"unsolicited\"") < end) &&
+		    sscanf(p, "packets %llu", &n) == 1)
+			t->dropped += n;
+	}
+	return 0;
+}
+
+/* One /proc/net/nf_conntrack line, IPv4 only: the original direction's
+ * and the reply's addresses, ports (ICMP: ids) and the TCP state. */
+struct ct {
+	char proto[8], state[16];
+	char src[2][16], dst[2][16];
+	unsigned int sport[2], dport[2];
+	unsigned long timeout;
+};
+
+static bool ct_parse(char *line, struct ct *c)
+{
+	char *tok, *save = NULL;
+	int word = 0, dir = -1;
+
+	memset(c, 0, sizeof(*c));
+	for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save), word++) {
+		char *eq = strchr(tok, '=');
+
+		if (word == 0 && strcmp(tok, "ipv4"))
+			return false;
+		if (word == 2)
+			snprintf(c->proto, sizeof(c->proto), "%s", tok);
+		if (word == 4)
+			c->timeout = strtoul(tok, NULL, 10);
+		if (word == 5 && !eq && tok[0] != '[')
+			snprintf(c->state, sizeof(c->state), "%s", tok);
+		if (!eq)
+			continue;
+		*eq = '\0';
+		if (!strcmp(tok, "src") && ++dir > 1)
+			break;
+		if (dir < 0)
+			continue;
+		if (!strcmp(tok, "src"))
+			snprintf(c->src[dir], sizeof(c->src[dir]), "%s", eq + 1);
+		else if (!strcmp(tok, "dst"))
+			snprintf(c->dst[dir], sizeof(c->dst[dir]), "%s", eq + 1);
+		else if (!strcmp(tok, "sport") || (!strcmp(tok, "id") && dir == 0))
+			c->sport[dir] = (unsigned int)strtoul(eq + 1, NULL, 10);
+		else if (!strcmp(tok, "dport") || (!strcmp(tok, "id") && dir == 1))
+			c->dport[dir] = (unsigned int)strtoul(eq + 1, NULL, 10);
+	}
+	return dir >= 1 && c->proto[0];
+}
+
+/* Translated by this switch: from its subnet, the reply to another
+ * address (the uplink's). */
+static bool ct_ours(const struct ct *c, const struct addr *net)
+{
+	struct addr a;
+
+	return !addr_parse_host(c->src[0], &a) && addr_in_subnet(&a, net) &&
+	       strcmp(c->dst[1], c->src[0]);
+}
+
+static void ct_print(const struct ct *c, bool json, bool first, FILE *f)
+{
+	/* ICMP's remote has no port: 0, as the userspace switches say. */
+	unsigned int rport = strcmp(c->proto, "icmp") ? c->dport[0] : 0;
+
+	if (json)
+		fprintf(f, "%s{\"proto\":\"%s\",\"inside\":\"%s:%u\",\"outside\":%u,\"remote\":\"%s:%u\","
+			   "\"state\":\"%s\",\"timeout_s\":%lu}",
+			first ? "" : ",", c->proto, c->src[0], c->sport[0], c->dport[1], c->dst[0], rport,
+			c->state[0] ? c->state : "-", c->timeout);
+	else
+		fprintf(f, "    %-4s %s:%u -> :%u -> %s:%u  %-11s expires in %lu s\n", c->proto,
+			c->src[0], c->sport[0], c->dport[1], c->dst[0], rport,
+			c->state[0] ? c->state : "-", c->timeout);
+}
+
+/* The entries of ct this switch translated: counted, or printed. */
+static int ct_walk(FILE *ct, const struct addr *net, bool print, bool json, FILE *f)
+{
+	char line[512];
+	struct ct c;
+	int n = 0;
+
+	rewind(ct);
+	while (fgets(line, sizeof(line), ct))
+		if (ct_parse(line, &c) && ct_ours(&c, net)) {
+			if (print)
+				ct_print(&c, json, n == 0, f);
+			n++;
+		}
+	return n;
+}
+
+int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, FILE *f)
+{
+	char name[64], conns[48];
+	struct snat_table t;
+	struct addr net;
+	int n, err;
+	FILE *ct;
+
+	snprintf(name, sizeof(name), "nsfast-%s-%s", lab, sw);
+	if ((err = read_table(name, &t)) || addr_parse_cidr(t.subnet, &net))
+		return err ? err : -EPROTO;
+	/* Without it (no conntrack procfs), the table's figures alone. */
+	ct = fopen("/proc/net/nf_conntrack", "re");
+	n = ct ? ct_walk(ct, &net, false, json, f) : -1;
+	if (json) {
+		fprintf(f, ",\"snat\":{\"subnet\":\"%s\",\"uplink\":\"%s\",\"ports\":\"%u-%u\","
+			   "\"connections\":%d,\"unsolicited_dropped\":%llu",
+			t.subnet, t.uplink, t.pmin, t.pmax, n, t.dropped);
+		if (table && ct) {
+			fprintf(f, ",\"table\":[");
+			ct_walk(ct, &net, true, json, f);
+			fprintf(f, "]");
+		}
+		fprintf(f, "}");
+	} else {
+		if (ct)
+			snprintf(conns, sizeof(conns), "%d connection%s", n, n == 1 ? "" : "s");
+		else
+			snprintf(conns, sizeof(conns), "connections unknown (no /proc/net/nf_conntrack)");
+		fprintf(f, "  snat of %s via %s ports %u-%u: %s; dropped: %llu unsolicited\n",
+			t.subnet, t.uplink, t.pmin, t.pmax, conns, t.dropped);
+		if (table && ct)
+			ct_walk(ct, &net, true, json, f);
+	}
+	if (ct)
+		fclose(ct);
+	return 0;
+}

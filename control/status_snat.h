@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_STATUS_SNAT_H
+#define NSFAST_STATUS_SNAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* A kernel switch's SNAT, to f: a line of text, or a JSON member
+ * (",\"snat\":{...}"); with table, every connection too. -EPROTO: its
+ * table has no nsfast comment (made before there was one); -EINVAL: no
+ * such table. Prints nothing then. */
+int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, FILE *f);
+
+#endif
