@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,36 @@ static int undo_route(struct lab *lab, char *args)
 	return err == -ESRCH || err == -ENOENT || err == -ENODEV ? 0 : err;
 }
 
+/* "IF NS MTU UP": back into the host, at the MTU and up/down state it
+ * had there. A namespace deleted by hand gave a real device back to the
+ * host already (and took a virtual one with it). */
+static int undo_move(struct lab *lab, char *args)
+{
+	char *ifname = strtok(args, " "), *ns = strtok(NULL, " "), *mtu = strtok(NULL, " "),
+	     *up = strtok(NULL, " ");
+	struct link_state ls;
+	struct nl *nl;
+	int host, err;
+
+	if (!ifname || !ns || !mtu || !up)
+		return -EINVAL;
+	nl = lab_nl(lab, ns, NULL);
+	if (nl && !nl_link_get(nl, ifname, &ls)) {
+		host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (host < 0)
+			return -errno;
+		err = nl_link_set_netns(nl, ls.ifindex, host);
+		close(host);
+		if (err)
+			return err;
+	}
+	if (nl_link_get(&lab->root, ifname, &ls))
+		return 0; /* gone with its namespace */
+	if ((err = nl_link_set(&lab->root, ls.ifindex, atoi(mtu), NULL)))
+		return err;
+	return atoi(up) ? nl_link_set_up(&lab->root, ls.ifindex) : 0;
+}
+
 int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 {
 	char buf[512], *kind, *rest;
@@ -146,6 +177,8 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 			return 0; /* the namespace is gone, and its links with it */
 		rc = nl_link_del(nl, ifname);
 		rc = rc == -ENODEV ? 0 : rc;
+	} else if (!strcmp(kind, "move")) {
+		rc = undo_move(lab, rest);
 	} else if (!strcmp(kind, "route")) {
 		rc = undo_route(lab, rest);
 	} else if (!strcmp(kind, "daemon")) {

@@ -55,6 +55,8 @@ int nl_link_set_up(struct nl *nl, int ifindex);
 int nl_link_set_up_name(struct nl *nl, const char *name);
 /* What is given: mtu (0: left as it is), mac (NULL: left). */
 int nl_link_set(struct nl *nl, int ifindex, int mtu, const uint8_t *mac);
+/* Move the interface into the namespace of netns_fd (its name kept). */
+int nl_link_set_netns(struct nl *nl, int ifindex, int netns_fd);
 int nl_link_set_master(struct nl *nl, int ifindex, int master);
 int nl_link_del(struct nl *nl, const char *name);
 

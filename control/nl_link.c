@@ -199,6 +199,16 @@ int nl_link_set(struct nl *nl, int ifindex, int mtu, const uint8_t *mac)
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
+int nl_link_set_netns(struct nl *nl, int ifindex, int netns_fd)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = put_ifinfo(nlh);
+
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
+	return nl_request(nl, nlh, NULL, NULL);
+}
+
 int nl_link_set_master(struct nl *nl, int ifindex, int master)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);

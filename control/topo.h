@@ -32,6 +32,7 @@ struct endpoint {
 enum link_kind {
 	LINK_SWITCH, /* ns end (a) <-> switch port in the host (b) */
 	LINK_VETH, /* ns<->ns or ns<->host */
+	LINK_MOVE, /* a host interface (b) moved into a namespace (a), same name */
 };
 
 struct link {

@@ -218,6 +218,41 @@ static void parse_link(struct parser *p, char **tok, int n)
 	}
 }
 
+/* move IF [addr CIDR]... [mac MAC] [mtu N]: an interface of the host
+ * (a NIC, say) into the namespace, under its own name. */
+static void parse_move(struct parser *p, char **tok, int n)
+{
+	struct link *l;
+	int i, r;
+
+	if (n < 2) {
+		perr(p, "expected 'move IFNAME [addr CIDR]... [mac MAC] [mtu N]'");
+		return;
+	}
+	l = APPEND(p, p->t->links, p->t->nlinks, "links");
+	if (!l)
+		return;
+	l->kind = LINK_MOVE;
+	l->line = p->line;
+	l->sw = -1;
+	l->a.ns = p->cur;
+	strcpy(l->a.nsname, p->t->ns[p->cur].name);
+	l->b.ns = NS_HOST;
+	strcpy(l->b.nsname, "host");
+	if (set_ifname(p, l->a.ifname, tok[1]))
+		return;
+	strcpy(l->b.ifname, l->a.ifname);
+	for (i = 2; i < n; i += r) {
+		r = endpoint_option(p, &l->a, tok + i, n - i, false);
+		if (r < 0)
+			return;
+		if (r == 0) {
+			perr(p, "unknown key '%s' in move, expected addr, mac or mtu", tok[i]);
+			return;
+		}
+	}
+}
+
 /* route default|CIDR [via ADDR] [dev IF] */
 static void parse_route(struct parser *p, char **tok, int n, int ns)
 {
@@ -539,6 +574,8 @@ static void parse_ns_key(struct parser *p, char **tok, int n)
 {
 	if (!strcmp(tok[0], "link")) {
 		parse_link(p, tok, n);
+	} else if (!strcmp(tok[0], "move")) {
+		parse_move(p, tok, n);
 	} else if (!strcmp(tok[0], "route")) {
 		parse_route(p, tok, n, p->cur);
 	} else if (!strcmp(tok[0], "forward")) {
@@ -547,7 +584,7 @@ static void parse_ns_key(struct parser *p, char **tok, int n)
 		else
 			p->t->ns[p->cur].forward = !strcmp(tok[1], "on");
 	} else {
-		perr(p, "unknown key '%s' in ns, expected link, route or forward", tok[0]);
+		perr(p, "unknown key '%s' in ns, expected link, move, route or forward", tok[0]);
 	}
 }
 

@@ -118,6 +118,17 @@ static void resolve_links(struct vstate *v)
 			}
 			continue;
 		}
+		if (l->kind == LINK_MOVE) {
+			size_t n = strlen(t->lab);
+
+			/* Its name is its own, in the host and in the namespace. */
+			strcpy(l->a.sysname, l->a.ifname);
+			strcpy(l->b.sysname, l->b.ifname);
+			if (!strncmp(l->b.ifname, t->lab, n) && l->b.ifname[n] == '-')
+				verr(v, l->line, "move of '%s': named like an interface lab '%s' makes, expected an interface of the host's own",
+				     l->b.ifname, t->lab);
+			continue;
+		}
 		if (resolve_ns(v, &l->a, l->line) || resolve_ns(v, &l->b, l->line))
 			continue;
 		if (l->a.ns == NS_HOST && l->b.ns == NS_HOST)
@@ -322,6 +333,9 @@ static void check_switches(struct vstate *v)
 			if (l->kind == LINK_SWITCH && !strcmp(l->b.sysname, sw->uplink))
 				verr(v, sw->uplink_line, "uplink '%s' is a port of a switch, expected an interface outside the lab",
 				     sw->uplink);
+			if (l->kind == LINK_MOVE && !strcmp(l->b.sysname, sw->uplink))
+				verr(v, sw->uplink_line, "uplink '%s' is moved into ns '%s' (line %d), expected an interface that stays in the host",
+				     sw->uplink, l->a.nsname, l->line);
 		}
 		/* After the rewrite, as the earlier switches' uplinks were. */
 		for (k = 0; sw->uplink[0] && k < i; k++)

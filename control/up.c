@@ -536,7 +536,7 @@ static int preflight(struct up *u)
 	struct link_state ls;
 	int i, j;
 
-	if ((i = preflight_mtus(u)) || (i = up_preflight_addrs(u)))
+	if ((i = preflight_mtus(u)) || (i = up_preflight_addrs(u)) || (i = up_preflight_moves(u)))
 		return i;
 	for (i = 0; i < u->t->nsw; i++) {
 		struct sw *sw = &u->t->sw[i];
@@ -587,7 +587,8 @@ static int converge(struct up *u)
 	}
 	for (i = 0; !err && i < t->nlinks; i++) {
 		u->line = t->links[i].line;
-		err = up_link(u, &t->links[i]);
+		err = t->links[i].kind == LINK_MOVE ? up_move(u, &t->links[i]) :
+						      up_link(u, &t->links[i]);
 	}
 	for (i = 0; !err && i < t->nroutes; i++) {
 		u->line = t->routes[i].line;

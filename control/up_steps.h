@@ -38,6 +38,11 @@ int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr
 /* The netlink socket of namespace ns (NS_HOST: the host's), its fd in
  * *fd when fd is not NULL. */
 struct nl *up_ns_nl(struct up *u, int ns, int *fd);
+/* A host interface into its namespace (up_move.c), and the refusals
+ * before any change: gone, with addresses, the default route's, a
+ * bridge's port. */
+int up_move(struct up *u, struct link *l);
+int up_preflight_moves(struct up *u);
 /* One route of the file (up_route.c). */
 int up_route(struct up *u, struct route *r);
 /* Refuse, before any change, a host address of the file that another

@@ -96,7 +96,10 @@ teardown() {
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$PFX-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 	done
-	"$NSFAST" down -q "$PFX" >/dev/null 2>&1
+	# Every lab of this run: PFX, and those a test names PFX-something.
+	for p in "/run/nsfast/$PFX" "/run/nsfast/$PFX"?*; do
+		[ -d "$p" ] && "$NSFAST" down -q "${p##*/}" >/dev/null 2>&1
+	done
 	left=$(leftovers)
 	if [ -n "$left" ]; then
 		fail "teardown: 'nsfast down' left: $(echo $left)"
@@ -105,6 +108,9 @@ teardown() {
 		nft list tables | awk '{print $3}' | grep "^nsfast-$PFX-" | xargs -r -n1 nft delete table ip
 		rm -rf "/run/nsfast/$PFX"
 	fi
+	# What a test made itself under its prefix (a veth pair standing
+	# for a NIC), should it stop before removing it.
+	ip -o link | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$PFX" | xargs -r -n1 ip link del 2>/dev/null
 	echo "$FWD_BEFORE" > /proc/sys/net/ipv4/ip_forward
 	rm -rf "$TMP"
 }

@@ -81,6 +81,7 @@ write_dicts() {
 "veth "
 " -- "
 "link "
+"move "
 "route "
 "forward "
 "on"

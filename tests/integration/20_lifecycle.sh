@@ -102,7 +102,7 @@ ip netns del "$PFX-a"
 assert_clean "rolled back after the foreign namespace"
 
 # --- a failure at any step rolls back everything this run created
-fault_each_step() { # CONF WHAT
+fault_each_step() { # CONF WHAT [MIN-STEPS]
 	local steps k out rc left bad=""
 	steps=$("$NSFAST" up -v --lab "$PFX" "$1" | grep -c '^step ')
 	down >/dev/null
@@ -117,7 +117,7 @@ fault_each_step() { # CONF WHAT
 			down >/dev/null 2>&1
 		fi
 	done
-	if [ "$steps" -gt 30 ] && [ -z "$bad" ]; then pass "$2: a fault at each of the $steps steps rolls back to nothing"
+	if [ "$steps" -gt "${3:-30}" ] && [ -z "$bad" ]; then pass "$2: a fault at each of the $steps steps rolls back to nothing"
 	else fail "$2: fault injection over $steps steps:$bad"; fi
 }
 fault_each_step "$LAB" "$(basename "$LAB")"
@@ -326,6 +326,33 @@ check "IPv6 routed: the first ping, right after up, is answered within a second"
 check_out "IPv6 routed: no address is tentative" "^0$" bash -c \
 	"ip netns exec ${PFX}6-r ip -6 addr | grep -c tentative || true"
 "$NSFAST" down -q "${PFX}6"
+# move: a host interface (one end of a veth pair the test makes, standing
+# for a NIC: this kernel has no dummy driver) into a namespace, addressed
+# there, and back at down as it was.
+ip link add "${PFX}d0" mtu 1400 type veth peer name "${PFX}d1" mtu 1400
+ip link set "${PFX}d0" up
+printf 'lab %s\nns a\n    move %s addr 10.1.1.1/24 mtu 1300\n    route 10.1.2.0/24 dev %s\n' \
+	"${PFX}m" "${PFX}d0" "${PFX}d0" >"$TMP/move.conf"
+check "move: up" "$NSFAST" up -q "$TMP/move.conf"
+check_out "move: the interface is in the namespace, up, at the file's MTU" \
+	"${PFX}d0@[^:]*: <[^>]*UP[^>]*> mtu 1300 " ip netns exec "${PFX}m-a" ip -o link show "${PFX}d0"
+check_out "move: with the file's address" "inet 10.1.1.1/24" \
+	ip netns exec "${PFX}m-a" ip -o -4 addr show "${PFX}d0"
+check_out "move: and routed through" "10.1.2.0/24 dev ${PFX}d0" ip netns exec "${PFX}m-a" ip route
+check_fails "move: the host has it no more" ip link show "${PFX}d0"
+check_out "move: a second up changes nothing" "nothing changed" "$NSFAST" up "$TMP/move.conf"
+check "move: down" "$NSFAST" down -q "${PFX}m"
+check_out "move: back in the host at its MTU, up" "${PFX}d0@${PFX}d1: <[^>]*UP[^>]*> mtu 1400 " ip -o link show "${PFX}d0"
+ip addr add 10.1.1.9/24 dev "${PFX}d0"
+check_out "move: an interface with an address in the host is refused" \
+	"move.conf:3: move of '${PFX}d0' into ns a: it has 10.1.1.9/24 in the host" \
+	"$NSFAST" up "$TMP/move.conf"
+ip addr flush dev "${PFX}d0"
+check_out "move: and nothing was made" "^0$" bash -c "ip netns | grep -c '${PFX}m-' || true"
+fault_each_step "$TMP/move.conf" "move" 8
+check_out "move: after each fault the interface is back in the host, up" \
+	"${PFX}d0@${PFX}d1: <[^>]*UP[^>]*> mtu 1400 " ip -o link show "${PFX}d0"
+ip link del "${PFX}d0"
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done

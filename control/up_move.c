@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* `move IFNAME` in an ns block: an interface of the host (a NIC, a dummy)
+ * goes into the namespace under its own name, as `ip link set dev IF
+ * netns NS` would, and back to the host at `down`, with the MTU and
+ * up/down state it had (journal: "move IF NS MTU UP"). It loses its
+ * addresses on the way in, so one that has any is refused; so is one
+ * that carries the host's default route, or is a port of a bridge. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nl.h"
+#include "up_steps.h"
+
+struct has_addr {
+	int ifindex;
+	struct addr found;
+	bool any;
+};
+
+static int addr_of(const struct addr_entry *e, void *data)
+{
+	struct has_addr *h = data;
+	const struct addr *a = &e->addr;
+
+	/* IPv6 link-local goes and comes back with the interface. */
+	if (e->ifindex != h->ifindex || h->any ||
+	    (a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80))
+		return 0;
+	h->found = *a;
+	h->any = true;
+	return 0;
+}
+
+static bool default_route_via(struct nl *nl, int family, int ifindex)
+{
+	struct addr any = { .family = family, .plen = 0 };
+	struct route_seen seen;
+
+	return nl_route_find(nl, &any, ifindex, false, &seen) == 0;
+}
+
+/* Is the interface in ns (by this lab's journal, from an earlier up)? */
+static bool moved_by_lab(const struct up *u, const char *ifname, const char *ns)
+{
+	char prefix[64];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "move %s %s ", ifname, ns);
+
+	for (int i = 0; i < u->lab.st.nlines; i++)
+		if (!strncmp(u->lab.st.lines[i], prefix, n))
+			return true;
+	return false;
+}
+
+int up_preflight_moves(struct up *u)
+{
+	const struct topo *t = u->t;
+	char s[ADDR_STRLEN];
+	int err;
+
+	for (int i = 0; i < t->nlinks; i++) {
+		const struct link *l = &t->links[i];
+		const char *ns = topo_ns_name(t, l->a.ns), *name = l->b.ifname;
+		struct has_addr h = { 0 };
+		struct link_state ls;
+
+		if (l->kind != LINK_MOVE || moved_by_lab(u, name, t->ns[l->a.ns].sysname))
+			continue;
+		err = nl_link_get(&u->lab.root, name, &ls);
+		if (err == -ENODEV) {
+			topo_error(t, l->line, "move of '%s': no such interface in the host, expected one of 'ip link'",
+				   name);
+			return err;
+		}
+		if (err)
+			return err;
+		h.ifindex = ls.ifindex;
+		if ((err = nl_addr_dump(&u->lab.root, addr_of, &h)))
+			return err;
+		if (h.any) {
+			topo_error(t, l->line, "move of '%s' into ns %s: it has %s in the host, which the move would take from it, expected an interface without addresses",
+				   name, ns, addr_fmt(&h.found, s, sizeof(s)));
+			return -EBUSY;
+		}
+		if (default_route_via(&u->lab.root, AF_INET, ls.ifindex) ||
+		    default_route_via(&u->lab.root, AF_INET6, ls.ifindex)) {
+			topo_error(t, l->line, "move of '%s' into ns %s: the host's default route goes through it, expected an interface the host does not need",
+				   name, ns);
+			return -EBUSY;
+		}
+		if (ls.master) {
+			char m[IF_NAMESIZE] = "?";
+
+			if_indextoname((unsigned int)ls.master, m);
+			topo_error(t, l->line, "move of '%s' into ns %s: it is a port of %s, expected an interface on its own",
+				   name, ns, m);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+int up_move(struct up *u, struct link *l)
+{
+	const char *ns = u->t->ns[l->a.ns].sysname, *name = l->a.sysname;
+	struct link_state in, host;
+	struct nl *nl;
+	char line[96];
+	bool added;
+	int fd, err;
+
+	if ((err = step(u, "move interface %s into %s", name, ns)))
+		return err;
+	nl = up_ns_nl(u, l->a.ns, &fd);
+	if (!nl)
+		return -ENOENT;
+	err = nl_link_get(nl, name, &in);
+	if (err == -ENODEV) {
+		if ((err = kernel_err(u, nl_link_get(&u->lab.root, name, &host))))
+			return err;
+		/* Before the move: a kill -9 right after still hands it back. */
+		snprintf(line, sizeof(line), "move %s %s %d %d", name, ns, host.mtu,
+			 !!(host.flags & IFF_UP));
+		if ((err = up_journal(u, line, &added)))
+			return err;
+		if ((err = kernel_err(u, nl_link_set_netns(&u->lab.root, host.ifindex, fd)))) {
+			up_unjournal(u, added);
+			return err;
+		}
+		u->changes++;
+		if ((err = kernel_err(u, nl_link_get(nl, name, &in))))
+			return err;
+	} else if (err) {
+		return kernel_err(u, err);
+	} else if (!moved_by_lab(u, name, ns)) {
+		return refuse(u, -EEXIST, "%s has an interface '%s' that lab '%s' did not move there",
+			      ns, name, u->t->lab);
+	}
+	if ((l->a.mtu || l->a.has_mac) &&
+	    (err = up_link_set(u, nl, topo_ns_name(u->t, l->a.ns), name, l->a.mtu ? l->a.mtu : in.mtu,
+			       l->a.has_mac ? l->a.mac : NULL)))
+		return err;
+	if (!(in.flags & IFF_UP)) {
+		if ((err = kernel_err(u, nl_link_set_up(nl, in.ifindex))))
+			return err;
+		u->changes++;
+	}
+	return add_addrs(u, nl, name, l->a.addrs, l->a.naddrs);
+}
