@@ -38,6 +38,17 @@ int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr
 /* The netlink socket of namespace ns (NS_HOST: the host's), its fd in
  * *fd when fd is not NULL. */
 struct nl *up_ns_nl(struct up *u, int ns, int *fd);
+/* A namespace's name in the journal: "-" for the host. */
+static inline const char *ns_sys(const struct topo *t, int ns)
+{
+	return ns == NS_HOST ? "-" : t->ns[ns].sysname;
+}
+/* One veth pair of the file (up_link.c). */
+int up_link(struct up *u, struct link *l);
+/* The userspace switch a link belongs to, as a port or as its uplink
+ * (the lab's veth whose host end it is), if that switch is up (its
+ * journal line): NULL otherwise. *end: the link's end in the host. */
+const struct sw *link_daemon_switch(const struct up *u, const struct link *l, const char **end);
 /* A host interface into its namespace (up_move.c), and the refusals
  * before any change: gone, with addresses, the default route's, a
  * bridge's port. */
