@@ -160,6 +160,22 @@ static enum pkt_verdict parse_ipv4(struct pkt *p, uint32_t off)
 	return parse_l4(p, proto, off + hl, tot - hl);
 }
 
+/* A routing header rh (at pos in the IPv6 packet at off) with segments
+ * left: the address the packet is last sent to, which is in the
+ * pseudo-header of its TCP or UDP checksum (RFC 8200 8.1). Type 0
+ * (RFC 2460, deprecated): the last of its addresses; type 2 (RFC 6275):
+ * its one address; type 4, a segment routing header (RFC 8754): the
+ * first of its list, which is kept in reverse. Its length was checked:
+ * (rh[1] + 1) * 8 bytes. */
+static void route_final_dst(struct pkt *p, uint32_t off, const uint8_t *rh, uint32_t pos)
+{
+	uint32_t n = rh[1] / 2; /* 16-byte addresses after the first 8 bytes */
+
+	p->v6_dst_unknown = !n || (rh[2] != 0 && rh[2] != 2 && rh[2] != 4);
+	if (!p->v6_dst_unknown)
+		p->v6_dst_off = (uint16_t)(off + pos + 8 + (rh[2] == 0 ? 16 * (n - 1) : 0));
+}
+
 static enum pkt_verdict parse_ipv6(struct pkt *p, uint32_t off)
 {
 	const uint8_t *ip = p->data + off;
@@ -187,6 +203,8 @@ static enum pkt_verdict parse_ipv6(struct pkt *p, uint32_t off)
 			uint32_t hl = ((uint32_t)ip[pos + 1] + 1) * 8;
 			if (hl > end - pos)
 				return PKT_BAD_L3;
+			if (nh == NH_ROUTING && ip[pos + 3])
+				route_final_dst(p, off, ip + pos, pos);
 			nh = ip[pos];
 			pos += hl;
 			continue;
@@ -274,7 +292,8 @@ static uint32_t pseudo_sum(const struct pkt *p, uint32_t l4_len)
 	if (p->ethertype == ETH_P_IPV4_)
 		s = csum_add(0, ip + 12, 8); /* saddr, daddr */
 	else
-		s = csum_add(0, ip + 8, 32);
+		s = csum_add(csum_add(0, ip + 8, 16),
+			     p->v6_dst_off ? p->data + p->v6_dst_off : ip + 24, 16);
 	/* IPv6 form (32-bit length, 3 zero bytes, next header); for IPv4 the
 	 * 16-bit length and zero+proto give the same sum. */
 	tail[2] = (uint8_t)(l4_len >> 8);
@@ -289,7 +308,7 @@ int pkt_csum_complete(struct pkt *p)
 		return 0;
 	if (p->l4_proto != PROTO_TCP && p->l4_proto != PROTO_UDP)
 		return 0;
-	if (p->ethertype != ETH_P_IPV4_ && p->ethertype != ETH_P_IPV6_)
+	if ((p->ethertype != ETH_P_IPV4_ && p->ethertype != ETH_P_IPV6_) || p->v6_dst_unknown)
 		return 0;
 	/* pkt_parse guarantees this; re-check so a stale struct cannot
 	 * make us write outside the frame. */

@@ -27,6 +27,12 @@ struct pkt {
 	uint8_t l4_proto; /* IPPROTO_* when l4_off != 0 */
 	uint16_t l4_len; /* L4 length from the IP header (header + payload) */
 	bool is_frag; /* IPv4 fragment (offset != 0 or MF): no L4 */
+	/* IPv6: where the final destination is (RFC 8200 8.1), 0 for the
+	 * header's own; with a routing header that has segments left, the
+	 * last address it will be sent to, or v6_dst_unknown for a type
+	 * whose layout pkt.c does not know. */
+	uint16_t v6_dst_off;
+	bool v6_dst_unknown;
 };
 
 enum pkt_verdict pkt_parse(uint8_t *data, uint32_t len, struct pkt *p);

@@ -179,6 +179,20 @@ static void ext_opts(struct frame *f, uint8_t nh)
 	put16(f, 0);
 }
 
+/* A routing header of type type, segments left 1, with the n addresses
+ * of list (16 bytes each) after its first 8 bytes. */
+static void ext_routing(struct frame *f, uint8_t nh, uint8_t type, const uint8_t *list, unsigned n)
+{
+	put8(f, nh);
+	put8(f, (uint8_t)(2 * n));
+	put8(f, type);
+	put8(f, 1);
+	put8(f, type == 4 ? (uint8_t)(n - 1) : 0); /* SRH: last entry */
+	put8(f, 0);
+	put16(f, 0);
+	put(f, list, 16 * n);
+}
+
 static void ip6_done(struct frame *f, size_t ip)
 {
 	set16(f, ip + 4, (unsigned)(f->n - ip - 40));
@@ -1126,6 +1140,37 @@ int main(int argc, char **argv)
 	ip6_done(&f, ip);
 	l4_csum(&f, ip, 1, l4, 17, 6, PARTIAL);
 	out(&f, "udp6-hopopts-partial");
+	/* With a routing header, the pseudo-header holds the final
+	 * destination (RFC 8200 8.1), not the header's: a segment routing
+	 * header's first entry, type 0's last; type 3's layout is not known,
+	 * so that checksum is left alone. The sum is taken with the final
+	 * one in the header, which then gets the first hop. */
+	{
+		static const uint8_t HOP6[16] = { 0xfd, 0x42, 0x99, [15] = 9 };
+		uint8_t list[32];
+		static const struct { const char *name; uint8_t type; unsigned final; } rh[] = {
+			{ "udp6-srh-partial", 4, 0 },
+			{ "udp6-rh0-partial", 0, 1 },
+			{ "udp6-rh3-partial", 3, 0 },
+		};
+
+		for (size_t k = 0; k < sizeof(rh) / sizeof(rh[0]); k++) {
+			memcpy(list + 16 * rh[k].final, B6, 16);
+			memcpy(list + 16 * (1 - rh[k].final), HOP6, 16);
+			eth(&f, B_MAC, A_MAC);
+			ip = ip6(&f, 43, A6, B6, 64);
+			ext_routing(&f, 17, rh[k].type, list, 2);
+			l4 = udp(&f, 5353, 53, 16);
+			ip6_done(&f, ip);
+			/* type 3: summed with the header's, which a switch
+			 * that knew no better would take, and finish wrongly */
+			if (rh[k].type == 3)
+				memcpy(f.b + ip + 24, HOP6, 16);
+			l4_csum(&f, ip, 1, l4, 17, 6, PARTIAL);
+			memcpy(f.b + ip + 24, HOP6, 16);
+			out(&f, rh[k].name);
+		}
+	}
 	eth(&f, B_MAC, A_MAC);
 	ip = ip6(&f, 0, A6, B6, 64);
 	ext_opts(&f, 60);
