@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,32 +119,27 @@ static int undo_route(struct lab *lab, char *args)
 	return err == -ESRCH || err == -ENOENT || err == -ENODEV ? 0 : err;
 }
 
-/* "IF NS MTU UP": back into the host, at the MTU and up/down state it
- * had there. A namespace deleted by hand gave a real device back to the
- * host already (and took a virtual one with it). */
+/* "IF NS MTU UP MAC": back into the host, with the MTU, up/down state
+ * and MAC it had there. A namespace deleted by hand gave a real device
+ * back to the host already (and took a virtual one with it). */
 static int undo_move(struct lab *lab, char *args)
 {
 	char *ifname = strtok(args, " "), *ns = strtok(NULL, " "), *mtu = strtok(NULL, " "),
-	     *up = strtok(NULL, " ");
+	     *up = strtok(NULL, " "), *mac_s = strtok(NULL, " ");
 	struct link_state ls;
+	uint8_t mac[6];
 	struct nl *nl;
-	int host, err;
+	int err;
 
-	if (!ifname || !ns || !mtu || !up)
+	if (!ifname || !ns || !mtu || !up || !mac_s || mac_parse(mac_s, mac))
 		return -EINVAL;
 	nl = lab_nl(lab, ns, NULL);
-	if (nl && !nl_link_get(nl, ifname, &ls)) {
-		host = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (host < 0)
-			return -errno;
-		err = nl_link_set_netns(nl, ls.ifindex, host);
-		close(host);
-		if (err)
-			return err;
-	}
+	if (nl && !nl_link_get(nl, ifname, &ls) &&
+	    (err = nl_link_set_netns(nl, ls.ifindex, netns_root_fd())))
+		return err;
 	if (nl_link_get(&lab->root, ifname, &ls))
 		return 0; /* gone with its namespace */
-	if ((err = nl_link_set(&lab->root, ls.ifindex, atoi(mtu), NULL)))
+	if ((err = nl_link_set(&lab->root, ls.ifindex, atoi(mtu), mac)))
 		return err;
 	return atoi(up) ? nl_link_set_up(&lab->root, ls.ifindex) : 0;
 }

@@ -27,6 +27,11 @@ int netns_init(void)
 	return root_fd < 0 ? -errno : 0;
 }
 
+int netns_root_fd(void)
+{
+	return root_fd;
+}
+
 int netns_enter(int fd)
 {
 	return setns(fd, CLONE_NEWNET) ? -errno : 0;

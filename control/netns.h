@@ -14,6 +14,8 @@ int netns_add(const char *name);
 int netns_del(const char *name);
 bool netns_exists(const char *name);
 int netns_open(const char *name);
+/* The namespace nsfast started in (netns_init), for moves back to it. */
+int netns_root_fd(void);
 int netns_enter(int fd);
 void netns_leave(void);
 int netns_sysctl(int fd, const char *path, const char *value, char *old, size_t oldlen);

@@ -524,7 +524,8 @@ static const struct endpoint *route_dev(const struct topo *t, struct route *r)
 		const struct link *l = &t->links[i];
 		const struct endpoint *eps[2] = { &l->a, &l->b };
 
-		for (int e = 0; e < 2; e++) {
+		/* A moved interface is in its namespace, not the host. */
+		for (int e = 0; e < (l->kind == LINK_MOVE ? 1 : 2); e++) {
 			if (eps[e]->ns == r->ns && !strcmp(eps[e]->ifname, r->dev)) {
 				strcpy(r->dev, eps[e]->sysname);
 				return eps[e];

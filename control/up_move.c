@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* `move IFNAME` in an ns block: an interface of the host (a NIC, a dummy)
  * goes into the namespace under its own name, as `ip link set dev IF
- * netns NS` would, and back to the host at `down`, with the MTU and
- * up/down state it had (journal: "move IF NS MTU UP"). It loses its
+ * netns NS` would, and back to the host at `down`, with the MTU, up/down
+ * state and MAC it had (journal: "move IF NS MTU UP MAC"). It loses its
  * addresses on the way in, so one that has any is refused; so is one
  * that carries the host's default route, or is a port of a bridge. */
 #include <errno.h>
@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lab.h"
+#include "netns.h"
 #include "nl.h"
 #include "up_steps.h"
 
@@ -53,6 +55,43 @@ static bool moved_by_lab(const struct up *u, const char *ifname, const char *ns)
 	return false;
 }
 
+/* Is it in its namespace already, moved there by this lab? Only then
+ * are the checks below skipped: one handed back to the host by a
+ * namespace deleted by hand may have been given an address since. */
+static bool in_lab_ns(struct up *u, const struct link *l)
+{
+	const char *ns = u->t->ns[l->a.ns].sysname;
+	struct link_state ls;
+	struct nl *nl;
+
+	if (!moved_by_lab(u, l->a.sysname, ns) || !netns_exists(ns))
+		return false;
+	nl = up_ns_nl(u, l->a.ns, NULL);
+	return nl && !nl_link_get(nl, l->a.sysname, &ls);
+}
+
+/* Another lab's: a host end of its veths or ports, its bridge, an
+ * interface it moved, its SNAT uplink. */
+static int other_labs(struct up *u, const struct link *l)
+{
+	static const char *const fmt[] = { "veth - %s\n", "link %s\n", "move %s ", "uplink %s\n" };
+	char prefix[64], owner[32];
+	int err;
+
+	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
+		snprintf(prefix, sizeof(prefix), fmt[i], l->b.ifname);
+		err = lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner));
+		if (err < 0)
+			return err;
+		if (err) {
+			topo_error(u->t, l->line, "move of '%s': it is lab %s's, expected an interface no lab uses",
+				   l->b.ifname, owner);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 int up_preflight_moves(struct up *u)
 {
 	const struct topo *t = u->t;
@@ -65,8 +104,10 @@ int up_preflight_moves(struct up *u)
 		struct has_addr h = { 0 };
 		struct link_state ls;
 
-		if (l->kind != LINK_MOVE || moved_by_lab(u, name, t->ns[l->a.ns].sysname))
+		if (l->kind != LINK_MOVE || in_lab_ns(u, l))
 			continue;
+		if ((err = other_labs(u, l)))
+			return err;
 		err = nl_link_get(&u->lab.root, name, &ls);
 		if (err == -ENODEV) {
 			topo_error(t, l->line, "move of '%s': no such interface in the host, expected one of 'ip link'",
@@ -106,7 +147,7 @@ int up_move(struct up *u, struct link *l)
 	const char *ns = u->t->ns[l->a.ns].sysname, *name = l->a.sysname;
 	struct link_state in, host;
 	struct nl *nl;
-	char line[96];
+	char line[128];
 	bool added;
 	int fd, err;
 
@@ -120,8 +161,9 @@ int up_move(struct up *u, struct link *l)
 		if ((err = kernel_err(u, nl_link_get(&u->lab.root, name, &host))))
 			return err;
 		/* Before the move: a kill -9 right after still hands it back. */
-		snprintf(line, sizeof(line), "move %s %s %d %d", name, ns, host.mtu,
-			 !!(host.flags & IFF_UP));
+		snprintf(line, sizeof(line), "move %s %s %d %d %02x:%02x:%02x:%02x:%02x:%02x", name,
+			 ns, host.mtu, !!(host.flags & IFF_UP), host.mac[0], host.mac[1],
+			 host.mac[2], host.mac[3], host.mac[4], host.mac[5]);
 		if ((err = up_journal(u, line, &added)))
 			return err;
 		if ((err = kernel_err(u, nl_link_set_netns(&u->lab.root, host.ifindex, fd)))) {

@@ -331,9 +331,12 @@ check_out "IPv6 routed: no address is tentative" "^0$" bash -c \
 # there, and back at down as it was.
 ip link add "${PFX}d0" mtu 1400 type veth peer name "${PFX}d1" mtu 1400
 ip link set "${PFX}d0" up
-printf 'lab %s\nns a\n    move %s addr 10.1.1.1/24 mtu 1300\n    route 10.1.2.0/24 dev %s\n' \
+mac0=$(cat "/sys/class/net/${PFX}d0/address")
+printf 'lab %s\nns a\n    move %s addr 10.1.1.1/24 mtu 1300 mac 02:00:0a:01:01:01\n    route 10.1.2.0/24 dev %s\n' \
 	"${PFX}m" "${PFX}d0" "${PFX}d0" >"$TMP/move.conf"
 check "move: up" "$NSFAST" up -q "$TMP/move.conf"
+check_out "move: with the file's MAC" "^02:00:0a:01:01:01$" \
+	ip netns exec "${PFX}m-a" cat "/sys/class/net/${PFX}d0/address"
 check_out "move: the interface is in the namespace, up, at the file's MTU" \
 	"${PFX}d0@[^:]*: <[^>]*UP[^>]*> mtu 1300 " ip netns exec "${PFX}m-a" ip -o link show "${PFX}d0"
 check_out "move: with the file's address" "inet 10.1.1.1/24" \
@@ -343,6 +346,7 @@ check_fails "move: the host has it no more" ip link show "${PFX}d0"
 check_out "move: a second up changes nothing" "nothing changed" "$NSFAST" up "$TMP/move.conf"
 check "move: down" "$NSFAST" down -q "${PFX}m"
 check_out "move: back in the host at its MTU, up" "${PFX}d0@${PFX}d1: <[^>]*UP[^>]*> mtu 1400 " ip -o link show "${PFX}d0"
+check_out "move: and its MAC" "^$mac0$" cat "/sys/class/net/${PFX}d0/address"
 ip addr add 10.1.1.9/24 dev "${PFX}d0"
 check_out "move: an interface with an address in the host is refused" \
 	"move.conf:3: move of '${PFX}d0' into ns a: it has 10.1.1.9/24 in the host" \
