@@ -38,26 +38,30 @@ static int nft_run(const char *cmd, char *err, size_t errlen)
 	return nft_run_out(cmd, err, errlen, NULL, 0);
 }
 
-/* What the table is made from, as its comment: up compares it to tell
- * whether the file changed it. */
-static void masq_spec(char *buf, size_t len, const char *subnet, const char *oif,
-		      const char *bridge, unsigned int pmin, unsigned int pmax)
+/* The comment up compares to tell whether the file changed the table. */
+#define MASQ_SPEC "nsfast: %s from %s out of %s ports %u-%u"
+
+int nft_masq_parse(const char *text, struct nft_masq *m)
 {
-	snprintf(buf, len, "nsfast: %s from %s out of %s ports %u-%u", subnet, bridge, oif, pmin,
-		 pmax);
+	const char *c = strstr(text, "comment \"nsfast: ");
+
+	/* The widths are the struct's, less one. */
+	if (!c || sscanf(c + 9, "nsfast: %63s from %15s out of %15s ports %u-%u", m->subnet,
+			 m->bridge, m->oif, &m->pmin, &m->pmax) != 5)
+		return -EPROTO;
+	return 0;
 }
 
 /* One table per switch, so that `down` removes exactly its rules: the
  * masquerade into the reserved ports, and the drops that let only
  * replies in (counted, for `nft list table`). replace: delete the old
  * table in the same transaction, so that no packet sees neither. */
-static int masq_put(bool replace, const char *table, const char *subnet, const char *oif,
-		    const char *bridge, unsigned int pmin, unsigned int pmax, char *err,
-		    size_t errlen)
+int nft_masq_put(const char *table, const struct nft_masq *m, bool replace, char *err,
+		 size_t errlen)
 {
 	char cmd[1280], spec[160];
 
-	masq_spec(spec, sizeof(spec), subnet, oif, bridge, pmin, pmax);
+	snprintf(spec, sizeof(spec), MASQ_SPEC, m->subnet, m->bridge, m->oif, m->pmin, m->pmax);
 	snprintf(cmd, sizeof(cmd),
 		 "%s%s%s"
 		 "table ip %s {\n"
@@ -78,32 +82,9 @@ static int masq_put(bool replace, const char *table, const char *subnet, const c
 		 " }\n"
 		 "}\n",
 		 replace ? "delete table ip " : "", replace ? table : "", replace ? "\n" : "",
-		 table, spec, subnet, oif, pmin, pmax, subnet, oif, oif, bridge, oif, bridge, oif,
-		 pmin, pmax);
+		 table, spec, m->subnet, m->oif, m->pmin, m->pmax, m->subnet, m->oif, m->oif,
+		 m->bridge, m->oif, m->bridge, m->oif, m->pmin, m->pmax);
 	return nft_run(cmd, err, errlen);
-}
-
-int nft_masq_add(const char *table, const char *subnet, const char *oif, const char *bridge,
-		 unsigned int pmin, unsigned int pmax, char *err, size_t errlen)
-{
-	return masq_put(false, table, subnet, oif, bridge, pmin, pmax, err, errlen);
-}
-
-int nft_masq_replace(const char *table, const char *subnet, const char *oif, const char *bridge,
-		     unsigned int pmin, unsigned int pmax, char *err, size_t errlen)
-{
-	return masq_put(true, table, subnet, oif, bridge, pmin, pmax, err, errlen);
-}
-
-bool nft_masq_same(const char *table, const char *subnet, const char *oif, const char *bridge,
-		   unsigned int pmin, unsigned int pmax)
-{
-	static char out[16384];
-	char spec[160], want[180];
-
-	masq_spec(spec, sizeof(spec), subnet, oif, bridge, pmin, pmax);
-	snprintf(want, sizeof(want), "comment \"%s\"", spec);
-	return !nft_table_text(table, out, sizeof(out)) && strstr(out, want);
 }
 
 int nft_table_del(const char *table, char *err, size_t errlen)

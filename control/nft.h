@@ -6,14 +6,20 @@
 #include <stddef.h>
 
 /* nftables through libnftables: the masquerade of `dataplane kernel`. */
-int nft_masq_add(const char *table, const char *subnet, const char *oif, const char *bridge,
-		 unsigned int pmin, unsigned int pmax, char *err, size_t errlen);
-/* The same, over an existing table, in one transaction. */
-int nft_masq_replace(const char *table, const char *subnet, const char *oif, const char *bridge,
-		     unsigned int pmin, unsigned int pmax, char *err, size_t errlen);
-/* Was the table made by nft_masq_add with these? */
-bool nft_masq_same(const char *table, const char *subnet, const char *oif, const char *bridge,
-		   unsigned int pmin, unsigned int pmax);
+
+/* What a switch's table is made from; its comment records it. */
+struct nft_masq {
+	char subnet[64]; /* the switch's IPv4 subnet, CIDR */
+	char bridge[16], oif[16]; /* the switch's bridge, the uplink */
+	unsigned int pmin, pmax; /* TCP and UDP source ports */
+};
+
+/* Make the table; replace: over an existing one, in one transaction. */
+int nft_masq_put(const char *table, const struct nft_masq *m, bool replace, char *err,
+		 size_t errlen);
+/* What a table's listing (nft_table_text) says it was made from:
+ * 0, or -EPROTO without the comment (an nsfast before it). */
+int nft_masq_parse(const char *text, struct nft_masq *m);
 int nft_table_del(const char *table, char *err, size_t errlen);
 bool nft_table_exists(const char *table);
 /* The table as `nft list table ip TABLE` prints it. */

@@ -13,32 +13,26 @@
 #include "status_snat.h"
 
 struct snat_table {
-	char subnet[ADDR_STRLEN], bridge[32], uplink[32];
-	unsigned int pmin, pmax;
+	struct nft_masq m;
 	unsigned long long dropped;
 };
 
-/* The table as nft lists it: ours, so its shape is known. */
+/* The table: what its comment says, and its "unsolicited" counters. */
 static int read_table(const char *name, struct snat_table *t)
 {
 	static char text[16384];
-	const char *c, *line;
+	const char *line;
 	int err;
 
-	if ((err = nft_table_text(name, text, sizeof(text))))
+	if ((err = nft_table_text(name, text, sizeof(text))) || (err = nft_masq_parse(text, &t->m)))
 		return err;
-	c = strstr(text, "comment \"nsfast: ");
-	if (!c || sscanf(c, "comment \"nsfast: %45s from %31s out of %31s ports %u-%u\"", t->subnet,
-			 t->bridge, t->uplink, &t->pmin, &t->pmax) != 5)
-		return -EPROTO; /* made by an nsfast before the comment */
 	t->dropped = 0;
 	for (line = text; line; line = strchr(line + 1, '\n')) {
 		const char *end = strchr(line + 1, '\n'), *p = strstr(line, "packets ");
+		const char *d = strstr(line, "drop comment \"unsolicited\"");
 		unsigned long long n;
 
-		if (p && (!end || p < end) && strstr(line, "drop comment \"unsolicited\"") &&
-		    (!end || strstr(line, "drop comment \"unsolicited\"") < end) &&
-		    sscanf(p, "packets %llu", &n) == 1)
+		if (p && d && (!end || (p < end && d < end)) && sscanf(p, "packets %llu", &n) == 1)
 			t->dropped += n;
 	}
 	return 0;
@@ -141,7 +135,7 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 	FILE *ct;
 
 	snprintf(name, sizeof(name), "nsfast-%s-%s", lab, sw);
-	if ((err = read_table(name, &t)) || addr_parse_cidr(t.subnet, &net))
+	if ((err = read_table(name, &t)) || addr_parse_cidr(t.m.subnet, &net))
 		return err ? err : -EPROTO;
 	/* Without it (no conntrack procfs), the table's figures alone. */
 	ct = fopen("/proc/net/nf_conntrack", "re");
@@ -149,7 +143,7 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 	if (json) {
 		fprintf(f, ",\"snat\":{\"subnet\":\"%s\",\"uplink\":\"%s\",\"ports\":\"%u-%u\","
 			   "\"connections\":%d,\"unsolicited_dropped\":%llu",
-			t.subnet, t.uplink, t.pmin, t.pmax, n, t.dropped);
+			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, n, t.dropped);
 		if (table && ct) {
 			fprintf(f, ",\"table\":[");
 			ct_walk(ct, &net, true, json, f);
@@ -162,7 +156,7 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 		else
 			snprintf(conns, sizeof(conns), "connections unknown (no /proc/net/nf_conntrack)");
 		fprintf(f, "  snat of %s via %s ports %u-%u: %s; dropped: %llu unsolicited\n",
-			t.subnet, t.uplink, t.pmin, t.pmax, conns, t.dropped);
+			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, conns, t.dropped);
 		if (table && ct)
 			ct_walk(ct, &net, true, json, f);
 	}

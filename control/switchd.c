@@ -161,28 +161,35 @@ bool switchd_is(pid_t pid, const char *lab, const char *sw)
 	return is_switch && lab_ok && sw_ok;
 }
 
-bool switchd_args_same(pid_t pid, char *const args[])
+ssize_t switchd_cmdline(pid_t pid, char *buf, size_t size)
 {
-	static char buf[64 * 1024];
 	char path[64];
 	ssize_t n, r;
-	size_t i = 0;
-	int fd, k;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return false;
+		return -errno;
 	/* Read in pieces: /proc gives a page or so a read. */
-	for (n = 0; (size_t)n < sizeof(buf); n += r) {
-		r = read(fd, buf + n, sizeof(buf) - (size_t)n);
+	for (n = 0; (size_t)n < size; n += r) {
+		r = read(fd, buf + n, size - (size_t)n);
 		if (r <= 0)
 			break;
 	}
 	close(fd);
-	if ((size_t)n == sizeof(buf))
+	return (size_t)n == size ? -E2BIG : n;
+}
+
+bool switchd_args_same(pid_t pid, char *const args[])
+{
+	static char buf[SWITCHD_CMDLINE_MAX];
+	ssize_t n = switchd_cmdline(pid, buf, sizeof(buf));
+	size_t i = 0;
+
+	if (n < 0)
 		return false;
-	for (k = 0; args[k]; k++) {
+	for (int k = 0; args[k]; k++) {
 		size_t l = strlen(args[k]) + 1;
 
 		if (i + l > (size_t)n || memcmp(buf + i, args[k], l))

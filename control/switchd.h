@@ -16,6 +16,12 @@ int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pi
 		  int (*started)(pid_t pid, void *arg), void *arg, char *err, size_t errlen);
 /* Is pid a switch daemon of this lab (not a recycled pid)? */
 bool switchd_is(pid_t pid, const char *lab, const char *sw);
+/* A daemon's command line, NUL-separated words, at most this long, and
+ * of at most this many words (up_daemon makes fewer). */
+#define SWITCHD_CMDLINE_MAX (64 * 1024)
+#define SWITCHD_ARGS_MAX 1024
+/* Its length, or -errno (-E2BIG: longer than size). */
+ssize_t switchd_cmdline(pid_t pid, char *buf, size_t size);
 /* Was the daemon pid started with exactly args (NULL-terminated)? */
 bool switchd_args_same(pid_t pid, char *const args[]);
 /* SIGTERM, wait up to 3 s, then SIGKILL. 0 if it is gone. */

@@ -413,12 +413,16 @@ int lab_up(struct topo *t)
 		if (undone)
 			fprintf(stderr, "nsfast: rolled back lab '%s': removed the %d object%s this run had created\n",
 				t->lab, undone, undone == 1 ? "" : "s");
+		else if (kept == u.lab.st.nold && !u.changes)
+			fprintf(stderr, "nsfast: lab '%s' is as it was: this run had changed nothing\n",
+				t->lab);
 		else if (kept == u.lab.st.nold)
-			fprintf(stderr, "nsfast: lab '%s' is as it was: this run had created nothing\n",
+			fprintf(stderr, "nsfast: lab '%s': this run had created nothing; what it changed in what existed stays\n",
 				t->lab);
 		if (kept > u.lab.st.nold)
 			fprintf(stderr, "nsfast: lab '%s': %d could not be removed; their lines stay in %s/journal for 'nsfast down'\n",
 				t->lab, kept - u.lab.st.nold, u.lab.st.dir);
+		up_restore_all(&u);
 		goto out;
 	}
 	if (u.changes)
@@ -431,6 +435,7 @@ int lab_up(struct topo *t)
 			t->lab, t->nns, t->nns == 1 ? "" : "s", t->nlinks,
 			t->nlinks == 1 ? "" : "s");
 out:
+	up_restore_free(&u);
 	/* An empty journal means nothing of this lab exists any more. */
 	if (u.lab.st.nlines == 0)
 		state_destroy(&u.lab.st);

@@ -7,10 +7,23 @@
 
 #include <stdbool.h>
 
+#include <sys/types.h>
+
 #include "lab.h"
+#include "nft.h"
 #include "topo.h"
 
 #define SW_ARGS_PORTS 256
+
+/* What this run changed in place and a rollback puts back: a daemon it
+ * restarted (sw, its old command line) or a table it replaced. */
+struct up_restore {
+	char sw[32];
+	char *args;
+	size_t len;
+	char table[64];
+	struct nft_masq masq;
+};
 
 struct up {
 	struct topo *t;
@@ -24,7 +37,15 @@ struct up {
 	char detail[320];
 	bool detail_is_cause; /* the daemon's own error: no errno to print */
 	int line; /* of the statement being brought up, for the error; 0: none */
+	struct up_restore *restore;
+	int nrestore;
 };
+
+/* Remember what to put back (up_switch.c), put it back, forget it. */
+int up_restore_daemon(struct up *u, const char *sw, pid_t pid);
+int up_restore_nft(struct up *u, const char *table, const struct nft_masq *old);
+void up_restore_all(struct up *u);
+void up_restore_free(struct up *u);
 
 /* Name the next step; where interrupts and injected faults take effect. */
 int step(struct up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ethtool.h"
@@ -331,8 +332,10 @@ int up_switch(struct up *u, struct sw *sw)
 
 int up_snat_kernel(struct up *u, struct sw *sw)
 {
-	char table[64], subnet[ADDR_STRLEN], line[80];
-	bool added;
+	static char text[16384];
+	struct nft_masq want = { 0 }, old = { 0 };
+	char table[64], line[80];
+	bool added, old_ok;
 	struct addr net;
 	int i, err;
 
@@ -352,23 +355,26 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 	for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
 		;
 	addr_network(&sw->gateway[i], &net);
-	addr_fmt(&net, subnet, sizeof(subnet));
-	if (nft_table_exists(table)) {
-		if (!state_has(&u->lab.st, "nft %s", table)) {
+	addr_fmt(&net, want.subnet, sizeof(want.subnet));
+	snprintf(want.bridge, sizeof(want.bridge), "%s", sw->ifname);
+	snprintf(want.oif, sizeof(want.oif), "%s", sw->uplink);
+	want.pmin = sw->nat_port_min;
+	want.pmax = sw->nat_port_max;
+	if (!nft_table_text(table, text, sizeof(text))) {
+		if (!state_has(&u->lab.st, "nft %s", table))
 			return refuse(u, -EEXIST,
 				      "nftables table '%s' exists and does not belong to this lab",
 				      table);
-		}
-		if (nft_masq_same(table, subnet, sw->uplink, sw->ifname, sw->nat_port_min,
-				  sw->nat_port_max))
+		old_ok = !nft_masq_parse(text, &old);
+		if (old_ok && !memcmp(&old, &want, sizeof(want)))
 			return 0;
-		/* The file changed the subnet or the ports. Connections
-		 * already made keep theirs (conntrack holds them). */
-		pr_warn("switch %s: its SNAT settings in the file changed: replacing nftables table %s\n",
+		/* The file changed the subnet or the ports (or an nsfast
+		 * without the comment made it). Connections already made keep
+		 * theirs: conntrack holds them. A rollback puts it back. */
+		pr_warn("switch %s: its SNAT settings changed: replacing nftables table %s\n",
 			sw->name, table);
-		if ((err = nft_masq_replace(table, subnet, sw->uplink, sw->ifname,
-					    sw->nat_port_min, sw->nat_port_max, u->detail,
-					    sizeof(u->detail))))
+		if ((old_ok && (err = up_restore_nft(u, table, &old))) ||
+		    (err = nft_masq_put(table, &want, true, u->detail, sizeof(u->detail))))
 			return err;
 		u->changes++;
 		return 0;
@@ -376,8 +382,7 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 	snprintf(line, sizeof(line), "nft %s", table);
 	if ((err = up_journal(u, line, &added)))
 		return err;
-	if ((err = nft_masq_add(table, subnet, sw->uplink, sw->ifname, sw->nat_port_min,
-				sw->nat_port_max, u->detail, sizeof(u->detail)))) {
+	if ((err = nft_masq_put(table, &want, false, u->detail, sizeof(u->detail)))) {
 		up_unjournal(u, added);
 		return err;
 	}
@@ -553,17 +558,22 @@ int up_daemon(struct up *u, struct sw *sw)
 	args[n] = NULL;
 	if ((pid = daemon_running(u, sw))) {
 		/* Its sockets are bound to devices that no longer exist, or
-		 * the file changed what it was started with (a gateway, the
-		 * NAT's ports, ageing...): a new daemon takes the new ones.
-		 * The old journal line names a pid that down then finds gone. */
+		 * what it was started with changed (in the file: a gateway,
+		 * the NAT's ports, ageing...; in the host's routes: the
+		 * uplink's next hop): a new daemon takes the new ones. The old
+		 * journal line names a pid that down then finds gone. */
 		bool same = switchd_args_same(pid, args);
 
 		if (same && !sw->ports_new)
 			return 0;
-		if (!same && !sw->ports_new)
-			pr_warn("switch %s: its settings in the file changed since its daemon started: "
+		if (!same && !sw->ports_new) {
+			pr_warn("switch %s: its settings changed since its daemon started: "
 				"restarting it (its FDB and NAT connections start anew)\n",
 				sw->name);
+			/* A rollback starts the old one again. */
+			if ((err = up_restore_daemon(u, sw->name, pid)))
+				return err;
+		}
 		if ((err = switchd_stop(pid, u->t->lab, sw->name))) {
 			snprintf(u->detail, sizeof(u->detail),
 				 "the running daemon (pid %d) did not stop", (int)pid);
@@ -577,4 +587,97 @@ int up_daemon(struct up *u, struct sw *sw)
 		u->changes++;
 	u->detail_is_cause = err == -EIO && u->detail[0];
 	return err;
+}
+
+/* --- what a rollback puts back --------------------------------------- */
+
+static struct up_restore *restore_add(struct up *u)
+{
+	struct up_restore *r = realloc(u->restore, (size_t)(u->nrestore + 1) * sizeof(*r));
+
+	if (!r)
+		return NULL;
+	u->restore = r;
+	r = &r[u->nrestore++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+int up_restore_nft(struct up *u, const char *table, const struct nft_masq *old)
+{
+	struct up_restore *r = restore_add(u);
+
+	if (!r)
+		return -ENOMEM;
+	snprintf(r->table, sizeof(r->table), "%s", table);
+	r->masq = *old;
+	return 0;
+}
+
+int up_restore_daemon(struct up *u, const char *sw, pid_t pid)
+{
+	struct up_restore *r = restore_add(u);
+	ssize_t n;
+
+	if (!r)
+		return -ENOMEM;
+	snprintf(r->sw, sizeof(r->sw), "%s", sw);
+	r->args = malloc(SWITCHD_CMDLINE_MAX);
+	if (!r->args)
+		return -ENOMEM;
+	n = switchd_cmdline(pid, r->args, SWITCHD_CMDLINE_MAX);
+	if (n < 0)
+		return (int)n;
+	r->len = (size_t)n;
+	return 0;
+}
+
+/* A daemon from its old command line (NUL-separated words). */
+static int restart_old(struct up *u, struct up_restore *r)
+{
+	char *argv[SWITCHD_ARGS_MAX + 1], err[320] = "";
+	struct daemon_ctx d = { u, r->sw };
+	size_t i;
+	pid_t pid;
+	int n = 0;
+
+	for (i = 0; i < r->len && n < SWITCHD_ARGS_MAX; i += strlen(r->args + i) + 1)
+		argv[n++] = r->args + i;
+	argv[n] = NULL;
+	n = switchd_start(u->t->lab, r->sw, argv, &pid, daemon_started, &d, err, sizeof(err));
+	if (n)
+		fprintf(stderr, "nsfast: lab '%s': switch %s's daemon, stopped to be restarted, could not start again (%s): it is not running, 'nsfast up' starts one\n",
+			u->t->lab, r->sw, err[0] ? err : strerror(-n));
+	else
+		fprintf(stderr, "nsfast: lab '%s': switch %s's daemon runs again with its old settings (pid %d)\n",
+			u->t->lab, r->sw, (int)pid);
+	return n;
+}
+
+void up_restore_all(struct up *u)
+{
+	char err[320] = "";
+
+	for (int i = u->nrestore - 1; i >= 0; i--) {
+		struct up_restore *r = &u->restore[i];
+
+		if (r->sw[0]) {
+			restart_old(u, r);
+		} else if (nft_masq_put(r->table, &r->masq, true, err, sizeof(err))) {
+			fprintf(stderr, "nsfast: lab '%s': nftables table %s keeps its new settings: %s\n",
+				u->t->lab, r->table, err);
+		} else {
+			fprintf(stderr, "nsfast: lab '%s': nftables table %s has its old settings again\n",
+				u->t->lab, r->table);
+		}
+	}
+}
+
+void up_restore_free(struct up *u)
+{
+	for (int i = 0; i < u->nrestore; i++)
+		free(u->restore[i].args);
+	free(u->restore);
+	u->restore = NULL;
+	u->nrestore = 0;
 }

@@ -54,8 +54,16 @@ check "and back" "$NSFAST" up -q --lab "$PFX" "$LAB"
 # with it; the file as it was, again.
 sed 's/^    uplink  up0 snat$/&\n    ageing 60/' "$LAB" >"$TMP/ageing.conf"
 pid0=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.pid')
+# A fault at the last step after the restart: the rollback starts the
+# old daemon again, with its old settings.
+k=$("$NSFAST" up -v --lab "$PFX" "$LAB" | sed -n 's/^step \([0-9]*\): finish lab.*/\1/p')
+check_out "a rollback after a restart starts the old daemon again" \
+	"switch sw0's daemon runs again with its old settings" \
+	env NSFAST_FAULT_STEP="${k:-0}" "$NSFAST" up --lab "$PFX" "$TMP/ageing.conf"
+check_out "which runs with the old ageing" '"ageing_s":300' "$NSFAST" status --json "$PFX"
+check "and the lab forwards" nsx a ping1 203.0.113.2
 check_out "up restarts a daemon whose settings the file changed, and says so" \
-	"switch sw0: its settings in the file changed since its daemon started: restarting it" \
+	"switch sw0: its settings changed since its daemon started: restarting it" \
 	"$NSFAST" up --lab "$PFX" "$TMP/ageing.conf"
 got=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon | [.pid != '"$pid0"', .fdb.ageing_s]')
 if [ "$got" = "[true,60]" ]; then pass "a new daemon runs with the new ageing"
@@ -111,7 +119,7 @@ fault_each_step() { # CONF WHAT [MIN-STEPS]
 		rc=$?
 		left=$(leftovers)
 		if [ $rc = 0 ] || ! grep -q "fault injected by NSFAST_FAULT_STEP=$k" <<<"$out" ||
-			! grep -Eq "rolled back lab '$PFX'|lab '$PFX' is as it was: this run had created nothing" <<<"$out" ||
+			! grep -Eq "rolled back lab '$PFX'|lab '$PFX' is as it was: this run had changed nothing" <<<"$out" ||
 			[ -n "$left" ]; then
 			bad="$bad step $k (rc $rc, left: $(echo $left))"
 			down >/dev/null 2>&1

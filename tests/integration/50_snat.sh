@@ -202,8 +202,19 @@ for dp in $DPS; do
 	# up applies a setting the file changed (here the NAT's ports) to
 	# the running switch: a new nftables table, or a new daemon.
 	sed 's/^    uplink  up0 snat$/& ports 62000-62999/' "$TMP/nat-$dp.conf" >"$TMP/ports-$dp.conf"
+	# First a fault at the last step: the rollback puts the old back.
+	k=$("$NSFAST" up -v --lab "$PFX" "$TMP/nat-$dp.conf" | sed -n 's/^step \([0-9]*\): finish lab.*/\1/p')
+	check_out "$dp: a rollback after changing the ports puts the old ones back" \
+		"switch sw0's daemon runs again with its old settings|nsfast-$PFX-sw0 has its old settings again" \
+		env NSFAST_FAULT_STEP="${k:-0}" "$NSFAST" up --lab "$PFX" "$TMP/ports-$dp.conf"
+	if [ "$dp" = kernel ]; then
+		check_out "$dp: the masquerade has the old ports" "masquerade to :61000-65535" \
+			nft list table ip "nsfast-$PFX-sw0"
+	else
+		check_out "$dp: the daemon has the old ports" '"ports":"61000-65535"' "$NSFAST" status --json "$PFX"
+	fi
 	check_out "$dp: up applies changed SNAT ports, and says so" \
-		"switch sw0: its (SNAT )?settings in the file changed" \
+		"switch sw0: its (SNAT )?settings changed" \
 		"$NSFAST" up --lab "$PFX" "$TMP/ports-$dp.conf"
 	if [ "$dp" = kernel ]; then
 		check_out "$dp: the masquerade uses them" "masquerade to :62000-62999" \
