@@ -165,6 +165,7 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		       "\"icmp_errors_in\":%llu,\"drop_full\":%llu,\"drop_no_port\":%llu,"
 		       "\"drop_no_match\":%llu,\"drop_bad\":%llu,\"drop_unsupported\":%llu,"
 		       "\"frag_first\":%llu,\"frag_later\":%llu,\"drop_frag_no_first\":%llu,"
+		       "\"port_probes\":%llu,"
 		       "\"routed_out\":%llu,\"routed_in\":%llu,\"ttl_exceeded\":%llu,\"no_route\":%llu,"
 		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu",
 		    sw->cfg.uplink, sw->up_ip[0], sw->up_ip[1], sw->up_ip[2], sw->up_ip[3],
@@ -176,7 +177,8 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 		    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported,
 		    (unsigned long long)n->frag_first, (unsigned long long)n->frag_later,
-		    (unsigned long long)n->drop_frag_no_first, (unsigned long long)r->routed_out, (unsigned long long)r->routed_in,
+		    (unsigned long long)n->drop_frag_no_first, (unsigned long long)n->port_probes,
+		    (unsigned long long)r->routed_out, (unsigned long long)r->routed_in,
 		    (unsigned long long)r->ttl_exceeded, (unsigned long long)r->no_route,
 		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
 		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);

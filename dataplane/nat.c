@@ -62,7 +62,8 @@
 #define ICMP_PARAMETERPROB 12
 
 #define NAT_MAX_ENTRIES (1u << 24)
-#define NAT_PORT_PROBES 128 /* the first run of alloc_port; at most 248 in all */
+#define NAT_PORT_PROBES 128 /* the first run of alloc_port */
+#define NAT_PORT_PROBES_ALL 248 /* all its runs: 128 + 64 + 32 + 16 + 8 */
 #define SEC UINT64_C(1000000000)
 #define RECLAIM_SCAN 64
 
@@ -252,16 +253,20 @@ static bool alloc_port(struct nat *nat, uint8_t proto, uint16_t int_port, uint32
 	/* Low hash bits: the high ones are the index tag, correlated with
 	 * the home slot. */
 	uint32_t off = (uint32_t)(((hash & 0xffffffffu) * range) >> 32);
-	uint32_t tries = range < NAT_PORT_PROBES ? range : NAT_PORT_PROBES;
+	/* A range no larger than the runs' sum is scanned whole. */
+	uint32_t tries = range <= NAT_PORT_PROBES_ALL ? range : NAT_PORT_PROBES;
 
 	/* Bounded, as Linux's NAT is: a run of ports from the flow's
 	 * offset, then shorter runs elsewhere. With every port towards one
-	 * endpoint taken, a whole-range scan cost 35 us per new flow (4536
-	 * ports): one namespace could hold the switch to 29k packets/s. The
-	 * price: a new flow may be refused with a few ports still free. */
+	 * endpoint taken, a whole-range scan cost 27 us per new flow (4536
+	 * ports): one namespace could hold the switch to ~37k packets/s.
+	 * The price: a new flow may be refused with a few ports still
+	 * free. */
 	for (;;) {
 		for (uint32_t n = 0; n < tries; n++) {
 			uint16_t cand = (uint16_t)(nat->port_min + off);
+
+			nat->stats.port_probes++;
 			if (port_free(nat, proto, rem_ip, rem_port, cand, now)) {
 				*port = cand;
 				return true;

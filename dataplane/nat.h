@@ -53,6 +53,9 @@ struct nat_stats {
 	 * datagram's entry (its first refused, not seen, or 30 s old; these
 	 * nowhere else). */
 	uint64_t frag_first, frag_later, drop_frag_no_first;
+	/* Ports a search for a free one looked at (the namespace's own
+	 * aside): its cost, at most 248 a search. */
+	uint64_t port_probes;
 	uint32_t entries;
 };
 
