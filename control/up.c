@@ -171,9 +171,10 @@ static int up_namespace(struct up *u, struct ns *ns)
 		u->changes += err;
 	if (err < 0 || !kernel_has_ipv6())
 		return err < 0 ? err : 0;
-	/* Its interfaces are all nsfast's, their addresses checked unique:
-	 * without DAD, a link-local address is usable at once, not a second
-	 * after up returns (neighbour discovery and routed IPv6 need it). */
+	/* Its interfaces are nsfast's veths, their addresses checked
+	 * unique, and a moved one is the file's to address: without DAD, a
+	 * link-local address is usable at once, not a second after up
+	 * returns (neighbour discovery and routed IPv6 need it). */
 	if ((err = step(u, "turn off IPv6 duplicate address detection in %s", ns->sysname)))
 		return err;
 	err = netns_sysctl(fd, "/proc/sys/net/ipv6/conf/default/accept_dad", "0", NULL, 0);

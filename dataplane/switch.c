@@ -105,8 +105,9 @@ static void switch_learn(struct sw *sw, struct port *in, const struct pkt *p)
 
 /* IPv4 for the gateway's MAC whose header checksum fails. The gateway
  * is a host and a router, and takes none, as Linux's ip_rcv does:
- * otherwise it would learn the corrupt source, answer it, or route,
- * cut and translate the packet with a fresh, valid checksum. */
+ * otherwise its ARP table would learn the corrupt source, and it would
+ * answer it, or route, cut and translate the packet with a fresh, valid
+ * checksum. Dropped first: no checksum completed, no MAC learned. */
 static bool gw_hdr_bad(const struct sw *sw, const struct pkt *p)
 {
 	return p->ethertype == 0x0800 && p->l3_off && !memcmp(p->dst, sw->cfg.gw.mac, 6) &&
@@ -150,6 +151,11 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 		frame_put(&sw->umem, addr);
 		return;
 	}
+	if (sw->cfg.has_gw && gw_hdr_bad(sw, &p)) {
+		sw->gwst.bad++;
+		frame_put(&sw->umem, addr);
+		return;
+	}
 	/* Frames from a namespace carry CHECKSUM_PARTIAL; nobody downstream
 	 * would finish it, so finish it here, once, for every port. */
 	if (p.l4_off)
@@ -159,11 +165,6 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	 * FDB where that host is, as well as the gateway's ARP table. */
 	switch_learn(sw, in, &p);
 	if (sw->cfg.has_gw) {
-		if (gw_hdr_bad(sw, &p)) {
-			sw->gwst.bad++;
-			frame_put(&sw->umem, addr);
-			return;
-		}
 		route_learn(sw, &p);
 		if (p.is_frag && gw_big_mine(sw, &p)) {
 			gw_big_fragment(sw, in, &p);
@@ -247,6 +248,11 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 	}
 	if (pkt_parse(sw->gather, total, &p) != PKT_OK)
 		goto drop_invalid;
+	if (sw->cfg.has_gw && gw_hdr_bad(sw, &p)) {
+		sw->gwst.bad++;
+		segs_put(sw, seg, n);
+		return;
+	}
 	if (p.l4_off && pkt_csum_complete(&p)) {
 		uint32_t off = p.l4_off + (p.l4_proto == IPPROTO_TCP ? 16 : 6);
 
@@ -268,11 +274,6 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 	 * or a fragment of one; the rest is dropped and counted. ARP and
 	 * neighbour discovery never come in several buffers. */
 	if (sw->cfg.has_gw) {
-		if (gw_hdr_bad(sw, &p)) {
-			sw->gwst.bad++;
-			segs_put(sw, seg, n);
-			return;
-		}
 		route_learn(sw, &p);
 		if (gw_big_mine(sw, &p)) {
 			if (p.is_frag)
