@@ -106,10 +106,14 @@ bool addr_overlap(const struct addr *x, const struct addr *y)
 	return x->family == y->family && prefix_equal(x->bytes, y->bytes, plen);
 }
 
+bool addr_is_link_local6(const struct addr *a)
+{
+	return a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
+}
+
 bool addr_routes_subnet(const struct addr *a)
 {
-	return a->plen < addr_len(a->family) * 8 &&
-	       !(a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80);
+	return a->plen < addr_len(a->family) * 8 && !addr_is_link_local6(a);
 }
 
 void addr_network(const struct addr *a, struct addr *net)

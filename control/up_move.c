@@ -27,8 +27,7 @@ static int addr_of(const struct addr_entry *e, void *data)
 	const struct addr *a = &e->addr;
 
 	/* IPv6 link-local goes and comes back with the interface. */
-	if (e->ifindex != h->ifindex || h->any ||
-	    (a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80))
+	if (e->ifindex != h->ifindex || h->any || addr_is_link_local6(a))
 		return 0;
 	h->found = *a;
 	h->any = true;
