@@ -3,7 +3,10 @@
  * nftables table (the comment up wrote: subnet, bridge, uplink, ports;
  * the counters of its "unsolicited" drops) and the host's conntrack
  * entries it translated (/proc/net/nf_conntrack). */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,14 +86,44 @@ static bool ct_parse(char *line, struct ct *c)
 	return dir >= 1 && c->proto[0];
 }
 
-/* Translated by this switch: from its subnet, the reply to another
- * address (the uplink's). */
-static bool ct_ours(const struct ct *c, const struct addr *net)
+/* The uplink's IPv4 addresses, what its replies go to. */
+struct uplink_addrs {
+	struct in_addr a[8];
+	int n;
+};
+
+static void uplink_addrs(const char *ifname, struct uplink_addrs *u)
 {
+	struct ifaddrs *all, *i;
+
+	u->n = 0;
+	if (getifaddrs(&all))
+		return;
+	for (i = all; i && u->n < 8; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, ifname))
+			u->a[u->n++] = ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+	freeifaddrs(all);
+}
+
+/* Translated by this switch: from its subnet, the reply to its uplink's
+ * address, and for TCP and UDP to a port of its range (a connection of
+ * the subnet that another rule translated, out of another interface,
+ * is not its). */
+static bool ct_ours(const struct ct *c, const struct nft_masq *m, const struct addr *net,
+		    const struct uplink_addrs *up)
+{
+	struct in_addr to;
 	struct addr a;
 
-	return !addr_parse_host(c->src[0], &a) && addr_in_subnet(&a, net) &&
-	       strcmp(c->dst[1], c->src[0]);
+	if (addr_parse_host(c->src[0], &a) || !addr_in_subnet(&a, net) ||
+	    inet_pton(AF_INET, c->dst[1], &to) != 1)
+		return false;
+	if (strcmp(c->proto, "icmp") && (c->dport[1] < m->pmin || c->dport[1] > m->pmax))
+		return false;
+	for (int i = 0; i < up->n; i++)
+		if (up->a[i].s_addr == to.s_addr)
+			return true;
+	return false;
 }
 
 static void ct_print(const struct ct *c, bool json, bool first, FILE *f)
@@ -110,15 +143,19 @@ static void ct_print(const struct ct *c, bool json, bool first, FILE *f)
 }
 
 /* The entries of ct this switch translated: counted, or printed. */
-static int ct_walk(FILE *ct, const struct addr *net, bool print, bool json, FILE *f)
+static int ct_walk(FILE *ct, const struct nft_masq *m, const struct addr *net, bool print, bool json,
+		   FILE *f)
 {
+	struct uplink_addrs up;
+
 	char line[512];
 	struct ct c;
 	int n = 0;
 
+	uplink_addrs(m->oif, &up);
 	rewind(ct);
 	while (fgets(line, sizeof(line), ct))
-		if (ct_parse(line, &c) && ct_ours(&c, net)) {
+		if (ct_parse(line, &c) && ct_ours(&c, m, net, &up)) {
 			if (print)
 				ct_print(&c, json, n == 0, f);
 			n++;
@@ -139,14 +176,14 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 		return err ? err : -EPROTO;
 	/* Without it (no conntrack procfs), the table's figures alone. */
 	ct = fopen("/proc/net/nf_conntrack", "re");
-	n = ct ? ct_walk(ct, &net, false, json, f) : -1;
+	n = ct ? ct_walk(ct, &t.m, &net, false, json, f) : -1;
 	if (json) {
 		fprintf(f, ",\"snat\":{\"subnet\":\"%s\",\"uplink\":\"%s\",\"ports\":\"%u-%u\","
 			   "\"connections\":%d,\"unsolicited_dropped\":%llu",
 			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, n, t.dropped);
 		if (table && ct) {
 			fprintf(f, ",\"table\":[");
-			ct_walk(ct, &net, true, json, f);
+			ct_walk(ct, &t.m, &net, true, json, f);
 			fprintf(f, "]");
 		}
 		fprintf(f, "}");
@@ -158,7 +195,7 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 		fprintf(f, "  snat of %s via %s ports %u-%u: %s; dropped: %llu unsolicited\n",
 			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, conns, t.dropped);
 		if (table && ct)
-			ct_walk(ct, &net, true, json, f);
+			ct_walk(ct, &t.m, &net, true, json, f);
 	}
 	if (ct)
 		fclose(ct);
