@@ -3,19 +3,35 @@
  * be on another interface of the host already (another lab's bridge, the
  * machine's own): the kernel takes the same address twice, and the
  * second interface's subnet route then loses to the first's. Nor may
- * their subnets lie in one as specific or more on another interface,
- * for the same reason. */
+ * their subnets lie in one as specific or more on another interface, for
+ * the same reason, nor overlap another lab's at all. */
 #include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nl.h"
+#include "state.h"
 #include "up_steps.h"
 
 struct host_addrs {
 	struct addr_entry *v;
 	int n, cap;
+	char (*labs)[16]; /* every lab with a state directory */
+	int nlabs;
 };
+
+/* Is the interface name one of a lab's (LAB-...) other than self's? */
+static bool other_lab_if(const struct host_addrs *h, const char *self, const char *name)
+{
+	for (int i = 0; i < h->nlabs; i++) {
+		size_t n = strlen(h->labs[i]);
+
+		if (strcmp(h->labs[i], self) && !strncmp(name, h->labs[i], n) && name[n] == '-')
+			return true;
+	}
+	return false;
+}
 
 static int collect(const struct addr_entry *e, void *data)
 {
@@ -38,15 +54,17 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 		const struct addr *o = &h->v[i].addr;
 		bool same = addr_same_host(o, a);
 
-		/* Another subnet as specific as a's or more takes (some of)
-		 * a's traffic; a less specific one, a's is the route that wins
-		 * (a lab inside the machine's 10/8, say). */
-		if (!same && (!addr_routes_subnet(a) || !addr_routes_subnet(o) ||
-			      o->plen < a->plen || !addr_overlap(o, a)))
+		if (!same && (!addr_routes_subnet(a) || !addr_routes_subnet(o) || !addr_overlap(o, a)))
 			continue;
 		/* This lab's own interfaces: check has seen to them. */
 		if (!if_indextoname((unsigned int)h->v[i].ifindex, name) || !strcmp(name, ifname) ||
 		    (!strncmp(name, u->t->lab, plen) && name[plen] == '-'))
+			continue;
+		/* Another subnet as specific as a's or more takes (some of)
+		 * a's traffic. A less specific one of the machine's loses to
+		 * a's (a lab inside the machine's 10/8, say); another lab's
+		 * would lose part of its own, and its next up be refused. */
+		if (!same && o->plen < a->plen && !other_lab_if(h, u->t->lab, name))
 			continue;
 		if (same)
 			topo_error(u->t, line,
@@ -64,12 +82,15 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 int up_preflight_addrs(struct up *u)
 {
 	static struct addr_entry v[4096];
-	struct host_addrs h = { v, 0, (int)(sizeof(v) / sizeof(v[0])) };
+	struct host_addrs h = { v, 0, (int)(sizeof(v) / sizeof(v[0])), NULL, 0 };
 	const struct topo *t = u->t;
 	int i, k, err;
 
 	if ((err = nl_addr_dump(&u->lab.root, collect, &h)))
 		return err;
+	h.nlabs = state_labs(&h.labs);
+	if (h.nlabs < 0)
+		return h.nlabs;
 	for (i = 0; i < t->nsw; i++) {
 		const struct sw *sw = &t->sw[i];
 
@@ -77,10 +98,10 @@ int up_preflight_addrs(struct up *u)
 		 * themselves. */
 		for (k = 0; sw->dp == DP_KERNEL && k < sw->ngateway; k++)
 			if ((err = clash(u, &h, &sw->gateway[k], sw->ifname, sw->line)))
-				return err;
+				goto out;
 		for (k = 0; k < sw->nhost; k++)
 			if ((err = clash(u, &h, &sw->host[k], sw->ifname, sw->line)))
-				return err;
+				goto out;
 	}
 	for (i = 0; i < t->nlinks; i++) {
 		const struct link *l = &t->links[i];
@@ -89,7 +110,9 @@ int up_preflight_addrs(struct up *u)
 		for (int j = 0; j < 2; j++)
 			for (k = 0; e[j]->ns == NS_HOST && k < e[j]->naddrs; k++)
 				if ((err = clash(u, &h, &e[j]->addrs[k], e[j]->sysname, l->line)))
-					return err;
+					goto out;
 	}
-	return 0;
+out:
+	free(h.labs);
+	return err;
 }

@@ -84,6 +84,13 @@ check_out "another lab with a host address on this one's subnet is refused" \
 	"samenet.conf:2: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
+# A more specific one inside it too: the first lab would lose part of
+# its subnet to it, and its own next up be refused.
+sed -i 's|10.13.37.253/24|10.13.37.17/28|; s|10.13.37.9/24|10.13.37.18/28|' "$TMP/samenet.conf"
+check_out "and one inside that subnet too" \
+	"samenet.conf:2: subnet of 10.13.37.17/28 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
+	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
+"$NSFAST" down -q "${PFX}x" 2>/dev/null
 check_out "and they leave nothing of themselves" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
 check_out "the first lab's route is still there" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
 # down FILE reads only the lab's name: an edit since up that check would
