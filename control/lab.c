@@ -204,6 +204,27 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 	return rc;
 }
 
+/* Is line i a namespace's ("ns NS") into which a later line moved an
+ * interface that could not be moved back (failed[])? Deleted, the
+ * namespace would take a virtual one with it, and hand a real one back
+ * nameless: it stays, for the next down. */
+static bool keeps_moved(const struct lab *lab, int i, const bool *failed)
+{
+	const char *ns = lab->st.lines[i] + 3, *l;
+	size_t n = strlen(ns);
+
+	if (!failed || strncmp(lab->st.lines[i], "ns ", 3))
+		return false;
+	for (int j = i + 1; j < lab->st.nlines; j++) {
+		if (!failed[j] || strncmp(l = lab->st.lines[j], "move ", 5))
+			continue;
+		l = strchr(l + 5, ' '); /* past the interface's name */
+		if (l && !strncmp(l + 1, ns, n) && l[1 + n] == ' ')
+			return true;
+	}
+	return false;
+}
+
 int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 {
 	int i, n = 0, err, k = from, nl = lab->st.nlines;
@@ -211,7 +232,11 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 	char msg[256], *line;
 
 	for (i = nl - 1; i >= from; i--) {
-		err = lab_undo(lab, lab->st.lines[i], msg, sizeof(msg));
+		err = keeps_moved(lab, i, failed) ? -EBUSY : 0;
+		if (err)
+			snprintf(msg, sizeof(msg), "kept: an interface moved into it could not go back to the host, and would go with it");
+		else
+			err = lab_undo(lab, lab->st.lines[i], msg, sizeof(msg));
 		if (err) {
 			pr_warn("nsfast: could not undo '%s': %s%s%s\n", lab->st.lines[i],
 				strerror(-err), msg[0] ? ": " : "", msg);

@@ -82,6 +82,15 @@ struct route_seen {
 };
 int nl_route_find(struct nl *nl, const struct addr *dst, int oif, bool need_gw,
 		  struct route_seen *seen);
+/* Every unicast route of the main table of one family, to fn, until it
+ * returns non-zero. */
+struct route_entry {
+	struct addr dst, gw;
+	bool has_gw;
+	int oif;
+};
+int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry *, void *),
+		  void *data);
 
 int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6]);
 int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4]);

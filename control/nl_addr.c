@@ -126,6 +126,64 @@ int nl_route_replace(struct nl *nl, const struct addr *dst, const struct addr *g
 	return route_msg(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, dst, gw, oif);
 }
 
+/* One main-table unicast route of a dump, as struct route_entry. */
+static bool route_parse(const struct nlmsghdr *nlh, int family, struct route_entry *r)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	size_t len = (size_t)addr_len(family);
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != family ||
+	    rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST ||
+	    rtm->rtm_dst_len > len * 8)
+		return false;
+	memset(r, 0, sizeof(*r));
+	r->dst.family = r->gw.family = family;
+	r->dst.plen = rtm->rtm_dst_len;
+	r->gw.plen = (int)len * 8;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+		int t = mnl_attr_get_type(attr);
+
+		if (t == RTA_OIF && !mnl_attr_validate(attr, MNL_TYPE_U32)) {
+			r->oif = (int)mnl_attr_get_u32(attr);
+		} else if (t == RTA_GATEWAY && mnl_attr_get_payload_len(attr) == len) {
+			r->has_gw = true;
+			memcpy(r->gw.bytes, mnl_attr_get_payload(attr), len);
+		} else if (t == RTA_DST && mnl_attr_get_payload_len(attr) == len) {
+			memcpy(r->dst.bytes, mnl_attr_get_payload(attr), len);
+		}
+	}
+	return true;
+}
+
+struct route_walk {
+	int family;
+	int (*fn)(const struct route_entry *, void *);
+	void *data;
+	int stop;
+};
+
+static int route_walk_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_walk *w = data;
+	struct route_entry r;
+
+	if (!w->stop && route_parse(nlh, w->family, &r))
+		w->stop = w->fn(&r, w->data);
+	return MNL_CB_OK;
+}
+
+int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry *, void *),
+		  void *data)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct route_walk w = { family, fn, data, 0 };
+
+	rtm->rtm_family = (uint8_t)family;
+	return nl_request(nl, nlh, route_walk_cb, &w);
+}
+
 struct route_find {
 	const struct addr *dst;
 	int oif; /* 0: any */
@@ -134,56 +192,31 @@ struct route_find {
 	bool found;
 };
 
-static int route_find_cb(const struct nlmsghdr *nlh, void *data)
+static int route_find_one(const struct route_entry *r, void *data)
 {
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct route_find *f = data;
-	size_t len = (size_t)addr_len(f->dst->family);
-	const struct nlattr *attr;
-	const void *dst = NULL, *gw = NULL;
-	int oif = 0;
 	struct addr net;
 
-	if (f->found || nlh->nlmsg_type != RTM_NEWROUTE || rtm->rtm_family != f->dst->family ||
-	    rtm->rtm_dst_len != f->dst->plen || rtm->rtm_table != RT_TABLE_MAIN ||
-	    rtm->rtm_type != RTN_UNICAST)
-		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
-		int t = mnl_attr_get_type(attr);
-
-		if (t == RTA_OIF && !mnl_attr_validate(attr, MNL_TYPE_U32))
-			oif = (int)mnl_attr_get_u32(attr);
-		else if (t == RTA_GATEWAY && mnl_attr_get_payload_len(attr) == len)
-			gw = mnl_attr_get_payload(attr);
-		else if (t == RTA_DST && mnl_attr_get_payload_len(attr) == len)
-			dst = mnl_attr_get_payload(attr);
-	}
 	addr_network(f->dst, &net);
-	if ((f->dst->plen ? !dst || memcmp(dst, net.bytes, len) : dst != NULL) ||
-	    (f->oif && oif != f->oif) || (f->need_gw && !gw))
-		return MNL_CB_OK;
+	if (r->dst.plen != f->dst->plen ||
+	    memcmp(r->dst.bytes, net.bytes, (size_t)addr_len(f->dst->family)) ||
+	    (f->oif && r->oif != f->oif) || (f->need_gw && !r->has_gw))
+		return 0;
 	memset(f->seen, 0, sizeof(*f->seen));
-	f->seen->oif = oif;
-	if (gw) {
-		f->seen->has_gw = true;
-		f->seen->gw.family = f->dst->family;
-		f->seen->gw.plen = (int)len * 8;
-		memcpy(f->seen->gw.bytes, gw, len);
-	}
+	f->seen->oif = r->oif;
+	f->seen->has_gw = r->has_gw;
+	if (r->has_gw)
+		f->seen->gw = r->gw;
 	f->found = true;
-	return MNL_CB_OK;
+	return 1;
 }
 
 int nl_route_find(struct nl *nl, const struct addr *dst, int oif, bool need_gw,
 		  struct route_seen *seen)
 {
-	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
-	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	struct route_find f = { dst, oif, need_gw, seen, false };
-	int err;
+	int err = nl_route_dump(nl, dst->family, route_find_one, &f);
 
-	rtm->rtm_family = (uint8_t)dst->family;
-	err = nl_request(nl, nlh, route_find_cb, &f);
 	if (err)
 		return err;
 	return f.found ? 0 : -ENOENT;

@@ -3,8 +3,8 @@
  * goes into the namespace under its own name, as `ip link set dev IF
  * netns NS` would, and back to the host at `down`, with the MTU, up/down
  * state and MAC it had (journal: "move IF NS MTU UP MAC"). It loses its
- * addresses on the way in, so one that has any is refused; so is one
- * that carries the host's default route, or is a port of a bridge. */
+ * addresses and routes on the way in, so one that has any is refused
+ * (its default route, say); so is a port of a bridge, or another lab's. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -34,12 +34,37 @@ static int addr_of(const struct addr_entry *e, void *data)
 	return 0;
 }
 
-static bool default_route_via(struct nl *nl, int family, int ifindex)
-{
-	struct addr any = { .family = family, .plen = 0 };
-	struct route_seen seen;
+struct route_through {
+	int ifindex;
+	struct addr found;
+	bool any;
+};
 
-	return nl_route_find(nl, &any, ifindex, false, &seen) == 0;
+static int route_through(const struct route_entry *r, void *data)
+{
+	struct route_through *t = data;
+
+	/* Every IPv6 link has fe80::/64; it goes and comes back with it. */
+	if (r->oif != t->ifindex || addr_is_link_local6(&r->dst))
+		return 0;
+	t->found = r->dst;
+	t->any = true;
+	return 1;
+}
+
+/* A route of the host's through ifindex (its default one, say), which
+ * the move would take from it: 0 and *found, -ENOENT, or -errno. */
+static int host_route_through(struct nl *nl, int ifindex, struct addr *found)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct route_through t = { ifindex, { 0 }, false };
+	int err;
+
+	for (size_t i = 0; i < 2 && !t.any; i++)
+		if ((err = nl_route_dump(nl, families[i], route_through, &t)))
+			return err;
+	*found = t.found;
+	return t.any ? 0 : -ENOENT;
 }
 
 /* Is the interface in ns (by this lab's journal, from an earlier up)? */
@@ -123,10 +148,12 @@ int up_preflight_moves(struct up *u)
 				   name, ns, addr_fmt(&h.found, s, sizeof(s)));
 			return -EBUSY;
 		}
-		if (default_route_via(&u->lab.root, AF_INET, ls.ifindex) ||
-		    default_route_via(&u->lab.root, AF_INET6, ls.ifindex)) {
-			topo_error(t, l->line, "move of '%s' into ns %s: the host's default route goes through it, expected an interface the host does not need",
-				   name, ns);
+		err = host_route_through(&u->lab.root, ls.ifindex, &h.found);
+		if (err != -ENOENT) {
+			if (err)
+				return err;
+			topo_error(t, l->line, "move of '%s' into ns %s: the host routes %s through it, which the move would take, expected an interface the host does not route through",
+				   name, ns, h.found.plen ? addr_fmt(&h.found, s, sizeof(s)) : "its default");
 			return -EBUSY;
 		}
 		if (ls.master) {

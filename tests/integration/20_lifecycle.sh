@@ -367,6 +367,21 @@ check_out "move: an interface with an address in the host is refused" \
 	"move.conf:3: move of '${PFX}d0' into ns a: it has 10.1.1.9/24 in the host" \
 	"$NSFAST" up "$TMP/move.conf"
 ip addr flush dev "${PFX}d0"
+ip route add 10.1.3.0/24 dev "${PFX}d0"
+check_out "move: so is one the host routes through" \
+	"move.conf:3: move of '${PFX}d0' into ns a: the host routes 10.1.3.0/24 through it" \
+	"$NSFAST" up "$TMP/move.conf"
+ip route del 10.1.3.0/24 dev "${PFX}d0"
+# A down that cannot move it back (its name taken in the host meanwhile)
+# keeps the namespace, and the interface in it, for the next down.
+"$NSFAST" up -q "$TMP/move.conf"
+ip link add "${PFX}d0" type veth peer name "${PFX}d9"
+check_fails "move: down fails while its name is taken in the host" "$NSFAST" down -q "${PFX}m"
+check_out "move: and keeps the namespace, with the interface in it" "^${PFX}d0$" \
+	ip netns exec "${PFX}m-a" ls /sys/class/net/"${PFX}d0"/../
+ip link del "${PFX}d0"
+check "move: the next down completes" "$NSFAST" down -q "${PFX}m"
+check_out "move: and the interface is back" "${PFX}d0@${PFX}d1: <[^>]*UP[^>]*> mtu 1400 " ip -o link show "${PFX}d0"
 check_out "move: and nothing was made" "^0$" bash -c "ip netns | grep -c '${PFX}m-' || true"
 fault_each_step "$TMP/move.conf" "move" 8
 check_out "move: after each fault the interface is back in the host, up" \
