@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netns.h"
 #include "nl.h"
 #include "state.h"
 #include "up_steps.h"
@@ -17,9 +18,48 @@
 struct host_addrs {
 	struct addr_entry *v;
 	int n, cap;
+	struct route_entry *r; /* the host's routes */
+	int nr, capr;
 	char (*labs)[16]; /* every lab with a state directory */
 	int nlabs;
 };
+
+static int collect_route(const struct route_entry *r, void *data)
+{
+	struct host_addrs *h = data;
+
+	if (h->nr < h->capr)
+		h->r[h->nr++] = *r;
+	return 0;
+}
+
+/* A route of the host's to a's subnet or to part of it (as specific or
+ * more), through an interface not this lab's: another lab's `host`
+ * route, say, which would take a's traffic. Says so, at line. */
+static int route_clash(struct up *u, const struct host_addrs *h, const struct addr *a,
+		       const char *ifname, int line)
+{
+	char name[IF_NAMESIZE] = "", s[ADDR_STRLEN], rs[ADDR_STRLEN], gs[ADDR_STRLEN];
+	size_t plen = strlen(u->t->lab);
+
+	for (int i = 0; i < h->nr; i++) {
+		const struct route_entry *r = &h->r[i];
+
+		if (!addr_routes_subnet(a) || r->dst.family != a->family || r->dst.plen < a->plen ||
+		    !addr_overlap(&r->dst, a))
+			continue;
+		if (r->oif && if_indextoname((unsigned int)r->oif, name) &&
+		    (!strcmp(name, ifname) || (!strncmp(name, u->t->lab, plen) && name[plen] == '-')))
+			continue;
+		topo_error(u->t, line,
+			   "subnet of %s for %s overlaps the host's route to %s%s%s%s%s, expected a disjoint subnet",
+			   addr_fmt(a, s, sizeof(s)), ifname, addr_fmt(&r->dst, rs, sizeof(rs)),
+			   r->has_gw ? " via " : "", r->has_gw ? addr_fmt_host(&r->gw, gs, sizeof(gs)) : "",
+			   name[0] ? " dev " : "", name);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
 
 /* Is the interface name one of a lab's (LAB-...) other than self's? */
 static bool other_lab_if(const struct host_addrs *h, const char *self, const char *name)
@@ -76,17 +116,21 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 				   addr_fmt(a, s, sizeof(s)), ifname, addr_fmt(o, os, sizeof(os)), name);
 		return -EADDRINUSE;
 	}
-	return 0;
+	return route_clash(u, h, a, ifname, line);
 }
 
 int up_preflight_addrs(struct up *u)
 {
 	static struct addr_entry v[4096];
-	struct host_addrs h = { v, 0, (int)(sizeof(v) / sizeof(v[0])), NULL, 0 };
+	static struct route_entry r[4096];
+	struct host_addrs h = { v, 0, (int)(sizeof(v) / sizeof(v[0])), r, 0,
+				(int)(sizeof(r) / sizeof(r[0])), NULL, 0 };
 	const struct topo *t = u->t;
 	int i, k, err;
 
-	if ((err = nl_addr_dump(&u->lab.root, collect, &h)))
+	if ((err = nl_addr_dump(&u->lab.root, collect, &h)) ||
+	    (err = nl_route_dump(&u->lab.root, AF_INET, collect_route, &h)) ||
+	    (kernel_has_ipv6() && (err = nl_route_dump(&u->lab.root, AF_INET6, collect_route, &h))))
 		return err;
 	h.nlabs = state_labs(&h.labs);
 	if (h.nlabs < 0)

@@ -91,6 +91,12 @@ check_out "and one inside that subnet too" \
 	"samenet.conf:2: subnet of 10.13.37.17/28 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
+# A subnet the host routes elsewhere: the first lab's route to c.
+printf 'lab x\nns z\nveth host:h 10.9.9.1/28 -- z:e0 10.9.9.2/28\n' >"$TMP/routed.conf"
+check_out "a host subnet that a route of another lab's takes is refused" \
+	"routed.conf:3: subnet of 10.9.9.1/28 for ${PFX}x-h overlaps the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0" \
+	"$NSFAST" up --lab "${PFX}x" "$TMP/routed.conf"
+"$NSFAST" down -q "${PFX}x" 2>/dev/null
 check_out "and they leave nothing of themselves" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
 check_out "the first lab's route is still there" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
 # down FILE reads only the lab's name: an edit since up that check would
