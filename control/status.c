@@ -3,6 +3,7 @@
  * it now (state, addresses, counters). */
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,14 +213,16 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 				fflush(stdout);
 				if (switchd_query(name, sw, true, nat, stdout))
 					printf("null");
-			} else if (snat_of(&lab, name, sw)) {
-				status_snat_kernel(name, sw, true, nat, stdout);
+			} else if (snat_of(&lab, name, sw) &&
+				   status_snat_kernel(name, sw, true, nat, stdout)) {
+				printf(",\"snat\":{\"missing\":true}");
 			}
 			printf("}");
 		} else if (kernel) {
 			printf("switch %s: dataplane kernel, bridge %s\n", sw, ifn);
-			if (snat_of(&lab, name, sw))
-				status_snat_kernel(name, sw, false, nat, stdout);
+			if (snat_of(&lab, name, sw) && status_snat_kernel(name, sw, false, nat, stdout))
+				printf("  snat: nftables table nsfast-%s-%s is missing, or has no comment of nsfast's ('nsfast up' makes it anew)\n",
+				       name, sw);
 		} else {
 			printf("switch %s: dataplane %s, host port %s\n", sw, dp, ifn);
 			if (!strcmp(dp, "xdp"))
@@ -267,6 +270,30 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 			json_str(ifn);
 		} else {
 			printf("  %-15s (missing: deleted outside nsfast; 'nsfast up' recreates it)\n", ifn);
+		}
+		first = false;
+	}
+	/* An interface moved into a namespace and gone from it since. */
+	if (json)
+		printf("],\"missing_moved\":[");
+	first = true;
+	for (i = 0; i < lab.st.nlines; i++) {
+		char ifn[IF_NAMESIZE], ns[64], both[IF_NAMESIZE + 64];
+		struct link_state ls;
+		struct nl *nl;
+
+		if (sscanf(lab.st.lines[i], "move %15s %63s", ifn, ns) != 2)
+			continue;
+		nl = lab_nl(&lab, ns, NULL);
+		if (nl && !nl_link_get(nl, ifn, &ls))
+			continue;
+		snprintf(both, sizeof(both), "%s:%s", ns, ifn);
+		if (json) {
+			printf("%s", first ? "" : ",");
+			json_str(both);
+		} else {
+			printf("  %-15s (missing: moved into %s, no longer there; 'nsfast up' moves it again if the host has it)\n",
+			       ifn, ns);
 		}
 		first = false;
 	}

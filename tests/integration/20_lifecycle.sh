@@ -365,6 +365,10 @@ check_out "move: with the file's address" "inet 10.1.1.1/24" \
 check_out "move: and routed through" "10.1.2.0/24 dev ${PFX}d0" ip netns exec "${PFX}m-a" ip route
 check_fails "move: the host has it no more" ip link show "${PFX}d0"
 check_out "move: a second up changes nothing" "nothing changed" "$NSFAST" up "$TMP/move.conf"
+ip netns exec "${PFX}m-a" ip link set "${PFX}d0" name "${PFX}d7"
+check_out "move: status says when it is gone from the namespace" \
+	"\"missing_moved\":\[\"${PFX}m-a:${PFX}d0\"\]" "$NSFAST" status --json "${PFX}m"
+ip netns exec "${PFX}m-a" ip link set "${PFX}d7" name "${PFX}d0"
 check "move: down" "$NSFAST" down -q "${PFX}m"
 check_out "move: back in the host at its MTU, up" "${PFX}d0@${PFX}d1: <[^>]*UP[^>]*> mtu 1400 " ip -o link show "${PFX}d0"
 check_out "move: and its MAC" "^$mac0$" cat "/sys/class/net/${PFX}d0/address"

@@ -197,6 +197,11 @@ for dp in $DPS; do
 		check_out "kernel: status shows the SNAT, its connections and the drops" \
 			"snat of 10.13.37.0/24 via $PFX-up0 ports 61000-65535: [1-9][0-9]* connections?; dropped: $drops unsolicited" \
 			"$NSFAST" status "$PFX"
+		nft delete table ip "nsfast-$PFX-sw0"
+		check_out "kernel: status says when the table is gone" \
+			"snat: nftables table nsfast-$PFX-sw0 is missing" "$NSFAST" status "$PFX"
+		check_out "kernel: and up makes it anew" "masquerade to :61000-65535" \
+			bash -c "'$NSFAST' up -q --lab '$PFX' '$TMP/nat-$dp.conf' && nft list table ip nsfast-$PFX-sw0"
 	fi
 
 	# up applies a setting the file changed (here the NAT's ports) to
