@@ -106,6 +106,15 @@ bool addr_overlap(const struct addr *x, const struct addr *y)
 	return x->family == y->family && prefix_equal(x->bytes, y->bytes, plen);
 }
 
+bool addr_is_unicast(const struct addr *a)
+{
+	static const uint8_t zero[16];
+
+	if (!memcmp(a->bytes, zero, (size_t)addr_len(a->family)))
+		return false;
+	return a->family == AF_INET ? a->bytes[0] < 224 : a->bytes[0] != 0xff;
+}
+
 bool addr_is_link_local6(const struct addr *a)
 {
 	return a->family == AF_INET6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;

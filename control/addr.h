@@ -28,6 +28,9 @@ bool addr_overlap(const struct addr *x, const struct addr *y);
  * namespace may route? Not a host address (/32, /128: no subnet route),
  * not IPv6 link-local (every link has fe80::/64). */
 bool addr_routes_subnet(const struct addr *a);
+/* Can a be an interface's own address: not unspecified, not multicast
+ * (nor IPv4 class E)? */
+bool addr_is_unicast(const struct addr *a);
 /* Is a in fe80::/10? */
 bool addr_is_link_local6(const struct addr *a);
 void addr_network(const struct addr *a, struct addr *net);

@@ -116,6 +116,11 @@ static int add_addr(struct parser *p, struct endpoint *ep, const char *tok)
 		     tok);
 		return -EINVAL;
 	}
+	if (!addr_is_unicast(&ep->addrs[ep->naddrs])) {
+		perr(p, "bad address '%s': unspecified or multicast, expected an interface's own unicast address",
+		     tok);
+		return -EINVAL;
+	}
 	ep->naddrs++;
 	return 0;
 }
@@ -396,6 +401,11 @@ static void parse_switch_key(struct parser *p, char **tok, int n)
 
 		if (addr_parse_cidr(tok[1], &a)) {
 			perr(p, "bad %s address '%s', expected ADDRESS/PREFIX such as 10.13.37.1/24",
+			     k, tok[1]);
+			return;
+		}
+		if (!addr_is_unicast(&a)) {
+			perr(p, "bad %s address '%s': unspecified or multicast, expected a unicast address",
 			     k, tok[1]);
 			return;
 		}

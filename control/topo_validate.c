@@ -163,11 +163,25 @@ static void check_ifnames(struct vstate *v)
 		for (x = 0; x < 2; x++) {
 			struct endpoint *e = x ? &t->links[i].b : &t->links[i].a;
 
-			for (j = 0; j <= i; j++) {
-				for (y = 0; y < (j == i ? x : 2); y++) {
+			bool said = false;
+
+			for (j = 0; j <= i && !said; j++) {
+				bool moves = t->links[i].kind == LINK_MOVE && t->links[j].kind == LINK_MOVE;
+
+				for (y = 0; y < (j == i ? x : 2) && !said; y++) {
 					struct endpoint *f = y ? &t->links[j].b : &t->links[j].a;
 
-					if (e->ns == f->ns && !strcmp(e->sysname, f->sysname))
+					if (e->ns != f->ns || strcmp(e->sysname, f->sysname))
+						continue;
+					/* One interface moved twice: said once, by
+					 * its host end. */
+					if (moves && !x)
+						continue;
+					said = true;
+					if (moves)
+						verr(v, t->links[i].line, "interface '%s' is moved already on line %d",
+						     e->ifname, t->links[j].line);
+					else
 						verr(v, t->links[i].line,
 						     "interface '%s' in %s '%s' already declared on line %d",
 						     e->ifname, e->ns == NS_HOST ? "the" : "ns",

@@ -20,7 +20,7 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 			   int oif, bool added)
 {
 	struct route_seen s;
-	char prefix[ADDR_STRLEN + 8], g[ADDR_STRLEN] = "-", dev[IF_NAMESIZE] = "?", owner[16];
+	char prefix[ADDR_STRLEN + 8], g[ADDR_STRLEN + 8] = "", dev[IF_NAMESIZE] = "?", owner[16];
 	int i, n = u->lab.st.nlines - (added ? 1 : 0);
 	bool ours = r->ns != NS_HOST, same;
 
@@ -37,19 +37,18 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 		return 1;
 	if (ours)
 		return kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
-	if (s.has_gw)
-		addr_fmt_host(&s.gw, g, sizeof(g));
+	if (s.has_gw) {
+		strcpy(g, " via ");
+		addr_fmt_host(&s.gw, g + 5, sizeof(g) - 5);
+	}
 	if_indextoname((unsigned int)s.oif, dev);
 	if (same)
-		snprintf(u->detail, sizeof(u->detail),
-			 "the host's route to %s via %s dev %s is lab %s's, and goes with it, expected another prefix",
-			 d, g, dev, owner);
-	else
-		snprintf(u->detail, sizeof(u->detail),
-			 "the host already routes %s via %s dev %s, and lab %s did not make that route, expected another prefix or that route gone",
-			 d, g, dev, u->lab.name);
-	u->detail_is_cause = true;
-	return -EEXIST;
+		return refuse(u, -EEXIST,
+			      "the host's route to %s%s dev %s is lab %s's, and goes with it, expected another prefix",
+			      d, g, dev, owner);
+	return refuse(u, -EEXIST,
+		      "the host already routes %s%s dev %s, and lab %s did not make that route, expected another prefix or that route gone",
+		      d, g, dev, u->lab.name);
 }
 
 int up_route(struct up *u, struct route *r)
@@ -63,7 +62,9 @@ int up_route(struct up *u, struct route *r)
 	addr_fmt(&r->dst, d, sizeof(d));
 	if (r->has_gw)
 		addr_fmt_host(&r->gw, g, sizeof(g));
-	if ((err = step(u, "add route %s via %s in %s", d, g,
+	/* Added, or replaced when the file changed it: -v says which. */
+	if ((err = step(u, "route %s%s%s%s%s in %s", d, r->has_gw ? " via " : "",
+			r->has_gw ? g : "", r->dev[0] ? " dev " : "", r->dev,
 			r->ns == NS_HOST ? "the host" : u->t->ns[r->ns].sysname)))
 		return err;
 	nl = up_ns_nl(u, r->ns, NULL);

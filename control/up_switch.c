@@ -274,6 +274,7 @@ static int claim_uplink(struct up *u, const struct sw *sw)
 	if ((err = up_journal(u, line, &added)))
 		return err;
 	err = uplink_claim(sw->uplink, u->t->lab, sw->name, holder, sizeof(holder));
+	u->changes += !err && added;
 	if (err == -EBUSY)
 		refuse(u, err, "it is the SNAT uplink of %s: an uplink serves one switch", holder);
 	else if (err)
@@ -566,6 +567,9 @@ int up_daemon(struct up *u, struct sw *sw)
 
 		if (same && !sw->ports_new)
 			return 0;
+		if (sw->ports_new)
+			pr_warn("switch %s: a port was made anew: restarting its daemon (its FDB and NAT connections start anew)\n",
+				sw->name);
 		if (!same && !sw->ports_new) {
 			pr_warn("switch %s: its settings changed since its daemon started: "
 				"restarting it (its FDB and NAT connections start anew)\n",

@@ -176,15 +176,15 @@ check_out "IPv6 below an MTU of 1280 is refused before anything is made" \
 assert_clean "nothing made for it"
 
 # --- a failure that only the kernel detects (check does not model it):
-# an IPv6 multicast address on an interface
+# IPv6 loopback on an interface that is not the loopback
 cat >"$TMP/v6mc.conf" <<CONF
 lab x
 ns a
 ns b
-veth a:e0 10.1.1.1/30 -- b:e0 10.1.1.2/30 ff02::5/64
+veth a:e0 10.1.1.1/30 -- b:e0 10.1.1.2/30 ::1/128
 CONF
 check_out "a kernel error half-way names the line, the step and the kernel's reason" \
-	'v6mc.conf:4: add ff02::5/64 to e0: Cannot assign requested address: kernel: ipv6: Cannot assign multicast address' \
+	'v6mc.conf:4: add ::1/128 to e0: Cannot assign requested address: kernel: ipv6: Cannot assign loopback address on this device' \
 	"$NSFAST" up --lab "$PFX" "$TMP/v6mc.conf"
 check_out "and rolls back the namespaces and the veth" "rolled back lab '$PFX': removed the 3 objects" \
 	"$NSFAST" up --lab "$PFX" "$TMP/v6mc.conf"
