@@ -155,6 +155,17 @@ static uint64_t pull_marks(struct sw *sw, uint32_t n, uint32_t since, uint64_t n
 	return refreshed;
 }
 
+/* mac's entry, on port, expired: refreshed at now if the fast path
+ * marked it on that port since the last pass (one map lookup). */
+static bool refresh_from_map(struct sw *sw, const uint8_t mac[6], uint16_t port, uint64_t now)
+{
+	uint64_t k = fast_mac_key(mac);
+	struct fdb_val v;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v) && v.slot == port &&
+	       mark_refresh(sw, mac, &v, sw->hit_second, now);
+}
+
 struct pull {
 	struct sw *sw;
 	uint64_t now;
@@ -163,14 +174,11 @@ struct pull {
 static int pull_one(const uint8_t mac[6], uint16_t port, uint64_t idle_ns, void *arg)
 {
 	struct pull *p = arg;
-	uint64_t k = fast_mac_key(mac);
-	struct fdb_val v;
 
 	(void)idle_ns;
 	/* Not counted: the next pass pulls the same mark again. On its own
 	 * port only: fdb_foreach_expired allows no other learn. */
-	if (!bpf_map_lookup_elem(bpf_map__fd(p->sw->skel->maps.fdb), &k, &v) && v.slot == port)
-		mark_refresh(p->sw, mac, &v, p->sw->hit_second, p->now);
+	refresh_from_map(p->sw, mac, port, p->now);
 	return 0;
 }
 
@@ -187,15 +195,14 @@ void fast_pull(struct sw *sw, uint64_t now)
 uint16_t fast_lookup_expired(struct sw *sw, const uint8_t mac[6])
 {
 	uint16_t out = fdb_lookup_expired(sw->fdb, mac, sw->now);
-	uint64_t k = fast_mac_key(mac);
-	struct fdb_val v;
 
-	/* A map lookup only for an entry between its expiry and the next
-	 * pass, at most a second: then it is refreshed or gone. */
-	if (out == FDB_PORT_NONE || bpf_map_lookup_elem(bpf_map__fd(sw->skel->maps.fdb), &k, &v) ||
-	    v.slot != out || !mark_refresh(sw, mac, &v, sw->hit_second, sw->now))
-		return FDB_PORT_NONE;
-	return out;
+	if (out == FDB_PORT_NONE || refresh_from_map(sw, mac, out, sw->now))
+		return out;
+	/* Silent since the last pass: gone now rather than at the next
+	 * one, so that its next frames cost no map lookup (the pass
+	 * deletes its map entry, or learns it again if marked by then). */
+	fdb_forget_expired(sw->fdb, mac, sw->now);
+	return FDB_PORT_NONE;
 }
 
 /* The map never holds more than the FDB's capacity, so one array of

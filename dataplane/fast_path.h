@@ -57,7 +57,8 @@ void fast_age(struct sw *sw);
  * (their marks reach it only once a second). */
 void fast_pull(struct sw *sw, uint64_t now);
 /* The port of a MAC the FDB calls expired but the fast path saw since
- * the last pass, refreshed as fast_pull would; else FDB_PORT_NONE. */
+ * the last pass, refreshed as fast_pull would; else FDB_PORT_NONE, and
+ * the expired entry forgotten (its next frames cost no map lookup). */
 uint16_t fast_lookup_expired(struct sw *sw, const uint8_t mac[6]);
 /* The port's fast_stats, summed over the CPUs. */
 void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out);

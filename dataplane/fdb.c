@@ -292,6 +292,17 @@ uint16_t fdb_lookup_expired(const struct fdb *fdb, const uint8_t mac[6], uint64_
 	return s && slot_expired(fdb, s, now) ? slot_port(s) : FDB_PORT_NONE;
 }
 
+bool fdb_forget_expired(struct fdb *fdb, const uint8_t mac[6], uint64_t now)
+{
+	const struct fdb_slot *s = find(fdb, mac);
+
+	if (!s || !slot_expired(fdb, s, now))
+		return false;
+	remove_slot(fdb, (uint64_t)(s - fdb->slots));
+	fdb->stats.aged++;
+	return true;
+}
+
 static bool match_expired(const struct fdb *fdb, const struct fdb_slot *s, uint64_t now)
 {
 	return slot_expired(fdb, s, now);

@@ -2,6 +2,7 @@
 #ifndef NSFAST_FDB_H
 #define NSFAST_FDB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The switch's MAC table: learning, lookup, ageing. Bounded twice: the
@@ -40,6 +41,9 @@ uint16_t fdb_lookup(struct fdb *fdb, const uint8_t mac[6], uint64_t now);
 /* The port of dst if it is expired but not yet removed by fdb_age, else
  * FDB_PORT_NONE. */
 uint16_t fdb_lookup_expired(const struct fdb *fdb, const uint8_t mac[6], uint64_t now);
+
+/* Remove mac's entry if it is expired, as fdb_age would: whether it did. */
+bool fdb_forget_expired(struct fdb *fdb, const uint8_t mac[6], uint64_t now);
 
 /* Remove entries idle for ageing_ns or more; returns how many. Cheap
  * enough to call once a second on a full table. */

@@ -144,6 +144,19 @@ static void test_basic(void)
 	      "expired entry counts as absent on learn", "rc=%d moved=%llu learned=%llu entries=%u", rel,
 	      (unsigned long long)st->moved, (unsigned long long)st->learned, st->entries);
 	fdb_free(f);
+
+	f = fdb_new(64, 64, 10 * SEC);
+	st = fdb_stats(f);
+	fdb_learn(f, a, 3, 100);
+	fdb_learn(f, b, 7, 100 + 5 * SEC);
+	bool live_kept = !fdb_forget_expired(f, b, 100 + 10 * SEC),
+	     gone = fdb_forget_expired(f, a, 100 + 10 * SEC);
+	check(live_kept && gone && fdb_lookup_expired(f, a, 100 + 10 * SEC) == FDB_PORT_NONE &&
+		      fdb_lookup(f, b, 100 + 10 * SEC) == 7 && st->aged == 1 && st->entries == 1,
+	      "fdb_forget_expired: removes an expired entry only, counted as aged",
+	      "live kept %d, gone %d, aged %llu, entries %u", live_kept, gone,
+	      (unsigned long long)st->aged, st->entries);
+	fdb_free(f);
 }
 
 static void test_refused_sources(void)
