@@ -64,6 +64,7 @@ struct sw {
 	int ngateway;
 	struct addr host[2];
 	int nhost;
+	int gateway_line[2], host_line[2]; /* where each was given */
 	char uplink[IFNAMSIZ]; /* system name of the uplink, "" if none */
 	bool snat;
 	uint16_t nat_port_min, nat_port_max; /* external ports / ICMP ids */

@@ -415,6 +415,7 @@ static void parse_switch_key(struct parser *p, char **tok, int n)
 				     a.family == AF_INET ? 4 : 6, k);
 				return;
 			}
+		(gw ? s->gateway_line : s->host_line)[*cnt] = p->line;
 		arr[(*cnt)++] = a;
 	} else if (!strcmp(k, "uplink")) {
 		parse_uplink(p, s, tok, n);

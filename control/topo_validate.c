@@ -256,9 +256,9 @@ static void check_switch_addrs(struct vstate *v, int s)
 	}
 
 	for (i = 0; i < sw->ngateway && n < max; i++)
-		buf[n++] = (struct swaddr){ &sw->gateway[i], sw->line };
+		buf[n++] = (struct swaddr){ &sw->gateway[i], sw->gateway_line[i] };
 	for (i = 0; i < sw->nhost && n < max; i++)
-		buf[n++] = (struct swaddr){ &sw->host[i], sw->line };
+		buf[n++] = (struct swaddr){ &sw->host[i], sw->host_line[i] };
 	for (i = 0; i < t->nlinks; i++) {
 		struct link *l = &t->links[i];
 
@@ -506,9 +506,11 @@ static void check_held_subnets(struct vstate *v)
 		/* kernel: the gateway is the bridge's; the others answer it
 		 * themselves. */
 		for (k = 0; sw->dp == DP_KERNEL && k < sw->ngateway; k++)
-			held_add(h, &n, &sw->gateway[k], NS_HOST, sw->line, sw->name, sw->ifname, true);
+			held_add(h, &n, &sw->gateway[k], NS_HOST, sw->gateway_line[k], sw->name, sw->ifname,
+				 true);
 		for (k = 0; k < sw->nhost; k++)
-			held_add(h, &n, &sw->host[k], NS_HOST, sw->line, sw->name, sw->ifname, true);
+			held_add(h, &n, &sw->host[k], NS_HOST, sw->host_line[k], sw->name, sw->ifname,
+				 true);
 	}
 	for (i = 0; i < t->nlinks; i++) {
 		const struct link *l = &t->links[i];

@@ -141,10 +141,10 @@ int up_preflight_addrs(struct up *u)
 		/* kernel: the gateway is the bridge's; the others answer it
 		 * themselves. */
 		for (k = 0; sw->dp == DP_KERNEL && k < sw->ngateway; k++)
-			if ((err = clash(u, &h, &sw->gateway[k], sw->ifname, sw->line)))
+			if ((err = clash(u, &h, &sw->gateway[k], sw->ifname, sw->gateway_line[k])))
 				goto out;
 		for (k = 0; k < sw->nhost; k++)
-			if ((err = clash(u, &h, &sw->host[k], sw->ifname, sw->line)))
+			if ((err = clash(u, &h, &sw->host[k], sw->ifname, sw->host_line[k])))
 				goto out;
 	}
 	for (i = 0; i < t->nlinks; i++) {

@@ -71,7 +71,7 @@ else fail "after the change: [new pid, ageing] is $got, expected [true,60]"; fi
 check "and the lab forwards" nsx a ping1 203.0.113.2
 check_out "and back, restarted again" "restarting it" "$NSFAST" up --lab "$PFX" "$LAB"
 check_out "a second lab of the same file is refused: its host address is this one's" \
-	"lab.conf:7: address 10.13.37.254 for ${PFX}x-sw0 is already on $PFX-sw0 in the host" \
+	"lab.conf:10: address 10.13.37.254 for ${PFX}x-sw0 is already on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$LAB"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null # (only if it came up)
 printf 'lab x\nswitch s2 dataplane tc\n  gateway 10.13.37.1/24\nns z\n  link e0 switch s2 addr 10.13.37.9/24\nhost\n  route 10.9.9.8/30 via 10.13.37.4\n' >"$TMP/samer.conf"
@@ -81,14 +81,14 @@ check_out "another lab with the same host route is refused: it is this one's" \
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
 printf 'lab x\nswitch s3 dataplane tc\n  host 10.13.37.253/24\nns z\n  link e0 switch s3 addr 10.13.37.9/24\n' >"$TMP/samenet.conf"
 check_out "another lab with a host address on this one's subnet is refused" \
-	"samenet.conf:2: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
+	"samenet.conf:3: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
 # A more specific one inside it too: the first lab would lose part of
 # its subnet to it, and its own next up be refused.
 sed -i 's|10.13.37.253/24|10.13.37.17/28|; s|10.13.37.9/24|10.13.37.18/28|' "$TMP/samenet.conf"
 check_out "and one inside that subnet too" \
-	"samenet.conf:2: subnet of 10.13.37.17/28 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
+	"samenet.conf:3: subnet of 10.13.37.17/28 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
 # A subnet the host routes elsewhere: the first lab's route to c.
