@@ -199,24 +199,25 @@ int nl_link_set(struct nl *nl, int ifindex, int mtu, const uint8_t *mac)
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
-int nl_link_set_netns(struct nl *nl, int ifindex, int netns_fd)
+/* One u32 attribute of a link set. */
+static int link_set_u32(struct nl *nl, int ifindex, uint16_t attr, uint32_t value)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = put_ifinfo(nlh);
 
 	ifi->ifi_index = ifindex;
-	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)netns_fd);
+	mnl_attr_put_u32(nlh, attr, value);
 	return nl_request(nl, nlh, NULL, NULL);
+}
+
+int nl_link_set_netns(struct nl *nl, int ifindex, int netns_fd)
+{
+	return link_set_u32(nl, ifindex, IFLA_NET_NS_FD, (uint32_t)netns_fd);
 }
 
 int nl_link_set_master(struct nl *nl, int ifindex, int master)
 {
-	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = put_ifinfo(nlh);
-
-	ifi->ifi_index = ifindex;
-	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-	return nl_request(nl, nlh, NULL, NULL);
+	return link_set_u32(nl, ifindex, IFLA_MASTER, (uint32_t)master);
 }
 
 int nl_link_del(struct nl *nl, const char *name)

@@ -79,24 +79,24 @@ check_out "another lab with the same host route is refused: it is this one's" \
 	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, and goes with it" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samer.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
+# refused_lab NAME CONF WANT: a second lab, ${PFX}x, refused as WANT says
+# (and taken down, should it have come up).
+refused_lab() {
+	check_out "$1" "$3" "$NSFAST" up --lab "${PFX}x" "$2"
+	"$NSFAST" down -q "${PFX}x" 2>/dev/null
+}
 printf 'lab x\nswitch s3 dataplane tc\n  host 10.13.37.253/24\nns z\n  link e0 switch s3 addr 10.13.37.9/24\n' >"$TMP/samenet.conf"
-check_out "another lab with a host address on this one's subnet is refused" \
-	"samenet.conf:3: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
-	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
-"$NSFAST" down -q "${PFX}x" 2>/dev/null
+refused_lab "another lab with a host address on this one's subnet is refused" "$TMP/samenet.conf" \
+	"samenet.conf:3: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host"
 # A more specific one inside it too: the first lab would lose part of
 # its subnet to it, and its own next up be refused.
 sed -i 's|10.13.37.253/24|10.13.37.17/28|; s|10.13.37.9/24|10.13.37.18/28|' "$TMP/samenet.conf"
-check_out "and one inside that subnet too" \
-	"samenet.conf:3: subnet of 10.13.37.17/28 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host" \
-	"$NSFAST" up --lab "${PFX}x" "$TMP/samenet.conf"
-"$NSFAST" down -q "${PFX}x" 2>/dev/null
+refused_lab "and one inside that subnet too" "$TMP/samenet.conf" \
+	"samenet.conf:3: subnet of 10.13.37.17/28 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host"
 # A subnet the host routes elsewhere: the first lab's route to c.
 printf 'lab x\nns z\nveth host:h 10.9.9.1/28 -- z:e0 10.9.9.2/28\n' >"$TMP/routed.conf"
-check_out "a host subnet that a route of another lab's takes is refused" \
-	"routed.conf:3: subnet of 10.9.9.1/28 for ${PFX}x-h overlaps the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0" \
-	"$NSFAST" up --lab "${PFX}x" "$TMP/routed.conf"
-"$NSFAST" down -q "${PFX}x" 2>/dev/null
+refused_lab "a host subnet that a route of another lab's takes is refused" "$TMP/routed.conf" \
+	"routed.conf:3: subnet of 10.9.9.1/28 for ${PFX}x-h overlaps the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0"
 check_out "and they leave nothing of themselves" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
 check_out "the first lab's route is still there" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
 # down FILE reads only the lab's name: an edit since up that check would
