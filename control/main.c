@@ -65,10 +65,13 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 			*json = true;
 			break;
 		case 'v':
-			log_level = LOG_DEBUG;
-			break;
 		case 'q':
-			log_level = LOG_WARN;
+			/* Both say how much to print: one of them. */
+			if (log_level == (c == 'v' ? LOG_WARN : LOG_DEBUG)) {
+				fprintf(stderr, "nsfast: -v and -q together, expected one of them\n");
+				return 2;
+			}
+			log_level = c == 'v' ? LOG_DEBUG : LOG_WARN;
 			break;
 		case 'n':
 			if (!json)

@@ -400,6 +400,11 @@ int lab_up(struct topo *t)
 	if (err) {
 		char where[300];
 
+		/* A signal inside a step (waiting for a daemon, say) comes
+		 * back from a system call as EINTR, not from step(). */
+		if (interrupted && !u.detail[0])
+			snprintf(u.detail, sizeof(u.detail), "interrupted by signal %d",
+				 (int)interrupted);
 		if (u.line)
 			snprintf(where, sizeof(where), "%s:%d", t->file, u.line);
 		else

@@ -401,4 +401,6 @@ for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
 check_out "unknown command" "unknown command 'frob'" "$NSFAST" frob
+check_out "-v and -q together are refused" "-v and -q together, expected one of them" \
+	"$NSFAST" up -v -q "$LAB"
 assert_clean "nothing left at the end"
