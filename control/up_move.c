@@ -60,14 +60,14 @@ static int host_route_through(struct nl *nl, int ifindex, struct addr *found)
 	struct route_through t = { ifindex, { 0 }, false };
 	int err;
 
-	for (size_t i = 0; i < 2 && !t.any; i++)
+	for (size_t i = 0; i < (kernel_has_ipv6() ? 2 : 1) && !t.any; i++)
 		if ((err = nl_route_dump(nl, families[i], route_through, &t)))
 			return err;
 	*found = t.found;
 	return t.any ? 0 : -ENOENT;
 }
 
-/* Is the interface in ns (by this lab's journal, from an earlier up)? */
+/* Did this lab move the interface into ns (its journal says so)? */
 static bool moved_by_lab(const struct up *u, const char *ifname, const char *ns)
 {
 	char prefix[64];

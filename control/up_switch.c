@@ -630,8 +630,11 @@ int up_restore_daemon(struct up *u, const char *sw, pid_t pid)
 	if (!r->args)
 		return -ENOMEM;
 	n = switchd_cmdline(pid, r->args, SWITCHD_CMDLINE_MAX);
-	if (n < 0)
-		return (int)n;
+	if (n <= 0) { /* gone meanwhile: nothing to put back */
+		free(r->args);
+		u->nrestore--;
+		return 0;
+	}
 	r->len = (size_t)n;
 	return 0;
 }
