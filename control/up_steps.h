@@ -41,7 +41,15 @@ struct up {
 	int nrestore;
 };
 
-/* Remember what to put back (up_switch.c), put it back, forget it. */
+/* Journal a switch daemon as soon as it exists ("daemon SW PID"), for
+ * switchd_start: a crash of up while it starts still leaves down a
+ * process to stop. */
+struct up_daemon_ctx {
+	struct up *u;
+	const char *sw;
+};
+int up_daemon_started(pid_t pid, void *arg);
+/* Remember what to put back (up_restore.c), put it back, forget it. */
 int up_restore_daemon(struct up *u, const char *sw, pid_t pid);
 int up_restore_nft(struct up *u, const char *table, const struct nft_masq *old);
 void up_restore_all(struct up *u);
