@@ -184,27 +184,48 @@ static int endpoint_option(struct parser *p, struct endpoint *ep, char **tok,
 	return 2;
 }
 
+/* A link of the current ns block, named IF there, its other end in the
+ * host: NULL (said) when IF is bad or there is no room. */
+static struct link *ns_link(struct parser *p, enum link_kind kind, const char *ifname)
+{
+	struct link *l = APPEND(p, p->t->links, p->t->nlinks, "links");
+
+	if (!l)
+		return NULL;
+	l->kind = kind;
+	l->line = p->line;
+	l->sw = -1;
+	l->a.ns = p->cur;
+	strcpy(l->a.nsname, p->t->ns[p->cur].name);
+	l->b.ns = NS_HOST;
+	strcpy(l->b.nsname, "host");
+	return set_ifname(p, l->a.ifname, ifname) ? NULL : l;
+}
+
+/* [addr CIDR]... [mac MAC] [mtu N] of the namespace end of l, a `what`. */
+static void ns_link_options(struct parser *p, struct link *l, char **tok, int n, const char *what)
+{
+	for (int i = 0, r; i < n; i += r) {
+		r = endpoint_option(p, &l->a, tok + i, n - i, false);
+		if (r < 0)
+			return;
+		if (r == 0) {
+			perr(p, "unknown key '%s' in %s, expected addr, mac or mtu", tok[i], what);
+			return;
+		}
+	}
+}
+
 /* link IF switch SW [addr CIDR]... [mac MAC] [mtu N] */
 static void parse_link(struct parser *p, char **tok, int n)
 {
 	struct link *l;
-	int i, r;
 
 	if (n < 4 || strcmp(tok[2], "switch")) {
 		perr(p, "expected 'link IFNAME switch SWITCH [addr CIDR]... [mac MAC] [mtu N]'");
 		return;
 	}
-	l = APPEND(p, p->t->links, p->t->nlinks, "links");
-	if (!l)
-		return;
-	l->kind = LINK_SWITCH;
-	l->line = p->line;
-	l->a.ns = p->cur;
-	strcpy(l->a.nsname, p->t->ns[p->cur].name);
-	l->b.ns = NS_HOST;
-	strcpy(l->b.nsname, "host");
-	l->sw = -1;
-	if (set_ifname(p, l->a.ifname, tok[1]))
+	if (!(l = ns_link(p, LINK_SWITCH, tok[1])))
 		return;
 	/* The switch may be declared further down: resolved in validate. */
 	if (!name_valid(tok[3])) {
@@ -212,15 +233,7 @@ static void parse_link(struct parser *p, char **tok, int n)
 		return;
 	}
 	strcpy(l->swname, tok[3]);
-	for (i = 4; i < n; i += r) {
-		r = endpoint_option(p, &l->a, tok + i, n - i, false);
-		if (r < 0)
-			return;
-		if (r == 0) {
-			perr(p, "unknown key '%s' in link, expected addr, mac or mtu", tok[i]);
-			return;
-		}
-	}
+	ns_link_options(p, l, tok + 4, n - 4, "link");
 }
 
 /* move IF [addr CIDR]... [mac MAC] [mtu N]: an interface of the host
@@ -228,34 +241,15 @@ static void parse_link(struct parser *p, char **tok, int n)
 static void parse_move(struct parser *p, char **tok, int n)
 {
 	struct link *l;
-	int i, r;
 
 	if (n < 2) {
 		perr(p, "expected 'move IFNAME [addr CIDR]... [mac MAC] [mtu N]'");
 		return;
 	}
-	l = APPEND(p, p->t->links, p->t->nlinks, "links");
-	if (!l)
-		return;
-	l->kind = LINK_MOVE;
-	l->line = p->line;
-	l->sw = -1;
-	l->a.ns = p->cur;
-	strcpy(l->a.nsname, p->t->ns[p->cur].name);
-	l->b.ns = NS_HOST;
-	strcpy(l->b.nsname, "host");
-	if (set_ifname(p, l->a.ifname, tok[1]))
+	if (!(l = ns_link(p, LINK_MOVE, tok[1])))
 		return;
 	strcpy(l->b.ifname, l->a.ifname);
-	for (i = 2; i < n; i += r) {
-		r = endpoint_option(p, &l->a, tok + i, n - i, false);
-		if (r < 0)
-			return;
-		if (r == 0) {
-			perr(p, "unknown key '%s' in move, expected addr, mac or mtu", tok[i]);
-			return;
-		}
-	}
+	ns_link_options(p, l, tok + 2, n - 2, "move");
 }
 
 /* route default|CIDR [via ADDR] [dev IF] */
