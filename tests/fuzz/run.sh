@@ -35,7 +35,7 @@ ALL_TARGETS=(topo frame nat)
 sources() {
 	case $1 in
 	topo) echo tests/fuzz/fuzz_topo.c control/topo.c control/topo_parse.c \
-		control/topo_validate.c control/addr.c ;;
+		control/topo_validate.c control/topo_subnets.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
 	nat) echo tests/fuzz/fuzz_nat.c dataplane/switch.c dataplane/route.c \
