@@ -45,6 +45,7 @@ static int route_clash(struct up *u, const struct host_addrs *h, const struct ad
 	for (int i = 0; i < h->nr; i++) {
 		const struct route_entry *r = &h->r[i];
 
+		name[0] = '\0';
 		if (!addr_routes_subnet(a) || r->dst.family != a->family || r->dst.plen < a->plen ||
 		    !addr_overlap(&r->dst, a))
 			continue;
