@@ -34,7 +34,7 @@ ALL_TARGETS=(topo frame nat)
 
 sources() {
 	case $1 in
-	topo) echo tests/fuzz/fuzz_topo.c control/topo.c control/topo_parse.c \
+	topo) echo tests/fuzz/fuzz_topo.c control/topo.c control/topo_parse.c control/topo_parse_switch.c \
 		control/topo_validate.c control/topo_subnets.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NSFAST_TOPO_PARSER_H
+#define NSFAST_TOPO_PARSER_H
+
+/* Shared by the parser's files (topo_parse.c, topo_parse_switch.c). */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "topo.h"
+
+#define LINE_MAX_LEN 1024
+#define TOKENS_MAX 64
+#define OBJECTS_MAX 4096 /* per kind: bounds memory on hostile input */
+
+enum block { BLOCK_NONE, BLOCK_NS, BLOCK_SWITCH, BLOCK_HOST };
+
+struct parser {
+	struct topo *t;
+	int line;
+	int errors;
+	enum block block;
+	int cur; /* index of the open ns or switch */
+};
+
+#define perr(p, ...)                                   \
+	do {                                           \
+		topo_error((p)->t, (p)->line, __VA_ARGS__); \
+		(p)->errors++;                         \
+	} while (0)
+
+/* A name of the file's: up to 15 letters, digits, '_', '-' or '.', not
+ * starting with '-' or '.'. */
+bool name_valid(const char *s);
+/* A decimal number in [min, max]: 0, or -EINVAL. */
+int parse_uint(const char *s, long min, long max, long *out);
+/* One more zeroed element at the end of *arrp (n of them, of size), at
+ * most OBJECTS_MAX: NULL (said, as `what`) when there is no room. */
+void *append(struct parser *p, void *arrp, int *n, size_t size, const char *what);
+#define APPEND(p, arr, n, what) append(p, &(arr), &(n), sizeof(*(arr)), what)
+/* An interface name of the file into dst: 0, or -EINVAL (said). */
+int set_ifname(struct parser *p, char *dst, const char *tok);
+/* A switch statement, and a key of the open switch block. */
+void parse_switch(struct parser *p, char **tok, int n);
+void parse_switch_key(struct parser *p, char **tok, int n);
+
+#endif
