@@ -225,6 +225,16 @@ out:
 	return n;
 }
 
+bool state_has_prefix(const struct state *st, int n, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	for (int i = 0; i < n && i < st->nlines; i++)
+		if (!strncmp(st->lines[i], prefix, plen))
+			return true;
+	return false;
+}
+
 bool state_lab_has(const char *lab, const char *prefix)
 {
 	char path[128], line[512];

@@ -26,6 +26,8 @@ int state_append(struct state *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool state_has(const struct state *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Does one of the first n lines start with prefix? */
+bool state_has_prefix(const struct state *st, int n, const char *prefix);
 int state_truncate(struct state *st, int keep);
 int state_destroy(struct state *st);
 void state_close(struct state *st);

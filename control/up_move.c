@@ -71,12 +71,9 @@ static int host_route_through(struct nl *nl, int ifindex, struct addr *found)
 static bool moved_by_lab(const struct up *u, const char *ifname, const char *ns)
 {
 	char prefix[64];
-	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "move %s %s ", ifname, ns);
 
-	for (int i = 0; i < u->lab.st.nlines; i++)
-		if (!strncmp(u->lab.st.lines[i], prefix, n))
-			return true;
-	return false;
+	snprintf(prefix, sizeof(prefix), "move %s %s ", ifname, ns);
+	return state_has_prefix(&u->lab.st, u->lab.st.nlines, prefix);
 }
 
 /* Is it in its namespace already, moved there by this lab? Only then

@@ -21,7 +21,7 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 {
 	struct route_seen s;
 	char prefix[ADDR_STRLEN + 8], g[ADDR_STRLEN + 8] = "", dev[IF_NAMESIZE] = "?", owner[16];
-	int i, n = u->lab.st.nlines - (added ? 1 : 0);
+	int n = u->lab.st.nlines - (added ? 1 : 0);
 	bool ours = r->ns != NS_HOST, same;
 
 	if (nl_route_find(nl, &r->dst, 0, false, &s))
@@ -29,8 +29,7 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 	same = s.has_gw == r->has_gw && (!oif || s.oif == oif) &&
 	       (!r->has_gw || !memcmp(s.gw.bytes, r->gw.bytes, (size_t)addr_len(r->dst.family)));
 	snprintf(prefix, sizeof(prefix), "route %s ", d);
-	for (i = 0; i < n && !ours; i++)
-		ours = !strncmp(u->lab.st.lines[i], prefix, strlen(prefix));
+	ours = ours || state_has_prefix(&u->lab.st, n, prefix);
 	if (same && ours)
 		return 2;
 	if (same && lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner)) != 1)
