@@ -365,6 +365,9 @@ check_out "move: with the file's address" "inet 10.1.1.1/24" \
 check_out "move: and routed through" "10.1.2.0/24 dev ${PFX}d0" ip netns exec "${PFX}m-a" ip route
 check_fails "move: the host has it no more" ip link show "${PFX}d0"
 check_out "move: a second up changes nothing" "nothing changed" "$NSFAST" up "$TMP/move.conf"
+sed "s/^lab .*/lab ${PFX}n/" "$TMP/move.conf" >"$TMP/move2.conf"
+check_out "move: another lab cannot take it" "move of '${PFX}d0': it is lab ${PFX}m's" \
+	"$NSFAST" up "$TMP/move2.conf"
 ip netns exec "${PFX}m-a" ip link set "${PFX}d0" name "${PFX}d7"
 check_out "move: status says when it is gone from the namespace" \
 	"\"missing_moved\":\[\"${PFX}m-a:${PFX}d0\"\]" "$NSFAST" status --json "${PFX}m"
