@@ -8,7 +8,8 @@
  * incremental, so the templates' checksums need not match the patches.
  *
  * cc -std=c11 -D_GNU_SOURCE -O2 -Idataplane -o nat_bench bench/nat_bench.c \
- *    dataplane/nat.c dataplane/nat_index.c dataplane/pkt.c */
+ *    dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c \
+ *    dataplane/pkt.c */
 #include <stddef.h>
 
 #include <stdint.h>

@@ -2,7 +2,7 @@
 #ifndef NSFAST_NAT_FRAG_H
 #define NSFAST_NAT_FRAG_H
 
-/* nat.c's memory of fragmented datagrams, internal to the NAT. Only a
+/* The NAT's memory of fragmented datagrams, internal to the NAT. Only a
  * datagram's first fragment holds its L4 header, so only it can be
  * matched to a connection; the later ones take the address the first one
  * was given, found here by what every fragment of the datagram carries:

@@ -2,10 +2,10 @@
 #ifndef NSFAST_NAT_INDEX_H
 #define NSFAST_NAT_INDEX_H
 
-/* nat.c's two connection indexes (outbound and inbound key), internal to
- * the NAT. An index maps the hash of a connection's key to the
- * connection's number; it never sees the key itself, so a lookup walks
- * the candidates with a matching tag and the caller compares keys.
+/* The NAT's two connection indexes (outbound and inbound key). An index
+ * maps the hash of a connection's key to the connection's number; it
+ * never sees the key itself, so a lookup walks the candidates with a
+ * matching tag and the caller compares keys.
  *
  * A power-of-two slot array at most half full (slots >= 2 * max
  * connections), linear probing and backward-shift deletion as in fdb.c.
@@ -47,7 +47,7 @@ static inline uint64_t nat_mum(uint64_t a, uint64_t b)
 
 /* wyhash-style: a secret per index keeps remote hosts from choosing
  * endpoints that pile into one probe cluster. The tag is the top 32
- * bits; the low ones are free for other uses (nat.c's port probing). */
+ * bits; the low ones are free for other uses (nat_conn.c's port probing). */
 static inline uint64_t nat_index_hash(const struct nat_index *ix, uint64_t a, uint64_t b)
 {
 	return nat_mum(nat_mum(a ^ ix->k0, b ^ ix->k1), ix->k2);
