@@ -87,10 +87,13 @@ int nl_route_find(struct nl *nl, const struct addr *dst, int oif, bool need_gw,
 struct route_entry {
 	struct addr dst, gw;
 	bool has_gw;
-	int oif;
+	int oif; /* 0 for a multipath route */
+	const struct nlattr *multipath; /* its RTA_MULTIPATH, during fn only */
 };
 int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry *, void *),
 		  void *data);
+/* Does r go out through ifindex: its device, or one of its nexthops'? */
+bool nl_route_uses_dev(const struct route_entry *r, int ifindex);
 
 int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6]);
 int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4]);

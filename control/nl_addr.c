@@ -151,9 +151,36 @@ static bool route_parse(const struct nlmsghdr *nlh, int family, struct route_ent
 			memcpy(r->gw.bytes, mnl_attr_get_payload(attr), len);
 		} else if (t == RTA_DST && mnl_attr_get_payload_len(attr) == len) {
 			memcpy(r->dst.bytes, mnl_attr_get_payload(attr), len);
+		} else if (t == RTA_MULTIPATH) {
+			r->multipath = attr;
 		}
 	}
 	return true;
+}
+
+bool nl_route_uses_dev(const struct route_entry *r, int ifindex)
+{
+	const struct rtnexthop *nh;
+	size_t left;
+
+	if (r->oif == ifindex)
+		return true;
+	if (!r->multipath)
+		return false;
+	/* The kernel's own records, but bounded all the same. */
+	nh = mnl_attr_get_payload(r->multipath);
+	left = mnl_attr_get_payload_len(r->multipath);
+	while (left >= sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= left) {
+		size_t step = RTNH_ALIGN(nh->rtnh_len);
+
+		if (nh->rtnh_ifindex == ifindex)
+			return true;
+		if (step >= left)
+			break;
+		left -= step;
+		nh = (const struct rtnexthop *)((const char *)nh + step);
+	}
+	return false;
 }
 
 struct route_walk {

@@ -45,7 +45,7 @@ static int route_through(const struct route_entry *r, void *data)
 	struct route_through *t = data;
 
 	/* Every IPv6 link has fe80::/64; it goes and comes back with it. */
-	if (r->oif != t->ifindex || addr_is_link_local6(&r->dst))
+	if (!nl_route_uses_dev(r, t->ifindex) || addr_is_link_local6(&r->dst))
 		return 0;
 	t->found = r->dst;
 	t->any = true;

@@ -385,6 +385,14 @@ check_out "move: so is one the host routes through" \
 	"move.conf:3: move of '${PFX}d0' into ns a: the host routes 10.1.3.0/24 through it" \
 	"$NSFAST" up "$TMP/move.conf"
 ip route del 10.1.3.0/24 dev "${PFX}d0"
+# A multipath route names its devices in its nexthops, not in RTA_OIF.
+ip link set "${PFX}d1" up
+ip route add 10.1.3.0/24 nexthop dev "${PFX}d1" nexthop dev "${PFX}d0"
+check_out "move: and one a multipath route of the host goes through" \
+	"move.conf:3: move of '${PFX}d0' into ns a: the host routes 10.1.3.0/24 through it" \
+	"$NSFAST" up "$TMP/move.conf"
+ip route del 10.1.3.0/24
+ip link set "${PFX}d1" down
 # A down that cannot move it back (its name taken in the host meanwhile)
 # keeps the namespace, and the interface in it, for the next down.
 "$NSFAST" up -q "$TMP/move.conf"
