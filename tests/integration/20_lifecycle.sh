@@ -79,6 +79,14 @@ check_out "another lab with the same host route is refused: it is this one's" \
 	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, and goes with it" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samer.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
+# A route made by hand, without a gateway, that the file would change.
+ip route add 10.9.9.12/30 dev "$PFX-sw0"
+sed -i 's|route 10.9.9.8/30|route 10.9.9.12/30|' "$TMP/samer.conf"
+check_out "another lab is refused a host route someone made, said without a gateway" \
+	"the host already routes 10.9.9.12/30 dev $PFX-sw0, and lab ${PFX}x did not make that route, expected" \
+	"$NSFAST" up --lab "${PFX}x" "$TMP/samer.conf"
+"$NSFAST" down -q "${PFX}x" 2>/dev/null
+ip route del 10.9.9.12/30 dev "$PFX-sw0"
 # refused_lab NAME CONF WANT: a second lab, ${PFX}x, refused as WANT says
 # (and taken down, should it have come up).
 refused_lab() {
