@@ -400,11 +400,14 @@ int lab_up(struct topo *t)
 	if (err) {
 		char where[300];
 
-		/* A signal inside a step (waiting for a daemon, say) comes
-		 * back from a system call as EINTR, not from step(). */
-		if (interrupted && !u.detail[0])
+		/* A signal inside a step (waiting for a daemon or a lock,
+		 * say) comes back from a system call as EINTR, not from
+		 * step(); the signal is the cause, not the call it broke. */
+		if (interrupted && (err == -EINTR || !u.detail[0])) {
 			snprintf(u.detail, sizeof(u.detail), "interrupted by signal %d",
 				 (int)interrupted);
+			u.detail_is_cause = true;
+		}
 		if (u.line)
 			snprintf(where, sizeof(where), "%s:%d", t->file, u.line);
 		else

@@ -479,6 +479,17 @@ CONF
 		# otherwise) and leaves the stale claim as it is meanwhile.
 		( exec 9</run/nsfast/.uplinks && flock 9 && exec sleep 60 ) & holder=$!
 		sleep 0.3
+		# A signal while it waits there, inside a step: named, and
+		# what the run made is rolled back.
+		"$NSFAST" up -q --lab "$PFX" "$TMP/ext-$dp.conf" >"$TMP/term" 2>&1 & uppid=$!
+		sleep 1
+		kill -TERM "$uppid"
+		rc=0; wait "$uppid" || rc=$?
+		if [ $rc = 1 ] && grep -q "claim uplink $PFX-ux for switch sw0: .*interrupted by signal 15" "$TMP/term" &&
+			grep -q "rolled back lab '$PFX'" "$TMP/term"; then
+			pass "$dp: a SIGTERM while up waits inside a step is named, and rolled back"
+		else fail "$dp: SIGTERM inside a step: exit $rc, $(tr '\n' ' ' <"$TMP/term")"; fi
+		check_out "$dp: and leaves nothing of the lab" "^0$" bash -c "ip netns | grep -v '^$PFX-world' | grep -c '^$PFX-' || true"
 		up "$TMP/ext-$dp.conf" & uppid=$!
 		sleep 1.5
 		check "$dp: up waits for the lock on the uplink claims" kill -0 "$uppid"
