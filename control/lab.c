@@ -277,3 +277,18 @@ int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t 
 	free(labs);
 	return n < 0 ? n : found;
 }
+
+int lab_iface_owner(const char *self, const char *ifname, bool uplinks, char *owner,
+		    size_t len)
+{
+	static const char *const fmt[] = { "veth - %s\n", "link %s\n", "move %s ", "uplink %s\n" };
+	size_t n = sizeof(fmt) / sizeof(fmt[0]) - (uplinks ? 0 : 1);
+	char prefix[64];
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		snprintf(prefix, sizeof(prefix), fmt[i], ifname);
+		err = lab_journal_owner(self, prefix, owner, len);
+	}
+	return err;
+}

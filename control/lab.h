@@ -36,5 +36,10 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
 /* Does another lab's journal than self's have a line starting with
  * prefix? 1 (its name in owner), 0, or a negative errno. */
 int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t len);
+/* Is host interface ifname another lab's: a host end of its veths or
+ * ports, its bridge, one it moved (and, with uplinks, its SNAT uplink)?
+ * 1 (its name in owner), 0, or a negative errno. */
+int lab_iface_owner(const char *self, const char *ifname, bool uplinks, char *owner,
+		    size_t len);
 
 #endif

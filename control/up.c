@@ -273,7 +273,8 @@ static int preflight_mtus(struct up *u)
 static int preflight(struct up *u)
 {
 	struct link_state ls;
-	int i, j;
+	char owner[32];
+	int i, j, err;
 
 	if ((i = preflight_mtus(u)) || (i = up_preflight_addrs(u)) || (i = up_preflight_moves(u)))
 		return i;
@@ -296,6 +297,16 @@ static int preflight(struct up *u)
 			topo_error(u->t, sw->uplink_line,
 				   "uplink '%s' does not exist in the host namespace", sw->uplink);
 			return -ENODEV;
+		}
+		/* Its SNAT uplink is the claims' to refuse (uplink_claim.c). */
+		err = ours ? 0 : lab_iface_owner(u->lab.name, sw->uplink, false, owner, sizeof(owner));
+		if (err < 0)
+			return err;
+		if (err) {
+			topo_error(u->t, sw->uplink_line,
+				   "uplink '%s' is lab %s's (a host end of its veths or ports, its bridge, or an interface it moved), expected an interface no lab uses",
+				   sw->uplink, owner);
+			return -EBUSY;
 		}
 		/* Other kinds have their own limits: the daemon's attach says. */
 		if (!ours && dataplane_xdp_on_uplink(sw->dp) && !strcmp(ls.kind, "veth") &&

@@ -91,26 +91,17 @@ static bool in_lab_ns(struct up *u, const struct link *l)
 	return nl && !nl_link_get(nl, l->a.sysname, &ls);
 }
 
-/* Another lab's: a host end of its veths or ports, its bridge, an
- * interface it moved, its SNAT uplink. */
 static int other_labs(struct up *u, const struct link *l)
 {
-	static const char *const fmt[] = { "veth - %s\n", "link %s\n", "move %s ", "uplink %s\n" };
-	char prefix[64], owner[32];
-	int err;
+	char owner[32];
+	int err = lab_iface_owner(u->lab.name, l->b.ifname, true, owner, sizeof(owner));
 
-	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
-		snprintf(prefix, sizeof(prefix), fmt[i], l->b.ifname);
-		err = lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner));
-		if (err < 0)
-			return err;
-		if (err) {
-			topo_error(u->t, l->line, "move of '%s': it is lab %s's, expected an interface no lab uses",
-				   l->b.ifname, owner);
-			return -EBUSY;
-		}
+	if (err > 0) {
+		topo_error(u->t, l->line, "move of '%s': it is lab %s's, expected an interface no lab uses",
+			   l->b.ifname, owner);
+		return -EBUSY;
 	}
-	return 0;
+	return err;
 }
 
 int up_preflight_moves(struct up *u)

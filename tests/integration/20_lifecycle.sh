@@ -101,6 +101,14 @@ refused_lab "another lab with a host address on this one's subnet is refused" "$
 sed -i 's|10.13.37.253/24|10.13.37.17/28|; s|10.13.37.9/24|10.13.37.18/28|' "$TMP/samenet.conf"
 refused_lab "and one inside that subnet too" "$TMP/samenet.conf" \
 	"samenet.conf:3: subnet of 10.13.37.17/28 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host"
+# Another lab's interface as an SNAT uplink: its host port here, and the
+# host end of one of its ports (the first would cut the host off the
+# lab, the second a namespace).
+printf 'lab x\nswitch s4 dataplane afxdp\n  gateway 10.44.0.1/24\n  uplink %s snat\nns z\n  link e0 switch s4 addr 10.44.0.2/24\n' "$PFX-sw0" >"$TMP/theirs.conf"
+refused_lab "another lab's host port is refused as an uplink" "$TMP/theirs.conf" \
+	"theirs.conf:4: uplink '$PFX-sw0' is lab $PFX's \(a host end of its veths or ports, its bridge, or an interface it moved\), expected an interface no lab uses"
+sed -i "s/uplink $PFX-sw0 /uplink $PFX-a-eth0 /" "$TMP/theirs.conf"
+refused_lab "and so is the host end of one of its ports" "$TMP/theirs.conf" "uplink '$PFX-a-eth0' is lab $PFX's"
 # A subnet the host routes elsewhere: the first lab's route to c.
 printf 'lab x\nns z\nveth host:h 10.9.9.1/28 -- z:e0 10.9.9.2/28\n' >"$TMP/routed.conf"
 refused_lab "a host subnet that a route of another lab's takes is refused" "$TMP/routed.conf" \
