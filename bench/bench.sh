@@ -452,6 +452,11 @@ for ((REP = 1; REP <= reps; REP++)); do
 	done
 done
 
+ran=0
+for dp in "${DPS[@]}"; do [ "${status[$dp]:-}" != ran ] || ran=1; done
+# Nothing to tabulate: results.json would fail its own schema.
+[ $ran = 1 ] || { [ -t 2 ] && echo >&2; die "no dataplane ran (said above): no results written"; }
+
 # nsfast up against the ip script (both the Linux bridge), bench/up_scale.sh.
 : >"$TMP/up_scale.jsonl"
 for n in "${upn[@]}"; do
