@@ -138,23 +138,20 @@ static int up_link_attrs(struct up *u, const struct link *l, struct nl *nla, str
 	return up_pair_set(u, nl, ns, ifname, link_mtu(l), mac);
 }
 
-/* An existing end that the file gives IPv6 addresses, on which IPv6 was
- * turned off by hand (the addresses went with it): on again, or adding
- * them fails with EPERM. A missing sysctl (IPv6 off in the kernel, or an
- * MTU below 1280, which check refuses with IPv6) is left to that add. */
-static int up_ipv6_on(struct up *u, int fd, const char *ns, const struct endpoint *e)
+int up_ipv6_on(struct up *u, int fd, const char *ns, const char *ifname,
+	       const struct addr *addrs, int n)
 {
 	char path[96], cur[8];
 	int i, err;
 
-	for (i = 0; i < e->naddrs && e->addrs[i].family != AF_INET6; i++)
+	for (i = 0; i < n && addrs[i].family != AF_INET6; i++)
 		;
-	if (i == e->naddrs)
+	if (i == n)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", e->sysname);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 	if (netns_sysctl(fd, path, NULL, cur, sizeof(cur)) < 0 || strcmp(cur, "1"))
 		return 0;
-	if ((err = step(u, "enable IPv6 on %s:%s", ns, e->sysname)))
+	if ((err = step(u, "enable IPv6 on %s:%s", ns, ifname)))
 		return err;
 	if ((err = netns_sysctl(fd, path, "0", NULL, 0)) < 0)
 		return err;
@@ -251,8 +248,10 @@ int up_link(struct up *u, struct link *l)
 				u->t->sw[i].ports_new = true;
 	}
 	if (exists && ((err = up_link_attrs(u, l, nla, nlb)) ||
-		       (err = up_ipv6_on(u, fda, topo_ns_name(u->t, l->a.ns), &l->a)) ||
-		       (err = up_ipv6_on(u, fdb, topo_ns_name(u->t, l->b.ns), &l->b))))
+		       (err = up_ipv6_on(u, fda, topo_ns_name(u->t, l->a.ns), l->a.sysname,
+					 l->a.addrs, l->a.naddrs)) ||
+		       (err = up_ipv6_on(u, fdb, topo_ns_name(u->t, l->b.ns), l->b.sysname,
+					 l->b.addrs, l->b.naddrs))))
 		return err;
 	if ((err = add_addrs(u, nla, l->a.sysname, l->a.addrs, l->a.naddrs)))
 		return err;

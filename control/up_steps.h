@@ -64,6 +64,13 @@ int kernel_err(struct up *u, int err);
 /* A host-side interface must be ours (journaled) or absent. */
 int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, bool *exists);
 int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr *addrs, int n);
+/* An existing interface that the file gives IPv6 addresses (of addrs),
+ * on which IPv6 was turned off by hand (the addresses went with it): on
+ * again, or adding them fails with EPERM. A missing sysctl (IPv6 off in
+ * the kernel, or an MTU below 1280, which check refuses with IPv6) is
+ * left to that add. fd: the namespace's (-1: the host), ns its name. */
+int up_ipv6_on(struct up *u, int fd, const char *ns, const char *ifname,
+	       const struct addr *addrs, int n);
 /* The netlink socket of namespace ns (NS_HOST: the host's), its fd in
  * *fd when fd is not NULL. */
 struct nl *up_ns_nl(struct up *u, int ns, int *fd);

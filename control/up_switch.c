@@ -168,6 +168,22 @@ static int host_port_mtu(const struct up *u, const struct sw *sw)
 	return mtu == 1500 ? 0 : mtu;
 }
 
+/* A switch's addresses in the host (a bridge's gateway, a host port's
+ * host addresses), each failure at its own line of the file. */
+static int switch_addrs(struct up *u, const struct sw *sw, const struct addr *a,
+			const int *lines, int n)
+{
+	int err = up_ipv6_on(u, -1, "host", sw->ifname, a, n);
+
+	for (int i = 0; i < n && !err; i++) {
+		u->line = lines[i];
+		err = add_addrs(u, &u->lab.root, sw->ifname, &a[i], 1);
+	}
+	if (!err)
+		u->line = sw->line;
+	return err;
+}
+
 /* afxdp and xdp: no bridge. The host port is a veth in the host: the end
  * named like the switch keeps the host addresses, the -p end is a port. */
 static int up_switch_afxdp(struct up *u, struct sw *sw)
@@ -235,7 +251,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	 * host port's MTU or they drop between its ends. */
 	if (sw->dp == DP_TC && (err = up_port_slow(u, sw, sw->hostslow, host_mtu)))
 		return err;
-	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
+	return switch_addrs(u, sw, sw->host, sw->host_line, sw->nhost);
 }
 
 /* A switch that is up on another dataplane than the file now says: its
@@ -325,9 +341,9 @@ int up_switch(struct up *u, struct sw *sw)
 			return err;
 		u->changes++;
 	}
-	if ((err = add_addrs(u, &u->lab.root, sw->ifname, sw->gateway, sw->ngateway)))
+	if ((err = switch_addrs(u, sw, sw->gateway, sw->gateway_line, sw->ngateway)))
 		return err;
-	return add_addrs(u, &u->lab.root, sw->ifname, sw->host, sw->nhost);
+	return switch_addrs(u, sw, sw->host, sw->host_line, sw->nhost);
 }
 
 int up_snat_kernel(struct up *u, struct sw *sw)

@@ -363,6 +363,26 @@ check "IPv6 routed: the first ping, right after up, is answered within a second"
 check_out "IPv6 routed: no address is tentative" "^0$" bash -c \
 	"ip netns exec ${PFX}6-r ip -6 addr | grep -c tentative || true"
 "$NSFAST" down -q "${PFX}6"
+# IPv6 turned off by hand on a kernel switch's bridge and on a tc
+# switch's host port: up turns it on again and puts the addresses back.
+cat >"$TMP/v6sw.conf" <<CONF
+lab ${PFX}s
+switch k dataplane kernel
+    gateway fd42:8:1::1/64
+switch t dataplane tc
+    host fd42:8:2::fe/64
+ns a
+    link e0 switch k addr fd42:8:1::2/64
+    link e1 switch t addr fd42:8:2::2/64
+CONF
+check "IPv6 on switches: up" "$NSFAST" up -q "$TMP/v6sw.conf"
+sysctl -qw "net.ipv6.conf.${PFX}s-k.disable_ipv6=1" "net.ipv6.conf.${PFX}s-t.disable_ipv6=1"
+check_out "IPv6 on switches: up turns it on again on the bridge and the host port" \
+	"step [0-9]*: enable IPv6 on host:${PFX}s-k: 1 change .*step [0-9]*: enable IPv6 on host:${PFX}s-t: 1 change " \
+	bash -c "'$NSFAST' up -v '$TMP/v6sw.conf' 2>&1 | tr '\n' ' '"
+check "IPv6 on switches: the bridge's gateway answers" ip netns exec "${PFX}s-a" ping -6 -c 1 -W 2 fd42:8:1::1
+check "IPv6 on switches: the host reaches a through the host port" ping -6 -c 1 -W 2 fd42:8:2::2
+"$NSFAST" down -q "${PFX}s"
 # move: a host interface (one end of a veth pair the test makes, standing
 # for a NIC: this kernel has no dummy driver) into a namespace, addressed
 # there, and back at down as it was.
