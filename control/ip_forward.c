@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "ip_forward.h"
@@ -15,7 +16,26 @@
 #define FWD_SYSCTL "/proc/sys/net/ipv4/ip_forward"
 #define FWD_SAVED STATE_ROOT "/ip_forward"
 
-int ip_forward_hold(void)
+/* An flock on the state root: every holder and releaser, one at a time.
+ * The fd, or -errno. */
+static int fwd_lock(void)
+{
+	int fd = open(STATE_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+	}
+	return fd;
+}
+
+static int fwd_hold(void)
 {
 	char old[16];
 	int err, fd;
@@ -40,7 +60,18 @@ int ip_forward_hold(void)
 	return err;
 }
 
-int ip_forward_release(const char *lab)
+int ip_forward_hold(void)
+{
+	int lock = fwd_lock(), err;
+
+	if (lock < 0)
+		return lock;
+	err = fwd_hold();
+	close(lock);
+	return err;
+}
+
+static int fwd_release(const char *lab)
 {
 	char (*names)[16], saved[16] = "";
 	int n = state_labs(&names), i, err;
@@ -70,4 +101,17 @@ int ip_forward_release(const char *lab)
 		return err;
 	unlink(FWD_SAVED);
 	return 0;
+}
+
+int ip_forward_release(const char *lab, struct state *st)
+{
+	int lock = fwd_lock(), err;
+
+	if (lock < 0)
+		return lock;
+	err = fwd_release(lab);
+	if (!err)
+		err = state_disk_forget(st, "forward");
+	close(lock);
+	return err;
 }

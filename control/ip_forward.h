@@ -7,10 +7,15 @@
  * /run/nsfast/ip_forward and put back when the last of them goes down,
  * not when the first one does (which would cut the others off). */
 
+struct state;
+
 /* Turn forwarding on for a lab; 1 if it was off, 0 if on, or -errno. */
 int ip_forward_hold(void);
-/* Lab LAB no longer needs it: restore the saved value if no other lab's
- * journal still holds it. */
-int ip_forward_release(const char *lab);
+/* Lab LAB, whose journal st is, no longer needs it: restore the saved
+ * value if no other lab's journal still holds it, and take st's
+ * "forward" line out of its journal file. Both under a lock that
+ * ip_forward_hold takes too, so that of two labs going down at once,
+ * the second sees the first no longer holds it. */
+int ip_forward_release(const char *lab, struct state *st);
 
 #endif

@@ -187,7 +187,7 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 		if (nft_table_exists(rest))
 			rc = nft_table_del(rest, err, errlen);
 	} else if (!strcmp(kind, "forward")) {
-		rc = ip_forward_release(lab->name);
+		rc = ip_forward_release(lab->name, &lab->st);
 	} else if (!strcmp(kind, "uplink")) {
 		rc = uplink_release(rest, lab->name);
 	} else if (!strcmp(kind, "sysctl")) {

@@ -125,8 +125,9 @@ bool state_has(const struct state *st, const char *fmt, ...)
 	return false;
 }
 
-/* Keep the first `keep` lines (after a rollback). */
-int state_truncate(struct state *st, int keep)
+/* The journal file becomes the first keep lines in memory, less the
+ * first one equal to skip (NULL: none), in one rename. */
+static int journal_write(struct state *st, int keep, const char *skip)
 {
 	char path[128], tmp[128];
 	FILE *f;
@@ -141,15 +142,35 @@ int state_truncate(struct state *st, int keep)
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
-	for (i = 0; i < keep && i < st->nlines; i++)
+	for (i = 0; i < keep && i < st->nlines; i++) {
+		if (skip && !strcmp(st->lines[i], skip)) {
+			skip = NULL;
+			continue;
+		}
 		fprintf(f, "%s\n", st->lines[i]);
+	}
 	if (fclose(f) || rename(tmp, path))
 		return -errno;
+	return 0;
+}
+
+/* Keep the first `keep` lines (after a rollback). */
+int state_truncate(struct state *st, int keep)
+{
+	int err = journal_write(st, keep, NULL), i;
+
+	if (err)
+		return err;
 	for (i = keep; i < st->nlines; i++)
 		free(st->lines[i]);
 	if (keep < st->nlines)
 		st->nlines = keep;
 	return 0;
+}
+
+int state_disk_forget(struct state *st, const char *line)
+{
+	return journal_write(st, st->nlines, line);
 }
 
 int state_destroy(struct state *st)

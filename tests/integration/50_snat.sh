@@ -294,6 +294,14 @@ CONF
 		cat /proc/sys/net/ipv4/ip_forward
 	check_out "forwarding: nothing of the second lab left" "^0$" \
 		bash -c "{ ip netns list; ip -o link; ls /run/nsfast; } | grep -c '$L2' || true"
+	# Two downs at once: each used to see the other's journal line and
+	# leave forwarding on for nobody.
+	up "$EX/nat.conf" && "$NSFAST" up -q "$TMP/fwd2.conf"
+	down & d1=$!
+	"$NSFAST" down -q "$L2" & d2=$!
+	wait "$d1"; wait "$d2"
+	check_out "forwarding: two labs down at once put it back too" "^$FWD_BEFORE none$" \
+		bash -c 'echo $(cat /proc/sys/net/ipv4/ip_forward) $(cat /run/nsfast/ip_forward 2>/dev/null || echo none)'
 	"$NSFAST" down -q "$L2" >/dev/null 2>&1
 fi
 
