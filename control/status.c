@@ -158,11 +158,31 @@ static bool host_owned(const struct lab *lab, const char *name)
 }
 
 /* *printed: a lab was printed before (a comma first), and this one was. */
+/* Why a userspace switch's daemon gave no report: it runs and did not
+ * answer, or it is not running, with its log if it left one. */
+static void daemon_silent(const struct lab *lab, const char *name, const char *sw, int err)
+{
+	char log[128];
+	pid_t pid = switchd_pid(&lab->st, name, sw);
+
+	if (pid) {
+		printf("  switch daemon pid %d runs but gave no report on %s/%s.sock: %s\n", (int)pid,
+		       lab->st.dir, sw,
+		       err == -EAGAIN ? "no answer within 2 s (stopped, or stuck?)" : strerror(-err));
+		return;
+	}
+	snprintf(log, sizeof(log), "%s/%s.log", lab->st.dir, sw);
+	if (access(log, F_OK))
+		printf("  switch daemon not running (it left no log: 'nsfast up' starts it)\n");
+	else
+		printf("  switch daemon not running (see %s; 'nsfast up' starts it again)\n", log);
+}
+
 static int status_one(const char *name, bool json, bool nat, bool *printed)
 {
 	static struct snapshot snap;
 	struct lab lab;
-	int i, j, err, nns = 0, missing = 0;
+	int i, j, err, qerr, nns = 0, missing = 0;
 	bool first, opened = false;
 
 	err = lab_open(&lab, name, false);
@@ -228,8 +248,8 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 			if (!strcmp(dp, "xdp"))
 				printf("  the namespace end of every port: %s\n", XDP_PEER_OFFLOADS);
 			fflush(stdout);
-			if (switchd_query(name, sw, false, nat, stdout))
-				printf("  switch daemon not running (see %s/%s.log)\n", lab.st.dir, sw);
+			if ((qerr = switchd_query(name, sw, false, nat, stdout)))
+				daemon_silent(&lab, name, sw, qerr);
 		}
 		first = false;
 	}

@@ -232,7 +232,8 @@ int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
-	char buf[4096];
+	char req[32], *buf = NULL, *grown;
+	size_t len = 0, cap = 0;
 	ssize_t n;
 	int fd, rc = 0;
 
@@ -241,21 +242,53 @@ int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	snprintf(buf, sizeof(buf), "%s%s\n", json ? "json" : "text", nat ? " nat" : "");
+	snprintf(req, sizeof(req), "%s%s\n", json ? "json" : "text", nat ? " nat" : "");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
+	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		rc = -errno;
 		goto out;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		/* The JSON object is embedded in ours: drop its newline. */
-		if (json && buf[n - 1] == '\n')
-			n--;
-		fwrite(buf, 1, (size_t)n, f);
+	/* Held until the end: a daemon that dies mid-report must not leave
+	 * half a JSON object in ours. */
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? 2 * cap : 16384;
+			if (!(grown = realloc(buf, cap))) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
 	}
-	if (n < 0)
+	if (n < 0) {
 		rc = -errno;
+		goto out;
+	}
+	/* A whole report ends with its newline. */
+	if (!len || buf[len - 1] != '\n') {
+		rc = -EPIPE;
+		goto out;
+	}
+	/* The JSON object is embedded in ours: without its newline. */
+	fwrite(buf, 1, len - (json ? 1 : 0), f);
 out:
+	free(buf);
 	close(fd);
 	return rc;
+}
+
+pid_t switchd_pid(const struct state *st, const char *lab, const char *sw)
+{
+	char name[32];
+	int i, pid;
+
+	for (i = 0; i < st->nlines; i++)
+		if (sscanf(st->lines[i], "daemon %31s %d", name, &pid) == 2 &&
+		    !strcmp(name, sw) && switchd_is(pid, lab, sw))
+			return pid;
+	return 0;
 }

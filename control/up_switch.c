@@ -413,19 +413,6 @@ int up_daemon_started(pid_t pid, void *arg)
 	return state_append(&d->u->lab.st, "daemon %s %d", d->sw, (int)pid);
 }
 
-/* The switch's running daemon, or 0. */
-static pid_t daemon_running(struct up *u, const struct sw *sw)
-{
-	char name[32];
-	int i, pid;
-
-	for (i = 0; i < u->lab.st.nlines; i++)
-		if (sscanf(u->lab.st.lines[i], "daemon %31s %d", name, &pid) == 2 &&
-		    !strcmp(name, sw->name) && switchd_is(pid, u->t->lab, sw->name))
-			return pid;
-	return 0;
-}
-
 int up_daemon(struct up *u, struct sw *sw)
 {
 	enum { ROUTES_MAX = 64 }; /* the daemon's RT_ROUTES_MAX */
@@ -565,7 +552,7 @@ int up_daemon(struct up *u, struct sw *sw)
 		args[n++] = spec[np++];
 	}
 	args[n] = NULL;
-	if ((pid = daemon_running(u, sw))) {
+	if ((pid = switchd_pid(&u->lab.st, u->t->lab, sw->name))) {
 		/* Its sockets are bound to devices that no longer exist, or
 		 * what it was started with changed (in the file: a gateway,
 		 * the NAT's ports, ageing...; in the host's routes: the

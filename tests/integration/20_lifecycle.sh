@@ -70,6 +70,13 @@ if [ "$got" = "[true,60]" ]; then pass "a new daemon runs with the new ageing"
 else fail "after the change: [new pid, ageing] is $got, expected [true,60]"; fi
 check "and the lab forwards" nsx a ping1 203.0.113.2
 check_out "and back, restarted again" "restarting it" "$NSFAST" up --lab "$PFX" "$LAB"
+# A daemon that runs but does not answer (stopped here) is not "not running".
+pid1=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.pid')
+kill -STOP "$pid1"
+check_out "status says a stopped daemon runs and gave no report" \
+	"switch daemon pid $pid1 runs but gave no report on /run/nsfast/$PFX/sw0.sock: no answer within 2 s" \
+	"$NSFAST" status "$PFX"
+kill -CONT "$pid1"
 check_out "a second lab of the same file is refused: its host address is this one's" \
 	"lab.conf:10: address 10.13.37.254 for ${PFX}x-sw0 is already on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$LAB"
