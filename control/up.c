@@ -3,11 +3,13 @@
  * at what exists (so a second run changes nothing), journals what it
  * creates before moving on, and any failure undoes this run's entries. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -367,6 +369,29 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Ups of different labs run one at a time: each checks the host's
+ * addresses, routes and interfaces against the other labs' (preflight),
+ * which must not change between its checks and its steps. The lock's
+ * fd, or -errno. */
+static int host_lock(void)
+{
+	int fd = open(STATE_ROOT "/.up.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600), err;
+
+	if (fd < 0)
+		return -errno;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return fd;
+	pr_info("nsfast: another lab's up is running: waiting for it to finish\n");
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR || interrupted) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+	}
+	return fd;
+}
+
 int lab_up(struct topo *t)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -374,7 +399,7 @@ int lab_up(struct topo *t)
 	const char *fault = getenv("NSFAST_FAULT_STEP");
 	const char *delay = getenv("NSFAST_STEP_DELAY_MS");
 	double t0 = now_ms();
-	int err, undone, kept;
+	int err, undone, kept, hostfd = -1;
 
 	/* before the state under /run/nsfast, which is root's */
 	if (geteuid() != 0) {
@@ -398,6 +423,17 @@ int lab_up(struct topo *t)
 			fprintf(stderr, "nsfast: cannot open the state of lab '%s' under %s: %s\n",
 				t->lab, STATE_ROOT, strerror(-err));
 		return err;
+	}
+	hostfd = host_lock();
+	if (hostfd < 0) {
+		err = hostfd;
+		if (interrupted)
+			fprintf(stderr, "nsfast: lab '%s': interrupted by signal %d while waiting for another lab's up\n",
+				t->lab, (int)interrupted);
+		else
+			fprintf(stderr, "nsfast: lab '%s': cannot lock %s/.up.lock: %s\n", t->lab,
+				STATE_ROOT, strerror(-err));
+		goto out;
 	}
 	err = preflight(&u);
 	if (err)
@@ -460,5 +496,7 @@ out:
 	if (u.lab.st.nlines == 0)
 		state_destroy(&u.lab.st);
 	lab_close(&u.lab);
+	if (hostfd >= 0)
+		close(hostfd);
 	return err;
 }
