@@ -16,7 +16,7 @@ int lab_down(const char *name)
 {
 	sigset_t held, old, pending;
 	struct lab lab;
-	int err, n, left, i;
+	int err, n, left, i, kept;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, "nsfast: down needs root\n");
@@ -39,13 +39,19 @@ int lab_down(const char *name)
 	sigaddset(&held, SIGTERM);
 	sigaddset(&held, SIGHUP);
 	sigprocmask(SIG_BLOCK, &held, &old);
-	n = lab_undo_from(&lab, 0, true, NULL);
+	n = lab_undo_from(&lab, 0, true, &kept);
 	if (n < left) {
-		fprintf(stderr, "nsfast: lab '%s': %d of %d objects could not be removed; their lines stay in %s/journal for the next 'nsfast down'\n",
-			name, left - n, left, lab.st.dir);
+		/* Only their lines: status must not call what this down
+		 * removed "deleted outside nsfast". */
+		err = state_truncate(&lab.st, kept);
+		fprintf(stderr, "nsfast: lab '%s': %d of %d objects could not be removed; their lines stay in %s/journal for the next 'nsfast down'%s%s\n",
+			name, left - n, left, lab.st.dir, err ? ", with the rest: " : "",
+			err ? strerror(-err) : "");
 		err = -EBUSY;
+	} else if ((err = state_destroy(&lab.st))) {
+		fprintf(stderr, "nsfast: lab '%s': removed %d object%s, but not its state directory %s: %s\n",
+			name, n, n == 1 ? "" : "s", lab.st.dir, strerror(-err));
 	} else {
-		err = state_destroy(&lab.st);
 		pr_info("lab %s is down: removed %d object%s\n", name, n, n == 1 ? "" : "s");
 	}
 	lab_close(&lab);

@@ -144,10 +144,74 @@ static int undo_move(struct lab *lab, char *args)
 	return atoi(up) ? nl_link_set_up(&lab->root, ls.ifindex) : 0;
 }
 
+/* A name the kernel takes for an interface (max 15) or ip netns for a
+ * namespace: never one that climbs out of a directory. */
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n && n <= max && strcmp(s, ".") && strcmp(s, "..") && !strpbrk(s, "/: \t\r\n");
+}
+
+/* "LAB-...": a name of this lab's making. */
+static bool lab_made(const char *lab, const char *s)
+{
+	size_t n = strlen(lab);
+
+	return !strncmp(s, lab, n) && s[n] == '-' && name_ok(s, 64);
+}
+
+int lab_line_check(const char *lab, const char *line, char *why, size_t len)
+{
+	char buf[512], *w[8] = { 0 }, *save = NULL, *t;
+	const char *bad = NULL;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (t = strtok_r(buf, " ", &save); t && n < 8; t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	if (!n)
+		bad = "an empty line";
+	else if (!strcmp(w[0], "ns"))
+		bad = n != 2 ? "expected 'ns NAME'" : !lab_made(lab, w[1]) ? "not a namespace of the lab's" : NULL;
+	else if (!strcmp(w[0], "veth"))
+		bad = n != 3 ? "expected 'veth NS|- IFNAME'" :
+		      strcmp(w[1], "-") && !lab_made(lab, w[1]) ? "not a namespace of the lab's" :
+		      !name_ok(w[2], IF_NAMESIZE - 1) ? "not an interface name" : NULL;
+	else if (!strcmp(w[0], "link") || !strcmp(w[0], "uplink"))
+		bad = n != 2 || !name_ok(w[1], IF_NAMESIZE - 1) ? "expected an interface name" : NULL;
+	else if (!strcmp(w[0], "move"))
+		bad = n != 6 || !name_ok(w[1], IF_NAMESIZE - 1) || !lab_made(lab, w[2]) ?
+			      "expected 'move IFNAME NS MTU UP MAC', NS the lab's" : NULL;
+	else if (!strcmp(w[0], "nft"))
+		bad = n != 2 || strncmp(w[1], "nsfast-", 7) || !lab_made(lab, w[1] + 7) ?
+			      "expected 'nft nsfast-LAB-SWITCH'" : NULL;
+	else if (!strcmp(w[0], "route"))
+		bad = n != 4 || (strcmp(w[3], "-") && !name_ok(w[3], IF_NAMESIZE - 1)) ?
+			      "expected 'route DST GW|- DEV|-'" : NULL;
+	else if (!strcmp(w[0], "daemon"))
+		bad = n != 3 || atoi(w[2]) <= 1 ? "expected 'daemon SWITCH PID'" : NULL;
+	else if (!strcmp(w[0], "sysctl"))
+		bad = n != 3 || strncmp(w[1], "/proc/sys/net/", 14) || strstr(w[1], "..") ?
+			      "expected 'sysctl /proc/sys/net/... VALUE'" : NULL;
+	else if (!strcmp(w[0], "forward"))
+		bad = n != 1 ? "expected 'forward'" : NULL;
+	else if (strcmp(w[0], "switch"))
+		bad = "not a kind of line nsfast writes";
+	if (bad)
+		snprintf(why, len, "%s", bad);
+	return bad ? -EINVAL : 0;
+}
+
 int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 {
 	char buf[512], *kind, *rest;
 	int rc = 0;
+
+	/* The journal is read back: a line damaged by hand or by a disk
+	 * must not make down delete what is not the lab's. */
+	if (lab_line_check(lab->name, line, err, errlen))
+		return -EINVAL;
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	kind = strtok_r(buf, " ", &rest);

@@ -35,6 +35,9 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
 int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
 /* Does another lab's journal than self's have a line starting with
  * prefix? 1 (its name in owner), 0, or a negative errno. */
+/* Is line one nsfast writes in lab's journal, naming only what is the
+ * lab's to remove? 0, or -EINVAL with why. */
+int lab_line_check(const char *lab, const char *line, char *why, size_t len);
 int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t len);
 /* Is host interface ifname another lab's: a host end of its veths or
  * ports, its bridge, one it moved (and, with uplinks, its SNAT uplink)?

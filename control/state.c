@@ -43,10 +43,13 @@ static int load(struct state *st)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(buf, sizeof(buf), f)) {
-		buf[strcspn(buf, "\n")] = '\0';
+		/* A journal edited with CRLF line ends is still this one. */
+		buf[strcspn(buf, "\r\n")] = '\0';
 		if (buf[0] && (err = push_line(st, buf)))
 			break;
 	}
+	if (!err && ferror(f))
+		err = errno ? -errno : -EIO; /* a directory, say */
 	fclose(f);
 	return err;
 }
@@ -72,7 +75,9 @@ int state_open(struct state *st, const char *lab, bool create)
 			return -errno;
 	}
 	snprintf(path, sizeof(path), "%s/lock", st->dir);
-	st->lockfd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	/* The directory is the lab (create or not): a lock file deleted by
+	 * hand is made again, or down and status would not see the lab. */
+	st->lockfd = open(path, O_RDWR | O_CLOEXEC | O_CREAT, 0600);
 	if (st->lockfd < 0)
 		return -errno;
 	if (flock(st->lockfd, LOCK_EX | LOCK_NB)) {

@@ -192,6 +192,13 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 			err == -EBUSY ? "busy: an nsfast up or down is running" : strerror(-err));
 		return err;
 	}
+	for (i = 0; i < lab.st.nlines; i++) {
+		char why[128];
+
+		if (lab_line_check(name, lab.st.lines[i], why, sizeof(why)))
+			pr_warn("nsfast: lab '%s': %s/journal:%d: '%s': %s (down leaves it for you)\n",
+				name, lab.st.dir, i + 1, lab.st.lines[i], why);
+	}
 	for (i = 0; i < lab.st.nlines; i++)
 		if (!strncmp(lab.st.lines[i], "ns ", 3)) {
 			nns++;

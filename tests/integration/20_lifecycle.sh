@@ -465,6 +465,31 @@ fault_each_step "$TMP/move.conf" "move" 8
 check_out "move: after each fault the interface is back in the host, up" \
 	"${PFX}d0@${PFX}d1: <[^>]*UP[^>]*> mtu 1400 " ip -o link show "${PFX}d0"
 ip link del "${PFX}d0"
+# The journal, read back: CRLF line ends and a lock file deleted by hand
+# do not hide the lab from down; lines nsfast does not write are left.
+J=/run/nsfast/${PFX}j
+printf 'lab x\nswitch s6 dataplane kernel\n  gateway 10.47.0.1/24\nns z\n  link e0 switch s6 addr 10.47.0.2/24\n' >"$TMP/j.conf"
+"$NSFAST" up -q --lab "${PFX}j" "$TMP/j.conf"
+sed -i 's/$/\r/' "$J/journal"; rm "$J/lock"
+check_out "journal: CRLF line ends and no lock file: down takes the lab down" "is down: removed [1-9]" \
+	"$NSFAST" down "${PFX}j"
+check_out "journal: and nothing of it is left" "^0$" \
+	bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}j' || true"
+"$NSFAST" up -q --lab "${PFX}j" "$TMP/j.conf"
+echo keep >"$TMP/victim"
+ip netns add "${PFX}x-victim"
+printf 'uplink ../../..%s\nns %s\nuplink \n' "$TMP/victim" "${PFX}x-victim" >>"$J/journal"
+check_out "journal: status names a line that climbs out of its directory" \
+	"$J/journal:[0-9]*: 'uplink ../../..$TMP/victim': expected an interface name" \
+	bash -c "'$NSFAST' status '${PFX}j' 2>&1 >/dev/null"
+check_out "journal: down undoes the rest, and keeps just the 3 lines it will not undo" \
+	"3 of [0-9]* objects could not be removed" "$NSFAST" down "${PFX}j"
+check "journal: the file outside is still there" test -e "$TMP/victim"
+check "journal: and so is another lab's namespace" ip netns pids "${PFX}x-victim"
+check_out "journal: the journal has those 3 lines only" "^3$" bash -c "wc -l <'$J/journal'"
+ip netns del "${PFX}x-victim"
+: >"$J/journal"
+"$NSFAST" down -q "${PFX}j"
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
