@@ -74,6 +74,9 @@ struct sw {
 	int nat_timeout_udp, nat_timeout_icmp, nat_timeout_tcp; /* s, 0 = default */
 	int ageing; /* seconds */
 	int line, uplink_line;
+	/* Where a key that takes one value was given (0: not yet), so that a
+	 * second one is an error rather than a silent winner. */
+	int dataplane_line, ageing_line, nat_table_line, nat_timeout_line[3];
 	bool ports_new; /* up: a port was (re)created, a running daemon must rebind */
 };
 
@@ -81,7 +84,7 @@ struct ns {
 	char name[NAME_MAX_LEN + 1]; /* as written in the file */
 	char sysname[NAME_MAX_LEN + 1 + LAB_NAME_MAX + 1]; /* LAB-NAME */
 	bool forward;
-	int line;
+	int line, forward_line; /* forward_line: 0 until given */
 };
 
 struct topo {

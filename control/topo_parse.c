@@ -41,6 +41,18 @@ bool lab_name_new_valid(const char *s)
 	return lab_name_valid(s) && !strchr(s, '-');
 }
 
+bool key_once(struct parser *p, int *where, const char *key, const char *kind,
+	      const char *name)
+{
+	if (*where) {
+		perr(p, "%s given twice for %s '%s' (first on line %d), expected one", key, kind,
+		     name, *where);
+		return false;
+	}
+	*where = p->line;
+	return true;
+}
+
 int parse_uint(const char *s, long min, long max, long *out)
 {
 	char *end;
@@ -145,6 +157,10 @@ static int endpoint_option(struct parser *p, struct endpoint *ep, char **tok,
 	}
 	if (!strcmp(tok[0], "addr"))
 		return add_addr(p, ep, tok[1]) ? -EINVAL : 2;
+	if ((!strcmp(tok[0], "mac") && ep->has_mac) || (!strcmp(tok[0], "mtu") && ep->mtu)) {
+		perr(p, "%s given twice for %s, expected one", tok[0], ep->ifname);
+		return -EINVAL;
+	}
 	if (!strcmp(tok[0], "mac")) {
 		if (mac_parse(tok[1], ep->mac) || (ep->mac[0] & 1)) {
 			perr(p, "bad mac '%s', expected a unicast address such as 02:00:00:00:00:01",
@@ -380,6 +396,9 @@ static void parse_ns_key(struct parser *p, char **tok, int n)
 	} else if (!strcmp(tok[0], "route")) {
 		parse_route(p, tok, n, p->cur);
 	} else if (!strcmp(tok[0], "forward")) {
+		if (!key_once(p, &p->t->ns[p->cur].forward_line, "forward", "ns",
+			      p->t->ns[p->cur].name))
+			return;
 		if (n != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
 			perr(p, "expected 'forward on' or 'forward off'");
 		else

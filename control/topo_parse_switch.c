@@ -77,6 +77,8 @@ void parse_switch_key(struct parser *p, char **tok, int n)
 		return;
 	}
 	if (!strcmp(k, "dataplane")) {
+		if (!key_once(p, &s->dataplane_line, k, "switch", s->name))
+			return;
 		if (!strcmp(tok[1], "kernel"))
 			s->dp = DP_KERNEL;
 		else if (!strcmp(tok[1], "afxdp"))
@@ -114,6 +116,8 @@ void parse_switch_key(struct parser *p, char **tok, int n)
 		parse_uplink(p, s, tok, n);
 		return;
 	} else if (!strcmp(k, "nat-table")) {
+		if (!key_once(p, &s->nat_table_line, k, "switch", s->name))
+			return;
 		if (parse_uint(tok[1], 1, 1 << 24, &v))
 			perr(p, "bad nat-table '%s', expected a number of connections from 1 to 16777216",
 			     tok[1]);
@@ -126,10 +130,16 @@ void parse_switch_key(struct parser *p, char **tok, int n)
 
 		if (!dst || n != 3 || parse_uint(tok[2], 1, 86400 * 7, &v))
 			perr(p, "expected 'nat-timeout udp|icmp|tcp SECONDS' (1 to 604800)");
-		else
+		else if (key_once(p, &s->nat_timeout_line[dst == &s->nat_timeout_udp ? 0 :
+							     dst == &s->nat_timeout_icmp ? 1 : 2],
+				  !strcmp(tok[1], "udp") ? "nat-timeout udp" :
+				  !strcmp(tok[1], "icmp") ? "nat-timeout icmp" : "nat-timeout tcp",
+				  "switch", s->name))
 			*dst = (int)v;
 		return;
 	} else if (!strcmp(k, "ageing")) {
+		if (!key_once(p, &s->ageing_line, k, "switch", s->name))
+			return;
 		if (parse_uint(tok[1], 1, 86400, &v))
 			perr(p, "bad ageing '%s', expected seconds from 1 to 86400", tok[1]);
 		else

@@ -40,6 +40,10 @@ void *append(struct parser *p, void *arrp, int *n, size_t size, const char *what
 #define APPEND(p, arr, n, what) append(p, &(arr), &(n), sizeof(*(arr)), what)
 /* An interface name of the file into dst: 0, or -EINVAL (said). */
 int set_ifname(struct parser *p, char *dst, const char *tok);
+/* A key that takes one value, given at this line: false (said) when
+ * *where says it was given already. */
+bool key_once(struct parser *p, int *where, const char *key, const char *kind,
+	      const char *name);
 /* A switch statement, and a key of the open switch block. */
 void parse_switch(struct parser *p, char **tok, int n);
 void parse_switch_key(struct parser *p, char **tok, int n);
