@@ -27,11 +27,13 @@ int lab_down(const char *name)
 		pr_info("lab %s is not up: nothing to do\n", name);
 		return 0;
 	}
-	if (err) {
-		fprintf(stderr, "nsfast: lab '%s': %s\n", name,
-			err == -EBUSY ? "busy: another nsfast up or down is running" : strerror(-err));
+	if (err == -EBUSY)
+		fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
+			name, STATE_ROOT, name);
+	else if (err)
+		fprintf(stderr, "nsfast: lab '%s': %s\n", name, strerror(-err));
+	if (err)
 		return err;
-	}
 	for (i = left = 0; i < lab.st.nlines; i++)
 		left += !!strncmp(lab.st.lines[i], "switch ", 7);
 	sigemptyset(&held);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -31,6 +32,35 @@ static int usage(int rc)
 
 	fprintf(f, "usage: nsfast %s\n\n%s", cur->usage, cur->help);
 	return rc;
+}
+
+/* A usage error that says what is wrong, then the usage: 2. */
+static int usage_why(const char *why, const char *arg)
+{
+	fprintf(stderr, "nsfast %s: %s%s%s%s\n", cur->name, why, arg ? " '" : "", arg ? arg : "",
+		arg ? "'" : "");
+	return usage(2);
+}
+
+/* The one operand of up, check and down: 0, or 2 (said). */
+static int one_operand(int argc, char **argv, const char *what)
+{
+	if (optind == argc)
+		return usage_why(what, NULL);
+	if (optind < argc - 1)
+		return usage_why("one operand only, then", argv[optind + 1]);
+	return 0;
+}
+
+/* --lab's name, before any file is read: 0, or 2 (said). A new lab's
+ * has no '-' (topo_parse.c); down takes one an older nsfast made. */
+static int lab_opt_ok(const char *lab, bool made)
+{
+	if (!lab || (made ? lab_name_valid(lab) : lab_name_new_valid(lab)))
+		return 0;
+	fprintf(stderr, "nsfast %s: --lab '%s': expected up to %d letters, digits or '_'\n",
+		cur->name, lab, LAB_NAME_MAX);
+	return 2;
 }
 
 /* Options every command shares; the rest are command-specific. */
@@ -98,8 +128,8 @@ static int load_topology(int argc, char **argv, struct topo *t)
 
 	if (parse_opts(argc, argv, &lab, NULL))
 		return 2;
-	if (optind != argc - 1)
-		return usage(2);
+	if (one_operand(argc, argv, "expected FILE, the topology") || lab_opt_ok(lab, false))
+		return 2;
 	return topo_load(argv[optind], lab, t) ? 1 : 0;
 }
 
@@ -130,6 +160,13 @@ static int cmd_up(int argc, char **argv)
 	return exit_code(err);
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 /* A readable file is a topology (its lab name is used, or --lab's),
  * anything else a lab name. */
 static int cmd_down(int argc, char **argv)
@@ -140,17 +177,16 @@ static int cmd_down(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &lab, NULL))
 		return 2;
-	if (optind != argc - 1)
-		return usage(2);
+	if (one_operand(argc, argv, "expected FILE or LAB") || lab_opt_ok(lab, true))
+		return 2;
 	arg = argv[optind];
-	if (access(arg, R_OK) == 0) {
-		if (lab && !lab_name_valid(lab)) {
-			fprintf(stderr, "nsfast: --lab '%s': not a lab name\n", lab);
-			return 2;
-		}
+	/* A directory named like the lab is not its file. */
+	if (access(arg, R_OK) == 0 && !is_dir(arg)) {
 		if (!lab && topo_lab_of(arg, name))
 			return 1;
 		err = lab_down(lab ? lab : name);
+	} else if (lab) {
+		return usage_why("--lab names the lab of a FILE, and this is no readable file:", arg);
 	} else if (lab_name_valid(arg)) {
 		err = lab_down(arg);
 	} else {
@@ -169,7 +205,7 @@ static int cmd_status(int argc, char **argv)
 	if (parse_opts(argc, argv, &lab, &json))
 		return 2;
 	if (optind < argc - 1)
-		return usage(2);
+		return usage_why("one LAB only, then", argv[optind + 1]);
 	if (optind == argc - 1)
 		lab = argv[optind];
 	if (lab && !lab_name_valid(lab)) {
@@ -223,13 +259,13 @@ static int cmd_exec(int argc, char **argv)
 	if (parse_opts(argc, argv, NULL, NULL))
 		return 2;
 	/* getopt stopped at the first non-option (the namespace) */
-	if (argc - optind < 2)
-		return usage(2);
+	if (argc == optind)
+		return usage_why("expected NS, then the command", NULL);
 	i = optind + 1;
-	if (!strcmp(argv[i], "--"))
+	if (i < argc && !strcmp(argv[i], "--"))
 		i++;
 	if (i >= argc)
-		return usage(2);
+		return usage_why("expected a command to run in", argv[optind]);
 	if (resolve_ns(argv[optind], ns, sizeof(ns)))
 		return 1;
 	err = netns_exec(ns, argv + i);
@@ -259,7 +295,7 @@ static const struct cmd cmds[] = {
 	  "everything this run created is removed again and the exit status is 1.\n\n"
 	  "  -L, --lab NAME  use NAME instead of the file's lab name (prefix of every name)\n"
 	  "  -v, --verbose   print every step\n"
-	  "  -q, --quiet     print only errors\n" },
+	  "  -q, --quiet     print only errors and warnings\n" },
 	{ "down", cmd_down, "down [--lab NAME] FILE|LAB",
 	  "Remove everything the lab created, from its journal in /run/nsfast/LAB,\n"
 	  "even after a crash of 'up'.\n" },
@@ -308,6 +344,7 @@ static int cmd_help(int argc, char **argv)
 				cur = c;
 				return usage(0);
 			}
+		fprintf(stderr, "nsfast help: unknown command '%s'\n", argv[1]);
 	}
 	printf("nsfast %s: network namespace labs, fast\n\nusage: nsfast COMMAND [OPTIONS]\n\n",
 	       NSFAST_VERSION);

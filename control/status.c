@@ -186,12 +186,14 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 	bool first, opened = false;
 
 	err = lab_open(&lab, name, false);
-	if (err) {
+	if (err == -EBUSY)
+		fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
+			name, STATE_ROOT, name);
+	else if (err)
 		fprintf(stderr, "nsfast: lab '%s': %s\n", name,
-			err == -ENOENT ? "not up" :
-			err == -EBUSY ? "busy: an nsfast up or down is running" : strerror(-err));
+			err == -ENOENT ? "not up" : strerror(-err));
+	if (err)
 		return err;
-	}
 	for (i = 0; i < lab.st.nlines; i++) {
 		char why[128];
 

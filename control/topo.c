@@ -68,8 +68,8 @@ static int read_text(const char *path, char **text)
 	}
 	n = fread(*text, 1, FILE_MAX + 1, f);
 	if (ferror(f)) {
-		err = -EIO;
-		fprintf(stderr, "%s: read error\n", path);
+		err = errno ? -errno : -EIO;
+		fprintf(stderr, "%s: cannot read: %s\n", path, strerror(-err));
 		goto out;
 	}
 	if (n > FILE_MAX) {
@@ -134,8 +134,8 @@ int topo_lab_of(const char *path, char lab[LAB_NAME_MAX + 1])
 	if (t.lab_line) {
 		strcpy(lab, t.lab);
 	} else {
-		fprintf(stderr, "%s: no 'lab NAME' line nsfast can read, expected one, or the lab's name instead of the file\n",
-			path);
+		fprintf(stderr, "%s: no 'lab NAME' line nsfast can read ('nsfast check %s' says why), expected one, or the lab's name instead of the file\n",
+			path, path);
 		err = -EINVAL;
 	}
 	topo_free(&t);

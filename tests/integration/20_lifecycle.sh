@@ -494,6 +494,27 @@ for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
 check_out "unknown command" "unknown command 'frob'" "$NSFAST" frob
+# Usage errors say what is wrong, and exit 2.
+usage_err() { # NAME WANT CMD...
+	local name=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc = 2 ] && grep -q -- "$want" <<<"$out"; then pass "usage: $name"
+	else fail "usage: $name: exit $rc: $(head -n 2 <<<"$out" | tr '\n' ' ')"; fi
+}
+usage_err "help of an unknown command" "nsfast help: unknown command 'frob'" "$NSFAST" help frob
+usage_err "up with two files" "nsfast up: one operand only, then 'x'" "$NSFAST" up "$LAB" x
+usage_err "up without a file" "nsfast up: expected FILE, the topology" "$NSFAST" up
+usage_err "exec without a command" "nsfast exec: expected a command to run in 'a'" "$NSFAST" exec a --
+usage_err "a lab name with a '-' for up" "nsfast up: --lab 'a-b': expected up to 8 letters" \
+	"$NSFAST" up --lab a-b "$LAB"
+usage_err "down --lab with a lab name, not a file" "--lab names the lab of a FILE" \
+	"$NSFAST" down --lab "$PFX" nosuchfile
+check_out "check of a directory says why it cannot be read" "cannot read: Is a directory" \
+	"$NSFAST" check "$TMP"
+mkdir "$TMP/${PFX}z"
+check_out "down LAB takes a directory of that name in the way for the lab's name" \
+	"lab ${PFX}z is not up: nothing to do" bash -c "cd '$TMP' && '$NSFAST' down '${PFX}z'"
 check_out "-v and -q together are refused" "-v and -q together, expected one of them" \
 	"$NSFAST" up -v -q "$LAB"
 assert_clean "nothing left at the end"
