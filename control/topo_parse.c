@@ -216,7 +216,10 @@ static void parse_link(struct parser *p, char **tok, int n)
 	struct link *l;
 
 	if (n < 4 || strcmp(tok[2], "switch")) {
-		perr(p, "expected 'link IFNAME switch SWITCH [addr CIDR]... [mac MAC] [mtu N]'");
+		perr(p, "%s%s%sexpected 'link IFNAME switch SWITCH [addr CIDR]... [mac MAC] [mtu N]'",
+		     n < 3 || !strcmp(tok[2], "switch") ? "" : "unknown word '",
+		     n < 3 || !strcmp(tok[2], "switch") ? "" : tok[2],
+		     n < 3 || !strcmp(tok[2], "switch") ? "" : "', ");
 		return;
 	}
 	if (!(l = ns_link(p, LINK_SWITCH, tok[1])))

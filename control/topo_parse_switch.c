@@ -25,7 +25,8 @@ static void parse_uplink(struct parser *p, struct sw *s, char **tok, int n)
 		return;
 	s->uplink_line = p->line;
 	if (n < 3 || strcmp(tok[2], "snat")) {
-		perr(p, "expected 'uplink %s snat [ports MIN-MAX] [via ADDRESS]'", tok[1]);
+		perr(p, "%s%s%sexpected 'uplink %s snat [ports MIN-MAX] [via ADDRESS]'",
+		     n < 3 ? "" : "unknown word '", n < 3 ? "" : tok[2], n < 3 ? "" : "', ", tok[1]);
 		return;
 	}
 	s->snat = true;

@@ -82,7 +82,7 @@ static const struct tcase cases[] = {
 	{ "link to undeclared switch", "lab t\nns a\n  link e0 switch nope addr 10.0.0.2/24\n",
 	  "t.conf:3: link to undeclared switch 'nope', expected one declared with 'switch nope'" },
 	{ "link syntax", "lab t\nns a\n  link e0 sw0\n",
-	  "t.conf:3: expected 'link IFNAME switch SWITCH" },
+	  "t.conf:3: unknown word 'sw0', expected 'link IFNAME switch SWITCH" },
 	{ "veth unknown ns", "lab t\nns a\nveth a:x -- b:y\n",
 	  "t.conf:3: unknown namespace 'b' in veth, declare it with 'ns b'" },
 	{ "veth no separator", "lab t\nns a\nveth a:x 10.0.0.1/24\n",
@@ -216,7 +216,7 @@ static const struct tcase cases[] = {
 	{ "uplink without snat", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0\nns a\n",
 	  "t.conf:4: expected 'uplink up0 snat [ports MIN-MAX] [via ADDRESS]'" },
 	{ "uplink trailing", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0 masq\nns a\n",
-	  "t.conf:4: expected 'uplink up0 snat [ports MIN-MAX] [via ADDRESS]'" },
+	  "t.conf:4: unknown word 'masq', expected 'uplink up0 snat [ports MIN-MAX] [via ADDRESS]'" },
 	{ "uplink full", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0 snat ports 62000-62999 via 10.1.0.1\n"
 			 "  nat-table 100\n  nat-timeout udp 5\nns a\n  link e0 switch s\n", "" },
 	{ "uplink bad key", "lab t\nswitch s\n  gateway 10.0.0.1/24\n  uplink up0 snat range 1-2\nns a\n",
