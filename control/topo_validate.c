@@ -480,7 +480,7 @@ static void check_routes(struct vstate *v)
 
 		if (r->dev[0] && !dev) {
 			verr(v, r->line, "route via unknown device '%s', expected an interface of %s%s",
-			     r->dev, r->ns == NS_HOST ? "the host" : "ns ",
+			     r->dev, r->ns == NS_HOST ? "the host that this file makes, by its name in the file" : "ns ",
 			     r->ns == NS_HOST ? "" : t->ns[r->ns].name);
 			continue;
 		}

@@ -138,7 +138,7 @@ static const struct tcase cases[] = {
 	{ "move", "lab t\nns a\n  move nic0 addr 10.1.1.1/24 mtu 1400 mac 02:00:00:00:00:07\n  route default via 10.1.1.254\n"
 		  "  route 10.9.0.0/16 dev nic0\n", "" },
 	{ "host route over a moved interface", "lab t\nns a\n  move nic0 addr 10.1.1.1/24\nhost\n  route 10.5.0.0/16 dev nic0\n",
-	  "t.conf:5: route via unknown device 'nic0', expected an interface of the host" },
+	  "t.conf:5: route via unknown device 'nic0', expected an interface of the host that this file makes, by its name in the file" },
 	{ "move without a name", "lab t\nns a\n  move\n", "t.conf:3: expected 'move IFNAME [addr CIDR]... [mac MAC] [mtu N]'" },
 	{ "move bad key", "lab t\nns a\n  move nic0 speed 10\n", "t.conf:3: unknown key 'speed' in move, expected addr, mac or mtu" },
 	{ "move into two namespaces", "lab t\nns a\n  move nic0\nns b\n  move nic0\n",
