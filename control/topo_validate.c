@@ -2,6 +2,7 @@
 /* Semantic checks after parsing, and the names nsfast will give to what
  * it creates in the host namespace (all prefixed "LAB-"). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,34 @@ static void gen_slow_names(struct vstate *v, int line, char dst[2][IFNAMSIZ], co
 			buf[NAME_MAX_LEN] = '\0';
 		}
 		strcpy(dst[i], buf);
+	}
+}
+
+/* A port's slow-path id: 4 characters from a hash of its host end's
+ * name, so that a link added before it in the file renames no pair of
+ * a running lab (an index did, and the old pairs stayed, unused). No
+ * 'h' or 'u': the host port's and the uplink's ids are those and the
+ * switch's index. One an earlier port has takes the next hash. */
+static void port_slow_id(const struct topo *t, int upto, const char *name, char id[5])
+{
+	static const char abc[] = "0123456789abcdefgijklmnopqrstvwxyz";
+	size_t off = strlen(t->lab) + 2; /* past "LAB--" */
+	uint32_t h = 2166136261u; /* FNV-1a */
+	int j;
+
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	for (;; h++) {
+		uint32_t x = h;
+
+		for (int k = 0; k < 4; k++, x /= sizeof(abc) - 1)
+			id[k] = abc[x % (sizeof(abc) - 1)];
+		id[4] = '\0';
+		for (j = 0; j < upto; j++)
+			if (t->links[j].slow[0][0] && !strncmp(t->links[j].slow[0] + off, id, 4))
+				break;
+		if (j == upto)
+			return;
 	}
 }
 
@@ -102,9 +131,9 @@ static void resolve_links(struct vstate *v)
 				 "lab, namespace or interface name");
 			strcpy(l->b.ifname, l->b.sysname);
 			if (t->sw[l->sw].dp == DP_TC) {
-				char id[16];
+				char id[5];
 
-				snprintf(id, sizeof(id), "%d", i);
+				port_slow_id(t, i, l->b.sysname, id);
 				gen_slow_names(v, l->line, l->slow, id);
 			}
 			continue;

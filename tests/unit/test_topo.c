@@ -346,30 +346,80 @@ int main(void)
 		}
 	}
 	/* dataplane tc: each port and the host port get a slow-path pair,
-	 * named from the lab and the link's (or switch's) index. */
+	 * LAB--<id>s and LAB--<id>x: a port's id from its name, so that a
+	 * link added before it leaves it as it was; the host port's from
+	 * the switch's index. */
 	{
-		static const char text[] = "lab lab45678\nns a\n  link e0 switch s\n"
-					   "switch s dataplane tc host 10.0.0.1/24\n"
-					   "ns b\n  link e0 switch s\n";
-		struct topo t;
+		static const char text1[] = "lab lab45678\nns a\n  link e0 switch s\n"
+					    "switch s dataplane tc host 10.0.0.1/24\n"
+					    "ns b\n  link e0 switch s\n";
+		static const char text2[] = "lab lab45678\nns c\n  link e0 switch s\n"
+					    "ns a\n  link e0 switch s\n"
+					    "switch s dataplane tc host 10.0.0.1/24\n"
+					    "ns b\n  link e0 switch s\n";
+		struct topo t1, t2;
 		FILE *tmp;
-		int saved, err;
+		int saved, err1, err2;
 		char *out;
+		bool ok;
 
 		capture_start(&tmp, &saved);
+		err1 = topo_parse("t.conf", text1, &t1);
+		if (!err1)
+			err1 = topo_validate(&t1);
+		err2 = topo_parse("t.conf", text2, &t2);
+		if (!err2)
+			err2 = topo_validate(&t2);
+		out = capture_end(tmp, saved);
+		ok = !err1 && !err2 && !out[0] && t1.nlinks == 2 && t2.nlinks == 3 &&
+		     strlen(t1.links[1].slow[0]) == 15 && !strncmp(t1.links[1].slow[0], "lab45678--", 10) &&
+		     t1.links[1].slow[0][14] == 's' && t1.links[1].slow[1][14] == 'x' &&
+		     !strncmp(t1.links[1].slow[0], t1.links[1].slow[1], 14) &&
+		     strcmp(t1.links[0].slow[0], t1.links[1].slow[0]) &&
+		     !strcmp(t1.links[0].slow[0], t2.links[1].slow[0]) &&
+		     !strcmp(t1.links[1].slow[1], t2.links[2].slow[1]) &&
+		     strcmp(t2.links[0].slow[0], t2.links[1].slow[0]) &&
+		     strcmp(t2.links[0].slow[0], t2.links[2].slow[0]) &&
+		     !strcmp(t1.sw[0].hostslow[0], "lab45678--h0s");
+		if (ok) {
+			printf("PASS topo: tc slow-path pair names, the same with a link added before\n");
+			pass++;
+		} else {
+			printf("FAIL topo: tc slow-path pair names: rc %d %d, '%s' '%s' then '%s' '%s', host '%s' %s\n",
+			       err1, err2, t1.nlinks > 1 ? t1.links[0].slow[0] : "",
+			       t1.nlinks > 1 ? t1.links[1].slow[0] : "",
+			       t2.nlinks > 2 ? t2.links[1].slow[0] : "",
+			       t2.nlinks > 2 ? t2.links[2].slow[0] : "", t1.nsw ? t1.sw[0].hostslow[0] : "",
+			       out);
+			fail++;
+		}
+		topo_free(&t1);
+		topo_free(&t2);
+	}
+	/* Ports whose names hash alike (l-n58-e0 and l-n2247-e0 both to
+	 * "b7nk") still get pairs of their own, among 3000. */
+	{
+		static char text[96 * 1024];
+		struct topo t;
+		int n = 0, err, clash = 0;
+
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "lab l\nswitch s dataplane tc\n");
+		for (int k = 0; k < 3000; k++)
+			n += snprintf(text + n, sizeof(text) - (size_t)n, "ns n%d\n  link e0 switch s\n", k);
 		err = topo_parse("t.conf", text, &t);
 		if (!err)
 			err = topo_validate(&t);
-		out = capture_end(tmp, saved);
-		if (!err && !out[0] && t.nlinks == 2 && !strcmp(t.links[1].slow[0], "lab45678--1s") &&
-		    !strcmp(t.links[1].slow[1], "lab45678--1x") &&
-		    !strcmp(t.sw[0].hostslow[0], "lab45678--h0s")) {
-			printf("PASS topo: tc slow-path pair names\n");
+		for (int a = 0; !err && a < t.nlinks; a++)
+			for (int b = 0; b < a; b++)
+				clash += !strcmp(t.links[a].slow[0], t.links[b].slow[0]);
+		if (!err && !clash && t.nlinks == 3000 && !strcmp(t.links[58].slow[0], "l--b7nks") &&
+		    strcmp(t.links[2247].slow[0], "l--b7nks")) {
+			printf("PASS topo: tc slow-path pair names: 3000 ports, 3000 pairs, a clash resolved\n");
 			pass++;
 		} else {
-			printf("FAIL topo: tc slow-path pair names: rc %d, '%s' '%s' '%s' %s\n", err,
-			       t.nlinks > 1 ? t.links[1].slow[0] : "", t.nlinks > 1 ? t.links[1].slow[1] : "",
-			       t.nsw ? t.sw[0].hostslow[0] : "", out);
+			printf("FAIL topo: tc slow-path pair names of 3000 ports: rc %d, %d alike, '%s' '%s'\n",
+			       err, clash, t.nlinks > 2247 ? t.links[58].slow[0] : "",
+			       t.nlinks > 2247 ? t.links[2247].slow[0] : "");
 			fail++;
 		}
 		topo_free(&t);
