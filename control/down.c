@@ -34,6 +34,13 @@ int lab_down(const char *name)
 		fprintf(stderr, "nsfast: lab '%s': %s\n", name, strerror(-err));
 	if (err)
 		return err;
+	/* An up killed before its first object left only the directory. */
+	if (!lab.st.nlines) {
+		err = state_destroy(&lab.st);
+		lab_close(&lab);
+		pr_info("lab %s is not up: nothing to do\n", name);
+		return err;
+	}
 	for (i = left = 0; i < lab.st.nlines; i++)
 		left += !!strncmp(lab.st.lines[i], "switch ", 7);
 	sigemptyset(&held);

@@ -173,6 +173,22 @@ int state_truncate(struct state *st, int keep)
 	return 0;
 }
 
+int state_remove(struct state *st, const char *line)
+{
+	int i;
+
+	for (i = 0; i < st->nlines && strcmp(st->lines[i], line); i++)
+		;
+	if (i == st->nlines)
+		return 0;
+	free(st->lines[i]);
+	memmove(&st->lines[i], &st->lines[i + 1], (size_t)(st->nlines - i - 1) * sizeof(*st->lines));
+	st->nlines--;
+	if (i < st->nold)
+		st->nold--;
+	return journal_write(st, st->nlines, NULL);
+}
+
 int state_disk_forget(struct state *st, const char *line)
 {
 	return journal_write(st, st->nlines, line);

@@ -29,6 +29,9 @@ bool state_has(const struct state *st, const char *fmt, ...)
 /* Does one of the first n lines start with prefix? */
 bool state_has_prefix(const struct state *st, int n, const char *prefix);
 int state_truncate(struct state *st, int keep);
+/* Line (its first copy) is gone for good: out of memory and out of the
+ * journal file (nold follows). 0 or -errno. */
+int state_remove(struct state *st, const char *line);
 /* The journal file without line (its first copy), for other labs to
  * read; the lines in memory stay as they are. 0 or -errno. */
 int state_disk_forget(struct state *st, const char *line);

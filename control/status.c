@@ -178,7 +178,9 @@ static void daemon_silent(const struct lab *lab, const char *name, const char *s
 		printf("  switch daemon not running (see %s; 'nsfast up' starts it again)\n", log);
 }
 
-static int status_one(const char *name, bool json, bool nat, bool *printed)
+/* all: one of every lab's listing, where a lab with nothing in its
+ * journal (an up killed before its first object) is left out. */
+static int status_one(const char *name, bool json, bool nat, bool all, bool *printed)
 {
 	static struct snapshot snap;
 	struct lab lab;
@@ -192,6 +194,13 @@ static int status_one(const char *name, bool json, bool nat, bool *printed)
 	else if (err)
 		fprintf(stderr, "nsfast: lab '%s': %s\n", name,
 			err == -ENOENT ? "not up" : strerror(-err));
+	if (!err && !lab.st.nlines) {
+		lab_close(&lab);
+		if (all)
+			return 0;
+		err = -ENOENT;
+		fprintf(stderr, "nsfast: lab '%s': not up (its journal names nothing)\n", name);
+	}
 	if (err)
 		return err;
 	for (i = 0; i < lab.st.nlines; i++) {
@@ -376,7 +385,7 @@ int lab_status(const char *name, bool json, bool nat)
 	bool printed = false;
 
 	if (name) {
-		err = status_one(name, json, nat, &printed);
+		err = status_one(name, json, nat, false, &printed);
 		if (json && !err)
 			putchar('\n');
 		return err;
@@ -386,12 +395,12 @@ int lab_status(const char *name, bool json, bool nat)
 		return n;
 	if (json)
 		printf("[");
-	else if (n == 0)
-		printf("no lab is up\n");
 	for (i = 0; i < n; i++)
-		if (status_one(labs[i], json, nat, &printed))
+		if (status_one(labs[i], json, nat, true, &printed))
 			err = -EIO;
 	free(labs);
+	if (!json && !printed && !err)
+		printf("no lab is up\n");
 	if (json)
 		printf("]\n");
 	return err;

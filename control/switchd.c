@@ -274,7 +274,8 @@ int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
 		goto out;
 	}
 	/* The JSON object is embedded in ours: without its newline. */
-	fwrite(buf, 1, len - (json ? 1 : 0), f);
+	if (f)
+		fwrite(buf, 1, len - (json ? 1 : 0), f);
 out:
 	free(buf);
 	close(fd);

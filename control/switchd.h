@@ -26,8 +26,9 @@ ssize_t switchd_cmdline(pid_t pid, char *buf, size_t size);
 bool switchd_args_same(pid_t pid, char *const args[]);
 /* SIGTERM, wait up to 3 s, then SIGKILL. 0 if it is gone. */
 int switchd_stop(pid_t pid, const char *lab, const char *sw);
-/* Copy the daemon's report ("json" or "text") to f, whole or not at
- * all: 0, or -errno (-EPIPE when it closed before a whole report). */
+/* Copy the daemon's report ("json" or "text") to f (NULL: only ask),
+ * whole or not at all: 0, or -errno (-EPIPE when it closed before a
+ * whole report, -EAGAIN when it gave none within 2 s). */
 int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f);
 struct state;
 /* The switch's daemon that its lab's journal names and that runs, or 0. */

@@ -418,7 +418,7 @@ int up_daemon(struct up *u, struct sw *sw)
 	enum { ROUTES_MAX = 64 }; /* the daemon's RT_ROUTES_MAX */
 	char *args[32 + 2 * 2 + 2 * ROUTES_MAX + SW_ARGS_PORTS], ageing[16], gw[2][ADDR_STRLEN];
 	char ports[16], table[16], tmo[3][16], upgw[ADDR_STRLEN], upspec[3 * IFNAMSIZ + 2];
-	char rts[ROUTES_MAX][2 * ADDR_STRLEN];
+	char rts[ROUTES_MAX][2 * ADDR_STRLEN], line[64];
 	static char spec[SW_ARGS_PORTS + 1][4 * IFNAMSIZ];
 	struct up_daemon_ctx d = { u, sw->name };
 	bool fast_nat = false;
@@ -559,11 +559,18 @@ int up_daemon(struct up *u, struct sw *sw)
 		 * uplink's next hop): a new daemon takes the new ones. The old
 		 * journal line names a pid that down then finds gone. */
 		bool same = switchd_args_same(pid, args);
+		/* One that runs and does not answer (stopped, stuck) is
+		 * of no use: status could not even say what it does. */
+		bool silent = same && !sw->ports_new &&
+			      switchd_query(u->t->lab, sw->name, false, false, NULL);
 
-		if (same && !sw->ports_new)
+		if (same && !sw->ports_new && !silent)
 			return 0;
+		if (silent)
+			pr_warn("switch %s: its daemon (pid %d) gave no report on its socket: restarting it (its FDB and NAT connections start anew)\n",
+				sw->name, (int)pid);
 		if (sw->ports_new)
-			pr_warn("switch %s: a port was made anew: restarting its daemon (its FDB and NAT connections start anew)\n",
+			pr_warn("switch %s: a port was added or made anew: restarting its daemon (its FDB and NAT connections start anew)\n",
 				sw->name);
 		if (!same && !sw->ports_new) {
 			pr_warn("switch %s: its settings changed since its daemon started: "
@@ -578,6 +585,10 @@ int up_daemon(struct up *u, struct sw *sw)
 				 "the running daemon (pid %d) did not stop", (int)pid);
 			return err;
 		}
+		/* Its line would name a dead pid for ever, one per restart. */
+		snprintf(line, sizeof(line), "daemon %s %d", sw->name, (int)pid);
+		if ((err = state_remove(&u->lab.st, line)))
+			return err;
 		u->changes++;
 	}
 	err = switchd_start(u->t->lab, sw->name, args, &pid, up_daemon_started, &d, u->detail,

@@ -70,6 +70,9 @@ if [ "$got" = "[true,60]" ]; then pass "a new daemon runs with the new ageing"
 else fail "after the change: [new pid, ageing] is $got, expected [true,60]"; fi
 check "and the lab forwards" nsx a ping1 203.0.113.2
 check_out "and back, restarted again" "restarting it" "$NSFAST" up --lab "$PFX" "$LAB"
+check_out "after three restarts the journal names one daemon, the running one" \
+	"^daemon sw0 $("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.pid')$" \
+	bash -c "grep '^daemon ' /run/nsfast/$PFX/journal | tr '\n' ' ' | sed 's/ $//'"
 # A daemon that runs but does not answer (stopped here) is not "not running".
 pid1=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.pid')
 kill -STOP "$pid1"
@@ -77,6 +80,21 @@ check_out "status says a stopped daemon runs and gave no report" \
 	"switch daemon pid $pid1 runs but gave no report on /run/nsfast/$PFX/sw0.sock: no answer within 2 s" \
 	"$NSFAST" status "$PFX"
 kill -CONT "$pid1"
+# up restarts one that does not answer (its socket removed here).
+rm "/run/nsfast/$PFX/sw0.sock"
+check_out "up restarts a daemon that gives no report, and says so" \
+	"switch sw0: its daemon \(pid $pid1\) gave no report on its socket: restarting it" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check_out "which answers again" '^true$' \
+	bash -c "'$NSFAST' status --json '$PFX' | jq '.switches[0].daemon.pid != $pid1'"
+check "and the lab forwards" nsx a ping1 203.0.113.2
+# A lab whose up was killed before its first object: only its directory.
+mkdir "/run/nsfast/${PFX}k" && : >"/run/nsfast/${PFX}k/lock"
+check_out "a lab with an empty journal is left out of status" "^0$" \
+	bash -c "'$NSFAST' status | grep -c '^lab ${PFX}k' || true"
+check_out "and down of it says it is not up, and removes the directory" \
+	"lab ${PFX}k is not up: nothing to do" "$NSFAST" down "${PFX}k"
+check "and the directory is gone" test ! -e "/run/nsfast/${PFX}k"
 check_out "a second lab of the same file is refused: its host address is this one's" \
 	"lab.conf:10: address 10.13.37.254 for ${PFX}x-sw0 is already on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$LAB"
@@ -136,6 +154,21 @@ refused_lab "a host subnet that a route of another lab's takes is refused" "$TMP
 	"routed.conf:3: subnet of 10.9.9.1/28 for ${PFX}x-h overlaps the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0"
 check_out "and they leave nothing of themselves" "^0$" bash -c "{ ip netns; ip -o link; ls /run/nsfast; } | grep -c '${PFX}x' || true"
 check_out "the first lab's route is still there" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
+# A port added before the others on the running tc switch: one more
+# slow-path pair, none of the others renamed (and left behind).
+port_spec() { # the daemon's PORT:SLOW:SLOW word for a's port
+	tr '\0' '\n' <"/proc/$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.pid')/cmdline" |
+		grep "^$PFX-a-eth0:"
+}
+pairs0=$(ip -o link | grep -c ": $PFX--")
+spec0=$(port_spec)
+sed 's/^ns a$/ns n\n    link eth0 switch sw0 addr 10.13.37.77\/24\n&/' "$LAB" >"$TMP/first.conf"
+check_out "a port added before the others restarts the daemon, and says why" \
+	"switch sw0: a port was added or made anew: restarting its daemon" \
+	"$NSFAST" up --lab "$PFX" "$TMP/first.conf"
+check_out "and adds one slow-path pair" "^$((pairs0 + 2))$" bash -c "ip -o link | grep -c ': $PFX--'"
+check_out "and renames none: a's port keeps its pair" "^$spec0$" port_spec
+check "and the new namespace reaches a" ip netns exec "$PFX-n" ping -c 1 -W 2 10.13.37.2
 # down FILE reads only the lab's name: an edit since up that check would
 # refuse does not keep the lab up.
 { sed "s/^lab .*/lab $PFX/" "$LAB"; echo "frobnicate 1"; } >"$TMP/edited.conf"
