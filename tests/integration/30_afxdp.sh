@@ -55,7 +55,7 @@ check "routed: ping with a pattern comes back intact" nsx baz ping -c 3 -i 0.2 -
 csum0=$(nsx foo nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}')
 nsx_bg foo iperf3 -s -1 -p 5201 >/dev/null 2>&1
 sleep 0.5
-nsx baz iperf3 -c 10.13.37.2 -p 5201 -t 2 -J >"$TMP/iperf.json" 2>&1
+nsx baz iperf3 -c 10.13.37.2 -p 5201 -t 1 -J >"$TMP/iperf.json" 2>&1
 gbps=$(jq -r '.end.sum_received.bits_per_second / 1e9' "$TMP/iperf.json" 2>/dev/null)
 if awk -v g="${gbps:-0}" 'BEGIN {exit !(g > 0.05)}'; then pass "routed: iperf3 TCP through the switch (${gbps%.*}.$(echo "$gbps" | cut -d. -f2 | cut -c1-2) Gbit/s)"
 else fail "routed: iperf3 TCP: $(head -c 300 "$TMP/iperf.json")"; fi
@@ -149,7 +149,7 @@ else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0)), f
 # drops it as another's (as behind a bridge): no answer.
 nsx a ip neigh replace 10.13.37.3 lladdr 02:11:11:11:11:11 dev eth0 nud permanent
 f0=$(counter flood_unknown)
-got=$(nsx a ping -c 3 -i 0.2 -W 1 10.13.37.3 2>&1 | grep -o '[0-9]* received')
+got=$(nsx a ping -c 3 -i 0.1 -W 0.3 10.13.37.3 2>&1 | grep -o '[0-9]* received')
 f1=$(counter flood_unknown)
 nsx a ip neigh del 10.13.37.3 dev eth0
 if [ "$got" = "0 received" ] && [ $((f1 - f0)) -ge 3 ]; then
@@ -161,7 +161,7 @@ for n in b c; do nsx $n sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0; done
 fl0=$(counter flooded); x0=$(sw_json | jq '[.ports[]?.fast_flooded] | add // 0')
 # 50 of them: the namespaces' own IPv6 multicast (router solicitations,
 # MLD) goes to userspace meanwhile, a few frames, never 50.
-nsx a ping -b -c 50 -i 0.02 -W 1 10.13.37.255 >"$TMP/bping" 2>&1
+nsx a ping -b -c 50 -i 0.02 -W 0.3 10.13.37.255 >"$TMP/bping" 2>&1
 fl1=$(counter flooded); x1=$(sw_json | jq '[.ports[]?.fast_flooded] | add // 0')
 if grep -q 'from 10.13.37.3' "$TMP/bping" && grep -q 'from 10.13.37.4' "$TMP/bping"; then
 	pass "gw: a broadcast ping from a is answered by b and c"

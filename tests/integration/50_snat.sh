@@ -118,9 +118,9 @@ for dp in $DPS; do
 	else fail "$dp: outside saw $via_uplink from the uplink, $via_lab from lab addresses"; fi
 
 	# Two namespaces, one source port, at the same time.
-	nsx_bg a iperf3 -c 203.0.113.2 -p 5202 --cport 40000 -t 2 >"$TMP/a.out" 2>&1
+	nsx_bg a iperf3 -c 203.0.113.2 -p 5202 --cport 40000 -t 1 >"$TMP/a.out" 2>&1
 	pa=$!
-	nsx b iperf3 -c 203.0.113.2 -p 5203 --cport 40000 -t 2 >"$TMP/b.out" 2>&1
+	nsx b iperf3 -c 203.0.113.2 -p 5203 --cport 40000 -t 1 >"$TMP/b.out" 2>&1
 	rb=$?
 	wait "$pa"; ra=$?
 	if [ $ra = 0 ] && [ $rb = 0 ]; then pass "$dp: a and b both use source port 40000 at once"
