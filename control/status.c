@@ -157,7 +157,6 @@ static bool host_owned(const struct lab *lab, const char *name)
 	return state_has(&lab->st, "veth - %s", name) || state_has(&lab->st, "link %s", name);
 }
 
-/* *printed: a lab was printed before (a comma first), and this one was. */
 /* Why a userspace switch's daemon gave no report: it runs and did not
  * answer, or it is not running, with its log if it left one. */
 static void daemon_silent(const struct lab *lab, const char *name, const char *sw, int err)
@@ -178,7 +177,8 @@ static void daemon_silent(const struct lab *lab, const char *name, const char *s
 		printf("  switch daemon not running (see %s; 'nsfast up' starts it again)\n", log);
 }
 
-/* all: one of every lab's listing, where a lab with nothing in its
+/* *printed: a lab was printed before (a comma first), and this one was.
+ * all: one of every lab's listing, where a lab with nothing in its
  * journal (an up killed before its first object) is left out. */
 static int status_one(const char *name, bool json, bool nat, bool all, bool *printed)
 {

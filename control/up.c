@@ -381,7 +381,7 @@ static int host_lock(void)
 		return -errno;
 	if (!flock(fd, LOCK_EX | LOCK_NB))
 		return fd;
-	pr_info("nsfast: another lab's up is running: waiting for it to finish\n");
+	pr_info("another lab's up is running: waiting for it to finish\n");
 	while (flock(fd, LOCK_EX)) {
 		if (errno != EINTR || interrupted) {
 			err = -errno;

@@ -556,8 +556,8 @@ int up_daemon(struct up *u, struct sw *sw)
 		/* Its sockets are bound to devices that no longer exist, or
 		 * what it was started with changed (in the file: a gateway,
 		 * the NAT's ports, ageing...; in the host's routes: the
-		 * uplink's next hop): a new daemon takes the new ones. The old
-		 * journal line names a pid that down then finds gone. */
+		 * uplink's next hop): a new daemon takes the new ones, and
+		 * the old one's journal line goes once it has stopped. */
 		bool same = switchd_args_same(pid, args);
 		/* One that runs and does not answer (stopped, stuck) is
 		 * of no use: status could not even say what it does. */
