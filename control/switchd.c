@@ -228,11 +228,13 @@ int switchd_stop(pid_t pid, const char *lab, const char *sw)
 	return -EBUSY;
 }
 
-int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
+/* One request on the daemon's socket, its whole answer to f (NULL: to
+ * nowhere), less its last newline with strip. */
+static int ctl_request(const char *lab, const char *sw, const char *req, FILE *f, bool strip)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 2, .tv_usec = 0 };
-	char req[32], *buf = NULL, *grown;
+	char *buf = NULL, *grown;
 	size_t len = 0, cap = 0;
 	ssize_t n;
 	int fd, rc = 0;
@@ -242,7 +244,6 @@ int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	snprintf(req, sizeof(req), "%s%s\n", json ? "json" : "text", nat ? " nat" : "");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		rc = -errno;
@@ -273,13 +274,26 @@ int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
 		rc = -EPIPE;
 		goto out;
 	}
-	/* The JSON object is embedded in ours: without its newline. */
 	if (f)
-		fwrite(buf, 1, len - (json ? 1 : 0), f);
+		fwrite(buf, 1, len - (strip ? 1 : 0), f);
 out:
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
+{
+	char req[32];
+
+	snprintf(req, sizeof(req), "%s%s\n", json ? "json" : "text", nat ? " nat" : "");
+	/* The JSON object is embedded in ours: without its newline. */
+	return ctl_request(lab, sw, req, f, json);
+}
+
+int switchd_ping(const char *lab, const char *sw)
+{
+	return ctl_request(lab, sw, "ping\n", NULL, false);
 }
 
 pid_t switchd_pid(const struct state *st, const char *lab, const char *sw)

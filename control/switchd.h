@@ -30,6 +30,8 @@ int switchd_stop(pid_t pid, const char *lab, const char *sw);
  * whole or not at all: 0, or -errno (-EPIPE when it closed before a
  * whole report, -EAGAIN when it gave none within 2 s). */
 int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f);
+/* Does the daemon answer on its socket (within 2 s)? 0, or -errno. */
+int switchd_ping(const char *lab, const char *sw);
 struct state;
 /* The switch's daemon that its lab's journal names and that runs, or 0. */
 pid_t switchd_pid(const struct state *st, const char *lab, const char *sw);

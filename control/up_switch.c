@@ -562,7 +562,7 @@ int up_daemon(struct up *u, struct sw *sw)
 		/* One that runs and does not answer (stopped, stuck) is
 		 * of no use: status could not even say what it does. */
 		bool silent = same && !sw->ports_new &&
-			      switchd_query(u->t->lab, sw->name, false, false, NULL);
+			      switchd_ping(u->t->lab, sw->name);
 
 		if (same && !sw->ports_new && !silent)
 			return 0;

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The daemon's control socket: `nsfast status` connects, writes "json"
- * or "text", and reads the switch's ports, counters and FDB until EOF. */
+ * or "text", and reads the switch's ports, counters and FDB until EOF;
+ * `nsfast up` writes "ping" to see that it answers. */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -43,9 +46,15 @@ int ctl_open(const char *path)
 	return fd;
 }
 
+/* A report grows as it needs, up to REPORT_MAX (a NAT table of about
+ * 600k connections in JSON); past it, the report is cut. The control
+ * path, never the frames': it may allocate. */
+#define REPORT_MAX (64u << 20)
+
 struct out {
 	char *buf;
 	size_t len, cap;
+	bool cut; /* REPORT_MAX reached, or no memory: the rest is lost */
 };
 
 __attribute__((format(printf, 2, 3))) static void out(struct out *o, const char *fmt, ...)
@@ -53,13 +62,27 @@ __attribute__((format(printf, 2, 3))) static void out(struct out *o, const char 
 	va_list ap;
 	int n;
 
-	if (o->len >= o->cap)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t)n < o->cap - o->len ? (size_t)n : o->cap - o->len;
+	while (!o->cut) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if ((size_t)n < o->cap - o->len) {
+			o->len += (size_t)n;
+			return;
+		}
+		size_t cap = o->cap * 2;
+		char *grown = cap <= REPORT_MAX ? realloc(o->buf, cap) : NULL;
+
+		if (!grown) {
+			o->cut = true;
+			o->buf[o->len] = '\0';
+			return;
+		}
+		o->buf = grown;
+		o->cap = cap;
+	}
 }
 
 static void steer_totals(struct sw *sw, uint64_t tot[2])
@@ -118,7 +141,7 @@ static int fdb_entry(const uint8_t m[6], uint16_t port, uint64_t idle, void *arg
 		out(f->o, "    %02x:%02x:%02x:%02x:%02x:%02x  %-15s idle %.1f s\n", m[0], m[1],
 		    m[2], m[3], m[4], m[5], name, (double)idle / 1e9);
 	f->n++;
-	return f->o->len >= f->o->cap;
+	return f->o->cut;
 }
 
 struct nat_out {
@@ -148,7 +171,7 @@ static int nat_entry(const struct nat_entry_view *e, void *arg)
 		    e->state, (double)e->idle_ns / 1e9, (unsigned long long)e->packets_out,
 		    (unsigned long long)e->packets_in);
 	f->n++;
-	return f->o->len >= f->o->cap;
+	return f->o->cut;
 }
 
 /* The NAT's and the router's counters; the table itself with --nat. */
@@ -257,7 +280,7 @@ static int arp_entry(const struct arp_entry *e, uint64_t age, bool stale, void *
 		out(f->o, "    %-15s %02x:%02x:%02x:%02x:%02x:%02x  %-10s %.1f s\n", ip, m[0], m[1],
 		    m[2], m[3], m[4], m[5], state, (double)age / 1e9);
 	f->n++;
-	return f->o->len >= f->o->cap;
+	return f->o->cut;
 }
 
 /* The gateway's router: its static routes, what it routed and dropped,
@@ -504,30 +527,53 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
  * the client gets 100 ms to ask and to read before it is dropped. */
 void ctl_serve(struct sw *sw)
 {
-	static char buf[256 * 1024];
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
-	struct out o = { buf, 0, sizeof(buf) };
+	struct out o = { malloc(256 * 1024), 0, 256 * 1024, false };
 	char req[32] = "";
 	ssize_t n;
 	size_t off = 0;
 	int c;
 
 	c = accept4(sw->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return;
+	if (c < 0 || !o.buf)
+		goto out;
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	n = read(c, req, sizeof(req) - 1);
 	if (n > 0) {
+		bool json = !strncmp(req, "json", 4);
+
 		req[n] = '\0';
-		/* "json" or "text", optionally followed by " nat" */
-		report(sw, &o, !strncmp(req, "json", 4), strstr(req, "nat") != NULL);
+		/* "ping" (is it alive?), or "json" or "text", optionally
+		 * followed by " nat" */
+		if (!strncmp(req, "ping", 4))
+			out(&o, "pong\n");
+		else
+			report(sw, &o, json, strstr(req, "nat") != NULL);
+		/* A cut report says so, whole: JSON that stopped midway
+		 * would not parse, and a client takes a report without its
+		 * last newline for none. */
+		if (o.cut && json) {
+			o.len = 0;
+			o.cut = false;
+			out(&o, "{\"error\":\"the report is over %u MiB: ask without --nat\"}\n",
+			    REPORT_MAX >> 20);
+		} else if (o.cut) {
+			o.len = strlen(o.buf);
+			o.len = o.len > 128 ? o.len - 128 : 0; /* room for the note */
+			o.cut = false;
+			out(&o, "\n  (the report is over %u MiB: cut here; ask without --nat)\n",
+			    REPORT_MAX >> 20);
+		}
 		while (off < o.len) {
-			n = write(c, buf + off, o.len - off);
+			n = write(c, o.buf + off, o.len - off);
 			if (n <= 0)
 				break;
 			off += (size_t)n;
 		}
 	}
-	close(c);
+out:
+	if (c >= 0)
+		close(c);
+	free(o.buf);
 }

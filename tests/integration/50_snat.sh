@@ -112,6 +112,18 @@ for dp in $DPS; do
 	check "$dp: a reaches the outside over TCP" nsx a iperf3 -c 203.0.113.2 -p 5201 -t 1
 	check "$dp: b reaches the outside over UDP" nsx b iperf3 -u -b 10M -c 203.0.113.2 -p 5201 -t 1
 	check "$dp: c reaches the outside with ping" nsx c ping -c 2 -i 0.2 -W 2 203.0.113.2
+	if [ "$dp" = afxdp ]; then
+		# A report larger than the daemon's first buffer (256 KiB):
+		# 6000 connections, one UDP datagram to each port, listed
+		# whole, and up does not take the big report for silence.
+		nsx c bash -c 'for p in $(seq 20001 26000); do echo >/dev/udp/203.0.113.2/$p; done' 2>/dev/null
+		check_out "$dp: status --json --nat lists 6000 connections, whole (over 256 KiB)" '^ok$' bash -c \
+			"'$NSFAST' status --json --nat '$PFX' | jq -e '[.switches[0].daemon.nat.table[] | select(.remote | test(\":2[0-6][0-9]{3}\$\"))] | length >= 6000' >/dev/null && echo ok"
+		check_out "$dp: and so does the text" '^ok$' bash -c \
+			"[ \$('$NSFAST' status --nat '$PFX' | grep -c ' -> 203.0.113.2:2[0-6][0-9][0-9][0-9] ') -ge 6000 ] && echo ok"
+		check_out "$dp: and up leaves the daemon that sends it alone" "nothing changed" \
+			"$NSFAST" up --lab "$PFX" "$TMP/nat-$dp.conf"
+	fi
 	read -r via_uplink via_lab <<<"$(sources)"
 	if [ "${via_uplink:-0}" -gt 10 ] && [ "${via_lab:-1}" = 0 ]; then
 		pass "$dp: the outside saw only the uplink address ($via_uplink packets)"
