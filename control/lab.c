@@ -161,42 +161,86 @@ static bool lab_made(const char *lab, const char *s)
 	return !strncmp(s, lab, n) && s[n] == '-' && name_ok(s, 64);
 }
 
+/* An interface nsfast made in the host for the lab: LAB-..., a name the
+ * kernel takes. */
+static bool host_made(const char *lab, const char *s)
+{
+	return lab_made(lab, s) && name_ok(s, IF_NAMESIZE - 1);
+}
+
+/* A decimal number in [min, max], all of s. */
+static bool num_in(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return !errno && end != s && !*end && v >= min && v <= max;
+}
+
 int lab_line_check(const char *lab, const char *line, char *why, size_t len)
 {
 	char buf[512], *w[8] = { 0 }, *save = NULL, *t;
 	const char *bad = NULL;
+	struct addr a;
+	uint8_t mac[6];
 	int n = 0;
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	for (t = strtok_r(buf, " ", &save); t && n < 8; t = strtok_r(NULL, " ", &save))
 		w[n++] = t;
+	/* lab_undo reads the words back with their spaces: one between
+	 * two, as nsfast writes them ('ns x ' would not name 'x'). */
 	if (!n)
 		bad = "an empty line";
+	else if (line[0] == ' ' || line[strlen(line) - 1] == ' ' || strstr(line, "  "))
+		bad = "spaces other than one between two words";
 	else if (!strcmp(w[0], "ns"))
 		bad = n != 2 ? "expected 'ns NAME'" : !lab_made(lab, w[1]) ? "not a namespace of the lab's" : NULL;
+	/* What nsfast makes in the host is named LAB-...; a namespace's
+	 * end of a veth is named by the file. */
 	else if (!strcmp(w[0], "veth"))
 		bad = n != 3 ? "expected 'veth NS|- IFNAME'" :
 		      strcmp(w[1], "-") && !lab_made(lab, w[1]) ? "not a namespace of the lab's" :
+		      !strcmp(w[1], "-") && !host_made(lab, w[2]) ? "not a host interface of the lab's" :
 		      !name_ok(w[2], IF_NAMESIZE - 1) ? "not an interface name" : NULL;
-	else if (!strcmp(w[0], "link") || !strcmp(w[0], "uplink"))
+	else if (!strcmp(w[0], "link"))
+		bad = n != 2 || !host_made(lab, w[1]) ? "expected a host interface of the lab's" : NULL;
+	/* A claim's file, whose release checks that the claim is the lab's. */
+	else if (!strcmp(w[0], "uplink"))
 		bad = n != 2 || !name_ok(w[1], IF_NAMESIZE - 1) ? "expected an interface name" : NULL;
+	/* A moved interface keeps its own name: any, as the file gave it. */
 	else if (!strcmp(w[0], "move"))
-		bad = n != 6 || !name_ok(w[1], IF_NAMESIZE - 1) || !lab_made(lab, w[2]) ?
-			      "expected 'move IFNAME NS MTU UP MAC', NS the lab's" : NULL;
+		bad = n != 6 || !name_ok(w[1], IF_NAMESIZE - 1) || !lab_made(lab, w[2]) ||
+				      !num_in(w[3], 68, 65535) || !num_in(w[4], 0, 1) || mac_parse(w[5], mac) ?
+			      "expected 'move IFNAME NS MTU 0|1 MAC', NS the lab's" : NULL;
 	else if (!strcmp(w[0], "nft"))
 		bad = n != 2 || strncmp(w[1], "nsfast-", 7) || !lab_made(lab, w[1] + 7) ?
 			      "expected 'nft nsfast-LAB-SWITCH'" : NULL;
+	/* A host route has a gateway or a device, or both. */
 	else if (!strcmp(w[0], "route"))
-		bad = n != 4 || (strcmp(w[3], "-") && !name_ok(w[3], IF_NAMESIZE - 1)) ?
-			      "expected 'route DST GW|- DEV|-'" : NULL;
+		bad = n != 4 || addr_parse_cidr(w[1], &a) ||
+				      (strcmp(w[2], "-") && addr_parse_host(w[2], &a)) ||
+				      (strcmp(w[3], "-") && !host_made(lab, w[3])) ||
+				      (!strcmp(w[2], "-") && !strcmp(w[3], "-")) ?
+			      "expected 'route DST GW|- DEV|-' (not both '-'), DEV the lab's" : NULL;
 	else if (!strcmp(w[0], "daemon"))
-		bad = n != 3 || atoi(w[2]) <= 1 ? "expected 'daemon SWITCH PID'" : NULL;
+		bad = n != 3 || !num_in(w[2], 2, INT32_MAX) ? "expected 'daemon SWITCH PID'" : NULL;
+	/* Older versions' record of the host's forwarding, and only that. */
 	else if (!strcmp(w[0], "sysctl"))
-		bad = n != 3 || strncmp(w[1], "/proc/sys/net/", 14) || strstr(w[1], "..") ?
-			      "expected 'sysctl /proc/sys/net/... VALUE'" : NULL;
+		bad = n != 3 || strcmp(w[1], "/proc/sys/net/ipv4/ip_forward") || !num_in(w[2], 0, 1) ?
+			      "expected 'sysctl /proc/sys/net/ipv4/ip_forward 0|1'" : NULL;
 	else if (!strcmp(w[0], "forward"))
 		bad = n != 1 ? "expected 'forward'" : NULL;
-	else if (strcmp(w[0], "switch"))
+	/* It names the daemon's socket and log: SWITCH/DP/host interface. */
+	else if (!strcmp(w[0], "switch"))
+		bad = n != 4 || !name_ok(w[1], IF_NAMESIZE - 1) ||
+				      (strcmp(w[2], "kernel") && strcmp(w[2], "afxdp") &&
+				       strcmp(w[2], "xdp") && strcmp(w[2], "tc")) ||
+				      (strcmp(w[3], "-") && !host_made(lab, w[3])) ?
+			      "expected 'switch NAME kernel|afxdp|xdp|tc IFNAME|-'" : NULL;
+	else
 		bad = "not a kind of line nsfast writes";
 	if (bad)
 		snprintf(why, len, "%s", bad);

@@ -287,8 +287,14 @@ bool state_lab_has(const char *lab, const char *prefix)
 	snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, lab);
 	if (!(f = fopen(path, "re")))
 		return false;
-	while (!found && fgets(line, sizeof(line), f))
+	while (!found && fgets(line, sizeof(line), f)) {
+		size_t n = strcspn(line, "\r\n");
+
+		/* Read as load() reads its own: CRLF as LF. */
+		if (line[n])
+			strcpy(line + n, "\n");
 		found = !strncmp(line, prefix, plen);
+	}
 	fclose(f);
 	return found;
 }

@@ -203,13 +203,19 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 	}
 	if (err)
 		return err;
-	for (i = 0; i < lab.st.nlines; i++) {
+	/* A line down would not undo is not the lab's to show either. */
+	for (i = j = 0; i < lab.st.nlines; i++) {
 		char why[128];
 
-		if (lab_line_check(name, lab.st.lines[i], why, sizeof(why)))
-			pr_warn("nsfast: lab '%s': %s/journal:%d: '%s': %s (down leaves it for you)\n",
-				name, lab.st.dir, i + 1, lab.st.lines[i], why);
+		if (!lab_line_check(name, lab.st.lines[i], why, sizeof(why))) {
+			lab.st.lines[j++] = lab.st.lines[i];
+			continue;
+		}
+		pr_warn("nsfast: lab '%s': in %s/journal: '%s': %s (down leaves it for you)\n", name,
+			lab.st.dir, lab.st.lines[i], why);
+		free(lab.st.lines[i]);
 	}
+	lab.st.nlines = j;
 	for (i = 0; i < lab.st.nlines; i++)
 		if (!strncmp(lab.st.lines[i], "ns ", 3)) {
 			nns++;

@@ -90,8 +90,8 @@ check_out "which answers again" '^true$' \
 check "and the lab forwards" nsx a ping1 203.0.113.2
 # A lab whose up was killed before its first object: only its directory.
 mkdir "/run/nsfast/${PFX}k" && : >"/run/nsfast/${PFX}k/lock"
-check_out "a lab with an empty journal is left out of status" "^0$" \
-	bash -c "'$NSFAST' status | grep -c '^lab ${PFX}k' || true"
+check_out "a lab with an empty journal is left out of status, which succeeds" "^0 0$" \
+	bash -c "out=\$('$NSFAST' status); echo \$? \$(grep -c '^lab ${PFX}k' <<<\"\$out\")"
 check_out "and down of it says it is not up, and removes the directory" \
 	"lab ${PFX}k is not up: nothing to do" "$NSFAST" down "${PFX}k"
 check "and the directory is gone" test ! -e "/run/nsfast/${PFX}k"
@@ -511,16 +511,27 @@ check_out "journal: and nothing of it is left" "^0$" \
 "$NSFAST" up -q --lab "${PFX}j" "$TMP/j.conf"
 echo keep >"$TMP/victim"
 ip netns add "${PFX}x-victim"
-printf 'uplink ../../..%s\nns %s\nuplink \n' "$TMP/victim" "${PFX}x-victim" >>"$J/journal"
-check_out "journal: status names a line that climbs out of its directory" \
-	"$J/journal:[0-9]*: 'uplink ../../..$TMP/victim': expected an interface name" \
-	bash -c "'$NSFAST' status '${PFX}j' 2>&1 >/dev/null"
-check_out "journal: down undoes the rest, and keeps just the 3 lines it will not undo" \
-	"3 of [0-9]* objects could not be removed" "$NSFAST" down "${PFX}j"
+ip link add "${PFX}v0" type veth peer name "${PFX}v1"
+{ printf 'uplink ../../..%s\nns %s\nuplink \n' "$TMP/victim" "${PFX}x-victim"
+  printf 'link %s\nveth - %s\n' "${PFX}v0" "${PFX}v1"
+  printf 'sysctl /proc/sys/net/ipv6/conf/%s/disable_ipv6 1\n' "${PFX}v0"
+  printf 'route 10.9.9.0/24 - -\nns %s-z \n' "${PFX}j"; } >>"$J/journal"
+out=$("$NSFAST" status "${PFX}j" 2>&1 >/dev/null)
+if grep -q "in $J/journal: 'uplink ../../..$TMP/victim': expected an interface name" <<<"$out" &&
+	grep -q "'link ${PFX}v0': expected a host interface of the lab's" <<<"$out" &&
+	grep -q "'ns ${PFX}j-z ': spaces other than one between two words" <<<"$out" &&
+	[ "$(grep -c 'down leaves it for you' <<<"$out")" = 8 ]; then
+	pass "journal: status names each of 8 lines that are not the lab's, or not nsfast's"
+else fail "journal: status said: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
+check_out "journal: down undoes the rest, and keeps just the 8 lines it will not undo" \
+	"8 of [0-9]* objects could not be removed" "$NSFAST" down "${PFX}j"
 check "journal: the file outside is still there" test -e "$TMP/victim"
 check "journal: and so is another lab's namespace" ip netns pids "${PFX}x-victim"
-check_out "journal: the journal has those 3 lines only" "^3$" bash -c "wc -l <'$J/journal'"
+check "journal: and an interface of no lab's" ip link show "${PFX}v0"
+check_out "journal: with its sysctl as it was" "^0$" cat "/proc/sys/net/ipv6/conf/${PFX}v0/disable_ipv6"
+check_out "journal: the journal has those 8 lines only" "^8$" bash -c "wc -l <'$J/journal'"
 ip netns del "${PFX}x-victim"
+ip link del "${PFX}v0"
 : >"$J/journal"
 "$NSFAST" down -q "${PFX}j"
 for c in up down status exec check help; do

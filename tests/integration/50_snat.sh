@@ -308,12 +308,13 @@ CONF
 		bash -c "{ ip netns list; ip -o link; ls /run/nsfast; } | grep -c '$L2' || true"
 	# Two downs at once: each used to see the other's journal line and
 	# leave forwarding on for nobody.
-	up "$EX/nat.conf" && "$NSFAST" up -q "$TMP/fwd2.conf"
+	check "forwarding: both labs up again" bash -c "'$NSFAST' up -q --lab '$PFX' '$EX/nat.conf' && '$NSFAST' up -q '$TMP/fwd2.conf'"
+	check_out "forwarding: on for them" "^1$" cat /proc/sys/net/ipv4/ip_forward
 	down & d1=$!
 	"$NSFAST" down -q "$L2" & d2=$!
-	wait "$d1"; wait "$d2"
-	check_out "forwarding: two labs down at once put it back too" "^$FWD_BEFORE none$" \
-		bash -c 'echo $(cat /proc/sys/net/ipv4/ip_forward) $(cat /run/nsfast/ip_forward 2>/dev/null || echo none)'
+	r1=0; r2=0; wait "$d1" || r1=$?; wait "$d2" || r2=$?
+	check_out "forwarding: two labs down at once put it back too" "^0 0 $FWD_BEFORE none$" \
+		bash -c "echo $r1 $r2 \$(cat /proc/sys/net/ipv4/ip_forward) \$(cat /run/nsfast/ip_forward 2>/dev/null || echo none)"
 	"$NSFAST" down -q "$L2" >/dev/null 2>&1
 fi
 
