@@ -105,9 +105,16 @@ int state_append(struct state *st, const char *fmt, ...)
 	va_end(ap);
 	if (!st->jf) {
 		snprintf(path, sizeof(path), "%s/journal", st->dir);
-		st->jf = fopen(path, "ae");
+		st->jf = fopen(path, "a+e");
 		if (!st->jf)
 			return -errno;
+		/* A journal cut short lost its last newline: the next line
+		 * must not be glued to that one. */
+		bool cut = fseek(st->jf, -1, SEEK_END) == 0 && fgetc(st->jf) != '\n';
+
+		fseek(st->jf, 0, SEEK_END); /* from reading to writing */
+		if (cut)
+			fputc('\n', st->jf);
 	}
 	if (fprintf(st->jf, "%s\n", line) < 0 || fflush(st->jf))
 		return -EIO;

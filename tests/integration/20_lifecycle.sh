@@ -88,6 +88,14 @@ check_out "up restarts a daemon that gives no report, and says so" \
 check_out "which answers again" '^true$' \
 	bash -c "'$NSFAST' status --json '$PFX' | jq '.switches[0].daemon.pid != $pid1'"
 check "and the lab forwards" nsx a ping1 203.0.113.2
+# A journal cut short (its last newline lost), then a line added to it
+# (a namespace added to the file): on a line of its own.
+truncate -s -1 "/run/nsfast/$PFX/journal"
+{ cat "$LAB"; echo "ns q2"; } >"$TMP/q2.conf"
+"$NSFAST" up -q --lab "$PFX" "$TMP/q2.conf"
+check_out "a line added to a journal cut short is a line of its own" "^ns $PFX-q2$" \
+	grep "q2" "/run/nsfast/$PFX/journal"
+check_out "and status finds nothing to warn of" "^0$" bash -c "'$NSFAST' status '$PFX' 2>&1 >/dev/null | wc -l"
 # A lab whose up was killed before its first object: only its directory.
 mkdir "/run/nsfast/${PFX}k" && : >"/run/nsfast/${PFX}k/lock"
 check_out "a lab with an empty journal is left out of status, which succeeds" "^0 0$" \
