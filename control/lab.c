@@ -389,11 +389,25 @@ int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t 
 int lab_iface_owner(const char *self, const char *ifname, bool uplinks, char *owner,
 		    size_t len)
 {
-	static const char *const fmt[] = { "veth - %s\n", "link %s\n", "move %s ", "uplink %s\n" };
+	static const char *const fmt[] = { "move %s ", "uplink %s\n" };
 	size_t n = sizeof(fmt) / sizeof(fmt[0]) - (uplinks ? 0 : 1);
-	char prefix[64];
-	int err = 0;
+	char prefix[64], (*labs)[16];
+	int err = 0, nlabs = state_labs(&labs);
 
+	if (nlabs < 0)
+		return nlabs;
+	/* All another lab makes in the host is named LAB-..., the ends no
+	 * journal line names included (a host port's -p end, a tc slow
+	 * path's x end). */
+	for (int i = 0; i < nlabs && !err; i++) {
+		size_t l = strlen(labs[i]);
+
+		if (strcmp(labs[i], self) && !strncmp(ifname, labs[i], l) && ifname[l] == '-') {
+			snprintf(owner, len, "%s", labs[i]);
+			err = 1;
+		}
+	}
+	free(labs);
 	for (size_t i = 0; i < n && !err; i++) {
 		snprintf(prefix, sizeof(prefix), fmt[i], ifname);
 		err = lab_journal_owner(self, prefix, owner, len);

@@ -39,8 +39,9 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
  * lab's to remove? 0, or -EINVAL with why. */
 int lab_line_check(const char *lab, const char *line, char *why, size_t len);
 int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t len);
-/* Is host interface ifname another lab's: a host end of its veths or
- * ports, its bridge, one it moved (and, with uplinks, its SNAT uplink)?
+/* Is host interface ifname another lab's: one named with its prefix
+ * (LAB-...: its veths' and ports' ends, its bridges), one it moved (and,
+ * with uplinks, its SNAT uplink)?
  * 1 (its name in owner), 0, or a negative errno. */
 int lab_iface_owner(const char *self, const char *ifname, bool uplinks, char *owner,
 		    size_t len);

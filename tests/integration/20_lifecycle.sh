@@ -142,6 +142,9 @@ refused_lab "another lab's host port is refused as an uplink" "$TMP/theirs.conf"
 	"theirs.conf:4: uplink '$PFX-sw0' is lab $PFX's \(a host end of its veths or ports, its bridge, or an interface it moved\), expected an interface no lab uses"
 sed -i "s/uplink $PFX-sw0 /uplink $PFX-a-eth0 /" "$TMP/theirs.conf"
 refused_lab "and so is the host end of one of its ports" "$TMP/theirs.conf" "uplink '$PFX-a-eth0' is lab $PFX's"
+# and the ends no journal line names: the host port's far end
+sed -i "s/uplink $PFX-a-eth0 /uplink $PFX-sw0-p /" "$TMP/theirs.conf"
+refused_lab "and so is its host port's far end" "$TMP/theirs.conf" "uplink '$PFX-sw0-p' is lab $PFX's"
 # Two labs with the same host address, up at once: one of them only.
 # (Their checks against each other used to run side by side: a trial
 # saw both come up in 2 of 7 tries.)
