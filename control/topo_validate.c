@@ -2,6 +2,7 @@
 /* Semantic checks after parsing, and the names nsfast will give to what
  * it creates in the host namespace (all prefixed "LAB-"). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,30 +51,40 @@ static void gen_slow_names(struct vstate *v, int line, char dst[2][IFNAMSIZ], co
 	}
 }
 
-/* A port's slow-path id: 4 characters from a hash of its host end's
- * name, so that a link added before it in the file renames no pair of
- * a running lab (an index did, and the old pairs stayed, unused). No
- * 'h' or 'u': the host port's and the uplink's ids are those and the
- * switch's index. One an earlier port has takes the next hash. */
-static void port_slow_id(const struct topo *t, int upto, const char *name, char id[5])
+/* An id of a slow-path pair: 4 characters from a hash of a name (a
+ * port's host end, or a switch's), so that a link or a switch added
+ * before it in the file renames no pair of a running lab (an index did,
+ * and the old pairs stayed, unused, or clashed with the new ones). A
+ * switch's host port and uplink ids are 'h' and 'u' and 3 characters;
+ * a port's never start with either. One an earlier pair of the same
+ * kind has (among t's first nlinks links, nsw switches) takes the next
+ * hash. */
+static void slow_id(const struct topo *t, char kind, const char *name, int nlinks, int nsw,
+		    char id[5])
 {
 	static const char abc[] = "0123456789abcdefgijklmnopqrstvwxyz";
 	size_t off = strlen(t->lab) + 2; /* past "LAB--" */
 	uint32_t h = 2166136261u; /* FNV-1a */
-	int j;
+	bool taken;
 
 	for (const char *c = name; *c; c++)
 		h = (h ^ (uint8_t)*c) * 16777619u;
 	for (;; h++) {
 		uint32_t x = h;
+		int k = 0;
 
-		for (int k = 0; k < 4; k++, x /= sizeof(abc) - 1)
+		if (kind)
+			id[k++] = kind;
+		for (; k < 4; k++, x /= sizeof(abc) - 1)
 			id[k] = abc[x % (sizeof(abc) - 1)];
 		id[4] = '\0';
-		for (j = 0; j < upto; j++)
-			if (t->links[j].slow[0][0] && !strncmp(t->links[j].slow[0] + off, id, 4))
-				break;
-		if (j == upto)
+		taken = false;
+		for (int j = 0; j < nlinks && !taken; j++)
+			taken = t->links[j].slow[0][0] && !strncmp(t->links[j].slow[0] + off, id, 4);
+		for (int j = 0; j < nsw && !taken; j++)
+			taken = (t->sw[j].hostslow[0][0] && !strncmp(t->sw[j].hostslow[0] + off, id, 4)) ||
+				(t->sw[j].upslow[0][0] && !strncmp(t->sw[j].upslow[0] + off, id, 4));
+		if (!taken)
 			return;
 	}
 }
@@ -133,7 +144,7 @@ static void resolve_links(struct vstate *v)
 			if (t->sw[l->sw].dp == DP_TC) {
 				char id[5];
 
-				port_slow_id(t, i, l->b.sysname, id);
+				slow_id(t, 0, l->b.sysname, i, 0, id);
 				gen_slow_names(v, l->line, l->slow, id);
 			}
 			continue;
@@ -320,15 +331,15 @@ static void check_switches(struct vstate *v)
 			gen_name(v, sw->line, sw->hostport, "host port", sw->name, "p",
 				 "lab or switch name");
 		if (sw->dp == DP_TC && sw->nhost) {
-			char id[16];
+			char id[5];
 
-			snprintf(id, sizeof(id), "h%d", i);
+			slow_id(t, 'h', sw->name, 0, i, id);
 			gen_slow_names(v, sw->line, sw->hostslow, id);
 		}
 		if (sw->dp == DP_TC && sw->snat) {
-			char id[16];
+			char id[5];
 
-			snprintf(id, sizeof(id), "u%d", i);
+			slow_id(t, 'u', sw->name, 0, i, id);
 			gen_slow_names(v, sw->uplink_line, sw->upslow, id);
 		}
 		int nports = sw->nhost > 0;

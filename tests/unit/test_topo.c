@@ -380,7 +380,9 @@ int main(void)
 		     !strcmp(t1.links[1].slow[1], t2.links[2].slow[1]) &&
 		     strcmp(t2.links[0].slow[0], t2.links[1].slow[0]) &&
 		     strcmp(t2.links[0].slow[0], t2.links[2].slow[0]) &&
-		     !strcmp(t1.sw[0].hostslow[0], "lab45678--h0s");
+		     strlen(t1.sw[0].hostslow[0]) == 15 &&
+		     !strncmp(t1.sw[0].hostslow[0], "lab45678--h", 11) &&
+		     !strcmp(t1.sw[0].hostslow[0], t2.sw[0].hostslow[0]);
 		if (ok) {
 			printf("PASS topo: tc slow-path pair names, the same with a link added before\n");
 			pass++;
@@ -424,24 +426,37 @@ int main(void)
 		}
 		topo_free(&t);
 	}
-	/* and its SNAT uplink one, named from the switch's index */
+	/* and its SNAT uplink one, named from the switch's name: the same
+	 * with another switch declared before it */
 	{
 		static const char text[] = "lab lab45678\nswitch s dataplane tc\n"
 					   "  gateway 10.0.0.1/24\n  uplink up0 snat\n"
 					   "ns a\n  link e0 switch s addr 10.0.0.2/24\n";
-		struct topo t;
+		static const char text2[] = "lab lab45678\nswitch r dataplane tc\n"
+					    "  gateway 10.1.0.1/24\n  host 10.1.0.9/24\n  uplink up1 snat\n"
+					    "switch s dataplane tc\n"
+					    "  gateway 10.0.0.1/24\n  uplink up0 snat\n"
+					    "ns a\n  link e0 switch s addr 10.0.0.2/24\n";
+		struct topo t, t2;
 		FILE *tmp;
-		int saved, err;
+		int saved, err, err2;
 		char *out;
 
 		capture_start(&tmp, &saved);
 		err = topo_parse("t.conf", text, &t);
 		if (!err)
 			err = topo_validate(&t);
+		err2 = topo_parse("t.conf", text2, &t2);
+		if (!err2)
+			err2 = topo_validate(&t2);
 		out = capture_end(tmp, saved);
-		if (!err && !out[0] && !strcmp(t.sw[0].upslow[0], "lab45678--u0s") &&
-		    !strcmp(t.sw[0].upslow[1], "lab45678--u0x")) {
-			printf("PASS topo: tc uplink slow-path pair names\n");
+		if (!err && !err2 && !out[0] && !strncmp(t.sw[0].upslow[0], "lab45678--u", 11) &&
+		    strlen(t.sw[0].upslow[0]) == 15 && t.sw[0].upslow[0][14] == 's' &&
+		    !strncmp(t.sw[0].upslow[0], t.sw[0].upslow[1], 14) && t.sw[0].upslow[1][14] == 'x' &&
+		    !strcmp(t.sw[0].upslow[0], t2.sw[1].upslow[0]) &&
+		    strcmp(t2.sw[0].upslow[0], t2.sw[1].upslow[0]) &&
+		    strcmp(t2.sw[0].hostslow[0], t2.sw[0].upslow[0])) {
+			printf("PASS topo: tc uplink slow-path pair names, the same with a switch before\n");
 			pass++;
 		} else {
 			printf("FAIL topo: tc uplink slow-path pair names: rc %d, '%s' '%s' %s\n", err,
@@ -449,6 +464,7 @@ int main(void)
 			fail++;
 		}
 		topo_free(&t);
+		topo_free(&t2);
 	}
 	return fail ? 1 : 0;
 }
