@@ -398,11 +398,14 @@ int lab_iface_owner(const char *self, const char *ifname, bool uplinks, char *ow
 		return nlabs;
 	/* All another lab makes in the host is named LAB-..., the ends no
 	 * journal line names included (a host port's -p end, a tc slow
-	 * path's x end). */
+	 * path's x end). Another lab's SNAT uplink, even so named, is the
+	 * claims' to refuse, with their words, when uplinks is false. */
+	snprintf(prefix, sizeof(prefix), "uplink %s\n", ifname);
 	for (int i = 0; i < nlabs && !err; i++) {
 		size_t l = strlen(labs[i]);
 
-		if (strcmp(labs[i], self) && !strncmp(ifname, labs[i], l) && ifname[l] == '-') {
+		if (strcmp(labs[i], self) && !strncmp(ifname, labs[i], l) && ifname[l] == '-' &&
+		    (uplinks || !state_lab_has(labs[i], prefix))) {
 			snprintf(owner, len, "%s", labs[i]);
 			err = 1;
 		}

@@ -306,7 +306,7 @@ static int preflight(struct up *u)
 			return err;
 		if (err) {
 			topo_error(u->t, sw->uplink_line,
-				   "uplink '%s' is lab %s's (a host end of its veths or ports, its bridge, or an interface it moved), expected an interface no lab uses",
+				   "uplink '%s' is lab %s's (named with its prefix, or moved by it), expected an interface no lab uses",
 				   sw->uplink, owner);
 			return -EBUSY;
 		}

@@ -139,7 +139,7 @@ refused_lab "and one inside that subnet too" "$TMP/samenet.conf" \
 # lab, the second a namespace).
 printf 'lab x\nswitch s4 dataplane afxdp\n  gateway 10.44.0.1/24\n  uplink %s snat\nns z\n  link e0 switch s4 addr 10.44.0.2/24\n' "$PFX-sw0" >"$TMP/theirs.conf"
 refused_lab "another lab's host port is refused as an uplink" "$TMP/theirs.conf" \
-	"theirs.conf:4: uplink '$PFX-sw0' is lab $PFX's \(a host end of its veths or ports, its bridge, or an interface it moved\), expected an interface no lab uses"
+	"theirs.conf:4: uplink '$PFX-sw0' is lab $PFX's \(named with its prefix, or moved by it\), expected an interface no lab uses"
 sed -i "s/uplink $PFX-sw0 /uplink $PFX-a-eth0 /" "$TMP/theirs.conf"
 refused_lab "and so is the host end of one of its ports" "$TMP/theirs.conf" "uplink '$PFX-a-eth0' is lab $PFX's"
 # and the ends no journal line names: the host port's far end

@@ -163,7 +163,7 @@ for dp in $DPS; do
 	if [ "$dp" = tc ]; then
 		# The uplink is tc's too: no XDP on it, so its peer keeps TSO.
 		check_out "tc: no XDP program on the uplink, one on its slow-path end" "^0 1$" \
-			bash -c "echo \$(ip -o link show $PFX-up0 | grep -c 'xdp ') \$(ip -o link | grep ' $PFX--u0x' | grep -c 'xdp ')"
+			bash -c "echo \$(ip -o link show $PFX-up0 | grep -c 'xdp ') \$(ip -o link | grep ' $PFX--u[0-9a-z]*x' | grep -c 'xdp ')"
 		check_out "tc: the outside keeps TSO" "tcp-segmentation-offload: on" nsx outside ethtool -k eth0
 		# Above, both ends sent CHECKSUM_PARTIAL packets, which receivers
 		# trust. With transmit checksum offload off on both, they check
@@ -563,7 +563,7 @@ if [[ " $DPS " = *" tc "* ]]; then
 		"uplink $PFX-ux has MTU 9000, its slow-path pair gets 3506" \
 		"$NSFAST" up --lab "$PFX" "$TMP/ext-tc.conf"
 	check_out "tc: the pair is at 3506, the uplink still at 9000" "^3506 9000$" bash -c \
-		"echo \$(cat /sys/class/net/$PFX--u0x/mtu) \$(cat /sys/class/net/$PFX-ux/mtu)"
+		"echo \$(cat /sys/class/net/$PFX--u*x/mtu) \$(cat /sys/class/net/$PFX-ux/mtu)"
 	check "tc: a reaches the world through it" nsx a ping -c 2 -i 0.2 -W 2 198.51.100.2
 	check "tc: down" down
 	ip link set "$PFX-ux" mtu 1500
