@@ -41,11 +41,6 @@
 
 #include "nat_csum.h"
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
-
 #define NAT_MAX_ENTRIES (1u << 24)
 #define NAT_PORT_PROBES 128 /* the first run of alloc_port */
 #define NAT_PORT_PROBES_ALL 248 /* all its runs: 128 + 64 + 32 + 16 + 8 */
@@ -183,20 +178,6 @@ static uint8_t tcp_initial_state(uint8_t flags)
 	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
 		return ST_SYN_SENT;
 	return ST_EST; /* mid-stream: the switch may have restarted */
-}
-
-void tcp_track(struct conn *c, uint8_t flags, bool out)
-{
-	if (flags & TCP_RST)
-		c->state = ST_RESET;
-	else if (out && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
-		 (c->state == ST_CLOSING || c->state == ST_RESET))
-		c->state = ST_SYN_SENT;
-	else if (flags & TCP_FIN) {
-		if (c->state != ST_RESET)
-			c->state = ST_CLOSING;
-	} else if (!out && c->state == ST_SYN_SENT && (flags & TCP_ACK))
-		c->state = ST_EST;
 }
 
 /* The table is full, but some connections may have expired since the

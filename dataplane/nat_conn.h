@@ -121,7 +121,26 @@ void conn_release(struct nat *nat, uint32_t ref);
 enum nat_verdict conn_create(struct nat *nat, uint8_t proto, uint32_t int_ip,
 			     uint16_t int_port, uint32_t rem_ip, uint16_t rem_port,
 			     uint64_t hash, uint8_t tcp_flags, uint64_t now, struct conn **out);
-/* A TCP packet of c, out (true) or in: its state after the flags. */
-void tcp_track(struct conn *c, uint8_t flags, bool out);
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+/* A TCP packet of c, out (true) or in: its state after the flags.
+ * Inline: every TCP frame translated asks it. */
+static inline void tcp_track(struct conn *c, uint8_t flags, bool out)
+{
+	if (flags & TCP_RST)
+		c->state = ST_RESET;
+	else if (out && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+		 (c->state == ST_CLOSING || c->state == ST_RESET))
+		c->state = ST_SYN_SENT;
+	else if (flags & TCP_FIN) {
+		if (c->state != ST_RESET)
+			c->state = ST_CLOSING;
+	} else if (!out && c->state == ST_SYN_SENT && (flags & TCP_ACK))
+		c->state = ST_EST;
+}
 
 #endif
