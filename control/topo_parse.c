@@ -440,7 +440,7 @@ static void parse_statement(struct parser *p, char **tok, int n)
 	} else if (p->block == BLOCK_NS) {
 		parse_ns_key(p, tok, n);
 	} else if (p->block == BLOCK_SWITCH) {
-		parse_switch_key(p, tok, n);
+		parse_switch_keys(p, tok, n);
 	} else if (p->block == BLOCK_HOST && !strcmp(k, "route")) {
 		parse_route(p, tok, n, NS_HOST);
 	} else if (p->block == BLOCK_HOST) {

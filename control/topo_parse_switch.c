@@ -169,7 +169,6 @@ static bool is_switch_key(const char *w)
 void parse_switch(struct parser *p, char **tok, int n)
 {
 	struct sw *s;
-	int i, j;
 
 	if (n < 2) {
 		perr(p, "expected 'switch NAME [dataplane kernel|afxdp|xdp|tc]'");
@@ -194,9 +193,17 @@ void parse_switch(struct parser *p, char **tok, int n)
 	s->nat_table = 65536;
 	p->block = BLOCK_SWITCH;
 	p->cur = p->t->nsw - 1;
-	/* Switch keys may follow on the same line: each takes the words up
+	if (n > 2)
+		parse_switch_keys(p, tok + 2, n - 2);
+}
+
+void parse_switch_keys(struct parser *p, char **tok, int n)
+{
+	int i, j;
+
+	/* Keys may follow one another on a line: each takes the words up
 	 * to the next key ('uplink IF snat ports A-B via ADDR' has five). */
-	for (i = 2; i < n; i = j) {
+	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && !is_switch_key(tok[j]); j++)
 			;
 		parse_switch_key(p, tok + i, j - i);

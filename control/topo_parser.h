@@ -47,5 +47,7 @@ bool key_once(struct parser *p, int *where, const char *key, const char *kind,
 /* A switch statement, and a key of the open switch block. */
 void parse_switch(struct parser *p, char **tok, int n);
 void parse_switch_key(struct parser *p, char **tok, int n);
+/* The keys of one line of the open switch block, one after another. */
+void parse_switch_keys(struct parser *p, char **tok, int n);
 
 #endif

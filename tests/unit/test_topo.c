@@ -245,6 +245,8 @@ static const struct tcase cases[] = {
 	  "t.conf:2: dataplane given twice for switch 's' (first on line 2)" },
 	{ "ageing twice", "lab t\nswitch s\n  ageing 10\n  ageing 20\n",
 	  "t.conf:4: ageing given twice for switch 's' (first on line 3)" },
+	{ "ageing twice, one block line", "lab t\nswitch s\n  ageing 5 ageing 6\n",
+	  "t.conf:3: ageing given twice for switch 's' (first on line 3)" },
 	{ "nat-table twice", "lab t\nswitch s\n  nat-table 10\n  nat-table 20\n",
 	  "t.conf:4: nat-table given twice for switch 's' (first on line 3)" },
 	{ "nat-timeout udp twice", "lab t\nswitch s\n  nat-timeout udp 5\n  nat-timeout tcp 5\n  nat-timeout udp 6\n",
