@@ -116,11 +116,17 @@ for dp in $DPS; do
 		# A report larger than the daemon's first buffer (256 KiB):
 		# 6000 connections, one UDP datagram to each port, listed
 		# whole, and up does not take the big report for silence.
+		# (The count is the NAT's own: a datagram of the burst that a
+		# ring dropped makes no connection.)
 		nsx c bash -c 'for p in $(seq 20001 26000); do echo >/dev/udp/203.0.113.2/$p; done' 2>/dev/null
-		check_out "$dp: status --json --nat lists 6000 connections, whole (over 256 KiB)" '^ok$' bash -c \
-			"'$NSFAST' status --json --nat '$PFX' | jq -e '[.switches[0].daemon.nat.table[] | select(.remote | test(\":2[0-6][0-9]{3}\$\"))] | length >= 6000' >/dev/null && echo ok"
+		"$NSFAST" status --json --nat "$PFX" >"$TMP/big.json"
+		n=$(jq '.switches[0].daemon.nat.entries' "$TMP/big.json" 2>/dev/null)
+		if [ "$(stat -c %s "$TMP/big.json")" -gt 300000 ] &&
+			jq -e '.switches[0].daemon.nat | (.table | length) == .entries' "$TMP/big.json" >/dev/null; then
+			pass "$dp: status --json --nat lists all $n connections, whole ($(stat -c %s "$TMP/big.json") bytes)"
+		else fail "$dp: status --json --nat of $n connections: $(head -c 300 "$TMP/big.json")"; fi
 		check_out "$dp: and so does the text" '^ok$' bash -c \
-			"[ \$('$NSFAST' status --nat '$PFX' | grep -c ' -> 203.0.113.2:2[0-6][0-9][0-9][0-9] ') -ge 6000 ] && echo ok"
+			"[ \$('$NSFAST' status --nat '$PFX' | grep -c ' -> 203.0.113.2:2[0-6][0-9][0-9][0-9] ') -ge $((${n:-0} - 10)) ] && echo ok"
 		check_out "$dp: and up leaves the daemon that sends it alone" "nothing changed" \
 			"$NSFAST" up --lab "$PFX" "$TMP/nat-$dp.conf"
 	fi
