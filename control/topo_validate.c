@@ -368,6 +368,13 @@ static void check_switches(struct vstate *v)
 					     l->b.ns == NS_HOST ? &l->b : NULL;
 
 			if (l->kind == LINK_VETH && h && !strcmp(h->ifname, sw->uplink)) {
+				int k4;
+
+				for (k4 = 0; k4 < h->naddrs && h->addrs[k4].family != AF_INET; k4++)
+					;
+				if (sw->snat && k4 == h->naddrs)
+					verr(v, sw->uplink_line, "uplink '%s' has no IPv4 address in this file (line %d) to translate to, expected one on the host end",
+					     sw->uplink, l->line);
 				strcpy(sw->uplink, h->sysname);
 				if (dataplane_xdp_on_uplink(sw->dp) && l->a.mtu > XDP_MTU_MAX)
 					verr(v, l->line, "mtu %d on the uplink of %s switch '%s' is above %d, the largest a veth takes with its XDP program, expected %d or less, or dataplane tc",

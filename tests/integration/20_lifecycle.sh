@@ -159,6 +159,13 @@ for try in 1 2 3 4 5 6 7 8; do
 done
 if [ "$wins" = 11111111 ]; then pass "two labs with one host address, up at once: one comes up, 8 of 8 times"
 else fail "two labs with one host address, up at once: labs up per try $wins, expected 11111111"; fi
+# An uplink of the host's without an IPv4 address: nothing to translate
+# to, on kernel as on the daemons.
+ip link add "${PFX}n0" type veth peer name "${PFX}n1"
+printf 'lab x\nswitch s7 dataplane kernel\n  gateway 10.48.0.1/24\n  uplink %s snat\nns z\n  link e0 switch s7 addr 10.48.0.2/24\n' "${PFX}n0" >"$TMP/noaddr.conf"
+refused_lab "an uplink without an IPv4 address is refused" "$TMP/noaddr.conf" \
+	"noaddr.conf:4: uplink '${PFX}n0' has no IPv4 address to translate to"
+ip link del "${PFX}n0"
 # A subnet the host routes elsewhere: the first lab's route to c.
 printf 'lab x\nns z\nveth host:h 10.9.9.1/28 -- z:e0 10.9.9.2/28\n' >"$TMP/routed.conf"
 refused_lab "a host subnet that a route of another lab's takes is refused" "$TMP/routed.conf" \

@@ -170,10 +170,13 @@ static const struct tcase cases[] = {
 	  "t.conf:4: route to 0.0.0.0/0 already declared on line 3" },
 	{ "forward value", "lab t\nns a\n  forward maybe\n", "t.conf:3: expected 'forward on' or 'forward off'" },
 	{ "xdp uplink veth mtu", "lab t\nswitch s dataplane xdp\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
-	  "ns o\nveth host:up0 mtu 9000 -- o:eth0 mtu 9000\n",
+	  "ns o\nveth host:up0 10.9.0.1/24 mtu 9000 -- o:eth0 10.9.0.2/24 mtu 9000\n",
 	  "t.conf:6: mtu 9000 on the uplink of xdp switch 's' is above 3506, the largest a veth takes with its XDP program, expected 3506 or less, or dataplane tc" },
 	{ "tc uplink veth mtu", "lab t\nswitch s dataplane tc\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
-	  "ns o\nveth host:up0 mtu 9000 -- o:eth0 mtu 9000\nns a\n  link e0 switch s\n", "" },
+	  "ns o\nveth host:up0 10.9.0.1/24 mtu 9000 -- o:eth0 10.9.0.2/24 mtu 9000\nns a\n  link e0 switch s\n", "" },
+	{ "uplink veth without IPv4", "lab t\nswitch s dataplane kernel\n  gateway 10.0.0.1/24\n  uplink up0 snat\n"
+	  "ns o\nveth host:up0 fd00:9::1/64 -- o:eth0 fd00:9::2/64\nns a\n  link e0 switch s\n",
+	  "t.conf:4: uplink 'up0' has no IPv4 address in this file (line 6) to translate to, expected one on the host end" },
 	{ "jumbo ports on afxdp", "lab t\nswitch s dataplane afxdp\n  host 10.0.0.1/24\nns a\n  link e0 switch s mtu 9000\n", "" },
 	{ "jumbo ports on xdp, the largest", "lab t\nswitch s dataplane xdp\nns a\n  link e0 switch s mtu 9216\n", "" },
 	{ "jumbo port above the largest", "lab t\nswitch s dataplane xdp\nns a\n  link e0 switch s mtu 9217\n",
