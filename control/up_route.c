@@ -22,7 +22,7 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 	struct route_seen s;
 	char prefix[ADDR_STRLEN + 8], g[ADDR_STRLEN + 8] = "", dev[IF_NAMESIZE] = "?", owner[16];
 	int n = u->lab.st.nlines - (added ? 1 : 0);
-	bool ours = r->ns != NS_HOST, same;
+	bool ours = r->ns != NS_HOST, same, theirs;
 
 	if (nl_route_find(nl, &r->dst, 0, false, &s))
 		return 1; /* gone meanwhile, or not one of the main table's: leave it */
@@ -30,21 +30,20 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 	       (!r->has_gw || !memcmp(s.gw.bytes, r->gw.bytes, (size_t)addr_len(r->dst.family)));
 	snprintf(prefix, sizeof(prefix), "route %s ", d);
 	ours = ours || state_has_prefix(&u->lab.st, n, prefix);
-	if (same && ours)
-		return 2;
-	if (same && lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner)) != 1)
-		return 1;
 	if (ours)
-		return kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
+		return same ? 2 : kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
+	theirs = lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner)) == 1;
+	if (same && !theirs)
+		return 1;
 	if (s.has_gw) {
 		strcpy(g, " via ");
 		addr_fmt_host(&s.gw, g + 5, sizeof(g) - 5);
 	}
 	if_indextoname((unsigned int)s.oif, dev);
-	if (same)
+	if (theirs)
 		return refuse(u, -EEXIST,
-			      "the host's route to %s%s dev %s is lab %s's, and goes with it, expected another prefix",
-			      d, g, dev, owner);
+			      "the host's route to %s%s dev %s is lab %s's%s, expected another prefix",
+			      d, g, dev, owner, same ? ", and goes with it" : "");
 	return refuse(u, -EEXIST,
 		      "the host already routes %s%s dev %s, and lab %s did not make that route, expected another prefix or that route gone",
 		      d, g, dev, u->lab.name);

@@ -112,6 +112,11 @@ check_out "another lab with the same host route is refused: it is this one's" \
 	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, and goes with it" \
 	"$NSFAST" up --lab "${PFX}x" "$TMP/samer.conf"
 "$NSFAST" down -q "${PFX}x" 2>/dev/null
+sed 's|via 10.13.37.4|via 10.13.37.5|' "$TMP/samer.conf" >"$TMP/otherr.conf"
+check_out "and one with another gateway is told whose route it is" \
+	"the host's route to 10.9.9.8/30 via 10.13.37.4 dev $PFX-sw0 is lab $PFX's, expected another prefix" \
+	"$NSFAST" up --lab "${PFX}x" "$TMP/otherr.conf"
+"$NSFAST" down -q "${PFX}x" 2>/dev/null
 # A route made by hand, without a gateway, that the file would change.
 ip route add 10.9.9.12/30 dev "$PFX-sw0"
 sed -i 's|route 10.9.9.8/30|route 10.9.9.12/30|' "$TMP/samer.conf"
