@@ -97,10 +97,8 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 		case 'v':
 		case 'q':
 			/* Both say how much to print: one of them. */
-			if (log_level == (c == 'v' ? LOG_WARN : LOG_DEBUG)) {
-				fprintf(stderr, "nsfast: -v and -q together, expected one of them\n");
-				return 2;
-			}
+			if (log_level == (c == 'v' ? LOG_WARN : LOG_DEBUG))
+				return usage_why("-v and -q together, expected one of them", NULL);
 			log_level = c == 'v' ? LOG_DEBUG : LOG_WARN;
 			break;
 		case 'n':
@@ -282,7 +280,7 @@ static int cmd_bench(int argc, char **argv)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
 			return usage(0);
 	if (argc < 2)
-		return usage(2);
+		return usage_why("expected FILE, the topology", NULL);
 	return bench_exec(argc, argv);
 }
 
@@ -371,7 +369,12 @@ int main(int argc, char **argv)
 	}
 	for (c = cmds; c->name; c++) {
 		if (!strcmp(c->name, argv[1])) {
+			static char prog[32];
+
 			cur = c;
+			/* getopt's own messages name the command as ours do */
+			snprintf(prog, sizeof(prog), "nsfast %s", c->name);
+			argv[1] = prog;
 			return c->run(argc - 1, argv + 1);
 		}
 	}

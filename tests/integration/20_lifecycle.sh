@@ -572,6 +572,8 @@ usage_err() { # NAME WANT CMD...
 usage_err "help of an unknown command" "nsfast help: unknown command 'frob'" "$NSFAST" help frob
 usage_err "up with two files" "nsfast up: one operand only, then 'x'" "$NSFAST" up "$LAB" x
 usage_err "up without a file" "nsfast up: expected FILE, the topology" "$NSFAST" up
+usage_err "an option without its value" "nsfast up: option '--lab' requires an argument" "$NSFAST" up --lab
+usage_err "bench without a file" "nsfast bench: expected FILE, the topology" "$NSFAST" bench
 usage_err "exec without a command" "nsfast exec: expected a command to run in 'a'" "$NSFAST" exec a --
 usage_err "a lab name with a '-' for up" "nsfast up: --lab 'a-b': expected up to 8 letters" \
 	"$NSFAST" up --lab a-b "$LAB"
