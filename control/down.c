@@ -27,13 +27,10 @@ int lab_down(const char *name)
 		pr_info("lab %s is not up: nothing to do\n", name);
 		return 0;
 	}
-	if (err == -EBUSY)
-		fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
-			name, STATE_ROOT, name);
-	else if (err)
-		fprintf(stderr, "nsfast: lab '%s': %s\n", name, strerror(-err));
-	if (err)
+	if (err) {
+		lab_open_failed(name, err);
 		return err;
+	}
 	/* An up killed before its first object left only the directory. */
 	if (!lab.st.nlines) {
 		err = state_destroy(&lab.st);

@@ -31,6 +31,16 @@ int lab_open(struct lab *lab, const char *name, bool create)
 	return err;
 }
 
+void lab_open_failed(const char *name, int err)
+{
+	if (err == -EBUSY)
+		fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
+			name, STATE_ROOT, name);
+	else
+		fprintf(stderr, "nsfast: lab '%s': %s\n", name,
+			err == -ENOENT ? "not up" : strerror(-err));
+}
+
 void lab_close(struct lab *lab)
 {
 	int i;

@@ -23,6 +23,9 @@ struct lab {
 };
 
 int lab_open(struct lab *lab, const char *name, bool create);
+/* Says why lab_open failed for lab name (its error err), once, on stderr:
+ * busy (another up or down holds its lock), not up, or the errno. */
+void lab_open_failed(const char *name, int err);
 void lab_close(struct lab *lab);
 /* "-" or NULL: the host namespace. */
 struct nl *lab_nl(struct lab *lab, const char *nsname, int *fd);

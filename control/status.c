@@ -188,12 +188,8 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 	bool first, opened = false;
 
 	err = lab_open(&lab, name, false);
-	if (err == -EBUSY)
-		fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
-			name, STATE_ROOT, name);
-	else if (err)
-		fprintf(stderr, "nsfast: lab '%s': %s\n", name,
-			err == -ENOENT ? "not up" : strerror(-err));
+	if (err)
+		lab_open_failed(name, err);
 	if (!err && !lab.st.nlines) {
 		lab_close(&lab);
 		if (all)

@@ -447,8 +447,7 @@ int lab_up(struct topo *t)
 	err = lab_open(&u.lab, t->lab, true);
 	if (err) {
 		if (err == -EBUSY)
-			fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
-				t->lab, STATE_ROOT, t->lab);
+			lab_open_failed(t->lab, err);
 		else
 			fprintf(stderr, "nsfast: cannot open the state of lab '%s' under %s: %s\n",
 				t->lab, STATE_ROOT, strerror(-err));
