@@ -213,7 +213,7 @@ int up_daemon(struct up *u, struct sw *sw)
 		if (same && !sw->ports_new && !silent)
 			return 0;
 		if (silent)
-			pr_warn("switch %s: its daemon (pid %d) gave no report on its socket: restarting it (its FDB and NAT connections start anew)\n",
+			pr_warn("switch %s: its daemon (pid %d) did not answer on its socket: restarting it (its FDB and NAT connections start anew)\n",
 				sw->name, (int)pid);
 		if (sw->ports_new)
 			pr_warn("switch %s: a port was added or made anew: restarting its daemon (its FDB and NAT connections start anew)\n",

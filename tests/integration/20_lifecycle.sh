@@ -83,7 +83,7 @@ kill -CONT "$pid1"
 # up restarts one that does not answer (its socket removed here).
 rm "/run/nsfast/$PFX/sw0.sock"
 check_out "up restarts a daemon that gives no report, and says so" \
-	"switch sw0: its daemon \(pid $pid1\) gave no report on its socket: restarting it" \
+	"switch sw0: its daemon \(pid $pid1\) did not answer on its socket: restarting it" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check_out "which answers again" '^true$' \
 	bash -c "'$NSFAST' status --json '$PFX' | jq '.switches[0].daemon.pid != $pid1'"
