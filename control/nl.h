@@ -67,6 +67,10 @@ struct addr_entry {
 
 int nl_addr_add(struct nl *nl, int ifindex, const struct addr *a);
 int nl_addr_dump(struct nl *nl, int (*fn)(const struct addr_entry *, void *), void *data);
+/* An address of interface ifindex, of family (0: any), IPv6 link-local
+ * aside (every IPv6 link has one): 0 and *found (found may be NULL),
+ * -ENOENT, or -errno. */
+int nl_addr_on(struct nl *nl, int ifindex, int family, struct addr *found);
 
 int nl_route_add(struct nl *nl, const struct addr *dst, const struct addr *gw,
 		 int oif);

@@ -86,6 +86,36 @@ int nl_addr_dump(struct nl *nl, int (*fn)(const struct addr_entry *, void *), vo
 	return nl_request(nl, nlh, addr_dump_cb, &d);
 }
 
+struct addr_on {
+	int ifindex, family;
+	struct addr found;
+	bool any;
+};
+
+static int addr_on_cb(const struct addr_entry *e, void *data)
+{
+	struct addr_on *o = data;
+
+	if (o->any || e->ifindex != o->ifindex || addr_is_link_local6(&e->addr) ||
+	    (o->family && e->addr.family != o->family))
+		return 0;
+	o->found = e->addr;
+	o->any = true;
+	return 0;
+}
+
+int nl_addr_on(struct nl *nl, int ifindex, int family, struct addr *found)
+{
+	struct addr_on o = { ifindex, family, { 0 }, false };
+	int err = nl_addr_dump(nl, addr_on_cb, &o);
+
+	if (err)
+		return err;
+	if (found)
+		*found = o.found;
+	return o.any ? 0 : -ENOENT;
+}
+
 static int route_msg(struct nl *nl, uint16_t type, uint16_t flags,
 		     const struct addr *dst, const struct addr *gw, int oif)
 {

@@ -271,28 +271,6 @@ static int preflight_mtus(struct up *u)
 	return 0;
 }
 
-struct has_v4 {
-	int ifindex;
-	bool any;
-};
-
-static int has_v4(const struct addr_entry *e, void *data)
-{
-	struct has_v4 *h = data;
-
-	h->any |= e->ifindex == h->ifindex && e->addr.family == AF_INET;
-	return 0;
-}
-
-/* Does interface ifindex of the host have an IPv4 address? (A dump that
- * fails says yes: the daemon's own check, later, says it better.) */
-static bool host_has_ipv4(struct nl *nl, int ifindex)
-{
-	struct has_v4 h = { ifindex, false };
-
-	return nl_addr_dump(nl, has_v4, &h) || h.any;
-}
-
 /* Refuse before changing anything: what needs to exist. */
 static int preflight(struct up *u)
 {
@@ -334,7 +312,8 @@ static int preflight(struct up *u)
 		}
 		/* The kernel's masquerade takes the uplink's address as the
 		 * daemons' NAT does: without one, nothing would come back. */
-		if (!ours && sw->snat && !host_has_ipv4(&u->lab.root, ls.ifindex)) {
+		if (!ours && sw->snat &&
+		    nl_addr_on(&u->lab.root, ls.ifindex, AF_INET, NULL) == -ENOENT) {
 			topo_error(u->t, sw->uplink_line,
 				   "uplink '%s' has no IPv4 address to translate to, expected one ('ip addr add ADDRESS/PREFIX dev %s')",
 				   sw->uplink, sw->uplink);

@@ -15,25 +15,6 @@
 #include "nl.h"
 #include "up_steps.h"
 
-struct has_addr {
-	int ifindex;
-	struct addr found;
-	bool any;
-};
-
-static int addr_of(const struct addr_entry *e, void *data)
-{
-	struct has_addr *h = data;
-	const struct addr *a = &e->addr;
-
-	/* IPv6 link-local goes and comes back with the interface. */
-	if (e->ifindex != h->ifindex || h->any || addr_is_link_local6(a))
-		return 0;
-	h->found = *a;
-	h->any = true;
-	return 0;
-}
-
 struct route_through {
 	int ifindex;
 	struct addr found;
@@ -113,7 +94,7 @@ int up_preflight_moves(struct up *u)
 	for (int i = 0; i < t->nlinks; i++) {
 		const struct link *l = &t->links[i];
 		const char *ns = topo_ns_name(t, l->a.ns), *name = l->b.ifname;
-		struct has_addr h = { 0 };
+		struct addr found;
 		struct link_state ls;
 
 		if (l->kind != LINK_MOVE || in_lab_ns(u, l))
@@ -128,20 +109,21 @@ int up_preflight_moves(struct up *u)
 		}
 		if (err)
 			return err;
-		h.ifindex = ls.ifindex;
-		if ((err = nl_addr_dump(&u->lab.root, addr_of, &h)))
-			return err;
-		if (h.any) {
+		/* Its addresses would go with it. */
+		err = nl_addr_on(&u->lab.root, ls.ifindex, 0, &found);
+		if (err != -ENOENT) {
+			if (err)
+				return err;
 			topo_error(t, l->line, "move of '%s' into ns %s: it has %s in the host, which the move would take from it, expected an interface without addresses",
-				   name, ns, addr_fmt(&h.found, s, sizeof(s)));
+				   name, ns, addr_fmt(&found, s, sizeof(s)));
 			return -EBUSY;
 		}
-		err = host_route_through(&u->lab.root, ls.ifindex, &h.found);
+		err = host_route_through(&u->lab.root, ls.ifindex, &found);
 		if (err != -ENOENT) {
 			if (err)
 				return err;
 			topo_error(t, l->line, "move of '%s' into ns %s: the host routes %s through it, which the move would take, expected an interface the host does not route through",
-				   name, ns, h.found.plen ? addr_fmt(&h.found, s, sizeof(s)) : "its default");
+				   name, ns, found.plen ? addr_fmt(&found, s, sizeof(s)) : "its default");
 			return -EBUSY;
 		}
 		if (ls.master) {
