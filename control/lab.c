@@ -166,9 +166,7 @@ static bool name_ok(const char *s, size_t max)
 /* "LAB-...": a name of this lab's making. */
 static bool lab_made(const char *lab, const char *s)
 {
-	size_t n = strlen(lab);
-
-	return !strncmp(s, lab, n) && s[n] == '-' && name_ok(s, 64);
+	return lab_named(lab, s) && name_ok(s, 64);
 }
 
 /* An interface nsfast made in the host for the lab: LAB-..., a name the
@@ -412,9 +410,7 @@ int lab_iface_owner(const char *self, const char *ifname, bool uplinks, char *ow
 	 * claims' to refuse, with their words, when uplinks is false. */
 	snprintf(prefix, sizeof(prefix), "uplink %s\n", ifname);
 	for (int i = 0; i < nlabs && !err; i++) {
-		size_t l = strlen(labs[i]);
-
-		if (strcmp(labs[i], self) && !strncmp(ifname, labs[i], l) && ifname[l] == '-' &&
+		if (strcmp(labs[i], self) && lab_named(labs[i], ifname) &&
 		    (uplinks || !state_lab_has(labs[i], prefix))) {
 			snprintf(owner, len, "%s", labs[i]);
 			err = 1;

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "addr.h"
 #include "xdp_mtu.h"
@@ -124,6 +125,14 @@ int topo_find_ns(const struct topo *t, const char *name);
 int topo_find_sw(const struct topo *t, const char *name);
 bool lab_name_valid(const char *name); /* down and status: any lab ever made */
 bool lab_name_new_valid(const char *name); /* up and check: no '-' */
+/* Is name one of lab's making? Everything a lab makes in the host, and
+ * its namespaces, are named "LAB-...". */
+static inline bool lab_named(const char *lab, const char *name)
+{
+	size_t n = strlen(lab);
+
+	return !strncmp(name, lab, n) && name[n] == '-';
+}
 
 /* Shared by parse and validate: print "FILE:LINE: ..." to stderr, at
  * most ERRORS_MAX (20) times until the next topo_error_reset(). */

@@ -150,12 +150,10 @@ static void resolve_links(struct vstate *v)
 			continue;
 		}
 		if (l->kind == LINK_MOVE) {
-			size_t n = strlen(t->lab);
-
 			/* Its name is its own, in the host and in the namespace. */
 			strcpy(l->a.sysname, l->a.ifname);
 			strcpy(l->b.sysname, l->b.ifname);
-			if (!strncmp(l->b.ifname, t->lab, n) && l->b.ifname[n] == '-')
+			if (lab_named(t->lab, l->b.ifname))
 				verr(v, l->line, "move of '%s': named like an interface lab '%s' makes, expected an interface of the host's own",
 				     l->b.ifname, t->lab);
 			continue;

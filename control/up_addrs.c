@@ -40,7 +40,6 @@ static int route_clash(struct up *u, const struct host_addrs *h, const struct ad
 		       const char *ifname, int line)
 {
 	char name[IF_NAMESIZE] = "", s[ADDR_STRLEN], rs[ADDR_STRLEN], gs[ADDR_STRLEN];
-	size_t plen = strlen(u->t->lab);
 
 	for (int i = 0; i < h->nr; i++) {
 		const struct route_entry *r = &h->r[i];
@@ -50,7 +49,7 @@ static int route_clash(struct up *u, const struct host_addrs *h, const struct ad
 		    !addr_overlap(&r->dst, a))
 			continue;
 		if (r->oif && if_indextoname((unsigned int)r->oif, name) &&
-		    (!strcmp(name, ifname) || (!strncmp(name, u->t->lab, plen) && name[plen] == '-')))
+		    (!strcmp(name, ifname) || lab_named(u->t->lab, name)))
 			continue;
 		topo_error(u->t, line,
 			   "subnet of %s for %s overlaps the host's route to %s%s%s%s%s, expected a disjoint subnet",
@@ -65,12 +64,9 @@ static int route_clash(struct up *u, const struct host_addrs *h, const struct ad
 /* Is the interface name one of a lab's (LAB-...) other than self's? */
 static bool other_lab_if(const struct host_addrs *h, const char *self, const char *name)
 {
-	for (int i = 0; i < h->nlabs; i++) {
-		size_t n = strlen(h->labs[i]);
-
-		if (strcmp(h->labs[i], self) && !strncmp(name, h->labs[i], n) && name[n] == '-')
+	for (int i = 0; i < h->nlabs; i++)
+		if (strcmp(h->labs[i], self) && lab_named(h->labs[i], name))
 			return true;
-	}
 	return false;
 }
 
@@ -89,7 +85,6 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 		 const char *ifname, int line)
 {
 	char name[IF_NAMESIZE], s[ADDR_STRLEN], os[ADDR_STRLEN];
-	size_t plen = strlen(u->t->lab);
 
 	for (int i = 0; i < h->n; i++) {
 		const struct addr *o = &h->v[i].addr;
@@ -99,7 +94,7 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 			continue;
 		/* This lab's own interfaces: check has seen to them. */
 		if (!if_indextoname((unsigned int)h->v[i].ifindex, name) || !strcmp(name, ifname) ||
-		    (!strncmp(name, u->t->lab, plen) && name[plen] == '-'))
+		    lab_named(u->t->lab, name))
 			continue;
 		/* Another subnet as specific as a's or more takes (some of)
 		 * a's traffic. A less specific one of the machine's loses to
