@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "ip_forward.h"
@@ -15,25 +14,6 @@
 
 #define FWD_SYSCTL "/proc/sys/net/ipv4/ip_forward"
 #define FWD_SAVED STATE_ROOT "/ip_forward"
-
-/* An flock on the state root: every holder and releaser, one at a time.
- * The fd, or -errno. */
-static int fwd_lock(void)
-{
-	int fd = open(STATE_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (flock(fd, LOCK_EX)) {
-		if (errno != EINTR) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-	}
-	return fd;
-}
 
 static int fwd_hold(void)
 {
@@ -62,7 +42,7 @@ static int fwd_hold(void)
 
 int ip_forward_hold(void)
 {
-	int lock = fwd_lock(), err;
+	int lock = state_lock_dir(STATE_ROOT), err;
 
 	if (lock < 0)
 		return lock;
@@ -105,7 +85,7 @@ static int fwd_release(const char *lab)
 
 int ip_forward_release(const char *lab, struct state *st)
 {
-	int lock = fwd_lock(), err;
+	int lock = state_lock_dir(STATE_ROOT), err;
 
 	if (lock < 0)
 		return lock;

@@ -305,3 +305,17 @@ bool state_lab_has(const char *lab, const char *prefix)
 	fclose(f);
 	return found;
 }
+
+int state_lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}

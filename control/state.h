@@ -40,6 +40,9 @@ void state_close(struct state *st);
 /* Every lab with a state directory, sorted, into *names (the caller
  * frees it); their count, or a negative errno. */
 int state_labs(char (**names)[16]);
+/* An flock on directory dir, shared by every nsfast: its fd, or -errno
+ * (-EINTR when a signal broke the wait). */
+int state_lock_dir(const char *dir);
 /* Does lab's journal, read as it is now without its lock, have a line
  * starting with prefix ("...\n" for a whole line)? */
 bool state_lab_has(const char *lab, const char *prefix);

@@ -43,20 +43,9 @@ static int lab_is_up(const char *lab)
  * would do too, but any name there may be an interface's.) */
 static int claims_lock(void)
 {
-	int fd;
-
 	if ((mkdir(STATE_ROOT, 0700) && errno != EEXIST) || (mkdir(CLAIMS, 0700) && errno != EEXIST))
 		return -errno;
-	fd = open(CLAIMS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
+	return state_lock_dir(CLAIMS);
 }
 
 int uplink_claim(const char *ifname, const char *lab, const char *sw, char *holder, size_t len)
