@@ -334,6 +334,10 @@ static int cmd_help(int argc, char **argv)
 {
 	const struct cmd *c;
 
+	if (argc > 2) {
+		fprintf(stderr, "nsfast help: one COMMAND only, then '%s'\n", argv[2]);
+		return 2;
+	}
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return usage(0);
 	if (argc > 1) {
@@ -359,6 +363,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		cmd_help(1, argv);
+		return 2;
+	}
+	if ((!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	     !strcmp(argv[1], "--version")) && argc > 2) {
+		fprintf(stderr, "nsfast: %s takes nothing after it, and got '%s'\n", argv[1], argv[2]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))

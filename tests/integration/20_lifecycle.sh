@@ -570,6 +570,9 @@ usage_err() { # NAME WANT CMD...
 	else fail "usage: $name: exit $rc: $(head -n 2 <<<"$out" | tr '\n' ' ')"; fi
 }
 usage_err "help of an unknown command" "nsfast help: unknown command 'frob'" "$NSFAST" help frob
+usage_err "help with two commands" "nsfast help: one COMMAND only, then 'x'" "$NSFAST" help up x
+usage_err "--version with a word after it" "nsfast: --version takes nothing after it, and got 'x'" \
+	"$NSFAST" --version x
 usage_err "up with two files" "nsfast up: one operand only, then 'x'" "$NSFAST" up "$LAB" x
 usage_err "up without a file" "nsfast up: expected FILE, the topology" "$NSFAST" up
 usage_err "an option without its value" "nsfast up: option '--lab' requires an argument" "$NSFAST" up --lab
