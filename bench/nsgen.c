@@ -15,7 +15,9 @@
  * UDP socket, sendmmsg in batches of 64): slower, but its packets are
  * routed and resolved like any application's, which the NAT'd benchmark
  * needs (the Linux bridge with br_netfilter drops live frames addressed
- * to the bridge itself). */
+ * to the bridge itself). With --gso N, each send is one UDP GSO packet
+ * (UDP_SEGMENT) of N datagrams, with DF and the device's MTU whatever
+ * the path MTU: what tests need to see where such packets go. */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -24,6 +26,8 @@
 #include <getopt.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/udp.h>
+#include <netinet/in.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -104,7 +108,8 @@ static double now_s(void)
 /* The same buffer, BATCH times per sendmmsg on fd, for seconds or, with
  * count, exactly count times in bursts of 32 with a pause after each so
  * that nothing is lost on the way in. What the kernel did not take
- * (ENOBUFS, EAGAIN; ECONNREFUSED, an ICMP error for an earlier datagram)
+ * (ENOBUFS, EAGAIN; ECONNREFUSED or EMSGSIZE, an ICMP error for an
+ * earlier datagram)
  * is sent again. Returns the number sent, or -1 once the error is
  * printed. */
 static long long send_batches(int fd, void *buf, size_t len, double seconds,
@@ -126,7 +131,8 @@ static long long send_batches(int fd, void *buf, size_t len, double seconds,
 		if (count && count - sent < (unsigned long long)burst)
 			burst = (int)(count - sent);
 		n = sendmmsg(fd, msgs, (unsigned int)burst, 0);
-		if (n < 0 && errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED) {
+		if (n < 0 && errno != ENOBUFS && errno != EAGAIN && errno != ECONNREFUSED &&
+		    errno != EMSGSIZE) {
 			fprintf(stderr, "nsgen: sendmmsg: %s\n", strerror(errno));
 			return -1;
 		}
@@ -140,21 +146,29 @@ static long long send_batches(int fd, void *buf, size_t len, double seconds,
 	return (long long)sent;
 }
 
-/* --socket: datagrams of the same size from a connected UDP socket.
- * Returns the number sent (accepted by the stack), or -1. */
+/* --socket: datagrams of the same size from a connected UDP socket,
+ * gso of them per send when gso > 1. Returns the number of sends the
+ * stack accepted, or -1. */
 static long long send_socket(struct in_addr sip, struct in_addr dip, int dport, int size,
-			     double seconds, unsigned long long count, double *elapsed)
+			     int gso, double seconds, unsigned long long count, double *elapsed)
 {
-	static uint8_t payload[1514];
+	static uint8_t payload[65507];
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(40000), .sin_addr = sip };
+	int fd, seg = size - 42, probe = IP_PMTUDISC_PROBE;
 	long long sent;
-	int fd;
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a))) {
 		fprintf(stderr, "nsgen: binding a UDP socket to port 40000: %s\n", strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	if (gso > 1 && (setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof(seg)) ||
+			setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof(probe)))) {
+		fprintf(stderr, "nsgen: UDP_SEGMENT %d with IP_PMTUDISC_PROBE: %s\n", seg,
+			strerror(errno));
+		close(fd);
 		return -1;
 	}
 	a.sin_port = htons((uint16_t)dport);
@@ -164,7 +178,7 @@ static long long send_socket(struct in_addr sip, struct in_addr dip, int dport, 
 		close(fd);
 		return -1;
 	}
-	sent = send_batches(fd, payload, (size_t)(size - 42), seconds, count, elapsed);
+	sent = send_batches(fd, payload, (size_t)seg * (size_t)gso, seconds, count, elapsed);
 	close(fd);
 	return sent;
 }
@@ -258,12 +272,14 @@ static void usage(FILE *f)
 	fprintf(f, "usage: nsgen --netns NS --dev IF --dst-mac MAC --src IP --dst IP\n"
 		   "             [--size BYTES] [--seconds S | --count N] [--dport PORT]\n"
 		   "             [--method auto|live|packet]\n"
-		   "       nsgen --socket --netns NS --src IP --dst IP [--size BYTES] [...]\n"
+		   "       nsgen --socket --netns NS --src IP --dst IP [--size BYTES] [--gso N] [...]\n"
 		   "Send UDP frames of BYTES (default 60, i.e. 64 with the FCS) out of IF in\n"
 		   "namespace NS for S seconds (default 2) as fast as the kernel takes them, or\n"
 		   "exactly N frames, paced so that none is lost on the way in; print one JSON line.\n"
 		   "With --socket, send them from a UDP socket bound to IP port 40000 through\n"
-		   "the namespace's stack (routes and neighbours apply; no IF or MAC needed).\n"
+		   "the namespace's stack (routes and neighbours apply; no IF or MAC needed);\n"
+		   "BYTES up to 9014, and with --gso N each send is one UDP GSO packet of N\n"
+		   "such datagrams (at most 64 KiB in all), sent with DF at the device's MTU.\n"
 		   "--method: live (BPF_PROG_TEST_RUN live frames, no skb per frame), packet\n"
 		   "(an AF_PACKET socket), or auto (default): live unless the kernel refuses it.\n"
 		   "The JSON line says which one sent, and why live did not (live_refused).\n"
@@ -280,13 +296,14 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 'S' }, { "dport", required_argument, NULL, 'p' },
 		{ "count", required_argument, NULL, 'c' }, { "socket", no_argument, NULL, 'k' },
 		{ "method", required_argument, NULL, 'M' }, { "help", no_argument, NULL, 'h' },
+		{ "gso", required_argument, NULL, 'g' },
 		{ 0 },
 	};
 	const char *ns = NULL, *dev = NULL, *method = "auto";
 	char refused[64] = "";
 	uint8_t dst[6], src[6], frame[2048];
 	struct in_addr sip = { 0 }, dip = { 0 };
-	int size = 60, dport = 9, o, fd, ifindex, have_mac = 0, sock = 0;
+	int size = 60, dport = 9, o, fd, ifindex, have_mac = 0, sock = 0, gso = 1;
 	double seconds = 2, elapsed = 0;
 	unsigned long long count = 0;
 	long long n = -2;
@@ -306,12 +323,14 @@ int main(int argc, char **argv)
 		case 'c': count = strtoull(optarg, NULL, 10); break;
 		case 'k': sock = 1; break;
 		case 'M': method = optarg; break;
+		case 'g': gso = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (!ns || (!sock && (!dev || !have_mac)) || !sip.s_addr || !dip.s_addr || size < 42 ||
-	    size > 1514 || seconds <= 0 ||
+	    size > (sock ? 9014 : 1514) || seconds <= 0 || gso < 1 || (gso > 1 && !sock) ||
+	    (long)(size - 42) * gso > 65507 ||
 	    (strcmp(method, "auto") && strcmp(method, "live") && strcmp(method, "packet")) ||
 	    (sock && strcmp(method, "auto"))) {
 		usage(stderr);
@@ -325,7 +344,7 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 	if (sock) {
-		n = send_socket(sip, dip, dport, size, seconds, count, &elapsed);
+		n = send_socket(sip, dip, dport, size, gso, seconds, count, &elapsed);
 		method = "socket";
 		goto out;
 	}

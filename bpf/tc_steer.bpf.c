@@ -111,6 +111,16 @@ static __always_inline int pull_head(struct __sk_buff *skb, __u32 need)
 	return bpf_skb_pull_data(skb, need) ? -1 : 0;
 }
 
+/* Is skb, larger than ifindex's MTU, a GSO packet whose every segment
+ * fits it? The kernel's own test (skb_gso_validate_network_len): the
+ * segments' IP length from the headers and gso_size. */
+static __always_inline bool segs_fit(struct __sk_buff *skb, __u32 ifindex)
+{
+	__u32 mtu = 0;
+
+	return skb->gso_size && !bpf_check_mtu(skb, ifindex, &mtu, 0, BPF_MTU_CHK_SEGS);
+}
+
 #define IP_OFF ETH_HLEN
 #define L4_OFF (ETH_HLEN + sizeof(struct iphdr))
 
@@ -131,10 +141,10 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 	struct iphdr *ip;
 	__u16 *ports;
 
-	/* Larger than the uplink takes, and not segmented on the way: the
-	 * slow path answers it with "fragmentation needed" (the uplink
-	 * would drop it unseen). */
-	if (uplink_mtu && skb->len > uplink_mtu + ETH_HLEN && !skb->gso_size)
+	/* Larger than the uplink takes: the slow path answers it with
+	 * "fragmentation needed" (the uplink would drop it unseen, or a
+	 * GSO packet's segments would leave larger than its MTU). */
+	if (uplink_mtu && skb->len > uplink_mtu + ETH_HLEN && !segs_fit(skb, uplink_ifindex))
 		return -1;
 	/* nat_l4 reads up to a TCP header: those bytes must be linear. */
 	if (pull_head(skb, L4_OFF + sizeof(struct tcphdr)))
@@ -307,9 +317,9 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 	/* Larger than the port takes: the slow path cuts it or answers,
 	 * as on the other dataplanes (the redirect into the namespace
 	 * would deliver it, but only once its connection is installed). A
-	 * GSO packet is segments that GRO put together, each within the
-	 * sender's MSS: it goes in whole, as GRO would hand it up. */
-	if (p->mtu && skb->len > p->mtu + ETH_HLEN && !skb->gso_size)
+	 * GSO packet is segments that GRO put together: it goes in whole,
+	 * as GRO would hand it up, when each fits the port. */
+	if (p->mtu && skb->len > p->mtu + ETH_HLEN && !segs_fit(skb, p->ifindex))
 		return -1;
 	from_ip = ip->daddr;
 	to_ip = v->int_ip;

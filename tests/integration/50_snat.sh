@@ -105,6 +105,8 @@ for dp in $DPS; do
 	# switch itself (the bridge would drop it).
 	{ sed -e "s/dataplane kernel/dataplane $dp/" -e '/gateway fd42/d' "$EX/nat.conf"
 	  printf 'ns d\n    link eth0 switch sw0 mtu 1000 addr 10.13.37.5/24\n    route default via 10.13.37.1\n'
+	  # e: a port above the uplink's MTU (tc's GSO check below)
+	  [ "$dp" = tc ] && printf 'ns e\n    link eth0 switch sw0 mtu 3000 addr 10.13.37.6/24\n    route default via 10.13.37.1\n'
 	} >"$TMP/nat-$dp.conf"
 	check "$dp: up" up "$TMP/nat-$dp.conf"
 	probe
@@ -171,6 +173,39 @@ for dp in $DPS; do
 		check_out "tc: no XDP program on the uplink, one on its slow-path end" "^0 1$" \
 			bash -c "echo \$(ip -o link show $PFX-up0 | grep -c 'xdp ') \$(ip -o link | grep ' $PFX--u[0-9a-z]*x' | grep -c 'xdp ')"
 		check_out "tc: the outside keeps TSO" "tcp-segmentation-offload: on" nsx outside ethtool -k eth0
+		# e (MTU 3000) to an outside at 3000 behind the uplink at 1500:
+		# UDP GSO packets of 1986-byte datagrams, once their flow is in
+		# the fast path (its second datagram out installs it), must not
+		# leave by the uplink. The slow path answers "fragmentation
+		# needed" for each, as Linux's router would.
+		ip -n "$PFX-outside" link set eth0 mtu 3000
+		nsx outside nft -f - <<'NFT'
+table ip gsoprobe {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		udp dport 7000 counter
+	}
+}
+NFT
+		"${NSFAST_BUILD:-$ROOT/build}/nsping" --netns "$PFX-outside" --server --port 7000 --idle 2 &
+		PIDS+=($!)
+		sleep 0.2
+		for _ in 1 2; do
+			"${NSFAST_BUILD:-$ROOT/build}/nsgen" --socket --netns "$PFX-e" --src 10.13.37.6 --dst 203.0.113.2 \
+				--dport 7000 --count 1 >/dev/null
+			sleep 0.2
+		done
+		fn0=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.routing.frag_needed')
+		"${NSFAST_BUILD:-$ROOT/build}/nsgen" --socket --netns "$PFX-e" --src 10.13.37.6 --dst 203.0.113.2 --dport 7000 \
+			--size 2000 --gso 8 --count 20 >/dev/null
+		sleep 0.2
+		fn1=$("$NSFAST" status --json "$PFX" | jq '.switches[0].daemon.routing.frag_needed')
+		check_out "tc: UDP GSO packets of segments above the uplink's MTU do not leave by it" \
+			"packets 2 bytes" nsx outside nft list chain ip gsoprobe input
+		if [ $((fn1 - fn0)) -ge 1 ]; then
+			pass "tc: they get 'fragmentation needed' ($((fn1 - fn0)))"
+		else fail "tc: UDP GSO above the uplink's MTU: frag_needed $fn0 -> $fn1"; fi
+		ip -n "$PFX-outside" link set eth0 mtu 1500
 		# Above, both ends sent CHECKSUM_PARTIAL packets, which receivers
 		# trust. With transmit checksum offload off on both, they check
 		# every checksum the fast path rewrote.
