@@ -56,10 +56,11 @@ static __always_inline void uplink_count(__u32 what)
  * fragments carry no ports to tell, and follow it. Written here, not by
  * the daemon: they come right behind the first one, before the daemon
  * could have seen it. Every fragment carries the key (the destination
- * is the uplink's address); the value is when the first one came. An
- * entry ends with its datagram's last fragment, or after as long as the
- * NAT keeps it (nat_frag.h), so that it never takes a later datagram of
- * the host's with the same key; an LRU map, so nothing else cleans it. */
+ * is the uplink's address). An entry ends once its datagram's bytes have
+ * all come (in any order: a network may reorder fragments), or after as
+ * long as the NAT keeps it (nat_frag.h), so that it never takes a later
+ * datagram of the host's with the same key; an LRU map, so nothing else
+ * cleans it. */
 #define FRAG_TIMEOUT_NS (30ull * 1000000000ull)
 
 struct frag_key {
@@ -69,26 +70,45 @@ struct frag_key {
 	__u8 pad;
 };
 
+struct frag_seen {
+	__u64 first_ns; /* when the first fragment came */
+	__u32 bytes; /* IP payload bytes come so far */
+	__u32 total; /* the datagram's, from its last fragment; 0: not yet */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct frag_key);
-	__type(value, __u64);
+	__type(value, struct frag_seen);
 } frag_ours SEC(".maps");
 
-/* A later fragment: the switch's when its first one was, not long ago;
- * the last one ends the datagram. */
+/* The IP payload bytes of a fragment. */
+static __always_inline __u32 frag_len(const struct iphdr *ip)
+{
+	__u32 tot = bpf_ntohs(ip->tot_len), hl = ip->ihl * 4u;
+
+	return tot > hl ? tot - hl : 0;
+}
+
+/* A later fragment: the switch's when its first one was, not long ago.
+ * Plain adds, not atomic ones: a lost update only keeps the entry until
+ * its timeout, as a lost fragment does. */
 static __always_inline int frag_later_ours(struct iphdr *ip, struct frag_key *k)
 {
-	__u64 *t = bpf_map_lookup_elem(&frag_ours, k);
+	struct frag_seen *v = bpf_map_lookup_elem(&frag_ours, k);
+	__u32 len = frag_len(ip);
 
-	if (!t)
+	if (!v)
 		return 0;
-	if (bpf_ktime_get_ns() - *t > FRAG_TIMEOUT_NS) {
+	if (bpf_ktime_get_ns() - v->first_ns > FRAG_TIMEOUT_NS) {
 		bpf_map_delete_elem(&frag_ours, k);
 		return 0;
 	}
+	v->bytes += len;
 	if (!(ip->frag_off & bpf_htons(0x2000)))
+		v->total = (bpf_ntohs(ip->frag_off) & 0x1fff) * 8u + len;
+	if (v->total && v->bytes >= v->total)
 		bpf_map_delete_elem(&frag_ours, k);
 	return 1;
 }
@@ -137,7 +157,7 @@ static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, voi
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
 	struct frag_key k = {};
-	__u64 now;
+	struct frag_seen seen = {};
 	__u8 *l4;
 	int ours = 0, first = 0;
 
@@ -173,8 +193,9 @@ out:
 	/* Not ours: an entry of an earlier datagram with the same id must
 	 * not take this one's later fragments from the host. */
 	if (first && ours) {
-		now = bpf_ktime_get_ns();
-		bpf_map_update_elem(&frag_ours, &k, &now, BPF_ANY);
+		seen.first_ns = bpf_ktime_get_ns();
+		seen.bytes = frag_len(ip);
+		bpf_map_update_elem(&frag_ours, &k, &seen, BPF_ANY);
 	}
 	else if (first)
 		bpf_map_delete_elem(&frag_ours, &k);

@@ -68,7 +68,7 @@ static void frag_first(struct nat *nat, const struct ip4 *h, uint8_t dir, uint32
 	struct nat_frag_key k;
 	uint64_t hash = frag_key(nat, h, dir, &k);
 
-	nat_frag_note(&nat->frags, hash, &k, addr, now);
+	nat_frag_note(&nat->frags, hash, &k, addr, h->l4len, now);
 	nat->stats.frag_first++;
 }
 
@@ -110,8 +110,8 @@ static enum nat_verdict frag_translate(struct nat *nat, struct ip4 *h, uint8_t d
 	be32_put(h->ip + off, f->addr);
 	if (int_ip)
 		be32_put(int_ip, f->addr);
-	if (!(be16_get(h->ip + 6) & 0x2000)) /* the last one */
-		nat_frag_forget(f);
+	nat_frag_seen(f, (be16_get(h->ip + 6) & 0x1fffu) * 8, h->l4len,
+		      !(be16_get(h->ip + 6) & 0x2000));
 	nat->last_ref = 0;
 	nat->stats.frag_later++;
 	if (dir)

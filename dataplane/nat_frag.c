@@ -15,7 +15,7 @@ static struct nat_frag *set_of(struct nat_frags *t, uint64_t hash)
 }
 
 void nat_frag_note(struct nat_frags *t, uint64_t hash, const struct nat_frag_key *k,
-		   uint32_t addr, uint64_t now)
+		   uint32_t addr, uint32_t len, uint64_t now)
 {
 	struct nat_frag *s = set_of(t, hash), *e = &s[0];
 	int i;
@@ -35,6 +35,8 @@ void nat_frag_note(struct nat_frags *t, uint64_t hash, const struct nat_frag_key
 	}
 	e->k = *k;
 	e->addr = addr;
+	e->bytes = len;
+	e->total = 0;
 	e->expires = now + NAT_FRAG_TIMEOUT_NS;
 }
 

@@ -66,6 +66,7 @@ static const uint8_t MAC_HOP[6] = { 0x02, 0, 0, 0, 0, 0x99 }; /* its next hop */
 #define INT_PORT 40000
 #define EXT_PORT 62000
 #define REM_PORT 5201
+#define FRAG_BYTES 128 /* the IP payload of each fragment below */
 
 
 /* --- frames, with every checksum computed in full */
@@ -347,18 +348,20 @@ struct path {
 	int frag_map; /* inbound: the datagrams whose first fragment was the switch's */
 };
 
-/* A datagram from REM_IP with the frames' IP id whose first fragment the
- * uplink's program saw age_s seconds ago (struct frag_key). */
+/* A datagram from REM_IP with the frames' IP id whose first fragment,
+ * of FRAG_BYTES, the uplink's program saw age_s seconds ago (struct
+ * frag_key, struct frag_seen). */
 static int frag_seen(const struct path *p, uint8_t proto, int age_s)
 {
 	struct { uint32_t saddr; uint16_t id; uint8_t proto, pad; } k = { htonl(REM_IP), htons(0x1234),
 									 proto, 0 };
+	struct { uint64_t first_ns; uint32_t bytes, total; } v = { .bytes = FRAG_BYTES };
 	struct timespec ts;
-	uint64_t t;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec - (uint64_t)age_s * 1000000000ull;
-	return bpf_map_update_elem(p->frag_map, &k, &t, BPF_ANY);
+	v.first_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec -
+		     (uint64_t)age_s * 1000000000ull;
+	return bpf_map_update_elem(p->frag_map, &k, &v, BPF_ANY);
 }
 
 static uint32_t entry_hit(const struct path *p, uint8_t proto)
@@ -512,9 +515,11 @@ static void run_path(const struct path *p)
 		s = base, s.ihl = 6;
 		snprintf(what, sizeof(what), "%s with IP options", pn);
 		expect_slow(p, what, &s, 0, false);
-		/* A datagram's later fragments follow its first one, up to
-		 * its last; inbound, one that was not the switch's, or one
-		 * that came more than 30 s ago, leaves them to the host. */
+		/* A datagram's later fragments follow its first one, in any
+		 * order, until all its bytes have come (FRAG_BYTES each, at
+		 * offsets 0, 16 and 32 in 8-byte units); inbound, one that was
+		 * not the switch's, or one that came more than 30 s ago,
+		 * leaves them to the host. */
 		static const struct {
 			uint16_t frag, dport; /* dport 0: base's */
 			int age_s; /* first fragment seen this long ago, -1: as sent */
@@ -524,7 +529,11 @@ static void run_path(const struct path *p)
 			{ 0x2000, 0, -1, false, false, "a first %s fragment" },
 			{ 0x2010, 0, -1, false, false, "a later %s fragment of it" },
 			{ 0x0020, 0, -1, false, false, "its last %s fragment" },
-			{ 0x0020, 0, -1, true, true, "a %s fragment after its datagram's last one" },
+			{ 0x0020, 0, -1, true, true, "a %s fragment after all its datagram's bytes" },
+			{ 0x2000, 0, -1, false, false, "the first %s fragment of the next datagram" },
+			{ 0x0020, 0, -1, false, false, "its last %s fragment, before the middle one" },
+			{ 0x2010, 0, -1, false, false, "its middle %s fragment, after the last" },
+			{ 0x2010, 0, -1, true, true, "a %s fragment after all of that datagram's bytes" },
 			{ 0x2010, 0, 29, true, false, "a later %s fragment 29 s after its first" },
 			{ 0x2010, 0, 31, true, true, "a later %s fragment 31 s after its first" },
 			{ 0x2000, 5000, -1, true, true,
@@ -535,6 +544,7 @@ static void run_path(const struct path *p)
 			if (fr[j].in_only && p->out)
 				continue;
 			s = base, s.frag = fr[j].frag;
+			s.payload = (uint16_t)(FRAG_BYTES - (proto == P_TCP ? 20 : 8));
 			if (fr[j].dport)
 				s.dport = fr[j].dport;
 			if (fr[j].age_s >= 0)

@@ -1222,6 +1222,27 @@ static void test_fragments(void)
 	      "a later fragment after its datagram's last one: NO_MATCH, counted as such, not as unsolicited",
 	      "v %d n %llu", v, (unsigned long long)nofirst);
 
+	/* Reordered after its first: first, last, then the middle one, which
+	 * still finds the datagram; once every byte has come, a copy of
+	 * the middle one finds nothing. */
+	f.payload = 4000;
+	l = build(w, &f);
+	n = fragment(w, l, 1500, 0x6161, fr, flen);
+	uint32_t mid_len = flen[1];
+	uint8_t mid[1600];
+	memcpy(mid, fr[1], mid_len);
+	enum nat_verdict r0 = xout(nat, fr[0], flen[0], 3 * SEC);
+	enum nat_verdict r2 = xout(nat, fr[2], flen[2], 3 * SEC);
+	enum nat_verdict r1 = xout(nat, fr[1], flen[1], 3 * SEC);
+	check(n == 3 && r0 == NAT_OK && r2 == NAT_OK && r1 == NAT_OK && f_src(fr[1]) == EXT,
+	      "a datagram's middle fragment after its last one: translated as the first was",
+	      "n %d verdicts %d %d %d src %08x", n, r0, r2, r1, f_src(fr[1]));
+	nofirst = nat_stats(nat)->drop_frag_no_first;
+	v = xout(nat, mid, mid_len, 3 * SEC);
+	check(v == NAT_DROP_NO_MATCH && nat_stats(nat)->drop_frag_no_first == nofirst + 1,
+	      "and once all its bytes have come, a copy of one finds nothing", "v %d", v);
+	f.payload = 3000;
+
 	/* A later fragment before its first (another id), then the first:
 	 * the early one is dropped untouched, the first goes. */
 	l = build(w, &f);
@@ -1230,7 +1251,7 @@ static void test_fragments(void)
 	v = xout(nat, fr[1], flen[1], 3 * SEC);
 	enum nat_verdict v1 = xout(nat, fr[0], flen[0], 3 * SEC);
 	check(v == NAT_DROP_NO_MATCH && !memcmp(back, fr[1], flen[1]) && v1 == NAT_OK &&
-		      nat_stats(nat)->drop_frag_no_first == 2,
+		      nat_stats(nat)->drop_frag_no_first == 3,
 	      "a later fragment before its first: NO_MATCH, untouched; the first then goes",
 	      "v %d %d", v, v1);
 
@@ -1318,14 +1339,14 @@ static void test_frag_table(void)
 	/* Four datagrams fill the set; a fifth gives up the one closest to
 	 * expiring (the oldest), not another. */
 	for (i = 0; i < NAT_FRAG_WAYS; i++)
-		nat_frag_note(&t, h, &k[i], (uint32_t)i, (uint64_t)(i + 1) * SEC);
-	nat_frag_note(&t, h, &k[NAT_FRAG_WAYS], 99, 10 * SEC);
+		nat_frag_note(&t, h, &k[i], (uint32_t)i, 8, (uint64_t)(i + 1) * SEC);
+	nat_frag_note(&t, h, &k[NAT_FRAG_WAYS], 99, 8, 10 * SEC);
 	for (i = 1; i <= NAT_FRAG_WAYS; i++)
 		found += nat_frag_find(&t, h, &k[i], 10 * SEC) != NULL;
 	check(!nat_frag_find(&t, h, &k[0], 10 * SEC) && found == NAT_FRAG_WAYS,
 	      "a full set gives up its oldest datagram for a new one", "found %d", found);
 	/* A datagram noted again takes its own entry, not a second one. */
-	nat_frag_note(&t, h, &k[1], 42, 11 * SEC);
+	nat_frag_note(&t, h, &k[1], 42, 8, 11 * SEC);
 	struct nat_frag *f = nat_frag_find(&t, h, &k[1], 11 * SEC);
 	found = 0;
 	for (i = 2; i <= NAT_FRAG_WAYS; i++)
@@ -1333,15 +1354,15 @@ static void test_frag_table(void)
 	check(f && f->addr == 42 && found == NAT_FRAG_WAYS - 1,
 	      "the same datagram noted again replaces its own entry", "addr %u found %d",
 	      f ? f->addr : 0, found);
-	/* A datagram done with (its last fragment went) frees its entry
+	/* A datagram done with (all its bytes went) frees its entry
 	 * for the next, before any live one. */
 	nat_frag_forget(nat_frag_find(&t, h, &k[NAT_FRAG_WAYS], 12 * SEC));
-	nat_frag_note(&t, h, &k[NAT_FRAG_WAYS + 1], 7, 12 * SEC);
+	nat_frag_note(&t, h, &k[NAT_FRAG_WAYS + 1], 7, 8, 12 * SEC);
 	found = 0;
 	for (i = 1; i < NAT_FRAG_WAYS; i++)
 		found += nat_frag_find(&t, h, &k[i], 12 * SEC) != NULL;
 	check(found == NAT_FRAG_WAYS - 1 && nat_frag_find(&t, h, &k[NAT_FRAG_WAYS + 1], 12 * SEC),
-	      "a datagram's entry freed by its last fragment is taken before a live one",
+	      "a datagram's entry freed when done is taken before a live one",
 	      "found %d", found);
 	/* Another set is another set. */
 	check(!nat_frag_find(&t, h + (1ull << 32), &k[1], 11 * SEC),
