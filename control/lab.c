@@ -380,6 +380,49 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 	return n;
 }
 
+int lab_prune(struct lab *lab, int *failed)
+{
+	int i, n = 0, err = 0;
+	bool *drop = calloc((size_t)lab->st.nlines + 1, sizeof(*drop));
+	bool *bad = calloc((size_t)lab->st.nlines + 1, sizeof(*bad));
+	char msg[256];
+
+	*failed = 0;
+	if (!drop || !bad) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = lab->st.nold - 1; i >= 0; i--) {
+		const char *line = lab->st.lines[i];
+
+		if (state_was_seen(&lab->st, i) || !strncmp(line, "sysctl ", 7))
+			continue;
+		err = keeps_moved(lab, i, bad) ? -EBUSY : 0;
+		if (err)
+			snprintf(msg, sizeof(msg), "kept: an interface moved into it could not go back to the host, and would go with it");
+		else
+			err = lab_undo(lab, line, msg, sizeof(msg));
+		if (err) {
+			pr_warn("nsfast: lab '%s': could not remove '%s', which the file no longer has: %s%s%s\n",
+				lab->name, line, strerror(-err), msg[0] ? ": " : "", msg);
+			bad[i] = true;
+			(*failed)++;
+			continue;
+		}
+		drop[i] = true;
+		/* "switch" lines describe, they own nothing */
+		if (strncmp(line, "switch ", 7)) {
+			pr_info("lab %s: removed what the file no longer has: %s\n", lab->name, line);
+			n++;
+		}
+	}
+	err = state_drop(&lab->st, drop);
+out:
+	free(drop);
+	free(bad);
+	return err ? err : n;
+}
+
 int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t len)
 {
 	char (*labs)[16];

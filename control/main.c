@@ -289,7 +289,8 @@ static int cmd_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{ "up", cmd_up, "up [--lab NAME] [-v|-q] FILE",
 	  "Create the lab described by FILE: namespaces, veth pairs, addresses, routes,\n"
-	  "forwarding and switches. Running it again changes nothing. On any failure\n"
+	  "forwarding and switches. Running it again changes nothing; on a changed FILE\n"
+	  "it applies the changes, then removes what FILE no longer has. On any failure\n"
 	  "everything this run created is removed again and the exit status is 1.\n\n"
 	  "  -L, --lab NAME  use NAME instead of the file's lab name (prefix of every name)\n"
 	  "  -v, --verbose   print every step\n"

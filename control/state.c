@@ -122,6 +122,72 @@ int state_append(struct state *st, const char *fmt, ...)
 	return err;
 }
 
+static void mark_seen(struct state *st, const char *line)
+{
+	if (st->nseen == st->seencap) {
+		int cap = st->seencap ? st->seencap * 2 : 64;
+		const char **g = realloc(st->seen, (size_t)cap * sizeof(*g));
+
+		if (!g) {
+			st->seen_lost = true;
+			return;
+		}
+		st->seen = g;
+		st->seencap = cap;
+	}
+	st->seen[st->nseen++] = line;
+}
+
+/* A line freed: its pointer may come back for another. */
+static void unmark_seen(struct state *st, const char *line)
+{
+	for (int i = 0; i < st->nseen; i++)
+		if (st->seen[i] == line)
+			st->seen[i--] = st->seen[--st->nseen];
+}
+
+bool state_seen(struct state *st, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int i;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < st->nlines; i++) {
+		if (!strcmp(st->lines[i], line)) {
+			mark_seen(st, st->lines[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool state_seen_prefix(struct state *st, int n, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+	bool found = false;
+
+	for (int i = 0; i < n && i < st->nlines; i++) {
+		if (!strncmp(st->lines[i], prefix, plen)) {
+			mark_seen(st, st->lines[i]);
+			found = true;
+		}
+	}
+	return found;
+}
+
+bool state_was_seen(const struct state *st, int i)
+{
+	if (st->seen_lost)
+		return true;
+	for (int j = 0; j < st->nseen; j++)
+		if (st->seen[j] == st->lines[i])
+			return true;
+	return false;
+}
+
 bool state_has(const struct state *st, const char *fmt, ...)
 {
 	char line[512];
@@ -173,8 +239,10 @@ int state_truncate(struct state *st, int keep)
 
 	if (err)
 		return err;
-	for (i = keep; i < st->nlines; i++)
+	for (i = keep; i < st->nlines; i++) {
+		unmark_seen(st, st->lines[i]);
 		free(st->lines[i]);
+	}
 	if (keep < st->nlines)
 		st->nlines = keep;
 	return 0;
@@ -188,11 +256,30 @@ int state_remove(struct state *st, const char *line)
 		;
 	if (i == st->nlines)
 		return 0;
+	unmark_seen(st, st->lines[i]);
 	free(st->lines[i]);
 	memmove(&st->lines[i], &st->lines[i + 1], (size_t)(st->nlines - i - 1) * sizeof(*st->lines));
 	st->nlines--;
 	if (i < st->nold)
 		st->nold--;
+	return journal_write(st, st->nlines, NULL);
+}
+
+int state_drop(struct state *st, const bool *drop)
+{
+	int i, k = 0, old = st->nold;
+
+	for (i = 0; i < st->nlines; i++) {
+		if (!drop[i]) {
+			st->lines[k++] = st->lines[i];
+			continue;
+		}
+		unmark_seen(st, st->lines[i]);
+		free(st->lines[i]);
+		if (i < old)
+			st->nold--;
+	}
+	st->nlines = k;
 	return journal_write(st, st->nlines, NULL);
 }
 
@@ -230,6 +317,7 @@ void state_close(struct state *st)
 	for (i = 0; i < st->nlines; i++)
 		free(st->lines[i]);
 	free(st->lines);
+	free(st->seen);
 	memset(st, 0, sizeof(*st));
 	st->lockfd = -1;
 }

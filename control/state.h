@@ -19,6 +19,12 @@ struct state {
 	int nlines;
 	int cap;
 	int nold; /* lines present before this run */
+	/* The lines a run found again (state_seen): the rest of the
+	 * first nold are what the file no longer has. Pointers into lines. */
+	const char **seen;
+	int nseen;
+	int seencap;
+	bool seen_lost; /* a mark failed (no memory): nothing is unseen */
 };
 
 int state_open(struct state *st, const char *lab, bool create);
@@ -28,6 +34,15 @@ bool state_has(const struct state *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Does one of the first n lines start with prefix? */
 bool state_has_prefix(const struct state *st, int n, const char *prefix);
+/* state_has and state_has_prefix for up: the lines found are marked as
+ * still this lab's (what it would journal again), for state_was_seen. */
+bool state_seen(struct state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool state_seen_prefix(struct state *st, int n, const char *prefix);
+/* Was line i found by state_seen*? true for all after a mark failed. */
+bool state_was_seen(const struct state *st, int i);
+/* The lines with drop[i] set are gone for good, from memory and from
+ * the journal, in one write (nold follows). 0 or -errno. */
+int state_drop(struct state *st, const bool *drop);
 int state_truncate(struct state *st, int keep);
 /* Line (its first copy) is gone for good: out of memory and out of the
  * journal file (nold follows). 0 or -errno. */

@@ -89,7 +89,7 @@ int kernel_err(struct up *u, int err)
 
 int up_journal(struct up *u, const char *line, bool *added)
 {
-	*added = !state_has(&u->lab.st, "%s", line);
+	*added = !state_seen(&u->lab.st, "%s", line);
 	return *added ? state_append(&u->lab.st, "%s", line) : 0;
 }
 
@@ -130,7 +130,7 @@ static int up_namespace(struct up *u, struct ns *ns)
 	if ((err = step(u, "create namespace %s", ns->sysname)))
 		return err;
 	if (netns_exists(ns->sysname)) {
-		if (!state_has(&u->lab.st, "ns %s", ns->sysname)) {
+		if (!state_seen(&u->lab.st, "ns %s", ns->sysname)) {
 			return refuse(u, -EEXIST,
 				      "it exists and was not created by lab '%s': delete it or choose another lab name",
 				      u->t->lab);
@@ -197,8 +197,8 @@ int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name,
 		return 0;
 	if (err)
 		return kernel_err(u, err);
-	if (!state_has(&u->lab.st, "veth %s %s", ns, name) &&
-	    !state_has(&u->lab.st, "link %s", name)) {
+	if (!state_seen(&u->lab.st, "veth %s %s", ns, name) &&
+	    !state_seen(&u->lab.st, "link %s", name)) {
 		return refuse(u, -EEXIST,
 			      "interface '%s' already exists and does not belong to lab '%s'", name,
 			      u->t->lab);
@@ -365,9 +365,19 @@ static int converge(struct up *u)
 		if (t->sw[i].snat && t->sw[i].dp == DP_KERNEL)
 			err = up_snat_kernel(u, &t->sw[i]);
 	}
-	if (!err)
-		u->line = 0;
-	return err;
+	if (err)
+		return err;
+	/* Last, once what the file has is up: a failure before leaves the
+	 * lab as it was, and a switch's daemon has its new ports before
+	 * an old one goes. */
+	u->line = 0;
+	if ((err = step(u, "remove what the file no longer has")))
+		return err;
+	err = lab_prune(&u->lab, &u->pruned_failed);
+	if (err < 0)
+		return err;
+	u->changes += err;
+	return 0;
 }
 
 static double now_ms(void)
@@ -498,6 +508,11 @@ int lab_up(struct topo *t)
 		pr_info("lab %s is already up: nothing changed (%d namespace%s, %d link%s)\n",
 			t->lab, t->nns, t->nns == 1 ? "" : "s", t->nlinks,
 			t->nlinks == 1 ? "" : "s");
+	if (u.pruned_failed) {
+		fprintf(stderr, "nsfast: lab '%s' is up, but %d object%s the file no longer has could not be removed; their lines stay in %s/journal for 'nsfast down'\n",
+			t->lab, u.pruned_failed, u.pruned_failed == 1 ? "" : "s", u.lab.st.dir);
+		err = -EBUSY;
+	}
 out:
 	up_restore_free(&u);
 	/* An empty journal means nothing of this lab exists any more. */

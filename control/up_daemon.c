@@ -210,8 +210,10 @@ int up_daemon(struct up *u, struct sw *sw)
 		bool silent = same && !sw->ports_new &&
 			      switchd_ping(u->t->lab, sw->name);
 
-		if (same && !sw->ports_new && !silent)
+		if (same && !sw->ports_new && !silent) {
+			state_seen(&u->lab.st, "daemon %s %d", sw->name, (int)pid);
 			return 0;
+		}
 		if (silent)
 			pr_warn("switch %s: its daemon (pid %d) did not answer on its socket: restarting it (its FDB and NAT connections start anew)\n",
 				sw->name, (int)pid);

@@ -49,12 +49,12 @@ static int host_route_through(struct nl *nl, int ifindex, struct addr *found)
 }
 
 /* Did this lab move the interface into ns (its journal says so)? */
-static bool moved_by_lab(const struct up *u, const char *ifname, const char *ns)
+static bool moved_by_lab(struct up *u, const char *ifname, const char *ns)
 {
 	char prefix[64];
 
 	snprintf(prefix, sizeof(prefix), "move %s %s ", ifname, ns);
-	return state_has_prefix(&u->lab.st, u->lab.st.nlines, prefix);
+	return state_seen_prefix(&u->lab.st, u->lab.st.nlines, prefix);
 }
 
 /* Is it in its namespace already, moved there by this lab? Only then

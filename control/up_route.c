@@ -29,7 +29,7 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 	same = s.has_gw == r->has_gw && (!oif || s.oif == oif) &&
 	       (!r->has_gw || !memcmp(s.gw.bytes, r->gw.bytes, (size_t)addr_len(r->dst.family)));
 	snprintf(prefix, sizeof(prefix), "route %s ", d);
-	ours = ours || state_has_prefix(&u->lab.st, n, prefix);
+	ours = ours || state_seen_prefix(&u->lab.st, n, prefix);
 	if (ours)
 		return same ? 2 : kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
 	theirs = lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner)) == 1;

@@ -29,6 +29,7 @@ struct up {
 	struct topo *t;
 	struct lab lab;
 	int changes;
+	int pruned_failed; /* lines of what the file no longer has that stay */
 	int step;
 	int step_changes; /* changes when the step began (-v says what it made) */
 	int fault_step; /* NSFAST_FAULT_STEP: fail at this step (tests) */

@@ -173,7 +173,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	bool exists;
 	int err;
 
-	if (!state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp), host) &&
+	if (!state_seen(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp), host) &&
 	    (err = state_append(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
 				host)))
 		return err;
@@ -307,8 +307,8 @@ int up_switch(struct up *u, struct sw *sw)
 		}
 		u->changes++;
 	}
-	if (!state_has(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
-		       sw->ifname) &&
+	if (!state_seen(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
+			sw->ifname) &&
 	    (err = state_append(&u->lab.st, "switch %s %s %s", sw->name,
 				dataplane_name(sw->dp), sw->ifname)))
 		return err;
@@ -337,7 +337,7 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 		return err;
 	/* Journaled before it is done, so that a crash right after still
 	 * hands it back. */
-	if (!state_has(&u->lab.st, "forward") && (err = state_append(&u->lab.st, "forward")))
+	if (!state_seen(&u->lab.st, "forward") && (err = state_append(&u->lab.st, "forward")))
 		return err;
 	err = ip_forward_hold();
 	if (err < 0)
@@ -355,7 +355,7 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 	want.pmin = sw->nat_port_min;
 	want.pmax = sw->nat_port_max;
 	if (!nft_table_text(table, text, sizeof(text))) {
-		if (!state_has(&u->lab.st, "nft %s", table))
+		if (!state_seen(&u->lab.st, "nft %s", table))
 			return refuse(u, -EEXIST,
 				      "nftables table '%s' exists and does not belong to this lab",
 				      table);

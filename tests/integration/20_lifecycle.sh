@@ -40,6 +40,32 @@ check_out "up turns IPv6 back on where it was turned off by hand" "is up: .* 3 c
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check_out "and the address is back" "inet6 fd42:1337::2/64" nsx a ip -6 addr show dev eth0
 check_out "and the default route" "default via fd42:1337::1 dev eth0" nsx a ip -6 route show default
+# What the file no longer has goes, last: here b (a port of the tc
+# switch, with its slow-path pair), c, r's link to it and the host's
+# route to that link. What stays keeps working; the whole file again
+# makes them anew.
+sed -e '/^ns [bc]$/,/^$/d' -e '/^veth r:eth1 /d' -e '/^host$/,$d' "$LAB" >"$TMP/less.conf"
+slow=$(ip -o link | grep -c " $PFX--")
+out=$("$NSFAST" up --lab "$PFX" "$TMP/less.conf" 2>&1); rc=$?
+n=0
+for o in "ns $PFX-b" "ns $PFX-c" "veth - $PFX-b-eth0" "veth $PFX-r eth1" "route 10.9.9.8/30 10.13.37.4 -"; do
+	grep -qx "lab $PFX: removed what the file no longer has: $o" <<<"$out" && n=$((n + 1))
+done
+if [ $rc = 0 ] && [ $n = 5 ]; then pass "up removes what the file no longer has, and says what"
+else fail "up of a file with less: exit $rc, $n of 5 named: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
+check_out "the namespaces are gone" "^0$" bash -c \
+	"ip netns list | awk '{print \$1}' | grep -c -x -e '$PFX-b' -e '$PFX-c' || true"
+check_fails "b's port is gone" ip link show "$PFX-b-eth0"
+check_out "so is its slow-path pair" "^$((slow - 2))$" bash -c "ip -o link | grep -c ' $PFX--'"
+check_out "and the host's route to c's link" "^0$" bash -c "ip route show 10.9.9.8/30 | wc -l"
+check_out "and their journal lines" "^0$" bash -c \
+	"grep -c -e '$PFX-[bc]\b' -e '^route ' '/run/nsfast/$PFX/journal' || true"
+check "a still reaches r over the switch" nsx a ping1 10.13.37.4
+check_out "a second up of that file changes nothing" "already up: nothing changed" \
+	"$NSFAST" up --lab "$PFX" "$TMP/less.conf"
+check_out "the whole file makes them anew" "is up: .* [1-9][0-9]* change" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check "and c is reached through r again" nsx a ping1 10.9.9.10
 # A route the file changes is changed: in a namespace, and in the host
 # when this lab made it; another lab's route in the host is refused.
 sed '/^ns a$/,/^ns b$/s/^\(    route default via \)10.13.37.1$/\110.13.37.4/' "$LAB" >"$TMP/reroute.conf"
