@@ -63,9 +63,16 @@ int nl_link_del(struct nl *nl, const char *name);
 struct addr_entry {
 	int ifindex;
 	struct addr addr;
+	uint8_t proto; /* IFA_PROTO; 0 when the kernel says none */
 };
 
+/* The IFA_PROTO of the addresses nsfast adds: the ones up may remove
+ * again when the file no longer gives them; one added by hand has
+ * none. Not one of the kernel's own (IFAPROT_*, 0-3). */
+#define NSFAST_ADDR_PROTO 0x6e
+
 int nl_addr_add(struct nl *nl, int ifindex, const struct addr *a);
+int nl_addr_del(struct nl *nl, int ifindex, const struct addr *a);
 int nl_addr_dump(struct nl *nl, int (*fn)(const struct addr_entry *, void *), void *data);
 /* An address of interface ifindex, of family (0: any), IPv6 link-local
  * aside (every IPv6 link has one): 0 and *found (found may be NULL),
@@ -92,6 +99,7 @@ struct route_entry {
 	struct addr dst, gw;
 	bool has_gw;
 	int oif; /* 0 for a multipath route */
+	uint8_t protocol; /* rtm_protocol: nsfast's are RTPROT_STATIC */
 	const struct nlattr *multipath; /* its RTA_MULTIPATH, during fn only */
 };
 int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry *, void *),

@@ -22,6 +22,7 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct addr *a)
 	/* A lab is reachable the moment up returns: skip IPv6 DAD (the lab
 	 * file already guarantees unique addresses per switch). */
 	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	mnl_attr_put_u8(nlh, IFA_PROTO, NSFAST_ADDR_PROTO);
 	if (a->family == AF_INET) {
 		struct addr net;
 		uint8_t bcast[4];
@@ -37,6 +38,19 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct addr *a)
 		if (a->plen < 31)
 			mnl_attr_put(nlh, IFA_BROADCAST, 4, bcast);
 	}
+	return nl_request(nl, nlh, NULL, NULL);
+}
+
+int nl_addr_del(struct nl *nl, int ifindex, const struct addr *a)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_DELADDR, 0);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	size_t len = (size_t)addr_len(a->family);
+
+	ifa->ifa_family = (uint8_t)a->family;
+	ifa->ifa_prefixlen = (uint8_t)a->plen;
+	ifa->ifa_index = (uint32_t)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, len, a->bytes);
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
@@ -69,6 +83,8 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 			memcpy(e.addr.bytes, mnl_attr_get_payload(attr),
 			       (size_t)addr_len(e.addr.family));
 			have = true;
+		} else if (t == IFA_PROTO && !mnl_attr_validate(attr, MNL_TYPE_U8)) {
+			e.proto = mnl_attr_get_u8(attr);
 		}
 	}
 	if (!have)
@@ -168,6 +184,7 @@ static bool route_parse(const struct nlmsghdr *nlh, int family, struct route_ent
 	    rtm->rtm_dst_len > len * 8)
 		return false;
 	memset(r, 0, sizeof(*r));
+	r->protocol = rtm->rtm_protocol;
 	r->dst.family = r->gw.family = family;
 	r->dst.plen = rtm->rtm_dst_len;
 	r->gw.plen = (int)len * 8;

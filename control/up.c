@@ -206,8 +206,29 @@ int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name,
 	return 0;
 }
 
-int add_addrs(struct up *u, struct nl *nl, const char *ifname,
-		     const struct addr *addrs, int n)
+static void want_addr(struct up *u, const char *ns, int ifindex, const struct addr *a)
+{
+	struct up_addr_want *w;
+
+	if (u->nwants == u->wantcap) {
+		int cap = u->wantcap ? u->wantcap * 2 : 64;
+
+		w = realloc(u->wants, (size_t)cap * sizeof(*w));
+		if (!w) {
+			u->wants_lost = true;
+			return;
+		}
+		u->wants = w;
+		u->wantcap = cap;
+	}
+	w = &u->wants[u->nwants++];
+	snprintf(w->ns, sizeof(w->ns), "%s", ns);
+	w->ifindex = ifindex;
+	w->a = *a;
+}
+
+int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
+	      const struct addr *addrs, int n)
 {
 	struct link_state ls;
 	char a[ADDR_STRLEN];
@@ -218,6 +239,7 @@ int add_addrs(struct up *u, struct nl *nl, const char *ifname,
 			return err;
 		if (i == 0 && (err = kernel_err(u, nl_link_get(nl, ifname, &ls))))
 			return err;
+		want_addr(u, ns, ls.ifindex, &addrs[i]);
 		err = nl_addr_add(nl, ls.ifindex, &addrs[i]);
 		if (err == -EEXIST)
 			continue;
@@ -371,13 +393,7 @@ static int converge(struct up *u)
 	 * lab as it was, and a switch's daemon has its new ports before
 	 * an old one goes. */
 	u->line = 0;
-	if ((err = step(u, "remove what the file no longer has")))
-		return err;
-	err = lab_prune(&u->lab, &u->pruned_failed);
-	if (err < 0)
-		return err;
-	u->changes += err;
-	return 0;
+	return up_prune(u);
 }
 
 static double now_ms(void)
@@ -515,6 +531,7 @@ int lab_up(struct topo *t)
 	}
 out:
 	up_restore_free(&u);
+	free(u.wants);
 	/* An empty journal means nothing of this lab exists any more. */
 	if (u.lab.st.nlines == 0)
 		state_destroy(&u.lab.st);

@@ -253,7 +253,8 @@ int up_link(struct up *u, struct link *l)
 		       (err = up_ipv6_on(u, fdb, topo_ns_name(u->t, l->b.ns), l->b.sysname,
 					 l->b.addrs, l->b.naddrs))))
 		return err;
-	if ((err = add_addrs(u, nla, l->a.sysname, l->a.addrs, l->a.naddrs)))
+	if ((err = add_addrs(u, nla, ns_sys(u->t, l->a.ns), l->a.sysname, l->a.addrs,
+			     l->a.naddrs)))
 		return err;
 	if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_XDP &&
 	    (err = up_port_fast(u, fda, ns_sys(u->t, l->a.ns), l->a.sysname)))
@@ -261,5 +262,5 @@ int up_link(struct up *u, struct link *l)
 	if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_TC &&
 	    (err = up_port_slow(u, &u->t->sw[l->sw], l->slow, l->a.mtu)))
 		return err;
-	return add_addrs(u, nlb, l->b.sysname, l->b.addrs, l->b.naddrs);
+	return add_addrs(u, nlb, ns_sys(u->t, l->b.ns), l->b.sysname, l->b.addrs, l->b.naddrs);
 }

@@ -184,5 +184,5 @@ int up_move(struct up *u, struct link *l)
 			return err;
 		u->changes++;
 	}
-	return add_addrs(u, nl, name, l->a.addrs, l->a.naddrs);
+	return add_addrs(u, nl, ns, name, l->a.addrs, l->a.naddrs);
 }

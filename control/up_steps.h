@@ -25,11 +25,21 @@ struct up_restore {
 	struct nft_masq masq;
 };
 
+/* An address up gave an interface (add_addrs): one that stays. */
+struct up_addr_want {
+	char ns[32]; /* "-": the host */
+	int ifindex;
+	struct addr a;
+};
+
 struct up {
 	struct topo *t;
 	struct lab lab;
 	int changes;
-	int pruned_failed; /* lines of what the file no longer has that stay */
+	int pruned_failed; /* of what the file no longer has, what stays */
+	struct up_addr_want *wants;
+	int nwants, wantcap;
+	bool wants_lost; /* one could not be recorded: no address goes */
 	int step;
 	int step_changes; /* changes when the step began (-v says what it made) */
 	int fault_step; /* NSFAST_FAULT_STEP: fail at this step (tests) */
@@ -64,7 +74,12 @@ int refuse(struct up *u, int err, const char *fmt, ...) __attribute__((format(pr
 int kernel_err(struct up *u, int err);
 /* A host-side interface must be ours (journaled) or absent. */
 int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, bool *exists);
-int add_addrs(struct up *u, struct nl *nl, const char *ifname, const struct addr *addrs, int n);
+/* addrs onto ifname, in namespace ns ("-": the host), whose nl it is;
+ * each recorded as wanted (up_prune). */
+int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
+	      const struct addr *addrs, int n);
+/* The last step: what the file no longer has goes (up_prune.c). */
+int up_prune(struct up *u);
 /* An existing interface that the file gives IPv6 addresses (of addrs),
  * on which IPv6 was turned off by hand (the addresses went with it): on
  * again, or adding them fails with EPERM. A missing sysctl (IPv6 off in

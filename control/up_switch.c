@@ -155,7 +155,7 @@ static int switch_addrs(struct up *u, const struct sw *sw, const struct addr *a,
 
 	for (int i = 0; i < n && !err; i++) {
 		u->line = lines[i];
-		err = add_addrs(u, &u->lab.root, sw->ifname, &a[i], 1);
+		err = add_addrs(u, &u->lab.root, "-", sw->ifname, &a[i], 1);
 	}
 	if (!err)
 		u->line = sw->line;

@@ -42,17 +42,32 @@ check_out "and the address is back" "inet6 fd42:1337::2/64" nsx a ip -6 addr sho
 check_out "and the default route" "default via fd42:1337::1 dev eth0" nsx a ip -6 route show default
 # What the file no longer has goes, last: here b (a port of the tc
 # switch, with its slow-path pair), c, r's link to it and the host's
-# route to that link. What stays keeps working; the whole file again
-# makes them anew.
-sed -e '/^ns [bc]$/,/^$/d' -e '/^veth r:eth1 /d' -e '/^host$/,$d' "$LAB" >"$TMP/less.conf"
+# route to that link; a's IPv6 address and route; the host port's
+# address, for another. What stays keeps working, and so do an address
+# and a route added by hand; the whole file again makes them anew.
+sed -e '/^ns [bc]$/,/^$/d' -e '/^veth r:eth1 /d' -e '/^host$/,$d' \
+	-e 's|^\(    link eth0 switch sw0 addr 10.13.37.2/24\) addr fd42:1337::2/64$|\1|' \
+	-e '/^    route default via fd42:1337::1$/d' \
+	-e 's|^    host    10.13.37.254/24$|    host    10.13.37.253/24|' "$LAB" >"$TMP/less.conf"
 slow=$(ip -o link | grep -c " $PFX--")
+nsx a ip addr add 10.13.37.99/24 dev eth0
+nsx a ip route add 10.99.0.0/16 via 10.13.37.1
+ip addr add 10.13.37.250/24 dev "$PFX-sw0"
 out=$("$NSFAST" up --lab "$PFX" "$TMP/less.conf" 2>&1); rc=$?
 n=0
-for o in "ns $PFX-b" "ns $PFX-c" "veth - $PFX-b-eth0" "veth $PFX-r eth1" "route 10.9.9.8/30 10.13.37.4 -"; do
+for o in "ns $PFX-b" "ns $PFX-c" "veth - $PFX-b-eth0" "veth $PFX-r eth1" "route 10.9.9.8/30 10.13.37.4 -" \
+	"address fd42:1337::2/64 on a:eth0" "route default via fd42:1337::1 in a" \
+	"address 10.13.37.254/24 on host:$PFX-sw0"; do
 	grep -qx "lab $PFX: removed what the file no longer has: $o" <<<"$out" && n=$((n + 1))
 done
-if [ $rc = 0 ] && [ $n = 5 ]; then pass "up removes what the file no longer has, and says what"
-else fail "up of a file with less: exit $rc, $n of 5 named: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
+if [ $rc = 0 ] && [ $n = 8 ]; then pass "up removes what the file no longer has, and says what"
+else fail "up of a file with less: exit $rc, $n of 8 named: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
+check_out "a's IPv6 address and route are gone" "^0 0$" bash -c \
+	"echo \$(ip netns exec $PFX-a ip -6 addr show dev eth0 scope global | grep -c inet6) \$(ip netns exec $PFX-a ip -6 route show default | grep -c .)"
+check_out "the host port has its new address, and the one added by hand" \
+	"^10.13.37.250/24 10.13.37.253/24 $" bash -c "ip -4 -o addr show dev $PFX-sw0 | awk '{printf \"%s \", \$4}'"
+check_out "a keeps the address and the route added by hand" "^1 1$" bash -c \
+	"echo \$(ip netns exec $PFX-a ip addr show dev eth0 | grep -c 10.13.37.99/24) \$(ip netns exec $PFX-a ip route show 10.99.0.0/16 | grep -c .)"
 check_out "the namespaces are gone" "^0$" bash -c \
 	"ip netns list | awk '{print \$1}' | grep -c -x -e '$PFX-b' -e '$PFX-c' || true"
 check_fails "b's port is gone" ip link show "$PFX-b-eth0"
@@ -66,6 +81,10 @@ check_out "a second up of that file changes nothing" "already up: nothing change
 check_out "the whole file makes them anew" "is up: .* [1-9][0-9]* change" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "and c is reached through r again" nsx a ping1 10.9.9.10
+check_out "and a has its IPv6 address again" "inet6 fd42:1337::2/64" nsx a ip -6 addr show dev eth0
+nsx a ip addr del 10.13.37.99/24 dev eth0
+nsx a ip route del 10.99.0.0/16
+ip addr del 10.13.37.250/24 dev "$PFX-sw0"
 # A route the file changes is changed: in a namespace, and in the host
 # when this lab made it; another lab's route in the host is refused.
 sed '/^ns a$/,/^ns b$/s/^\(    route default via \)10.13.37.1$/\110.13.37.4/' "$LAB" >"$TMP/reroute.conf"

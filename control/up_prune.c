@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* The last step of nsfast up: what the file no longer has goes. First
+ * the journal's objects that no step found again (lab_prune); then, in
+ * what stays, the addresses and routes up made that the file no longer
+ * gives. nsfast journals neither (they go with their interface or
+ * namespace), so it tells its own by a mark the kernel keeps: an
+ * address it added has IFA_PROTO NSFAST_ADDR_PROTO, a namespace's route
+ * it added is RTPROT_STATIC. One added by hand ('ip addr add', 'ip
+ * route add': no protocol, and boot) has neither, and stays. */
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "netns.h"
+#include "up_steps.h"
+
+/* What a dump found to remove, removed once the dump is over. */
+struct gone {
+	int ifindex;
+	struct addr a, gw;
+	bool has_gw;
+};
+
+struct scan {
+	struct up *u;
+	const char *ns; /* "-": the host */
+	int nsi; /* its index in the file, or NS_HOST */
+	struct gone *v;
+	int n, cap;
+	bool lost; /* no memory for one: the scan is incomplete */
+};
+
+static void scan_push(struct scan *s, const struct gone *g)
+{
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 16;
+		struct gone *v = realloc(s->v, (size_t)cap * sizeof(*v));
+
+		if (!v) {
+			s->lost = true;
+			return;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *g;
+}
+
+static bool addr_wanted(const struct up *u, const char *ns, int ifindex, const struct addr *a)
+{
+	/* By the address alone: IPv6 keeps one per address whatever the
+	 * prefix length a file gives it later. */
+	for (int i = 0; i < u->nwants; i++)
+		if (u->wants[i].ifindex == ifindex && addr_same_host(&u->wants[i].a, a) &&
+		    !strcmp(u->wants[i].ns, ns))
+			return true;
+	return false;
+}
+
+static int addr_seen(const struct addr_entry *e, void *data)
+{
+	struct scan *s = data;
+	char name[IF_NAMESIZE];
+
+	if (e->proto != NSFAST_ADDR_PROTO || addr_wanted(s->u, s->ns, e->ifindex, &e->addr))
+		return 0;
+	/* In the host, only this lab's interfaces: another lab's addresses
+	 * carry the same mark. */
+	if (s->nsi == NS_HOST && (!if_indextoname((unsigned int)e->ifindex, name) ||
+				  !lab_named(s->u->t->lab, name)))
+		return 0;
+	scan_push(s, &(struct gone){ .ifindex = e->ifindex, .a = e->addr });
+	return 0;
+}
+
+static int route_seen(const struct route_entry *r, void *data)
+{
+	struct scan *s = data;
+	const struct topo *t = s->u->t;
+
+	if (r->protocol != RTPROT_STATIC || r->multipath)
+		return 0;
+	for (int i = 0; i < t->nroutes; i++)
+		if (t->routes[i].ns == s->nsi && t->routes[i].dst.family == r->dst.family &&
+		    t->routes[i].dst.plen == r->dst.plen && addr_overlap(&t->routes[i].dst, &r->dst))
+			return 0;
+	scan_push(s, &(struct gone){ .ifindex = r->oif, .a = r->dst, .gw = r->gw,
+				     .has_gw = r->has_gw });
+	return 0;
+}
+
+struct name_of {
+	int ifindex;
+	char name[IF_NAMESIZE];
+};
+
+static int name_seen(const struct link_state *ls, void *data)
+{
+	struct name_of *n = data;
+
+	if (ls->ifindex == n->ifindex)
+		snprintf(n->name, sizeof(n->name), "%s", ls->name);
+	return 0;
+}
+
+/* Deleting a primary IPv4 address deletes the secondaries of its
+ * subnet with it (the file's new one among them, added as a secondary
+ * before this step, or one added by hand) unless they are promoted. */
+static int del_addr(struct nl *nl, int fd, const char *ifname, const struct gone *g)
+{
+	char path[96];
+	int err;
+
+	if (g->a.family == AF_INET) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/promote_secondaries",
+			 ifname);
+		if ((err = netns_sysctl(fd, path, "1", NULL, 0)) < 0)
+			return err;
+	}
+	return nl_addr_del(nl, g->ifindex, &g->a);
+}
+
+/* What goes of s's namespace (fd, -1 for the host): its addresses, or
+ * its routes, removed and said. The number removed. */
+static int scan_remove(struct scan *s, struct nl *nl, int fd, bool routes)
+{
+	char a[ADDR_STRLEN], gw[ADDR_STRLEN + 8] = "", what[2 * ADDR_STRLEN + 80];
+	int n = 0, err;
+
+	for (int i = 0; i < s->n; i++) {
+		const struct gone *g = &s->v[i];
+		struct name_of name = { g->ifindex, "?" };
+
+		nl_errmsg[0] = '\0';
+		if (routes) {
+			if (g->has_gw)
+				addr_fmt_host(&g->gw, stpcpy(gw, " via "), sizeof(gw) - 5);
+			snprintf(what, sizeof(what), "route %s%s in %s",
+				 g->a.plen ? addr_fmt(&g->a, a, sizeof(a)) : "default", gw,
+				 topo_ns_name(s->u->t, s->nsi));
+			err = nl_route_del(nl, &g->a, g->has_gw ? &g->gw : NULL, g->ifindex);
+		} else {
+			nl_link_dump(nl, name_seen, &name);
+			snprintf(what, sizeof(what), "address %s on %s:%s",
+				 addr_fmt(&g->a, a, sizeof(a)), topo_ns_name(s->u->t, s->nsi),
+				 name.name);
+			err = del_addr(nl, fd, name.name, g);
+		}
+		/* Gone meanwhile (a route with its address): as removed. */
+		if (err == -ESRCH || err == -EADDRNOTAVAIL || err == -ENODEV)
+			err = 0;
+		if (err) {
+			pr_warn("nsfast: lab '%s': could not remove %s, which the file no longer has: %s%s%s\n",
+				s->u->t->lab, what, strerror(-err), nl_errmsg[0] ? ": " : "", nl_errmsg);
+			s->u->pruned_failed++;
+			continue;
+		}
+		pr_info("lab %s: removed what the file no longer has: %s\n", s->u->t->lab, what);
+		n++;
+	}
+	s->n = 0;
+	return n;
+}
+
+/* Namespace nsi's (or the host's) addresses, then routes (a namespace's
+ * only: the host's are journaled), that the file no longer gives. */
+static int prune_in(struct up *u, int nsi)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct scan s = { .u = u, .ns = ns_sys(u->t, nsi), .nsi = nsi };
+	int fd, err;
+	struct nl *nl = up_ns_nl(u, nsi, &fd);
+
+	if (!nl)
+		return -ENOENT;
+	if (!u->wants_lost) {
+		if ((err = nl_addr_dump(nl, addr_seen, &s)))
+			goto out;
+		if (s.lost) {
+			err = -ENOMEM;
+			goto out;
+		}
+		u->changes += scan_remove(&s, nl, fd, false);
+	}
+	for (int i = 0; nsi != NS_HOST && i < 2; i++) {
+		if ((err = nl_route_dump(nl, families[i], route_seen, &s)))
+			goto out;
+		if (s.lost) {
+			err = -ENOMEM;
+			goto out;
+		}
+		u->changes += scan_remove(&s, nl, fd, true);
+	}
+	err = 0;
+out:
+	free(s.v);
+	return err;
+}
+
+int up_prune(struct up *u)
+{
+	bool had = u->lab.st.nold > 0;
+	int err;
+
+	if ((err = step(u, "remove what the file no longer has")))
+		return err;
+	err = lab_prune(&u->lab, &u->pruned_failed);
+	if (err < 0)
+		return err;
+	u->changes += err;
+	/* A lab that had nothing before this run has nothing stale. */
+	if (!had)
+		return 0;
+	if ((err = prune_in(u, NS_HOST)))
+		return err;
+	for (int i = 0; i < u->t->nns; i++)
+		if (netns_exists(u->t->ns[i].sysname) && (err = prune_in(u, i)))
+			return err;
+	return 0;
+}
