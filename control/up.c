@@ -525,8 +525,9 @@ int lab_up(struct topo *t)
 			t->lab, t->nns, t->nns == 1 ? "" : "s", t->nlinks,
 			t->nlinks == 1 ? "" : "s");
 	if (u.pruned_failed) {
-		fprintf(stderr, "nsfast: lab '%s' is up, but %d object%s the file no longer has could not be removed; their lines stay in %s/journal for 'nsfast down'\n",
-			t->lab, u.pruned_failed, u.pruned_failed == 1 ? "" : "s", u.lab.st.dir);
+		fprintf(stderr, "nsfast: lab '%s' is up, but %d object%s the file no longer has could not be removed (said above); 'nsfast down' still removes %s\n",
+			t->lab, u.pruned_failed, u.pruned_failed == 1 ? "" : "s",
+			u.pruned_failed == 1 ? "it" : "them");
 		err = -EBUSY;
 	}
 out:
