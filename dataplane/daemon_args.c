@@ -43,12 +43,23 @@ static void gw_default_mac(struct sw_cfg *c)
 	uint32_t h = 2166136261u;
 	const char *s;
 
-	/* Locally administered, stable across restarts of the same switch so
-	 * that neighbour caches in the namespaces stay right. */
+	/* Locally administered, and the same for the same gateway address
+	 * of the lab: across restarts, and when a file renames its switch
+	 * (the namespaces' neighbour caches keep an entry up to 30 s, and
+	 * would send to a MAC no one answers). A lab's gateway subnets are
+	 * disjoint, so its switches' MACs differ; one without a gateway is
+	 * known by its name. */
 	for (s = c->lab; *s; s++)
 		h = (h ^ (uint8_t)*s) * 16777619u;
-	for (s = c->name; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
+	if (c->gw.has_v4 || c->gw.has_v6) {
+		const uint8_t *a = c->gw.has_v4 ? c->gw.v4 : c->gw.v6;
+
+		for (size_t i = 0; i < (c->gw.has_v4 ? 4u : 16u); i++)
+			h = (h ^ a[i]) * 16777619u;
+	} else {
+		for (s = c->name; *s; s++)
+			h = (h ^ (uint8_t)*s) * 16777619u;
+	}
 	c->gw.mac[0] = 0x02;
 	c->gw.mac[1] = 0x6e;
 	c->gw.mac[2] = 0x66;
