@@ -60,12 +60,14 @@ int uplink_claim(const char *ifname, const char *lab, const char *sw, char *hold
 	err = claim_read(path, hlab, hsw);
 	if (!err && !strcmp(hlab, lab) && !strcmp(hsw, sw))
 		goto out;
-	if (!err && lab_is_up(hlab)) {
+	if (!err && lab_is_up(hlab) && strcmp(hlab, lab)) {
 		snprintf(holder, len, "switch %s of lab %s", hsw, hlab);
 		err = -EBUSY;
 		goto out;
 	}
-	/* Left by a lab that is gone without 'down', or unreadable. */
+	/* Left by a lab that is gone without 'down', or unreadable; or this
+	 * lab's, for a switch its file renamed (a file gives an uplink to
+	 * one switch only). */
 	if (err != -ENOENT && unlink(path) && errno != ENOENT) {
 		err = -errno;
 		goto out;

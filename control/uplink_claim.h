@@ -15,7 +15,8 @@
 /* Claim IFNAME for switch SW of lab LAB: 0 when it is, or was already,
  * theirs; -EBUSY with the holder ("switch S of lab L") in holder when a
  * lab that is up holds it; -errno. A claim left by a lab that is no
- * longer up (its state is gone) is taken over. */
+ * longer up (its state is gone), or by another switch of LAB (one its
+ * file renamed), is taken over. */
 int uplink_claim(const char *ifname, const char *lab, const char *sw, char *holder,
 		 size_t len);
 /* LAB's claim on IFNAME goes (another lab's stays); 0 or -errno. */
