@@ -49,6 +49,24 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 		      d, g, dev, u->lab.name);
 }
 
+/* The lines of the host's route to d that this one replaced (the file
+ * changed its gateway or device): the route is line's now. */
+static int forget_replaced(struct up *u, const char *d, const char *line)
+{
+	char prefix[ADDR_STRLEN + 8];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "route %s ", d);
+	int err;
+
+	for (int i = 0; i < u->lab.st.nlines; i++) {
+		if (strncmp(u->lab.st.lines[i], prefix, n) || !strcmp(u->lab.st.lines[i], line))
+			continue;
+		if ((err = state_remove(&u->lab.st, u->lab.st.lines[i])))
+			return err;
+		i--;
+	}
+	return 0;
+}
+
 int up_route(struct up *u, struct route *r)
 {
 	char d[ADDR_STRLEN], g[ADDR_STRLEN] = "-", line[2 * ADDR_STRLEN + IFNAMSIZ + 16];
@@ -78,6 +96,8 @@ int up_route(struct up *u, struct route *r)
 	err = nl_route_add(nl, &r->dst, r->has_gw ? &r->gw : NULL, ls.ifindex);
 	if (err == -EEXIST)
 		err = up_route_update(u, nl, r, d, ls.ifindex, added);
+	if (!err && r->ns == NS_HOST && (err = forget_replaced(u, d, line)))
+		return err;
 	if (err == 2)
 		return 0;
 	if (err && r->ns == NS_HOST)
