@@ -149,19 +149,21 @@ static void unmark_seen(struct state *st, const char *line)
 bool state_seen(struct state *st, const char *fmt, ...)
 {
 	char line[512];
+	bool found = false;
 	va_list ap;
 	int i;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	/* Every copy: one left unmarked would be undone as stale. */
 	for (i = 0; i < st->nlines; i++) {
 		if (!strcmp(st->lines[i], line)) {
 			mark_seen(st, st->lines[i]);
-			return true;
+			found = true;
 		}
 	}
-	return false;
+	return found;
 }
 
 bool state_seen_prefix(struct state *st, int n, const char *prefix)
