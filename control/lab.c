@@ -380,14 +380,45 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 	return n;
 }
 
-int lab_prune(struct lab *lab, int *failed)
+/* A journal line in words, for what up removes: "ns demo-c" is
+ * "namespace demo-c". */
+static const char *line_words(const char *line, char *buf, size_t len)
+{
+	char a[64] = "", b[64] = "", c[64] = "";
+	int n = sscanf(line, "%*s %63s %63s %63s", a, b, c);
+
+	if (!strncmp(line, "ns ", 3))
+		snprintf(buf, len, "namespace %s", a);
+	else if (!strncmp(line, "veth ", 5) && n == 2)
+		snprintf(buf, len, "veth pair of %s:%s", strcmp(a, "-") ? a : "host", b);
+	else if (!strncmp(line, "link ", 5))
+		snprintf(buf, len, "bridge %s", a);
+	else if (!strncmp(line, "move ", 5))
+		snprintf(buf, len, "interface %s, moved back to the host from %s", a, b);
+	else if (!strncmp(line, "route ", 6) && n == 3)
+		snprintf(buf, len, "host route %s%s%s%s%s", a, strcmp(b, "-") ? " via " : "",
+			 strcmp(b, "-") ? b : "", strcmp(c, "-") ? " dev " : "", strcmp(c, "-") ? c : "");
+	else if (!strncmp(line, "daemon ", 7))
+		snprintf(buf, len, "switch %s's daemon (pid %s)", a, b);
+	else if (!strncmp(line, "nft ", 4))
+		snprintf(buf, len, "nftables table %s", a);
+	else if (!strcmp(line, "forward"))
+		snprintf(buf, len, "its hold on the host's IPv4 forwarding");
+	else if (!strncmp(line, "uplink ", 7))
+		snprintf(buf, len, "its claim on uplink %s", a);
+	else
+		snprintf(buf, len, "'%s'", line);
+	return buf;
+}
+
+int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), void *arg,
+	      int *failed)
 {
 	int i, n = 0, err = 0;
 	bool *drop = calloc((size_t)lab->st.nlines + 1, sizeof(*drop));
 	bool *bad = calloc((size_t)lab->st.nlines + 1, sizeof(*bad));
-	char msg[256];
+	char msg[256], words[256];
 
-	*failed = 0;
 	if (!drop || !bad) {
 		err = -ENOMEM;
 		goto out;
@@ -395,7 +426,7 @@ int lab_prune(struct lab *lab, int *failed)
 	for (i = lab->st.nold - 1; i >= 0; i--) {
 		const char *line = lab->st.lines[i];
 
-		if (state_was_seen(&lab->st, i) || !strncmp(line, "sysctl ", 7))
+		if (!stale(lab, i, arg) || !strncmp(line, "sysctl ", 7))
 			continue;
 		err = keeps_moved(lab, i, bad) ? -EBUSY : 0;
 		if (err)
@@ -403,8 +434,9 @@ int lab_prune(struct lab *lab, int *failed)
 		else
 			err = lab_undo(lab, line, msg, sizeof(msg));
 		if (err) {
-			pr_warn("nsfast: lab '%s': could not remove '%s', which the file no longer has: %s%s%s\n",
-				lab->name, line, strerror(-err), msg[0] ? ": " : "", msg);
+			pr_warn("nsfast: lab '%s': could not remove %s, which the file no longer has: %s%s%s\n",
+				lab->name, line_words(line, words, sizeof(words)), strerror(-err),
+				msg[0] ? ": " : "", msg);
 			bad[i] = true;
 			(*failed)++;
 			continue;
@@ -412,7 +444,8 @@ int lab_prune(struct lab *lab, int *failed)
 		drop[i] = true;
 		/* "switch" lines describe, they own nothing */
 		if (strncmp(line, "switch ", 7)) {
-			pr_info("lab %s: removed what the file no longer has: %s\n", lab->name, line);
+			pr_info("lab %s: removed what the file no longer has: %s\n", lab->name,
+				line_words(line, words, sizeof(words)));
 			n++;
 		}
 	}

@@ -37,11 +37,11 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
  * (kept may be NULL). */
 int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
 /* Undoes, last to first, the lines from before this run (the first
- * nold) that up did not find again (state_seen): what the file no
- * longer has. Each is said; those that fail stay, counted in *failed.
- * Older versions' "sysctl" lines stay for down. The number undone, or
- * -errno. */
-int lab_prune(struct lab *lab, int *failed);
+ * nold) that stale(lab, i, arg) says the file no longer has. Each is
+ * said; those that fail stay, counted in *failed. Older versions'
+ * "sysctl" lines stay for down. The number undone, or -errno. */
+int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), void *arg,
+	      int *failed);
 /* Does another lab's journal than self's have a line starting with
  * prefix? 1 (its name in owner), 0, or a negative errno. */
 /* Is line one nsfast writes in lab's journal, naming only what is the

@@ -73,6 +73,9 @@ struct addr_entry {
 
 int nl_addr_add(struct nl *nl, int ifindex, const struct addr *a);
 int nl_addr_del(struct nl *nl, int ifindex, const struct addr *a);
+/* Interface ifindex's address a (by the address, whatever its prefix
+ * length): 0 and *e, -ENOENT, or -errno. */
+int nl_addr_get(struct nl *nl, int ifindex, const struct addr *a, struct addr_entry *e);
 int nl_addr_dump(struct nl *nl, int (*fn)(const struct addr_entry *, void *), void *data);
 /* An address of interface ifindex, of family (0: any), IPv6 link-local
  * aside (every IPv6 link has one): 0 and *found (found may be NULL),

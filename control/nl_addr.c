@@ -120,6 +120,32 @@ static int addr_on_cb(const struct addr_entry *e, void *data)
 	return 0;
 }
 
+struct addr_get {
+	int ifindex;
+	const struct addr *a;
+	struct addr_entry *e;
+	bool found;
+};
+
+static int addr_get_cb(const struct addr_entry *e, void *data)
+{
+	struct addr_get *g = data;
+
+	if (!g->found && e->ifindex == g->ifindex && addr_same_host(&e->addr, g->a)) {
+		*g->e = *e;
+		g->found = true;
+	}
+	return 0;
+}
+
+int nl_addr_get(struct nl *nl, int ifindex, const struct addr *a, struct addr_entry *e)
+{
+	struct addr_get g = { ifindex, a, e, false };
+	int err = nl_addr_dump(nl, addr_get_cb, &g);
+
+	return err ? err : g.found ? 0 : -ENOENT;
+}
+
 int nl_addr_on(struct nl *nl, int ifindex, int family, struct addr *found)
 {
 	struct addr_on o = { ifindex, family, { 0 }, false };

@@ -231,6 +231,7 @@ int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
 	      const struct addr *addrs, int n)
 {
 	struct link_state ls;
+	struct addr_entry old;
 	char a[ADDR_STRLEN];
 	int i, err;
 
@@ -241,6 +242,15 @@ int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
 			return err;
 		want_addr(u, ns, ls.ifindex, &addrs[i]);
 		err = nl_addr_add(nl, ls.ifindex, &addrs[i]);
+		/* IPv6 has one address per address: the file's new prefix
+		 * length replaces the old (IPv4 takes it as another address,
+		 * and the old one goes at the end, up_prune). */
+		if (err == -EEXIST && addrs[i].family == AF_INET6 &&
+		    !nl_addr_get(nl, ls.ifindex, &addrs[i], &old) && old.addr.plen != addrs[i].plen) {
+			if ((err = kernel_err(u, nl_addr_del(nl, ls.ifindex, &old.addr))))
+				return err;
+			err = nl_addr_add(nl, ls.ifindex, &addrs[i]);
+		}
 		if (err == -EEXIST)
 			continue;
 		if (err)
@@ -293,6 +303,29 @@ static int preflight_mtus(struct up *u)
 	return 0;
 }
 
+/* A switch that is up on another dataplane than the file now says: its
+ * daemon, bridge and ports were made for that one, and changing them
+ * under running traffic is not what up does. */
+static int preflight_dataplanes(struct up *u)
+{
+	char name[32], dp[16];
+
+	for (int i = 0; i < u->t->nsw; i++) {
+		const struct sw *sw = &u->t->sw[i];
+
+		for (int j = 0; j < u->lab.st.nlines; j++) {
+			if (sscanf(u->lab.st.lines[j], "switch %31s %15s", name, dp) != 2 ||
+			    strcmp(name, sw->name) || !strcmp(dp, dataplane_name(sw->dp)))
+				continue;
+			topo_error(u->t, sw->line,
+				   "switch %s is up on dataplane %s, the file says %s: take the lab down first",
+				   sw->name, dp, dataplane_name(sw->dp));
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
 /* Refuse before changing anything: what needs to exist. */
 static int preflight(struct up *u)
 {
@@ -300,7 +333,8 @@ static int preflight(struct up *u)
 	char owner[32];
 	int i, j, err;
 
-	if ((i = preflight_mtus(u)) || (i = up_preflight_addrs(u)) || (i = up_preflight_moves(u)))
+	if ((i = preflight_dataplanes(u)) || (i = preflight_mtus(u)) ||
+	    (i = up_preflight_addrs(u)) || (i = up_preflight_moves(u)))
 		return i;
 	for (i = 0; i < u->t->nsw; i++) {
 		struct sw *sw = &u->t->sw[i];
@@ -472,7 +506,9 @@ int lab_up(struct topo *t)
 	err = preflight(&u);
 	if (err)
 		goto out;
-	err = converge(&u);
+	err = up_prune_named(&u);
+	if (!err)
+		err = converge(&u);
 	/* A signal during the last step is seen here, not after "is up". */
 	if (!err)
 		err = step(&u, "finish lab %s", t->lab);

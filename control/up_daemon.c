@@ -218,7 +218,7 @@ int up_daemon(struct up *u, struct sw *sw)
 			pr_warn("switch %s: its daemon (pid %d) did not answer on its socket: restarting it (its FDB and NAT connections start anew)\n",
 				sw->name, (int)pid);
 		if (sw->ports_new)
-			pr_warn("switch %s: a port was added or made anew: restarting its daemon (its FDB and NAT connections start anew)\n",
+			pr_warn("switch %s: a port, its host port or its uplink's pair was added or made anew: restarting its daemon (its FDB and NAT connections start anew)\n",
 				sw->name);
 		if (!same && !sw->ports_new) {
 			pr_warn("switch %s: its settings changed since its daemon started: "

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The last step of nsfast up: what the file no longer has goes. First
- * the journal's objects that no step found again (lab_prune); then, in
- * what stays, the addresses and routes up made that the file no longer
- * gives. nsfast journals neither (they go with their interface or
+/* What the file no longer has goes, in two steps of nsfast up. First,
+ * before the others, the journal's objects that the file no longer
+ * names: a namespace, an interface, a moved interface, a switch's
+ * daemon, table, claim (a new pair that keeps one end's name, or a
+ * switch renamed with its uplink, would find the old one in the way).
+ * Last, once the rest is up, the journal's objects that no step found
+ * again, and, in what stays, the addresses and routes up made that the
+ * file no longer gives. nsfast journals neither (they go with their interface or
  * namespace), so it tells its own by a mark the kernel keeps: an
  * address it added has IFA_PROTO NSFAST_ADDR_PROTO, a namespace's route
  * it added is RTPROT_STATIC. One added by hand ('ip addr add', 'ip
@@ -52,10 +56,12 @@ static void scan_push(struct scan *s, const struct gone *g)
 
 static bool addr_wanted(const struct up *u, const char *ns, int ifindex, const struct addr *a)
 {
-	/* By the address alone: IPv6 keeps one per address whatever the
-	 * prefix length a file gives it later. */
+	/* The kernel tells IPv4 addresses apart by prefix length too (one
+	 * of another length is another address), IPv6 ones by the address
+	 * alone (add_addrs changes its length). */
 	for (int i = 0; i < u->nwants; i++)
 		if (u->wants[i].ifindex == ifindex && addr_same_host(&u->wants[i].a, a) &&
+		    (a->family == AF_INET6 || u->wants[i].a.plen == a->plen) &&
 		    !strcmp(u->wants[i].ns, ns))
 			return true;
 	return false;
@@ -201,20 +207,136 @@ out:
 	return err;
 }
 
-int up_prune(struct up *u)
+/* Is (ns, ifname) an interface the file makes, by its journal name
+ * ("-" for the host)? */
+static bool file_makes(const struct topo *t, const char *ns, const char *ifname)
 {
-	bool had = u->lab.st.nold > 0;
+	const char *host[7];
+
+	for (int i = 0; i < t->nlinks; i++) {
+		const struct link *l = &t->links[i];
+
+		if (l->kind == LINK_MOVE)
+			continue;
+		if ((!strcmp(ns, ns_sys(t, l->a.ns)) && !strcmp(ifname, l->a.sysname)) ||
+		    (!strcmp(ns, ns_sys(t, l->b.ns)) && !strcmp(ifname, l->b.sysname)) ||
+		    (!strcmp(ns, "-") && (!strcmp(ifname, l->slow[0]) || !strcmp(ifname, l->slow[1]))))
+			return true;
+	}
+	if (strcmp(ns, "-"))
+		return false;
+	for (int i = 0; i < t->nsw; i++) {
+		const struct sw *sw = &t->sw[i];
+
+		host[0] = sw->ifname, host[1] = sw->hostport;
+		host[2] = sw->hostslow[0], host[3] = sw->hostslow[1];
+		host[4] = sw->upslow[0], host[5] = sw->upslow[1], host[6] = NULL;
+		for (int j = 0; host[j]; j++)
+			if (host[j][0] && !strcmp(ifname, host[j]))
+				return true;
+	}
+	return false;
+}
+
+static const struct sw *file_switch(const struct topo *t, const char *name)
+{
+	for (int i = 0; i < t->nsw; i++)
+		if (!strcmp(t->sw[i].name, name))
+			return &t->sw[i];
+	return NULL;
+}
+
+/* Does the file no longer name what journal line i made? Only kinds
+ * told by name; the rest waits for the last step. */
+static bool named_no_more(const struct lab *lab, int i, void *arg)
+{
+	const struct topo *t = arg;
+	const char *line = lab->st.lines[i];
+	char a[64], b[64], table[96];
+	const struct sw *sw;
+	int n = sscanf(line, "%*s %63s %63s", a, b);
+
+	if (!strncmp(line, "ns ", 3) && n == 1) {
+		for (int j = 0; j < t->nns; j++)
+			if (!strcmp(t->ns[j].sysname, a))
+				return false;
+		return true;
+	}
+	if (!strncmp(line, "veth ", 5) && n == 2)
+		return !file_makes(t, a, b);
+	if (!strncmp(line, "link ", 5) && n == 1)
+		return !file_makes(t, "-", a);
+	if (!strncmp(line, "move ", 5) && n == 2) {
+		for (int j = 0; j < t->nlinks; j++)
+			if (t->links[j].kind == LINK_MOVE && !strcmp(t->links[j].a.sysname, a) &&
+			    !strcmp(ns_sys(t, t->links[j].a.ns), b))
+				return false;
+		return true;
+	}
+	if (!strncmp(line, "daemon ", 7) && n == 2)
+		return !(sw = file_switch(t, a)) || sw->dp == DP_KERNEL;
+	if (!strncmp(line, "switch ", 7) && n == 2)
+		return !file_switch(t, a);
+	if (!strncmp(line, "nft ", 4) && n == 1) {
+		for (int j = 0; j < t->nsw; j++) {
+			snprintf(table, sizeof(table), "nsfast-%s-%s", t->lab, t->sw[j].name);
+			if (t->sw[j].dp == DP_KERNEL && t->sw[j].snat && !strcmp(table, a))
+				return false;
+		}
+		return true;
+	}
+	if (!strncmp(line, "uplink ", 7) && n == 1) {
+		for (int j = 0; j < t->nsw; j++)
+			if (t->sw[j].snat && !strcmp(t->sw[j].uplink, a))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+static bool not_seen(const struct lab *lab, int i, void *arg)
+{
+	(void)arg;
+	return !state_was_seen(&lab->st, i);
+}
+
+int up_prune_named(struct up *u)
+{
 	int err;
 
-	if ((err = step(u, "remove what the file no longer has")))
+	u->had = u->lab.st.nold > 0;
+	if (!u->had)
+		return 0;
+	if ((err = step(u, "remove what the file no longer names")))
 		return err;
-	err = lab_prune(&u->lab, &u->pruned_failed);
+	err = lab_prune(&u->lab, named_no_more, u->t, &u->pruned_failed);
 	if (err < 0)
 		return err;
 	u->changes += err;
+	return 0;
+}
+
+int up_prune(struct up *u)
+{
+	int err, n;
+
 	/* A lab that had nothing before this run has nothing stale. */
-	if (!had)
+	if (!u->had)
 		return 0;
+	if ((err = step(u, "remove what else the file no longer has")))
+		return err;
+	n = lab_prune(&u->lab, not_seen, NULL, &u->pruned_failed);
+	if (n < 0)
+		return n;
+	u->changes += n;
+	/* A route the file still has may have gone with what went (a
+	 * device it used, found by the route step before): again. */
+	for (int i = 0; n && i < u->t->nroutes; i++) {
+		u->line = u->t->routes[i].line;
+		if ((err = up_route(u, &u->t->routes[i])))
+			return err;
+	}
+	u->line = 0;
 	if ((err = prune_in(u, NS_HOST)))
 		return err;
 	for (int i = 0; i < u->t->nns; i++)

@@ -40,6 +40,7 @@ struct up {
 	struct up_addr_want *wants;
 	int nwants, wantcap;
 	bool wants_lost; /* one could not be recorded: no address goes */
+	bool had; /* the lab had objects before this run: some may be stale */
 	int step;
 	int step_changes; /* changes when the step began (-v says what it made) */
 	int fault_step; /* NSFAST_FAULT_STEP: fail at this step (tests) */
@@ -78,7 +79,10 @@ int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, b
  * each recorded as wanted (up_prune). */
 int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
 	      const struct addr *addrs, int n);
-/* The last step: what the file no longer has goes (up_prune.c). */
+/* What the file no longer has goes (up_prune.c): what it no longer
+ * names, before the other steps; what else no step found, and the
+ * addresses and routes of what stays, last. */
+int up_prune_named(struct up *u);
 int up_prune(struct up *u);
 /* An existing interface that the file gives IPv6 addresses (of addrs),
  * on which IPv6 was turned off by hand (the addresses went with it): on

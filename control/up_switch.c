@@ -232,27 +232,6 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	return switch_addrs(u, sw, sw->host, sw->host_line, sw->nhost);
 }
 
-/* A switch that is up on another dataplane than the file now says: its
- * daemon, bridge and ports were made for that one, and changing them
- * under running traffic is not what up does. */
-static int check_same_dataplane(struct up *u, const struct sw *sw)
-{
-	char name[32], dp[16];
-	int i, err;
-
-	if ((err = step(u, "check that switch %s is not up on another dataplane", sw->name)))
-		return err;
-	for (i = 0; i < u->lab.st.nlines; i++) {
-		if (sscanf(u->lab.st.lines[i], "switch %31s %15s", name, dp) != 2 ||
-		    strcmp(name, sw->name) || !strcmp(dp, dataplane_name(sw->dp)))
-			continue;
-		return refuse(u, -EEXIST,
-			      "switch %s is up on dataplane %s, the file says %s: take the lab down first",
-			      sw->name, dp, dataplane_name(sw->dp));
-	}
-	return 0;
-}
-
 /* Before anything of the switch exists: an uplink serves one switch on
  * the host (uplink_claim.h). */
 static int claim_uplink(struct up *u, const struct sw *sw)
@@ -284,8 +263,6 @@ int up_switch(struct up *u, struct sw *sw)
 	bool exists;
 	int err;
 
-	if ((err = check_same_dataplane(u, sw)))
-		return err;
 	if (sw->snat && (err = claim_uplink(u, sw)))
 		return err;
 	if (sw->dp != DP_KERNEL)

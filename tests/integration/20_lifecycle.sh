@@ -40,32 +40,42 @@ check_out "up turns IPv6 back on where it was turned off by hand" "is up: .* 3 c
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check_out "and the address is back" "inet6 fd42:1337::2/64" nsx a ip -6 addr show dev eth0
 check_out "and the default route" "default via fd42:1337::1 dev eth0" nsx a ip -6 route show default
-# What the file no longer has goes, last: here b (a port of the tc
-# switch, with its slow-path pair), c, r's link to it and the host's
-# route to that link; a's IPv6 address and route; the host port's
-# address, for another. What stays keeps working, and so do an address
-# and a route added by hand; the whole file again makes them anew.
+# What the file no longer has goes: first what it no longer names (here
+# b, a port of the tc switch, with its slow-path pair; c; r's link to
+# it), last what no step found again (the host's route to that link)
+# and the addresses and routes nsfast made in what stays: a's IPv6
+# route, the host port's old address, the uplink veth's old /24 on both
+# ends (IPv4 keeps an address of another prefix length beside it); a's
+# IPv6 address changes its length, with its gateway's. What stays keeps working, and so do
+# an address and a route added by hand; the whole file makes the rest
+# anew.
 sed -e '/^ns [bc]$/,/^$/d' -e '/^veth r:eth1 /d' -e '/^host$/,$d' \
-	-e 's|^\(    link eth0 switch sw0 addr 10.13.37.2/24\) addr fd42:1337::2/64$|\1|' \
+	-e 's|^\(    link eth0 switch sw0 addr 10.13.37.2/24 addr fd42:1337::2\)/64$|\1/80|' \
+	-e 's|^\(    gateway fd42:1337::1\)/64$|\1/80|' \
 	-e '/^    route default via fd42:1337::1$/d' \
-	-e 's|^    host    10.13.37.254/24$|    host    10.13.37.253/24|' "$LAB" >"$TMP/less.conf"
+	-e 's|^    host    10.13.37.254/24$|    host    10.13.37.253/24|' \
+	-e 's|^veth host:up0 203.0.113.1/24 -- outside:eth0 203.0.113.2/24$|veth host:up0 203.0.113.1/25 -- outside:eth0 203.0.113.2/25|' \
+	"$LAB" >"$TMP/less.conf"
 slow=$(ip -o link | grep -c " $PFX--")
 nsx a ip addr add 10.13.37.99/24 dev eth0
 nsx a ip route add 10.99.0.0/16 via 10.13.37.1
 ip addr add 10.13.37.250/24 dev "$PFX-sw0"
 out=$("$NSFAST" up --lab "$PFX" "$TMP/less.conf" 2>&1); rc=$?
 n=0
-for o in "ns $PFX-b" "ns $PFX-c" "veth - $PFX-b-eth0" "veth $PFX-r eth1" "route 10.9.9.8/30 10.13.37.4 -" \
-	"address fd42:1337::2/64 on a:eth0" "route default via fd42:1337::1 in a" \
-	"address 10.13.37.254/24 on host:$PFX-sw0"; do
+for o in "namespace $PFX-b" "namespace $PFX-c" "veth pair of host:$PFX-b-eth0" "veth pair of $PFX-r:eth1" \
+	"host route 10.9.9.8/30 via 10.13.37.4" "route default via fd42:1337::1 in a" \
+	"address 10.13.37.254/24 on host:$PFX-sw0" "address 203.0.113.1/24 on host:$PFX-up0" \
+	"address 203.0.113.2/24 on outside:eth0"; do
 	grep -qx "lab $PFX: removed what the file no longer has: $o" <<<"$out" && n=$((n + 1))
 done
-if [ $rc = 0 ] && [ $n = 8 ]; then pass "up removes what the file no longer has, and says what"
-else fail "up of a file with less: exit $rc, $n of 8 named: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
-check_out "a's IPv6 address and route are gone" "^0 0$" bash -c \
-	"echo \$(ip netns exec $PFX-a ip -6 addr show dev eth0 scope global | grep -c inet6) \$(ip netns exec $PFX-a ip -6 route show default | grep -c .)"
+if [ $rc = 0 ] && [ $n = 9 ]; then pass "up removes what the file no longer has, and says what"
+else fail "up of a file with less: exit $rc, $n of 9 named: $(tr '\n' ' ' <<<"$out" | head -c 700)"; fi
+check_out "a's IPv6 address has its new length, and its route is gone" "^fd42:1337::2/80 0$" bash -c \
+	"echo \$(ip netns exec $PFX-a ip -6 -o addr show dev eth0 scope global | awk '{print \$4}') \$(ip netns exec $PFX-a ip -6 route show default | grep -c .)"
 check_out "the host port has its new address, and the one added by hand" \
 	"^10.13.37.250/24 10.13.37.253/24 $" bash -c "ip -4 -o addr show dev $PFX-sw0 | awk '{printf \"%s \", \$4}'"
+check_out "the uplink veth's ends have their /25 only" "^203.0.113.1/25 203.0.113.2/25$" bash -c \
+	"echo \$(ip -4 -o addr show dev $PFX-up0 | awk '{print \$4}') \$(ip netns exec $PFX-outside ip -4 -o addr show dev eth0 | awk '{print \$4}')"
 check_out "a keeps the address and the route added by hand" "^1 1$" bash -c \
 	"echo \$(ip netns exec $PFX-a ip addr show dev eth0 | grep -c 10.13.37.99/24) \$(ip netns exec $PFX-a ip route show 10.99.0.0/16 | grep -c .)"
 check_out "the namespaces are gone" "^0$" bash -c \
@@ -76,6 +86,8 @@ check_out "and the host's route to c's link" "^0$" bash -c "ip route show 10.9.9
 check_out "and their journal lines" "^0$" bash -c \
 	"grep -c -e '$PFX-[bc]\b' -e '^route ' '/run/nsfast/$PFX/journal' || true"
 check "a still reaches r over the switch" nsx a ping1 10.13.37.4
+check "and the outside through the uplink" nsx a ping1 203.0.113.2
+echo "ns $PFX-a" >>"/run/nsfast/$PFX/journal" # a copy of a line, by hand: still a's
 check_out "a second up of that file changes nothing" "already up: nothing changed" \
 	"$NSFAST" up --lab "$PFX" "$TMP/less.conf"
 check_out "the whole file makes them anew" "is up: .* [1-9][0-9]* change" \
@@ -85,6 +97,21 @@ check_out "and a has its IPv6 address again" "inet6 fd42:1337::2/64" nsx a ip -6
 nsx a ip addr del 10.13.37.99/24 dev eth0
 nsx a ip route del 10.99.0.0/16
 ip addr del 10.13.37.250/24 dev "$PFX-sw0"
+# Renamed: the switch, with its uplink (its claim goes to the new name),
+# and the first end of r's link to c, whose other end keeps its name:
+# the old ones are out of the way before the new are made. The host's
+# route through the switch and to c follows.
+sed -e 's/sw0/sw7/g' -e 's/^veth r:eth1 /veth r:eth5 /' "$LAB" >"$TMP/renamed.conf"
+check_out "up of renamed switch and veth end applies them" "is up: .* [1-9][0-9]* change" \
+	"$NSFAST" up --lab "$PFX" "$TMP/renamed.conf"
+check "a reaches c through the renamed switch and link" nsx a ping1 10.9.9.10
+check "and the outside through the uplink" nsx a ping1 203.0.113.2
+check_out "the claim on the uplink is the new switch's" "^$PFX sw7$" cat "/run/nsfast/.uplinks/$PFX-up0"
+check_out "a second up of it changes nothing" "already up: nothing changed" \
+	"$NSFAST" up --lab "$PFX" "$TMP/renamed.conf"
+check_out "and the file as it was, again" "is up: .* [1-9][0-9]* change" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check "a reaches c" nsx a ping1 10.9.9.10
 # A route the file changes is changed: in a namespace, and in the host
 # when this lab made it; another lab's route in the host is refused.
 sed '/^ns a$/,/^ns b$/s/^\(    route default via \)10.13.37.1$/\110.13.37.4/' "$LAB" >"$TMP/reroute.conf"
@@ -232,7 +259,7 @@ pairs0=$(ip -o link | grep -c ": $PFX--")
 spec0=$(port_spec)
 sed 's/^ns a$/ns n\n    link eth0 switch sw0 addr 10.13.37.77\/24\n&/' "$LAB" >"$TMP/first.conf"
 check_out "a port added before the others restarts the daemon, and says why" \
-	"switch sw0: a port was added or made anew: restarting its daemon" \
+	"switch sw0: a port, its host port or its uplink.s pair was added or made anew: restarting its daemon" \
 	"$NSFAST" up --lab "$PFX" "$TMP/first.conf"
 check_out "and adds one slow-path pair" "^$((pairs0 + 2))$" bash -c "ip -o link | grep -c ': $PFX--'"
 check_out "and renames none: a's port keeps its pair" "^$spec0$" port_spec
