@@ -199,6 +199,13 @@ int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name,
 		return kernel_err(u, err);
 	if (!state_seen(&u->lab.st, "veth %s %s", ns, name) &&
 	    !state_seen(&u->lab.st, "link %s", name)) {
+		/* In a namespace of the lab's: made by hand, or by the lab
+		 * as the other end of a pair the file now gives this way
+		 * round. */
+		if (strcmp(ns, "-"))
+			return refuse(u, -EEXIST,
+				      "interface '%s' already exists in %s, and lab '%s' did not make it as this link's end (made by hand, or the other end of a pair the file now turns round): delete it, or take the lab down first",
+				      name, ns, u->t->lab);
 		return refuse(u, -EEXIST,
 			      "interface '%s' already exists and does not belong to lab '%s'", name,
 			      u->t->lab);
