@@ -271,6 +271,10 @@ int state_drop(struct state *st, const bool *drop)
 {
 	int i, k = 0, old = st->nold;
 
+	for (i = 0; i < st->nlines && !drop[i]; i++)
+		;
+	if (i == st->nlines)
+		return 0; /* the journal as it is */
 	for (i = 0; i < st->nlines; i++) {
 		if (!drop[i]) {
 			st->lines[k++] = st->lines[i];
