@@ -103,6 +103,14 @@ int up_preflight_moves(struct up *u)
 			return err;
 		err = nl_link_get(&u->lab.root, name, &ls);
 		if (err == -ENODEV) {
+			char prefix[IF_NAMESIZE + 8];
+
+			/* In another namespace of the lab's, where its file had
+			 * moved it: back in the host before it moves again
+			 * (up_prune_named), as it was before the first move. */
+			snprintf(prefix, sizeof(prefix), "move %s ", name);
+			if (state_has_prefix(&u->lab.st, u->lab.st.nlines, prefix))
+				continue;
 			topo_error(t, l->line, "move of '%s': no such interface in the host, expected one of 'ip link'",
 				   name);
 			return err;
