@@ -19,6 +19,7 @@
 #include "netns.h"
 #include "up.h"
 #include "up_steps.h"
+#include "uplink_claim.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -333,6 +334,30 @@ static int preflight_dataplanes(struct up *u)
 	return 0;
 }
 
+/* An uplink the file gives to another switch of the lab than the one
+ * that holds it: an afxdp, xdp or tc switch lets go of it only when its
+ * daemon stops, which, for a switch that stays, is after the new one's
+ * daemon tries to take it. (A renamed switch's goes first.) */
+static int preflight_uplink_moved(struct up *u, const struct sw *sw)
+{
+	char hlab[16], hsw[16];
+
+	if (!sw->snat || uplink_holder(sw->uplink, hlab, hsw) || strcmp(hlab, u->t->lab) ||
+	    !strcmp(hsw, sw->name))
+		return 0;
+	for (int i = 0; i < u->t->nsw; i++) {
+		const struct sw *o = &u->t->sw[i];
+
+		if (strcmp(o->name, hsw) || (o->dp == DP_KERNEL && sw->dp == DP_KERNEL))
+			continue;
+		topo_error(u->t, sw->uplink_line,
+			   "uplink '%s' is switch %s's, and the file now gives it to switch %s: a %s switch lets go of its uplink only when its daemon stops, expected 'nsfast down' first",
+			   sw->uplink, hsw, sw->name, dataplane_name(o->dp == DP_KERNEL ? sw->dp : o->dp));
+		return -EBUSY;
+	}
+	return 0;
+}
+
 /* Refuse before changing anything: what needs to exist. */
 static int preflight(struct up *u)
 {
@@ -363,6 +388,8 @@ static int preflight(struct up *u)
 				   "uplink '%s' does not exist in the host namespace", sw->uplink);
 			return -ENODEV;
 		}
+		if ((err = preflight_uplink_moved(u, sw)))
+			return err;
 		/* Its SNAT uplink is the claims' to refuse (uplink_claim.c). */
 		err = ours ? 0 : lab_iface_owner(u->lab.name, sw->uplink, false, owner, sizeof(owner));
 		if (err < 0)

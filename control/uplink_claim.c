@@ -86,6 +86,20 @@ out:
 	return err;
 }
 
+int uplink_holder(const char *ifname, char lab[16], char sw[16])
+{
+	char path[128];
+	int lock, err;
+
+	lock = claims_lock();
+	if (lock < 0)
+		return lock;
+	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
+	err = claim_read(path, lab, sw);
+	close(lock);
+	return err;
+}
+
 int uplink_release(const char *ifname, const char *lab)
 {
 	char path[128], hlab[16], hsw[16];
