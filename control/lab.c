@@ -439,6 +439,8 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 				msg[0] ? ": " : "", msg);
 			bad[i] = true;
 			(*failed)++;
+			/* Said and counted once: up's last step leaves it. */
+			state_mark(&lab->st, i);
 			continue;
 		}
 		drop[i] = true;

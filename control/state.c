@@ -180,6 +180,11 @@ bool state_seen_prefix(struct state *st, int n, const char *prefix)
 	return found;
 }
 
+void state_mark(struct state *st, int i)
+{
+	mark_seen(st, st->lines[i]);
+}
+
 bool state_was_seen(const struct state *st, int i)
 {
 	if (st->seen_lost)
