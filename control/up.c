@@ -582,6 +582,9 @@ int lab_up(struct topo *t)
 		if (kept > u.lab.st.nold)
 			fprintf(stderr, "nsfast: lab '%s': %d could not be removed; their lines stay in %s/journal for 'nsfast down'\n",
 				t->lab, kept - u.lab.st.nold, u.lab.st.dir);
+		if (u.pruned)
+			fprintf(stderr, "nsfast: lab '%s': the %d object%s the file no longer has that this run removed stay%s removed; up again, once the cause is fixed, makes the rest\n",
+				t->lab, u.pruned, u.pruned == 1 ? "" : "s", u.pruned == 1 ? "s" : "");
 		up_restore_all(&u);
 		goto out;
 	}

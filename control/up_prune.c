@@ -178,7 +178,7 @@ static int prune_in(struct up *u, int nsi)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct scan s = { .u = u, .ns = ns_sys(u->t, nsi), .nsi = nsi };
-	int fd, err;
+	int fd, err, n;
 	struct nl *nl = up_ns_nl(u, nsi, &fd);
 
 	if (!nl)
@@ -190,7 +190,9 @@ static int prune_in(struct up *u, int nsi)
 			err = -ENOMEM;
 			goto out;
 		}
-		u->changes += scan_remove(&s, nl, fd, false);
+		n = scan_remove(&s, nl, fd, false);
+		u->changes += n;
+		u->pruned += n;
 	}
 	for (int i = 0; nsi != NS_HOST && i < 2; i++) {
 		if ((err = nl_route_dump(nl, families[i], route_seen, &s)))
@@ -199,7 +201,9 @@ static int prune_in(struct up *u, int nsi)
 			err = -ENOMEM;
 			goto out;
 		}
-		u->changes += scan_remove(&s, nl, fd, true);
+		n = scan_remove(&s, nl, fd, true);
+		u->changes += n;
+		u->pruned += n;
 	}
 	err = 0;
 out:
@@ -313,6 +317,7 @@ int up_prune_named(struct up *u)
 	if (err < 0)
 		return err;
 	u->changes += err;
+	u->pruned += err;
 	return 0;
 }
 
@@ -329,6 +334,7 @@ int up_prune(struct up *u)
 	if (n < 0)
 		return n;
 	u->changes += n;
+	u->pruned += n;
 	/* A route the file still has may have gone with what went (a
 	 * device it used, found by the route step before): again. */
 	for (int i = 0; n && i < u->t->nroutes; i++) {

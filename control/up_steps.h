@@ -37,6 +37,7 @@ struct up {
 	struct lab lab;
 	int changes;
 	int pruned_failed; /* of what the file no longer has, what stays */
+	int pruned; /* of what the file no longer has, what went */
 	struct up_addr_want *wants;
 	int nwants, wantcap;
 	bool wants_lost; /* one could not be recorded: no address goes */

@@ -112,6 +112,39 @@ check_out "a second up of it changes nothing" "already up: nothing changed" \
 check_out "and the file as it was, again" "is up: .* [1-9][0-9]* change" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "a reaches c" nsx a ping1 10.9.9.10
+# An uplink the file gives to another tc switch that stays is refused
+# before anything changes: the one that holds it lets go only when its
+# daemon stops.
+{ cat "$LAB"; printf 'switch sw1 dataplane tc\n    gateway 10.13.38.1/24\n    host 10.13.38.254/24\n'; } >"$TMP/two.conf"
+{ grep -v '^    uplink  up0 snat$' "$TMP/two.conf"; echo '    uplink  up0 snat'; } >"$TMP/moved.conf"
+check "up with a second switch" "$NSFAST" up -q --lab "$PFX" "$TMP/two.conf"
+check_out "an uplink moved to another switch that stays is refused" \
+	"moved.conf:[0-9]*: uplink '$PFX-up0' is switch sw0's, and the file now gives it to switch sw1: a tc switch lets go" \
+	"$NSFAST" up --lab "$PFX" "$TMP/moved.conf"
+check_out "the claim is still sw0's" "^$PFX sw0$" cat "/run/nsfast/.uplinks/$PFX-up0"
+check_out "and the file without sw1 removes it" "removed what the file no longer has: switch sw1's daemon" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+# What cannot be removed (the uplink's claim, under a bind mount) is said
+# once, and up exits 1 once the rest is up; the next up removes it.
+grep -v '^    uplink  up0 snat$' "$LAB" >"$TMP/nosnat.conf"
+: >"$TMP/empty"
+mount --bind "$TMP/empty" "/run/nsfast/.uplinks/$PFX-up0"
+out=$("$NSFAST" up --lab "$PFX" "$TMP/nosnat.conf" 2>&1); rc=$?
+umount "/run/nsfast/.uplinks/$PFX-up0"
+if [ $rc = 1 ] && [ "$(grep -c "could not remove its claim on uplink $PFX-up0" <<<"$out")" = 1 ] &&
+	grep -q "is up, but 1 object the file no longer has could not be removed" <<<"$out"; then
+	pass "a removal that fails is said once, and up exits 1"
+else fail "a removal that fails: exit $rc: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
+check_out "the next up removes it" "removed what the file no longer has: its claim on uplink $PFX-up0" \
+	"$NSFAST" up --lab "$PFX" "$TMP/nosnat.conf"
+check "and the whole file again" "$NSFAST" up -q --lab "$PFX" "$LAB"
+# A failure after the first step (a fault at step 2) rolls back what the
+# run made; what it removed stays removed, and it says so.
+check_out "a failure after the first removals says they stay" \
+	"the 5 objects the file no longer has that this run removed stay removed; up again" \
+	env NSFAST_FAULT_STEP=2 "$NSFAST" up --lab "$PFX" "$TMP/less.conf"
+check "and up of the whole file makes them anew" "$NSFAST" up -q --lab "$PFX" "$LAB"
+check "a reaches c again" nsx a ping1 10.9.9.10
 # A route the file changes is changed: in a namespace, and in the host
 # when this lab made it; another lab's route in the host is refused.
 sed '/^ns a$/,/^ns b$/s/^\(    route default via \)10.13.37.1$/\110.13.37.4/' "$LAB" >"$TMP/reroute.conf"
@@ -550,6 +583,14 @@ check_out "move: with the file's address" "inet 10.1.1.1/24" \
 check_out "move: and routed through" "10.1.2.0/24 dev ${PFX}d0" ip netns exec "${PFX}m-a" ip route
 check_fails "move: the host has it no more" ip link show "${PFX}d0"
 check_out "move: a second up changes nothing" "nothing changed" "$NSFAST" up "$TMP/move.conf"
+# The file moves it into another namespace of the lab: back in the host
+# first, as it was, then there.
+printf 'lab %s\nns a\nns b\n    move %s addr 10.1.1.1/24 mtu 1300\n' "${PFX}m" "${PFX}d0" >"$TMP/move3.conf"
+check_out "move: into another namespace of the lab" "is up" "$NSFAST" up "$TMP/move3.conf"
+check_out "move: it is there, addressed, with its own MAC" "inet 10.1.1.1/24 $mac0" bash -c \
+	"echo \$(ip netns exec ${PFX}m-b ip -o -4 addr show ${PFX}d0 | grep -o 'inet [0-9./]*') \$(ip netns exec ${PFX}m-b cat /sys/class/net/${PFX}d0/address)"
+check_out "move: a second up of that changes nothing" "nothing changed" "$NSFAST" up "$TMP/move3.conf"
+check_out "move: and back into a" "is up" "$NSFAST" up "$TMP/move.conf"
 sed "s/^lab .*/lab ${PFX}n/" "$TMP/move.conf" >"$TMP/move2.conf"
 check_out "move: another lab cannot take it" "move of '${PFX}d0': it is lab ${PFX}m's" \
 	"$NSFAST" up "$TMP/move2.conf"
