@@ -50,7 +50,9 @@ struct veth_end {
 int nl_link_get(struct nl *nl, const char *name, struct link_state *ls);
 int nl_link_dump(struct nl *nl, int (*fn)(const struct link_state *, void *), void *data);
 int nl_veth_add(struct nl *nl, const struct veth_end *a, const struct veth_end *b);
-int nl_bridge_add(struct nl *nl, const char *name);
+/* mac: NULL for the kernel's (the lowest of its ports', which changes
+ * with them). */
+int nl_bridge_add(struct nl *nl, const char *name, const uint8_t *mac);
 int nl_link_set_up(struct nl *nl, int ifindex);
 int nl_link_set_up_name(struct nl *nl, const char *name);
 /* What is given: mtu (0: left as it is), mac (NULL: left). */

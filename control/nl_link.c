@@ -149,7 +149,7 @@ int nl_veth_add(struct nl *nl, const struct veth_end *a, const struct veth_end *
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
-int nl_bridge_add(struct nl *nl, const char *name)
+int nl_bridge_add(struct nl *nl, const char *name, const uint8_t *mac)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = put_ifinfo(nlh);
@@ -158,6 +158,8 @@ int nl_bridge_add(struct nl *nl, const char *name)
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, info);

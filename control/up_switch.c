@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ethtool.h"
+#include "lab_mac.h"
 #include "ip_forward.h"
 #include "log.h"
 #include "netns.h"
@@ -162,16 +163,34 @@ static int switch_addrs(struct up *u, const struct sw *sw, const struct addr *a,
 	return err;
 }
 
+/* A MAC of the switch's (lab_mac.h) from the first IPv4 address of a[n],
+ * else the first, else its name. */
+static void switch_mac(const struct up *u, const struct sw *sw, uint8_t kind,
+		       const struct addr *a, int n, uint8_t mac[6])
+{
+	const struct addr *pick = n ? &a[0] : NULL;
+
+	for (int i = 0; i < n; i++)
+		if (a[i].family == AF_INET)
+			pick = &a[i];
+	lab_mac(kind, u->t->lab, pick ? pick->bytes : NULL,
+		pick ? (size_t)addr_len(pick->family) : 0, sw->name, mac);
+}
+
 /* afxdp and xdp: no bridge. The host port is a veth in the host: the end
  * named like the switch keeps the host addresses, the -p end is a port. */
 static int up_switch_afxdp(struct up *u, struct sw *sw)
 {
 	int host_mtu = host_port_mtu(u, sw);
-	struct veth_end a = { .name = sw->ifname, .netns_fd = -1, .mtu = host_mtu };
+	uint8_t host_mac[6];
+	struct veth_end a = { .name = sw->ifname, .netns_fd = -1, .mtu = host_mtu,
+			      .mac = host_mac };
 	struct veth_end b = { .name = sw->hostport, .netns_fd = -1, .mtu = host_mtu };
 	const char *host = sw->nhost ? sw->ifname : "-";
 	bool exists;
 	int err;
+
+	switch_mac(u, sw, LAB_MAC_HOST, sw->host, sw->nhost, host_mac);
 
 	if (!state_seen(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp), host) &&
 	    (err = state_append(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
@@ -273,12 +292,16 @@ int up_switch(struct up *u, struct sw *sw)
 		return err;
 	if (!exists) {
 		char line[64];
+		uint8_t mac[6];
 		bool added;
 
 		snprintf(line, sizeof(line), "link %s", sw->ifname);
 		if ((err = up_journal(u, line, &added)))
 			return err;
-		if ((err = kernel_err(u, nl_bridge_add(&u->lab.root, sw->ifname)))) {
+		/* The gateway's MAC on every dataplane: a bridge's own would
+		 * follow its lowest port's, which a changed file may remove. */
+		switch_mac(u, sw, LAB_MAC_GATEWAY, sw->gateway, sw->ngateway, mac);
+		if ((err = kernel_err(u, nl_bridge_add(&u->lab.root, sw->ifname, mac)))) {
 			up_unjournal(u, added);
 			return err;
 		}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../control/addr.h"
+#include "../control/lab_mac.h"
 #include "daemon_args.h"
 #include "switch.h"
 
@@ -38,34 +39,13 @@ static void usage(FILE *f)
 		"through the NAT to --uplink.\n");
 }
 
+/* As a kernel switch's bridge gets it (up_switch.c), from its IPv4
+ * gateway, else its IPv6 one. */
 static void gw_default_mac(struct sw_cfg *c)
 {
-	uint32_t h = 2166136261u;
-	const char *s;
+	const uint8_t *a = c->gw.has_v4 ? c->gw.v4 : c->gw.has_v6 ? c->gw.v6 : NULL;
 
-	/* Locally administered, and the same for the same gateway address
-	 * of the lab: across restarts, and when a file renames its switch
-	 * (the namespaces' neighbour caches keep an entry up to 30 s, and
-	 * would send to a MAC no one answers). A lab's gateway subnets are
-	 * disjoint, so its switches' MACs differ; one without a gateway is
-	 * known by its name. */
-	for (s = c->lab; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	if (c->gw.has_v4 || c->gw.has_v6) {
-		const uint8_t *a = c->gw.has_v4 ? c->gw.v4 : c->gw.v6;
-
-		for (size_t i = 0; i < (c->gw.has_v4 ? 4u : 16u); i++)
-			h = (h ^ a[i]) * 16777619u;
-	} else {
-		for (s = c->name; *s; s++)
-			h = (h ^ (uint8_t)*s) * 16777619u;
-	}
-	c->gw.mac[0] = 0x02;
-	c->gw.mac[1] = 0x6e;
-	c->gw.mac[2] = 0x66;
-	c->gw.mac[3] = (uint8_t)(h >> 16);
-	c->gw.mac[4] = (uint8_t)(h >> 8);
-	c->gw.mac[5] = (uint8_t)h;
+	lab_mac(LAB_MAC_GATEWAY, c->lab, a, c->gw.has_v4 ? 4 : 16, c->name, c->gw.mac);
 }
 
 /* ARG's ':'-separated fields into f (at most 5), each an interface name

@@ -102,10 +102,12 @@ ip addr del 10.13.37.250/24 dev "$PFX-sw0"
 # the old ones are out of the way before the new are made. The host's
 # route through the switch and to c follows.
 sed -e 's/sw0/sw7/g' -e 's/^veth r:eth1 /veth r:eth5 /' "$LAB" >"$TMP/renamed.conf"
+nsx a ping1 10.13.37.254 >/dev/null # a knows the host port's MAC now
 check_out "up of renamed switch and veth end applies them" "is up: .* [1-9][0-9]* change" \
 	"$NSFAST" up --lab "$PFX" "$TMP/renamed.conf"
 check "a reaches c through the renamed switch and link" nsx a ping1 10.9.9.10
 check "and the outside through the uplink" nsx a ping1 203.0.113.2
+check "and the new host port, which has the old one's MAC" nsx a ping1 10.13.37.254
 check_out "the claim on the uplink is the new switch's" "^$PFX sw7$" cat "/run/nsfast/.uplinks/$PFX-up0"
 check_out "a second up of it changes nothing" "already up: nothing changed" \
 	"$NSFAST" up --lab "$PFX" "$TMP/renamed.conf"
