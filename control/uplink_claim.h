@@ -19,8 +19,9 @@
  * file renamed), is taken over. */
 int uplink_claim(const char *ifname, const char *lab, const char *sw, char *holder,
 		 size_t len);
-/* Who claims IFNAME: 0 and its lab and switch, -ENOENT, -EINVAL for a
- * claim that does not read, or -errno. */
+/* Who claims IFNAME, read without the lock (up's preflight, while ups
+ * of other labs wait): 0 and its lab and switch, -ENOENT, -EINVAL for
+ * a claim that does not read (or is being written), or -errno. */
 int uplink_holder(const char *ifname, char lab[16], char sw[16]);
 /* LAB's claim on IFNAME goes (another lab's stays); 0 or -errno. */
 int uplink_release(const char *ifname, const char *lab);
