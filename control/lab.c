@@ -341,6 +341,17 @@ static bool keeps_moved(const struct lab *lab, int i, const bool *failed)
 	return false;
 }
 
+/* Line i undone, unless it is a namespace keeps_moved keeps: 0 or
+ * -errno, with why in msg. */
+static int undo_line(struct lab *lab, int i, const bool *failed, char *msg, size_t len)
+{
+	if (keeps_moved(lab, i, failed)) {
+		snprintf(msg, len, "kept: an interface moved into it could not go back to the host, and would go with it");
+		return -EBUSY;
+	}
+	return lab_undo(lab, lab->st.lines[i], msg, len);
+}
+
 int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 {
 	int i, n = 0, err, k = from, nl = lab->st.nlines;
@@ -348,11 +359,7 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 	char msg[256], *line;
 
 	for (i = nl - 1; i >= from; i--) {
-		err = keeps_moved(lab, i, failed) ? -EBUSY : 0;
-		if (err)
-			snprintf(msg, sizeof(msg), "kept: an interface moved into it could not go back to the host, and would go with it");
-		else
-			err = lab_undo(lab, lab->st.lines[i], msg, sizeof(msg));
+		err = undo_line(lab, i, failed, msg, sizeof(msg));
 		if (err) {
 			pr_warn("nsfast: could not undo '%s': %s%s%s\n", lab->st.lines[i],
 				strerror(-err), msg[0] ? ": " : "", msg);
@@ -428,19 +435,16 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 
 		if (!stale(lab, i, arg) || !strncmp(line, "sysctl ", 7))
 			continue;
-		err = keeps_moved(lab, i, bad) ? -EBUSY : 0;
-		if (err)
-			snprintf(msg, sizeof(msg), "kept: an interface moved into it could not go back to the host, and would go with it");
-		else
-			err = lab_undo(lab, line, msg, sizeof(msg));
+		err = undo_line(lab, i, bad, msg, sizeof(msg));
 		if (err) {
 			pr_warn("nsfast: lab '%s': could not remove %s, which the file no longer has: %s%s%s\n",
 				lab->name, line_words(line, words, sizeof(words)), strerror(-err),
 				msg[0] ? ": " : "", msg);
 			bad[i] = true;
 			(*failed)++;
-			/* Said and counted once: up's last step leaves it. */
-			state_mark(&lab->st, i);
+			/* Said and counted once (each copy): up's last step
+			 * leaves it. */
+			state_seen(&lab->st, "%s", line);
 			continue;
 		}
 		drop[i] = true;

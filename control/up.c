@@ -19,7 +19,6 @@
 #include "netns.h"
 #include "up.h"
 #include "up_steps.h"
-#include "uplink_claim.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -254,7 +253,8 @@ int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
 		 * length replaces the old (IPv4 takes it as another address,
 		 * and the old one goes at the end, up_prune). */
 		if (err == -EEXIST && addrs[i].family == AF_INET6 &&
-		    !nl_addr_get(nl, ls.ifindex, &addrs[i], &old) && old.addr.plen != addrs[i].plen) {
+		    !nl_addr_get(nl, ls.ifindex, &addrs[i], &old) && old.addr.plen != addrs[i].plen &&
+		    old.proto == NSFAST_ADDR_PROTO) {
 			if ((err = kernel_err(u, nl_addr_del(nl, ls.ifindex, &old.addr))))
 				return err;
 			err = nl_addr_add(nl, ls.ifindex, &addrs[i]);
@@ -264,160 +264,6 @@ int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
 		if (err)
 			return kernel_err(u, err);
 		u->changes++;
-	}
-	return 0;
-}
-
-/* The host's own connections take source ports from its local range:
- * NAT ports inside it would collide with them on the uplink address. */
-static bool local_ports_overlap(const struct topo *t, const struct sw *sw)
-{
-	unsigned int lo, hi;
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
-	bool bad;
-
-	if (!f)
-		return false;
-	bad = fscanf(f, "%u %u", &lo, &hi) == 2 && sw->nat_port_min <= hi && lo <= sw->nat_port_max;
-	fclose(f);
-	if (bad)
-		topo_error(t, sw->uplink_line,
-			   "snat ports %u-%u overlap the host's local port range %u-%u (net.ipv4.ip_local_port_range), expected ports outside it",
-			   sw->nat_port_min, sw->nat_port_max, lo, hi);
-	return bad;
-}
-
-/* A switch daemon sizes its frames, programs and routes by its ports'
- * and uplink's MTUs when it starts, and an XDP program limits what a
- * veth takes: such a link keeps its MTU while the switch runs. One whose
- * pair is gone (a namespace deleted by hand) is made anew at the file's
- * MTU, and the daemon restarted. */
-static int preflight_mtus(struct up *u)
-{
-	for (int i = 0; i < u->t->nlinks; i++) {
-		const struct link *l = &u->t->links[i];
-		const char *end;
-		const struct sw *sw = link_daemon_switch(u, l, &end);
-		struct link_state ls;
-
-		if (!sw || nl_link_get(&u->lab.root, end, &ls) || ls.mtu == link_mtu(l))
-			continue;
-		topo_error(u->t, l->line,
-			   "%s has MTU %d and the file says %d, but the MTU of a %s of running %s switch '%s' does not change under it, expected 'nsfast down' first",
-			   end, ls.mtu, link_mtu(l), l->kind == LINK_SWITCH ? "port" : "link to the uplink",
-			   dataplane_name(sw->dp), sw->name);
-		return -EBUSY;
-	}
-	return 0;
-}
-
-/* A switch that is up on another dataplane than the file now says: its
- * daemon, bridge and ports were made for that one, and changing them
- * under running traffic is not what up does. */
-static int preflight_dataplanes(struct up *u)
-{
-	char name[32], dp[16];
-
-	for (int i = 0; i < u->t->nsw; i++) {
-		const struct sw *sw = &u->t->sw[i];
-
-		for (int j = 0; j < u->lab.st.nlines; j++) {
-			if (sscanf(u->lab.st.lines[j], "switch %31s %15s", name, dp) != 2 ||
-			    strcmp(name, sw->name) || !strcmp(dp, dataplane_name(sw->dp)))
-				continue;
-			topo_error(u->t, sw->line,
-				   "switch %s is up on dataplane %s, the file says %s: take the lab down first",
-				   sw->name, dp, dataplane_name(sw->dp));
-			return -EEXIST;
-		}
-	}
-	return 0;
-}
-
-/* An uplink the file gives to another switch of the lab than the one
- * that holds it: an afxdp, xdp or tc switch lets go of it only when its
- * daemon stops, which, for a switch that stays, is after the new one's
- * daemon tries to take it. (A renamed switch's goes first.) */
-static int preflight_uplink_moved(struct up *u, const struct sw *sw)
-{
-	char hlab[16], hsw[16];
-
-	if (!sw->snat || uplink_holder(sw->uplink, hlab, hsw) || strcmp(hlab, u->t->lab) ||
-	    !strcmp(hsw, sw->name))
-		return 0;
-	for (int i = 0; i < u->t->nsw; i++) {
-		const struct sw *o = &u->t->sw[i];
-
-		if (strcmp(o->name, hsw) || (o->dp == DP_KERNEL && sw->dp == DP_KERNEL))
-			continue;
-		topo_error(u->t, sw->uplink_line,
-			   "uplink '%s' is switch %s's, and the file now gives it to switch %s: a %s switch lets go of its uplink only when its daemon stops, expected 'nsfast down' first",
-			   sw->uplink, hsw, sw->name, dataplane_name(o->dp == DP_KERNEL ? sw->dp : o->dp));
-		return -EBUSY;
-	}
-	return 0;
-}
-
-/* Refuse before changing anything: what needs to exist. */
-static int preflight(struct up *u)
-{
-	struct link_state ls;
-	char owner[32];
-	int i, j, err;
-
-	if ((i = preflight_dataplanes(u)) || (i = preflight_mtus(u)) ||
-	    (i = up_preflight_addrs(u)) || (i = up_preflight_moves(u)))
-		return i;
-	for (i = 0; i < u->t->nsw; i++) {
-		struct sw *sw = &u->t->sw[i];
-		bool ours = false;
-
-		if (!sw->uplink[0])
-			continue;
-		if (local_ports_overlap(u->t, sw))
-			return -EADDRINUSE;
-		for (j = 0; j < u->t->nlinks; j++) {
-			const struct link *l = &u->t->links[j];
-
-			ours |= l->kind == LINK_VETH &&
-				((l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink)) ||
-				 (l->b.ns == NS_HOST && !strcmp(l->b.sysname, sw->uplink)));
-		}
-		if (!ours && nl_link_get(&u->lab.root, sw->uplink, &ls)) {
-			topo_error(u->t, sw->uplink_line,
-				   "uplink '%s' does not exist in the host namespace", sw->uplink);
-			return -ENODEV;
-		}
-		if ((err = preflight_uplink_moved(u, sw)))
-			return err;
-		/* Its SNAT uplink is the claims' to refuse (uplink_claim.c). */
-		err = ours ? 0 : lab_iface_owner(u->lab.name, sw->uplink, false, owner, sizeof(owner));
-		if (err < 0)
-			return err;
-		if (err) {
-			topo_error(u->t, sw->uplink_line,
-				   "uplink '%s' is lab %s's (named with its prefix, or moved by it), expected an interface no lab uses",
-				   sw->uplink, owner);
-			return -EBUSY;
-		}
-		/* The kernel's masquerade takes the uplink's address as the
-		 * daemons' NAT does: without one, nothing would come back. */
-		if (!ours && sw->snat &&
-		    nl_addr_on(&u->lab.root, ls.ifindex, AF_INET, NULL) == -ENOENT) {
-			topo_error(u->t, sw->uplink_line,
-				   "uplink '%s' has no IPv4 address to translate to, expected one ('ip addr add ADDRESS/PREFIX dev %s')",
-				   sw->uplink, sw->uplink);
-			return -EADDRNOTAVAIL;
-		}
-		/* Other kinds have their own limits: the daemon's attach says. */
-		if (!ours && dataplane_xdp_on_uplink(sw->dp) && !strcmp(ls.kind, "veth") &&
-		    ls.mtu > XDP_MTU_MAX) {
-			topo_error(u->t, sw->uplink_line,
-				   "uplink '%s' has MTU %d, above %d, the largest a veth takes with the %s switch's XDP program, expected 'ip link set %s mtu %d' first, or dataplane tc",
-				   sw->uplink, ls.mtu, XDP_MTU_MAX, dataplane_name(sw->dp), sw->uplink,
-				   XDP_MTU_MAX);
-			return -ERANGE;
-		}
 	}
 	return 0;
 }
@@ -457,9 +303,8 @@ static int converge(struct up *u)
 	}
 	if (err)
 		return err;
-	/* Last, once what the file has is up: a failure before leaves the
-	 * lab as it was, and a switch's daemon has its new ports before
-	 * an old one goes. */
+	/* Last, once what the file has is up: what no step found again, and
+	 * the addresses and routes of what stays. */
 	u->line = 0;
 	return up_prune(u);
 }
@@ -537,7 +382,7 @@ int lab_up(struct topo *t)
 				STATE_ROOT, strerror(-err));
 		goto out;
 	}
-	err = preflight(&u);
+	err = up_preflight(&u);
 	if (err)
 		goto out;
 	err = up_prune_named(&u);

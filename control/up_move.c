@@ -57,6 +57,20 @@ static bool moved_by_lab(struct up *u, const char *ifname, const char *ns)
 	return state_seen_prefix(&u->lab.st, u->lab.st.nlines, prefix);
 }
 
+/* Did this lab move ifname into a namespace other than the one whose
+ * journal line starts with same? */
+static bool moved_elsewhere(const struct up *u, const char *ifname, const char *same)
+{
+	char prefix[IF_NAMESIZE + 8];
+	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "move %s ", ifname);
+
+	for (int i = 0; i < u->lab.st.nlines; i++)
+		if (!strncmp(u->lab.st.lines[i], prefix, n) &&
+		    strncmp(u->lab.st.lines[i], same, strlen(same)))
+			return true;
+	return false;
+}
+
 /* Is it in its namespace already, moved there by this lab? Only then
  * are the checks below skipped: one handed back to the host by a
  * namespace deleted by hand may have been given an address since. */
@@ -103,13 +117,14 @@ int up_preflight_moves(struct up *u)
 			return err;
 		err = nl_link_get(&u->lab.root, name, &ls);
 		if (err == -ENODEV) {
-			char prefix[IF_NAMESIZE + 8];
+			char other[64];
 
 			/* In another namespace of the lab's, where its file had
 			 * moved it: back in the host before it moves again
 			 * (up_prune_named), as it was before the first move. */
-			snprintf(prefix, sizeof(prefix), "move %s ", name);
-			if (state_has_prefix(&u->lab.st, u->lab.st.nlines, prefix))
+			snprintf(other, sizeof(other), "move %s %s ", name,
+				 u->t->ns[l->a.ns].sysname);
+			if (moved_elsewhere(u, name, other))
 				continue;
 			topo_error(t, l->line, "move of '%s': no such interface in the host, expected one of 'ip link'",
 				   name);

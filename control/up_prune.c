@@ -142,6 +142,7 @@ static int scan_remove(struct scan *s, struct nl *nl, int fd, bool routes)
 		struct name_of name = { g->ifindex, "?" };
 
 		nl_errmsg[0] = '\0';
+		gw[0] = '\0';
 		if (routes) {
 			if (g->has_gw)
 				addr_fmt_host(&g->gw, stpcpy(gw, " via "), sizeof(gw) - 5);

@@ -96,8 +96,13 @@ int up_route(struct up *u, struct route *r)
 	err = nl_route_add(nl, &r->dst, r->has_gw ? &r->gw : NULL, ls.ifindex);
 	if (err == -EEXIST)
 		err = up_route_update(u, nl, r, d, ls.ifindex, added);
-	if (!err && r->ns == NS_HOST && (err = forget_replaced(u, d, line)))
-		return err;
+	/* Replaced, or the same route now said otherwise (its device). */
+	if ((!err || err == 2) && r->ns == NS_HOST) {
+		int e = forget_replaced(u, d, line);
+
+		if (e)
+			return e;
+	}
 	if (err == 2)
 		return 0;
 	if (err && r->ns == NS_HOST)

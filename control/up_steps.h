@@ -80,6 +80,9 @@ int check_owned(struct up *u, struct nl *nl, const char *ns, const char *name, b
  * each recorded as wanted (up_prune). */
 int add_addrs(struct up *u, struct nl *nl, const char *ns, const char *ifname,
 	      const struct addr *addrs, int n);
+/* Refuse before changing anything (up_preflight.c): 0, or the error,
+ * said at the file's line. */
+int up_preflight(struct up *u);
 /* What the file no longer has goes (up_prune.c): what it no longer
  * names, before the other steps; what else no step found, and the
  * addresses and routes of what stays, last. */

@@ -27,6 +27,15 @@ check_fails() {
 	local name=$1; shift
 	if "$@" >"$TMP/out" 2>&1; then fail "$name (succeeded)"; else pass "$name"; fi
 }
+# check_ok NAME RE CMD...: CMD exits 0 and says RE (an up that says "is
+# up" and then exits 1 does not pass).
+check_ok() {
+	local name=$1 re=$2 rc
+	shift 2
+	"$@" >"$TMP/out" 2>&1; rc=$?
+	if [ $rc = 0 ] && grep -Eq -- "$re" "$TMP/out"; then pass "$name"; else
+		fail "$name (exit $rc, /$re/ in: $(head -c 400 "$TMP/out" | tr '\n' ' '))"; fi
+}
 # check_out NAME REGEX CMD...: CMD's output (stdout+stderr) matches REGEX.
 check_out() {
 	local name=$1 re=$2; shift 2

@@ -88,9 +88,9 @@ check_out "and their journal lines" "^0$" bash -c \
 check "a still reaches r over the switch" nsx a ping1 10.13.37.4
 check "and the outside through the uplink" nsx a ping1 203.0.113.2
 echo "ns $PFX-a" >>"/run/nsfast/$PFX/journal" # a copy of a line, by hand: still a's
-check_out "a second up of that file changes nothing" "already up: nothing changed" \
+check_ok "a second up of that file changes nothing" "already up: nothing changed" \
 	"$NSFAST" up --lab "$PFX" "$TMP/less.conf"
-check_out "the whole file makes them anew" "is up: .* [1-9][0-9]* change" \
+check_ok "the whole file makes them anew" "is up: .* [1-9][0-9]* change" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "and c is reached through r again" nsx a ping1 10.9.9.10
 check_out "and a has its IPv6 address again" "inet6 fd42:1337::2/64" nsx a ip -6 addr show dev eth0
@@ -103,15 +103,15 @@ ip addr del 10.13.37.250/24 dev "$PFX-sw0"
 # route through the switch and to c follows.
 sed -e 's/sw0/sw7/g' -e 's/^veth r:eth1 /veth r:eth5 /' "$LAB" >"$TMP/renamed.conf"
 nsx a ping1 10.13.37.254 >/dev/null # a knows the host port's MAC now
-check_out "up of renamed switch and veth end applies them" "is up: .* [1-9][0-9]* change" \
+check_ok "up of renamed switch and veth end applies them" "is up: .* [1-9][0-9]* change" \
 	"$NSFAST" up --lab "$PFX" "$TMP/renamed.conf"
 check "a reaches c through the renamed switch and link" nsx a ping1 10.9.9.10
 check "and the outside through the uplink" nsx a ping1 203.0.113.2
 check "and the new host port, which has the old one's MAC" nsx a ping1 10.13.37.254
 check_out "the claim on the uplink is the new switch's" "^$PFX sw7$" cat "/run/nsfast/.uplinks/$PFX-up0"
-check_out "a second up of it changes nothing" "already up: nothing changed" \
+check_ok "a second up of it changes nothing" "already up: nothing changed" \
 	"$NSFAST" up --lab "$PFX" "$TMP/renamed.conf"
-check_out "and the file as it was, again" "is up: .* [1-9][0-9]* change" \
+check_ok "and the file as it was, again" "is up: .* [1-9][0-9]* change" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "a reaches c" nsx a ping1 10.9.9.10
 # An uplink the file gives to another tc switch that stays is refused
@@ -124,7 +124,7 @@ check_out "an uplink moved to another switch that stays is refused" \
 	"moved.conf:[0-9]*: uplink '$PFX-up0' is switch sw0's, and the file now gives it to switch sw1: a tc switch lets go" \
 	"$NSFAST" up --lab "$PFX" "$TMP/moved.conf"
 check_out "the claim is still sw0's" "^$PFX sw0$" cat "/run/nsfast/.uplinks/$PFX-up0"
-check_out "and the file without sw1 removes it" "removed what the file no longer has: switch sw1's daemon" \
+check_ok "and the file without sw1 removes it" "removed what the file no longer has: switch sw1's daemon" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 # What cannot be removed (the uplink's claim, under a bind mount) is said
 # once, and up exits 1 once the rest is up; the next up removes it.
@@ -137,7 +137,7 @@ if [ $rc = 1 ] && [ "$(grep -c "could not remove its claim on uplink $PFX-up0" <
 	grep -q "is up, but 1 object the file no longer has could not be removed" <<<"$out"; then
 	pass "a removal that fails is said once, and up exits 1"
 else fail "a removal that fails: exit $rc: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
-check_out "the next up removes it" "removed what the file no longer has: its claim on uplink $PFX-up0" \
+check_ok "the next up removes it" "removed what the file no longer has: its claim on uplink $PFX-up0" \
 	"$NSFAST" up --lab "$PFX" "$TMP/nosnat.conf"
 check "and the whole file again" "$NSFAST" up -q --lab "$PFX" "$LAB"
 # A failure after the first step (a fault at step 2) rolls back what the
@@ -588,11 +588,11 @@ check_out "move: a second up changes nothing" "nothing changed" "$NSFAST" up "$T
 # The file moves it into another namespace of the lab: back in the host
 # first, as it was, then there.
 printf 'lab %s\nns a\nns b\n    move %s addr 10.1.1.1/24 mtu 1300\n' "${PFX}m" "${PFX}d0" >"$TMP/move3.conf"
-check_out "move: into another namespace of the lab" "is up" "$NSFAST" up "$TMP/move3.conf"
+check_ok "move: into another namespace of the lab" "is up" "$NSFAST" up "$TMP/move3.conf"
 check_out "move: it is there, addressed, with its own MAC" "inet 10.1.1.1/24 $mac0" bash -c \
 	"echo \$(ip netns exec ${PFX}m-b ip -o -4 addr show ${PFX}d0 | grep -o 'inet [0-9./]*') \$(ip netns exec ${PFX}m-b cat /sys/class/net/${PFX}d0/address)"
-check_out "move: a second up of that changes nothing" "nothing changed" "$NSFAST" up "$TMP/move3.conf"
-check_out "move: and back into a" "is up" "$NSFAST" up "$TMP/move.conf"
+check_ok "move: a second up of that changes nothing" "nothing changed" "$NSFAST" up "$TMP/move3.conf"
+check_ok "move: and back into a" "is up" "$NSFAST" up "$TMP/move.conf"
 sed "s/^lab .*/lab ${PFX}n/" "$TMP/move.conf" >"$TMP/move2.conf"
 check_out "move: another lab cannot take it" "move of '${PFX}d0': it is lab ${PFX}m's" \
 	"$NSFAST" up "$TMP/move2.conf"
