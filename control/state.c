@@ -146,43 +146,40 @@ static void unmark_seen(struct state *st, const char *line)
 			st->seen[i--] = st->seen[--st->nseen];
 }
 
+/* Do lines of st equal s (prefix: start with it), among the first n?
+ * Each one found is marked seen when mark is st (state_seen*). */
+static bool lines_match(const struct state *st, struct state *mark, int n, const char *s,
+			bool prefix)
+{
+	size_t len = strlen(s);
+	bool found = false;
+
+	for (int i = 0; i < n && i < st->nlines; i++) {
+		if (prefix ? strncmp(st->lines[i], s, len) : strcmp(st->lines[i], s))
+			continue;
+		found = true;
+		if (!mark)
+			break;
+		/* Every copy: one left unmarked would be undone as stale. */
+		mark_seen(mark, st->lines[i]);
+	}
+	return found;
+}
+
 bool state_seen(struct state *st, const char *fmt, ...)
 {
 	char line[512];
-	bool found = false;
 	va_list ap;
-	int i;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* Every copy: one left unmarked would be undone as stale. */
-	for (i = 0; i < st->nlines; i++) {
-		if (!strcmp(st->lines[i], line)) {
-			mark_seen(st, st->lines[i]);
-			found = true;
-		}
-	}
-	return found;
+	return lines_match(st, st, st->nlines, line, false);
 }
 
 bool state_seen_prefix(struct state *st, int n, const char *prefix)
 {
-	size_t plen = strlen(prefix);
-	bool found = false;
-
-	for (int i = 0; i < n && i < st->nlines; i++) {
-		if (!strncmp(st->lines[i], prefix, plen)) {
-			mark_seen(st, st->lines[i]);
-			found = true;
-		}
-	}
-	return found;
-}
-
-void state_mark(struct state *st, int i)
-{
-	mark_seen(st, st->lines[i]);
+	return lines_match(st, st, n, prefix, true);
 }
 
 bool state_was_seen(const struct state *st, int i)
@@ -199,15 +196,11 @@ bool state_has(const struct state *st, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	int i;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	for (i = 0; i < st->nlines; i++)
-		if (!strcmp(st->lines[i], line))
-			return true;
-	return false;
+	return lines_match(st, NULL, st->nlines, line, false);
 }
 
 /* The journal file becomes the first keep lines in memory, less the
@@ -375,12 +368,7 @@ out:
 
 bool state_has_prefix(const struct state *st, int n, const char *prefix)
 {
-	size_t plen = strlen(prefix);
-
-	for (int i = 0; i < n && i < st->nlines; i++)
-		if (!strncmp(st->lines[i], prefix, plen))
-			return true;
-	return false;
+	return lines_match(st, NULL, n, prefix, true);
 }
 
 bool state_lab_has(const char *lab, const char *prefix)

@@ -38,8 +38,6 @@ bool state_has_prefix(const struct state *st, int n, const char *prefix);
  * still this lab's (what it would journal again), for state_was_seen. */
 bool state_seen(struct state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool state_seen_prefix(struct state *st, int n, const char *prefix);
-/* Line i counts as found (one already said and counted as stale). */
-void state_mark(struct state *st, int i);
 /* Was line i found by state_seen*? true for all after a mark failed. */
 bool state_was_seen(const struct state *st, int i);
 /* The lines with drop[i] set are gone for good, from memory and from
