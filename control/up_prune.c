@@ -6,11 +6,12 @@
  * switch renamed with its uplink, would find the old one in the way).
  * Last, once the rest is up, the journal's objects that no step found
  * again, and, in what stays, the addresses and routes up made that the
- * file no longer gives. nsfast journals neither (they go with their interface or
- * namespace), so it tells its own by a mark the kernel keeps: an
- * address it added has IFA_PROTO NSFAST_ADDR_PROTO, a namespace's route
- * it added is RTPROT_STATIC. One added by hand ('ip addr add', 'ip
- * route add': no protocol, and boot) has neither, and stays. */
+ * file no longer gives. nsfast journals neither (they go with their
+ * interface or namespace), so it tells its own by a mark the kernel
+ * keeps: an address it added has IFA_PROTO NSFAST_ADDR_PROTO, a
+ * namespace's route it added is RTPROT_STATIC. One added by hand ('ip
+ * addr add', 'ip route add': no protocol, and boot) has neither, and
+ * stays. */
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
