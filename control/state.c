@@ -166,15 +166,24 @@ static bool lines_match(const struct state *st, struct state *mark, int n, const
 	return found;
 }
 
-bool state_seen(struct state *st, const char *fmt, ...)
+/* lines_match of the whole line fmt makes. */
+static bool line_match(const struct state *st, struct state *mark, const char *fmt, va_list ap)
 {
 	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	return lines_match(st, mark, st->nlines, line, false);
+}
+
+bool state_seen(struct state *st, const char *fmt, ...)
+{
 	va_list ap;
+	bool found;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	found = line_match(st, st, fmt, ap);
 	va_end(ap);
-	return lines_match(st, st, st->nlines, line, false);
+	return found;
 }
 
 bool state_seen_prefix(struct state *st, int n, const char *prefix)
@@ -194,13 +203,13 @@ bool state_was_seen(const struct state *st, int i)
 
 bool state_has(const struct state *st, const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
+	bool found;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	found = line_match(st, NULL, fmt, ap);
 	va_end(ap);
-	return lines_match(st, NULL, st->nlines, line, false);
+	return found;
 }
 
 /* The journal file becomes the first keep lines in memory, less the

@@ -174,41 +174,39 @@ static int scan_remove(struct scan *s, struct nl *nl, int fd, bool routes)
 	return n;
 }
 
+/* One dump of s's namespace, its addresses (family 0) or its routes of
+ * family, then the removal of what it found. */
+static int scan_dump(struct scan *s, struct nl *nl, int fd, int family)
+{
+	int err = family ? nl_route_dump(nl, family, route_seen, s) : nl_addr_dump(nl, addr_seen, s);
+	int n;
+
+	if (err)
+		return err;
+	if (s->lost)
+		return -ENOMEM;
+	n = scan_remove(s, nl, fd, family != 0);
+	s->u->changes += n;
+	s->u->pruned += n;
+	return 0;
+}
+
 /* Namespace nsi's (or the host's) addresses, then routes (a namespace's
  * only: the host's are journaled), that the file no longer gives. */
 static int prune_in(struct up *u, int nsi)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
 	struct scan s = { .u = u, .ns = ns_sys(u->t, nsi), .nsi = nsi };
-	int fd, err, n;
+	int fd, err = 0;
 	struct nl *nl = up_ns_nl(u, nsi, &fd);
 
 	if (!nl)
 		return -ENOENT;
-	if (!u->wants_lost) {
-		if ((err = nl_addr_dump(nl, addr_seen, &s)))
-			goto out;
-		if (s.lost) {
-			err = -ENOMEM;
-			goto out;
-		}
-		n = scan_remove(&s, nl, fd, false);
-		u->changes += n;
-		u->pruned += n;
-	}
-	for (int i = 0; nsi != NS_HOST && i < 2; i++) {
-		if ((err = nl_route_dump(nl, families[i], route_seen, &s)))
-			goto out;
-		if (s.lost) {
-			err = -ENOMEM;
-			goto out;
-		}
-		n = scan_remove(&s, nl, fd, true);
-		u->changes += n;
-		u->pruned += n;
-	}
-	err = 0;
-out:
+	if (!u->wants_lost)
+		err = scan_dump(&s, nl, fd, 0);
+	if (!err && nsi != NS_HOST)
+		err = scan_dump(&s, nl, fd, AF_INET);
+	if (!err && nsi != NS_HOST)
+		err = scan_dump(&s, nl, fd, AF_INET6);
 	free(s.v);
 	return err;
 }
