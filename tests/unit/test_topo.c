@@ -292,6 +292,14 @@ static char *capture_end(FILE *tmp, int saved)
 	return buf;
 }
 
+/* text as t.conf, parsed and validated: 0 or the first error. */
+static int parse_validate(const char *text, struct topo *t)
+{
+	int err = topo_parse("t.conf", text, t);
+
+	return err ? err : topo_validate(t);
+}
+
 static char *make_text(const char *name)
 {
 	static char buf[65536];
@@ -332,9 +340,7 @@ int main(void)
 		bool ok;
 
 		capture_start(&tmp, &saved);
-		err = topo_parse("t.conf", text, &t);
-		if (!err)
-			err = topo_validate(&t);
+		err = parse_validate(text, &t);
 		topo_free(&t);
 		out = capture_end(tmp, saved);
 		if (!c->want[0])
@@ -369,12 +375,8 @@ int main(void)
 		bool ok;
 
 		capture_start(&tmp, &saved);
-		err1 = topo_parse("t.conf", text1, &t1);
-		if (!err1)
-			err1 = topo_validate(&t1);
-		err2 = topo_parse("t.conf", text2, &t2);
-		if (!err2)
-			err2 = topo_validate(&t2);
+		err1 = parse_validate(text1, &t1);
+		err2 = parse_validate(text2, &t2);
 		out = capture_end(tmp, saved);
 		ok = !err1 && !err2 && !out[0] && t1.nlinks == 2 && t2.nlinks == 3 &&
 		     strlen(t1.links[1].slow[0]) == 15 && !strncmp(t1.links[1].slow[0], "lab45678--", 10) &&
@@ -413,9 +415,7 @@ int main(void)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "lab l\nswitch s dataplane tc\n");
 		for (int k = 0; k < 3000; k++)
 			n += snprintf(text + n, sizeof(text) - (size_t)n, "ns n%d\n  link e0 switch s\n", k);
-		err = topo_parse("t.conf", text, &t);
-		if (!err)
-			err = topo_validate(&t);
+		err = parse_validate(text, &t);
 		for (int a = 0; !err && a < t.nlinks; a++)
 			for (int b = 0; b < a; b++)
 				clash += !strcmp(t.links[a].slow[0], t.links[b].slow[0]);
@@ -448,12 +448,8 @@ int main(void)
 		char *out;
 
 		capture_start(&tmp, &saved);
-		err = topo_parse("t.conf", text, &t);
-		if (!err)
-			err = topo_validate(&t);
-		err2 = topo_parse("t.conf", text2, &t2);
-		if (!err2)
-			err2 = topo_validate(&t2);
+		err = parse_validate(text, &t);
+		err2 = parse_validate(text2, &t2);
 		out = capture_end(tmp, saved);
 		if (!err && !err2 && !out[0] && !strncmp(t.sw[0].upslow[0], "lab45678--u", 11) &&
 		    strlen(t.sw[0].upslow[0]) == 15 && t.sw[0].upslow[0][14] == 's' &&
