@@ -287,10 +287,8 @@ static int converge(struct up *u)
 		err = t->links[i].kind == LINK_MOVE ? up_move(u, &t->links[i]) :
 						      up_link(u, &t->links[i]);
 	}
-	for (i = 0; !err && i < t->nroutes; i++) {
-		u->line = t->routes[i].line;
-		err = up_route(u, &t->routes[i]);
-	}
+	if (!err)
+		err = up_routes(u);
 	for (i = 0; !err && i < t->nsw; i++) {
 		u->line = t->sw[i].line;
 		if (t->sw[i].dp != DP_KERNEL)

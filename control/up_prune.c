@@ -337,11 +337,8 @@ int up_prune(struct up *u)
 	u->pruned += n;
 	/* A route the file still has may have gone with what went (a
 	 * device it used, found by the route step before): again. */
-	for (int i = 0; n && i < u->t->nroutes; i++) {
-		u->line = u->t->routes[i].line;
-		if ((err = up_route(u, &u->t->routes[i])))
-			return err;
-	}
+	if (n && (err = up_routes(u)))
+		return err;
 	u->line = 0;
 	if ((err = prune_in(u, NS_HOST)))
 		return err;

@@ -67,6 +67,17 @@ static int forget_replaced(struct up *u, const char *d, const char *line)
 	return 0;
 }
 
+int up_routes(struct up *u)
+{
+	int err = 0;
+
+	for (int i = 0; !err && i < u->t->nroutes; i++) {
+		u->line = u->t->routes[i].line;
+		err = up_route(u, &u->t->routes[i]);
+	}
+	return err;
+}
+
 int up_route(struct up *u, struct route *r)
 {
 	char d[ADDR_STRLEN], g[ADDR_STRLEN] = "-", line[2 * ADDR_STRLEN + IFNAMSIZ + 16];

@@ -114,8 +114,9 @@ const struct sw *link_daemon_switch(const struct up *u, const struct link *l, co
  * bridge's port. */
 int up_move(struct up *u, struct link *l);
 int up_preflight_moves(struct up *u);
-/* One route of the file (up_route.c). */
+/* One route of the file (up_route.c); all of them, each at its line. */
 int up_route(struct up *u, struct route *r);
+int up_routes(struct up *u);
 /* Refuse, before any change, a host address of the file that another
  * host interface has (up_addrs.c). */
 int up_preflight_addrs(struct up *u);
