@@ -97,7 +97,7 @@ static __always_inline __u32 frag_len(const struct iphdr *ip)
 static __always_inline int frag_later_ours(struct iphdr *ip, struct frag_key *k)
 {
 	struct frag_seen *v = bpf_map_lookup_elem(&frag_ours, k);
-	__u32 len = frag_len(ip);
+	__u32 len;
 
 	if (!v)
 		return 0;
@@ -105,6 +105,7 @@ static __always_inline int frag_later_ours(struct iphdr *ip, struct frag_key *k)
 		bpf_map_delete_elem(&frag_ours, k);
 		return 0;
 	}
+	len = frag_len(ip);
 	v->bytes += len;
 	if (!(ip->frag_off & bpf_htons(0x2000)))
 		v->total = (bpf_ntohs(ip->frag_off) & 0x1fff) * 8u + len;
