@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "lab.h"
 #include "log.h"
 #include "netns.h"
@@ -69,15 +70,8 @@ struct nl *lab_nl(struct lab *lab, const char *nsname, int *fdp)
 	for (i = 0; i < lab->nns; i++)
 		if (!strcmp(lab->ns[i].name, nsname))
 			goto found;
-	if (lab->nns == lab->cap) {
-		int cap = lab->cap ? lab->cap * 2 : 16;
-		struct lab_ns *g = realloc(lab->ns, (size_t)cap * sizeof(*g));
-
-		if (!g)
-			return NULL;
-		lab->ns = g;
-		lab->cap = cap;
-	}
+	if (grow((void **)&lab->ns, lab->nns, &lab->cap, sizeof(*lab->ns), 16))
+		return NULL;
 	fd = netns_open(nsname);
 	if (fd < 0)
 		return NULL;

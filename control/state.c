@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "state.h"
 #include "topo.h"
 
@@ -16,15 +17,8 @@ static int push_line(struct state *st, const char *s)
 {
 	char *dup;
 
-	if (st->nlines == st->cap) {
-		int cap = st->cap ? st->cap * 2 : 64;
-		char **g = realloc(st->lines, (size_t)cap * sizeof(*g));
-
-		if (!g)
-			return -ENOMEM;
-		st->lines = g;
-		st->cap = cap;
-	}
+	if (grow((void **)&st->lines, st->nlines, &st->cap, sizeof(*st->lines), 64))
+		return -ENOMEM;
 	dup = strdup(s);
 	if (!dup)
 		return -ENOMEM;
@@ -124,16 +118,9 @@ int state_append(struct state *st, const char *fmt, ...)
 
 static void mark_seen(struct state *st, const char *line)
 {
-	if (st->nseen == st->seencap) {
-		int cap = st->seencap ? st->seencap * 2 : 64;
-		const char **g = realloc(st->seen, (size_t)cap * sizeof(*g));
-
-		if (!g) {
-			st->seen_lost = true;
-			return;
-		}
-		st->seen = g;
-		st->seencap = cap;
+	if (grow((void **)&st->seen, st->nseen, &st->seencap, sizeof(*st->seen), 64)) {
+		st->seen_lost = true;
+		return;
 	}
 	st->seen[st->nseen++] = line;
 }
@@ -342,7 +329,7 @@ static int name_cmp(const void *a, const void *b)
 
 int state_labs(char (**names)[16])
 {
-	char (*v)[16] = NULL, (*grown)[16];
+	char (*v)[16] = NULL;
 	struct dirent *de;
 	DIR *d = opendir(STATE_ROOT);
 	int n = 0, cap = 0, err = 0;
@@ -353,14 +340,8 @@ int state_labs(char (**names)[16])
 	while ((de = readdir(d))) {
 		if (!lab_name_valid(de->d_name) || strlen(de->d_name) >= sizeof(*v))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			if (!(grown = realloc(v, (size_t)cap * sizeof(*v)))) {
-				err = -ENOMEM;
-				goto out;
-			}
-			v = grown;
-		}
+		if ((err = grow((void **)&v, n, &cap, sizeof(*v), 16)))
+			goto out;
 		strcpy(v[n++], de->d_name);
 	}
 	if (n)

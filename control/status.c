@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "lab.h"
 #include "log.h"
 #include "netns.h"
@@ -28,27 +29,11 @@ struct snapshot {
 	int naddrs, capaddrs;
 };
 
-/* Room for one more of *n elements of size sz in *arr (capacity *cap). */
-static int grow(void **arr, int n, int *cap, size_t sz)
-{
-	void *p;
-	int c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 256;
-	p = realloc(*arr, (size_t)c * sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
 
 static int snap_link(const struct link_state *ls, void *data)
 {
 	struct snapshot *s = data;
-	int err = grow((void **)&s->links, s->nlinks, &s->caplinks, sizeof(*s->links));
+	int err = grow((void **)&s->links, s->nlinks, &s->caplinks, sizeof(*s->links), 256);
 
 	if (!err)
 		s->links[s->nlinks++] = *ls;
@@ -58,7 +43,7 @@ static int snap_link(const struct link_state *ls, void *data)
 static int snap_addr(const struct addr_entry *a, void *data)
 {
 	struct snapshot *s = data;
-	int err = grow((void **)&s->addrs, s->naddrs, &s->capaddrs, sizeof(*s->addrs));
+	int err = grow((void **)&s->addrs, s->naddrs, &s->capaddrs, sizeof(*s->addrs), 256);
 
 	if (!err)
 		s->addrs[s->naddrs++] = *a;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "lab.h"
 #include "log.h"
 #include "netns.h"
@@ -217,16 +218,9 @@ static void want_addr(struct up *u, const char *ns, int ifindex, const struct ad
 {
 	struct up_addr_want *w;
 
-	if (u->nwants == u->wantcap) {
-		int cap = u->wantcap ? u->wantcap * 2 : 64;
-
-		w = realloc(u->wants, (size_t)cap * sizeof(*w));
-		if (!w) {
-			u->wants_lost = true;
-			return;
-		}
-		u->wants = w;
-		u->wantcap = cap;
+	if (grow((void **)&u->wants, u->nwants, &u->wantcap, sizeof(*u->wants), 64)) {
+		u->wants_lost = true;
+		return;
 	}
 	w = &u->wants[u->nwants++];
 	snprintf(w->ns, sizeof(w->ns), "%s", ns);

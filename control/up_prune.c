@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
 #include "netns.h"
 #include "up_steps.h"
@@ -41,16 +42,9 @@ struct scan {
 
 static void scan_push(struct scan *s, const struct gone *g)
 {
-	if (s->n == s->cap) {
-		int cap = s->cap ? s->cap * 2 : 16;
-		struct gone *v = realloc(s->v, (size_t)cap * sizeof(*v));
-
-		if (!v) {
-			s->lost = true;
-			return;
-		}
-		s->v = v;
-		s->cap = cap;
+	if (grow((void **)&s->v, s->n, &s->cap, sizeof(*s->v), 16)) {
+		s->lost = true;
+		return;
 	}
 	s->v[s->n++] = *g;
 }
