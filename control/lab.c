@@ -89,6 +89,14 @@ found:
 	return &lab->ns[i].nl;
 }
 
+const char *lab_ns_replaced(const struct lab *lab)
+{
+	for (int i = 0; i < lab->nns; i++)
+		if (!netns_is(lab->ns[i].fd, lab->ns[i].name))
+			return lab->ns[i].name;
+	return NULL;
+}
+
 void lab_forget_ns(struct lab *lab, const char *nsname)
 {
 	int i;

@@ -30,6 +30,9 @@ void lab_close(struct lab *lab);
 /* "-" or NULL: the host namespace. */
 struct nl *lab_nl(struct lab *lab, const char *nsname, int *fd);
 void lab_forget_ns(struct lab *lab, const char *nsname);
+/* The first namespace lab_nl opened that its name no longer gives
+ * (deleted, or deleted and made again, by someone else), or NULL. */
+const char *lab_ns_replaced(const struct lab *lab);
 /* Undo one journal line; objects already gone are not an error. */
 int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
 /* Undo lines [from, nlines) in reverse; returns the count undone. The

@@ -67,6 +67,16 @@ bool netns_exists(const char *name)
 	return is_nsfs(path);
 }
 
+bool netns_is(int fd, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat held, now;
+
+	ns_path(path, sizeof(path), name);
+	return is_nsfs(path) && !fstat(fd, &held) && !stat(path, &now) &&
+	       held.st_dev == now.st_dev && held.st_ino == now.st_ino;
+}
+
 /* iproute2 makes /run/netns a shared mount so that namespaces mounted
  * later are seen from every mount namespace; do the same. */
 static int run_dir_prepare(void)

@@ -14,6 +14,9 @@ int netns_add(const char *name);
 int netns_del(const char *name);
 bool netns_exists(const char *name);
 int netns_open(const char *name);
+/* fd (from netns_open) is still the namespace name gives: it was not
+ * deleted, nor deleted and made again, since. */
+bool netns_is(int fd, const char *name);
 /* The namespace nsfast started in (netns_init), for moves back to it. */
 int netns_root_fd(void);
 int netns_enter(int fd);

@@ -339,6 +339,7 @@ int lab_up(struct topo *t)
 	const char *fault = getenv("NSFAST_FAULT_STEP");
 	const char *delay = getenv("NSFAST_STEP_DELAY_MS");
 	double t0 = now_ms();
+	const char *gone;
 	int err, undone, kept, hostfd = -1;
 
 	/* before the state under /run/nsfast, which is root's */
@@ -383,6 +384,12 @@ int lab_up(struct topo *t)
 	/* A signal during the last step is seen here, not after "is up". */
 	if (!err)
 		err = step(&u, "finish lab %s", t->lab);
+	/* The steps worked through the namespaces' fds: one deleted by
+	 * someone else meanwhile took what they made with it, unseen. */
+	if (!err && (gone = lab_ns_replaced(&u.lab)))
+		err = refuse(&u, -ENOENT,
+			     "namespace %s was deleted while up ran (by hand or by another program), taking what this run made in it; up again makes it again",
+			     gone);
 	if (!err)
 		step_done(&u);
 	if (err) {

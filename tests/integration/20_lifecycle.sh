@@ -453,6 +453,19 @@ if [ $rc = 1 ] && grep -q "interrupted by signal 2" "$TMP/int" && grep -q "rolle
 else fail "SIGINT during up: rc $rc: $(tr '\n' ' ' <"$TMP/int")"; fi
 assert_clean "nothing left after SIGINT"
 
+# A namespace deleted behind up's back, after up has worked in it: up's
+# fd keeps it alive, so every step succeeds, and only the end can tell.
+NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >"$TMP/nsdel" 2>&1 &
+pid=$!; PIDS+=("$pid")
+for _ in $(seq 100); do ip netns | grep -q "^$PFX-c\b" && break; sleep 0.05; done
+ip netns del "$PFX-a"
+wait "$pid"; rc=$?
+if [ $rc = 1 ] && grep -q "finish lab $PFX: namespace $PFX-a was deleted while up ran" "$TMP/nsdel" &&
+	grep -q "rolled back" "$TMP/nsdel"; then
+	pass "a namespace deleted while up runs fails up, which rolls back"
+else fail "namespace deleted during up: rc $rc: $(tr '\n' ' ' <"$TMP/nsdel")"; fi
+assert_clean "nothing left after a namespace deleted during up"
+
 NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >/dev/null 2>&1 &
 pid=$!; PIDS+=("$pid")
 sleep 0.8
