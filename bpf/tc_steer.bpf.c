@@ -89,14 +89,19 @@ static __always_inline int no_port(void)
  * classified the frame against its own MAC (PACKET_OTHERHOST), and
  * kernels before 6.15 keep that across a peer redirect, so the stack in
  * the namespace would drop it: say it is for the host there. */
-static __always_inline int to_port(struct __sk_buff *skb, const struct tc_port *p)
+static __always_inline int to_ifindex(struct __sk_buff *skb, __u32 ifindex, __u32 peer_ns)
 {
-	if (p->peer_ns) {
+	if (peer_ns) {
 		if (skb->pkt_type == PACKET_OTHERHOST)
 			bpf_skb_change_type(skb, PACKET_HOST);
-		return (int)bpf_redirect_peer(p->ifindex, 0);
+		return (int)bpf_redirect_peer(ifindex, 0);
 	}
-	return (int)bpf_redirect(p->ifindex, 0);
+	return (int)bpf_redirect(ifindex, 0);
+}
+
+static __always_inline int to_port(struct __sk_buff *skb, const struct tc_port *p)
+{
+	return to_ifindex(skb, p->ifindex, p->peer_ns);
 }
 
 /* Makes the frame's first NEED bytes (all of it, if shorter) linear, so
@@ -188,10 +193,17 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 
 /* A copy to every other L2 port of what fdb_flood_src allows: clones
  * through each port's transmit, the frame itself into the last one's
- * namespace. The rest goes to userspace (-1). */
+ * namespace. The rest goes to userspace (-1).
+ *
+ * n_ports is a constant to the verifier, which walks each loop once per
+ * port: what a pass carries to the next must not tell ports apart (an
+ * ifindex read from the map, never the slot number), or the walks of
+ * different ports do not merge and a switch of 40 ports was already
+ * too large to load (E2BIG). Hence two loops: find the last port, then
+ * clone to the others. */
 static __always_inline int fast_flood(struct __sk_buff *skb, struct ethhdr *eth)
 {
-	__u32 in = skb->ifindex, len = skb->len, i, last = MAX_PORTS;
+	__u32 in = skb->ifindex, len = skb->len, i, last = 0, last_peer = 0;
 	struct fast_port_stats *st;
 	struct fdb_val *s;
 	struct tc_port *p;
@@ -208,20 +220,21 @@ static __always_inline int fast_flood(struct __sk_buff *skb, struct ethhdr *eth)
 		__u32 k = i;
 
 		p = bpf_map_lookup_elem(&tc_ports, &k);
-		if (!p || !p->ifindex || p->ifindex == in)
-			continue;
-		if (last < MAX_PORTS) {
-			k = last;
-			p = bpf_map_lookup_elem(&tc_ports, &k);
-			if (p)
-				bpf_clone_redirect(skb, p->ifindex, 0);
+		if (p && p->ifindex && p->ifindex != in) {
+			last = p->ifindex;
+			last_peer = p->peer_ns;
 		}
-		last = i;
 	}
-	if (last >= MAX_PORTS)
+	if (!last)
 		return TC_ACT_SHOT; /* the only port */
-	p = bpf_map_lookup_elem(&tc_ports, &last);
-	return p ? to_port(skb, p) : TC_ACT_SHOT;
+	for (i = 0; i < MAX_PORTS && i < n_ports; i++) {
+		__u32 k = i;
+
+		p = bpf_map_lookup_elem(&tc_ports, &k);
+		if (p && p->ifindex && p->ifindex != in && p->ifindex != last)
+			bpf_clone_redirect(skb, p->ifindex, 0);
+	}
+	return to_ifindex(skb, last, last_peer);
 }
 
 /* TC_ACT_REDIRECT or TC_ACT_SHOT when done with, -1 when userspace must

@@ -13,6 +13,10 @@
 #define LAB_NAME_MAX 8 /* leaves room in 15-char interface names */
 #define NAME_MAX_LEN 15
 #define IF_ADDRS_MAX 8
+/* Ports of one switch, the host port included: the daemon's
+ * SW_PORTS_MAX, and the kernel's BR_MAX_PORTS for a bridge. */
+#define SWITCH_PORTS_MAX 256
+#define BRIDGE_PORTS_MAX 1024
 #define NS_HOST (-1) /* the namespace nsfast runs in */
 
 enum dataplane { DP_KERNEL = 0, DP_AFXDP, DP_XDP, DP_TC };

@@ -342,15 +342,23 @@ static void check_switches(struct vstate *v)
 		}
 		int nports = sw->nhost > 0;
 
-		for (j = 0; sw->dp != DP_KERNEL && j < t->nlinks; j++)
+		for (j = 0; j < t->nlinks; j++)
 			if (t->links[j].kind == LINK_SWITCH && t->links[j].sw == i) {
-				check_port_mtu(v, sw, &t->links[j]);
+				if (sw->dp != DP_KERNEL)
+					check_port_mtu(v, sw, &t->links[j]);
 				nports++;
 			}
 		/* A bridge may wait for ports; a daemon has nothing to bind. */
 		if (sw->dp != DP_KERNEL && !nports)
 			verr(v, sw->line, "%s switch '%s' has no ports, expected a 'link IFNAME switch %s' in some ns, or a 'host' address",
 			     dataplane_name(sw->dp), sw->name, sw->name);
+		if (sw->dp == DP_KERNEL && nports - (sw->nhost > 0) > BRIDGE_PORTS_MAX)
+			verr(v, sw->line, "kernel switch '%s' has %d links, above the %d ports a Linux bridge takes",
+			     sw->name, nports - (sw->nhost > 0), BRIDGE_PORTS_MAX);
+		if (sw->dp != DP_KERNEL && nports > SWITCH_PORTS_MAX)
+			verr(v, sw->line, "%s switch '%s' has %d ports%s, above the %d its daemon takes",
+			     dataplane_name(sw->dp), sw->name, nports,
+			     sw->nhost ? " (its links and the host port)" : "", SWITCH_PORTS_MAX);
 		check_switch_addrs(v, i);
 		for (k = 0; k < sw->ngateway; k++)
 			v4gw |= sw->gateway[k].family == AF_INET;

@@ -13,7 +13,7 @@
 #include "nft.h"
 #include "topo.h"
 
-#define SW_ARGS_PORTS 256
+#define SW_ARGS_PORTS SWITCH_PORTS_MAX
 
 /* What this run changed in place and a rollback puts back: a daemon it
  * restarted (sw, its old command line) or a table it replaced. */

@@ -583,6 +583,29 @@ static void run_path(const struct path *p)
 	}
 }
 
+/* The verifier walks tc_port_in's flood loop once per port the switch
+ * has (n_ports is a constant once loaded): the program must load with
+ * the most ports the daemon takes, every option on. */
+static void load_ports(uint32_t n)
+{
+	struct tc_steer *tc = tc_steer__open();
+	int err = tc ? 0 : -errno;
+	char what[64];
+
+	if (tc) {
+		tc->rodata->has_gw = 1;
+		tc->rodata->nat_fast = 1;
+		tc->rodata->n_ports = n;
+		tc->rodata->up_slot = n;
+		tc->rodata->uplink_ifindex = LO;
+		tc->rodata->uplink_mtu = UPLINK_MTU;
+		err = tc_steer__load(tc);
+	}
+	snprintf(what, sizeof(what), "tc_steer loads for a switch of %u ports", n);
+	check(!err, what, "%s", strerror(-err));
+	tc_steer__destroy(tc);
+}
+
 int main(void)
 {
 	struct progs p = { 0 };
@@ -631,6 +654,9 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		run_path(&paths[i]);
+	load_ports(2);
+	load_ports(40);
+	load_ports(MAX_PORTS);
 	xsk_steer__destroy(p.xsk);
 	uplink_steer__destroy(p.up);
 	tc_steer__destroy(p.tc);

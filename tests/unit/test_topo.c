@@ -266,6 +266,13 @@ static const struct tcase cases[] = {
 	{ "garbage binary", "lab t\n\x01\x02\xff\xfe\n", "t.conf:2: unknown statement" },
 	/* 600 namespaces: the last address repeats the first (line 4). */
 	{ "600 addresses", NULL, "t.conf:1202: address 10.77.0.2 is already used on switch 's' (line 4)" },
+	/* The daemon's 256 ports, the host port among them; a bridge's 1024. */
+	{ "256 tc ports", NULL, "" },
+	{ "257 tc ports", NULL,
+	  "t.conf:2: tc switch 's' has 257 ports (its links and the host port), above the 256 its daemon takes" },
+	{ "1024 kernel ports", NULL, "" },
+	{ "1025 kernel ports", NULL,
+	  "t.conf:2: kernel switch 's' has 1025 links, above the 1024 ports a Linux bridge takes" },
 };
 
 static char *capture_start(FILE **tmp, int *saved)
@@ -311,6 +318,16 @@ static char *make_text(const char *name)
 			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 				 "ns n%zu\n  link e0 switch s addr 10.77.%zu.%zu/16\n", i,
 				 i == 599 ? 0 : (i + 2) / 250, i == 599 ? 2 : (i + 2) % 250);
+	} else if (strstr(name, " ports")) {
+		/* N ports, the last of tc's the host port. */
+		size_t n = strtoul(name, NULL, 10);
+		bool tc = strstr(name, "tc");
+
+		snprintf(buf, sizeof(buf), "lab t\nswitch s dataplane %s%s\n",
+			 tc ? "tc" : "kernel", tc && n > 256 ? " host 10.7.255.254/16" : "");
+		for (i = 0; i < n - (tc && n > 256); i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 "ns n%zu\n  link e0 switch s\n", i);
 	} else if (!strcmp(name, "long line")) {
 		strcpy(buf, "lab t\n");
 		for (i = strlen(buf); i < 6 + 1100; i++)
@@ -406,15 +423,19 @@ int main(void)
 		topo_free(&t2);
 	}
 	/* Ports whose names hash alike (l-n58-e0 and l-n2247-e0 both to
-	 * "b7nk") still get pairs of their own, among 3000. */
+	 * "b7nk") still get pairs of their own, among 3000 (on 12 switches:
+	 * a daemon takes 256 ports). */
 	{
 		static char text[96 * 1024];
 		struct topo t;
 		int n = 0, err, clash = 0;
 
-		n += snprintf(text + n, sizeof(text) - (size_t)n, "lab l\nswitch s dataplane tc\n");
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "lab l\n");
+		for (int k = 0; k < 12; k++)
+			n += snprintf(text + n, sizeof(text) - (size_t)n, "switch s%d dataplane tc\n", k);
 		for (int k = 0; k < 3000; k++)
-			n += snprintf(text + n, sizeof(text) - (size_t)n, "ns n%d\n  link e0 switch s\n", k);
+			n += snprintf(text + n, sizeof(text) - (size_t)n,
+				      "ns n%d\n  link e0 switch s%d\n", k, k / 250);
 		err = parse_validate(text, &t);
 		for (int a = 0; !err && a < t.nlinks; a++)
 			for (int b = 0; b < a; b++)
