@@ -38,28 +38,37 @@ static int nft_run(const char *cmd, char *err, size_t errlen)
 	return nft_run_out(cmd, err, errlen, NULL, 0);
 }
 
-/* The comment up compares to tell whether the file changed the table. */
-#define MASQ_SPEC "nsfast: %s from %s out of %s ports %u-%u"
+/* The comment up compares to tell whether the file changed the table;
+ * "confined": the forward rules that keep the bridge's traffic to its
+ * uplink (a table without it, from an nsfast before them, is replaced). */
+#define MASQ_SPEC "nsfast: %s from %s out of %s ports %u-%u confined"
 
 int nft_masq_parse(const char *text, struct nft_masq *m)
 {
 	const char *c = strstr(text, "comment \"nsfast: ");
+	int end = 0;
 
 	/* The widths are the struct's, less one. */
-	if (!c || sscanf(c + 9, "nsfast: %63s from %15s out of %15s ports %u-%u", m->subnet,
-			 m->bridge, m->oif, &m->pmin, &m->pmax) != 5)
+	if (!c ||
+	    sscanf(c + 9, "nsfast: %63s from %15s out of %15s ports %u-%u confined\"%n", m->subnet,
+		   m->bridge, m->oif, &m->pmin, &m->pmax, &end) != 5 ||
+	    !end)
 		return -EPROTO;
 	return 0;
 }
 
 /* One table per switch, so that `down` removes exactly its rules: the
- * masquerade into the reserved ports, and the drops that let only
- * replies in (counted, for `nft list table`). replace: delete the old
- * table in the same transaction, so that no packet sees neither. */
+ * masquerade into the reserved ports, the drops that let only replies
+ * in, and the drops that keep what the host forwards for the bridge
+ * between it and its uplink (counted, for `nft list table`): the host
+ * forwards for every interface once up turns ip_forward on, and would
+ * otherwise route the lab to other bridges, other labs, and out of the
+ * host's own interfaces untranslated. replace: delete the old table in
+ * the same transaction, so that no packet sees neither. */
 int nft_masq_put(const char *table, const struct nft_masq *m, bool replace, char *err,
 		 size_t errlen)
 {
-	char cmd[1280], spec[160];
+	char cmd[1600], spec[160];
 
 	snprintf(spec, sizeof(spec), MASQ_SPEC, m->subnet, m->bridge, m->oif, m->pmin, m->pmax);
 	snprintf(cmd, sizeof(cmd),
@@ -75,6 +84,8 @@ int nft_masq_put(const char *table, const struct nft_masq *m, bool replace, char
 		 "  type filter hook forward priority filter; policy accept;\n"
 		 "  iifname \"%s\" oifname \"%s\" ct state established,related accept\n"
 		 "  iifname \"%s\" oifname \"%s\" counter drop comment \"unsolicited\"\n"
+		 "  iifname \"%s\" oifname != { \"%s\", \"%s\" } counter drop comment \"confined\"\n"
+		 "  oifname \"%s\" iifname != { \"%s\", \"%s\" } counter drop comment \"confined\"\n"
 		 " }\n"
 		 " chain input {\n"
 		 "  type filter hook input priority filter; policy accept;\n"
@@ -82,8 +93,10 @@ int nft_masq_put(const char *table, const struct nft_masq *m, bool replace, char
 		 " }\n"
 		 "}\n",
 		 replace ? "delete table ip " : "", replace ? table : "", replace ? "\n" : "",
-		 table, spec, m->subnet, m->oif, m->pmin, m->pmax, m->subnet, m->oif, m->oif,
-		 m->bridge, m->oif, m->bridge, m->oif, m->pmin, m->pmax);
+		 table, spec, m->subnet, m->oif, m->pmin, m->pmax, m->subnet, m->oif,
+		 m->oif, m->bridge, m->oif, m->bridge,
+		 m->bridge, m->bridge, m->oif, m->bridge, m->bridge, m->oif,
+		 m->oif, m->pmin, m->pmax);
 	return nft_run(cmd, err, errlen);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* status of a kernel switch's SNAT, which the host's netfilter does: its
  * nftables table (the comment up wrote: subnet, bridge, uplink, ports;
- * the counters of its "unsolicited" drops) and the host's conntrack
+ * the counters of its "unsolicited" and "confined" drops) and the host's conntrack
  * entries it translated (/proc/net/nf_conntrack). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,27 +17,37 @@
 
 struct snat_table {
 	struct nft_masq m;
-	unsigned long long dropped;
+	unsigned long long dropped, confined;
 };
 
-/* The table: what its comment says, and its "unsolicited" counters. */
+/* The sum of the counters of the rules of text that drop with comment. */
+static unsigned long long drops(const char *text, const char *comment)
+{
+	unsigned long long sum = 0, n;
+	char want[64];
+	const char *line;
+
+	snprintf(want, sizeof(want), "drop comment \"%s\"", comment);
+	for (line = text; line; line = strchr(line + 1, '\n')) {
+		const char *end = strchr(line + 1, '\n'), *p = strstr(line, "packets ");
+		const char *d = strstr(line, want);
+
+		if (p && d && (!end || (p < end && d < end)) && sscanf(p, "packets %llu", &n) == 1)
+			sum += n;
+	}
+	return sum;
+}
+
+/* The table: what its comment says, and its drop counters. */
 static int read_table(const char *name, struct snat_table *t)
 {
 	static char text[16384];
-	const char *line;
 	int err;
 
 	if ((err = nft_table_text(name, text, sizeof(text))) || (err = nft_masq_parse(text, &t->m)))
 		return err;
-	t->dropped = 0;
-	for (line = text; line; line = strchr(line + 1, '\n')) {
-		const char *end = strchr(line + 1, '\n'), *p = strstr(line, "packets ");
-		const char *d = strstr(line, "drop comment \"unsolicited\"");
-		unsigned long long n;
-
-		if (p && d && (!end || (p < end && d < end)) && sscanf(p, "packets %llu", &n) == 1)
-			t->dropped += n;
-	}
+	t->dropped = drops(text, "unsolicited");
+	t->confined = drops(text, "confined");
 	return 0;
 }
 
@@ -179,8 +189,8 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 	n = ct ? ct_walk(ct, &t.m, &net, false, json, f) : -1;
 	if (json) {
 		fprintf(f, ",\"snat\":{\"subnet\":\"%s\",\"uplink\":\"%s\",\"ports\":\"%u-%u\","
-			   "\"connections\":%d,\"unsolicited_dropped\":%llu",
-			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, n, t.dropped);
+			   "\"connections\":%d,\"unsolicited_dropped\":%llu,\"confined_dropped\":%llu",
+			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, n, t.dropped, t.confined);
 		if (table && ct) {
 			fprintf(f, ",\"table\":[");
 			ct_walk(ct, &t.m, &net, true, json, f);
@@ -192,8 +202,8 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 			snprintf(conns, sizeof(conns), "%d connection%s", n, n == 1 ? "" : "s");
 		else
 			snprintf(conns, sizeof(conns), "connections unknown (no /proc/net/nf_conntrack)");
-		fprintf(f, "  snat of %s via %s ports %u-%u: %s; dropped: %llu unsolicited\n",
-			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, conns, t.dropped);
+		fprintf(f, "  snat of %s via %s ports %u-%u: %s; dropped: %llu unsolicited, %llu confined\n",
+			t.m.subnet, t.m.oif, t.m.pmin, t.m.pmax, conns, t.dropped, t.confined);
 		if (table && ct)
 			ct_walk(ct, &t.m, &net, true, json, f);
 	}

@@ -169,3 +169,42 @@ fi
 check_fails "a0 still does not reach a1 in the same /24" ping_no a0 10.170.0.3
 check "down" down
 assert_clean "nothing left after the routed lab"
+
+# --- kernel switches: the host forwards for every interface once a
+# kernel SNAT switch turns ip_forward on, and would route a lab's bridge
+# to another bridge, or out of any other interface of the host
+# untranslated. h, behind a host veth that is not the uplink, stands for
+# such an interface (the host's own eth0, which no test may send to).
+cat >"$TMP/kfwd.conf" <<'CONF'
+lab kf
+switch sw0 dataplane kernel
+    gateway 10.175.0.1/24
+    uplink  up0 snat
+switch sw1 dataplane kernel
+    gateway 10.175.1.1/24
+ns x
+    link eth0 switch sw0 addr 10.175.0.2/24
+    route default via 10.175.0.1
+ns y
+    link eth0 switch sw1 addr 10.175.1.2/24
+    route default via 10.175.1.1
+ns o
+veth host:up0 10.175.2.1/24 -- o:eth0 10.175.2.2/24
+ns h
+    route default via 10.175.3.1
+veth host:hv 10.175.3.1/24 -- h:eth0 10.175.3.2/24
+CONF
+confined() { "$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw0") | .snat.confined_dropped // 0'; }
+check "up: two kernel switches, sw0 with SNAT to o" up "$TMP/kfwd.conf"
+check_out "kernel: SNAT turned the host's forwarding on" "^1$" cat /proc/sys/net/ipv4/ip_forward
+check "kernel: x (sw0) reaches o through the SNAT" nsx x ping1 10.175.2.2
+d0=$(confined)
+check_fails "kernel: x (sw0) does not reach y (sw1) through the host" ping_no x 10.175.1.2
+check_fails "kernel: y (sw1) does not reach x (sw0) through the host" ping_no y 10.175.0.2
+check_fails "kernel: x does not leave by a host interface that is not its uplink" ping_no x 10.175.3.2
+d1=$(confined)
+if [ $((d1 - d0)) -ge 3 ]; then pass "kernel: the host's drops were counted in status ($((d1 - d0)) confined)"
+else fail "kernel: confined drops +$((d1 - d0)) ($d0 -> $d1)"; fi
+check_out "kernel: status says them" "dropped: [0-9]+ unsolicited, $d1 confined" "$NSFAST" status "$PFX"
+check "down" down
+assert_clean "nothing left after the kernel switches"
