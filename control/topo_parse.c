@@ -131,6 +131,12 @@ int set_ifname(struct parser *p, char *dst, const char *tok)
 		perr(p, "interface name 'lo' is a namespace's loopback, expected another name");
 		return -EINVAL;
 	}
+	/* The kernel's own: /proc/sys/net/ipv4/conf/all and .../default. */
+	if (!strcmp(tok, "all") || !strcmp(tok, "default")) {
+		perr(p, "interface name '%s' is taken by the kernel's per-interface settings (net.ipv4.conf.%s), expected another name",
+		     tok, tok);
+		return -EINVAL;
+	}
 	strcpy(dst, tok);
 	return 0;
 }
@@ -270,6 +276,17 @@ static void parse_route(struct parser *p, char **tok, int n, int ns)
 	} else if (addr_parse_cidr(tok[1], &r->dst)) {
 		perr(p, "bad route destination '%s', expected 'default' or ADDRESS/PREFIX", tok[1]);
 		return;
+	} else {
+		struct addr net;
+		char want[ADDR_STRLEN];
+
+		/* The kernel would route the prefix silently; ip refuses. */
+		addr_network(&r->dst, &net);
+		if (memcmp(&net, &r->dst, sizeof(net))) {
+			perr(p, "route destination '%s' has bits set past its prefix, expected %s",
+			     tok[1], addr_fmt(&net, want, sizeof(want)));
+			return;
+		}
 	}
 	for (i = 2; i < n; i += 2) {
 		if (i + 1 >= n) {
@@ -295,12 +312,9 @@ static void parse_route(struct parser *p, char **tok, int n, int ns)
 		perr(p, "route needs 'via ADDRESS' or 'dev IFNAME'");
 		return;
 	}
+	/* 'default dev IF' is IPv4's, as with ip route; ::/0 for IPv6. */
 	if (r->dst.family == 0) {
-		if (!r->has_gw) {
-			perr(p, "a default route needs 'via ADDRESS' to know its address family");
-			return;
-		}
-		r->dst.family = r->gw.family;
+		r->dst.family = r->has_gw ? r->gw.family : AF_INET;
 		r->dst.plen = 0;
 	}
 	if (r->has_gw && r->gw.family != r->dst.family)
@@ -460,6 +474,11 @@ int topo_parse(const char *path, const char *text, struct topo *t)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->file, sizeof(t->file), "%s", path);
 	topo_error_reset();
+	/* A UTF-8 byte-order mark, as some editors save: not part of the
+	 * first word (it would show as 'unknown statement' of an invisible
+	 * character). */
+	if (!strncmp(s, "\xef\xbb\xbf", 3))
+		s += 3;
 	while (*s) {
 		const char *eol = strchr(s, '\n');
 		size_t len = eol ? (size_t)(eol - s) : strlen(s);

@@ -266,6 +266,16 @@ static const struct tcase cases[] = {
 	{ "garbage binary", "lab t\n\x01\x02\xff\xfe\n", "t.conf:2: unknown statement" },
 	/* 600 namespaces: the last address repeats the first (line 4). */
 	{ "600 addresses", NULL, "t.conf:1202: address 10.77.0.2 is already used on switch 's' (line 4)" },
+	{ "byte-order mark", "\xef\xbb\xbflab t\nns a\n", "" },
+	{ "interface named all", "lab t\nns a\nveth a:all -- a:f\n",
+	  "t.conf:3: interface name 'all' is taken by the kernel's per-interface settings (net.ipv4.conf.all), expected another name" },
+	{ "interface named default", "lab t\nns a\n  link default switch s\nswitch s dataplane kernel\n",
+	  "t.conf:3: interface name 'default' is taken by the kernel's" },
+	{ "route with host bits", "lab t\nns a\n  link e switch s addr 10.1.0.2/24\n  route 10.2.0.5/24 via 10.1.0.1\nswitch s dataplane kernel\n",
+	  "t.conf:4: route destination '10.2.0.5/24' has bits set past its prefix, expected 10.2.0.0/24" },
+	{ "route with IPv6 host bits", "lab t\nns a\n  link e switch s addr fd00::2/64\n  route fd01::1/48 via fd00::1\nswitch s dataplane kernel\n",
+	  "t.conf:4: route destination 'fd01::1/48' has bits set past its prefix, expected fd01::/48" },
+	{ "default route by device", "lab t\nns a\n  link e switch s addr 10.1.0.2/24\n  route default dev e\nswitch s dataplane kernel\n", "" },
 	/* The daemon's 256 ports, the host port among them; a bridge's 1024. */
 	{ "256 tc ports", NULL, "" },
 	{ "257 tc ports", NULL,
