@@ -106,6 +106,16 @@ static void check_duplicates(struct vstate *v)
 				     t->sw[i].name, t->sw[j].line);
 }
 
+/* A second switch of an earlier one's name: said once, by
+ * check_duplicates, and links resolve to the first. */
+static bool sw_redeclared(const struct topo *t, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (!strcmp(t->sw[i].name, t->sw[j].name))
+			return true;
+	return false;
+}
+
 static int resolve_ns(struct vstate *v, struct endpoint *ep, int line)
 {
 	if (!strcmp(ep->nsname, "host")) {
@@ -323,6 +333,9 @@ static void check_switches(struct vstate *v)
 	for (i = 0; i < t->nsw; i++) {
 		struct sw *sw = &t->sw[i];
 		bool v4gw = false;
+
+		if (sw_redeclared(t, i))
+			continue;
 
 		gen_name(v, sw->line, sw->ifname, "switch", sw->name, NULL, "lab or switch name");
 		if (sw->dp != DP_KERNEL && sw->nhost)

@@ -12,7 +12,7 @@
 struct tcase {
 	const char *name;
 	const char *text;
-	const char *want; /* substring of stderr; "" = must be valid */
+	const char *want; /* substring of stderr ("=…": all of it); "" = must be valid */
 };
 
 #define HEAD "lab t\nswitch sw0\n    gateway 10.0.0.1/24\n"
@@ -266,6 +266,8 @@ static const struct tcase cases[] = {
 	{ "garbage binary", "lab t\n\x01\x02\xff\xfe\n", "t.conf:2: unknown statement" },
 	/* 600 namespaces: the last address repeats the first (line 4). */
 	{ "600 addresses", NULL, "t.conf:1202: address 10.77.0.2 is already used on switch 's' (line 4)" },
+	{ "switch declared twice, said once",
+	  "lab t\nns a\nswitch s dataplane tc host 10.1.0.1/24\nswitch s dataplane tc\n", "=t.conf:4: switch 's' already declared on line 3\n" },
 	{ "byte-order mark", "\xef\xbb\xbflab t\nns a\n", "" },
 	{ "interface named all", "lab t\nns a\nveth a:all -- a:f\n",
 	  "t.conf:3: interface name 'all' is taken by the kernel's per-interface settings (net.ipv4.conf.all), expected another name" },
@@ -373,7 +375,8 @@ int main(void)
 		if (!c->want[0])
 			ok = err == 0 && !out[0];
 		else
-			ok = err != 0 && strstr(out, c->want);
+			ok = err != 0 && (c->want[0] == '=' ? !strcmp(out, c->want + 1) /* all it said */
+							    : strstr(out, c->want) != NULL);
 		if (ok) {
 			printf("PASS topo: %s\n", c->name);
 			pass++;
