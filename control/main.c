@@ -180,8 +180,18 @@ static int cmd_down(int argc, char **argv)
 	arg = argv[optind];
 	/* A directory named like the lab is not its file. */
 	if (access(arg, R_OK) == 0 && !is_dir(arg)) {
+		char dir[sizeof(STATE_ROOT) + LAB_NAME_MAX + 2];
+
 		if (!lab && topo_lab_of(arg, name))
 			return 1;
+		/* 'down x' beside a file x of another lab: which one? */
+		snprintf(dir, sizeof(dir), "%s/%s", STATE_ROOT, arg);
+		if (!lab && !strchr(arg, '/') && strcmp(name, arg) && lab_name_valid(arg) &&
+		    is_dir(dir)) {
+			fprintf(stderr, "nsfast: '%s' is both lab %s, which is up, and a file of lab %s here, expected ./%s for the file\n",
+				arg, arg, name, arg);
+			return 2;
+		}
 		err = lab_down(lab ? lab : name);
 	} else if (lab) {
 		return usage_why("--lab names the lab of a FILE, and this is no readable file:", arg);
@@ -297,7 +307,10 @@ static const struct cmd cmds[] = {
 	  "  -q, --quiet     print only errors and warnings\n" },
 	{ "down", cmd_down, "down [--lab NAME] FILE|LAB",
 	  "Remove everything the lab created, from its journal in /run/nsfast/LAB,\n"
-	  "even after a crash of 'up'.\n" },
+	  "even after a crash of 'up'. A readable FILE names the lab (its 'lab' line);\n"
+	  "anything else is a lab's name. A bare word that is both a file naming\n"
+	  "another lab and a lab that is up is refused: write ./FILE for the file.\n\n"
+	  "  -L, --lab NAME  the lab FILE was brought up as with 'up --lab NAME'\n" },
 	{ "status", cmd_status, "status [--json] [--nat] [LAB]",
 	  "Show the namespaces, links, addresses and per-link counters of LAB, or of\n"
 	  "every lab that is up, and what each switch daemon (afxdp, xdp, tc) reports.\n\n"
@@ -308,7 +321,8 @@ static const struct cmd cmds[] = {
 	  "name when one running lab has it), like 'ip netns exec'.\n" },
 	{ "check", cmd_check, "check [--lab NAME] FILE",
 	  "Parse and validate FILE without touching the system. Errors are printed\n"
-	  "as FILE:LINE: message; the exit status is 1 if there is any.\n" },
+	  "as FILE:LINE: message; the exit status is 1 if there is any.\n\n"
+	  "  -L, --lab NAME  check with NAME as the lab's name (the names it generates)\n" },
 	{ "switch", cmd_switch, "switch --name SW [OPTIONS] PORT...",
 	  "The switch daemon that 'up' starts for each 'dataplane afxdp', 'xdp' or 'tc'\n"
 	  "switch; see 'nsfast switch --help'.\n" },

@@ -360,6 +360,14 @@ ip link del "$PFX-b-eth0"
 NSFAST_FAULT_STEP=35 "$NSFAST" up -q --lab "$PFX" "$LAB" >/dev/null 2>&1
 check "a failed re-up keeps what was up before" cmp "$TMP/journal2" "/run/nsfast/$PFX/journal"
 check "and the lab still works" nsx a ping1 10.13.37.4
+# 'down NAME' beside a file NAME of another lab: which was meant?
+mkdir "$TMP/cwd" && printf 'lab %sz\nns a\n' "$PFX" >"$TMP/cwd/$PFX"
+check_out "down of a word that is both a lab that is up and a file of another lab is refused" \
+	"'$PFX' is both lab $PFX, which is up, and a file of lab ${PFX}z here, expected ./$PFX for the file" \
+	bash -c "cd '$TMP/cwd' && '$NSFAST' down '$PFX'; echo \"exit \$?\""
+check_out "with exit 2, the lab still up" "^exit 2 up$" bash -c \
+	"cd '$TMP/cwd'; '$NSFAST' down '$PFX' 2>/dev/null; echo \"exit \$? \$(ip netns | grep -q '^$PFX-a\b' && echo up)\""
+check_out "./FILE is the file's lab" "lab ${PFX}z is not up" bash -c "cd '$TMP/cwd' && '$NSFAST' down './$PFX'"
 check "down" down
 assert_clean "nothing left"
 
