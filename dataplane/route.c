@@ -158,7 +158,7 @@ static void icmp_error_back(struct sw *sw, struct port *in, uint64_t addr, struc
 	c = csum_fold(csum_add(0, icmp, 8 + quote));
 	icmp[2] = (uint8_t)(c >> 8);
 	icmp[3] = (uint8_t)c;
-	if (type == 3)
+	if (type == 3 && code == 4)
 		sw->rt.st.frag_needed++;
 	port_tx_stage(in, &sw->umem, addr, len);
 }
@@ -167,6 +167,14 @@ static void time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct 
 {
 	sw->rt.st.ttl_exceeded++;
 	icmp_error_back(sw, in, addr, p, sw->cfg.gw.v4, sw->cfg.gw.mac, 11, 0, 0); /* in transit */
+}
+
+/* No route (RFC 1812 5.2.7.1; what Linux's router sends too), so that
+ * the sender learns at once instead of waiting for a timeout. */
+static void net_unreachable(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
+{
+	sw->rt.st.no_route++;
+	icmp_error_back(sw, in, addr, p, sw->cfg.gw.v4, sw->cfg.gw.mac, 3, 0, 0);
 }
 
 /* Never more than XDP_MTU_MAX: the router works on frames of one
@@ -442,8 +450,8 @@ void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
 	if (err > 0)
 		return;
 	if (err) {
-		sw->rt.st.no_route++;
-		goto drop;
+		net_unreachable(sw, in, addr, p);
+		return;
 	}
 	route_on(sw, addr, p, r);
 	return;
@@ -464,6 +472,10 @@ int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, 
 	if (err == ROUTE_CUT) {
 		route_cut(sw, whole, len, mtu, r);
 		frame_put(&sw->umem, addr);
+		return 0;
+	}
+	if (err == -ENOENT) {
+		net_unreachable(sw, in, addr, p);
 		return 0;
 	}
 	/* 0 cannot be: several buffers are more than any route's MTU. */

@@ -111,13 +111,16 @@ for dp in xdp afxdp kernel tc; do
 	assert_clean "$dp: nothing left after down"
 done
 
-# --- no uplink: the static route still works, anything else is dropped
-# and counted (the uplink's veth and the outside namespace stay, so the
-# ping below goes to an address of this run).
+# --- no uplink: the static route still works, anything else is answered
+# "network unreachable" by the gateway, as Linux's router does, and
+# counted (the uplink's veth and the outside namespace stay, so the ping
+# below goes to an address of this run).
 sed 's/dataplane [a-z]*/dataplane afxdp/' "$EX/lab.conf" | grep -v uplink >"$TMP/nouplink.conf"
 check "no uplink: up" up "$TMP/nouplink.conf"
 check "no uplink: a reaches c" nsx a ping1 10.9.9.10
 check_fails "no uplink: a does not reach the outside" nsx a ping -c 1 -W 1 203.0.113.2
+check_out "no uplink: the gateway answers 'network unreachable'" \
+	"From 10.13.37.1 icmp_seq=1 Destination Net Unreachable" nsx a ping -c 1 -W 1 203.0.113.2
 nr=$(routing no_route)
 if [ "${nr:-0}" -ge 1 ]; then pass "no uplink: the gateway counted the unroutable packet (no_route $nr)"
 else fail "no uplink: no_route=$nr"; fi
