@@ -42,19 +42,47 @@ static int nft_run(const char *cmd, char *err, size_t errlen)
  * "confined": the forward rules that keep the bridge's traffic to its
  * uplink (a table without it, from an nsfast before them, is replaced). */
 #define MASQ_SPEC "nsfast: %s from %s out of %s ports %u-%u confined"
+#define CONFINE_SPEC "nsfast: %s confined"
 
-int nft_masq_parse(const char *text, struct nft_masq *m)
+int nft_bridge_parse(const char *text, struct nft_bridge *m)
 {
 	const char *c = strstr(text, "comment \"nsfast: ");
 	int end = 0;
 
-	/* The widths are the struct's, less one. */
-	if (!c ||
-	    sscanf(c + 9, "nsfast: %63s from %15s out of %15s ports %u-%u confined\"%n", m->subnet,
-		   m->bridge, m->oif, &m->pmin, &m->pmax, &end) != 5 ||
-	    !end)
+	memset(m, 0, sizeof(*m));
+	if (!c)
 		return -EPROTO;
-	return 0;
+	/* The widths are the struct's, less one. */
+	if (sscanf(c + 9, "nsfast: %63s from %15s out of %15s ports %u-%u confined\"%n", m->subnet,
+		   m->bridge, m->oif, &m->pmin, &m->pmax, &end) == 5 && end)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	end = 0;
+	if (sscanf(c + 9, "nsfast: %15s confined\"%n", m->bridge, &end) == 1 && end)
+		return 0;
+	return -EPROTO;
+}
+
+/* A bridge without SNAT: only the confinement. */
+static int confine_put(const char *table, const struct nft_bridge *m, bool replace, char *err,
+		       size_t errlen)
+{
+	char cmd[800], spec[64];
+
+	snprintf(spec, sizeof(spec), CONFINE_SPEC, m->bridge);
+	snprintf(cmd, sizeof(cmd),
+		 "%s%s%s"
+		 "table ip %s {\n"
+		 " comment \"%s\"\n"
+		 " chain forward {\n"
+		 "  type filter hook forward priority filter; policy accept;\n"
+		 "  iifname \"%s\" oifname != \"%s\" counter drop comment \"confined\"\n"
+		 "  oifname \"%s\" iifname != \"%s\" counter drop comment \"confined\"\n"
+		 " }\n"
+		 "}\n",
+		 replace ? "delete table ip " : "", replace ? table : "", replace ? "\n" : "",
+		 table, spec, m->bridge, m->bridge, m->bridge, m->bridge);
+	return nft_run(cmd, err, errlen);
 }
 
 /* One table per switch, so that `down` removes exactly its rules: the
@@ -65,11 +93,13 @@ int nft_masq_parse(const char *text, struct nft_masq *m)
  * otherwise route the lab to other bridges, other labs, and out of the
  * host's own interfaces untranslated. replace: delete the old table in
  * the same transaction, so that no packet sees neither. */
-int nft_masq_put(const char *table, const struct nft_masq *m, bool replace, char *err,
+int nft_bridge_put(const char *table, const struct nft_bridge *m, bool replace, char *err,
 		 size_t errlen)
 {
 	char cmd[1600], spec[160];
 
+	if (!m->oif[0])
+		return confine_put(table, m, replace, err, errlen);
 	snprintf(spec, sizeof(spec), MASQ_SPEC, m->subnet, m->bridge, m->oif, m->pmin, m->pmax);
 	snprintf(cmd, sizeof(cmd),
 		 "%s%s%s"

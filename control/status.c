@@ -60,7 +60,7 @@ static int snapshot(struct nl *nl, struct snapshot *s)
 }
 
 /* Does the lab's journal hold a kernel switch's nftables table? */
-static bool snat_of(const struct lab *lab, const char *name, const char *sw)
+static bool table_of(const struct lab *lab, const char *name, const char *sw)
 {
 	return state_has(&lab->st, "nft nsfast-%s-%s", name, sw);
 }
@@ -238,15 +238,15 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 				fflush(stdout);
 				if (switchd_query(name, sw, true, nat, stdout))
 					printf("null");
-			} else if (snat_of(&lab, name, sw) &&
-				   status_snat_kernel(name, sw, true, nat, stdout)) {
-				printf(",\"snat\":{\"missing\":true}");
+			} else if (table_of(&lab, name, sw) &&
+				   status_kernel_table(name, sw, true, nat, stdout)) {
+				printf(",\"table_missing\":true");
 			}
 			printf("}");
 		} else if (kernel) {
 			printf("switch %s: dataplane kernel, bridge %s\n", sw, ifn);
-			if (snat_of(&lab, name, sw) && status_snat_kernel(name, sw, false, nat, stdout))
-				printf("  snat: nftables table nsfast-%s-%s is missing, or has no comment of nsfast's ('nsfast up' makes it anew)\n",
+			if (table_of(&lab, name, sw) && status_kernel_table(name, sw, false, nat, stdout))
+				printf("  nftables table nsfast-%s-%s is missing, or has no comment of nsfast's ('nsfast up' makes it anew)\n",
 				       name, sw);
 		} else {
 			printf("switch %s: dataplane %s, host port %s\n", sw, dp, ifn);

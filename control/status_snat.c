@@ -16,7 +16,7 @@
 #include "status_snat.h"
 
 struct snat_table {
-	struct nft_masq m;
+	struct nft_bridge m;
 	unsigned long long dropped, confined;
 };
 
@@ -44,7 +44,7 @@ static int read_table(const char *name, struct snat_table *t)
 	static char text[16384];
 	int err;
 
-	if ((err = nft_table_text(name, text, sizeof(text))) || (err = nft_masq_parse(text, &t->m)))
+	if ((err = nft_table_text(name, text, sizeof(text))) || (err = nft_bridge_parse(text, &t->m)))
 		return err;
 	t->dropped = drops(text, "unsolicited");
 	t->confined = drops(text, "confined");
@@ -119,7 +119,7 @@ static void uplink_addrs(const char *ifname, struct uplink_addrs *u)
  * address, and for TCP and UDP to a port of its range (a connection of
  * the subnet that another rule translated, out of another interface,
  * is not its). */
-static bool ct_ours(const struct ct *c, const struct nft_masq *m, const struct addr *net,
+static bool ct_ours(const struct ct *c, const struct nft_bridge *m, const struct addr *net,
 		    const struct uplink_addrs *up)
 {
 	struct in_addr to;
@@ -153,7 +153,7 @@ static void ct_print(const struct ct *c, bool json, bool first, FILE *f)
 }
 
 /* The entries of ct this switch translated: counted, or printed. */
-static int ct_walk(FILE *ct, const struct nft_masq *m, const struct addr *net, bool print, bool json,
+static int ct_walk(FILE *ct, const struct nft_bridge *m, const struct addr *net, bool print, bool json,
 		   FILE *f)
 {
 	struct uplink_addrs up;
@@ -173,7 +173,7 @@ static int ct_walk(FILE *ct, const struct nft_masq *m, const struct addr *net, b
 	return n;
 }
 
-int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, FILE *f)
+int status_kernel_table(const char *lab, const char *sw, bool json, bool table, FILE *f)
 {
 	char name[64], conns[48];
 	struct snat_table t;
@@ -182,8 +182,18 @@ int status_snat_kernel(const char *lab, const char *sw, bool json, bool table, F
 	FILE *ct;
 
 	snprintf(name, sizeof(name), "nsfast-%s-%s", lab, sw);
-	if ((err = read_table(name, &t)) || addr_parse_cidr(t.m.subnet, &net))
-		return err ? err : -EPROTO;
+	if ((err = read_table(name, &t)))
+		return err;
+	if (!t.m.oif[0]) { /* no SNAT: the confinement alone */
+		if (json)
+			fprintf(f, ",\"confined\":{\"dropped\":%llu}", t.confined);
+		else
+			fprintf(f, "  confined to its bridge (nftables table %s): %llu forwarded packets dropped\n",
+				name, t.confined);
+		return 0;
+	}
+	if (addr_parse_cidr(t.m.subnet, &net))
+		return -EPROTO;
 	/* Without it (no conntrack procfs), the table's figures alone. */
 	ct = fopen("/proc/net/nf_conntrack", "re");
 	n = ct ? ct_walk(ct, &t.m, &net, false, json, f) : -1;

@@ -24,7 +24,7 @@ static struct up_restore *restore_add(struct up *u)
 	return r;
 }
 
-int up_restore_nft(struct up *u, const char *table, const struct nft_masq *old)
+int up_restore_nft(struct up *u, const char *table, const struct nft_bridge *old)
 {
 	struct up_restore *r = restore_add(u);
 
@@ -87,7 +87,7 @@ void up_restore_all(struct up *u)
 
 		if (r->sw[0]) {
 			restart_old(u, r);
-		} else if (nft_masq_put(r->table, &r->masq, true, err, sizeof(err))) {
+		} else if (nft_bridge_put(r->table, &r->masq, true, err, sizeof(err))) {
 			fprintf(stderr, "nsfast: lab '%s': nftables table %s keeps its new settings: %s\n",
 				u->t->lab, r->table, err);
 		} else {

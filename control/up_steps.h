@@ -22,7 +22,7 @@ struct up_restore {
 	char *args;
 	size_t len;
 	char table[64];
-	struct nft_masq masq;
+	struct nft_bridge masq;
 };
 
 /* An address up gave an interface (add_addrs): one that stays. */
@@ -64,7 +64,7 @@ struct up_daemon_ctx {
 int up_daemon_started(pid_t pid, void *arg);
 /* Remember what to put back (up_restore.c), put it back, forget it. */
 int up_restore_daemon(struct up *u, const char *sw, pid_t pid);
-int up_restore_nft(struct up *u, const char *table, const struct nft_masq *old);
+int up_restore_nft(struct up *u, const char *table, const struct nft_bridge *old);
 void up_restore_all(struct up *u);
 void up_restore_free(struct up *u);
 
@@ -154,6 +154,9 @@ int up_port_quiet(struct up *u, const char *ifname);
 int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname);
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu);
 int up_daemon(struct up *u, struct sw *sw);
-int up_snat_kernel(struct up *u, struct sw *sw);
+/* A kernel switch's nftables table: with an IPv4 address on its bridge
+ * (the host could route for it) or SNAT. */
+bool up_kernel_table_wanted(const struct sw *sw);
+int up_kernel_table(struct up *u, struct sw *sw);
 
 #endif

@@ -324,51 +324,74 @@ int up_switch(struct up *u, struct sw *sw)
 	return switch_addrs(u, sw, sw->host, sw->host_line, sw->nhost);
 }
 
-int up_snat_kernel(struct up *u, struct sw *sw)
+bool up_kernel_table_wanted(const struct sw *sw)
+{
+	if (sw->dp != DP_KERNEL)
+		return false;
+	if (sw->snat)
+		return true;
+	for (int i = 0; i < sw->ngateway; i++)
+		if (sw->gateway[i].family == AF_INET)
+			return true;
+	for (int i = 0; i < sw->nhost; i++)
+		if (sw->host[i].family == AF_INET)
+			return true;
+	return false;
+}
+
+int up_kernel_table(struct up *u, struct sw *sw)
 {
 	static char text[16384];
-	struct nft_masq want = { 0 }, old = { 0 };
+	struct nft_bridge want = { 0 }, old = { 0 };
 	char table[64], line[80];
 	bool added, old_ok;
 	struct addr net;
 	int i, err;
 
-	if ((err = step(u, "enable IPv4 forwarding in the host for switch %s", sw->name)))
-		return err;
-	/* Journaled before it is done, so that a crash right after still
-	 * hands it back. */
-	if (!state_seen(&u->lab.st, "forward") && (err = state_append(&u->lab.st, "forward")))
-		return err;
-	err = ip_forward_hold();
-	if (err < 0)
-		return err;
-	u->changes += err;
+	if (sw->snat) {
+		if ((err = step(u, "enable IPv4 forwarding in the host for switch %s", sw->name)))
+			return err;
+		/* Journaled before it is done, so that a crash right after
+		 * still hands it back. */
+		if (!state_seen(&u->lab.st, "forward") &&
+		    (err = state_append(&u->lab.st, "forward")))
+			return err;
+		err = ip_forward_hold();
+		if (err < 0)
+			return err;
+		u->changes += err;
+	}
 	snprintf(table, sizeof(table), "nsfast-%s-%s", u->t->lab, sw->name);
-	if ((err = step(u, "add nftables masquerade table %s", table)))
+	err = sw->snat ? step(u, "add nftables masquerade table %s", table) :
+			 step(u, "add nftables table %s, confining what the host forwards for %s",
+			      table, sw->ifname);
+	if (err)
 		return err;
-	for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
-		;
-	addr_network(&sw->gateway[i], &net);
-	addr_fmt(&net, want.subnet, sizeof(want.subnet));
 	snprintf(want.bridge, sizeof(want.bridge), "%s", sw->ifname);
-	snprintf(want.oif, sizeof(want.oif), "%s", sw->uplink);
-	want.pmin = sw->nat_port_min;
-	want.pmax = sw->nat_port_max;
+	if (sw->snat) {
+		for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
+			;
+		addr_network(&sw->gateway[i], &net);
+		addr_fmt(&net, want.subnet, sizeof(want.subnet));
+		snprintf(want.oif, sizeof(want.oif), "%s", sw->uplink);
+		want.pmin = sw->nat_port_min;
+		want.pmax = sw->nat_port_max;
+	}
 	if (!nft_table_text(table, text, sizeof(text))) {
 		if (!state_seen(&u->lab.st, "nft %s", table))
 			return refuse(u, -EEXIST,
 				      "nftables table '%s' exists and does not belong to this lab",
 				      table);
-		old_ok = !nft_masq_parse(text, &old);
+		old_ok = !nft_bridge_parse(text, &old);
 		if (old_ok && !memcmp(&old, &want, sizeof(want)))
 			return 0;
 		/* The file changed the subnet or the ports (or an nsfast
 		 * without the comment made it). Connections already made keep
 		 * theirs: conntrack holds them. A rollback puts it back. */
-		pr_warn("switch %s: its SNAT settings changed: replacing nftables table %s\n",
-			sw->name, table);
+		pr_warn("switch %s: its %s changed: replacing nftables table %s\n", sw->name,
+			sw->snat || old.oif[0] ? "SNAT settings" : "bridge", table);
 		if ((old_ok && (err = up_restore_nft(u, table, &old))) ||
-		    (err = nft_masq_put(table, &want, true, u->detail, sizeof(u->detail))))
+		    (err = nft_bridge_put(table, &want, true, u->detail, sizeof(u->detail))))
 			return err;
 		u->changes++;
 		return 0;
@@ -376,7 +399,7 @@ int up_snat_kernel(struct up *u, struct sw *sw)
 	snprintf(line, sizeof(line), "nft %s", table);
 	if ((err = up_journal(u, line, &added)))
 		return err;
-	if ((err = nft_masq_put(table, &want, false, u->detail, sizeof(u->detail)))) {
+	if ((err = nft_bridge_put(table, &want, false, u->detail, sizeof(u->detail)))) {
 		up_unjournal(u, added);
 		return err;
 	}

@@ -252,7 +252,7 @@ NFT
 			"$NSFAST" status "$PFX"
 		nft delete table ip "nsfast-$PFX-sw0"
 		check_out "kernel: status says when the table is gone" \
-			"snat: nftables table nsfast-$PFX-sw0 is missing" "$NSFAST" status "$PFX"
+			"nftables table nsfast-$PFX-sw0 is missing" "$NSFAST" status "$PFX"
 		check_out "kernel: and up makes it anew" "masquerade to :61000-65535" \
 			bash -c "'$NSFAST' up -q --lab '$PFX' '$TMP/nat-$dp.conf' && nft list table ip nsfast-$PFX-sw0"
 	fi

@@ -194,7 +194,9 @@ ns h
     route default via 10.175.3.1
 veth host:hv 10.175.3.1/24 -- h:eth0 10.175.3.2/24
 CONF
-confined() { "$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw0") | .snat.confined_dropped // 0'; }
+# What both tables dropped: a packet from one bridge to the other meets
+# both, and the first to see it counts it.
+confined() { "$NSFAST" status --json "$PFX" | jq '[.switches[] | .snat.confined_dropped // .confined.dropped // 0] | add'; }
 check "up: two kernel switches, sw0 with SNAT to o" up "$TMP/kfwd.conf"
 check_out "kernel: SNAT turned the host's forwarding on" "^1$" cat /proc/sys/net/ipv4/ip_forward
 check "kernel: x (sw0) reaches o through the SNAT" nsx x ping1 10.175.2.2
@@ -205,6 +207,14 @@ check_fails "kernel: x does not leave by a host interface that is not its uplink
 d1=$(confined)
 if [ $((d1 - d0)) -ge 3 ]; then pass "kernel: the host's drops were counted in status ($((d1 - d0)) confined)"
 else fail "kernel: confined drops +$((d1 - d0)) ($d0 -> $d1)"; fi
-check_out "kernel: status says them" "dropped: [0-9]+ unsolicited, $d1 confined" "$NSFAST" status "$PFX"
+check_out "kernel: status says sw0's" "dropped: [0-9]+ unsolicited, [1-9][0-9]* confined" "$NSFAST" status "$PFX"
+# sw1 has no SNAT, but the host forwards all the same while sw0's is up.
+y0=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw1") | .confined.dropped // 0')
+check_fails "kernel: y (sw1, no SNAT) does not leave by a host interface either" ping_no y 10.175.3.2
+y1=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw1") | .confined.dropped // 0')
+if [ $((y1 - y0)) -ge 1 ]; then pass "kernel: sw1's own table dropped and counted it ($((y1 - y0)))"
+else fail "kernel: sw1 confined +$((y1 - y0))"; fi
+check_out "kernel: status says so under sw1" "confined to its bridge \(nftables table nsfast-$PFX-sw1\): $y1 forwarded packets dropped" \
+	"$NSFAST" status "$PFX"
 check "down" down
 assert_clean "nothing left after the kernel switches"
