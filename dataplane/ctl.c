@@ -6,6 +6,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -105,11 +106,17 @@ static void steer_totals(struct sw *sw, uint64_t tot[2])
 	tot[1] += tc_path_no_port(sw); /* dataplane tc's, on its devices */
 }
 
-/* What the kernel reports for the port, not what we asked for. */
+/* What the kernel reports for the port, not what we asked for; "gone"
+ * when the port's own device was deleted (by hand: the socket's, on
+ * tc a slow-path end, may well be there still). */
 static const char *xdp_mode(const struct port *p)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int dev = p->fast_ifindex ? p->fast_ifindex : p->ifindex;
+	char name[IF_NAMESIZE];
 
+	if (!if_indextoname((unsigned int)dev, name))
+		return "gone";
 	if (bpf_xdp_query(p->ifindex, 0, &q))
 		return "unknown";
 	switch (q.attach_mode) {

@@ -204,6 +204,9 @@ p=$(fdb_port "$gwmac")
 if [ -z "$p" ] && [ -n "$gwmac" ]; then pass "gw: and not learned"
 else fail "gw: the gateway's MAC '$gwmac' is in the FDB on port '$p'"; fi
 check "gw: b still reaches the gateway" nsx b ping -c 3 -i 0.1 -W 1 10.13.37.1
+ip link del "$PFX-c-eth0"
+check_out "gw: a port deleted by hand shows as gone in the daemon's report" \
+	"\"name\":\"$PFX-c-eth0\",\"xdp_mode\":\"gone\"" sw_json
 check "gw: down" down
 assert_clean "gw: nothing left after down"
 
