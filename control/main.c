@@ -64,6 +64,7 @@ static int lab_opt_ok(const char *lab, bool made)
 }
 
 /* Options every command shares; the rest are command-specific. */
+static int cmd_exec(int argc, char **argv);
 static bool opt_nat; /* status --nat */
 
 static int parse_opts(int argc, char **argv, const char **lab, bool *json)
@@ -80,7 +81,10 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+hL:jvqn", opts, NULL)) != -1) {
+	/* Options anywhere (up FILE -L x), as ip and most tools take them,
+	 * but exec's stop at NS: what follows is the command's. */
+	while ((c = getopt_long(argc, argv, cur->run == cmd_exec ? "+hL:jvqn" : "hL:jvqn", opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			exit(usage(0));

@@ -725,4 +725,6 @@ check_out "down LAB takes a directory of that name in the way for the lab's name
 	"lab ${PFX}z is not up: nothing to do" bash -c "cd '$TMP' && '$NSFAST' down '${PFX}z'"
 check_out "-v and -q together are refused" "-v and -q together, expected one of them" \
 	"$NSFAST" up -v -q "$LAB"
+check_out "an option after the file is taken, as ip takes it" "lab.conf: ok: lab ${PFX}o," \
+	"$NSFAST" check "$LAB" --lab "${PFX}o"
 assert_clean "nothing left at the end"
