@@ -29,7 +29,6 @@ struct snapshot {
 	int naddrs, capaddrs;
 };
 
-
 static int snap_link(const struct link_state *ls, void *data)
 {
 	struct snapshot *s = data;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* status of a kernel switch's SNAT, which the host's netfilter does: its
- * nftables table (the comment up wrote: subnet, bridge, uplink, ports;
- * the counters of its "unsolicited" and "confined" drops) and the host's conntrack
- * entries it translated (/proc/net/nf_conntrack). */
+/* status of a kernel switch's nftables table: its SNAT, which the host's
+ * netfilter does (the comment up wrote: subnet, bridge, uplink, ports;
+ * the counters of its "unsolicited" and "confined" drops, and the host's
+ * conntrack entries it translated, /proc/net/nf_conntrack), or without
+ * SNAT its confinement alone (comment: the bridge; "confined" drops). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
