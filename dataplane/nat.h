@@ -45,6 +45,9 @@ enum nat_verdict {
 
 struct nat_stats {
 	uint64_t created, expired, closed; /* connections */
+	/* of closed: finished TCP connections (time_wait, reset) whose port
+	 * a new connection took before their timeout */
+	uint64_t taken_closed;
 	uint64_t out_packets, in_packets, icmp_errors_in; /* translated */
 	uint64_t drop_full, drop_no_port, drop_no_match, drop_bad, drop_unsupported;
 	/* Fragmented datagrams: first fragments translated (also counted in
@@ -63,7 +66,8 @@ struct nat_entry_view {
 	uint8_t proto; /* IPPROTO_TCP, _UDP, _ICMP */
 	uint8_t int_ip[4], rem_ip[4];
 	uint16_t int_port, ext_port, rem_port; /* host order; ICMP: id, id, 0 */
-	const char *state; /* "udp", "icmp", "syn_sent", "established", "closing", "reset" */
+	const char *state; /* "udp", "icmp", "syn_sent", "established", "closing", "time_wait",
+			      "reset" */
 	uint64_t idle_ns, timeout_ns;
 	uint64_t packets_out, packets_in;
 };

@@ -21,13 +21,19 @@
  *   bounded clock-hand sweep of RECLAIM_SCAN connections per attempt).
  *   Call nat_expire about once a second all the same.
  * - Removal is counted as "closed" when the connection had seen a FIN or
- *   RST (state closing or reset), otherwise as "expired".
+ *   RST (state closing, time_wait or reset), otherwise as "expired".
  * - TCP: a new outbound connection without SYN (mid-stream, e.g. after a
  *   switch restart) is allowed and starts "established"; a new one with
  *   FIN starts "closing", with RST "reset". RST either way -> reset, FIN
- *   either way -> closing (unless reset), inbound ACK (incl. SYN+ACK) in
- *   syn_sent -> established. An outbound SYN (no ACK) on a closing or
- *   reset connection reopens it as syn_sent (the 4-tuple is reused).
+ *   one way -> closing, then the other way -> time_wait (unless reset),
+ *   inbound ACK (incl. SYN+ACK) in syn_sent -> established. An outbound
+ *   SYN (no ACK) on a closing, time_wait or reset connection reopens it
+ *   as syn_sent (the 4-tuple is reused). A time_wait or reset
+ *   connection's external port goes, before its timeout, to a new
+ *   connection that opens with a SYN and finds no other port free
+ *   towards that endpoint: without that, a range of N ports took only
+ *   N short connections to one server per 240 s, where Linux's NAT (and
+ *   the kernel dataplane) reuses a TIME_WAIT tuple for a new SYN.
  *   Sequence numbers are not checked: this is a NAT, not a firewall.
  */
 /* nat.h uses size_t without including stddef.h itself. */
@@ -48,7 +54,7 @@
 #define RECLAIM_SCAN 64
 
 static const char *const state_name[ST_N] = {
-	"udp", "icmp", "syn_sent", "established", "closing", "reset",
+	"udp", "icmp", "syn_sent", "established", "closing", "closing", "time_wait", "reset",
 };
 
 /* --- connections ----------------------------------------------------- */
@@ -101,7 +107,7 @@ void conn_release(struct nat *nat, uint32_t ref)
 
 	nat_index_remove(&nat->out, nat_index_tag(ho), ref);
 	nat_index_remove(&nat->in, nat_index_tag(hi), ref);
-	if (c->state == ST_CLOSING || c->state == ST_RESET)
+	if (conn_state_ending(c->state))
 		nat->stats.closed++;
 	else
 		nat->stats.expired++;
@@ -112,28 +118,50 @@ void conn_release(struct nat *nat, uint32_t ref)
 }
 
 /* Is ext port free towards this remote endpoint? An expired holder is
- * reclaimed on the spot. */
+ * reclaimed on the spot; with take_closed, a TCP holder that is over
+ * (time_wait, reset) too. */
 static bool port_free(struct nat *nat, uint8_t proto, uint32_t rem_ip, uint16_t rem_port,
-		      uint16_t port, uint64_t now)
+		      uint16_t port, uint64_t now, bool take_closed)
 {
 	uint32_t tag = nat_index_tag(in_hash(nat, proto, rem_ip, rem_port, port));
 	uint32_t ref = find_in(nat, tag, proto, rem_ip, rem_port, port);
+	struct conn *c;
 
 	if (!ref)
 		return true;
-	if (!conn_dead(nat, &nat->conns[ref - 1], now))
+	c = &nat->conns[ref - 1];
+	if (!conn_dead(nat, c, now) &&
+	    !(take_closed && (c->state == ST_TIME_WAIT || c->state == ST_RESET)))
 		return false;
+	if (take_closed && !conn_expired(nat, c, now))
+		nat->stats.taken_closed++;
 	conn_release(nat, ref);
 	return true;
 }
 
+/* A free port, else (take_closed) one a finished TCP connection holds:
+ * the free ones first, so that a closed connection keeps its port as
+ * long as the range allows (a late segment of it still finds it). */
+static bool alloc_port_pass(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
+			    uint16_t rem_port, uint64_t hash, uint64_t now, bool take_closed,
+			    uint16_t *port);
+
 static bool alloc_port(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
-		       uint16_t rem_port, uint64_t hash, uint64_t now, uint16_t *port)
+		       uint16_t rem_port, uint64_t hash, uint64_t now, bool syn, uint16_t *port)
+{
+	return alloc_port_pass(nat, proto, int_port, rem_ip, rem_port, hash, now, false, port) ||
+	       (syn && alloc_port_pass(nat, proto, int_port, rem_ip, rem_port, hash, now, true,
+				       port));
+}
+
+static bool alloc_port_pass(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
+			    uint16_t rem_port, uint64_t hash, uint64_t now, bool take_closed,
+			    uint16_t *port)
 {
 	uint32_t range = (uint32_t)nat->port_max - nat->port_min + 1;
 
 	if (int_port >= nat->port_min && int_port <= nat->port_max &&
-	    port_free(nat, proto, rem_ip, rem_port, int_port, now)) {
+	    port_free(nat, proto, rem_ip, rem_port, int_port, now, take_closed)) {
 		*port = int_port;
 		return true;
 	}
@@ -154,7 +182,7 @@ static bool alloc_port(struct nat *nat, uint8_t proto, uint16_t int_port, uint32
 			uint16_t cand = (uint16_t)(nat->port_min + off);
 
 			nat->stats.port_probes++;
-			if (port_free(nat, proto, rem_ip, rem_port, cand, now)) {
+			if (port_free(nat, proto, rem_ip, rem_port, cand, now, take_closed)) {
 				*port = cand;
 				return true;
 			}
@@ -204,7 +232,9 @@ enum nat_verdict conn_create(struct nat *nat, uint8_t proto, uint32_t int_ip, ui
 	if (!nat->free_head && nat->hw == nat->max && !reclaim_one(nat, now))
 		return NAT_DROP_FULL;
 	uint16_t ext;
-	if (!alloc_port(nat, proto, int_port, rem_ip, rem_port, hash, now, &ext))
+	bool syn = proto == PROTO_TCP && (tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+
+	if (!alloc_port(nat, proto, int_port, rem_ip, rem_port, hash, now, syn, &ext))
 		return NAT_DROP_NO_PORT;
 
 	uint32_t ref;
@@ -258,6 +288,9 @@ struct nat *nat_new(const struct nat_cfg *cfg)
 	nat->timeout[ST_EST] = TMO(cfg->timeout_tcp_est_ns, 7440);
 	nat->timeout[ST_SYN_SENT] = TMO(cfg->timeout_tcp_trans_ns, 240);
 	nat->timeout[ST_CLOSING] = nat->timeout[ST_SYN_SENT];
+	nat->timeout[ST_CLOSING_IN] = nat->timeout[ST_SYN_SENT];
+	/* 120 s by default, Linux's nf_conntrack_tcp_timeout_time_wait */
+	nat->timeout[ST_TIME_WAIT] = nat->timeout[ST_SYN_SENT] / 2;
 	nat->timeout[ST_RESET] = TMO(cfg->timeout_tcp_rst_ns, 10);
 #undef TMO
 	/* malloc, not calloc: connections past hw are never read, so

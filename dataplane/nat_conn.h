@@ -13,7 +13,27 @@
 #include "nat_frag.h"
 #include "nat_index.h"
 
-enum conn_state { ST_UDP, ST_ICMP, ST_SYN_SENT, ST_EST, ST_CLOSING, ST_RESET, ST_N };
+/* ST_CLOSING: a FIN out only; ST_CLOSING_IN: in only; ST_TIME_WAIT:
+ * both ways (its port may go to a new connection, as Linux's NAT lets a
+ * SYN take a TIME_WAIT tuple). */
+enum conn_state {
+	ST_UDP,
+	ST_ICMP,
+	ST_SYN_SENT,
+	ST_EST,
+	ST_CLOSING,
+	ST_CLOSING_IN,
+	ST_TIME_WAIT,
+	ST_RESET,
+	ST_N
+};
+
+/* Done with: closing either way, both ways, or reset. */
+static inline bool conn_state_ending(uint8_t state)
+{
+	return state == ST_CLOSING || state == ST_CLOSING_IN || state == ST_TIME_WAIT ||
+	       state == ST_RESET;
+}
 
 /* 40 bytes. Addresses and ports in host order. proto 0 marks a free
  * connection, whose int_ip field links the free list instead. */
@@ -133,12 +153,15 @@ static inline void tcp_track(struct conn *c, uint8_t flags, bool out)
 {
 	if (flags & TCP_RST)
 		c->state = ST_RESET;
-	else if (out && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
-		 (c->state == ST_CLOSING || c->state == ST_RESET))
+	else if (out && (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && conn_state_ending(c->state))
 		c->state = ST_SYN_SENT;
 	else if (flags & TCP_FIN) {
-		if (c->state != ST_RESET)
-			c->state = ST_CLOSING;
+		if (c->state == ST_RESET || c->state == ST_TIME_WAIT)
+			return;
+		if (c->state == (out ? ST_CLOSING_IN : ST_CLOSING))
+			c->state = ST_TIME_WAIT; /* the other way's FIN came before */
+		else
+			c->state = out ? ST_CLOSING : ST_CLOSING_IN;
 	} else if (!out && c->state == ST_SYN_SENT && (flags & TCP_ACK))
 		c->state = ST_EST;
 }

@@ -467,6 +467,41 @@ static enum nat_verdict tcp_in(struct nat *nat, uint16_t ext, uint8_t flags, uin
 	return v;
 }
 
+/* One port towards SRV:80: a connection closed both ways (time_wait)
+ * gives it to a new SYN from another namespace, as Linux's NAT reuses a
+ * TIME_WAIT tuple; one closed one way only, or a segment without SYN,
+ * does not take it. */
+static void test_tcp_port_reuse(void)
+{
+	struct nat_cfg c = base_cfg();
+	uint32_t a = IP(10, 0, 0, 2), b = IP(10, 0, 0, 3);
+	uint16_t ea = 0, eb = 0;
+	struct nat *nat;
+	uint64_t t = SEC;
+
+	c.port_min = c.port_max = 61000;
+	nat = nat_new(&c);
+	tcp_out(nat, a, 6000, SYN, t, &ea, NULL);
+	tcp_in(nat, ea, SYN | ACK, t, NULL, NULL, NULL);
+	tcp_out(nat, a, 6000, FIN | ACK, t, NULL, NULL);
+	check(tcp_out(nat, b, 7000, SYN, t + 1, &eb, NULL) == NAT_DROP_NO_PORT,
+	      "tcp port reuse: not while closing one way only", "taken");
+	tcp_in(nat, ea, FIN | ACK, t + 2, NULL, NULL, NULL);
+	check(tcp_out(nat, b, 7000, ACK, t + 3, &eb, NULL) == NAT_DROP_NO_PORT,
+	      "tcp port reuse: not by a segment without SYN", "taken");
+	check(tcp_out(nat, b, 7000, SYN, t + 4, &eb, NULL) == NAT_OK && eb == ea &&
+		      nat_stats(nat)->taken_closed == 1 && nat_stats(nat)->closed == 1,
+	      "tcp port reuse: a new SYN takes a time_wait connection's port, counted",
+	      "ext %u (had %u), taken %llu", eb, ea,
+	      (unsigned long long)nat_stats(nat)->taken_closed);
+	uint32_t dst = 0;
+	check(tcp_in(nat, eb, SYN | ACK, t + 5, &dst, NULL, NULL) == NAT_OK && dst == b,
+	      "tcp port reuse: the answer goes to the new connection", "to %08x", dst);
+	check(tcp_out(nat, a, 6000, ACK, t + 6, NULL, NULL) == NAT_DROP_NO_PORT,
+	      "tcp port reuse: the old one's late ACK finds no port, and takes none", "taken");
+	nat_free(nat);
+}
+
 static void test_tcp(void)
 {
 	struct nat_cfg c = base_cfg();
@@ -504,17 +539,21 @@ static void test_tcp(void)
 	v = tcp_out(nat, h, 6000, FIN | ACK, t, NULL, &good1);
 	s = state_of(nat, t, P_TCP, h, 6000, SRV, 80);
 	check(v == NAT_OK && good1 && !strcmp(s, "closing"), "tcp FIN out: closing", "state %s", s);
+	check(view_of(nat, t, P_TCP, h, 6000, SRV, 80).v.timeout_ns == 240 * SEC,
+	      "tcp closing: the transitory timeout, 240 s", "other");
 	v = tcp_in(nat, ext, FIN | ACK, t + 1, &dst, NULL, NULL);
 	check(v == NAT_OK && dst == h && !strcmp(state_of(nat, t + 1, P_TCP, h, 6000, SRV, 80),
-						  "closing"),
-	      "tcp FIN in: still closing, translated", "v %d", v);
+						  "time_wait"),
+	      "tcp FIN in after FIN out: time_wait, translated", "v %d", v);
+	check(view_of(nat, t + 1, P_TCP, h, 6000, SRV, 80).v.timeout_ns == 120 * SEC,
+	      "tcp time_wait: 120 s, half the transitory timeout", "other");
 	uint64_t closed0 = nat_stats(nat)->closed;
-	check(nat_expire(nat, t + 1 + 240 * SEC) == 0, "tcp closing: kept at exactly 240 s idle",
+	check(nat_expire(nat, t + 1 + 120 * SEC) == 0, "tcp time_wait: kept at exactly 120 s idle",
 	      "removed");
-	check(nat_expire(nat, t + 2 + 240 * SEC) == 1 && nat_stats(nat)->closed == closed0 + 1,
-	      "tcp closing: removed after 240 s, counted closed", "closed %llu",
+	check(nat_expire(nat, t + 2 + 120 * SEC) == 1 && nat_stats(nat)->closed == closed0 + 1,
+	      "tcp time_wait: removed after 120 s, counted closed", "closed %llu",
 	      (unsigned long long)nat_stats(nat)->closed);
-	v = tcp_in(nat, ext, ACK, t + 3 + 240 * SEC, NULL, NULL, NULL);
+	v = tcp_in(nat, ext, ACK, t + 3 + 120 * SEC, NULL, NULL, NULL);
 	check(v == NAT_DROP_NO_MATCH, "tcp after close expiry: inbound NO_MATCH", "v %d", v);
 
 	/* established -> expired after 7440 s idle, counted expired */
@@ -994,8 +1033,9 @@ static void test_refusals(void)
 
 /* --- differential ---------------------------------------------------- */
 
-enum { M_UDP, M_ICMP, M_SYN, M_EST, M_CLOSING, M_RESET };
-static const uint64_t m_tmo[] = { 50, 30, 40, 200, 40, 10 };
+enum { M_UDP, M_ICMP, M_SYN, M_EST, M_CLOSING, M_CLOSING_IN, M_TW, M_RESET };
+/* closing either way: the transitory timeout; time_wait: half of it */
+static const uint64_t m_tmo[] = { 50, 30, 40, 200, 40, 40, 20, 10 };
 
 struct mconn {
 	uint8_t proto, state;
@@ -1037,15 +1077,23 @@ static struct mconn *m_find_in(uint8_t proto, uint32_t rem_ip, uint16_t rem_port
 	return NULL;
 }
 
+static bool m_over(const struct mconn *m)
+{
+	return m->state == M_TW || m->state == M_RESET;
+}
+
 static void m_tcp(struct mconn *m, uint8_t fl, bool out)
 {
 	if (fl & RST)
 		m->state = M_RESET;
-	else if (out && (fl & (SYN | ACK)) == SYN && (m->state == M_CLOSING || m->state == M_RESET))
+	else if (out && (fl & (SYN | ACK)) == SYN &&
+		 (m->state == M_CLOSING || m->state == M_CLOSING_IN || m_over(m)))
 		m->state = M_SYN;
-	else if (fl & FIN)
-		m->state = m->state == M_RESET ? M_RESET : M_CLOSING;
-	else if (!out && m->state == M_SYN && (fl & ACK))
+	else if (fl & FIN) {
+		if (!m_over(m))
+			m->state = m->state == (out ? M_CLOSING_IN : M_CLOSING) ? M_TW
+				   : out ? M_CLOSING : M_CLOSING_IN;
+	} else if (!out && m->state == M_SYN && (fl & ACK))
 		m->state = M_EST;
 }
 
@@ -1382,6 +1430,7 @@ static void test_differential(void)
 	static const uint16_t rports[] = { 53, 80 };
 	uint64_t now = 1000;
 	long ops = 0, bad = 0, n_ok = 0, n_full = 0, n_noport = 0, n_in_ok = 0, n_err = 0;
+	long n_taken = 0;
 	char first[256] = "";
 	uint8_t b[512], e[512];
 	char why[128];
@@ -1426,10 +1475,28 @@ static void test_differential(void)
 				m->last = now;
 				continue;
 			}
+			/* Ports towards k's endpoint held, and of them by
+			 * finished TCP connections (a new SYN may take one
+			 * of those, once no port is free). */
+			int used = 0, over = 0;
+			for (int i = 0; i < nmodel; i++)
+				if (model[i].proto == k.proto && model[i].rem_ip == k.rem_ip &&
+				    model[i].rem_port == k.rem_port) {
+					used++;
+					over += m_over(&model[i]);
+				}
+			bool syn = k.proto == P_TCP && fl == SYN;
 			if (v == NAT_OK) {
+				struct mconn *held = m_find_in(k.proto, k.rem_ip, k.rem_port, ext);
+
 				n_ok++;
-				if (ext < DPMIN || ext > DPMAX || m_find_in(k.proto, k.rem_ip, k.rem_port, ext))
+				if (held && syn && m_over(held) && used == DPMAX - DPMIN + 1) {
+					n_taken++; /* taken over: gone from the model */
+					grave[ngrave++ % 16] = *held;
+					*held = model[--nmodel];
+				} else if (ext < DPMIN || ext > DPMAX || held) {
 					DFAIL("ext %u out of range or shared", ext);
+				}
 				if (k.int_port >= DPMIN && k.int_port <= DPMAX &&
 				    !m_find_in(k.proto, k.rem_ip, k.rem_port, k.int_port) &&
 				    ext != k.int_port)
@@ -1452,12 +1519,9 @@ static void test_differential(void)
 					      nmodel);
 			} else if (v == NAT_DROP_NO_PORT) {
 				n_noport++;
-				int used = 0;
-				for (int i = 0; i < nmodel; i++)
-					used += model[i].proto == k.proto && model[i].rem_ip == k.rem_ip &&
-						model[i].rem_port == k.rem_port;
-				if (used != DPMAX - DPMIN + 1)
-					DFAIL("NO_PORT with %d ports live", used);
+				if (used != DPMAX - DPMIN + 1 || (syn && over))
+					DFAIL("NO_PORT with %d ports live, %d of them over, %s", used,
+					      over, syn ? "a SYN" : "no SYN");
 			} else {
 				DFAIL("outbound verdict %d", v);
 			}
@@ -1529,9 +1593,11 @@ static void test_differential(void)
 		}
 	}
 	check(bad == 0, "differential: 100k ops against a model", "%ld bad; first: %s", bad, first);
-	check(n_ok > 1000 && n_full > 100 && n_noport > 100 && n_in_ok > 1000 && n_err > 100,
-	      "differential: exercised create, FULL, NO_PORT, replies, ICMP errors",
-	      "ok %ld full %ld noport %ld in %ld err %ld", n_ok, n_full, n_noport, n_in_ok, n_err);
+	check(n_ok > 1000 && n_full > 100 && n_noport > 100 && n_in_ok > 1000 && n_err > 100 &&
+		      n_taken > 2,
+	      "differential: exercised create, FULL, NO_PORT, replies, ICMP errors, take-overs",
+	      "ok %ld full %ld noport %ld in %ld err %ld taken %ld", n_ok, n_full, n_noport,
+	      n_in_ok, n_err, n_taken);
 	nat_free(nat);
 #undef DFAIL
 }
@@ -1746,6 +1812,7 @@ int main(void)
 	test_config();
 	test_udp();
 	test_tcp();
+	test_tcp_port_reuse();
 	test_icmp_echo();
 	test_sharing();
 	test_full_and_ports();
