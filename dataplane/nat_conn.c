@@ -28,12 +28,13 @@
  *   one way -> closing, then the other way -> time_wait (unless reset),
  *   inbound ACK (incl. SYN+ACK) in syn_sent -> established. An outbound
  *   SYN (no ACK) on a closing, time_wait or reset connection reopens it
- *   as syn_sent (the 4-tuple is reused). A time_wait or reset
- *   connection's external port goes, before its timeout, to a new
- *   connection that opens with a SYN and finds no other port free
- *   towards that endpoint: without that, a range of N ports took only
- *   N short connections to one server per 240 s, where Linux's NAT (and
- *   the kernel dataplane) reuses a TIME_WAIT tuple for a new SYN.
+ *   as syn_sent (the 4-tuple is reused). A time_wait connection's
+ *   external port, once it is silent for a second, goes before its
+ *   timeout to a new connection that opens with a SYN and finds no
+ *   other port free towards that endpoint: without that, a range of N
+ *   ports took only N short connections to one server per 240 s, where
+ *   Linux's NAT (and the kernel dataplane) reuses a TIME_WAIT tuple for
+ *   a new SYN.
  *   Sequence numbers are not checked: this is a NAT, not a firewall.
  */
 /* nat.h uses size_t without including stddef.h itself. */
@@ -117,53 +118,69 @@ void conn_release(struct nat *nat, uint32_t ref)
 	nat->stats.entries--;
 }
 
+/* A time_wait connection silent for nat->take_idle (its fast-path
+ * traffic included) may give its port to a new SYN: one that a spoofed
+ * FIN put there while it still carries data keeps it. A reset one never
+ * does: RSTs are not checked against the window here. Without asking
+ * the fast path (a map lookup): a candidate. */
+static bool conn_may_be_over(const struct nat *nat, const struct conn *c, uint64_t now)
+{
+	return c->proto == PROTO_TCP && c->state == ST_TIME_WAIT &&
+	       idle_ns(c->last, now) >= nat->take_idle;
+}
+
+static bool conn_over(struct nat *nat, struct conn *c, uint64_t now)
+{
+	struct nat_entry_view e;
+	uint64_t seen;
+
+	if (!conn_may_be_over(nat, c, now))
+		return false;
+	if (nat->hooks.seen) {
+		conn_view(nat, c, now, &e);
+		seen = nat->hooks.seen(&e, nat->hooks.arg);
+		if (seen > c->last)
+			c->last = seen;
+	}
+	return idle_ns(c->last, now) >= nat->take_idle;
+}
+
 /* Is ext port free towards this remote endpoint? An expired holder is
- * reclaimed on the spot; with take_closed, a TCP holder that is over
- * (time_wait, reset) too. */
+ * reclaimed on the spot. *over: the holder may be a connection that is
+ * over (conn_may_be_over), whose port a new SYN may take. */
 static bool port_free(struct nat *nat, uint8_t proto, uint32_t rem_ip, uint16_t rem_port,
-		      uint16_t port, uint64_t now, bool take_closed)
+		      uint16_t port, uint64_t now, uint32_t *over)
 {
 	uint32_t tag = nat_index_tag(in_hash(nat, proto, rem_ip, rem_port, port));
 	uint32_t ref = find_in(nat, tag, proto, rem_ip, rem_port, port);
-	struct conn *c;
 
+	*over = 0;
 	if (!ref)
 		return true;
-	c = &nat->conns[ref - 1];
-	if (!conn_dead(nat, c, now) &&
-	    !(take_closed && (c->state == ST_TIME_WAIT || c->state == ST_RESET)))
+	if (!conn_dead(nat, &nat->conns[ref - 1], now)) {
+		if (conn_may_be_over(nat, &nat->conns[ref - 1], now))
+			*over = ref;
 		return false;
-	if (take_closed && !conn_expired(nat, c, now))
-		nat->stats.taken_closed++;
+	}
 	conn_release(nat, ref);
 	return true;
 }
 
-/* A free port, else (take_closed) one a finished TCP connection holds:
- * the free ones first, so that a closed connection keeps its port as
- * long as the range allows (a late segment of it still finds it). */
-static bool alloc_port_pass(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
-			    uint16_t rem_port, uint64_t hash, uint64_t now, bool take_closed,
-			    uint16_t *port);
-
-static bool alloc_port(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
-		       uint16_t rem_port, uint64_t hash, uint64_t now, bool syn, uint16_t *port)
+/* A free port, or false with *over the first port of the search that a
+ * connection that is over holds (0: none). */
+static bool port_search(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
+			uint16_t rem_port, uint64_t hash, uint64_t now, uint16_t *port,
+			uint32_t *over)
 {
-	return alloc_port_pass(nat, proto, int_port, rem_ip, rem_port, hash, now, false, port) ||
-	       (syn && alloc_port_pass(nat, proto, int_port, rem_ip, rem_port, hash, now, true,
-				       port));
-}
+	uint32_t range = (uint32_t)nat->port_max - nat->port_min + 1, o;
 
-static bool alloc_port_pass(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
-			    uint16_t rem_port, uint64_t hash, uint64_t now, bool take_closed,
-			    uint16_t *port)
-{
-	uint32_t range = (uint32_t)nat->port_max - nat->port_min + 1;
-
-	if (int_port >= nat->port_min && int_port <= nat->port_max &&
-	    port_free(nat, proto, rem_ip, rem_port, int_port, now, take_closed)) {
-		*port = int_port;
-		return true;
+	*over = 0;
+	if (int_port >= nat->port_min && int_port <= nat->port_max) {
+		if (port_free(nat, proto, rem_ip, rem_port, int_port, now, &o)) {
+			*port = int_port;
+			return true;
+		}
+		*over = o;
 	}
 	/* Low hash bits: the high ones are the index tag, correlated with
 	 * the home slot. */
@@ -182,10 +199,12 @@ static bool alloc_port_pass(struct nat *nat, uint8_t proto, uint16_t int_port, u
 			uint16_t cand = (uint16_t)(nat->port_min + off);
 
 			nat->stats.port_probes++;
-			if (port_free(nat, proto, rem_ip, rem_port, cand, now, take_closed)) {
+			if (port_free(nat, proto, rem_ip, rem_port, cand, now, &o)) {
 				*port = cand;
 				return true;
 			}
+			if (!*over)
+				*over = o;
 			if (++off == range)
 				off = 0;
 		}
@@ -195,6 +214,26 @@ static bool alloc_port_pass(struct nat *nat, uint8_t proto, uint16_t int_port, u
 		hash = hash * 0x9e3779b97f4a7c15ull + 1; /* the next offset, per flow */
 		off = (uint32_t)(((hash >> 32) * range) >> 32);
 	}
+}
+
+/* syn: a free port, else the first one of the search that a finished
+ * connection holds: after the free ones, so that a closed connection
+ * keeps its port as long as the range allows (a late segment of it
+ * still finds it). One search either way. */
+static bool alloc_port(struct nat *nat, uint8_t proto, uint16_t int_port, uint32_t rem_ip,
+		       uint16_t rem_port, uint64_t hash, uint64_t now, bool syn, uint16_t *port)
+{
+	uint32_t over;
+
+	if (port_search(nat, proto, int_port, rem_ip, rem_port, hash, now, port, &over))
+		return true;
+	/* The fast path asked once, for the one candidate. */
+	if (!syn || !over || !conn_over(nat, &nat->conns[over - 1], now))
+		return false;
+	*port = nat->conns[over - 1].ext_port;
+	nat->stats.taken_closed++;
+	conn_release(nat, over);
+	return true;
 }
 
 static uint8_t tcp_initial_state(uint8_t flags)
@@ -291,6 +330,8 @@ struct nat *nat_new(const struct nat_cfg *cfg)
 	nat->timeout[ST_CLOSING_IN] = nat->timeout[ST_SYN_SENT];
 	/* 120 s by default, Linux's nf_conntrack_tcp_timeout_time_wait */
 	nat->timeout[ST_TIME_WAIT] = nat->timeout[ST_SYN_SENT] / 2;
+	/* 1 s, or less with (tests') timeouts shorter than 2 s */
+	nat->take_idle = nat->timeout[ST_TIME_WAIT] / 2 < SEC ? nat->timeout[ST_TIME_WAIT] / 2 : SEC;
 	nat->timeout[ST_RESET] = TMO(cfg->timeout_tcp_rst_ns, 10);
 #undef TMO
 	/* malloc, not calloc: connections past hw are never read, so

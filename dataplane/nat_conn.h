@@ -53,6 +53,7 @@ struct nat {
 	uint32_t ext_ip, int_net, int_mask;
 	uint16_t port_min, port_max;
 	uint64_t timeout[ST_N];
+	uint64_t take_idle; /* a time_wait port goes to a new SYN once idle so long */
 	struct conn *conns;
 	uint32_t max, hw; /* hw: connections ever handed out; beyond it, unused */
 	uint32_t free_head; /* number + 1 of a free connection below hw, 0 = none */
