@@ -14,9 +14,10 @@
 #define NAME_MAX_LEN 15
 #define IF_ADDRS_MAX 8
 /* Ports of one switch, the host port included: the daemon's
- * SW_PORTS_MAX, and the kernel's BR_MAX_PORTS for a bridge. */
+ * SW_PORTS_MAX, and for a bridge the kernel's BR_MAX_PORTS less port
+ * number 0, which it never hands out. */
 #define SWITCH_PORTS_MAX 256
-#define BRIDGE_PORTS_MAX 1024
+#define BRIDGE_PORTS_MAX 1023
 #define NS_HOST (-1) /* the namespace nsfast runs in */
 
 enum dataplane { DP_KERNEL = 0, DP_AFXDP, DP_XDP, DP_TC };

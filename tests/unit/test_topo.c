@@ -278,13 +278,13 @@ static const struct tcase cases[] = {
 	{ "route with IPv6 host bits", "lab t\nns a\n  link e switch s addr fd00::2/64\n  route fd01::1/48 via fd00::1\nswitch s dataplane kernel\n",
 	  "t.conf:4: route destination 'fd01::1/48' has bits set past its prefix, expected fd01::/48" },
 	{ "default route by device", "lab t\nns a\n  link e switch s addr 10.1.0.2/24\n  route default dev e\nswitch s dataplane kernel\n", "" },
-	/* The daemon's 256 ports, the host port among them; a bridge's 1024. */
+	/* The daemon's 256 ports, the host port among them; a bridge's 1023. */
 	{ "256 tc ports", NULL, "" },
 	{ "257 tc ports", NULL,
 	  "t.conf:2: tc switch 's' has 257 ports (its links and the host port), above the 256 its daemon takes" },
-	{ "1024 kernel ports", NULL, "" },
-	{ "1025 kernel ports", NULL,
-	  "t.conf:2: kernel switch 's' has 1025 links, above the 1024 ports a Linux bridge takes" },
+	{ "1023 kernel ports", NULL, "" },
+	{ "1024 kernel ports", NULL,
+	  "t.conf:2: kernel switch 's' has 1024 links, above the 1023 ports a Linux bridge takes" },
 };
 
 static char *capture_start(FILE **tmp, int *saved)
