@@ -28,6 +28,12 @@ if command -v traceroute >/dev/null; then
 else
 	skip "routed: traceroute is not installed"
 fi
+# A kernel bridge with an address of the host's and no SNAT: its table
+# confines what the host forwards for it.
+check_out "routed: status shows the bridge's confinement" \
+	"confined to its bridge \(nftables table nsfast-$PFX-sw0\): 0 forwarded packets dropped" \
+	"$NSFAST" status "$PFX"
+check_out "routed: and in JSON" '"confined":\{"dropped":0\}' "$NSFAST" status --json "$PFX"
 check "routed: down" down
 assert_clean "routed: nothing left after down"
 
