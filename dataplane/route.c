@@ -211,8 +211,8 @@ static uint32_t route_mtu(const struct sw *sw, const struct rt_route *r, uint32_
 }
 
 /* What comes before routing an IPv4 frame of len bytes (p may hold only
- * its first buffer): time exceeded at TTL 1, then the route, then its
- * MTU. 1: answered or dropped here; 0: to be routed by *r (NULL:
+ * its first buffer): the route, time exceeded at TTL 1, then the
+ * route's MTU. 1: answered or dropped here; 0: to be routed by *r (NULL:
  * through the NAT); ROUTE_CUT: larger than *mtu and without DF, to be
  * cut into fragments, addr left to the caller; -ENOENT: no route, addr
  * left to the caller. Before the NAT, so that an error quotes the
@@ -232,14 +232,16 @@ static int route_check(struct sw *sw, struct port *in, uint64_t addr, struct pkt
 		frame_put(&sw->umem, addr);
 		return 1;
 	}
-	if (ip[8] <= 1) {
-		time_exceeded(sw, in, addr, p);
-		return 1;
-	}
+	/* The route before the TTL, as Linux's router looks them up: a
+	 * packet with nowhere to go is "unreachable" at any TTL. */
 	*r = rt_route_lookup(sw->cfg.routes, sw->cfg.nroutes, dst);
 	*mtu = route_mtu(sw, *r, dst);
 	if (!*mtu)
 		return -ENOENT;
+	if (ip[8] <= 1) {
+		time_exceeded(sw, in, addr, p);
+		return 1;
+	}
 	if (len - ETH_HLEN <= *mtu)
 		return 0;
 	sw->rt.st.too_big++;

@@ -121,6 +121,8 @@ check "no uplink: a reaches c" nsx a ping1 10.9.9.10
 check_fails "no uplink: a does not reach the outside" nsx a ping -c 1 -W 1 203.0.113.2
 check_out "no uplink: the gateway answers 'network unreachable'" \
 	"From 10.13.37.1 icmp_seq=1 Destination Net Unreachable" nsx a ping -c 1 -W 1 203.0.113.2
+check_out "no uplink: at TTL 1 too, as Linux's router (the route comes first)" \
+	"From 10.13.37.1 icmp_seq=1 Destination Net Unreachable" nsx a ping -t 1 -c 1 -W 1 203.0.113.2
 nr=$(routing no_route)
 if [ "${nr:-0}" -ge 1 ]; then pass "no uplink: the gateway counted the unroutable packet (no_route $nr)"
 else fail "no uplink: no_route=$nr"; fi
