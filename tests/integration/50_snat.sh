@@ -404,10 +404,12 @@ check_out "two ports: the refusal is counted" '"drop_no_port":[1-9]' nat
 check_out "two ports: and said in the daemon's log" \
 	"NAT ports 62000-62001 all taken towards 203.0.113.2" cat "/run/nsfast/$PFX/sw0.log"
 # TCP: a and b each make a connection and close it both ways, which
-# keeps its port (time_wait); c's new connection takes one over, as
-# Linux's NAT reuses a TIME_WAIT tuple, instead of waiting 240 s.
+# keeps its port (time_wait); c's new connection, once they have been
+# silent for a second, takes one over, as Linux's NAT reuses a TIME_WAIT
+# tuple, instead of waiting 240 s.
 got=""
 for n in a b c; do
+	[ $n = c ] && sleep 1.2
 	nsx_bg outside bash -c "echo hi-$n | exec nc -N -l -p 5320"
 	for _ in $(seq 20); do nsx outside ss -Hltn 'sport = :5320' | grep -q . && break; sleep 0.05; done
 	got="$got $(nsx $n nc -w 3 203.0.113.2 5320 </dev/null)"
