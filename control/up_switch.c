@@ -339,7 +339,26 @@ bool up_kernel_table_wanted(const struct sw *sw)
 	return false;
 }
 
-int up_kernel_table(struct up *u, struct sw *sw)
+/* The host's IPv4 forwarding, for a kernel SNAT switch: after its table,
+ * so that the host never forwards for the bridge unconfined. */
+static int kernel_forward(struct up *u, struct sw *sw)
+{
+	int err;
+
+	if ((err = step(u, "enable IPv4 forwarding in the host for switch %s", sw->name)))
+		return err;
+	/* Journaled before it is done, so that a crash right after still
+	 * hands it back. */
+	if (!state_seen(&u->lab.st, "forward") && (err = state_append(&u->lab.st, "forward")))
+		return err;
+	err = ip_forward_hold();
+	if (err < 0)
+		return err;
+	u->changes += err;
+	return 0;
+}
+
+static int kernel_table(struct up *u, struct sw *sw)
 {
 	static char text[16384];
 	struct nft_bridge want = { 0 }, old = { 0 };
@@ -348,19 +367,6 @@ int up_kernel_table(struct up *u, struct sw *sw)
 	struct addr net;
 	int i, err;
 
-	if (sw->snat) {
-		if ((err = step(u, "enable IPv4 forwarding in the host for switch %s", sw->name)))
-			return err;
-		/* Journaled before it is done, so that a crash right after
-		 * still hands it back. */
-		if (!state_seen(&u->lab.st, "forward") &&
-		    (err = state_append(&u->lab.st, "forward")))
-			return err;
-		err = ip_forward_hold();
-		if (err < 0)
-			return err;
-		u->changes += err;
-	}
 	snprintf(table, sizeof(table), "nsfast-%s-%s", u->t->lab, sw->name);
 	err = sw->snat ? step(u, "add nftables masquerade table %s", table) :
 			 step(u, "add nftables table %s, confining what the host forwards for %s",
@@ -405,4 +411,11 @@ int up_kernel_table(struct up *u, struct sw *sw)
 	}
 	u->changes++;
 	return 0;
+}
+
+int up_kernel_table(struct up *u, struct sw *sw)
+{
+	int err = kernel_table(u, sw);
+
+	return err || !sw->snat ? err : kernel_forward(u, sw);
 }
