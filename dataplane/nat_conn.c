@@ -77,20 +77,26 @@ void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
 	be32_put(e->int_ip, c->int_ip);
 	be32_put(e->rem_ip, c->rem_ip);
 }
-bool conn_dead_unseen(struct nat *nat, struct conn *c, uint64_t now)
+/* Has the fast path carried c since c->last? Then c->last moves to its
+ * last packet: idle since then, not since this look. */
+static bool conn_fast_seen(struct nat *nat, struct conn *c, uint64_t now)
 {
 	struct nat_entry_view e;
 	uint64_t seen;
 
 	if (!nat->hooks.seen)
-		return true;
+		return false;
 	conn_view(nat, c, now, &e);
 	seen = nat->hooks.seen(&e, nat->hooks.arg);
 	if (seen <= c->last)
-		return true;
-	/* Idle since the fast path's last packet, not since this look. */
+		return false;
 	c->last = seen;
-	return conn_expired(nat, c, now);
+	return true;
+}
+
+bool conn_dead_unseen(struct nat *nat, struct conn *c, uint64_t now)
+{
+	return !conn_fast_seen(nat, c, now) || conn_expired(nat, c, now);
 }
 
 void conn_release(struct nat *nat, uint32_t ref)
@@ -131,18 +137,8 @@ static bool conn_may_be_over(const struct nat *nat, const struct conn *c, uint64
 
 static bool conn_over(struct nat *nat, struct conn *c, uint64_t now)
 {
-	struct nat_entry_view e;
-	uint64_t seen;
-
-	if (!conn_may_be_over(nat, c, now))
-		return false;
-	if (nat->hooks.seen) {
-		conn_view(nat, c, now, &e);
-		seen = nat->hooks.seen(&e, nat->hooks.arg);
-		if (seen > c->last)
-			c->last = seen;
-	}
-	return idle_ns(c->last, now) >= nat->take_idle;
+	return conn_may_be_over(nat, c, now) &&
+	       (!conn_fast_seen(nat, c, now) || conn_may_be_over(nat, c, now));
 }
 
 /* Is ext port free towards this remote endpoint? An expired holder is
