@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <nftables/libnftables.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,70 +64,78 @@ int nft_bridge_parse(const char *text, struct nft_bridge *m)
 	return -EPROTO;
 }
 
-/* A bridge without SNAT: only the confinement. */
-static int confine_put(const char *table, const struct nft_bridge *m, bool replace, char *err,
-		       size_t errlen)
-{
-	char cmd[800], spec[64];
+/* Appends to cmd (of room len) at *n; a text too long shows at the end. */
+static void cmd_add(char *cmd, size_t len, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-	snprintf(spec, sizeof(spec), CONFINE_SPEC, m->bridge);
-	snprintf(cmd, sizeof(cmd),
-		 "%s%s%s"
-		 "table ip %s {\n"
-		 " comment \"%s\"\n"
-		 " chain forward {\n"
-		 "  type filter hook forward priority filter; policy accept;\n"
-		 "  iifname \"%s\" oifname != \"%s\" counter drop comment \"confined\"\n"
-		 "  oifname \"%s\" iifname != \"%s\" counter drop comment \"confined\"\n"
-		 " }\n"
-		 "}\n",
-		 replace ? "delete table ip " : "", replace ? table : "", replace ? "\n" : "",
-		 table, spec, m->bridge, m->bridge, m->bridge, m->bridge);
-	return nft_run(cmd, err, errlen);
+static void cmd_add(char *cmd, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= len)
+		return;
+	va_start(ap, fmt);
+	*n += (size_t)vsnprintf(cmd + *n, len - *n, fmt, ap);
+	va_end(ap);
 }
 
-/* One table per switch, so that `down` removes exactly its rules: the
- * masquerade into the reserved ports, the drops that let only replies
- * in, and the drops that keep what the host forwards for the bridge
- * between it and its uplink (counted, for `nft list table`): the host
- * forwards for every interface once up turns ip_forward on, and would
- * otherwise route the lab to other bridges, other labs, and out of the
- * host's own interfaces untranslated. replace: delete the old table in
- * the same transaction, so that no packet sees neither. */
+/* One table per switch, so that `down` removes exactly its rules. With
+ * SNAT (m->oif): the masquerade into the reserved ports, and the drops
+ * that let only replies in. Always: the drops that keep what the host
+ * forwards for the bridge between it and its uplink, if any (counted,
+ * for `nft list table`): the host forwards for every interface once
+ * ip_forward is on, and would otherwise route the lab to other bridges,
+ * other labs, and out of the host's own interfaces untranslated.
+ * replace: delete the old table in the same transaction, so that no
+ * packet sees neither. */
 int nft_bridge_put(const char *table, const struct nft_bridge *m, bool replace, char *err,
-		 size_t errlen)
+		   size_t errlen)
 {
-	char cmd[1600], spec[160];
+	const char *br = m->bridge, *up = m->oif;
+	char cmd[1600], allowed[48];
+	size_t n = 0;
 
-	if (!m->oif[0])
-		return confine_put(table, m, replace, err, errlen);
-	snprintf(spec, sizeof(spec), MASQ_SPEC, m->subnet, m->bridge, m->oif, m->pmin, m->pmax);
-	snprintf(cmd, sizeof(cmd),
-		 "%s%s%s"
-		 "table ip %s {\n"
-		 " comment \"%s\"\n"
-		 " chain postrouting {\n"
-		 "  type nat hook postrouting priority srcnat; policy accept;\n"
-		 "  ip saddr %s oifname \"%s\" meta l4proto { tcp, udp } masquerade to :%u-%u\n"
-		 "  ip saddr %s oifname \"%s\" masquerade\n"
-		 " }\n"
-		 " chain forward {\n"
-		 "  type filter hook forward priority filter; policy accept;\n"
-		 "  iifname \"%s\" oifname \"%s\" ct state established,related accept\n"
-		 "  iifname \"%s\" oifname \"%s\" counter drop comment \"unsolicited\"\n"
-		 "  iifname \"%s\" oifname != { \"%s\", \"%s\" } counter drop comment \"confined\"\n"
-		 "  oifname \"%s\" iifname != { \"%s\", \"%s\" } counter drop comment \"confined\"\n"
-		 " }\n"
-		 " chain input {\n"
-		 "  type filter hook input priority filter; policy accept;\n"
-		 "  iifname \"%s\" meta l4proto { tcp, udp } th dport %u-%u ct state new counter drop comment \"unsolicited\"\n"
-		 " }\n"
-		 "}\n",
-		 replace ? "delete table ip " : "", replace ? table : "", replace ? "\n" : "",
-		 table, spec, m->subnet, m->oif, m->pmin, m->pmax, m->subnet, m->oif,
-		 m->oif, m->bridge, m->oif, m->bridge,
-		 m->bridge, m->bridge, m->oif, m->bridge, m->bridge, m->oif,
-		 m->oif, m->pmin, m->pmax);
+	if (replace)
+		cmd_add(cmd, sizeof(cmd), &n, "delete table ip %s\n", table);
+	cmd_add(cmd, sizeof(cmd), &n, "table ip %s {\n comment \"", table);
+	if (up[0]) {
+		cmd_add(cmd, sizeof(cmd), &n, MASQ_SPEC, m->subnet, br, up, m->pmin, m->pmax);
+		cmd_add(cmd, sizeof(cmd), &n,
+			"\"\n"
+			" chain postrouting {\n"
+			"  type nat hook postrouting priority srcnat; policy accept;\n"
+			"  ip saddr %s oifname \"%s\" meta l4proto { tcp, udp } masquerade to :%u-%u\n"
+			"  ip saddr %s oifname \"%s\" masquerade\n"
+			" }\n"
+			" chain forward {\n"
+			"  type filter hook forward priority filter; policy accept;\n"
+			"  iifname \"%s\" oifname \"%s\" ct state established,related accept\n"
+			"  iifname \"%s\" oifname \"%s\" counter drop comment \"unsolicited\"\n",
+			m->subnet, up, m->pmin, m->pmax, m->subnet, up, up, br, up, br);
+		snprintf(allowed, sizeof(allowed), "{ \"%s\", \"%s\" }", br, up);
+	} else {
+		cmd_add(cmd, sizeof(cmd), &n, CONFINE_SPEC, br);
+		cmd_add(cmd, sizeof(cmd), &n,
+			"\"\n"
+			" chain forward {\n"
+			"  type filter hook forward priority filter; policy accept;\n");
+		snprintf(allowed, sizeof(allowed), "\"%s\"", br);
+	}
+	cmd_add(cmd, sizeof(cmd), &n,
+		"  iifname \"%s\" oifname != %s counter drop comment \"confined\"\n"
+		"  oifname \"%s\" iifname != %s counter drop comment \"confined\"\n"
+		" }\n",
+		br, allowed, br, allowed);
+	if (up[0])
+		cmd_add(cmd, sizeof(cmd), &n,
+			" chain input {\n"
+			"  type filter hook input priority filter; policy accept;\n"
+			"  iifname \"%s\" meta l4proto { tcp, udp } th dport %u-%u ct state new counter drop comment \"unsolicited\"\n"
+			" }\n",
+			up, m->pmin, m->pmax);
+	cmd_add(cmd, sizeof(cmd), &n, "}\n");
+	if (n >= sizeof(cmd))
+		return -ENAMETOOLONG; /* cannot be: names of 15 characters */
 	return nft_run(cmd, err, errlen);
 }
 
