@@ -58,6 +58,12 @@ nsx_bg() {
 	ip netns exec "$PFX-$ns" "$@" &
 	PIDS+=($!)
 }
+# wait_listen NS PORT: until a TCP socket listens on PORT in NS (at most
+# 2 s): a server started in the background must be there before its
+# client, and a fixed sleep loses that race on a busy machine.
+wait_listen() {
+	for _ in $(seq 40); do nsx "$1" ss -Hltn "sport = :$2" | grep -q . && return; sleep 0.05; done
+}
 # check_transfer NAME BYTES FROM TO ADDR: BYTES random bytes sent over
 # TCP from namespace FROM to a listener in TO at ADDR arrive intact.
 check_transfer() {

@@ -43,7 +43,7 @@ fi
 # (the server listening first: a fixed sleep lost that race on a busy
 # machine, and the run failed without saying why)
 nsx_bg foo iperf3 -s -1 -p 5202 >/dev/null 2>&1
-for _ in $(seq 40); do nsx foo ss -Hltn 'sport = 5202' | grep -q . && break; sleep 0.05; done
+wait_listen foo 5202
 udp=$(nsx baz iperf3 -u -b 20M -c 10.13.37.2 -p 5202 -t 1 -J 2>&1)
 if jq -e '.end.sum.packets > 100 and .end.sum.lost_percent < 5' <<<"$udp" >/dev/null 2>&1; then
 	pass "routed: UDP across the switch (iperf3 -u, $(jq '.end.sum.lost_percent' <<<"$udp")% lost)"

@@ -35,7 +35,7 @@ download() {
 	d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
 	in0=$(jq '.nat.fast.in_packets' <<<"$d"); sin0=$(jq '.nat.in_packets' <<<"$d")
 	nsx_bg outside bash -c "exec nc -N -l -p 5310 <'$TMP/dl'"
-	for _ in $(seq 30); do nsx outside ss -Hltn 'sport = 5310' | grep -q . && break; sleep 0.05; done
+	wait_listen outside 5310
 	nsx a nc -w 5 203.0.113.2 5310 </dev/null >"$TMP/dl.rx"
 	kill "${PIDS[-1]}" 2>/dev/null # as check_transfer's
 	if cmp -s "$TMP/dl" "$TMP/dl.rx"; then pass "$1: 4 MiB downloaded through the NAT$2 arrive byte for byte"
@@ -411,7 +411,7 @@ got=""
 for n in a b c; do
 	[ $n = c ] && sleep 1.2
 	nsx_bg outside bash -c "echo hi-$n | exec nc -N -l -p 5320"
-	for _ in $(seq 20); do nsx outside ss -Hltn 'sport = :5320' | grep -q . && break; sleep 0.05; done
+	wait_listen outside 5320
 	got="$got $(nsx $n nc -w 3 203.0.113.2 5320 </dev/null)"
 done
 check_out "two ports: closed TCP connections give their ports to new ones" "^ hi-a hi-b hi-c$" echo "$got"
