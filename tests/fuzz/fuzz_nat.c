@@ -378,13 +378,22 @@ static void mapping_seen(const struct mapping *m)
  * Its first one may also have been translated and then lost while held
  * for ARP, so not seen here. */
 #define FNOTES 8192 /* MAX_RECS bursts of 32 */
+/* A datagram the NAT is translating the fragments of: live until all
+ * its payload bytes came (the last fragment gives their number, and
+ * later ones may come after it), or 30 s after its first. */
 struct fnote {
-	uint32_t src, dst, addr;
+	uint32_t src, dst, addr, bytes, total;
 	uint16_t id;
 	uint8_t proto, dir;
 	bool live;
 	uint64_t t;
 };
+
+/* The payload bytes of the fragment whose IPv4 header is at ip. */
+static uint32_t frag_len(const uint8_t *ip)
+{
+	return (uint32_t)rd16(ip + 2) - (uint32_t)(ip[0] & 0x0f) * 4;
+}
 static struct fnote fnotes[FNOTES];
 static unsigned nfnotes;
 
@@ -400,18 +409,21 @@ static struct fnote *fnote_of(uint8_t dir, const uint8_t *oip)
 	return NULL;
 }
 
-static void frag_first_seen(uint8_t dir, const uint8_t *oip, uint32_t addr, uint64_t t)
+/* len: the fragment's payload bytes, as the NAT counted them. */
+static void frag_first_seen(uint8_t dir, const uint8_t *oip, uint32_t addr, uint32_t len,
+			    uint64_t t)
 {
 	struct fnote *n = fnote_of(dir, oip);
 
 	if (!n && nfnotes < FNOTES)
 		n = &fnotes[nfnotes++];
 	CHECK(n);
-	*n = (struct fnote){ rd32(oip + 12), rd32(oip + 16), addr, rd16(oip + 4), oip[9], dir,
-			     true, t };
+	*n = (struct fnote){ rd32(oip + 12), rd32(oip + 16), addr, len, 0, rd16(oip + 4),
+			     oip[9], dir, true, t };
 }
 
-static void frag_later_seen(uint8_t dir, const uint8_t *oip, uint32_t addr, uint64_t t)
+static void frag_later_seen(uint8_t dir, const uint8_t *oip, uint32_t addr, uint32_t len,
+			    uint64_t t)
 {
 	struct fnote *n = fnote_of(dir, oip);
 
@@ -420,7 +432,10 @@ static void frag_later_seen(uint8_t dir, const uint8_t *oip, uint32_t addr, uint
 		return;
 	}
 	CHECK(n->live && t - n->t < 30 * SEC && n->addr == addr);
+	n->bytes += len;
 	if (!(rd16(oip + 6) & 0x2000))
+		n->total = (uint32_t)(rd16(oip + 6) & 0x1fff) * 8 + len;
+	if (n->total && n->bytes >= n->total)
 		n->live = false;
 }
 
@@ -470,12 +485,12 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	CHECK(ip_ok(oip) && ip_ok(ip));
 	if (rd16(oip + 6) & 0x1fff) {
 		CHECK(later_frag_ok(o, f, len, 12));
-		frag_later_seen(0, oip, rd32(ip + 12), m->t);
+		frag_later_seen(0, oip, rd32(ip + 12), frag_len(oip), m->t);
 		routed_out++;
 		return;
 	}
 	if (rd16(oip + 6) & 0x2000)
-		frag_first_seen(0, oip, rd32(ip + 12), m->t);
+		frag_first_seen(0, oip, rd32(ip + 12), frag_len(oip), m->t);
 
 	/* nat.c translates TCP, UDP and echo requests; an ICMP error from
 	 * inside would need its quote translated too (RFC 5508), so one
@@ -584,14 +599,14 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 	CHECK(ip_ok(oip) && ip_ok(ip));
 	if (rd16(oip + 6) & 0x1fff) {
 		CHECK(later_frag_ok(o, f, len, 16));
-		frag_later_seen(1, oip, rd32(ip + 16), m->t);
+		frag_later_seen(1, oip, rd32(ip + 16), frag_len(oip), m->t);
 		routed_in++;
 		return;
 	}
 	if (rd16(oip + 6) & 0x2000) {
 		/* Errors are never fragmented (nat.c refuses them). */
 		CHECK(oip[9] != P_ICMP || oip[hl] == 0);
-		frag_first_seen(1, oip, rd32(ip + 16), m->t);
+		frag_first_seen(1, oip, rd32(ip + 16), frag_len(oip), m->t);
 	}
 	memset(mask, 0, len);
 	allow(mask, 14 + 8, 1);
@@ -874,9 +889,9 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 		if (cuts[k].in && (rd16(ip + 6) & 0x1fff) == (rd16(cip + 6) & 0x1fff) &&
 		    (rd16(cip + 6) & 0x3fff)) {
 			if (rd16(cip + 6) & 0x1fff)
-				frag_later_seen(1, cip, rd32(ip + 16), sw->now);
+				frag_later_seen(1, cip, rd32(ip + 16), frag_len(cip), sw->now);
 			else
-				frag_first_seen(1, cip, rd32(ip + 16), sw->now);
+				frag_first_seen(1, cip, rd32(ip + 16), frag_len(cip), sw->now);
 		}
 		/* Through the NAT a piece is a fragment like any: the
 		 * packet's own header, with the piece's offset and MF. */
@@ -884,9 +899,9 @@ static void check_gw_piece(const uint8_t *f, uint32_t len, uint16_t out)
 			memcpy(key, cuts[k].f + 14, 20);
 			memcpy(key + 6, ip + 6, 2);
 			if (rd16(ip + 6) & 0x1fff)
-				frag_later_seen(0, key, rd32(ip + 12), sw->now);
+				frag_later_seen(0, key, rd32(ip + 12), frag_len(ip), sw->now);
 			else
-				frag_first_seen(0, key, rd32(ip + 12), sw->now);
+				frag_first_seen(0, key, rd32(ip + 12), frag_len(ip), sw->now);
 		}
 		return;
 	}
