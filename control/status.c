@@ -237,22 +237,22 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 				fflush(stdout);
 				if (switchd_query(name, sw, true, nat, stdout))
 					printf("null");
-			} else if (table_of(&lab, name, sw) &&
-				   status_kernel_table(name, sw, true, nat, stdout)) {
-				printf(",\"table_missing\":true");
 			}
+			if (table_of(&lab, name, sw) &&
+			    status_switch_table(name, sw, kernel, true, nat, stdout))
+				printf(",\"table_missing\":true");
 			printf("}");
-		} else if (kernel) {
-			printf("switch %s: dataplane kernel, bridge %s\n", sw, ifn);
-			if (table_of(&lab, name, sw) && status_kernel_table(name, sw, false, nat, stdout))
-				printf("  nftables table nsfast-%s-%s is missing, or has no comment of nsfast's ('nsfast up' makes it anew)\n",
-				       name, sw);
 		} else {
-			printf("switch %s: dataplane %s, host port %s\n", sw, dp, ifn);
+			printf("switch %s: dataplane %s, %s %s\n", sw, dp,
+			       kernel ? "bridge" : "host port", ifn);
 			if (!strcmp(dp, "xdp"))
 				printf("  the namespace end of every port: %s\n", XDP_PEER_OFFLOADS);
+			if (table_of(&lab, name, sw) &&
+			    status_switch_table(name, sw, kernel, false, nat, stdout))
+				printf("  nftables table nsfast-%s-%s is missing, or has no comment of nsfast's ('nsfast up' makes it anew)\n",
+				       name, sw);
 			fflush(stdout);
-			if ((qerr = switchd_query(name, sw, false, nat, stdout)))
+			if (!kernel && (qerr = switchd_query(name, sw, false, nat, stdout)))
 				daemon_silent(&lab, name, sw, qerr);
 		}
 		first = false;

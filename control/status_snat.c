@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* status of a kernel switch's nftables table: its SNAT, which the host's
- * netfilter does (the comment up wrote: subnet, bridge, uplink, ports;
- * the counters of its "unsolicited" and "confined" drops, and the host's
- * conntrack entries it translated, /proc/net/nf_conntrack), or without
- * SNAT its confinement alone (comment: the bridge; "confined" drops). */
+/* status of a switch's nftables table: a kernel switch's SNAT, which the
+ * host's netfilter does (the comment up wrote: subnet, bridge, uplink,
+ * ports; the counters of its "unsolicited" and "confined" drops, and the
+ * host's conntrack entries it translated, /proc/net/nf_conntrack), or
+ * without SNAT its confinement alone (comment: the bridge or host port;
+ * "confined" drops). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -174,7 +175,8 @@ static int ct_walk(FILE *ct, const struct nft_bridge *m, const struct addr *net,
 	return n;
 }
 
-int status_kernel_table(const char *lab, const char *sw, bool json, bool table, FILE *f)
+int status_switch_table(const char *lab, const char *sw, bool kernel, bool json, bool table,
+			FILE *f)
 {
 	char name[64], conns[48];
 	struct snat_table t;
@@ -189,8 +191,8 @@ int status_kernel_table(const char *lab, const char *sw, bool json, bool table, 
 		if (json)
 			fprintf(f, ",\"confined\":{\"dropped\":%llu}", t.confined);
 		else
-			fprintf(f, "  confined to its bridge (nftables table %s): %llu forwarded packets dropped\n",
-				name, t.confined);
+			fprintf(f, "  confined to its %s (nftables table %s): %llu forwarded packets dropped\n",
+				kernel ? "bridge" : "host port", name, t.confined);
 		return 0;
 	}
 	if (addr_parse_cidr(t.m.subnet, &net))

@@ -289,9 +289,8 @@ static int converge(struct up *u)
 			err = up_daemon(u, &t->sw[i]);
 	}
 	for (i = 0; !err && i < t->nsw; i++) {
-		u->line = t->sw[i].snat ? t->sw[i].uplink_line : t->sw[i].line;
-		if (up_kernel_table_wanted(&t->sw[i]))
-			err = up_kernel_table(u, &t->sw[i]);
+		u->line = t->sw[i].uplink_line;
+		err = up_kernel_forward(u, &t->sw[i]);
 	}
 	if (err)
 		return err;

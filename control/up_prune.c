@@ -278,7 +278,7 @@ static bool named_no_more(const struct lab *lab, int i, void *arg)
 	if (!strncmp(line, "nft ", 4) && n == 1) {
 		for (int j = 0; j < t->nsw; j++) {
 			snprintf(table, sizeof(table), "nsfast-%s-%s", t->lab, t->sw[j].name);
-			if (up_kernel_table_wanted(&t->sw[j]) && !strcmp(table, a))
+			if (up_switch_table_wanted(&t->sw[j]) && !strcmp(table, a))
 				return false;
 		}
 		return true;

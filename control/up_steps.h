@@ -154,9 +154,11 @@ int up_port_quiet(struct up *u, const char *ifname);
 int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname);
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu);
 int up_daemon(struct up *u, struct sw *sw);
-/* A kernel switch's nftables table: with an IPv4 address on its bridge
- * (the host could route for it) or SNAT. */
-bool up_kernel_table_wanted(const struct sw *sw);
-int up_kernel_table(struct up *u, struct sw *sw);
+/* A switch's nftables table, which up_switch makes: a kernel switch's
+ * with an IPv4 address on its bridge (the host could route for it) or
+ * SNAT, any other's with an IPv4 address on its host port. */
+bool up_switch_table_wanted(const struct sw *sw);
+/* A kernel SNAT switch's IPv4 forwarding in the host, once its table is. */
+int up_kernel_forward(struct up *u, struct sw *sw);
 
 #endif

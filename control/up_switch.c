@@ -177,6 +177,8 @@ static void switch_mac(const struct up *u, const struct sw *sw, uint8_t kind,
 		pick ? (size_t)addr_len(pick->family) : 0, sw->name, mac);
 }
 
+static int switch_table_at(struct up *u, struct sw *sw);
+
 /* afxdp and xdp: no bridge. The host port is a veth in the host: the end
  * named like the switch keeps the host addresses, the -p end is a port. */
 static int up_switch_afxdp(struct up *u, struct sw *sw)
@@ -247,6 +249,8 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	/* tc: the host port's frames for userspace cross this pair, at the
 	 * host port's MTU or they drop between its ends. */
 	if (sw->dp == DP_TC && (err = up_port_slow(u, sw, sw->hostslow, host_mtu)))
+		return err;
+	if ((err = switch_table_at(u, sw)))
 		return err;
 	return switch_addrs(u, sw, sw->host, sw->host_line, sw->nhost);
 }
@@ -319,15 +323,21 @@ int up_switch(struct up *u, struct sw *sw)
 			return err;
 		u->changes++;
 	}
+	if ((err = switch_table_at(u, sw)))
+		return err;
 	if ((err = switch_addrs(u, sw, sw->gateway, sw->gateway_line, sw->ngateway)))
 		return err;
 	return switch_addrs(u, sw, sw->host, sw->host_line, sw->nhost);
 }
 
-bool up_kernel_table_wanted(const struct sw *sw)
+bool up_switch_table_wanted(const struct sw *sw)
 {
-	if (sw->dp != DP_KERNEL)
+	if (sw->dp != DP_KERNEL) {
+		for (int i = 0; i < sw->nhost; i++)
+			if (sw->host[i].family == AF_INET)
+				return true;
 		return false;
+	}
 	if (sw->snat)
 		return true;
 	for (int i = 0; i < sw->ngateway; i++)
@@ -358,23 +368,27 @@ static int kernel_forward(struct up *u, struct sw *sw)
 	return 0;
 }
 
-static int kernel_table(struct up *u, struct sw *sw)
+/* Made before the switch's addresses, so that the host, which may
+ * already forward for another lab, never forwards for them unconfined.
+ * Its rules name interfaces, so a SNAT uplink made later is no matter. */
+static int switch_table(struct up *u, struct sw *sw)
 {
 	static char text[16384];
 	struct nft_bridge want = { 0 }, old = { 0 };
+	bool masq = sw->dp == DP_KERNEL && sw->snat;
 	char table[64], line[80];
 	bool added, old_ok;
 	struct addr net;
 	int i, err;
 
 	snprintf(table, sizeof(table), "nsfast-%s-%s", u->t->lab, sw->name);
-	err = sw->snat ? step(u, "add nftables masquerade table %s", table) :
-			 step(u, "add nftables table %s, confining what the host forwards for %s",
-			      table, sw->ifname);
+	err = masq ? step(u, "add nftables masquerade table %s", table) :
+		     step(u, "add nftables table %s, confining what the host forwards for %s%s",
+			  table, sw->dp == DP_KERNEL ? "" : "host port ", sw->ifname);
 	if (err)
 		return err;
 	snprintf(want.bridge, sizeof(want.bridge), "%s", sw->ifname);
-	if (sw->snat) {
+	if (masq) {
 		for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
 			;
 		addr_network(&sw->gateway[i], &net);
@@ -395,7 +409,8 @@ static int kernel_table(struct up *u, struct sw *sw)
 		 * without the comment made it). Connections already made keep
 		 * theirs: conntrack holds them. A rollback puts it back. */
 		pr_warn("switch %s: its %s changed: replacing nftables table %s\n", sw->name,
-			sw->snat || old.oif[0] ? "SNAT settings" : "bridge", table);
+			masq || old.oif[0] ? "SNAT settings" :
+			sw->dp == DP_KERNEL ? "bridge" : "host port", table);
 		if ((old_ok && (err = up_restore_nft(u, table, &old))) ||
 		    (err = nft_bridge_put(table, &want, true, u->detail, sizeof(u->detail))))
 			return err;
@@ -413,9 +428,20 @@ static int kernel_table(struct up *u, struct sw *sw)
 	return 0;
 }
 
-int up_kernel_table(struct up *u, struct sw *sw)
+static int switch_table_at(struct up *u, struct sw *sw)
 {
-	int err = kernel_table(u, sw);
+	int line = u->line, err;
 
-	return err || !sw->snat ? err : kernel_forward(u, sw);
+	if (!up_switch_table_wanted(sw))
+		return 0;
+	if (sw->dp == DP_KERNEL && sw->snat)
+		u->line = sw->uplink_line;
+	err = switch_table(u, sw);
+	u->line = line;
+	return err;
+}
+
+int up_kernel_forward(struct up *u, struct sw *sw)
+{
+	return sw->dp == DP_KERNEL && sw->snat ? kernel_forward(u, sw) : 0;
 }

@@ -193,11 +193,19 @@ veth host:up0 10.175.2.1/24 -- o:eth0 10.175.2.2/24
 ns h
     route default via 10.175.3.1
 veth host:hv 10.175.3.1/24 -- h:eth0 10.175.3.2/24
+# A userspace switch's host port: z routes h's subnet through the host.
+switch sw2
+    gateway 10.175.4.1/24
+    host    10.175.4.254/24
+ns z
+    link eth0 switch sw2 addr 10.175.4.2/24
+    route default via 10.175.4.1
+    route 10.175.3.0/24 via 10.175.4.254
 CONF
 # What both tables dropped: a packet from one bridge to the other meets
 # both, and the first to see it counts it.
 confined() { "$NSFAST" status --json "$PFX" | jq '[.switches[] | .snat.confined_dropped // .confined.dropped // 0] | add'; }
-check "up: two kernel switches, sw0 with SNAT to o" up "$TMP/kfwd.conf"
+check "up: two kernel switches, sw0 with SNAT to o, and a tc one" up "$TMP/kfwd.conf"
 check_out "kernel: SNAT turned the host's forwarding on" "^1$" cat /proc/sys/net/ipv4/ip_forward
 check "kernel: x (sw0) reaches o through the SNAT" nsx x ping1 10.175.2.2
 d0=$(confined)
@@ -215,6 +223,16 @@ y1=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw1") |
 if [ $((y1 - y0)) -ge 1 ]; then pass "kernel: sw1's own table dropped and counted it ($((y1 - y0)))"
 else fail "kernel: sw1 confined +$((y1 - y0))"; fi
 check_out "kernel: status says so under sw1" "confined to its bridge \(nftables table nsfast-$PFX-sw1\): $y1 forwarded packets dropped" \
+	"$NSFAST" status "$PFX"
+# The host port of sw2 (tc) is an interface of the host like a bridge.
+check "tc: z still reaches the host through sw2's host port" nsx z ping1 10.175.4.254
+z0=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw2") | .confined.dropped // 0')
+check_fails "tc: z does not leave by a host interface through its host port" ping_no z 10.175.3.2
+check_fails "tc: h does not reach z through the host and the host port" ping_no h 10.175.4.2
+z1=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw2") | .confined.dropped // 0')
+if [ $((z1 - z0)) -ge 2 ]; then pass "tc: sw2's table dropped and counted both ($((z1 - z0)))"
+else fail "tc: sw2 confined +$((z1 - z0))"; fi
+check_out "tc: status says so under sw2" "confined to its host port \(nftables table nsfast-$PFX-sw2\): $z1 forwarded packets dropped" \
 	"$NSFAST" status "$PFX"
 check "down" down
 assert_clean "nothing left after the kernel switches"
