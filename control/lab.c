@@ -450,6 +450,16 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 			continue;
 		}
 		drop[i] = true;
+		/* What a stopped daemon kept for a next one that will not
+		 * come (dataplane/nat_keep.c); a rollback's or down's goes
+		 * with the lab's directory. */
+		if (!strncmp(line, "daemon ", 7)) {
+			char path[160];
+
+			if (snprintf(path, sizeof(path), "%s/%.*s.nat", lab->st.dir,
+				     (int)strcspn(line + 7, " "), line + 7) < (int)sizeof(path))
+				unlink(path);
+		}
 		/* "switch" lines describe, they own nothing */
 		if (strncmp(line, "switch ", 7)) {
 			pr_info("lab %s: removed what the file no longer has: %s\n", lab->name,

@@ -218,11 +218,11 @@ int up_daemon(struct up *u, struct sw *sw)
 			pr_warn("switch %s: its daemon (pid %d) did not answer on its socket: restarting it (its FDB and NAT connections start anew)\n",
 				sw->name, (int)pid);
 		if (sw->ports_new)
-			pr_warn("switch %s: a port, its host port or its uplink's pair was added or made anew: restarting its daemon (its FDB and NAT connections start anew)\n",
+			pr_warn("switch %s: a port, its host port or its uplink's pair was added or made anew: restarting its daemon (its FDB starts anew; NAT connections are kept)\n",
 				sw->name);
 		if (!same && !sw->ports_new) {
 			pr_warn("switch %s: its settings changed since its daemon started: "
-				"restarting it (its FDB and NAT connections start anew)\n",
+				"restarting it (its FDB starts anew; NAT connections are kept)\n",
 				sw->name);
 			/* A rollback starts the old one again. */
 			if ((err = up_restore_daemon(u, sw->name, pid)))

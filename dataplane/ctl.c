@@ -191,7 +191,7 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 	if (json) {
 		out(o, ",\"nat\":{\"uplink\":\"%s\",\"address\":\"%u.%u.%u.%u\",\"ports\":\"%u-%u\","
 		       "\"size\":%u,\"entries\":%u,\"bytes_per_entry\":%zu,\"created\":%llu,"
-		       "\"expired\":%llu,\"closed\":%llu,\"taken_closed\":%llu,"
+		       "\"expired\":%llu,\"closed\":%llu,\"taken_closed\":%llu,\"kept\":%llu,"
 		       "\"out_packets\":%llu,\"in_packets\":%llu,"
 		       "\"icmp_errors_in\":%llu,\"drop_full\":%llu,\"drop_no_port\":%llu,"
 		       "\"drop_no_match\":%llu,\"drop_bad\":%llu,\"drop_unsupported\":%llu,"
@@ -203,7 +203,8 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		    sw->cfg.nat_port_min, sw->cfg.nat_port_max, sw->cfg.nat_table, n->entries,
 		    nat_bytes_per_entry(), (unsigned long long)n->created,
 		    (unsigned long long)n->expired, (unsigned long long)n->closed,
-		    (unsigned long long)n->taken_closed, (unsigned long long)n->out_packets, (unsigned long long)n->in_packets,
+		    (unsigned long long)n->taken_closed, (unsigned long long)n->kept,
+		    (unsigned long long)n->out_packets, (unsigned long long)n->in_packets,
 		    (unsigned long long)n->icmp_errors_in, (unsigned long long)n->drop_full,
 		    (unsigned long long)n->drop_no_port, (unsigned long long)n->drop_no_match,
 		    (unsigned long long)n->drop_bad, (unsigned long long)n->drop_unsupported,
@@ -233,11 +234,13 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		return;
 	}
 	out(o, "  nat via %s %u.%u.%u.%u ports %u-%u: %u of %u connections (%zu B each), "
-	       "%llu created, %llu expired, %llu closed (%llu ports taken over)\n",
+	       "%llu created, %llu kept from the daemon before, %llu expired, %llu closed "
+	       "(%llu ports taken over)\n",
 	    sw->cfg.uplink, sw->up_ip[0], sw->up_ip[1], sw->up_ip[2], sw->up_ip[3],
 	    sw->cfg.nat_port_min, sw->cfg.nat_port_max, n->entries, sw->cfg.nat_table,
-	    nat_bytes_per_entry(), (unsigned long long)n->created, (unsigned long long)n->expired,
-	    (unsigned long long)n->closed, (unsigned long long)n->taken_closed);
+	    nat_bytes_per_entry(), (unsigned long long)n->created, (unsigned long long)n->kept,
+	    (unsigned long long)n->expired, (unsigned long long)n->closed,
+	    (unsigned long long)n->taken_closed);
 	out(o, "    translated %llu out, %llu in (%llu ICMP errors); dropped: %llu table full, "
 	       "%llu no port, %llu unsolicited, %llu bad, %llu unsupported\n",
 	    (unsigned long long)n->out_packets, (unsigned long long)n->in_packets,

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
@@ -62,10 +63,83 @@ static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* How long after the daemon before stopped its connections are still
+ * taken: `up` starts the next one right after (a restart takes well
+ * under a second); a file older than that is not a restart's. */
+#define KEEP_AWAY_MAX_NS (10ull * 1000000000ull)
+
+/* The NAT's connections for the next daemon, as it stops normally:
+ * written whole to a new file, then renamed over, so that the next one
+ * never reads half a table (a daemon killed meanwhile leaves none). */
+static void keep_save(struct sw *sw)
+{
+	char tmp[sizeof(sw->cfg.keep_path) + 4];
+	uint32_t n = 0;
+	FILE *f = NULL;
+	int fd, err;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", sw->cfg.keep_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	err = nat_keep_save(sw->nat, f, now_ns(), &n);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, sw->cfg.keep_path))
+		err = -errno;
+out:
+	if (err) {
+		unlink(tmp);
+		fprintf(stderr, "nsfast switch %s: keeping the NAT's connections in %s: %s (the next daemon starts them anew)\n",
+			sw->cfg.name, sw->cfg.keep_path, strerror(-err));
+	} else {
+		fprintf(stderr, "nsfast switch %s: kept %u NAT connection%s in %s for the next daemon\n",
+			sw->cfg.name, n, n == 1 ? "" : "s", sw->cfg.keep_path);
+	}
+}
+
+/* What the daemon before kept, once: the file goes whatever it held. */
+static void keep_load(struct sw *sw)
+{
+	struct nat_keep_stats st;
+	const char *why;
+	FILE *f;
+	int err;
+
+	f = fopen(sw->cfg.keep_path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			fprintf(stderr, "nsfast switch %s: %s: %s (NAT connections start anew)\n",
+				sw->cfg.name, sw->cfg.keep_path, strerror(errno));
+		return;
+	}
+	unlink(sw->cfg.keep_path);
+	err = nat_keep_load(sw->nat, f, now_ns(), KEEP_AWAY_MAX_NS, &st);
+	fclose(f);
+	why = err == -EPROTO	     ? "not a file of kept connections" :
+	      err == -EADDRNOTAVAIL ? "kept for another uplink address" :
+	      err == -ESTALE	     ? "kept more than 10 s ago" :
+	      err		     ? strerror(-err) :
+				       NULL;
+	if (why)
+		fprintf(stderr, "nsfast switch %s: %s: %s (NAT connections start anew)\n",
+			sw->cfg.name, sw->cfg.keep_path, why);
+	else
+		fprintf(stderr, "nsfast switch %s: took %u NAT connection%s from the daemon before (%u expired meanwhile, %u refused)\n",
+			sw->cfg.name, st.loaded, st.loaded == 1 ? "" : "s", st.expired, st.refused);
+}
+
 static void teardown(struct sw *sw)
 {
 	int i;
 
+	/* First: the fast path's maps tell when it last carried each. */
+	if (sw->nat && sw->keep_on_stop && sw->cfg.keep_path[0])
+		keep_save(sw);
 	/* tc first: without the XDP programs behind them, its redirects
 	 * would reach the slow-path ends' host stack. */
 	tc_path_free(sw);
@@ -160,6 +234,8 @@ static int setup_uplink(struct sw *sw)
 		fail(sw, "NAT table of %u connections: %s", nc.max_entries, strerror(errno ? errno : EINVAL));
 		return -ENOMEM;
 	}
+	if (sw->cfg.keep_path[0])
+		keep_load(sw);
 	err = nl_open(&sw->nl, -1);
 	if (err) {
 		fail(sw, "netlink: %s", strerror(-err));
@@ -482,6 +558,7 @@ int cmd_switch(int argc, char **argv)
 		err = switch_run(&sw, &stop);
 		if (err)
 			fprintf(stderr, "nsfast switch %s: poll: %s\n", sw.cfg.name, strerror(-err));
+		sw.keep_on_stop = !err;
 	}
 	teardown(&sw);
 	fprintf(stderr, "nsfast switch %s: stopped\n", sw.cfg.name);

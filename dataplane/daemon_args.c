@@ -17,7 +17,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: nsfast switch --name SW [--lab LAB] [--socket PATH] [--gateway CIDR]...\n"
+		"usage: nsfast switch --name SW [--lab LAB] [--socket PATH] [--nat-keep PATH|-]\n"
+		"                     [--gateway CIDR]...\n"
 		"                     [--gateway-mac MAC] [--ageing S] [--fdb-size N]\n"
 		"                     [--fdb-port-max N] [--fast-path [--fast-nat] | --tc-path]\n"
 		"                     [--ready-fd FD]\n"
@@ -33,7 +34,10 @@ static void usage(FILE *f)
 		"FAR end carries the socket; :host when PORT's peer is a host interface; and\n"
 		"--uplink IF:NEAR:FAR likewise).\n"
 		"Runs in the foreground until SIGTERM or SIGINT, which detach its programs and\n"
-		"free everything. PORT... are host interfaces (veth ends).\n\n"
+		"free everything. PORT... are host interfaces (veth ends).\n"
+		"The NAT's connections are written to --nat-keep's file when it stops, and\n"
+		"read back from it (then removed) when the next one starts within 10 s with\n"
+		"the same uplink address (default /run/nsfast/LAB/SW.nat; '-': neither).\n\n"
 		"The gateway routes IPv4 sent to it for addresses off its subnet: to the VIA\n"
 		"of the longest --route PREFIX/LEN that matches (VIA on the subnet), else\n"
 		"through the NAT to --uplink.\n");
@@ -107,6 +111,7 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ "lab", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "nat-keep", required_argument, NULL, 'K' },
 		{ "gateway", required_argument, NULL, 'g' },
 		{ "gateway-mac", required_argument, NULL, 'm' },
 		{ "ageing", required_argument, NULL, 'a' },
@@ -126,7 +131,7 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ "route", required_argument, NULL, 'R' },
 		{ 0 },
 	};
-	bool mac_set = false;
+	bool mac_set = false, keep_set = false;
 	struct addr a;
 	int o;
 
@@ -151,6 +156,15 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 			break;
 		case 's':
 			snprintf(c->sock_path, sizeof(c->sock_path), "%s", optarg);
+			break;
+		case 'K':
+			if (strlen(optarg) >= sizeof(c->keep_path)) {
+				fprintf(stderr, "nsfast switch: --nat-keep '%s' is too long, expected at most %zu characters\n",
+					optarg, sizeof(c->keep_path) - 1);
+				return -EINVAL;
+			}
+			snprintf(c->keep_path, sizeof(c->keep_path), "%s", optarg);
+			keep_set = true;
 			break;
 		case 'g':
 			if (addr_parse_cidr(optarg, &a)) {
@@ -310,6 +324,11 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 	if (!c->sock_path[0])
 		snprintf(c->sock_path, sizeof(c->sock_path), "/run/nsfast/%s/%s.sock",
 			 c->lab[0] ? c->lab : "-", c->name);
+	if (!keep_set)
+		snprintf(c->keep_path, sizeof(c->keep_path), "/run/nsfast/%s/%s.nat",
+			 c->lab[0] ? c->lab : "-", c->name);
+	else if (!strcmp(c->keep_path, "-"))
+		c->keep_path[0] = '\0';
 	if (!mac_set)
 		gw_default_mac(c);
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pkt.h"
 
@@ -59,6 +60,8 @@ struct nat_stats {
 	/* Ports a search for a free one looked at (the namespace's own
 	 * aside): its cost, at most 248 a search. */
 	uint64_t port_probes;
+	/* loaded by nat_keep_load: kept across a restart of the daemon */
+	uint64_t kept;
 	uint32_t entries;
 };
 
@@ -127,6 +130,19 @@ void nat_set_hooks(struct nat *nat, const struct nat_hooks *hooks);
 /* The connection the last NAT_OK of nat_translate_out/in used; none
  * (proto 0) after an ICMP error, which is not one of its packets. */
 void nat_last(const struct nat *nat, uint64_t now, struct nat_entry_view *e);
+
+/* Across a restart of the daemon (nat_keep.c): the live connections to
+ * f, as text, *saved of them; then, in the next daemon, into a new table
+ * with the same external address, if they were saved no more than
+ * max_away ns before now: 0, -EPROTO (not such a file), -EADDRNOTAVAIL
+ * (another address), -ESTALE (too old), -EIO. Expired ones are left
+ * out; lines that do not fit this table are refused, and counted. */
+struct nat_keep_stats {
+	uint32_t loaded, expired, refused;
+};
+int nat_keep_save(struct nat *nat, FILE *f, uint64_t now, uint32_t *saved);
+int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
+		  struct nat_keep_stats *st);
 
 const struct nat_stats *nat_stats(const struct nat *nat);
 /* Bytes of memory per connection slot, for the README and benchmarks. */

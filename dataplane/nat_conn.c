@@ -77,9 +77,8 @@ void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
 	be32_put(e->int_ip, c->int_ip);
 	be32_put(e->rem_ip, c->rem_ip);
 }
-/* Has the fast path carried c since c->last? Then c->last moves to its
- * last packet: idle since then, not since this look. */
-static bool conn_fast_seen(struct nat *nat, struct conn *c, uint64_t now)
+/* Idle since its last packet there, not since this look. */
+bool conn_fast_seen(struct nat *nat, struct conn *c, uint64_t now)
 {
 	struct nat_entry_view e;
 	uint64_t seen;
@@ -272,7 +271,27 @@ enum nat_verdict conn_create(struct nat *nat, uint8_t proto, uint32_t int_ip, ui
 	if (!alloc_port(nat, proto, int_port, rem_ip, rem_port, hash, now, syn, &ext))
 		return NAT_DROP_NO_PORT;
 
+	struct conn c = {
+		.int_ip = int_ip,
+		.rem_ip = rem_ip,
+		.int_port = int_port,
+		.ext_port = ext,
+		.rem_port = rem_port,
+		.proto = proto,
+		.state = proto == PROTO_UDP ? ST_UDP
+			 : proto == PROTO_ICMP ? ST_ICMP
+					       : tcp_initial_state(tcp_flags),
+		.last = now,
+	};
+	*out = conn_insert(nat, &c, hash);
+	nat->stats.created++;
+	return NAT_OK;
+}
+
+struct conn *conn_insert(struct nat *nat, const struct conn *from, uint64_t hash)
+{
 	uint32_t ref;
+
 	if (nat->free_head) { /* LIFO: the most recently freed is cache-warm */
 		ref = nat->free_head;
 		nat->free_head = nat->conns[ref - 1].next_free;
@@ -280,23 +299,13 @@ enum nat_verdict conn_create(struct nat *nat, uint8_t proto, uint32_t int_ip, ui
 		ref = ++nat->hw;
 	}
 	struct conn *c = &nat->conns[ref - 1];
-	c->int_ip = int_ip;
-	c->rem_ip = rem_ip;
-	c->int_port = int_port;
-	c->ext_port = ext;
-	c->rem_port = rem_port;
-	c->proto = proto;
-	c->state = proto == PROTO_UDP ? ST_UDP
-		   : proto == PROTO_ICMP ? ST_ICMP
-					 : tcp_initial_state(tcp_flags);
-	c->last = now;
-	c->pkts_out = c->pkts_in = 0;
+	*c = *from;
 	nat_index_insert(&nat->out, nat_index_tag(hash), ref);
-	nat_index_insert(&nat->in, nat_index_tag(in_hash(nat, proto, rem_ip, rem_port, ext)), ref);
-	nat->stats.created++;
+	nat_index_insert(&nat->in,
+			 nat_index_tag(in_hash(nat, c->proto, c->rem_ip, c->rem_port, c->ext_port)),
+			 ref);
 	nat->stats.entries++;
-	*out = c;
-	return NAT_OK;
+	return c;
 }
 /* --- the rest -------------------------------------------------------- */
 

@@ -123,6 +123,9 @@ static inline bool conn_expired(const struct nat *nat, const struct conn *c, uin
 /* c has expired: is it dead, or has the fast path seen it since (then
  * c->last moves to that, and it is dead only if that expired too)? */
 bool conn_dead_unseen(struct nat *nat, struct conn *c, uint64_t now);
+/* Has the fast path carried c since c->last? Then c->last moves to its
+ * last packet. */
+bool conn_fast_seen(struct nat *nat, struct conn *c, uint64_t now);
 
 /* Expired for good: past its timeout and, when the fast path carries
  * it, not seen there either (its traffic never refreshes c->last). Every
@@ -137,6 +140,10 @@ static inline bool conn_dead(struct nat *nat, struct conn *c, uint64_t now)
 void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
 	       struct nat_entry_view *e);
 void conn_release(struct nat *nat, uint32_t ref);
+/* A copy of from in a free slot and both indexes (hash: out_hash of its
+ * key). The caller has made sure there is a free slot, and that neither
+ * key is in the table. */
+struct conn *conn_insert(struct nat *nat, const struct conn *from, uint64_t hash);
 /* A new connection for this outbound key (hash: out_hash of it), with an
  * external port; NAT_OK with *out, or why not. */
 enum nat_verdict conn_create(struct nat *nat, uint8_t proto, uint32_t int_ip,

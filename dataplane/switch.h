@@ -19,6 +19,9 @@ struct sw_cfg {
 	char lab[16];
 	char name[16];
 	char sock_path[128];
+	/* Where the NAT's connections go when it stops, and come from when
+	 * it starts (nat_keep.c); empty: neither. */
+	char keep_path[128];
 	uint64_t ageing_ns;
 	uint32_t fdb_size;
 	uint32_t fdb_per_port;
@@ -103,6 +106,7 @@ struct sw {
 	/* A port's MTU is above 3506: the programs take fragments and the
 	 * sockets frames of several buffers, parsed in gather. */
 	bool multibuf;
+	bool keep_on_stop; /* stopped as asked: the NAT's connections go to keep_path */
 	uint8_t gather[SEG_MAX * FRAME_SIZE];
 };
 

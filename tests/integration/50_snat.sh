@@ -283,6 +283,27 @@ NFT
 	check "$dp: and c reaches the outside through them" nsx c ping -c 1 -W 2 203.0.113.2
 	check_out "$dp: a second up of the file changes nothing" "nothing changed" \
 		"$NSFAST" up --lab "$PFX" "$TMP/ports-$dp.conf"
+	# A restart of the daemon keeps the NAT's connections: a TCP
+	# transfer and its iperf3 control connection go on across an up
+	# that changes a NAT timeout. The kept file is the daemon's code,
+	# the same on every userspace dataplane; tc has the fast path.
+	if [ "$dp" = tc ]; then
+		sed 's/^    uplink  up0 snat ports 62000-62999$/&\n    nat-timeout udp 61/' \
+			"$TMP/ports-$dp.conf" >"$TMP/keep-$dp.conf"
+		nsx_bg a iperf3 -c 203.0.113.2 -p 5203 -t 2.5 -J >"$TMP/keep.json" 2>&1
+		keep_pid=${PIDS[-1]}
+		sleep 0.8
+		check_out "$dp: up with another NAT timeout restarts the daemon" "settings changed" \
+			"$NSFAST" up --lab "$PFX" "$TMP/keep-$dp.conf"
+		wait "$keep_pid" || true
+		check_out "$dp: the TCP transfer through the NAT went on across the restart" '^ok [1-9]' \
+			jq -r '"\(if .error then .error else "ok" end) \(.intervals[-1].sum.bytes)"' "$TMP/keep.json"
+		check_out "$dp: the new daemon took the connections over" '"kept":[2-9]' \
+			"$NSFAST" status --json "$PFX"
+		check_out "$dp: and counts them in status" "[2-9] kept from the daemon before" \
+			"$NSFAST" status "$PFX"
+		check "$dp: up of the file before restarts it again" up --lab "$PFX" "$TMP/ports-$dp.conf"
+	fi
 
 	if [ "$dp" != kernel ]; then
 		check_out "$dp: the host's forwarding and nftables are left alone" "^$FWD_BEFORE none$" \

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include <stdarg.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -505,6 +506,128 @@ static void test_tcp_port_reuse(void)
 	tcp_in(nat, eb, RST, t + 7 + SEC, NULL, NULL, NULL);
 	check(tcp_out(nat, a, 6001, SYN, t + 8 + 3 * SEC, NULL, NULL) == NAT_DROP_NO_PORT,
 	      "tcp port reuse: never a reset connection's port", "taken");
+	nat_free(nat);
+}
+
+/* Across a restart: what one table saves, the next loads, so that a
+ * connection keeps its port and its state; and what does not fit the
+ * next table, or is not a file of kept connections, is refused. */
+static void test_keep(void)
+{
+	struct nat_cfg c = base_cfg();
+	uint32_t a = IP(10, 0, 0, 2), dst = 0;
+	uint16_t ea = 0, eb = 0, dport = 0, ea2 = 0;
+	struct nat_keep_stats st;
+	struct nat *nat, *next;
+	uint64_t t = 500 * SEC;
+	char buf[4096];
+	uint32_t saved = 0;
+	FILE *f;
+	int rc;
+
+	nat = nat_new(&c);
+	tcp_out(nat, a, 6000, SYN, t, &ea, NULL);
+	tcp_in(nat, ea, SYN | ACK, t, NULL, NULL, NULL);
+	tcp_out(nat, a, 6001, SYN, t, &eb, NULL);
+	tcp_in(nat, eb, SYN | ACK, t, NULL, NULL, NULL);
+	tcp_out(nat, a, 6001, FIN | ACK, t, NULL, NULL); /* closing out */
+	tcp_out(nat, a, 6002, SYN, t - 300 * SEC, NULL, NULL); /* syn_sent, expired */
+	f = fmemopen(buf, sizeof(buf), "w");
+	rc = nat_keep_save(nat, f, t + SEC, &saved);
+	fclose(f);
+	check(rc == 0 && saved == 2 && strstr(buf, " closing ") && !strstr(buf, " 6002 "),
+	      "keep: the live connections saved, their states told apart", "rc %d saved %u: %s",
+	      rc, saved, buf);
+
+	next = nat_new(&c);
+	f = fmemopen(buf, strlen(buf), "r");
+	rc = nat_keep_load(next, f, t + 2 * SEC, 10 * SEC, &st);
+	fclose(f);
+	check(rc == 0 && st.loaded == 2 && nat_stats(next)->kept == 2 && !st.refused,
+	      "keep: the next table loads them", "rc %d loaded %u refused %u", rc, st.loaded,
+	      st.refused);
+	check(tcp_in(next, ea, ACK, t + 3 * SEC, &dst, &dport, NULL) == NAT_OK && dst == a &&
+		      dport == 6000,
+	      "keep: an answer to a kept connection goes in", "to %08x:%u", dst, dport);
+	check(tcp_out(next, a, 6000, ACK, t + 3 * SEC, &ea2, NULL) == NAT_OK && ea2 == ea &&
+		      nat_stats(next)->created == 0,
+	      "keep: a kept connection goes out by its port, created anew by none", "%u (had %u)",
+	      ea2, ea);
+	tcp_in(next, eb, FIN | ACK, t + 3 * SEC, NULL, NULL, NULL);
+	check(!strcmp(state_of(next, t + 3 * SEC, P_TCP, a, 6001, SRV, 80), "time_wait"),
+	      "keep: a FIN out before the restart and one in after make time_wait", "%s",
+	      state_of(next, t + 3 * SEC, P_TCP, a, 6001, SRV, 80));
+	f = fmemopen(buf, strlen(buf), "r");
+	rc = nat_keep_load(next, f, t + 3 * SEC, 10 * SEC, &st);
+	fclose(f);
+	check(rc == 0 && st.loaded == 0 && st.refused == 2,
+	      "keep: a connection whose key is taken is refused", "loaded %u refused %u",
+	      st.loaded, st.refused);
+	nat_free(next);
+
+	struct {
+		const char *what, *text;
+		uint64_t now;
+		int rc;
+		uint32_t loaded, expired, refused;
+	} cases[] = {
+		{ "another address", "nsfast-nat 1 203.0.113.9 %llu\n", t, -EADDRNOTAVAIL, 0, 0, 0 },
+		{ "saved too long ago", "nsfast-nat 1 203.0.113.1 %llu\n", t + 11 * SEC, -ESTALE, 0, 0, 0 },
+		{ "saved later than now", "nsfast-nat 1 203.0.113.1 %llu\n", t - SEC, -ESTALE, 0, 0, 0 },
+		{ "another version", "nsfast-nat 2 203.0.113.1 %llu\n", t, -EPROTO, 0, 0, 0 },
+		{ "no header", "tcp 10.0.0.2 1 198.51.100.7 80 40000 established 1 0 0\n", t,
+		  -EPROTO, 0, 0, 0 },
+		{ "lines that do not fit the table",
+		  "nsfast-nat 1 203.0.113.1 %llu\n"
+		  "tcp 10.0.1.2 1 198.51.100.7 80 40000 established 1 0 0\n" /* off the subnet */
+		  "tcp 10.0.0.2 1 198.51.100.7 80 41000 established 1 0 0\n" /* off the range */
+		  "udp 10.0.0.2 1 198.51.100.7 80 40001 established 1 0 0\n" /* a TCP state */
+		  "icmp 10.0.0.2 1 198.51.100.7 80 40002 icmp 1 0 0\n" /* an echo has no port */
+		  "tcp 10.0.0.2 70000 198.51.100.7 80 40003 established 1 0 0\n"
+		  "tcp 10.0.0.2 1 198.51.100.7 80 40004 established 1 0 0 extra\n"
+		  "tcp 10.0.0.2 1 198.51.100.7\n"
+		  "sctp 10.0.0.2 1 198.51.100.7 80 40005 established 1 0 0\n"
+		  "udp 10.0.0.2 1 198.51.100.7 80 40006 udp 1 0 0\n", /* expired */
+		  t, 0, 0, 1, 8 },
+		{ "good lines among them",
+		  "nsfast-nat 1 203.0.113.1 %llu\n"
+		  "\n"
+		  "udp 10.0.0.2 1 198.51.100.7 53 40007 udp %llu 3 4\n"
+		  "icmp 10.0.0.3 77 198.51.100.7 0 40008 icmp %llu 1 1\n",
+		  t, 0, 2, 0, 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		next = nat_new(&c);
+		snprintf(buf, sizeof(buf), cases[i].text, (unsigned long long)t,
+			 (unsigned long long)(t - SEC), (unsigned long long)(t - SEC));
+		f = fmemopen(buf, strlen(buf), "r");
+		rc = nat_keep_load(next, f, cases[i].now, 10 * SEC, &st);
+		fclose(f);
+		char what[96];
+
+		snprintf(what, sizeof(what), "keep: a file with %s", cases[i].what);
+		check(rc == cases[i].rc && (rc || (st.loaded == cases[i].loaded &&
+						   st.expired == cases[i].expired &&
+						   st.refused == cases[i].refused)),
+		      what, "rc %d loaded %u expired %u refused %u", rc, st.loaded, st.expired,
+		      st.refused);
+		nat_free(next);
+	}
+
+	/* A line longer than any of ours is refused whole, not read as two. */
+	memset(buf, 0, sizeof(buf));
+	int n = snprintf(buf, sizeof(buf), "nsfast-nat 1 203.0.113.1 %llu\n",
+			 (unsigned long long)t);
+	memset(buf + n, ' ', 300);
+	snprintf(buf + n + 300, sizeof(buf) - (size_t)n - 300,
+		 "udp 10.0.0.2 1 198.51.100.7 53 40007 udp %llu 0 0\n", (unsigned long long)t);
+	next = nat_new(&c);
+	f = fmemopen(buf, strlen(buf), "r");
+	rc = nat_keep_load(next, f, t, 10 * SEC, &st);
+	fclose(f);
+	check(rc == 0 && st.loaded == 0 && st.refused == 1, "keep: a line too long is refused whole",
+	      "rc %d loaded %u refused %u", rc, st.loaded, st.refused);
+	nat_free(next);
 	nat_free(nat);
 }
 
@@ -1827,6 +1950,7 @@ int main(void)
 	test_udp();
 	test_tcp();
 	test_tcp_port_reuse();
+	test_keep();
 	test_icmp_echo();
 	test_sharing();
 	test_full_and_ports();
