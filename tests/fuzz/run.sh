@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libFuzzer targets for the untrusted inputs: topology files (topo),
-# frames on the AF_XDP switch's per-frame path (frame), and sequences of
-# frames through its router and NAT, both ways (nat).
+# frames on the AF_XDP switch's per-frame path (frame), sequences of
+# frames through its router and NAT, both ways (nat), and the NAT's
+# connections as one daemon keeps them for the next (keep).
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]   fuzz each target SECONDS
 #                                             (default 60), one at a time
@@ -30,7 +31,7 @@ OUT=build/fuzz
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-std=c11 -D_GNU_SOURCE -Icontrol -Idataplane)
-ALL_TARGETS=(topo frame nat)
+ALL_TARGETS=(topo frame nat keep)
 
 sources() {
 	case $1 in
@@ -42,6 +43,8 @@ sources() {
 		dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_nexthop.c \
 		dataplane/gw_big.c dataplane/gw_reasm.c \
 		dataplane/gateway.c dataplane/fdb.c ;;
+	keep) echo tests/fuzz/fuzz_keep.c dataplane/nat_keep.c dataplane/nat.c dataplane/nat_conn.c \
+		dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c ;;
 	*) return 1 ;;
 	esac
 }
@@ -154,6 +157,24 @@ EOF
 "\x02\x14"
 "\x04\x20"
 "\x05\x03"
+EOF
+	cat >"$OUT/keep.dict" <<'EOF'
+"nsfast-nat 1 203.0.113.1 999000000000"
+"tcp "
+"udp "
+"icmp "
+"10.13.37.2 "
+"203.0.113.2 "
+" 61000 "
+" 61063 "
+"established "
+"syn_sent "
+"closing "
+"closing_in "
+"time_wait "
+"reset "
+"998000000000"
+"\x0a"
 EOF
 }
 
