@@ -22,7 +22,7 @@ int lab_down(const char *name)
 		fprintf(stderr, "nsfast: down needs root\n");
 		return -EPERM;
 	}
-	err = lab_open(&lab, name, false);
+	err = lab_open(&lab, name, STATE_WRITE);
 	if (err == -ENOENT) {
 		pr_info("lab %s is not up: nothing to do\n", name);
 		return 0;

@@ -14,7 +14,7 @@
 #include "uplink_claim.h"
 #include "switchd.h"
 
-int lab_open(struct lab *lab, const char *name, bool create)
+int lab_open(struct lab *lab, const char *name, enum state_mode mode)
 {
 	int err;
 
@@ -23,7 +23,7 @@ int lab_open(struct lab *lab, const char *name, bool create)
 	err = netns_init();
 	if (err)
 		return err;
-	err = state_open(&lab->st, name, create);
+	err = state_open(&lab->st, name, mode);
 	if (err)
 		return err;
 	err = nl_open(&lab->root, -1);
@@ -35,7 +35,7 @@ int lab_open(struct lab *lab, const char *name, bool create)
 void lab_open_failed(const char *name, int err)
 {
 	if (err == -EBUSY)
-		fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up or down holds %s/%s/lock\n",
+		fprintf(stderr, "nsfast: lab '%s' is busy: another nsfast up, down or status holds %s/%s/lock\n",
 			name, STATE_ROOT, name);
 	else
 		fprintf(stderr, "nsfast: lab '%s': %s\n", name,

@@ -22,9 +22,10 @@ struct lab {
 	int nns, cap;
 };
 
-int lab_open(struct lab *lab, const char *name, bool create);
+int lab_open(struct lab *lab, const char *name, enum state_mode mode);
 /* Says why lab_open failed for lab name (its error err), once, on stderr:
- * busy (another up or down holds its lock), not up, or the errno. */
+ * busy (another up, down or status holds its lock), not up, or the
+ * errno. */
 void lab_open_failed(const char *name, int err);
 void lab_close(struct lab *lab);
 /* "-" or NULL: the host namespace. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grow.h"
@@ -48,8 +49,26 @@ static int load(struct state *st)
 	return err;
 }
 
-/* Takes the lab's lock: two nsfast processes never change one lab at once. */
-int state_open(struct state *st, const char *lab, bool create)
+/* The lab's lock: none changes a lab while another process changes or
+ * reads it; readers share it. */
+static int lock(int fd, enum state_mode mode)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	const char *env = getenv("NSFAST_LOCK_WAIT_MS");
+	long wait_ms = env ? strtol(env, NULL, 10) : mode == STATE_READ ? 3000 : 1000;
+
+	for (long waited = 0;; waited += 10) {
+		if (!flock(fd, (mode == STATE_READ ? LOCK_SH : LOCK_EX) | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (waited >= wait_ms)
+			return -EBUSY;
+		nanosleep(&ts, NULL);
+	}
+}
+
+int state_open(struct state *st, const char *lab, enum state_mode mode)
 {
 	char path[128];
 	int err;
@@ -57,7 +76,7 @@ int state_open(struct state *st, const char *lab, bool create)
 	memset(st, 0, sizeof(*st));
 	st->lockfd = -1;
 	snprintf(st->dir, sizeof(st->dir), "%s/%s", STATE_ROOT, lab);
-	if (create) {
+	if (mode == STATE_CREATE) {
 		if (mkdir(STATE_ROOT, 0700) && errno != EEXIST)
 			return -errno;
 		if (mkdir(st->dir, 0700) && errno != EEXIST)
@@ -74,10 +93,8 @@ int state_open(struct state *st, const char *lab, bool create)
 	st->lockfd = open(path, O_RDWR | O_CLOEXEC | O_CREAT, 0600);
 	if (st->lockfd < 0)
 		return -errno;
-	if (flock(st->lockfd, LOCK_EX | LOCK_NB)) {
-		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	if ((err = lock(st->lockfd, mode)))
 		goto out_err;
-	}
 	err = load(st);
 	if (err)
 		goto out_err;

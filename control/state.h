@@ -27,7 +27,13 @@ struct state {
 	bool seen_lost; /* a mark failed (no memory): nothing is unseen */
 };
 
-int state_open(struct state *st, const char *lab, bool create);
+/* What a process does with a lab: reads it (status, which shares the
+ * lab's lock with other readers), changes it (down) or makes it if need
+ * be (up), which take it alone. A reader waits up to 3 s for it (an up
+ * or a down to finish), the others 1 s (a status, or an up or down
+ * about to end); NSFAST_LOCK_WAIT_MS sets both. -EBUSY: still held. */
+enum state_mode { STATE_READ, STATE_WRITE, STATE_CREATE };
+int state_open(struct state *st, const char *lab, enum state_mode mode);
 int state_append(struct state *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool state_has(const struct state *st, const char *fmt, ...)

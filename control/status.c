@@ -171,7 +171,7 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 	int i, j, err, qerr, nns = 0, missing = 0;
 	bool first, opened = false;
 
-	err = lab_open(&lab, name, false);
+	err = lab_open(&lab, name, STATE_READ);
 	if (err)
 		lab_open_failed(name, err);
 	if (!err && !lab.st.nlines) {

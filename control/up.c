@@ -354,7 +354,7 @@ int lab_up(struct topo *t)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	err = lab_open(&u.lab, t->lab, true);
+	err = lab_open(&u.lab, t->lab, STATE_CREATE);
 	if (err) {
 		if (err == -EBUSY)
 			lab_open_failed(t->lab, err);

@@ -477,12 +477,20 @@ assert_clean "nothing left after a namespace deleted during up"
 NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >/dev/null 2>&1 &
 pid=$!; PIDS+=("$pid")
 sleep 0.8
-check_out "a second up waits for no one: the lab is busy" "lab '$PFX' is busy" \
+check_out "a second up waits a second, then says the lab is busy" "lab '$PFX' is busy" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 check "a killed up left a journal" test -s "/run/nsfast/$PFX/journal"
 check "down after kill -9 of up" down
 assert_clean "nothing left after kill -9 and down"
+# A status while an up holds the lab waits for it (it said busy at once).
+NSFAST_STEP_DELAY_MS=10 "$NSFAST" up --lab "$PFX" "$LAB" >/dev/null 2>&1 &
+pid=$!; PIDS+=("$pid")
+sleep 0.3
+check_out "status during an up waits for it, then shows the lab" "^lab $PFX: 5 namespaces" \
+	"$NSFAST" status "$PFX"
+wait "$pid"
+check "down" down
 
 # --- refused before touching anything
 sed 's/uplink  up0 snat/uplink  nosuch0 snat/' "$EX/nat.conf" >"$TMP/nouplink.conf"
@@ -543,7 +551,7 @@ for busy in "$PFX" "${PFX}y"; do
 	( exec 9<"/run/nsfast/$busy/lock" && flock 9 && exec sleep 60 ) & holder=$!
 	sleep 0.3
 	check_out "status --json of every lab, $busy busy: valid JSON without it" "^ok$" bash -c \
-		"'$NSFAST' status --json 2>/dev/null | jq -e 'map(.lab) | index(\"$busy\") == null and length >= 1' >/dev/null && echo ok"
+		"NSFAST_LOCK_WAIT_MS=200 '$NSFAST' status --json 2>/dev/null | jq -e 'map(.lab) | index(\"$busy\") == null and length >= 1' >/dev/null && echo ok"
 	kill "$holder"; wait "$holder" 2>/dev/null
 done
 "$NSFAST" down -q "${PFX}y"
