@@ -172,6 +172,9 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 	bool first, opened = false;
 
 	err = lab_open(&lab, name, STATE_READ);
+	/* Gone down since the listing: not a lab any more, nor an error. */
+	if (err == -ENOENT && all)
+		return 0;
 	if (err)
 		lab_open_failed(name, err);
 	if (!err && !lab.st.nlines) {
