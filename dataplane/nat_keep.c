@@ -23,6 +23,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nat_csum.h"
@@ -114,31 +115,73 @@ static bool parse_state(const char *s, uint8_t proto, uint8_t *state)
 	return false;
 }
 
-/* One line: a connection c of this table, or false. */
-static bool parse_conn(const struct nat *nat, const char *line, uint64_t saved, struct conn *c)
+/* A decimal number no larger than max, and nothing else: sscanf's %u
+ * would take a sign, and wrap what does not fit. */
+static bool parse_num(const char *s, uint64_t max, uint64_t *v)
 {
-	char proto[8], in[16], rem[16], state[16];
-	unsigned int iport, rport, eport;
-	unsigned long long last, po, pi;
-	int end = 0;
+	unsigned long long n;
+	char *end;
 
-	if (sscanf(line, "%7s %15s %u %15s %u %u %15s %llu %llu %llu%n", proto, in, &iport, rem,
-		   &rport, &eport, state, &last, &po, &pi, &end) != 10 ||
-	    (line[end] != '\n' && line[end] != '\0'))
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || *end || n > max)
+		return false;
+	*v = n;
+	return true;
+}
+
+/* A host of the outside: none of ours (the subnet, the uplink's
+ * address), none a router drops (0/8, 127/8, multicast, 240/4). */
+static bool remote_ok(const struct nat *nat, uint32_t ip)
+{
+	uint8_t a = (uint8_t)(ip >> 24);
+
+	return a != 0 && a != 127 && a < 224 && (ip & nat->int_mask) != nat->int_net &&
+	       ip != nat->ext_ip;
+}
+
+/* A host of the subnet: neither its network nor its broadcast address
+ * (in a subnet that has them). */
+static bool inside_ok(const struct nat *nat, uint32_t ip)
+{
+	uint32_t host = ip & ~nat->int_mask;
+
+	return (ip & nat->int_mask) == nat->int_net &&
+	       (nat->int_mask >= 0xfffffffe || (host != 0 && host != ~nat->int_mask));
+}
+
+#define KEEP_FIELDS 10
+
+/* One line (its newline cut off): a connection c of this table, or
+ * false. Only what nat_translate_out could have made. */
+static bool parse_conn(const struct nat *nat, char *line, uint64_t saved, struct conn *c)
+{
+	char *f[KEEP_FIELDS + 1], *save = NULL;
+	uint64_t iport, rport, eport, last, po, pi;
+	int n = 0;
+
+	for (char *t = strtok_r(line, " ", &save); t && n <= KEEP_FIELDS;
+	     t = strtok_r(NULL, " ", &save))
+		f[n++] = t;
+	if (n != KEEP_FIELDS)
 		return false;
 	memset(c, 0, sizeof(*c));
-	if (!parse_proto(proto, &c->proto) || !parse_state(state, c->proto, &c->state) ||
-	    !parse_ip(in, &c->int_ip) || !parse_ip(rem, &c->rem_ip) || iport > 0xffff ||
-	    rport > 0xffff || eport < nat->port_min || eport > nat->port_max)
+	if (!parse_proto(f[0], &c->proto) || !parse_ip(f[1], &c->int_ip) ||
+	    !parse_num(f[2], 0xffff, &iport) || !parse_ip(f[3], &c->rem_ip) ||
+	    !parse_num(f[4], 0xffff, &rport) || !parse_num(f[5], 0xffff, &eport) ||
+	    !parse_state(f[6], c->proto, &c->state) || !parse_num(f[7], UINT64_MAX, &last) ||
+	    !parse_num(f[8], UINT64_MAX, &po) || !parse_num(f[9], UINT64_MAX, &pi))
 		return false;
-	/* What nat_translate_out would have made: from the subnet, and an
-	 * echo is keyed by its identifier alone. */
-	if ((c->int_ip & nat->int_mask) != nat->int_net || (c->proto == PROTO_ICMP && rport))
+	/* An echo is keyed by its identifier alone. */
+	if (!inside_ok(nat, c->int_ip) || !remote_ok(nat, c->rem_ip) || eport < nat->port_min ||
+	    eport > nat->port_max || (c->proto == PROTO_ICMP && rport))
 		return false;
 	c->int_port = (uint16_t)iport;
 	c->rem_port = (uint16_t)rport;
 	c->ext_port = (uint16_t)eport;
-	c->last = last < saved ? last : saved;
+	c->last = last < saved ? last : saved; /* never after the save */
 	c->pkts_out = po;
 	c->pkts_in = pi;
 	return true;
@@ -147,15 +190,20 @@ static bool parse_conn(const struct nat *nat, const char *line, uint64_t saved, 
 int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
 		  struct nat_keep_stats *st)
 {
-	char line[256], ext[16];
-	unsigned long long saved;
+	char line[256], *h[5], *save = NULL;
+	uint64_t saved, version;
 	uint32_t ext_ip;
-	int version, end = 0;
+	int n = 0;
 
 	memset(st, 0, sizeof(*st));
-	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, KEEP_MAGIC " %d %15s %llu%n", &version, ext, &saved, &end) != 3 ||
-	    line[end] != '\n' || version != KEEP_VERSION || !parse_ip(ext, &ext_ip))
+	if (!fgets(line, sizeof(line), f) || !strchr(line, '\n'))
+		return -EPROTO;
+	line[strcspn(line, "\n")] = '\0';
+	for (char *t = strtok_r(line, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
+		h[n++] = t;
+	if (n != 4 || strcmp(h[0], KEEP_MAGIC) || !parse_num(h[1], UINT32_MAX, &version) ||
+	    version != KEEP_VERSION || !parse_ip(h[2], &ext_ip) ||
+	    !parse_num(h[3], UINT64_MAX, &saved))
 		return -EPROTO;
 	/* Another address: the outside knows none of these connections. */
 	if (ext_ip != nat->ext_ip)
@@ -170,6 +218,7 @@ int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
 		if (!whole) /* longer than any line of ours: the rest of it goes too */
 			while ((ch = fgetc(f)) != EOF && ch != '\n')
 				;
+		line[strcspn(line, "\n")] = '\0';
 		if (!whole || !parse_conn(nat, line, saved, &c)) {
 			st->refused++;
 			continue;

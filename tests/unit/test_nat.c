@@ -589,6 +589,30 @@ static void test_keep(void)
 		  "sctp 10.0.0.2 1 198.51.100.7 80 40005 established 1 0 0\n"
 		  "udp 10.0.0.2 1 198.51.100.7 80 40006 udp 1 0 0\n", /* expired */
 		  t, 0, 0, 1, 8 },
+		{ "numbers that wrap or have a sign",
+		  "nsfast-nat 1 203.0.113.1 %llu\n"
+		  "udp 10.0.0.2 4294967297 198.51.100.7 53 40010 udp 1 0 0\n"
+		  "udp 10.0.0.2 -4294967295 198.51.100.7 53 40011 udp 1 0 0\n"
+		  "udp 10.0.0.2 5 198.51.100.7 53 4295007296 udp 1 0 0\n"
+		  "udp 10.0.0.2 5 198.51.100.7 53 40012 udp -1 0 0\n"
+		  "udp 10.0.0.2 5 198.51.100.7 53 +40013 udp 1 0 0\n"
+		  "udp 10.0.0.2 5 198.51.100.7 53 40014 udp 18446744073709551616 0 0\n",
+		  t, 0, 0, 0, 6 },
+		{ "hosts the NAT never translates",
+		  "nsfast-nat 1 203.0.113.1 %llu\n"
+		  "udp 10.0.0.0 5 198.51.100.7 53 40020 udp %llu 0 0\n" /* the subnet's own */
+		  "udp 10.0.0.255 5 198.51.100.7 53 40021 udp %llu 0 0\n" /* broadcast */
+		  "udp 10.0.0.2 5 10.0.0.3 53 40022 udp %llu 0 0\n" /* a remote inside */
+		  "udp 10.0.0.2 5 203.0.113.1 53 40023 udp %llu 0 0\n" /* the uplink's */
+		  "udp 10.0.0.2 5 127.0.0.1 53 40024 udp %llu 0 0\n"
+		  "udp 10.0.0.2 5 224.0.0.1 53 40025 udp %llu 0 0\n"
+		  "udp 10.0.0.2 5 0.1.2.3 53 40026 udp %llu 0 0\n",
+		  t, 0, 0, 0, 7 },
+		{ "an outside key twice, from two inside ports",
+		  "nsfast-nat 1 203.0.113.1 %llu\n"
+		  "udp 10.0.0.2 5 198.51.100.7 53 40030 udp %llu 0 0\n"
+		  "udp 10.0.0.2 6 198.51.100.7 53 40030 udp %llu 0 0\n",
+		  t, 0, 1, 0, 1 },
 		{ "good lines among them",
 		  "nsfast-nat 1 203.0.113.1 %llu\n"
 		  "\n"
@@ -598,8 +622,10 @@ static void test_keep(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		next = nat_new(&c);
-		snprintf(buf, sizeof(buf), cases[i].text, (unsigned long long)t,
-			 (unsigned long long)(t - SEC), (unsigned long long)(t - SEC));
+		unsigned long long tl = t - SEC;
+
+		snprintf(buf, sizeof(buf), cases[i].text, (unsigned long long)t, tl, tl, tl, tl, tl,
+			 tl, tl, tl);
 		f = fmemopen(buf, strlen(buf), "r");
 		rc = nat_keep_load(next, f, cases[i].now, 10 * SEC, &st);
 		fclose(f);
@@ -613,6 +639,24 @@ static void test_keep(void)
 		      st.refused);
 		nat_free(next);
 	}
+
+	/* A connection's last packet after the save is the save's: idle,
+	 * and expiring, from then on. */
+	next = nat_new(&c);
+	snprintf(buf, sizeof(buf),
+		 "nsfast-nat 1 203.0.113.1 %llu\n"
+		 "udp 10.0.0.2 5 198.51.100.7 53 40040 udp 18446744073709551615 0 0\n",
+		 (unsigned long long)t);
+	f = fmemopen(buf, strlen(buf), "r");
+	rc = nat_keep_load(next, f, t + SEC, 10 * SEC, &st);
+	fclose(f);
+	struct find fd = view_of(next, t + SEC, P_UDP, a, 5, SRV, 53);
+	check(rc == 0 && st.loaded == 1 && fd.found && fd.v.idle_ns == SEC &&
+		      !view_of(next, t + 62 * SEC, P_UDP, a, 5, SRV, 53).found,
+	      "keep: a last packet after the save counts from the save",
+	      "rc %d loaded %u found %d idle %llu", rc, st.loaded, fd.found,
+	      (unsigned long long)fd.v.idle_ns);
+	nat_free(next);
 
 	/* A line longer than any of ours is refused whole, not read as two. */
 	memset(buf, 0, sizeof(buf));
