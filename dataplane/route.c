@@ -519,14 +519,29 @@ static void route_in_big(struct sw *sw, uint64_t addr, struct pkt *p, uint32_t h
 
 /* The MTU of the port a packet for namespace address host leaves by:
  * its own when the host's MAC and port are known, else the smallest. */
+/* The largest packet route_in lets through to host without "fragmentation
+ * needed". A host whose port is not known yet (after a restart, or one
+ * that has been silent) gets the largest port's MTU, not the smallest:
+ * the outside keeps what it learns for the uplink's address, for every
+ * namespace behind it, for 10 minutes, and a connection the daemon
+ * before kept would cut it to the smallest port's for all of them (seen
+ * in 50_snat: a download across a restart left the outside at MTU 1000).
+ * Once the port is known, a frame too large for it is dropped
+ * (send_routed), and its retransmission answered with that port's MTU. */
 static uint32_t route_in_mtu(struct sw *sw, uint32_t host)
 {
+	uint32_t mtu = 0;
 	uint8_t mac[6];
 	uint16_t out;
 
 	out = route_nexthop_mac(sw, RT_IN, host, mac) ? FDB_PORT_NONE :
 							 switch_fdb_lookup(sw, mac);
-	return route_port_mtu(sw, out);
+	if (out < sw->nl2)
+		return route_port_mtu(sw, out);
+	for (uint16_t i = 0; i < sw->nl2; i++)
+		if (route_port_mtu(sw, i) > mtu)
+			mtu = route_port_mtu(sw, i);
+	return mtu ? mtu : route_port_mtu(sw, FDB_PORT_NONE);
 }
 
 void route_in(struct sw *sw, uint64_t addr, uint32_t len)
