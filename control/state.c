@@ -68,14 +68,25 @@ static int lock(int fd, enum state_mode mode)
 	}
 }
 
+/* Is fd still the file at path? A down that ran while we waited for
+ * its lock has removed both, and another up may have made them anew. */
+static bool still_there(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && a.st_nlink > 0 && !stat(path, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 int state_open(struct state *st, const char *lab, enum state_mode mode)
 {
 	char path[128];
-	int err;
+	int err, tries = 0;
 
 	memset(st, 0, sizeof(*st));
 	st->lockfd = -1;
 	snprintf(st->dir, sizeof(st->dir), "%s/%s", STATE_ROOT, lab);
+again:
 	if (mode == STATE_CREATE) {
 		if (mkdir(STATE_ROOT, 0700) && errno != EEXIST)
 			return -errno;
@@ -95,6 +106,15 @@ int state_open(struct state *st, const char *lab, enum state_mode mode)
 		return -errno;
 	if ((err = lock(st->lockfd, mode)))
 		goto out_err;
+	if (!still_there(st->lockfd, path)) {
+		close(st->lockfd);
+		st->lockfd = -1;
+		if (mode != STATE_CREATE)
+			return -ENOENT; /* the lab went down */
+		if (++tries == 3)
+			return -EBUSY;
+		goto again;
+	}
 	err = load(st);
 	if (err)
 		goto out_err;
@@ -321,6 +341,13 @@ int state_destroy(struct state *st)
 		closedir(d);
 	}
 	return rmdir(st->dir) && errno != ENOENT ? -errno : 0;
+}
+
+void state_unlock(struct state *st)
+{
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	st->lockfd = -1;
 }
 
 void state_close(struct state *st)

@@ -34,6 +34,9 @@ struct state {
  * about to end); NSFAST_LOCK_WAIT_MS sets both. -EBUSY: still held. */
 enum state_mode { STATE_READ, STATE_WRITE, STATE_CREATE };
 int state_open(struct state *st, const char *lab, enum state_mode mode);
+/* A reader done with the journal lets go of the lock before its slow
+ * part (asking daemons), so that an up or down need not wait for it. */
+void state_unlock(struct state *st);
 int state_append(struct state *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool state_has(const struct state *st, const char *fmt, ...)

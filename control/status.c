@@ -177,6 +177,8 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 		return 0;
 	if (err)
 		lab_open_failed(name, err);
+	if (!err)
+		state_unlock(&lab.st);
 	if (!err && !lab.st.nlines) {
 		lab_close(&lab);
 		if (all)

@@ -477,8 +477,8 @@ assert_clean "nothing left after a namespace deleted during up"
 NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >/dev/null 2>&1 &
 pid=$!; PIDS+=("$pid")
 sleep 0.8
-check_out "a second up waits a second, then says the lab is busy" "lab '$PFX' is busy" \
-	"$NSFAST" up --lab "$PFX" "$LAB"
+check_out "a second up waits, then says the lab is busy" "lab '$PFX' is busy" \
+	env NSFAST_LOCK_WAIT_MS=100 "$NSFAST" up --lab "$PFX" "$LAB"
 kill -9 "$pid"; wait "$pid" 2>/dev/null
 check "a killed up left a journal" test -s "/run/nsfast/$PFX/journal"
 check "down after kill -9 of up" down
@@ -487,10 +487,23 @@ assert_clean "nothing left after kill -9 and down"
 NSFAST_STEP_DELAY_MS=10 "$NSFAST" up --lab "$PFX" "$LAB" >/dev/null 2>&1 &
 pid=$!; PIDS+=("$pid")
 sleep 0.3
-check_out "status during an up waits for it, then shows the lab" "^lab $PFX: 5 namespaces" \
-	"$NSFAST" status "$PFX"
+check_out "status during an up waits for it, then shows the lab" "^up running: lab $PFX: 5 namespaces" \
+	bash -c "kill -0 $pid && echo -n 'up running: '; '$NSFAST' status '$PFX'"
 wait "$pid"
 check "down" down
+# An up that waits for the lab's lock while the lab goes down (here by
+# hand, as down does: its namespace, then its directory) makes the lab
+# anew, instead of taking the lock of the removed directory's file.
+printf 'lab %s\nns q\n' "${PFX}w" >"$TMP/wait.conf"
+"$NSFAST" up -q "$TMP/wait.conf"
+( exec 9<"/run/nsfast/${PFX}w/lock" && flock 9 && sleep 0.4 &&
+	ip netns del "${PFX}w-q" && rm -r "/run/nsfast/${PFX}w" ) & holder=$!
+sleep 0.2
+check_out "an up that waited while its lab went down makes it anew" "lab ${PFX}w is up: 1 namespace" \
+	"$NSFAST" up "$TMP/wait.conf"
+wait "$holder"
+check "and its journal names the namespace" grep -qx "ns ${PFX}w-q" "/run/nsfast/${PFX}w/journal"
+"$NSFAST" down -q "${PFX}w"
 
 # --- refused before touching anything
 sed 's/uplink  up0 snat/uplink  nosuch0 snat/' "$EX/nat.conf" >"$TMP/nouplink.conf"
