@@ -298,7 +298,7 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 
 		if (!sw || !rest[0])
 			return -EINVAL;
-		rc = switchd_stop(atoi(rest), lab->name, sw);
+		rc = switchd_stop(atoi(rest), lab->name, sw, lab->keep_nat);
 		if (rc)
 			snprintf(err, errlen, "switch daemon %s (pid %s) did not stop", sw, rest);
 	} else if (!strcmp(kind, "nft")) {
@@ -455,10 +455,14 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 		 * with the lab's directory. */
 		if (!strncmp(line, "daemon ", 7)) {
 			char path[160];
+			int sw = (int)strcspn(line + 7, " ");
 
-			if (snprintf(path, sizeof(path), "%s/%.*s.nat", lab->st.dir,
-				     (int)strcspn(line + 7, " "), line + 7) < (int)sizeof(path))
+			if (snprintf(path, sizeof(path), "%s/%.*s.nat", lab->st.dir, sw, line + 7) <
+			    (int)sizeof(path) - 4) {
 				unlink(path);
+				strcat(path, ".tmp"); /* one killed while it wrote */
+				unlink(path);
+			}
 		}
 		/* "switch" lines describe, they own nothing */
 		if (strncmp(line, "switch ", 7)) {

@@ -20,6 +20,9 @@ struct lab {
 	struct nl root;
 	struct lab_ns *ns;
 	int nns, cap;
+	/* A rollback: the daemons it stops keep their NAT connections for
+	 * the ones it starts again. */
+	bool keep_nat;
 };
 
 int lab_open(struct lab *lab, const char *name, enum state_mode mode);

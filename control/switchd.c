@@ -206,14 +206,14 @@ static bool gone(pid_t pid, const char *lab, const char *sw)
 	return !switchd_is(pid, lab, sw);
 }
 
-int switchd_stop(pid_t pid, const char *lab, const char *sw)
+int switchd_stop(pid_t pid, const char *lab, const char *sw, bool keep)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	int i;
 
 	if (gone(pid, lab, sw))
 		return 0;
-	kill(pid, SIGTERM);
+	kill(pid, keep ? SIGUSR1 : SIGTERM);
 	for (i = 0; i < 300; i++) {
 		if (gone(pid, lab, sw))
 			return 0;

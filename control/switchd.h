@@ -24,8 +24,10 @@ bool switchd_is(pid_t pid, const char *lab, const char *sw);
 ssize_t switchd_cmdline(pid_t pid, char *buf, size_t size);
 /* Was the daemon pid started with exactly args (NULL-terminated)? */
 bool switchd_args_same(pid_t pid, char *const args[]);
-/* SIGTERM, wait up to 3 s, then SIGKILL. 0 if it is gone. */
-int switchd_stop(pid_t pid, const char *lab, const char *sw);
+/* SIGTERM (keep: SIGUSR1, which has it keep its NAT connections for the
+ * next daemon, dataplane/nat_keep.c), wait up to 3 s, then SIGKILL. 0
+ * if it is gone. */
+int switchd_stop(pid_t pid, const char *lab, const char *sw, bool keep);
 /* Copy the daemon's report ("json" or "text") to f (NULL: only ask),
  * whole or not at all: 0, or -errno (-EPIPE when it closed before a
  * whole report, -EAGAIN when it gave none within 2 s). */

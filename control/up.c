@@ -411,6 +411,7 @@ int lab_up(struct topo *t)
 		else
 			fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", where, u.what,
 				strerror(-err), u.detail[0] ? ": " : "", u.detail);
+		u.lab.keep_nat = true;
 		undone = lab_undo_from(&u.lab, u.lab.st.nold, false, &kept);
 		state_truncate(&u.lab.st, kept);
 		if (undone)

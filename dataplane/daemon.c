@@ -28,11 +28,14 @@
 #include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
-static volatile int stop;
+static volatile sig_atomic_t stop, keep;
 
+/* SIGUSR1: stop, keeping the NAT's connections for the next daemon (up
+ * restarting it); SIGTERM, SIGINT: stop (down, by hand). */
 static void on_stop(int sig)
 {
-	(void)sig;
+	if (sig == SIGUSR1)
+		keep = 1;
 	stop = 1;
 }
 
@@ -102,14 +105,23 @@ out:
 	}
 }
 
-/* What the daemon before kept, once: the file goes whatever it held. */
+/* What the daemon before kept, once: the file goes whatever it held.
+ * Last of the setup: a setup that fails would lose them. A daemon
+ * without NAT takes none, and removes them too. */
 static void keep_load(struct sw *sw)
 {
+	char tmp[sizeof(sw->cfg.keep_path) + 4];
 	struct nat_keep_stats st;
 	const char *why;
 	FILE *f;
 	int err;
 
+	snprintf(tmp, sizeof(tmp), "%s.tmp", sw->cfg.keep_path);
+	unlink(tmp); /* from one killed while it wrote */
+	if (!sw->nat) {
+		unlink(sw->cfg.keep_path);
+		return;
+	}
 	f = fopen(sw->cfg.keep_path, "re");
 	if (!f) {
 		if (errno != ENOENT)
@@ -234,8 +246,6 @@ static int setup_uplink(struct sw *sw)
 		fail(sw, "NAT table of %u connections: %s", nc.max_entries, strerror(errno ? errno : EINVAL));
 		return -ENOMEM;
 	}
-	if (sw->cfg.keep_path[0])
-		keep_load(sw);
 	err = nl_open(&sw->nl, -1);
 	if (err) {
 		fail(sw, "netlink: %s", strerror(-err));
@@ -542,11 +552,14 @@ int cmd_switch(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	libbpf_set_print(libbpf_quiet);
 	sw.started = now_ns();
 	err = setup(&sw);
+	if (!err && sw.cfg.keep_path[0])
+		keep_load(&sw);
 	if (!err) {
 		fprintf(stderr, "nsfast switch %s: %d ports ready, %u-frame UMEM\n", sw.cfg.name,
 			sw.nports, sw.umem.nframes);
@@ -558,7 +571,7 @@ int cmd_switch(int argc, char **argv)
 		err = switch_run(&sw, &stop);
 		if (err)
 			fprintf(stderr, "nsfast switch %s: poll: %s\n", sw.cfg.name, strerror(-err));
-		sw.keep_on_stop = !err;
+		sw.keep_on_stop = !err && keep;
 	}
 	teardown(&sw);
 	fprintf(stderr, "nsfast switch %s: stopped\n", sw.cfg.name);
