@@ -44,6 +44,7 @@ static int nft_run(const char *cmd, char *err, size_t errlen)
  * uplink (a table without it, from an nsfast before them, is replaced). */
 #define MASQ_SPEC "nsfast: %s from %s out of %s ports %u-%u confined"
 #define CONFINE_SPEC "nsfast: %s confined"
+#define HOLD_SPEC "nsfast: %s confined, %s ports %u-%u held"
 
 int nft_bridge_parse(const char *text, struct nft_bridge *m)
 {
@@ -56,6 +57,11 @@ int nft_bridge_parse(const char *text, struct nft_bridge *m)
 	/* The widths are the struct's, less one. */
 	if (sscanf(c + 9, "nsfast: %63s from %15s out of %15s ports %u-%u confined\"%n", m->subnet,
 		   m->bridge, m->oif, &m->pmin, &m->pmax, &end) == 5 && end)
+		return 0;
+	memset(m, 0, sizeof(*m));
+	end = 0;
+	if (sscanf(c + 9, "nsfast: %15s confined, %15s ports %u-%u held\"%n", m->bridge, m->oif,
+		   &m->pmin, &m->pmax, &end) == 4 && end)
 		return 0;
 	memset(m, 0, sizeof(*m));
 	end = 0;
@@ -79,6 +85,30 @@ static void cmd_add(char *cmd, size_t len, size_t *n, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A userspace switch's table (struct nft_bridge's third kind). */
+static void hold_put(char *cmd, size_t len, size_t *n, const struct nft_bridge *m)
+{
+	const char *br = m->bridge;
+
+	cmd_add(cmd, len, n, HOLD_SPEC "\"\n", br, m->oif, m->pmin, m->pmax);
+	if (strcmp(br, "-"))
+		cmd_add(cmd, len, n,
+			" chain forward {\n"
+			"  type filter hook forward priority filter; policy accept;\n"
+			"  iifname \"%s\" oifname != \"%s\" counter drop comment \"confined\"\n"
+			"  oifname \"%s\" iifname != \"%s\" counter drop comment \"confined\"\n"
+			" }\n",
+			br, br, br, br);
+	/* Without conntrack: a segment of a connection the next daemon
+	 * keeps is new to the host, or invalid. */
+	cmd_add(cmd, len, n,
+		" chain input {\n"
+		"  type filter hook input priority filter; policy accept;\n"
+		"  iifname \"%s\" meta l4proto { tcp, udp } th dport %u-%u counter drop comment \"held\"\n"
+		" }\n",
+		m->oif, m->pmin, m->pmax);
+}
+
 /* One table per switch, so that `down` removes exactly its rules. With
  * SNAT (m->oif): the masquerade into the reserved ports, and the drops
  * that let only replies in. Always: the drops that keep what the host
@@ -98,6 +128,10 @@ int nft_bridge_put(const char *table, const struct nft_bridge *m, bool replace, 
 	if (replace)
 		cmd_add(cmd, sizeof(cmd), &n, "delete table ip %s\n", table);
 	cmd_add(cmd, sizeof(cmd), &n, "table ip %s {\n comment \"", table);
+	if (up[0] && !m->subnet[0]) {
+		hold_put(cmd, sizeof(cmd), &n, m);
+		goto out;
+	}
 	if (up[0]) {
 		cmd_add(cmd, sizeof(cmd), &n, MASQ_SPEC, m->subnet, br, up, m->pmin, m->pmax);
 		cmd_add(cmd, sizeof(cmd), &n,
@@ -133,6 +167,7 @@ int nft_bridge_put(const char *table, const struct nft_bridge *m, bool replace, 
 			"  iifname \"%s\" meta l4proto { tcp, udp } th dport %u-%u ct state new counter drop comment \"unsolicited\"\n"
 			" }\n",
 			up, m->pmin, m->pmax);
+out:
 	cmd_add(cmd, sizeof(cmd), &n, "}\n");
 	if (n >= sizeof(cmd))
 		return -ENAMETOOLONG; /* cannot be: names of 15 characters */

@@ -5,16 +5,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* nftables through libnftables: the table of a `dataplane kernel`
- * switch, which confines what the host forwards for its bridge, and
- * masquerades to its uplink. */
+/* nftables through libnftables: a switch's table, which confines what
+ * the host forwards for its bridge or host port, masquerades to a
+ * kernel switch's uplink, and holds a userspace switch's NAT ports. */
 
-/* What a switch's table is made from; its comment records it. Without
- * an uplink (oif ""), subnet and ports are unused: confinement only. */
+/* What a switch's table is made from; its comment records it. Three
+ * kinds:
+ * - a kernel switch's SNAT (subnet and oif): the masquerade, only
+ *   replies in, and the bridge confined to itself and the uplink;
+ * - a confinement alone (oif ""): the bridge or host port to itself;
+ * - a userspace switch's SNAT (oif, no subnet): the host drops what
+ *   comes in on the uplink to the NAT's ports, which the switch's uplink
+ *   program takes while a daemon runs, so that between two daemons the
+ *   host does not reset the connections the next one keeps
+ *   (dataplane/nat_keep.c); and its host port confined, unless bridge
+ *   is "-" (none, or one without IPv4). */
 struct nft_bridge {
 	char subnet[64]; /* the switch's IPv4 subnet, CIDR */
-	char bridge[16], oif[16]; /* the switch's bridge, the uplink */
-	unsigned int pmin, pmax; /* TCP and UDP source ports */
+	char bridge[16], oif[16]; /* the switch's bridge (or host port), the uplink */
+	unsigned int pmin, pmax; /* TCP and UDP ports of the NAT */
 };
 
 /* Make the table; replace: over an existing one, in one transaction. */

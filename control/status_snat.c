@@ -19,7 +19,7 @@
 
 struct snat_table {
 	struct nft_bridge m;
-	unsigned long long dropped, confined;
+	unsigned long long dropped, confined, held;
 };
 
 /* The sum of the counters of the rules of text that drop with comment. */
@@ -50,6 +50,7 @@ static int read_table(const char *name, struct snat_table *t)
 		return err;
 	t->dropped = drops(text, "unsolicited");
 	t->confined = drops(text, "confined");
+	t->held = drops(text, "held");
 	return 0;
 }
 
@@ -187,14 +188,24 @@ int status_switch_table(const char *lab, const char *sw, bool kernel, bool json,
 	snprintf(name, sizeof(name), "nsfast-%s-%s", lab, sw);
 	if ((err = read_table(name, &t)))
 		return err;
-	if (!t.m.oif[0]) { /* no SNAT: the confinement alone */
+	/* no SNAT, or a userspace switch's: the confinement, if any */
+	if ((!t.m.oif[0] || !t.m.subnet[0]) && strcmp(t.m.bridge, "-")) {
 		if (json)
 			fprintf(f, ",\"confined\":{\"dropped\":%llu}", t.confined);
 		else
 			fprintf(f, "  confined to its %s (nftables table %s): %llu forwarded packets dropped\n",
 				kernel ? "bridge" : "host port", name, t.confined);
-		return 0;
 	}
+	if (t.m.oif[0] && !t.m.subnet[0]) { /* a userspace switch's NAT ports */
+		if (json)
+			fprintf(f, ",\"held\":{\"uplink\":\"%s\",\"ports\":\"%u-%u\",\"dropped\":%llu}",
+				t.m.oif, t.m.pmin, t.m.pmax, t.held);
+		else
+			fprintf(f, "  NAT ports %u-%u held on %s while no daemon runs (nftables table %s): %llu packets dropped\n",
+				t.m.pmin, t.m.pmax, t.m.oif, name, t.held);
+	}
+	if (!t.m.oif[0] || !t.m.subnet[0])
+		return 0;
 	if (addr_parse_cidr(t.m.subnet, &net))
 		return -EPROTO;
 	/* Without it (no conntrack procfs), the table's figures alone. */

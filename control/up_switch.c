@@ -222,7 +222,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 			return err;
 	}
 	if (!sw->nhost)
-		return 0;
+		return switch_table_at(u, sw);
 	if ((err = step(u, "create host port %s -- %s for switch %s", sw->ifname, sw->hostport,
 			sw->name)))
 		return err;
@@ -330,23 +330,19 @@ int up_switch(struct up *u, struct sw *sw)
 	return switch_addrs(u, sw, sw->host, sw->host_line, sw->nhost);
 }
 
-bool up_switch_table_wanted(const struct sw *sw)
+static bool has_v4(const struct addr *a, int n)
 {
-	if (sw->dp != DP_KERNEL) {
-		for (int i = 0; i < sw->nhost; i++)
-			if (sw->host[i].family == AF_INET)
-				return true;
-		return false;
-	}
-	if (sw->snat)
-		return true;
-	for (int i = 0; i < sw->ngateway; i++)
-		if (sw->gateway[i].family == AF_INET)
-			return true;
-	for (int i = 0; i < sw->nhost; i++)
-		if (sw->host[i].family == AF_INET)
+	for (int i = 0; i < n; i++)
+		if (a[i].family == AF_INET)
 			return true;
 	return false;
+}
+
+bool up_switch_table_wanted(const struct sw *sw)
+{
+	if (sw->snat || has_v4(sw->host, sw->nhost))
+		return true;
+	return sw->dp == DP_KERNEL && has_v4(sw->gateway, sw->ngateway);
 }
 
 /* The host's IPv4 forwarding, for a kernel SNAT switch: after its table,
@@ -382,12 +378,29 @@ static int switch_table(struct up *u, struct sw *sw)
 	int i, err;
 
 	snprintf(table, sizeof(table), "nsfast-%s-%s", u->t->lab, sw->name);
-	err = masq ? step(u, "add nftables masquerade table %s", table) :
-		     step(u, "add nftables table %s, confining what the host forwards for %s%s",
-			  table, sw->dp == DP_KERNEL ? "" : "host port ", sw->ifname);
+	if (masq)
+		err = step(u, "add nftables masquerade table %s", table);
+	else if (sw->dp == DP_KERNEL)
+		err = step(u, "add nftables table %s, confining what the host forwards for %s",
+			   table, sw->ifname);
+	else if (!sw->snat)
+		err = step(u, "add nftables table %s, confining what the host forwards for host port %s",
+			   table, sw->ifname);
+	else
+		err = step(u, "add nftables table %s, holding the NAT's ports on %s%s%s", table,
+			   sw->uplink, has_v4(sw->host, sw->nhost) ? " and confining host port " : "",
+			   has_v4(sw->host, sw->nhost) ? sw->ifname : "");
 	if (err)
 		return err;
-	snprintf(want.bridge, sizeof(want.bridge), "%s", sw->ifname);
+	/* A userspace switch's host port without IPv4 is not the host's to
+	 * route for. */
+	snprintf(want.bridge, sizeof(want.bridge), "%s",
+		 sw->dp == DP_KERNEL || has_v4(sw->host, sw->nhost) ? sw->ifname : "-");
+	if (sw->snat && !masq) {
+		snprintf(want.oif, sizeof(want.oif), "%s", sw->uplink);
+		want.pmin = sw->nat_port_min;
+		want.pmax = sw->nat_port_max;
+	}
 	if (masq) {
 		for (i = 0; i < sw->ngateway && sw->gateway[i].family != AF_INET; i++)
 			;
@@ -409,7 +422,7 @@ static int switch_table(struct up *u, struct sw *sw)
 		 * without the comment made it). Connections already made keep
 		 * theirs: conntrack holds them. A rollback puts it back. */
 		pr_warn("switch %s: its %s changed: replacing nftables table %s\n", sw->name,
-			masq || old.oif[0] ? "SNAT settings" :
+			sw->snat || old.oif[0] ? "SNAT settings" :
 			sw->dp == DP_KERNEL ? "bridge" : "host port", table);
 		if ((old_ok && (err = up_restore_nft(u, table, &old))) ||
 		    (err = nft_bridge_put(table, &want, true, u->detail, sizeof(u->detail))))
@@ -434,7 +447,7 @@ static int switch_table_at(struct up *u, struct sw *sw)
 
 	if (!up_switch_table_wanted(sw))
 		return 0;
-	if (sw->dp == DP_KERNEL && sw->snat)
+	if (sw->snat)
 		u->line = sw->uplink_line;
 	err = switch_table(u, sw);
 	u->line = line;

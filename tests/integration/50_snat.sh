@@ -285,29 +285,40 @@ NFT
 		"$NSFAST" up --lab "$PFX" "$TMP/ports-$dp.conf"
 	# A restart of the daemon keeps the NAT's connections: a TCP
 	# transfer and its iperf3 control connection go on across an up
-	# that changes a NAT timeout. The kept file is the daemon's code,
-	# the same on every userspace dataplane; tc has the fast path.
+	# that changes a NAT timeout, and one the other way across the up
+	# that changes it back. The kept file is the daemon's code, the
+	# same on every userspace dataplane; tc has the fast path.
 	if [ "$dp" = tc ]; then
 		sed 's/^    uplink  up0 snat ports 62000-62999$/&\n    nat-timeout udp 61/' \
 			"$TMP/ports-$dp.conf" >"$TMP/keep-$dp.conf"
-		nsx_bg a iperf3 -c 203.0.113.2 -p 5203 -t 2.5 -J >"$TMP/keep.json" 2>&1
-		keep_pid=${PIDS[-1]}
-		sleep 0.8
-		check_out "$dp: up with another NAT timeout restarts the daemon" "settings changed" \
-			"$NSFAST" up --lab "$PFX" "$TMP/keep-$dp.conf"
-		wait "$keep_pid" || true
-		check_out "$dp: the TCP transfer through the NAT went on across the restart" '^ok [1-9]' \
-			jq -r '"\(if .error then .error else "ok" end) \(.intervals[-1].sum.bytes)"' "$TMP/keep.json"
-		check_out "$dp: the new daemon took the connections over" '"kept":[2-9]' \
+		keep_across() { # FILE IPERF3-DIRECTION WHAT
+			nsx_bg a iperf3 $2 -c 203.0.113.2 -p 5203 -t 2.5 -J >"$TMP/keep.json" 2>&1
+			local pid=${PIDS[-1]}
+			sleep 0.8
+			check_out "$dp: up with another NAT timeout restarts the daemon ($3)" \
+				"settings changed" "$NSFAST" up --lab "$PFX" "$1"
+			wait "$pid" || true
+			check_out "$dp: a TCP $3 through the NAT went on across the restart" '^ok [1-9]' \
+				jq -r '"\(if .error then .error else "ok" end) \(.intervals[-1].sum.bytes)"' \
+				"$TMP/keep.json"
+		}
+		keep_across "$TMP/keep-$dp.conf" "" upload
+		check_out "$dp: the new daemon took the connections over" '"kept":([2-9]|[1-9][0-9]+),' \
 			"$NSFAST" status --json "$PFX"
-		check_out "$dp: and counts them in status" "[2-9] kept from the daemon before" \
+		check_out "$dp: and counts them in status" " ([2-9]|[1-9][0-9]+) kept from the daemon before" \
 			"$NSFAST" status "$PFX"
-		check "$dp: up of the file before restarts it again" up --lab "$PFX" "$TMP/ports-$dp.conf"
+		# Between two daemons, the host must not reset them.
+		check_out "$dp: the host holds the NAT's ports on the uplink" \
+			"NAT ports 62000-62999 held on $PFX-up0 while no daemon runs" "$NSFAST" status "$PFX"
+		keep_across "$TMP/ports-$dp.conf" -R download
 	fi
 
 	if [ "$dp" != kernel ]; then
-		check_out "$dp: the host's forwarding and nftables are left alone" "^$FWD_BEFORE none$" \
-			bash -c "echo \$(cat /proc/sys/net/ipv4/ip_forward) \$(nft list tables | grep -c 'nsfast-$PFX' | sed 's/^0\$/none/')"
+		# Its table only holds the NAT's ports (no masquerade, no
+		# forward chain: no host port here).
+		check_out "$dp: the host's forwarding is left alone, its table only holds the NAT's ports" \
+			"^$FWD_BEFORE 0 1$" bash -c "echo \$(cat /proc/sys/net/ipv4/ip_forward) \$(nft list table ip nsfast-$PFX-sw0 |
+			grep -c -e masquerade -e 'hook forward') \$(nft list table ip nsfast-$PFX-sw0 | grep -c 'drop comment \"held\"')"
 	fi
 	# The host's own traffic over the uplink is untouched.
 	check "$dp: the host still pings the outside" ping -c 2 -i 0.2 -W 2 203.0.113.2
