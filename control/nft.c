@@ -109,13 +109,15 @@ static void hold_put(char *cmd, size_t len, size_t *n, const struct nft_bridge *
 		m->oif, m->pmin, m->pmax);
 }
 
-/* One table per switch, so that `down` removes exactly its rules. With
- * SNAT (m->oif): the masquerade into the reserved ports, and the drops
- * that let only replies in. Always: the drops that keep what the host
- * forwards for the bridge between it and its uplink, if any (counted,
- * for `nft list table`): the host forwards for every interface once
- * ip_forward is on, and would otherwise route the lab to other bridges,
- * other labs, and out of the host's own interfaces untranslated.
+/* One table per switch, so that `down` removes exactly its rules (the
+ * kinds: struct nft_bridge). A kernel switch's SNAT (m->subnet): the
+ * masquerade into the reserved ports, and the drops that let only
+ * replies in. Always but for a userspace switch without a host port:
+ * the drops that keep what the host forwards for the bridge (or host
+ * port) between it and its uplink, if any (counted, for `nft list
+ * table`): the host forwards for every interface once ip_forward is on,
+ * and would otherwise route the lab to other bridges, other labs, and
+ * out of the host's own interfaces untranslated.
  * replace: delete the old table in the same transaction, so that no
  * packet sees neither. */
 int nft_bridge_put(const char *table, const struct nft_bridge *m, bool replace, char *err,

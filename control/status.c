@@ -58,7 +58,7 @@ static int snapshot(struct nl *nl, struct snapshot *s)
 	return err ? err : nl_addr_dump(nl, snap_addr, s);
 }
 
-/* Does the lab's journal hold a kernel switch's nftables table? */
+/* Does the lab's journal hold the switch's nftables table? */
 static bool table_of(const struct lab *lab, const char *name, const char *sw)
 {
 	return state_has(&lab->st, "nft nsfast-%s-%s", name, sw);
