@@ -68,6 +68,18 @@ int up_pair_set(struct up *u, struct nl *nl[2], const char *ns[2], const char *i
 		/* Best effort, and quiet: what failed is the second end. */
 		nl_link_set(nl[0], was.ifindex, was.mtu != mtu ? was.mtu : 0,
 			    mac[0] && memcmp(was.mac, mac[0], 6) ? was.mac : NULL);
+	/* An up killed between making a pair and setting it up, or an end
+	 * set down by hand: it exists, so no step above looked. */
+	for (int i = 0; !err && i < 2; i++) {
+		struct link_state ls;
+
+		if ((err = kernel_err(u, nl_link_get(nl[i], ifname[i], &ls))) || (ls.flags & IFF_UP))
+			continue;
+		if ((err = step(u, "set %s:%s up", ns[i], ifname[i])) ||
+		    (err = kernel_err(u, nl_link_set_up(nl[i], ls.ifindex))))
+			break;
+		u->changes++;
+	}
 	return err;
 }
 

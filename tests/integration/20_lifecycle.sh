@@ -32,6 +32,16 @@ check_out "up replaces the namespace and its link" "is up: .* [1-9][0-9]* change
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "the replaced namespace carries traffic" nsx b ping1 10.13.37.2
 check_out "and nothing is missing any more" '"missing_namespaces":0,' "$NSFAST" status --json "$PFX"
+# Ends of pairs left down (an up killed before it set them up, or by
+# hand): an up that found the pairs did not look (a trial's kill -9 of
+# up left a lab that every later up called "nothing changed").
+ip link set "$PFX-b-eth0" down
+nsx c ip link set eth0 down
+# (3 changes: the two ends, and c's default route, which went with its link.)
+check_out "up sets up the ends of pairs it finds down" "is up: .* 3 changes" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check "and b is reached again" nsx a ping1 10.13.37.3
+check "and c, through r" nsx a ping1 10.9.9.10
 # IPv6 turned off by hand on an interface the file gives an IPv6 address
 # (its addresses and routes go with it): up turns it on, then adds the
 # address and the default route again.
