@@ -111,6 +111,8 @@ void lab_forget_ns(struct lab *lab, const char *nsname)
 	}
 }
 
+static bool host_made(const char *lab, const char *s);
+
 static int undo_route(struct lab *lab, char *args)
 {
 	char *dst = strtok(args, " "), *gw = strtok(NULL, " "), *dev = strtok(NULL, " ");
@@ -126,6 +128,20 @@ static int undo_route(struct lab *lab, char *args)
 		if (nl_link_get(&lab->root, dev, &ls))
 			return 0; /* the route went with its device */
 		oif = ls.ifindex;
+	} else {
+		/* Via a gateway alone: the route up made goes out of one of
+		 * the lab's interfaces (a bridge, a host port, a veth).
+		 * Another route to dst via that gateway is not the lab's,
+		 * whoever wrote the line. */
+		struct route_seen seen;
+		char name[IF_NAMESIZE];
+
+		if (nl_route_find(&lab->root, &d, 0, true, &seen) || !addr_same_host(&seen.gw, &g))
+			return 0; /* gone, or another one */
+		if (!seen.oif || !if_indextoname((unsigned int)seen.oif, name) ||
+		    !host_made(lab->name, name))
+			return -EPERM;
+		oif = seen.oif;
 	}
 	err = nl_route_del(&lab->root, &d, strcmp(gw, "-") ? &g : NULL, oif);
 	return err == -ESRCH || err == -ENOENT || err == -ENODEV ? 0 : err;
@@ -133,7 +149,8 @@ static int undo_route(struct lab *lab, char *args)
 
 /* "IF NS MTU UP MAC": back into the host, with the MTU, up/down state
  * and MAC it had there. A namespace deleted by hand gave a real device
- * back to the host already (and took a virtual one with it). */
+ * back to the host already (and took a virtual one with it): nothing
+ * tells that device from another of its name, so it is left as it is. */
 static int undo_move(struct lab *lab, char *args)
 {
 	char *ifname = strtok(args, " "), *ns = strtok(NULL, " "), *mtu = strtok(NULL, " "),
@@ -146,11 +163,12 @@ static int undo_move(struct lab *lab, char *args)
 	if (!ifname || !ns || !mtu || !up || !mac_s || mac_parse(mac_s, mac))
 		return -EINVAL;
 	nl = lab_nl(lab, ns, NULL);
-	if (nl && !nl_link_get(nl, ifname, &ls) &&
-	    (err = nl_link_set_netns(nl, ls.ifindex, netns_root_fd())))
+	if (!nl || nl_link_get(nl, ifname, &ls))
+		return 0; /* not in the namespace: gone, or never moved */
+	if ((err = nl_link_set_netns(nl, ls.ifindex, netns_root_fd())))
 		return err;
 	if (nl_link_get(&lab->root, ifname, &ls))
-		return 0; /* gone with its namespace */
+		return 0; /* gone meanwhile */
 	if ((err = nl_link_set(&lab->root, ls.ifindex, atoi(mtu), mac)))
 		return err;
 	return atoi(up) ? nl_link_set_up(&lab->root, ls.ifindex) : 0;
@@ -293,6 +311,8 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 		rc = undo_move(lab, rest);
 	} else if (!strcmp(kind, "route")) {
 		rc = undo_route(lab, rest);
+		if (rc == -EPERM)
+			snprintf(err, errlen, "the host's route there leaves by an interface that is not the lab's");
 	} else if (!strcmp(kind, "daemon")) {
 		char *sw = strtok_r(NULL, " ", &rest);
 

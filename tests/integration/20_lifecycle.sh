@@ -702,10 +702,18 @@ check_out "journal: and nothing of it is left" "^0$" \
 echo keep >"$TMP/victim"
 ip netns add "${PFX}x-victim"
 ip link add "${PFX}v0" type veth peer name "${PFX}v1"
+# Lines of a form nsfast writes, about what is not the lab's: a host
+# route via a gateway beyond another interface, and an interface never
+# moved into the lab's namespace.
+ip addr add 10.233.252.1/24 dev "${PFX}v0"; ip link set "${PFX}v1" up; ip link set "${PFX}v0" up
+ip route add 10.233.254.0/24 via 10.233.252.2 proto static
+vmac=$(cat "/sys/class/net/${PFX}v0/address")
 { printf 'uplink ../../..%s\nns %s\nuplink \n' "$TMP/victim" "${PFX}x-victim"
   printf 'link %s\nveth - %s\n' "${PFX}v0" "${PFX}v1"
   printf 'sysctl /proc/sys/net/ipv6/conf/%s/disable_ipv6 1\n' "${PFX}v0"
-  printf 'route 10.9.9.0/24 - -\nns %s-z \n' "${PFX}j"; } >>"$J/journal"
+  printf 'route 10.9.9.0/24 - -\nns %s-z \n' "${PFX}j"
+  printf 'route 10.233.254.0/24 10.233.252.2 -\nmove %s %s-z 1400 0 02:00:00:00:00:99\n' \
+	"${PFX}v0" "${PFX}j"; } >>"$J/journal"
 out=$("$NSFAST" status "${PFX}j" 2>&1 >/dev/null)
 if grep -q "in $J/journal: 'uplink ../../..$TMP/victim': expected an interface name" <<<"$out" &&
 	grep -q "'link ${PFX}v0': expected a host interface of the lab's" <<<"$out" &&
@@ -713,13 +721,17 @@ if grep -q "in $J/journal: 'uplink ../../..$TMP/victim': expected an interface n
 	[ "$(grep -c 'down leaves it for you' <<<"$out")" = 8 ]; then
 	pass "journal: status names each of 8 lines that are not the lab's, or not nsfast's"
 else fail "journal: status said: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
-check_out "journal: down undoes the rest, and keeps just the 8 lines it will not undo" \
-	"8 of [0-9]* objects could not be removed" "$NSFAST" down "${PFX}j"
+check_out "journal: down undoes the rest, and keeps just the 9 lines it will not undo" \
+	"9 of [0-9]* objects could not be removed" "$NSFAST" down "${PFX}j"
+check_out "journal: a host route beyond an interface of no lab's stays" "via 10.233.252.2 dev ${PFX}v0" \
+	ip route show 10.233.254.0/24
+check_out "journal: and that interface keeps its MTU and MAC" "^1500 $vmac$" \
+	bash -c "echo \$(cat /sys/class/net/${PFX}v0/mtu) \$(cat /sys/class/net/${PFX}v0/address)"
 check "journal: the file outside is still there" test -e "$TMP/victim"
 check "journal: and so is another lab's namespace" ip netns pids "${PFX}x-victim"
 check "journal: and an interface of no lab's" ip link show "${PFX}v0"
 check_out "journal: with its sysctl as it was" "^0$" cat "/proc/sys/net/ipv6/conf/${PFX}v0/disable_ipv6"
-check_out "journal: the journal has those 8 lines only" "^8$" bash -c "wc -l <'$J/journal'"
+check_out "journal: the journal has those 9 lines only" "^9$" bash -c "wc -l <'$J/journal'"
 ip netns del "${PFX}x-victim"
 ip link del "${PFX}v0"
 : >"$J/journal"
