@@ -20,7 +20,9 @@ static int fwd_hold(void)
 	char old[16];
 	int err, fd;
 
-	err = netns_sysctl(-1, FWD_SYSCTL, "1", old, sizeof(old));
+	/* Saved before it is set: a crash in between must not leave
+	 * forwarding on with nothing to put back. */
+	err = netns_sysctl(-1, FWD_SYSCTL, NULL, old, sizeof(old));
 	if (err < 0)
 		return err;
 	/* O_EXCL: only the first holder saves; a file left by a crash still
@@ -37,7 +39,7 @@ static int fwd_hold(void)
 	} else if (errno != EEXIST) {
 		return -errno;
 	}
-	return err;
+	return netns_sysctl(-1, FWD_SYSCTL, "1", NULL, 0);
 }
 
 int ip_forward_hold(void)
