@@ -457,6 +457,10 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 
 		if (!stale(lab, i, arg) || !strncmp(line, "sysctl ", 7))
 			continue;
+		/* Interrupted: what is removed stays removed (and counted);
+		 * up's next step fails on the signal. */
+		if (lab->stop && *lab->stop)
+			break;
 		err = undo_line(lab, i, bad, msg, sizeof(msg));
 		if (err) {
 			pr_warn("nsfast: lab '%s': could not remove %s, which the file no longer has: %s%s%s\n",

@@ -2,6 +2,8 @@
 #ifndef NSFAST_LAB_H
 #define NSFAST_LAB_H
 
+#include <signal.h>
+
 #include "nl.h"
 #include "state.h"
 #include "topo.h"
@@ -23,6 +25,8 @@ struct lab {
 	/* A rollback: the daemons it stops keep their NAT connections for
 	 * the ones it starts again. */
 	bool keep_nat;
+	/* up's signal flag: lab_prune stops before the next object once set. */
+	const volatile sig_atomic_t *stop;
 };
 
 int lab_open(struct lab *lab, const char *name, enum state_mode mode);

@@ -355,6 +355,7 @@ int lab_up(struct topo *t)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	err = lab_open(&u.lab, t->lab, STATE_CREATE);
+	u.lab.stop = &interrupted;
 	if (err) {
 		if (err == -EBUSY)
 			lab_open_failed(t->lab, err);
