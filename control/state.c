@@ -27,9 +27,16 @@ static int push_line(struct state *st, const char *s)
 	return 0;
 }
 
+/* The longest line nsfast writes is far shorter; one longer is cut
+ * here, and refused by lab_line_check as any line nsfast does not
+ * write, not read on as a line of its own. */
+#define LINE_MAX_LEN 511
+
 static int load(struct state *st)
 {
-	char path[128], buf[512];
+	char path[128], *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	FILE *f;
 	int err = 0;
 
@@ -37,14 +44,25 @@ static int load(struct state *st)
 	f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	while (fgets(buf, sizeof(buf), f)) {
+	while ((n = getline(&buf, &cap, f)) >= 0) {
 		/* A journal edited with CRLF line ends is still this one. */
-		buf[strcspn(buf, "\r\n")] = '\0';
-		if (buf[0] && (err = push_line(st, buf)))
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			buf[--n] = '\0';
+		if (n > LINE_MAX_LEN)
+			buf[n = LINE_MAX_LEN] = '\0';
+		/* nsfast writes printable ASCII: anything else (a NUL that
+		 * would end the line early, a terminal's escapes in a
+		 * warning) becomes '?', so that the line is refused and said
+		 * as it is. */
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] < 0x20 || buf[i] > 0x7e)
+				buf[i] = '?';
+		if (n && (err = push_line(st, buf)))
 			break;
 	}
 	if (!err && ferror(f))
 		err = errno ? -errno : -EIO; /* a directory, say */
+	free(buf);
 	fclose(f);
 	return err;
 }

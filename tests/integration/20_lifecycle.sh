@@ -713,16 +713,21 @@ vmac=$(cat "/sys/class/net/${PFX}v0/address")
   printf 'sysctl /proc/sys/net/ipv6/conf/%s/disable_ipv6 1\n' "${PFX}v0"
   printf 'route 10.9.9.0/24 - -\nns %s-z \n' "${PFX}j"
   printf 'route 10.233.254.0/24 10.233.252.2 -\nmove %s %s-z 1400 0 02:00:00:00:00:99\n' \
-	"${PFX}v0" "${PFX}j"; } >>"$J/journal"
+	"${PFX}v0" "${PFX}j"
+  # Past the longest line nsfast reads, the rest is not a line of its
+  # own; a NUL does not end one early.
+  head -c 600 /dev/zero | tr '\0' x; printf 'ns %s-ghost\n' "${PFX}j"
+  printf 'ns %s-z\0ns %s-nul\n' "${PFX}j" "${PFX}j"; } >>"$J/journal"
 out=$("$NSFAST" status "${PFX}j" 2>&1 >/dev/null)
 if grep -q "in $J/journal: 'uplink ../../..$TMP/victim': expected an interface name" <<<"$out" &&
 	grep -q "'link ${PFX}v0': expected a host interface of the lab's" <<<"$out" &&
 	grep -q "'ns ${PFX}j-z ': spaces other than one between two words" <<<"$out" &&
-	[ "$(grep -c 'down leaves it for you' <<<"$out")" = 8 ]; then
-	pass "journal: status names each of 8 lines that are not the lab's, or not nsfast's"
+	grep -q "'ns ${PFX}j-z?ns ${PFX}j-nul': " <<<"$out" && ! grep -q "${PFX}j-ghost" <<<"$out" &&
+	[ "$(grep -c 'down leaves it for you' <<<"$out")" = 10 ]; then
+	pass "journal: status names each of 10 lines that are not the lab's, or not nsfast's"
 else fail "journal: status said: $(tr '\n' ' ' <<<"$out" | head -c 600)"; fi
-check_out "journal: down undoes the rest, and keeps just the 9 lines it will not undo" \
-	"9 of [0-9]* objects could not be removed" "$NSFAST" down "${PFX}j"
+check_out "journal: down undoes the rest, and keeps just the 11 lines it will not undo" \
+	"11 of [0-9]* objects could not be removed" "$NSFAST" down "${PFX}j"
 check_out "journal: a host route beyond an interface of no lab's stays" "via 10.233.252.2 dev ${PFX}v0" \
 	ip route show 10.233.254.0/24
 check_out "journal: and that interface keeps its MTU and MAC" "^1500 $vmac$" \
@@ -731,7 +736,7 @@ check "journal: the file outside is still there" test -e "$TMP/victim"
 check "journal: and so is another lab's namespace" ip netns pids "${PFX}x-victim"
 check "journal: and an interface of no lab's" ip link show "${PFX}v0"
 check_out "journal: with its sysctl as it was" "^0$" cat "/proc/sys/net/ipv6/conf/${PFX}v0/disable_ipv6"
-check_out "journal: the journal has those 9 lines only" "^9$" bash -c "wc -l <'$J/journal'"
+check_out "journal: the journal has those 11 lines only" "^11$" bash -c "wc -l <'$J/journal'"
 ip netns del "${PFX}x-victim"
 ip link del "${PFX}v0"
 : >"$J/journal"
