@@ -142,20 +142,32 @@ static bool host_owned(const struct lab *lab, const char *name)
 }
 
 /* Why a userspace switch's daemon gave no report: it runs and did not
- * answer, or it is not running, with its log if it left one. */
-static void daemon_silent(const struct lab *lab, const char *name, const char *sw, int err)
+ * answer, or it is not running, with its log if it left one. JSON: a
+ * member "daemon_silent" after "daemon":null. */
+static void daemon_silent(const struct lab *lab, const char *name, const char *sw, int err,
+			  bool json)
 {
-	char log[128];
+	const char *why = err == -EAGAIN ? "no answer within 2 s (stopped, or stuck?)" :
+					   strerror(-err);
 	pid_t pid = switchd_pid(&lab->st, name, sw);
+	char log[128];
+	bool has_log;
 
 	if (pid) {
-		printf("  switch daemon pid %d runs but gave no report on %s/%s.sock: %s\n", (int)pid,
-		       lab->st.dir, sw,
-		       err == -EAGAIN ? "no answer within 2 s (stopped, or stuck?)" : strerror(-err));
+		if (json)
+			printf(",\"daemon_silent\":{\"running\":true,\"pid\":%d,\"error\":\"%s\"}",
+			       (int)pid, why);
+		else
+			printf("  switch daemon pid %d runs but gave no report on %s/%s.sock: %s\n",
+			       (int)pid, lab->st.dir, sw, why);
 		return;
 	}
 	snprintf(log, sizeof(log), "%s/%s.log", lab->st.dir, sw);
-	if (access(log, F_OK))
+	has_log = !access(log, F_OK);
+	if (json)
+		printf(",\"daemon_silent\":{\"running\":false,\"log\":%s%s%s}",
+		       has_log ? "\"" : "", has_log ? log : "null", has_log ? "\"" : "");
+	else if (!has_log)
 		printf("  switch daemon not running (it left no log: 'nsfast up' starts it)\n");
 	else
 		printf("  switch daemon not running (see %s; 'nsfast up' starts it again)\n", log);
@@ -240,8 +252,10 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 				/* The daemon's own report, or null when it is not running. */
 				printf(",\"daemon\":");
 				fflush(stdout);
-				if (switchd_query(name, sw, true, nat, stdout))
+				if ((qerr = switchd_query(name, sw, true, nat, stdout))) {
 					printf("null");
+					daemon_silent(&lab, name, sw, qerr, true);
+				}
 			}
 			if (table_of(&lab, name, sw) &&
 			    status_switch_table(name, sw, kernel, true, nat, stdout))
@@ -258,7 +272,7 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 				       name, sw);
 			fflush(stdout);
 			if (!kernel && (qerr = switchd_query(name, sw, false, nat, stdout)))
-				daemon_silent(&lab, name, sw, qerr);
+				daemon_silent(&lab, name, sw, qerr, false);
 		}
 		first = false;
 	}

@@ -196,6 +196,8 @@ kill -STOP "$pid1"
 check_out "status says a stopped daemon runs and gave no report" \
 	"switch daemon pid $pid1 runs but gave no report on /run/nsfast/$PFX/sw0.sock: no answer within 2 s" \
 	"$NSFAST" status "$PFX"
+check_out "and so does its JSON" "^null {\"running\":true,\"pid\":$pid1,\"error\":\"no answer within 2 s" \
+	bash -c "'$NSFAST' status --json '$PFX' | jq -c '.switches[0] | .daemon, .daemon_silent' | tr '\n' ' '"
 kill -CONT "$pid1"
 # up restarts one that does not answer (its socket removed here).
 rm "/run/nsfast/$PFX/sw0.sock"

@@ -289,6 +289,8 @@ done
 if [ $left = 0 ]; then pass "kill -9: the program's maps (the fast path's FDB too) are gone"
 else fail "kill -9: $left of the maps $(echo $maps) still exist"; fi
 check_out "kill -9: status says the daemon is not running" "switch daemon not running" "$NSFAST" status "$PFX"
+check_out "kill -9: and so does its JSON" '"daemon":null,"daemon_silent":\{"running":false,"log":"/run/nsfast/' \
+	"$NSFAST" status --json "$PFX"
 check "kill -9: up restarts the daemon" up "$TMP/age.conf"
 check_out "kill -9: the journal names the new daemon, not the dead one" \
 	"^daemon sw0 $(sw_json | jq -r .pid)$" bash -c "grep '^daemon ' /run/nsfast/$PFX/journal | tr '\n' ' ' | sed 's/ $//'"
