@@ -46,12 +46,14 @@ int lab_down(const char *name)
 	sigaddset(&held, SIGHUP);
 	sigprocmask(SIG_BLOCK, &held, &old);
 	n = lab_undo_from(&lab, 0, true, &kept);
-	if (n < left) {
+	/* kept: the lines of what could not be undone (those of what was
+	 * gone already are no more than those undone). */
+	if (kept) {
 		/* Only their lines: status must not call what this down
 		 * removed "deleted outside nsfast". */
 		err = state_truncate(&lab.st, kept);
 		fprintf(stderr, "nsfast: lab '%s': %d of %d objects could not be removed; their lines stay in %s/journal for the next 'nsfast down'%s%s\n",
-			name, left - n, left, lab.st.dir, err ? ", with the rest: " : "",
+			name, kept, left, lab.st.dir, err ? ", with the rest: " : "",
 			err ? strerror(-err) : "");
 		err = -EBUSY;
 	} else if ((err = state_destroy(&lab.st))) {

@@ -126,7 +126,7 @@ static int undo_route(struct lab *lab, char *args)
 		return -EINVAL;
 	if (strcmp(dev, "-")) {
 		if (nl_link_get(&lab->root, dev, &ls))
-			return 0; /* the route went with its device */
+			return LAB_UNDO_GONE; /* the route went with its device */
 		oif = ls.ifindex;
 	} else {
 		/* Via a gateway alone: the route up made goes out of one of
@@ -137,14 +137,14 @@ static int undo_route(struct lab *lab, char *args)
 		char name[IF_NAMESIZE];
 
 		if (nl_route_find(&lab->root, &d, 0, true, &seen) || !addr_same_host(&seen.gw, &g))
-			return 0; /* gone, or another one */
+			return LAB_UNDO_GONE; /* gone, or another one */
 		if (!seen.oif || !if_indextoname((unsigned int)seen.oif, name) ||
 		    !host_made(lab->name, name))
 			return -EPERM;
 		oif = seen.oif;
 	}
 	err = nl_route_del(&lab->root, &d, strcmp(gw, "-") ? &g : NULL, oif);
-	return err == -ESRCH || err == -ENOENT || err == -ENODEV ? 0 : err;
+	return err == -ESRCH || err == -ENOENT || err == -ENODEV ? LAB_UNDO_GONE : err;
 }
 
 /* "IF NS MTU UP MAC": back into the host, with the MTU, up/down state
@@ -164,11 +164,11 @@ static int undo_move(struct lab *lab, char *args)
 		return -EINVAL;
 	nl = lab_nl(lab, ns, NULL);
 	if (!nl || nl_link_get(nl, ifname, &ls))
-		return 0; /* not in the namespace: gone, or never moved */
+		return LAB_UNDO_GONE; /* not in the namespace: gone, or never moved */
 	if ((err = nl_link_set_netns(nl, ls.ifindex, netns_root_fd())))
 		return err;
 	if (nl_link_get(&lab->root, ifname, &ls))
-		return 0; /* gone meanwhile */
+		return LAB_UNDO_GONE; /* gone meanwhile */
 	if ((err = nl_link_set(&lab->root, ls.ifindex, atoi(mtu), mac)))
 		return err;
 	return atoi(up) ? nl_link_set_up(&lab->root, ls.ifindex) : 0;
@@ -294,7 +294,7 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 	if (!strcmp(kind, "ns")) {
 		lab_forget_ns(lab, rest);
 		rc = netns_del(rest);
-		rc = rc == -ENOENT ? 0 : rc;
+		rc = rc == -ENOENT ? LAB_UNDO_GONE : rc;
 	} else if (!strcmp(kind, "veth") || !strcmp(kind, "link")) {
 		char *ns = !strcmp(kind, "veth") ? strtok_r(NULL, " ", &rest) : (char *)"-";
 		char *ifname = strtok_r(NULL, " ", &rest);
@@ -304,9 +304,9 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 			return -EINVAL;
 		nl = lab_nl(lab, ns, NULL);
 		if (!nl)
-			return 0; /* the namespace is gone, and its links with it */
+			return LAB_UNDO_GONE; /* the namespace is gone, and its links with it */
 		rc = nl_link_del(nl, ifname);
-		rc = rc == -ENODEV ? 0 : rc;
+		rc = rc == -ENODEV ? LAB_UNDO_GONE : rc;
 	} else if (!strcmp(kind, "move")) {
 		rc = undo_move(lab, rest);
 	} else if (!strcmp(kind, "route")) {
@@ -318,12 +318,13 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 
 		if (!sw || !rest[0])
 			return -EINVAL;
+		if (!switchd_is(atoi(rest), lab->name, sw))
+			return LAB_UNDO_GONE; /* gone, or another process now */
 		rc = switchd_stop(atoi(rest), lab->name, sw, lab->keep_nat);
 		if (rc)
 			snprintf(err, errlen, "switch daemon %s (pid %s) did not stop", sw, rest);
 	} else if (!strcmp(kind, "nft")) {
-		if (nft_table_exists(rest))
-			rc = nft_table_del(rest, err, errlen);
+		rc = nft_table_exists(rest) ? nft_table_del(rest, err, errlen) : LAB_UNDO_GONE;
 	} else if (!strcmp(kind, "forward")) {
 		rc = ip_forward_release(lab->name, &lab->st);
 	} else if (!strcmp(kind, "uplink")) {
@@ -337,7 +338,7 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 		rc = rc > 0 ? 0 : rc;
 	}
 	/* other kinds ("switch", ...) describe, they own nothing */
-	if (rc && !err[0])
+	if (rc < 0 && !err[0])
 		snprintf(err, errlen, "%s", nl_errmsg);
 	return rc;
 }
@@ -363,8 +364,8 @@ static bool keeps_moved(const struct lab *lab, int i, const bool *failed)
 	return false;
 }
 
-/* Line i undone, unless it is a namespace keeps_moved keeps: 0 or
- * -errno, with why in msg. */
+/* Line i undone, unless it is a namespace keeps_moved keeps: 0,
+ * LAB_UNDO_GONE, or -errno, with why in msg. */
 static int undo_line(struct lab *lab, int i, const bool *failed, char *msg, size_t len)
 {
 	if (keeps_moved(lab, i, failed)) {
@@ -382,12 +383,12 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 
 	for (i = nl - 1; i >= from; i--) {
 		err = undo_line(lab, i, failed, msg, sizeof(msg));
-		if (err) {
+		if (err < 0) {
 			pr_warn("nsfast: could not undo '%s': %s%s%s\n", lab->st.lines[i],
 				strerror(-err), msg[0] ? ": " : "", msg);
 			if (failed)
 				failed[i] = true;
-		} else if (strncmp(lab->st.lines[i], "switch ", 7)) {
+		} else if (!err && strncmp(lab->st.lines[i], "switch ", 7)) {
 			n++; /* "switch" lines describe, they own nothing */
 		}
 		if (verbose)
@@ -462,7 +463,7 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 		if (lab->stop && *lab->stop)
 			break;
 		err = undo_line(lab, i, bad, msg, sizeof(msg));
-		if (err) {
+		if (err < 0) {
 			pr_warn("nsfast: lab '%s': could not remove %s, which the file no longer has: %s%s%s\n",
 				lab->name, line_words(line, words, sizeof(words)), strerror(-err),
 				msg[0] ? ": " : "", msg);
@@ -488,8 +489,9 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 				unlink(path);
 			}
 		}
-		/* "switch" lines describe, they own nothing */
-		if (strncmp(line, "switch ", 7)) {
+		/* "switch" lines describe, they own nothing; what was gone
+		 * already was not removed by this run. */
+		if (strncmp(line, "switch ", 7) && err != LAB_UNDO_GONE) {
 			pr_info("lab %s: removed what the file no longer has: %s\n", lab->name,
 				line_words(line, words, sizeof(words)));
 			n++;

@@ -41,9 +41,14 @@ void lab_forget_ns(struct lab *lab, const char *nsname);
 /* The first namespace lab_nl opened that its name no longer gives
  * (deleted, or deleted and made again, by someone else), or NULL. */
 const char *lab_ns_replaced(const struct lab *lab);
-/* Undo one journal line; objects already gone are not an error. */
+/* Undo one journal line: 0, LAB_UNDO_GONE when there was nothing of it
+ * to undo (gone already, or not the lab's: another lab's uplink claim, a
+ * pid that is no daemon of this switch), which is no error either, or
+ * -errno. */
+#define LAB_UNDO_GONE 1
 int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
-/* Undo lines [from, nlines) in reverse; returns the count undone. The
+/* Undo lines [from, nlines) in reverse; returns the count undone (not
+ * those gone already). The
  * lines of objects that could not be undone are moved to [from, *kept)
  * (kept may be NULL). */
 int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);

@@ -138,8 +138,12 @@ int netns_del(const char *name)
 	ns_path(path, sizeof(path), name);
 	if (umount2(path, MNT_DETACH) && errno != EINVAL && errno != ENOENT)
 		err = -errno;
-	if (unlink(path) && errno != ENOENT && !err)
-		err = -errno;
+	if (unlink(path)) {
+		if (errno != ENOENT && !err)
+			err = -errno;
+		else if (!err)
+			err = -ENOENT; /* nothing of it was there */
+	}
 	return err;
 }
 

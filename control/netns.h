@@ -11,6 +11,7 @@
  * namespace file under /run/netns, so `ip netns` sees and enters them. */
 int netns_init(void);
 int netns_add(const char *name);
+/* 0, -ENOENT when there was no such namespace, or -errno. */
 int netns_del(const char *name);
 bool netns_exists(const char *name);
 int netns_open(const char *name);

@@ -743,6 +743,16 @@ ip netns del "${PFX}x-victim"
 ip link del "${PFX}v0"
 : >"$J/journal"
 "$NSFAST" down -q "${PFX}j"
+# What up finds gone already (a line about a pid that is no daemon of
+# the switch, a namespace deleted by hand) it does not say it removed.
+"$NSFAST" up -q --lab "${PFX}j" "$TMP/j.conf"
+sleep 30 & spid=$!; PIDS+=("$spid")
+printf 'daemon s9 %s\nns %s-gone\n' "$spid" "${PFX}j" >>"$J/journal"
+check_out "journal: up says nothing of removing what was not there" "^0 alive$" \
+	bash -c "echo \$('$NSFAST' up --lab '${PFX}j' '$TMP/j.conf' 2>&1 | grep -c 'removed what the file no longer has') \$(kill -0 $spid && echo alive)"
+check_out "journal: and forgets their lines" "^0$" bash -c "grep -c -e '^daemon s9' -e '-gone$' '$J/journal'"
+kill "$spid"
+"$NSFAST" down -q "${PFX}j"
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
