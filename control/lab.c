@@ -329,6 +329,7 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 		rc = ip_forward_release(lab->name, &lab->st);
 	} else if (!strcmp(kind, "uplink")) {
 		rc = uplink_release(rest, lab->name);
+		rc = rc > 0 ? LAB_UNDO_GONE : rc;
 	} else if (!strcmp(kind, "sysctl")) {
 		char *path = strtok_r(NULL, " ", &rest);
 

@@ -107,7 +107,7 @@ int uplink_release(const char *ifname, const char *lab)
 	snprintf(path, sizeof(path), "%s/%s", CLAIMS, ifname);
 	err = claim_read(path, hlab, hsw);
 	if (err == -ENOENT || (!err && strcmp(hlab, lab)))
-		err = 0; /* none, or another lab's */
+		err = 1; /* none, or another lab's */
 	else
 		err = unlink(path) && errno != ENOENT ? -errno : 0;
 	close(lock);

@@ -23,7 +23,8 @@ int uplink_claim(const char *ifname, const char *lab, const char *sw, char *hold
  * of other labs wait): 0 and its lab and switch, -ENOENT, -EINVAL for
  * a claim that does not read (or is being written), or -errno. */
 int uplink_holder(const char *ifname, char lab[16], char sw[16]);
-/* LAB's claim on IFNAME goes (another lab's stays); 0 or -errno. */
+/* LAB's claim on IFNAME goes (another lab's stays); 0, 1 when LAB had
+ * none (no claim, or another lab's), or -errno. */
 int uplink_release(const char *ifname, const char *lab);
 
 #endif
