@@ -443,8 +443,10 @@ static void parse_statement(struct parser *p, char **tok, int n)
 			p->t->lab_line = p->line;
 		}
 	} else if (!strcmp(k, "switch")) {
+		p->block = BLOCK_BAD; /* until it parses */
 		parse_switch(p, tok, n);
 	} else if (!strcmp(k, "ns")) {
+		p->block = BLOCK_BAD;
 		parse_ns(p, tok, n);
 	} else if (!strcmp(k, "host") && n == 1) {
 		p->block = BLOCK_HOST;
@@ -459,6 +461,8 @@ static void parse_statement(struct parser *p, char **tok, int n)
 		parse_route(p, tok, n, NS_HOST);
 	} else if (p->block == BLOCK_HOST) {
 		perr(p, "unknown key '%s' in host, expected route", k);
+	} else if (p->block == BLOCK_BAD) {
+		/* said with its block's first line */
 	} else {
 		perr(p, "unknown statement '%s', expected lab, switch, ns, host or veth", k);
 	}

@@ -13,7 +13,9 @@
 #define TOKENS_MAX 64
 #define OBJECTS_MAX 4096 /* per kind: bounds memory on hostile input */
 
-enum block { BLOCK_NONE, BLOCK_NS, BLOCK_SWITCH, BLOCK_HOST };
+/* BLOCK_BAD: the block of a statement already refused, whose keys go
+ * unsaid (each would be an "unknown statement" of its own). */
+enum block { BLOCK_NONE, BLOCK_NS, BLOCK_SWITCH, BLOCK_HOST, BLOCK_BAD };
 
 struct parser {
 	struct topo *t;

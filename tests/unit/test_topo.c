@@ -261,6 +261,13 @@ static const struct tcase cases[] = {
 	{ "mac twice", "lab t\nns a\nns b\nveth a:x mac 02:00:00:00:00:01 mac 02:00:00:00:00:02 -- b:y\n",
 	  "t.conf:4: mac given twice for x, expected one" },
 	{ "bad ns name", "lab t\nns a/b\n", "t.conf:2: bad namespace name 'a/b'" },
+	/* A refused block header is said once: its keys are not
+	 * "unknown statement"s of their own. */
+	{ "bad ns name, its keys unsaid",
+	  "lab t\nns a/b\n  link e switch s addr 10.1.0.2/24\n  route default via 10.1.0.1\nswitch s dataplane kernel\n",
+	  "=t.conf:2: bad namespace name 'a/b', expected up to 15 letters, digits, '_', '-' or '.'\n" },
+	{ "bad switch name, its keys unsaid", "lab t\nswitch b!\n  gateway 10.1.0.1/24\nns a\n",
+	  "=t.conf:2: bad switch name 'b!', expected up to 15 letters, digits, '_', '-' or '.'\n" },
 	{ "long line", NULL, "t.conf:2: line is longer than 1024 characters" },
 	{ "too many words", NULL, "t.conf:2: more than 64 words on one line" },
 	{ "garbage binary", "lab t\n\x01\x02\xff\xfe\n", "t.conf:2: unknown statement" },
