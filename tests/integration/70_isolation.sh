@@ -216,20 +216,22 @@ d1=$(confined)
 if [ $((d1 - d0)) -ge 3 ]; then pass "kernel: the host's drops were counted in status ($((d1 - d0)) confined)"
 else fail "kernel: confined drops +$((d1 - d0)) ($d0 -> $d1)"; fi
 check_out "kernel: status says sw0's" "dropped: [0-9]+ unsolicited, [1-9][0-9]* confined" "$NSFAST" status "$PFX"
+# One switch's confined drops.
+sw_confined() { "$NSFAST" status --json "$PFX" | jq ".switches[] | select(.name == \"$1\") | .confined.dropped // 0"; }
 # sw1 has no SNAT, but the host forwards all the same while sw0's is up.
-y0=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw1") | .confined.dropped // 0')
+y0=$(sw_confined sw1)
 check_fails "kernel: y (sw1, no SNAT) does not leave by a host interface either" ping_no y 10.175.3.2
-y1=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw1") | .confined.dropped // 0')
+y1=$(sw_confined sw1)
 if [ $((y1 - y0)) -ge 1 ]; then pass "kernel: sw1's own table dropped and counted it ($((y1 - y0)))"
 else fail "kernel: sw1 confined +$((y1 - y0))"; fi
 check_out "kernel: status says so under sw1" "confined to its bridge \(nftables table nsfast-$PFX-sw1\): $y1 forwarded packets dropped" \
 	"$NSFAST" status "$PFX"
 # The host port of sw2 (tc) is an interface of the host like a bridge.
 check "tc: z still reaches the host through sw2's host port" nsx z ping1 10.175.4.254
-z0=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw2") | .confined.dropped // 0')
+z0=$(sw_confined sw2)
 check_fails "tc: z does not leave by a host interface through its host port" ping_no z 10.175.3.2
 check_fails "tc: h does not reach z through the host and the host port" ping_no h 10.175.4.2
-z1=$("$NSFAST" status --json "$PFX" | jq '.switches[] | select(.name == "sw2") | .confined.dropped // 0')
+z1=$(sw_confined sw2)
 if [ $((z1 - z0)) -ge 2 ]; then pass "tc: sw2's table dropped and counted both ($((z1 - z0)))"
 else fail "tc: sw2 confined +$((z1 - z0))"; fi
 check_out "tc: status says so under sw2" "confined to its host port \(nftables table nsfast-$PFX-sw2\): $z1 forwarded packets dropped" \
