@@ -1,13 +1,68 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lab.h"
 #include "log.h"
+#include "netns.h"
+#include "nft.h"
 #include "up.h"
+
+/* Adds name to the list of one kind in buf. */
+static void orphan_add(char *buf, size_t len, const char *kind, const char *name, bool *first)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s", *first ? kind : ", ", name);
+	*first = false;
+}
+
+/* A lab that is not up (no journal) whose prefix is still on objects of
+ * the host: an nsfast whose journal went (/run/nsfast removed, a reboot
+ * of /run alone, by hand). down removes only what the journal names, so
+ * it says what it sees, and how to remove it. 1 when it saw any. */
+static int orphans_say(const char *lab)
+{
+	static char text[65536];
+	char buf[2048] = "", table[80];
+	struct if_nameindex *ifs, *i;
+	struct dirent *de;
+	bool first;
+	DIR *d;
+
+	first = true;
+	if ((d = opendir(NETNS_RUN_DIR))) {
+		while ((de = readdir(d)))
+			if (lab_named(lab, de->d_name))
+				orphan_add(buf, sizeof(buf), " namespaces ", de->d_name, &first);
+		closedir(d);
+	}
+	first = true;
+	if ((ifs = if_nameindex())) {
+		for (i = ifs; i->if_index; i++)
+			if (lab_named(lab, i->if_name))
+				orphan_add(buf, sizeof(buf), "; host interfaces ", i->if_name, &first);
+		if_freenameindex(ifs);
+	}
+	first = true;
+	snprintf(table, sizeof(table), "table ip nsfast-%s-", lab);
+	if (!nft_tables_text(text, sizeof(text)))
+		for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+			if (!strncmp(l, table, strlen(table)))
+				orphan_add(buf, sizeof(buf), "; nftables tables ", l + 9, &first);
+	if (!buf[0])
+		return 0;
+	/* Without namespaces, the list starts at the interfaces' "; ". */
+	fprintf(stderr, "nsfast: lab '%s' has no journal, but these carry its prefix:%s (an nsfast whose journal is gone made them? down removes only what a journal names: 'ip netns del NAME', 'ip link del NAME', 'nft delete table ip NAME')\n",
+		lab, buf[0] == ';' ? buf + 1 : buf);
+	return 1;
+}
 
 /* Undo the whole journal, newest first; works after a crash of up.
  * SIGINT, SIGTERM and SIGHUP wait until it is done (a lab half taken
@@ -25,7 +80,7 @@ int lab_down(const char *name)
 	err = lab_open(&lab, name, STATE_WRITE);
 	if (err == -ENOENT) {
 		pr_info("lab %s is not up: nothing to do\n", name);
-		return 0;
+		return orphans_say(name) ? -ENOENT : 0;
 	}
 	if (err) {
 		lab_open_failed(name, err);
@@ -36,7 +91,7 @@ int lab_down(const char *name)
 		err = state_destroy(&lab.st);
 		lab_close(&lab);
 		pr_info("lab %s is not up: nothing to do\n", name);
-		return err;
+		return err ? err : orphans_say(name) ? -ENOENT : 0;
 	}
 	for (i = left = 0; i < lab.st.nlines; i++)
 		left += !!strncmp(lab.st.lines[i], "switch ", 7);

@@ -184,6 +184,11 @@ int nft_table_del(const char *table, char *err, size_t errlen)
 	return nft_run(cmd, err, errlen);
 }
 
+int nft_tables_text(char *out, size_t outlen)
+{
+	return nft_run_out("list tables", NULL, 0, out, outlen);
+}
+
 int nft_table_text(const char *table, char *out, size_t outlen)
 {
 	char cmd[128];

@@ -34,6 +34,8 @@ int nft_bridge_put(const char *table, const struct nft_bridge *m, bool replace, 
 int nft_bridge_parse(const char *text, struct nft_bridge *m);
 int nft_table_del(const char *table, char *err, size_t errlen);
 bool nft_table_exists(const char *table);
+/* `nft list tables` (every family's table, one a line). */
+int nft_tables_text(char *out, size_t outlen);
 /* The table as `nft list table ip TABLE` prints it. */
 int nft_table_text(const char *table, char *out, size_t outlen);
 

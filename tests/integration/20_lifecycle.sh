@@ -756,6 +756,15 @@ check_out "journal: up says nothing of removing what was not there" "^0 alive$" 
 check_out "journal: and forgets their lines" "^0$" bash -c "grep -c -e '^daemon s9' -e '-gone$' '$J/journal'"
 kill "$spid"
 "$NSFAST" down -q "${PFX}j"
+# A journal lost (its directory removed): down cannot tell what was the
+# lab's, and says what carries its prefix instead of "nothing to do".
+"$NSFAST" up -q --lab "${PFX}o" "$TMP/j.conf"
+rm -r "/run/nsfast/${PFX}o"
+out=$("$NSFAST" down "${PFX}o" 2>&1); rc=$?
+if [ $rc = 1 ] && grep -q "lab '${PFX}o' has no journal, but these carry its prefix: namespaces ${PFX}o-z; host interfaces .*${PFX}o-s6.*; nftables tables nsfast-${PFX}o-s6 (" <<<"$out"; then
+	pass "journal lost: down names what carries the lab's prefix, and exits 1"
+else fail "journal lost: down: rc $rc: $(tr '\n' ' ' <<<"$out")"; fi
+ip netns del "${PFX}o-z"; ip link del "${PFX}o-s6"; nft delete table ip "nsfast-${PFX}o-s6"
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
