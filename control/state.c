@@ -27,6 +27,23 @@ static int push_line(struct state *st, const char *s)
 	return 0;
 }
 
+/* Root's alone whatever the umask (the directory is already, but the
+ * journal names what down deletes). */
+static FILE *fopen_private(const char *path, int flags, const char *mode)
+{
+	int fd = open(path, flags | O_CREAT | O_CLOEXEC, 0600), err;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (!(f = fdopen(fd, mode))) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return f;
+}
+
 /* The longest line nsfast writes is far shorter; one longer is cut
  * here, and refused by lab_line_check as any line nsfast does not
  * write, not read on as a line of its own. */
@@ -154,7 +171,7 @@ int state_append(struct state *st, const char *fmt, ...)
 	va_end(ap);
 	if (!st->jf) {
 		snprintf(path, sizeof(path), "%s/journal", st->dir);
-		st->jf = fopen(path, "a+e");
+		st->jf = fopen_private(path, O_RDWR | O_APPEND, "a+");
 		if (!st->jf)
 			return -errno;
 		/* A journal cut short lost its last newline: the next line
@@ -268,7 +285,7 @@ static int journal_write(struct state *st, int keep, const char *skip)
 	}
 	snprintf(path, sizeof(path), "%s/journal", st->dir);
 	snprintf(tmp, sizeof(tmp), "%s/journal.tmp", st->dir);
-	f = fopen(tmp, "we");
+	f = fopen_private(tmp, O_WRONLY | O_TRUNC, "w");
 	if (!f)
 		return -errno;
 	for (i = 0; i < keep && i < st->nlines; i++) {
