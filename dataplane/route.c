@@ -517,27 +517,25 @@ static void route_in_big(struct sw *sw, uint64_t addr, struct pkt *p, uint32_t h
 	frame_put(&sw->umem, addr);
 }
 
-/* The MTU of the port a packet for namespace address host leaves by:
- * its own when the host's MAC and port are known, else the smallest. */
 /* The largest packet route_in lets through to host without "fragmentation
- * needed". A host whose port is not known yet (after a restart, or one
- * that has been silent) gets the largest port's MTU, not the smallest:
- * the outside keeps what it learns for the uplink's address, for every
- * namespace behind it, for 10 minutes, and a connection the daemon
- * before kept would cut it to the smallest port's for all of them (seen
- * in 50_snat: a download across a restart left the outside at MTU 1000).
- * Once the port is known, a frame too large for it is dropped
- * (send_routed), and its retransmission answered with that port's MTU. */
+ * needed": the MTU of the port the host is on when its MAC and port are
+ * known; the smallest port's when its MAC is known but its port is not
+ * (flooded, it must fit every port). A host whose MAC is not known yet
+ * (after a restart, or one that has been silent) gets the largest
+ * port's MTU, not the smallest: the outside keeps what it learns for
+ * the uplink's address, for every namespace behind it, for 10 minutes,
+ * and a connection the daemon before kept would cut it to the smallest
+ * port's for all of them (seen in 50_snat: a download across a restart
+ * left the outside at MTU 1000). The frame waits for ARP, whose answer
+ * teaches the FDB the port; one too large for it is then dropped
+ * (send_routed), and its retransmission answered with that MTU. */
 static uint32_t route_in_mtu(struct sw *sw, uint32_t host)
 {
 	uint32_t mtu = 0;
 	uint8_t mac[6];
-	uint16_t out;
 
-	out = route_nexthop_mac(sw, RT_IN, host, mac) ? FDB_PORT_NONE :
-							 switch_fdb_lookup(sw, mac);
-	if (out < sw->nl2)
-		return route_port_mtu(sw, out);
+	if (!route_nexthop_mac(sw, RT_IN, host, mac))
+		return route_port_mtu(sw, switch_fdb_lookup(sw, mac));
 	for (uint16_t i = 0; i < sw->nl2; i++)
 		if (route_port_mtu(sw, i) > mtu)
 			mtu = route_port_mtu(sw, i);
