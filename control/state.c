@@ -32,11 +32,12 @@ static int push_line(struct state *st, const char *s)
 static FILE *fopen_private(const char *path, int flags, const char *mode)
 {
 	int fd = open(path, flags | O_CREAT | O_CLOEXEC, 0600), err;
-	FILE *f;
+	FILE *f = NULL;
 
 	if (fd < 0)
 		return NULL;
-	if (!(f = fdopen(fd, mode))) {
+	/* One made before this (0644) is appended to as it is: now 0600. */
+	if (fchmod(fd, 0600) || !(f = fdopen(fd, mode))) {
 		err = errno;
 		close(fd);
 		errno = err;
@@ -48,6 +49,28 @@ static FILE *fopen_private(const char *path, int flags, const char *mode)
  * here, and refused by lab_line_check as any line nsfast does not
  * write, not read on as a line of its own. */
 #define LINE_MAX_LEN 511
+
+/* A journal's next line, its own and other labs' alike: its length,
+ * or -1 at the end. */
+static ssize_t journal_line(FILE *f, char **buf, size_t *cap)
+{
+	ssize_t n = getline(buf, cap, f);
+
+	if (n < 0)
+		return -1;
+	/* A journal edited with CRLF line ends is still this one. */
+	while (n > 0 && ((*buf)[n - 1] == '\n' || (*buf)[n - 1] == '\r'))
+		(*buf)[--n] = '\0';
+	if (n > LINE_MAX_LEN)
+		(*buf)[n = LINE_MAX_LEN] = '\0';
+	/* nsfast writes printable ASCII: anything else (a NUL that would
+	 * end the line early, a terminal's escapes in a warning) becomes
+	 * '?', so that the line is refused and said as it is. */
+	for (ssize_t i = 0; i < n; i++)
+		if ((*buf)[i] < 0x20 || (*buf)[i] > 0x7e)
+			(*buf)[i] = '?';
+	return n;
+}
 
 static int load(struct state *st)
 {
@@ -61,22 +84,9 @@ static int load(struct state *st)
 	f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
-	while ((n = getline(&buf, &cap, f)) >= 0) {
-		/* A journal edited with CRLF line ends is still this one. */
-		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-			buf[--n] = '\0';
-		if (n > LINE_MAX_LEN)
-			buf[n = LINE_MAX_LEN] = '\0';
-		/* nsfast writes printable ASCII: anything else (a NUL that
-		 * would end the line early, a terminal's escapes in a
-		 * warning) becomes '?', so that the line is refused and said
-		 * as it is. */
-		for (ssize_t i = 0; i < n; i++)
-			if (buf[i] < 0x20 || buf[i] > 0x7e)
-				buf[i] = '?';
+	while ((n = journal_line(f, &buf, &cap)) >= 0)
 		if (n && (err = push_line(st, buf)))
 			break;
-	}
 	if (!err && ferror(f))
 		err = errno ? -errno : -EIO; /* a directory, say */
 	free(buf);
@@ -362,10 +372,16 @@ int state_disk_forget(struct state *st, const char *line)
 
 int state_destroy(struct state *st)
 {
-	char path[128];
+	char path[128], gone[sizeof(st->dir)];
 	DIR *d;
 	struct dirent *de;
 
+	/* Out of the way first: one that opens the lab meanwhile finds no
+	 * lab (or makes a new one), never a lock file of this one that is
+	 * about to go, nor a journal half removed. */
+	snprintf(gone, sizeof(gone), "%s/.gone-%d", STATE_ROOT, (int)getpid());
+	if (!rename(st->dir, gone))
+		snprintf(st->dir, sizeof(st->dir), "%s", gone);
 	d = opendir(st->dir);
 	if (d) {
 		while ((de = readdir(d)))
@@ -442,22 +458,21 @@ bool state_has_prefix(const struct state *st, int n, const char *prefix)
 
 bool state_lab_has(const char *lab, const char *prefix)
 {
-	char path[128], line[512];
-	size_t plen = strlen(prefix);
+	char path[128], *buf = NULL, line[LINE_MAX_LEN + 2];
+	size_t plen = strlen(prefix), cap = 0;
 	bool found = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%.15s/journal", STATE_ROOT, lab);
 	if (!(f = fopen(path, "re")))
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		size_t n = strcspn(line, "\r\n");
-
-		/* Read as load() reads its own: CRLF as LF. */
-		if (line[n])
-			strcpy(line + n, "\n");
+	/* Read as load() reads its own; the newline back, for a prefix
+	 * that asks for a whole line ("forward\n"). */
+	while (!found && journal_line(f, &buf, &cap) >= 0) {
+		snprintf(line, sizeof(line), "%s\n", buf);
 		found = !strncmp(line, prefix, plen);
 	}
+	free(buf);
 	fclose(f);
 	return found;
 }
