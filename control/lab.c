@@ -125,8 +125,8 @@ static int undo_route(struct lab *lab, char *args)
 	if (strcmp(gw, "-") && addr_parse_host(gw, &g))
 		return -EINVAL;
 	if (strcmp(dev, "-")) {
-		if (nl_link_get(&lab->root, dev, &ls))
-			return LAB_UNDO_GONE; /* the route went with its device */
+		if ((err = nl_link_get(&lab->root, dev, &ls)))
+			return err == -ENODEV ? LAB_UNDO_GONE : err; /* went with its device */
 		oif = ls.ifindex;
 	} else {
 		/* Via a gateway alone: the route up made goes out of one of
@@ -136,8 +136,10 @@ static int undo_route(struct lab *lab, char *args)
 		struct route_seen seen;
 		char name[IF_NAMESIZE];
 
-		if (nl_route_find(&lab->root, &d, 0, true, &seen) || !addr_same_host(&seen.gw, &g))
-			return LAB_UNDO_GONE; /* gone, or another one */
+		if ((err = nl_route_find(&lab->root, &d, 0, true, &seen)))
+			return err == -ENOENT ? LAB_UNDO_GONE : err;
+		if (!addr_same_host(&seen.gw, &g))
+			return LAB_UNDO_GONE; /* another route: not the lab's */
 		if (!seen.oif || !if_indextoname((unsigned int)seen.oif, name) ||
 		    !host_made(lab->name, name))
 			return -EPERM;
@@ -163,8 +165,10 @@ static int undo_move(struct lab *lab, char *args)
 	if (!ifname || !ns || !mtu || !up || !mac_s || mac_parse(mac_s, mac))
 		return -EINVAL;
 	nl = lab_nl(lab, ns, NULL);
-	if (!nl || nl_link_get(nl, ifname, &ls))
-		return LAB_UNDO_GONE; /* not in the namespace: gone, or never moved */
+	if (!nl)
+		return netns_exists(ns) ? -EIO : LAB_UNDO_GONE;
+	if ((err = nl_link_get(nl, ifname, &ls)))
+		return err == -ENODEV ? LAB_UNDO_GONE : err; /* gone, or never moved */
 	if ((err = nl_link_set_netns(nl, ls.ifindex, netns_root_fd())))
 		return err;
 	if (nl_link_get(&lab->root, ifname, &ls))
@@ -303,8 +307,8 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 		if (!ns || !ifname)
 			return -EINVAL;
 		nl = lab_nl(lab, ns, NULL);
-		if (!nl)
-			return LAB_UNDO_GONE; /* the namespace is gone, and its links with it */
+		if (!nl) /* the namespace gone, and its links with it */
+			return netns_exists(ns) ? -EIO : LAB_UNDO_GONE;
 		rc = nl_link_del(nl, ifname);
 		rc = rc == -ENODEV ? LAB_UNDO_GONE : rc;
 	} else if (!strcmp(kind, "move")) {

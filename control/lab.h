@@ -48,9 +48,8 @@ const char *lab_ns_replaced(const struct lab *lab);
 #define LAB_UNDO_GONE 1
 int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
 /* Undo lines [from, nlines) in reverse; returns the count undone (not
- * those gone already). The
- * lines of objects that could not be undone are moved to [from, *kept)
- * (kept may be NULL). */
+ * those gone already). The lines of objects that could not be undone
+ * are moved to [from, *kept) (kept may be NULL). */
 int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
 /* Undoes, last to first, the lines from before this run (the first
  * nold) that stale(lab, i, arg) says the file no longer has. Each is

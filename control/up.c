@@ -339,7 +339,7 @@ int lab_up(struct topo *t)
 	const char *delay = getenv("NSFAST_STEP_DELAY_MS");
 	double t0 = now_ms();
 	const char *gone;
-	int err, undone, kept, hostfd = -1;
+	int err, undone, kept, made, i, hostfd = -1;
 
 	/* before the state under /run/nsfast, which is root's */
 	if (geteuid() != 0) {
@@ -413,11 +413,17 @@ int lab_up(struct topo *t)
 			fprintf(stderr, "nsfast: %s: %s: %s%s%s\n", where, u.what,
 				strerror(-err), u.detail[0] ? ": " : "", u.detail);
 		u.lab.keep_nat = true;
+		/* "switch" lines describe, they own nothing */
+		for (made = 0, i = u.lab.st.nold; i < u.lab.st.nlines; i++)
+			made += !!strncmp(u.lab.st.lines[i], "switch ", 7);
 		undone = lab_undo_from(&u.lab, u.lab.st.nold, false, &kept);
 		state_truncate(&u.lab.st, kept);
 		if (undone)
 			fprintf(stderr, "nsfast: rolled back lab '%s': removed the %d object%s this run had created\n",
 				t->lab, undone, undone == 1 ? "" : "s");
+		else if (made > kept - u.lab.st.nold) /* what it made went meanwhile */
+			fprintf(stderr, "nsfast: rolled back lab '%s': what this run had created was gone already\n",
+				t->lab);
 		else if (kept == u.lab.st.nold && !u.changes)
 			fprintf(stderr, "nsfast: lab '%s' is as it was: this run had changed nothing\n",
 				t->lab);
