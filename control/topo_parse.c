@@ -443,10 +443,10 @@ static void parse_statement(struct parser *p, char **tok, int n)
 			p->t->lab_line = p->line;
 		}
 	} else if (!strcmp(k, "switch")) {
-		p->block = BLOCK_BAD; /* until it parses */
+		p->block = BLOCK_BAD_SWITCH; /* until it parses */
 		parse_switch(p, tok, n);
 	} else if (!strcmp(k, "ns")) {
-		p->block = BLOCK_BAD;
+		p->block = BLOCK_BAD_NS;
 		parse_ns(p, tok, n);
 	} else if (!strcmp(k, "host") && n == 1) {
 		p->block = BLOCK_HOST;
@@ -461,8 +461,10 @@ static void parse_statement(struct parser *p, char **tok, int n)
 		parse_route(p, tok, n, NS_HOST);
 	} else if (p->block == BLOCK_HOST) {
 		perr(p, "unknown key '%s' in host, expected route", k);
-	} else if (p->block == BLOCK_BAD) {
-		/* said with its block's first line */
+	} else if ((p->block == BLOCK_BAD_NS && (!strcmp(k, "link") || !strcmp(k, "move") ||
+						  !strcmp(k, "route") || !strcmp(k, "forward"))) ||
+		   (p->block == BLOCK_BAD_SWITCH && is_switch_key(k))) {
+		/* a key of a block said with its first line */
 	} else {
 		perr(p, "unknown statement '%s', expected lab, switch, ns, host or veth", k);
 	}

@@ -155,7 +155,7 @@ void parse_switch_key(struct parser *p, char **tok, int n)
 		     tok[2], k, tok[1]);
 }
 
-static bool is_switch_key(const char *w)
+bool is_switch_key(const char *w)
 {
 	static const char *const keys[] = { "dataplane", "gateway", "host", "uplink",
 					    "ageing", "nat-table", "nat-timeout" };

@@ -13,9 +13,10 @@
 #define TOKENS_MAX 64
 #define OBJECTS_MAX 4096 /* per kind: bounds memory on hostile input */
 
-/* BLOCK_BAD: the block of a statement already refused, whose keys go
- * unsaid (each would be an "unknown statement" of its own). */
-enum block { BLOCK_NONE, BLOCK_NS, BLOCK_SWITCH, BLOCK_HOST, BLOCK_BAD };
+/* BLOCK_BAD_*: the block of an ns or switch line already refused, whose
+ * keys go unsaid (each would be an "unknown statement" of its own);
+ * anything else is said as ever. */
+enum block { BLOCK_NONE, BLOCK_NS, BLOCK_SWITCH, BLOCK_HOST, BLOCK_BAD_NS, BLOCK_BAD_SWITCH };
 
 struct parser {
 	struct topo *t;
@@ -50,6 +51,7 @@ bool key_once(struct parser *p, int *where, const char *key, const char *kind,
 void parse_switch(struct parser *p, char **tok, int n);
 void parse_switch_key(struct parser *p, char **tok, int n);
 /* The keys of one line of the open switch block, one after another. */
+bool is_switch_key(const char *w);
 void parse_switch_keys(struct parser *p, char **tok, int n);
 
 #endif

@@ -268,6 +268,9 @@ static const struct tcase cases[] = {
 	  "=t.conf:2: bad namespace name 'a/b', expected up to 15 letters, digits, '_', '-' or '.'\n" },
 	{ "bad switch name, its keys unsaid", "lab t\nswitch b!\n  gateway 10.1.0.1/24\nns a\n",
 	  "=t.conf:2: bad switch name 'b!', expected up to 15 letters, digits, '_', '-' or '.'\n" },
+	{ "bad ns name, a wrong statement after it still said", "lab t\nns a/b\n  link e switch s\nvet a:x -- b:y\n",
+	  "=t.conf:2: bad namespace name 'a/b', expected up to 15 letters, digits, '_', '-' or '.'\n"
+	  "t.conf:4: unknown statement 'vet', expected lab, switch, ns, host or veth\n" },
 	{ "long line", NULL, "t.conf:2: line is longer than 1024 characters" },
 	{ "too many words", NULL, "t.conf:2: more than 64 words on one line" },
 	{ "garbage binary", "lab t\n\x01\x02\xff\xfe\n", "t.conf:2: unknown statement" },
