@@ -19,6 +19,12 @@ static void orphan_add(char *buf, size_t len, const char *kind, const char *name
 {
 	size_t n = strlen(buf);
 
+	/* Room for "...": a list cut short says so. */
+	if (n + strlen(kind) + strlen(name) + 4 >= len) {
+		if (n + 4 < len && strcmp(buf + (n >= 3 ? n - 3 : 0), "..."))
+			strcat(buf, "...");
+		return;
+	}
 	snprintf(buf + n, len - n, "%s%s", *first ? kind : ", ", name);
 	*first = false;
 }
@@ -79,8 +85,10 @@ int lab_down(const char *name)
 	}
 	err = lab_open(&lab, name, STATE_WRITE);
 	if (err == -ENOENT) {
+		if (orphans_say(name))
+			return -ENOENT;
 		pr_info("lab %s is not up: nothing to do\n", name);
-		return orphans_say(name) ? -ENOENT : 0;
+		return 0;
 	}
 	if (err) {
 		lab_open_failed(name, err);
@@ -90,8 +98,10 @@ int lab_down(const char *name)
 	if (!lab.st.nlines) {
 		err = state_destroy(&lab.st);
 		lab_close(&lab);
+		if (!err && orphans_say(name))
+			return -ENOENT;
 		pr_info("lab %s is not up: nothing to do\n", name);
-		return err ? err : orphans_say(name) ? -ENOENT : 0;
+		return err;
 	}
 	for (i = left = 0; i < lab.st.nlines; i++)
 		left += !!strncmp(lab.st.lines[i], "switch ", 7);

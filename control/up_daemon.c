@@ -228,7 +228,9 @@ int up_daemon(struct up *u, struct sw *sw)
 			if ((err = up_restore_daemon(u, sw->name, pid)))
 				return err;
 		}
-		if ((err = switchd_stop(pid, u->t->lab, sw->name, true))) {
+		/* One that does not answer is not asked to keep anything
+		 * (and its message says they start anew). */
+		if ((err = switchd_stop(pid, u->t->lab, sw->name, !silent))) {
 			snprintf(u->detail, sizeof(u->detail),
 				 "the running daemon (pid %d) did not stop", (int)pid);
 			return err;
