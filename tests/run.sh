@@ -67,8 +67,8 @@ round() {
 				run "fuzz replay" env -u ASAN_OPTIONS -u UBSAN_OPTIONS tests/fuzz/run.sh --replay
 				# and a short run of each fuzzer, seeded so that it
 				# repeats (make fuzz runs long ones)
-				run "fuzz ${FUZZ_CHECK_SECONDS:-3} s" env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
-					FUZZ_SEED="${FUZZ_SEED:-1}" tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-3}" ;;
+				run "fuzz ${FUZZ_CHECK_SECONDS:-2} s" env -u ASAN_OPTIONS -u UBSAN_OPTIONS \
+					FUZZ_SEED="${FUZZ_SEED:-1}" tests/fuzz/run.sh "${FUZZ_CHECK_SECONDS:-2}" ;;
 			esac
 		fi
 	fi

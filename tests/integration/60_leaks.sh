@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Leaks: LEAK_CYCLES (50) x up/down of a lab with an xdp switch (gateway,
+# Leaks: LEAK_CYCLES (40) x up/down of a lab with an xdp switch (gateway,
 # host port, SNAT uplink), a kernel switch (bridge, gateway, nftables
 # SNAT) and a tc switch (tc programs, slow-path pairs) leave nothing behind: no namespace, link, XDP program, BPF map,
 # pinned object, nft table, state, process or file descriptor, and the
 # kernel's memory stays flat. Every tenth up is proven to carry traffic.
 . "$(dirname "$0")/../lib.sh"
-CYCLES=${LEAK_CYCLES:-50}
+CYCLES=${LEAK_CYCLES:-40}
 
 # Subnets of their own, so that a concurrent run of the examples (which
 # put 10.13.37.0/24 and 203.0.113.0/24 in the host) cannot disturb this.
