@@ -6,8 +6,10 @@
  * the NAT broke then).
  *
  * The file is text, one connection a line, and is read as untrusted
- * input: whatever does not fit this table (its subnet, its port range,
- * a state of another protocol, a key already taken, a table full) is
+ * input: every number whole and in its range, and only what
+ * nat_translate_out could have made and this table takes (a host of its
+ * subnet, a remote that is none of ours and no martian, its port range,
+ * a state of the protocol, no key taken twice, room); the rest is
  * refused, line by line, and counted.
  *
  *	nsfast-nat 1 EXT_IP SAVED
