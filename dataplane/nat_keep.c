@@ -212,16 +212,22 @@ int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
 		return -EADDRNOTAVAIL;
 	if (saved > now || now - saved > max_away)
 		return -ESTALE;
-	while (fgets(line, sizeof(line), f)) {
-		struct conn c;
-		bool whole = strchr(line, '\n') != NULL;
-		int ch;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
 
-		if (!whole) /* longer than any line of ours: the rest of it goes too */
-			while ((ch = fgetc(f)) != EOF && ch != '\n')
-				;
-		line[strcspn(line, "\n")] = '\0';
-		if (!whole || !parse_conn(nat, line, saved, &c)) {
+	while ((len = getline(&buf, &cap, f)) >= 0) {
+		struct conn c;
+
+		if (len && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		/* Longer than any line of ours, or with a NUL: refused whole. */
+		if ((size_t)len >= sizeof(line) || memchr(buf, '\0', (size_t)len)) {
+			st->refused++;
+			continue;
+		}
+		memcpy(line, buf, (size_t)len + 1);
+		if (!parse_conn(nat, line, saved, &c)) {
 			st->refused++;
 			continue;
 		}
@@ -242,6 +248,7 @@ int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
 		conn_insert(nat, &c, ho);
 		st->loaded++;
 	}
+	free(buf);
 	nat->stats.kept += st->loaded;
 	return ferror(f) ? -EIO : 0;
 }

@@ -658,6 +658,35 @@ static void test_keep(void)
 	      (unsigned long long)fd.v.idle_ns);
 	nat_free(next);
 
+	/* A NUL refuses its line, and only it (fgets took the next line
+	 * for that one's rest). */
+	{
+		char a1[96], a2[96];
+		int l0 = snprintf(buf, sizeof(buf), "nsfast-nat 1 203.0.113.1 %llu\n",
+				  (unsigned long long)t);
+		int l1 = snprintf(a1, sizeof(a1), "udp 10.0.0.2 5 198.51.100.7 53 40050 udp %llu 0 0",
+				  (unsigned long long)t);
+		int l2 = snprintf(a2, sizeof(a2), "udp 10.0.0.2 6 198.51.100.7 53 40051 udp %llu 0 0\n",
+				  (unsigned long long)t);
+		size_t len = (size_t)l0;
+
+		memcpy(buf + len, a1, (size_t)l1);
+		len += (size_t)l1;
+		memcpy(buf + len, "\0junk\n", 6);
+		len += 6;
+		memcpy(buf + len, a2, (size_t)l2);
+		len += (size_t)l2;
+		next = nat_new(&c);
+		f = fmemopen(buf, len, "r");
+		rc = nat_keep_load(next, f, t, 10 * SEC, &st);
+		fclose(f);
+		check(rc == 0 && st.loaded == 1 && st.refused == 1 &&
+			      view_of(next, t, P_UDP, a, 6, SRV, 53).found,
+		      "keep: a NUL refuses its line, and the next is read",
+		      "rc %d loaded %u refused %u", rc, st.loaded, st.refused);
+		nat_free(next);
+	}
+
 	/* A line longer than any of ours is refused whole, not read as two. */
 	memset(buf, 0, sizeof(buf));
 	int n = snprintf(buf, sizeof(buf), "nsfast-nat 1 203.0.113.1 %llu\n",
