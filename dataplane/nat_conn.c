@@ -54,8 +54,8 @@
 #define SEC UINT64_C(1000000000)
 #define RECLAIM_SCAN 64
 
-static const char *const state_name[ST_N] = {
-	"udp", "icmp", "syn_sent", "established", "closing", "closing", "time_wait", "reset",
+const char *const conn_state_names[ST_N] = {
+	"udp", "icmp", "syn_sent", "established", "closing", "closing_in", "time_wait", "reset",
 };
 
 /* --- connections ----------------------------------------------------- */
@@ -68,7 +68,8 @@ void conn_view(const struct nat *nat, const struct conn *c, uint64_t now,
 		.int_port = c->int_port,
 		.ext_port = c->ext_port,
 		.rem_port = c->rem_port,
-		.state = state_name[c->state],
+		/* Shown as Linux's conntrack does: closing, either way. */
+		.state = c->state == ST_CLOSING_IN ? "closing" : conn_state_names[c->state],
 		.idle_ns = idle_ns(c->last, now),
 		.timeout_ns = nat->timeout[c->state],
 		.packets_out = c->pkts_out,

@@ -28,6 +28,10 @@ enum conn_state {
 	ST_N
 };
 
+/* One name a state: the kept file's (nat_keep.c), which tells a FIN out
+ * from a FIN in; nat_entry_view says "closing" for both. */
+extern const char *const conn_state_names[ST_N];
+
 /* Done with: closing either way, both ways, or reset. */
 static inline bool conn_state_ending(uint8_t state)
 {

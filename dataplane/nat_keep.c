@@ -33,12 +33,6 @@
 #define KEEP_MAGIC "nsfast-nat"
 #define KEEP_VERSION 1
 
-/* Not "closing" twice, as nat_entry_view says it: the file must tell a
- * FIN out from a FIN in. */
-static const char *const keep_state[ST_N] = {
-	"udp", "icmp", "syn_sent", "established", "closing", "closing_in", "time_wait", "reset",
-};
-
 static const char *proto_name(uint8_t proto)
 {
 	return proto == PROTO_TCP ? "tcp" : proto == PROTO_UDP ? "udp" : "icmp";
@@ -71,7 +65,7 @@ int nat_keep_save(struct nat *nat, FILE *f, uint64_t now, uint32_t *saved)
 		ip_fmt(c->int_ip, in);
 		ip_fmt(c->rem_ip, rem);
 		fprintf(f, "%s %s %u %s %u %u %s %llu %llu %llu\n", proto_name(c->proto), in,
-			c->int_port, rem, c->rem_port, c->ext_port, keep_state[c->state],
+			c->int_port, rem, c->rem_port, c->ext_port, conn_state_names[c->state],
 			(unsigned long long)c->last, (unsigned long long)c->pkts_out,
 			(unsigned long long)c->pkts_in);
 		(*saved)++;
@@ -106,7 +100,7 @@ static bool parse_proto(const char *s, uint8_t *proto)
 static bool parse_state(const char *s, uint8_t proto, uint8_t *state)
 {
 	for (int i = 0; i < ST_N; i++)
-		if (!strcmp(s, keep_state[i])) {
+		if (!strcmp(s, conn_state_names[i])) {
 			*state = (uint8_t)i;
 			if (proto == PROTO_UDP)
 				return i == ST_UDP;
@@ -134,14 +128,14 @@ static bool parse_num(const char *s, uint64_t max, uint64_t *v)
 	return true;
 }
 
-/* A host of the outside: none of ours (the subnet, the uplink's
- * address), none a router drops (0/8, 127/8, multicast, 240/4). */
+/* A host of the outside: one host (ipv4_one_host: what a router does
+ * not drop), and none of ours (the subnet, the uplink's address). */
 static bool remote_ok(const struct nat *nat, uint32_t ip)
 {
-	uint8_t a = (uint8_t)(ip >> 24);
+	uint8_t b[4];
 
-	return a != 0 && a != 127 && a < 224 && (ip & nat->int_mask) != nat->int_net &&
-	       ip != nat->ext_ip;
+	be32_put(b, ip);
+	return ipv4_one_host(b) && (ip & nat->int_mask) != nat->int_net && ip != nat->ext_ip;
 }
 
 /* A host of the subnet: neither its network nor its broadcast address
