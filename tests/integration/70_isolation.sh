@@ -218,23 +218,27 @@ else fail "kernel: confined drops +$((d1 - d0)) ($d0 -> $d1)"; fi
 check_out "kernel: status says sw0's" "dropped: [0-9]+ unsolicited, [1-9][0-9]* confined" "$NSFAST" status "$PFX"
 # One switch's confined drops.
 sw_confined() { "$NSFAST" status --json "$PFX" | jq ".switches[] | select(.name == \"$1\") | .confined.dropped // 0"; }
+# confined_counted WHAT MIN BEFORE AFTER SW KIND: the drops grew by MIN
+# or more, and status says the count under the switch, confined to KIND.
+confined_counted() {
+	local d=$(($4 - $3))
+	if [ "$d" -ge "$2" ]; then pass "$1 ($d)"
+	else fail "$1: $5 confined +$d"; fi
+	check_out "${1%%:*}: status says so under $5" \
+		"confined to its $6 \(nftables table nsfast-$PFX-$5\): $4 forwarded packets dropped" \
+		"$NSFAST" status "$PFX"
+}
 # sw1 has no SNAT, but the host forwards all the same while sw0's is up.
 y0=$(sw_confined sw1)
 check_fails "kernel: y (sw1, no SNAT) does not leave by a host interface either" ping_no y 10.175.3.2
 y1=$(sw_confined sw1)
-if [ $((y1 - y0)) -ge 1 ]; then pass "kernel: sw1's own table dropped and counted it ($((y1 - y0)))"
-else fail "kernel: sw1 confined +$((y1 - y0))"; fi
-check_out "kernel: status says so under sw1" "confined to its bridge \(nftables table nsfast-$PFX-sw1\): $y1 forwarded packets dropped" \
-	"$NSFAST" status "$PFX"
+confined_counted "kernel: sw1's own table dropped and counted it" 1 "$y0" "$y1" sw1 bridge
 # The host port of sw2 (tc) is an interface of the host like a bridge.
 check "tc: z still reaches the host through sw2's host port" nsx z ping1 10.175.4.254
 z0=$(sw_confined sw2)
 check_fails "tc: z does not leave by a host interface through its host port" ping_no z 10.175.3.2
 check_fails "tc: h does not reach z through the host and the host port" ping_no h 10.175.4.2
 z1=$(sw_confined sw2)
-if [ $((z1 - z0)) -ge 2 ]; then pass "tc: sw2's table dropped and counted both ($((z1 - z0)))"
-else fail "tc: sw2 confined +$((z1 - z0))"; fi
-check_out "tc: status says so under sw2" "confined to its host port \(nftables table nsfast-$PFX-sw2\): $z1 forwarded packets dropped" \
-	"$NSFAST" status "$PFX"
+confined_counted "tc: sw2's table dropped and counted both" 2 "$z0" "$z1" sw2 "host port"
 check "down" down
 assert_clean "nothing left after the kernel switches"
