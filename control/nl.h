@@ -6,6 +6,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -111,6 +112,13 @@ int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry 
 		  void *data);
 /* Does r go out through ifindex: its device, or one of its nexthops'? */
 bool nl_route_uses_dev(const struct route_entry *r, int ifindex);
+
+/* The kind of interface ifindex's root qdisc in kind ("" when the dump
+ * shows none, as for a device that is down): 0, or -errno. */
+int nl_qdisc_root_kind(struct nl *nl, int ifindex, char *kind, size_t n);
+/* A root qdisc of kind, without options, where the kernel's default is:
+ * 0, -EEXIST when someone else's is there, or -errno. */
+int nl_qdisc_root_add(struct nl *nl, int ifindex, const char *kind);
 
 int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6]);
 int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4]);

@@ -17,7 +17,8 @@
 #include "switchd.h"
 
 /* What up sets for the fast path (up_port_fast), said where users look. */
-#define XDP_PEER_OFFLOADS "gro on, tx checksum off (set by nsfast up for the XDP fast path)"
+#define XDP_PEER_OFFLOADS \
+	"gro on, tx checksum off, a qdisc where it had none (set by nsfast up for the XDP fast path)"
 #include "up.h"
 
 /* Grown as the dumps need: a lab of 256 namespaces alone has that many

@@ -48,21 +48,54 @@ static int ethtool_done(struct up *u, int err)
 	return 0;
 }
 
+/* A veth has no qdisc (noqueue): when its peer's XDP cannot keep up,
+ * the peer's receive ring (256 frames) fills and veth drops what it
+ * sends, counted only as its tx_dropped, and TCP takes each drop for
+ * congestion. With a qdisc the kernel (6.16 and later) stops the queue
+ * instead, as a NIC's driver does. mq, the kernel's own choice for a
+ * device of several queues; pfifo_fast where there is one queue (mq
+ * refuses it). A qdisc someone gave the interface (netem, say) is kept.
+ * 1 when one was added, 0, or -errno. */
+static int port_queue(struct up *u, const char *ns, const char *ifname)
+{
+	struct nl *nl = lab_nl(&u->lab, ns, NULL);
+	struct link_state ls;
+	char kind[16];
+	int err;
+
+	if (!nl)
+		return -ENOENT;
+	if ((err = nl_link_get(nl, ifname, &ls)) ||
+	    (err = nl_qdisc_root_kind(nl, ls.ifindex, kind, sizeof(kind))))
+		return err;
+	if (kind[0] && strcmp(kind, "noqueue"))
+		return 0;
+	err = nl_qdisc_root_add(nl, ls.ifindex, "mq");
+	if (err == -EOPNOTSUPP)
+		err = nl_qdisc_root_add(nl, ls.ifindex, "pfifo_fast");
+	return err == -EEXIST ? 0 : err ? err : 1;
+}
+
 /* dataplane xdp: a frame the port program redirects to another port
  * reaches that veth's peer as a bare XDP frame, which the kernel drops
  * silently unless the peer runs NAPI (GRO on does it) and whose TCP or
  * UDP checksum would still be partial (so the sender must finish it:
- * transmit checksum offload off). Both on the peer of every port. */
+ * transmit checksum offload off). Both on the peer of every port, and a
+ * qdisc (port_queue). */
 int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname)
 {
 	int err;
 
-	if ((err = step(u, "set gro on, tx checksum off on %s:%s for the XDP fast path", ns,
-			ifname)))
+	if ((err = step(u, "set gro on, tx checksum off and a qdisc on %s:%s for the XDP fast path",
+			ns, ifname)))
 		return err;
-	if ((err = ethtool_done(u, ethtool_set_gro(netns_fd, ifname, true))))
+	if ((err = ethtool_done(u, ethtool_set_gro(netns_fd, ifname, true))) ||
+	    (err = ethtool_done(u, ethtool_set_tx_csum(netns_fd, ifname, false))))
 		return err;
-	return ethtool_done(u, ethtool_set_tx_csum(netns_fd, ifname, false));
+	if ((err = port_queue(u, ns, ifname)) < 0)
+		return kernel_err(u, err);
+	u->changes += err;
+	return 0;
 }
 
 /* An existing pair of the host's takes mtu, on both ends or neither. */
