@@ -463,6 +463,8 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 
 		if (!stale(lab, i, arg) || !strncmp(line, "sysctl ", 7))
 			continue;
+		if (lab->delay_ms)
+			usleep((useconds_t)lab->delay_ms * 1000);
 		/* Interrupted: what is removed stays removed (and counted);
 		 * up's next step fails on the signal. */
 		if (lab->stop && *lab->stop)

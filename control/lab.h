@@ -27,6 +27,9 @@ struct lab {
 	bool keep_nat;
 	/* up's signal flag: lab_prune stops before the next object once set. */
 	const volatile sig_atomic_t *stop;
+	/* up's NSFAST_STEP_DELAY_MS: lab_prune waits before each object too,
+	 * so that a test can land a signal inside it. */
+	int delay_ms;
 };
 
 int lab_open(struct lab *lab, const char *name, enum state_mode mode);

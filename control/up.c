@@ -356,6 +356,7 @@ int lab_up(struct topo *t)
 	sigaction(SIGHUP, &sa, NULL);
 	err = lab_open(&u.lab, t->lab, STATE_CREATE);
 	u.lab.stop = &interrupted;
+	u.lab.delay_ms = u.delay_ms;
 	if (err) {
 		if (err == -EBUSY)
 			lab_open_failed(t->lab, err);

@@ -476,6 +476,29 @@ if [ $rc = 1 ] && grep -q "interrupted by signal 2" "$TMP/int" && grep -q "rolle
 else fail "SIGINT during up: rc $rc: $(tr '\n' ' ' <"$TMP/int")"; fi
 assert_clean "nothing left after SIGINT"
 
+# SIGINT while up removes what the file no longer has: it stops at the
+# next object (the delay hook waits before each), and what it left
+# stays in the journal for the next up.
+{ echo "ns keep"; for i in $(seq 0 11); do echo "ns p$i"; done; } >"$TMP/many.conf"
+echo "ns keep" >"$TMP/few.conf"
+check "prune: up of 13 namespaces" up "$TMP/many.conf"
+NSFAST_STEP_DELAY_MS=100 "$NSFAST" up --lab "$PFX" "$TMP/few.conf" >"$TMP/prune" 2>&1 &
+pid=$!; PIDS+=("$pid")
+for _ in $(seq 100); do grep -q "removed what the file no longer has" "$TMP/prune" && break; sleep 0.05; done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+left=$(ip netns | grep -c "^$PFX-p[0-9]")
+if [ $rc = 1 ] && grep -q "interrupted by signal 2" "$TMP/prune" && [ "$left" -ge 8 ] && [ "$left" -le 11 ] &&
+	grep -q "the $((12 - left)) objects\? the file no longer has that this run removed stay" "$TMP/prune"; then
+	pass "prune: SIGINT stops it at the next object ($((12 - left)) of 12 removed)"
+else fail "prune: SIGINT: rc $rc, $left of 12 left: $(tr '\n' ' ' <"$TMP/prune" | head -c 400)"; fi
+check_out "prune: the next up removes the rest" "; $left changes? in " \
+	"$NSFAST" up --lab "$PFX" "$TMP/few.conf"
+check_out "prune: no namespace of the old file is left" "^0$" \
+	bash -c "ip netns | grep -c '^$PFX-p[0-9]' || true"
+check "prune: down" down
+assert_clean "prune: nothing left"
+
 # A namespace deleted behind up's back, after up has worked in it: up's
 # fd keeps it alive, so every step succeeds, and only the end can tell.
 NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >"$TMP/nsdel" 2>&1 &
