@@ -313,6 +313,25 @@ NFT
 		check_out "$dp: the host holds the NAT's ports on the uplink" \
 			"NAT ports 62000-62999 held on $PFX-up0 while no daemon runs" "$NSFAST" status "$PFX"
 		keep_across "$TMP/ports-$dp.conf" -R download
+		# With no daemon at all (kill -9 takes its programs with it),
+		# what the outside sends to a NAT port reaches the host, and
+		# the hold drops and counts it.
+		held() { "$NSFAST" status --json "$PFX" | jq '.switches[0].held.dropped'; }
+		held0=$(held)
+		kill -9 "$("$NSFAST" status --json "$PFX" | jq -r '.switches[0].daemon.pid')"
+		for _ in $(seq 40); do "$NSFAST" status --json "$PFX" |
+			jq -e '.switches[0].daemon == null' >/dev/null && break; sleep 0.05; done
+		for port in 62000 62500 62999; do
+			nsx outside bash -c "echo held >/dev/udp/203.0.113.1/$port"
+		done
+		held1=$(held)
+		if [ -n "$held0" ] && [ "$held1" = $((held0 + 3)) ]; then
+			pass "$dp: with no daemon, the hold drops and counts what the outside sends to the NAT's ports"
+		else fail "$dp: the hold counted ${held0:-?} -> ${held1:-?} for 3 datagrams"; fi
+		check_out "$dp: and status says it" "held on $PFX-up0 while no daemon runs .*: $held1 packets dropped" \
+			"$NSFAST" status "$PFX"
+		check_out "$dp: up starts the daemon again" "[1-9][0-9]* changes? in" \
+			"$NSFAST" up --lab "$PFX" "$TMP/ports-$dp.conf"
 	fi
 
 	if [ "$dp" != kernel ]; then
