@@ -477,11 +477,12 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		    sw->cfg.tc_path ? "tc bytes" : "xdp bytes", "hairpin",
 		    sw->cfg.tc_path ? "tc nat" : "xdp nat",
 		    sw->cfg.tc_path ? "tc flood" : "xdp flood");
-	out(o, " %12s %14s %12s %14s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
-	    "tx bytes", "invalid", "tx full", "hairpin");
+	out(o, " %12s %14s %12s %14s %8s %8s %8s %8s\n", "rx pkts", "rx bytes", "tx pkts",
+	    "tx bytes", "invalid", "tx full", "hairpin", "rx lost");
 	for (i = 0; i < sw->nports; i++) {
 		const struct port_stats *s = &sw->ports[i].st;
 		struct fast_port_stats fp;
+		struct xdp_statistics xs;
 
 		out(o, "  %-15s %-7s", sw->ports[i].name, xdp_mode(&sw->ports[i]));
 		fast_port_stats(sw, i, &fp);
@@ -489,11 +490,16 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 			out(o, " %12llu %14llu %8llu %8llu %10llu |", (unsigned long long)fp.packets,
 			    (unsigned long long)fp.bytes, (unsigned long long)fp.hairpin,
 			    (unsigned long long)fp.nat_packets, (unsigned long long)fp.flooded);
-		out(o, " %12llu %14llu %12llu %14llu %8llu %8llu %8llu\n",
+		/* What the kernel dropped before the socket saw it (its fill
+		 * ring empty, its RX ring full): TCP's retransmits through
+		 * afxdp are these, and no other counter shows them. */
+		port_xdp_stats(&sw->ports[i], &xs);
+		out(o, " %12llu %14llu %12llu %14llu %8llu %8llu %8llu %8llu\n",
 		    (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 		    (unsigned long long)s->tx_packets, (unsigned long long)s->tx_bytes,
 		    (unsigned long long)s->drop_invalid, (unsigned long long)s->drop_tx_full,
-		    (unsigned long long)s->drop_hairpin);
+		    (unsigned long long)s->drop_hairpin,
+		    (unsigned long long)(xs.rx_dropped + xs.rx_ring_full));
 	}
 	if (sw->cfg.fast_path)
 		out(o, "  fast path: %llu fdb entries installed, %llu removed, %llu kept alive by "
@@ -511,7 +517,7 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	    (unsigned long long)sw->gwst.nd_adverts, (unsigned long long)sw->gwst.echo6_replies);
 	out(o, "  dropped: %llu for the gateway but malformed or not answerable, %llu to the "
 	       "gateway's MAC and not routable, %llu of several buffers and not routable; "
-	       "a port's fill ring left empty %llu times (no free frame)\n",
+	       "no free frame to refill a port's fill ring %llu times\n",
 	    (unsigned long long)sw->gwst.bad, (unsigned long long)sw->st.gw_unrouted,
 	    (unsigned long long)sw->st.multibuf_unrouted, (unsigned long long)sw->st.no_frame);
 	if (rs && (rs->fragments || sw->gwst.echo_big || sw->gwst.big_no_frame))

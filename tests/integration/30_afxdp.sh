@@ -167,6 +167,22 @@ if [ "$DP" = afxdp ] && [ $((u1 - u0)) -ge 40 ] && [ $((f1 - f0)) = 0 ]; then
 elif [ "$DP" != afxdp ] && [ $((x1 - x0)) -ge 40 ] && [ $((u1 - u0)) = 0 ] && [ $((f1 - f0)) = 0 ]; then
 	pass "gw: learned unicast takes the fast path ($((x1 - x0)) in $DP, none in userspace)"
 else fail "gw: forwarded +$((u1 - u0)), unknown unicast flooded +$((f1 - f0)), fast path +$((x1 - x0))"; fi
+if [ "$DP" = afxdp ]; then
+	# A stopped daemon refills nothing: of 2000 datagrams, what finds the
+	# port's fill ring (1024 frames) empty the kernel drops, and status
+	# says so in the port's "rx lost" (its JSON: XDP_STATISTICS).
+	nsx a ping1 10.13.37.3 >/dev/null
+	dpid=$(sw_json | jq -r .pid)
+	kill -STOP "$dpid"
+	nsx a bash -c 'for i in $(seq 2000); do echo lost; done >/dev/udp/10.13.37.3/9'
+	kill -CONT "$dpid"
+	sleep 0.2
+	lost=$("$NSFAST" status "$PFX" | awk -v p="$PFX-a-eth0" '$1 == p {print $NF; exit}')
+	xsk=$(sw_json | jq ".ports[] | select(.name == \"$PFX-a-eth0\") | .xsk_rx_dropped + .xsk_rx_ring_full")
+	if [ "${lost:-0}" -ge 500 ] && [ "$lost" = "$xsk" ]; then
+		pass "gw: frames the kernel dropped while the daemon was stopped: $lost, in status's rx lost"
+	else fail "gw: rx lost '${lost}' in the text, $xsk in the JSON (expected at least 500)"; fi
+fi
 # Unicast to a MAC no port has is flooded, and every namespace it reaches
 # drops it as another's (as behind a bridge): no answer.
 nsx a ip neigh replace 10.13.37.3 lladdr 02:11:11:11:11:11 dev eth0 nud permanent
