@@ -29,36 +29,50 @@ fi
 GEN=$NSFAST_BUILD/nsgen
 PING=$NSFAST_BUILD/nsping
 
-die() { echo "bench: $*" >&2; exit 1; }
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+die() { echo "nsfast bench: $*" >&2; exit 1; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+# A usage error: what is wrong, then the usage line, as nsfast's own.
+usage_err() {
+	echo "nsfast bench: $*" >&2
+	echo "usage: nsfast bench [--quick] [--reps N] [--out DIR] [--dataplanes LIST] FILE" >&2
+	echo "Run 'nsfast bench --help' for the options." >&2
+	exit 2
+}
 
 reps= quick=0 out= dps=kernel,afxdp,xdp,tc file=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
-	--reps) [ $# -ge 2 ] || usage 2; reps=$2; shift ;;
+	--reps) [ $# -ge 2 ] || usage_err "--reps wants a value"; reps=$2; shift ;;
 	--reps=*) reps=${1#*=} ;;
-	--out) [ $# -ge 2 ] || usage 2; out=$2; shift ;;
+	--out) [ $# -ge 2 ] || usage_err "--out wants a value"; out=$2; shift ;;
 	--out=*) out=${1#*=} ;;
-	--dataplanes) [ $# -ge 2 ] || usage 2; dps=$2; shift ;;
+	--dataplanes) [ $# -ge 2 ] || usage_err "--dataplanes wants a value"; dps=$2; shift ;;
 	--dataplanes=*) dps=${1#*=} ;;
-	-h|--help) usage 0 ;;
-	-*) echo "bench: unknown option '$1'" >&2; usage 2 >&2 ;;
-	*) [ -z "$file" ] || { echo "bench: one FILE only ('$file', then '$1')" >&2; exit 2; }
+	-h|--help) usage ;;
+	-*) usage_err "unknown option '$1'" ;;
+	*) [ -z "$file" ] || usage_err "one FILE only ('$file', then '$1')"
 	   file=$1 ;;
 	esac
 	shift
 done
-[ -n "$file" ] || usage 2 >&2
-[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]?$ ]] || { echo "bench: --reps wants 1 to 99, not '$reps'" >&2; exit 2; }
-# The dataplanes, the bridge first (the others are ratios to it), each once.
+[ -n "$file" ] || usage_err "expected FILE, the topology"
+[ -z "$reps" ] || [[ $reps =~ ^[1-9][0-9]?$ ]] || usage_err "--reps wants 1 to 99, not '$reps'"
+# The dataplanes, the bridge first (the others are ratios to it), each
+# once. Every comma-separated word must be one ("tc, afxdp" is refused,
+# not run as tc alone).
+[ -n "$dps" ] || usage_err "--dataplanes is empty"
+IFS=, read -ra asked <<<"$dps,"
+for dp in "${asked[@]}"; do
+	case $dp in kernel|afxdp|xdp|tc) ;;
+	*) usage_err "unknown dataplane '$dp' in --dataplanes '$dps', expected a comma-separated list of kernel, afxdp, xdp and tc" ;;
+	esac
+done
 DPS=()
-for dp in kernel ${dps//,/ }; do
-	case $dp in kernel|afxdp|xdp|tc) ;; *) echo "bench: unknown dataplane '$dp' in --dataplanes, expected kernel, afxdp, xdp or tc" >&2; exit 2 ;; esac
+for dp in kernel "${asked[@]}"; do
 	[[ ",$dps," == *",$dp,"* ]] && [[ " ${DPS[*]} " != *" $dp "* ]] && DPS+=("$dp")
 done
-[ ${#DPS[@]} -gt 0 ] || { echo "bench: --dataplanes is empty" >&2; exit 2; }
-[[ " ${DPS[*]} " == *" kernel "* ]] || echo "bench: no kernel in --dataplanes: no ratios" >&2
+[[ " ${DPS[*]} " == *" kernel "* ]] || echo "nsfast bench: no kernel in --dataplanes: no ratios" >&2
 
 [ "$(id -u)" = 0 ] || die "needs root (it creates namespaces and attaches XDP programs)"
 [ -r "$file" ] || die "$file: cannot read it"
@@ -98,7 +112,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'echo "bench: interrupted, cleaning up" >&2; exit 130' INT TERM
+trap 'echo "nsfast bench: interrupted, cleaning up" >&2; exit 130' INT TERM
 
 # Run CMD in the background and wait for it, so that a signal is handled
 # at once (bash runs traps only between commands) and CMD is killed by
@@ -111,11 +125,20 @@ run() {
 }
 
 # --- the topology --------------------------------------------------------
-"$NSFAST" check -q --lab "$LAB" "$file" >"$TMP/check" 2>&1 ||
-	die "$file does not pass 'nsfast check --lab $LAB' (a 5-character lab name): $(head -3 "$TMP/check" | tr '\n' ' ')"
+# What the benchmark needs of FILE, from nsfast's own parser (check
+# --json, bench/topo.jq): as the file is, else as any dataplane asked for
+# takes it (a file for tc with jumbo ports, run on the bridge too).
+for dp in "" "${DPS[@]}"; do
+	"$NSFAST" check --json --lab "$LAB" ${dp:+--dataplane "$dp"} "$file" >"$TMP/topo.json" 2>"$TMP/check" &&
+		break
+	[ -n "$dp" ] || cp "$TMP/check" "$TMP/check.file"
+done
+[ -s "$TMP/topo.json" ] ||
+	die "$file does not pass 'nsfast check --lab $LAB' (a 5-character lab name) on any dataplane asked for: $(head -3 "$TMP/check.file" | tr '\n' ' ')"
 SW= GW= UPLINK= NSW=0 CLIENT= CLIENT_IF= CLIENT_IP= SERVER= SERVER_IF= SERVER_IP=
-UPLINK_VETH=0 NAT_NS= NAT_IF= NAT_IP= FOREIGN= HOST_DEFAULT=0
-eval "$(awk -f "$ROOT/bench/topo.awk" "$file")"
+NAT_NS= NAT_IF= NAT_IP= FOREIGN= HOST_DEFAULT=0
+facts=$(jq -r -f "$ROOT/bench/topo.jq" "$TMP/topo.json") || die "bench/topo.jq could not read 'nsfast check --json' of $file"
+eval "$facts"
 # Safety: the benchmark attaches XDP and sends traffic only to what it
 # creates, and leaves the host's routing alone.
 for u in $FOREIGN; do
@@ -129,29 +152,10 @@ done
 nat=0
 nat_why="$file: switch $SW has no 'uplink IFACE snat'"
 if [ -n "$UPLINK" ]; then
+	[ "$NAT_NS" != host ] || die "$file: the far end of uplink $UPLINK is in the host; the benchmark needs a namespace there"
 	[ -n "$NAT_IP" ] || die "$file: $NAT_NS:$NAT_IF (behind uplink $UPLINK) has no IPv4 address"
 	nat=1 nat_why=
 fi
-
-# FILE with every switch on dataplane $1, line for line (so that errors
-# from nsfast point at the same lines of FILE).
-rewrite() {
-	awk -v dp="$1" '
-	{
-		line = $0; sub(/#.*/, "", line); n = split(line, t, /[ \t\r\v\f]+/)
-		while (n > 0 && t[n] == "") n--
-		i = (t[1] == "") ? 2 : 1
-	}
-	t[i] == "switch" {
-		s = "switch " t[i + 1]
-		for (j = i + 2; j <= n; j += 2)
-			if (t[j] != "dataplane" && t[j] != "") s = s " " t[j] " " t[j + 1]
-		print s " dataplane " dp; block = "switch"; next
-	}
-	t[i] == "lab" || t[i] == "ns" || t[i] == "veth" || (t[i] == "host" && n == i) { block = t[i] }
-	block == "switch" && t[i] == "dataplane" { print ""; next }
-	{ print line }' "$file"
-}
 
 # --- measuring -----------------------------------------------------------
 hz=$(getconf CLK_TCK)
@@ -274,15 +278,8 @@ progress() {
 # Brings the lab up; returns 3 when the file does not pass check on this
 # dataplane (tc's MTU limit, say): nothing was made.
 lab_up() {
-	rewrite "$DP" >"$TMP/topo.conf"
-	if ! "$NSFAST" check --lab "$LAB" "$TMP/topo.conf" >"$TMP/up.out" 2>&1; then
-		sed -i "s|$TMP/topo.conf|$file|g" "$TMP/up.out"
-		return 3
-	fi
-	if ! "$NSFAST" up -q --lab "$LAB" "$TMP/topo.conf" >"$TMP/up.out" 2>&1; then
-		sed -i "s|$TMP/topo.conf|$file|g" "$TMP/up.out"
-		return 1
-	fi
+	"$NSFAST" check -q --lab "$LAB" --dataplane "$DP" "$file" >"$TMP/up.out" 2>&1 || return 3
+	"$NSFAST" up -q --lab "$LAB" --dataplane "$DP" "$file" >"$TMP/up.out" 2>&1 || return 1
 }
 
 # reach NS ADDR: ping, up to 3 times (the first may wait for ARP and learning).
@@ -398,7 +395,7 @@ total=$(( reps * ${#DPS[@]} * nw + ${#upn[@]} ))
 : >"$TMP/samples"
 declare -A status reason
 nfailed=0
-echo "bench: $file on ${DPS[*]}, $reps repetition(s), lab $LAB" >&2
+echo "nsfast bench: $file on ${DPS[*]}, $reps repetition(s), lab $LAB" >&2
 # CPU figures are the whole machine's: anything else running is counted.
 # How busy it is now (half a second of /proc/stat), and the load average.
 read -r load _ </proc/loadavg
@@ -406,7 +403,7 @@ busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7
 read -r b0 a0 <<<"$(busy)"; sleep 0.5; read -r b1 a1 <<<"$(busy)"
 busy_before=$(awk -v b=$((b1 - b0)) -v a=$((a1 - a0)) 'BEGIN {printf "%.2f", a ? b / a : 0}')
 awk -v b="$busy_before" 'BEGIN {exit !(b > 0.10)}' &&
-	echo "bench: warning: the CPUs are $(awk -v b="$busy_before" 'BEGIN {printf "%d", b * 100}')% busy before the run (load average $load): CPU figures count every process" >&2
+	echo "nsfast bench: warning: the CPUs are $(awk -v b="$busy_before" 'BEGIN {printf "%d", b * 100}')% busy before the run (load average $load): CPU figures count every process" >&2
 for ((REP = 1; REP <= reps; REP++)); do
 	# Alternate the order too: odd repetitions forwards, even ones backwards.
 	order=("${DPS[@]}")
@@ -423,12 +420,12 @@ for ((REP = 1; REP <= reps; REP++)); do
 			status[$DP]=skipped
 			reason[$DP]=$(head -n 1 "$TMP/up.out" | sed 's/^nsfast: //')
 			[ -t 2 ] && echo >&2
-			echo "bench: $DP skipped: ${reason[$DP]}" >&2
+			echo "nsfast bench: $DP skipped: ${reason[$DP]}" >&2
 			step=$((step + nw)); continue
 		elif [ $rc != 0 ]; then
 			why="nsfast up: $(head -c 300 "$TMP/up.out" | tr '\n' ' ')"
 			[ -t 2 ] && echo >&2
-			echo "bench: $DP failed: $why" >&2
+			echo "nsfast bench: $DP failed: $why" >&2
 			"$NSFAST" down -q "$LAB" >/dev/null 2>&1
 			if [ "${status[$DP]:-}" = ran ]; then
 				# It came up before: this repetition's samples fail.
@@ -510,5 +507,5 @@ jq -r '. as $r | .workloads[] as $w | .dataplanes[] | select(.status == "ran") |
 		-f "$ROOT/bench/plot.awk" >"$out/results.svg" || die "writing results.svg failed"
 cat "$out/results.md"
 echo "written: $out/results.json $out/results.md $out/results.svg ($(( $(date +%s) - started )) s)" >&2
-[ "$nfailed" = 0 ] || { echo "bench: $nfailed run(s) failed: see .samples[].error in results.json" >&2; exit 1; }
+[ "$nfailed" = 0 ] || { echo "nsfast bench: $nfailed run(s) failed: see .samples[].error in results.json" >&2; exit 1; }
 exit 0

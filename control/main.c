@@ -12,6 +12,7 @@
 #include "netns.h"
 #include "state.h"
 #include "topo.h"
+#include "topo_json.h"
 #include "up.h"
 #include "../dataplane/daemon.h"
 
@@ -67,11 +68,14 @@ static int lab_opt_ok(const char *lab, bool made)
 static int cmd_exec(int argc, char **argv);
 static bool opt_nat; /* status --nat */
 
-static int parse_opts(int argc, char **argv, const char **lab, bool *json)
+/* dp: --dataplane's argument, for the commands that take it (NULL: not
+ * one of them). */
+static int parse_opts(int argc, char **argv, const char **lab, bool *json, const char **dp)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "lab", required_argument, NULL, 'L' },
+		{ "dataplane", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -83,7 +87,7 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 	optind = 1;
 	/* Options anywhere (up FILE -L x), as ip and most tools take them,
 	 * but exec's stop at NS: what follows is the command's. */
-	while ((c = getopt_long(argc, argv, cur->run == cmd_exec ? "+hL:jvqn" : "hL:jvqn", opts,
+	while ((c = getopt_long(argc, argv, cur->run == cmd_exec ? "+hL:jvqn" : "hL:D:jvqn", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -93,6 +97,16 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json)
 				return usage(2);
 			*lab = optarg;
 			break;
+		case 'D': {
+			enum dataplane d;
+
+			if (!dp)
+				return usage(2);
+			if (dataplane_parse(optarg, &d))
+				return usage_why("--dataplane wants kernel, afxdp, xdp or tc, not", optarg);
+			*dp = optarg;
+			break;
+		}
 		case 'j':
 			if (!json)
 				return usage(2);
@@ -123,29 +137,34 @@ static int exit_code(int err)
 }
 
 /* The one FILE argument of check and up, loaded and validated: 0, or
- * the exit status to return (errors are printed already). */
-static int load_topology(int argc, char **argv, struct topo *t)
+ * the exit status to return (errors are printed already). json: check's
+ * --json (NULL for up). */
+static int load_topology(int argc, char **argv, struct topo *t, bool *json)
 {
-	const char *lab = NULL;
+	const char *lab = NULL, *dp = NULL;
 
-	if (parse_opts(argc, argv, &lab, NULL))
+	if (parse_opts(argc, argv, &lab, json, &dp))
 		return 2;
 	if (one_operand(argc, argv, "expected FILE, the topology") || lab_opt_ok(lab, false))
 		return 2;
-	return topo_load(argv[optind], lab, t) ? 1 : 0;
+	return topo_load(argv[optind], lab, dp, t) ? 1 : 0;
 }
 
 static int cmd_check(int argc, char **argv)
 {
+	bool json = false;
 	struct topo t;
-	int rc = load_topology(argc, argv, &t);
+	int rc = load_topology(argc, argv, &t, &json);
 
 	if (rc)
 		return rc;
-	pr_info("%s: ok: lab %s, %d namespace%s, %d switch%s, %d link%s, %d route%s\n",
-		argv[optind], t.lab, t.nns, t.nns == 1 ? "" : "s", t.nsw,
-		t.nsw == 1 ? "" : "es", t.nlinks, t.nlinks == 1 ? "" : "s", t.nroutes,
-		t.nroutes == 1 ? "" : "s");
+	if (json)
+		topo_json(stdout, &t);
+	else
+		pr_info("%s: ok: lab %s, %d namespace%s, %d switch%s, %d link%s, %d route%s\n",
+			argv[optind], t.lab, t.nns, t.nns == 1 ? "" : "s", t.nsw,
+			t.nsw == 1 ? "" : "es", t.nlinks, t.nlinks == 1 ? "" : "s", t.nroutes,
+			t.nroutes == 1 ? "" : "s");
 	topo_free(&t);
 	return 0;
 }
@@ -153,7 +172,7 @@ static int cmd_check(int argc, char **argv)
 static int cmd_up(int argc, char **argv)
 {
 	struct topo t;
-	int err = load_topology(argc, argv, &t);
+	int err = load_topology(argc, argv, &t, NULL);
 
 	if (err)
 		return err;
@@ -177,7 +196,7 @@ static int cmd_down(int argc, char **argv)
 	char name[LAB_NAME_MAX + 1];
 	int err;
 
-	if (parse_opts(argc, argv, &lab, NULL))
+	if (parse_opts(argc, argv, &lab, NULL, NULL))
 		return 2;
 	if (one_operand(argc, argv, "expected FILE or LAB") || lab_opt_ok(lab, true))
 		return 2;
@@ -214,7 +233,7 @@ static int cmd_status(int argc, char **argv)
 	bool json = false;
 	const char *lab = NULL;
 
-	if (parse_opts(argc, argv, &lab, &json))
+	if (parse_opts(argc, argv, &lab, &json, NULL))
 		return 2;
 	if (optind < argc - 1)
 		return usage_why("one LAB only, then", argv[optind + 1]);
@@ -268,7 +287,7 @@ static int cmd_exec(int argc, char **argv)
 	char ns[64];
 	int err, i;
 
-	if (parse_opts(argc, argv, NULL, NULL))
+	if (parse_opts(argc, argv, NULL, NULL, NULL))
 		return 2;
 	/* getopt stopped at the first non-option (the namespace) */
 	if (argc == optind)
@@ -301,20 +320,23 @@ static int cmd_bench(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "up", cmd_up, "up [--lab NAME] [-v|-q] FILE",
+	{ "up", cmd_up, "up [--lab NAME] [--dataplane DP] [-v|-q] FILE",
 	  "Create the lab described by FILE: namespaces, veth pairs, addresses, routes,\n"
 	  "forwarding and switches. Running it again changes nothing; on a changed FILE\n"
 	  "it applies the changes, then removes what FILE no longer has. On any failure\n"
 	  "everything this run created is removed again and the exit status is 1.\n\n"
-	  "  -L, --lab NAME  use NAME instead of the file's lab name (prefix of every name)\n"
-	  "  -v, --verbose   print every step\n"
-	  "  -q, --quiet     print only errors and warnings\n" },
-	{ "down", cmd_down, "down [--lab NAME] FILE|LAB",
+	  "  -L, --lab NAME      use NAME instead of the file's lab name (prefix of every name)\n"
+	  "  -D, --dataplane DP  every switch on DP (kernel, afxdp, xdp or tc), whatever\n"
+	  "                      the file says\n"
+	  "  -v, --verbose       print every step\n"
+	  "  -q, --quiet         print only errors and warnings\n" },
+	{ "down", cmd_down, "down [--lab NAME] [-q] FILE|LAB",
 	  "Remove everything the lab created, from its journal in /run/nsfast/LAB,\n"
 	  "even after a crash of 'up'. A readable FILE names the lab (its 'lab' line);\n"
 	  "anything else is a lab's name. A bare word that is both a file naming\n"
 	  "another lab and a lab that is up is refused: write ./FILE for the file.\n\n"
-	  "  -L, --lab NAME  the lab FILE was brought up as with 'up --lab NAME'\n" },
+	  "  -L, --lab NAME  the lab FILE was brought up as with 'up --lab NAME'\n"
+	  "  -q, --quiet     print only errors and warnings\n" },
 	{ "status", cmd_status, "status [--json] [--nat] [LAB]",
 	  "Show the namespaces, links, addresses and per-link counters of LAB, or of\n"
 	  "every lab that is up, and what each switch daemon (afxdp, xdp, tc) reports.\n\n"
@@ -323,10 +345,13 @@ static const struct cmd cmds[] = {
 	{ "exec", cmd_exec, "exec NS -- CMD [ARG]...",
 	  "Run CMD inside namespace NS (a name from 'ip netns', or a namespace's short\n"
 	  "name when one running lab has it), like 'ip netns exec'.\n" },
-	{ "check", cmd_check, "check [--lab NAME] FILE",
+	{ "check", cmd_check, "check [--lab NAME] [--dataplane DP] [--json] [-q] FILE",
 	  "Parse and validate FILE without touching the system. Errors are printed\n"
 	  "as FILE:LINE: message; the exit status is 1 if there is any.\n\n"
-	  "  -L, --lab NAME  check with NAME as the lab's name (the names it generates)\n" },
+	  "  -L, --lab NAME      check with NAME as the lab's name (the names it generates)\n"
+	  "  -D, --dataplane DP  as 'up --dataplane DP' would take it\n"
+	  "  -j, --json          print the topology as nsfast takes it, for scripts\n"
+	  "  -q, --quiet         print only errors\n" },
 	{ "switch", cmd_switch, "switch --name SW [OPTIONS] PORT...",
 	  "The switch daemon that 'up' starts for each 'dataplane afxdp', 'xdp' or 'tc'\n"
 	  "switch; see 'nsfast switch --help'.\n" },
@@ -340,7 +365,7 @@ static const struct cmd cmds[] = {
 	  "'veth host:IFACE'). Writes results.json, results.md and results.svg\n"
 	  "(ratios to the Linux bridge). Runs bench/bench.sh next to this binary (or\n"
 	  "NSFAST_BENCH); needs root.\n\n"
-	  "  --quick            1 repetition, short runs, 2/8 and 16 namespaces (< 1 min)\n"
+	  "  --quick            1 repetition, short runs, 2/8 and 16 namespaces (about a minute)\n"
 	  "  --reps N           repetitions of each dataplane (default 3)\n"
 	  "  --out DIR          where to write (default results/YYYY-MM-DD-HHMMSS)\n"
 	  "  --dataplanes LIST  comma-separated, kernel first (default kernel,afxdp,xdp,tc);\n"

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "grow.h"
+#include "json.h"
 #include "lab.h"
 #include "log.h"
 #include "netns.h"
@@ -65,20 +66,6 @@ static bool table_of(const struct lab *lab, const char *name, const char *sw)
 	return state_has(&lab->st, "nft nsfast-%s-%s", name, sw);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static const char *master_name(const struct snapshot *s, int ifindex)
 {
 	int i;
@@ -99,14 +86,14 @@ static void print_link(const struct snapshot *s, const struct link_state *l, boo
 
 	if (json) {
 		printf("%s{\"name\":", first ? "" : ",");
-		json_str(l->name);
+		json_str(stdout, l->name);
 		printf(",\"ifindex\":%d,\"up\":%s,\"kind\":", l->ifindex,
 		       l->flags & IFF_UP ? "true" : "false");
-		json_str(l->kind);
+		json_str(stdout, l->kind);
 		printf(",\"mtu\":%d,\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"master\":", l->mtu,
 		       l->mac[0], l->mac[1], l->mac[2], l->mac[3], l->mac[4], l->mac[5]);
 		if (master)
-			json_str(master);
+			json_str(stdout, master);
 		else
 			printf("null");
 		printf(",\"addrs\":[");
@@ -221,7 +208,7 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 		}
 	if (json) {
 		printf("%s{\"lab\":", *printed ? "," : "");
-		json_str(name);
+		json_str(stdout, name);
 		printf(",\"missing_namespaces\":%d,\"switches\":[", missing);
 	} else {
 		printf("lab %s: %d namespace%s", name, nns, nns == 1 ? "" : "s");
@@ -240,13 +227,13 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
-			json_str(sw);
+			json_str(stdout, sw);
 			printf(",\"dataplane\":\"%s\",", dp);
 			if (!strcmp(dp, "xdp"))
 				printf("\"peer_offloads\":\"%s\",", XDP_PEER_OFFLOADS);
 			printf("\"%s\":", kernel ? "bridge" : "host_port");
 			if (strcmp(ifn, "-"))
-				json_str(ifn);
+				json_str(stdout, ifn);
 			else
 				printf("null");
 			if (!kernel) {
@@ -311,7 +298,7 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 			continue;
 		if (json) {
 			printf("%s", first ? "" : ",");
-			json_str(ifn);
+			json_str(stdout, ifn);
 		} else {
 			printf("  %-15s (missing: deleted outside nsfast; 'nsfast up' recreates it)\n", ifn);
 		}
@@ -334,7 +321,7 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 		snprintf(both, sizeof(both), "%s:%s", ns, ifn);
 		if (json) {
 			printf("%s", first ? "" : ",");
-			json_str(both);
+			json_str(stdout, both);
 		} else {
 			printf("  %-15s (missing: moved into %s, no longer there; 'nsfast up' moves it again if the host has it)\n",
 			       ifn, ns);
@@ -353,7 +340,7 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 		nl = lab_nl(&lab, ns, NULL);
 		if (json) {
 			printf("%s{\"name\":", first ? "" : ",");
-			json_str(ns);
+			json_str(stdout, ns);
 			printf(",\"present\":%s,\"links\":[", nl ? "true" : "false");
 		} else {
 			printf("namespace %s%s\n", ns, nl ? "" : " (missing)");

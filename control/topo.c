@@ -45,6 +45,18 @@ const char *dataplane_name(enum dataplane dp)
 	return "?";
 }
 
+int dataplane_parse(const char *name, enum dataplane *dp)
+{
+	static const enum dataplane all[] = { DP_KERNEL, DP_AFXDP, DP_XDP, DP_TC };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(name, dataplane_name(all[i]))) {
+			*dp = all[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
 #define FILE_MAX (1 << 20)
 
 /* FILE's text, NUL-terminated, into *text (the caller frees it). */
@@ -91,8 +103,10 @@ out:
 	return err;
 }
 
-int topo_load(const char *path, const char *lab_override, struct topo *t)
+int topo_load(const char *path, const char *lab_override, const char *dp_override,
+	      struct topo *t)
 {
+	enum dataplane dp;
 	char *text;
 	int err;
 
@@ -111,6 +125,17 @@ int topo_load(const char *path, const char *lab_override, struct topo *t)
 			goto out;
 		}
 		strcpy(t->lab, lab_override);
+	}
+	if (dp_override) {
+		if (dataplane_parse(dp_override, &dp)) {
+			fprintf(stderr, "--dataplane '%s': expected kernel, afxdp, xdp or tc\n",
+				dp_override);
+			err = -EINVAL;
+			goto out;
+		}
+		for (int i = 0; i < t->nsw; i++)
+			t->sw[i].dp = dp;
+		t->dp_forced = true;
 	}
 	err = topo_validate(t);
 out:
@@ -179,4 +204,21 @@ int topo_find_sw(const struct topo *t, const char *name)
 const char *topo_ns_name(const struct topo *t, int ns)
 {
 	return ns == NS_HOST ? "host" : t->ns[ns].name;
+}
+
+const struct link *topo_uplink_veth(const struct topo *t, const struct sw *sw,
+				    const struct endpoint **peer)
+{
+	for (int i = 0; sw->uplink[0] && i < t->nlinks; i++) {
+		const struct link *l = &t->links[i];
+		bool a = l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink);
+
+		if (l->kind != LINK_VETH ||
+		    (!a && (l->b.ns != NS_HOST || strcmp(l->b.sysname, sw->uplink))))
+			continue;
+		if (peer)
+			*peer = a ? &l->b : &l->a;
+		return l;
+	}
+	return NULL;
 }

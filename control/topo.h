@@ -105,12 +105,16 @@ struct topo {
 	int nlinks;
 	struct route *routes;
 	int nroutes;
+	bool dp_forced; /* every switch's dataplane is --dataplane's, not the file's */
 };
 
 /* Parse and validate: on error print "FILE:LINE: message" for every
  * problem found (up to a limit) and return -EINVAL. lab_override, when
- * set, replaces the file's lab name (tests use it for per-run names). */
-int topo_load(const char *path, const char *lab_override, struct topo *t);
+ * set, replaces the file's lab name (tests use it for per-run names);
+ * dp_override, when set, every switch's dataplane (before validation,
+ * which depends on it). */
+int topo_load(const char *path, const char *lab_override, const char *dp_override,
+	      struct topo *t);
 int topo_parse(const char *path, const char *text, struct topo *t);
 /* Only FILE's lab name, for down: its other lines may be anything (an
  * edit since up must not keep a lab from coming down). */
@@ -119,6 +123,8 @@ int topo_validate(struct topo *t);
 void topo_free(struct topo *t);
 
 const char *dataplane_name(enum dataplane dp);
+/* "kernel", "afxdp", "xdp" or "tc": 0 and *dp, or -EINVAL. */
+int dataplane_parse(const char *name, enum dataplane *dp);
 /* afxdp and xdp attach XDP to the uplink itself, so its MTU is bounded
  * by XDP_MTU_MAX; tc keeps XDP on the uplink's slow-path pair. */
 static inline bool dataplane_xdp_on_uplink(enum dataplane dp)
@@ -126,6 +132,10 @@ static inline bool dataplane_xdp_on_uplink(enum dataplane dp)
 	return dp == DP_XDP || dp == DP_AFXDP;
 }
 const char *topo_ns_name(const struct topo *t, int ns);
+/* The veth of the file whose host end is sw's uplink, and (peer, may be
+ * NULL) its other end; NULL when the uplink is no veth of the file. */
+const struct link *topo_uplink_veth(const struct topo *t, const struct sw *sw,
+				    const struct endpoint **peer);
 int topo_find_ns(const struct topo *t, const char *name);
 int topo_find_sw(const struct topo *t, const char *name);
 bool lab_name_valid(const char *name); /* down and status: any lab ever made */

@@ -80,15 +80,7 @@ void parse_switch_key(struct parser *p, char **tok, int n)
 	if (!strcmp(k, "dataplane")) {
 		if (!key_once(p, &s->dataplane_line, k, "switch", s->name))
 			return;
-		if (!strcmp(tok[1], "kernel"))
-			s->dp = DP_KERNEL;
-		else if (!strcmp(tok[1], "afxdp"))
-			s->dp = DP_AFXDP;
-		else if (!strcmp(tok[1], "xdp"))
-			s->dp = DP_XDP;
-		else if (!strcmp(tok[1], "tc"))
-			s->dp = DP_TC;
-		else
+		if (dataplane_parse(tok[1], &s->dp))
 			perr(p, "unknown dataplane '%s', expected kernel, afxdp, xdp or tc", tok[1]);
 	} else if (!strcmp(k, "gateway") || !strcmp(k, "host")) {
 		bool gw = !strcmp(k, "gateway");

@@ -23,7 +23,7 @@ static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
 	const char *ns;
 	int fd;
 
-	*fast = uplink_link(u, sw, &peer) != NULL;
+	*fast = topo_uplink_veth(u->t, sw, &peer) != NULL;
 	if (!*fast || sw->dp == DP_TC)
 		return 0;
 	ns = peer->ns == NS_HOST ? NULL : u->t->ns[peer->ns].sysname;

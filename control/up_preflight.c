@@ -70,8 +70,9 @@ static int preflight_dataplanes(struct up *u)
 			    strcmp(name, sw->name) || !strcmp(dp, dataplane_name(sw->dp)))
 				continue;
 			topo_error(u->t, sw->line,
-				   "switch %s is up on dataplane %s, the file says %s: take the lab down first",
-				   sw->name, dp, dataplane_name(sw->dp));
+				   "switch %s is up on dataplane %s, %s says %s: take the lab down first",
+				   sw->name, dp, u->t->dp_forced ? "--dataplane" : "the file",
+				   dataplane_name(sw->dp));
 			return -EEXIST;
 		}
 	}

@@ -146,10 +146,6 @@ int up_veth_add(struct up *u, struct nl *nl, const struct veth_end *a,
 		const struct veth_end *b, const char *line);
 
 int up_switch(struct up *u, struct sw *sw);
-/* The lab veth whose host end is SW's uplink, and its far end, or NULL
- * when the uplink is not the lab's. */
-const struct link *uplink_link(const struct up *u, const struct sw *sw,
-			       const struct endpoint **peer);
 int up_port_quiet(struct up *u, const char *ifname);
 int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname);
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu);

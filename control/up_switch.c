@@ -144,25 +144,6 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 	return ethtool_done(u, ethtool_set_tx_csum(-1, slow[0], false));
 }
 
-const struct link *uplink_link(const struct up *u, const struct sw *sw,
-			       const struct endpoint **peer)
-{
-	for (int i = 0; i < u->t->nlinks; i++) {
-		const struct link *l = &u->t->links[i];
-
-		if (l->kind != LINK_VETH)
-			continue;
-		if ((l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink)) ||
-		    (l->b.ns == NS_HOST && !strcmp(l->b.sysname, sw->uplink))) {
-			if (peer)
-				*peer = l->a.ns == NS_HOST && !strcmp(l->a.sysname, sw->uplink) ?
-						&l->b : &l->a;
-			return l;
-		}
-	}
-	return NULL;
-}
-
 /* The host port's MTU: the smallest of the switch's ports (a port
  * without one has the kernel's 1500), as a bridge takes, so that jumbo
  * ports make a jumbo host port; 0, the default, for 1500. */
@@ -236,7 +217,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	 * program, so no more than a veth takes with one: the uplink itself
 	 * has none on tc and keeps its MTU. */
 	if (sw->dp == DP_TC && sw->snat) {
-		const struct link *l = uplink_link(u, sw, NULL);
+		const struct link *l = topo_uplink_veth(u->t, sw, NULL);
 		struct link_state ls;
 		int mtu = 0;
 

@@ -558,7 +558,21 @@ check_out "up of the same lab on xdp is refused, naming both dataplanes" \
 	"switch sw0 is up on dataplane tc, the file says xdp: take the lab down first" \
 	"$NSFAST" up --lab "$PFX" "$TMP/lab-xdp.conf"
 check_out "and the lab still runs on tc" "switch sw0: dataplane tc" "$NSFAST" status "$PFX"
+check_out "so is --dataplane xdp, which it names" \
+	"switch sw0 is up on dataplane tc, --dataplane says xdp: take the lab down first" \
+	"$NSFAST" up --lab "$PFX" --dataplane xdp "$LAB"
 check "down after the refusal" down
+# --dataplane: every switch on it, the file unchanged
+check "up --dataplane kernel of a tc file" "$NSFAST" up -q --lab "$PFX" --dataplane kernel "$LAB"
+check_out "its switch is a bridge" "switch sw0: dataplane kernel, bridge $PFX-sw0" "$NSFAST" status "$PFX"
+check "down" down
+sed 's/dataplane tc/dataplane xdp/' "$TMP/xdpmtu.conf" >"$TMP/jumbo-xdp.conf"
+check "a jumbo port on xdp passes check" "$NSFAST" check -q "$TMP/jumbo-xdp.conf"
+check_out "check --dataplane tc of it says tc's MTU limit" \
+	"jumbo-xdp.conf:5: mtu 9000 on a port of tc switch 's'" \
+	"$NSFAST" check --dataplane tc "$TMP/jumbo-xdp.conf"
+check_out "--dataplane wants a dataplane" "nsfast up: --dataplane wants kernel, afxdp, xdp or tc, not 'ovs'" \
+	"$NSFAST" up --lab "$PFX" --dataplane ovs "$LAB"
 assert_clean "nothing left after the refusal"
 
 # --- check never touches the system

@@ -29,7 +29,15 @@ check_gone() {
 	if [ -z "$left" ]; then pass "$1"; else fail "$1: left: $(echo $left)"; fi
 }
 
-# --- the quick run
+# --- the quick run, on examples/bench.conf written as a user may: the
+# switch's keys on its own line in another order, CRLF line ends. bench
+# reads the file through 'nsfast check --json', as up does; a reader of
+# its own once missed the uplink there and ran no NAT workload.
+sed -e '/^switch sw0/{N;N;s/\n */ /g;s/  */ /g;s/dataplane kernel \(gateway [^ ]*\) \(uplink up0 snat\)/\2 dataplane kernel \1/}' \
+	-e 's/$/\r/' "$FILE" >"$TMP/bench-crlf.conf"
+if grep -q '^switch sw0 uplink up0 snat dataplane kernel gateway 10.66.0.1/24.$' "$TMP/bench-crlf.conf"; then
+	FILE=$TMP/bench-crlf.conf
+else fail "could not write the variant of bench.conf: $(grep -a '^switch' "$TMP/bench-crlf.conf")"; fi
 t0=$(date +%s)
 # The bridge and tc, the default: bench.sh runs every other dataplane the
 # same way as tc (make bench runs them all); two keep make check short.
@@ -96,9 +104,9 @@ fi
 flock "$LOCK" "$NSFAST" bench --quick --dataplanes tc --out "$TMP/skip" "$ROOT/examples/jumbo.conf" \
 	>/dev/null 2>"$TMP/skip.err"
 rc=$?
-want="bench: tc skipped: $ROOT/examples/jumbo.conf:21: mtu 9000 on a port of tc switch 'sw0' is above 3506, the largest frame its slow path takes, expected 3506 or less, or dataplane afxdp or xdp"
+want="nsfast bench: tc skipped: $ROOT/examples/jumbo.conf:21: mtu 9000 on a port of tc switch 'sw0' is above 3506, the largest frame its slow path takes, expected 3506 or less, or dataplane afxdp or xdp"
 if [ $rc = 1 ] && grep -qxF "$want" "$TMP/skip.err" &&
-	grep -q "^bench: no dataplane ran (said above): no results written$" "$TMP/skip.err" &&
+	grep -q "^nsfast bench: no dataplane ran (said above): no results written$" "$TMP/skip.err" &&
 	[ ! -e "$TMP/skip/results.json" ]; then
 	pass "a dataplane the file does not fit is skipped, with check's reason; with none left, no results"
 else fail "jumbo.conf on tc: exit $rc: $(ls "$TMP/skip" 2>&1 | tr '\n' ' ') $(tail -n 3 "$TMP/skip.err" | tr '\n' ' ')"; fi
@@ -128,3 +136,15 @@ check_out "an uplink that is not a veth of the file is refused (no traffic to re
 	"$NSFAST" bench --quick "$TMP/real.conf"
 check_out "--dataplanes wants known names" "unknown dataplane 'ovs'" \
 	"$NSFAST" bench --dataplanes kernel,ovs "$FILE"
+check_out "--dataplanes wants the list without spaces (not tc alone)" \
+	"unknown dataplane ' afxdp' in --dataplanes 'tc, afxdp'" \
+	"$NSFAST" bench --dataplanes "tc, afxdp" "$FILE"
+# The uplink on the switch's own line, and a default route written as a
+# CIDR: what the file says, however it says it.
+sed -e '/^switch sw0/{N;N;s/\n */ /g}' "$TMP/real.conf" >"$TMP/real1.conf"
+check_out "an uplink on the switch's line is refused the same" \
+	"real1.conf: the uplink eth0 of switch sw0 is not the host end of a 'veth host:eth0'" \
+	"$NSFAST" bench --quick "$TMP/real1.conf"
+{ grep -v uplink "$TMP/real.conf"; printf 'host\n    route 0.0.0.0/0 via 10.66.0.2\n'; } >"$TMP/hdef.conf"
+check_out "a default route of the host's is refused, written as 0.0.0.0/0 too" \
+	"hdef.conf: the host block sets a default route" "$NSFAST" bench --quick "$TMP/hdef.conf"
