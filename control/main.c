@@ -374,6 +374,19 @@ static const struct cmd cmds[] = {
 	{ 0 },
 };
 
+/* Every command's usage line, to f: rc. */
+static int usage_commands(FILE *f, int rc)
+{
+	const struct cmd *c;
+
+	fprintf(f, "nsfast %s: network namespace labs, fast\n\nusage: nsfast COMMAND [OPTIONS]\n\n",
+		NSFAST_VERSION);
+	for (c = cmds; c->name; c++)
+		fprintf(f, "  %s\n", c->usage);
+	fprintf(f, "  --version\n\nRun 'nsfast COMMAND --help' for the options of one command.\n");
+	return rc;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	const struct cmd *c;
@@ -391,13 +404,9 @@ static int cmd_help(int argc, char **argv)
 				return usage(0);
 			}
 		fprintf(stderr, "nsfast help: unknown command '%s'\n", argv[1]);
+		return usage_commands(stderr, 2);
 	}
-	printf("nsfast %s: network namespace labs, fast\n\nusage: nsfast COMMAND [OPTIONS]\n\n",
-	       NSFAST_VERSION);
-	for (c = cmds; c->name; c++)
-		printf("  %s\n", c->usage);
-	printf("\nRun 'nsfast COMMAND --help' for the options of one command.\n");
-	return argc > 1 ? 2 : 0;
+	return usage_commands(stdout, 0);
 }
 
 int main(int argc, char **argv)
@@ -406,8 +415,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
-		cmd_help(1, argv);
-		return 2;
+		fprintf(stderr, "nsfast: expected a COMMAND\n");
+		return usage_commands(stderr, 2);
 	}
 	if ((!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	     !strcmp(argv[1], "--version")) && argc > 2) {

@@ -115,8 +115,7 @@ static void print_link(const struct snapshot *s, const struct link_state *l, boo
 	if (master)
 		printf(" master %s", master);
 	for (i = 0; i < s->naddrs; i++)
-		if (s->addrs[i].ifindex == l->ifindex && !(s->addrs[i].addr.family == AF_INET6 &&
-							   s->addrs[i].addr.bytes[0] == 0xfe))
+		if (s->addrs[i].ifindex == l->ifindex && !addr_is_link_local6(&s->addrs[i].addr))
 			printf(" %s", addr_fmt(&s->addrs[i].addr, a, sizeof(a)));
 	printf("\n  %15s rx %" PRIu64 " pkts %" PRIu64 " B drop %" PRIu64
 	       ", tx %" PRIu64 " pkts %" PRIu64 " B drop %" PRIu64 "\n",

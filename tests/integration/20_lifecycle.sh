@@ -814,7 +814,13 @@ usage_err() { # NAME WANT CMD...
 	if [ $rc = 2 ] && grep -q -- "$want" <<<"$out"; then pass "usage: $name"
 	else fail "usage: $name: exit $rc: $(head -n 2 <<<"$out" | tr '\n' ' ')"; fi
 }
+usage_err "no command: said first, then the commands" "^nsfast: expected a COMMAND" "$NSFAST"
+check_out "and the commands' usage goes to stderr" "^0$" bash -c "'$NSFAST' 2>/dev/null | wc -l"
+check_out "help lists --version" "^  --version$" "$NSFAST" help
 usage_err "help of an unknown command" "nsfast help: unknown command 'frob'" "$NSFAST" help frob
+usage_err "bench: unknown options are said, then nsfast bench's usage" \
+	"nsfast bench: unknown option '--bogus'.usage: nsfast bench " \
+	bash -c "'$NSFAST' bench --bogus x 2>&1 | tr '\n' '.'; exit \${PIPESTATUS[0]}"
 usage_err "help with two commands" "nsfast help: one COMMAND only, then 'x'" "$NSFAST" help up x
 usage_err "--version with a word after it" "nsfast: --version takes nothing after it, and got 'x'" \
 	"$NSFAST" --version x
