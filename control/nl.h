@@ -33,6 +33,7 @@ struct link_state {
 	unsigned int flags;
 	int mtu;
 	int master;
+	int tx_queues; /* allocated, not only in use (veth: one a possible CPU) */
 	uint8_t mac[6];
 	char name[IFNAMSIZ];
 	char kind[16];
@@ -114,7 +115,7 @@ int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry 
 bool nl_route_uses_dev(const struct route_entry *r, int ifindex);
 
 /* The kind of interface ifindex's root qdisc in kind ("" when the dump
- * shows none, as for a device that is down): 0, or -errno. */
+ * shows none, as for a device never brought up): 0, or -errno. */
 int nl_qdisc_root_kind(struct nl *nl, int ifindex, char *kind, size_t n);
 /* A root qdisc of kind, without options, where the kernel's default is:
  * 0, -EEXIST when someone else's is there, or -errno. */

@@ -40,6 +40,10 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				ls->master = (int)mnl_attr_get_u32(attr);
 			break;
+		case IFLA_NUM_TX_QUEUES:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				ls->tx_queues = (int)mnl_attr_get_u32(attr);
+			break;
 		case IFLA_ADDRESS:
 			if (mnl_attr_get_payload_len(attr) == ETH_ALEN)
 				memcpy(ls->mac, mnl_attr_get_payload(attr), ETH_ALEN);
