@@ -34,7 +34,7 @@ usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 # A usage error: what is wrong, then the usage line, as nsfast's own.
 usage_err() {
 	echo "nsfast bench: $*" >&2
-	echo "usage: nsfast bench [--quick] [--reps N] [--out DIR] [--dataplanes LIST] FILE" >&2
+	"$NSFAST" help bench 2>/dev/null | sed -n 1p >&2
 	echo "Run 'nsfast bench --help' for the options." >&2
 	exit 2
 }
@@ -62,6 +62,7 @@ done
 # once. Every comma-separated word must be one ("tc, afxdp" is refused,
 # not run as tc alone).
 [ -n "$dps" ] || usage_err "--dataplanes is empty"
+[[ $dps != *$'\n'* ]] || usage_err "--dataplanes '$dps' holds a newline, expected a comma-separated list"
 IFS=, read -ra asked <<<"$dps,"
 for dp in "${asked[@]}"; do
 	case $dp in kernel|afxdp|xdp|tc) ;;

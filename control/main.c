@@ -66,11 +66,13 @@ static int lab_opt_ok(const char *lab, bool made)
 
 /* Options every command shares; the rest are command-specific. */
 static int cmd_exec(int argc, char **argv);
+static int cmd_status(int argc, char **argv);
 static bool opt_nat; /* status --nat */
 
-/* dp: --dataplane's argument, for the commands that take it (NULL: not
- * one of them). */
-static int parse_opts(int argc, char **argv, const char **lab, bool *json, const char **dp)
+/* dp: --dataplane's, for the commands that take it (NULL: not one of
+ * them); *dp_set once given. */
+static int parse_opts(int argc, char **argv, const char **lab, bool *json, enum dataplane *dp,
+		      bool *dp_set)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -97,16 +99,13 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json, const
 				return usage(2);
 			*lab = optarg;
 			break;
-		case 'D': {
-			enum dataplane d;
-
+		case 'D':
 			if (!dp)
 				return usage(2);
-			if (dataplane_parse(optarg, &d))
+			if (dataplane_parse(optarg, dp))
 				return usage_why("--dataplane wants kernel, afxdp, xdp or tc, not", optarg);
-			*dp = optarg;
+			*dp_set = true;
 			break;
-		}
 		case 'j':
 			if (!json)
 				return usage(2);
@@ -120,7 +119,7 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json, const
 			log_level = c == 'v' ? LOG_DEBUG : LOG_WARN;
 			break;
 		case 'n':
-			if (!json)
+			if (cur->run != cmd_status)
 				return usage(2);
 			opt_nat = true;
 			break;
@@ -141,13 +140,15 @@ static int exit_code(int err)
  * --json (NULL for up). */
 static int load_topology(int argc, char **argv, struct topo *t, bool *json)
 {
-	const char *lab = NULL, *dp = NULL;
+	const char *lab = NULL;
+	enum dataplane dp;
+	bool dp_set = false;
 
-	if (parse_opts(argc, argv, &lab, json, &dp))
+	if (parse_opts(argc, argv, &lab, json, &dp, &dp_set))
 		return 2;
 	if (one_operand(argc, argv, "expected FILE, the topology") || lab_opt_ok(lab, false))
 		return 2;
-	return topo_load(argv[optind], lab, dp, t) ? 1 : 0;
+	return topo_load(argv[optind], lab, dp_set ? &dp : NULL, t) ? 1 : 0;
 }
 
 static int cmd_check(int argc, char **argv)
@@ -158,9 +159,15 @@ static int cmd_check(int argc, char **argv)
 
 	if (rc)
 		return rc;
-	if (json)
+	if (json) {
 		topo_json(stdout, &t);
-	else
+		/* A script must not take a cut object for the topology. */
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "nsfast check: writing the JSON: %s\n", strerror(errno));
+			topo_free(&t);
+			return 1;
+		}
+	} else
 		pr_info("%s: ok: lab %s, %d namespace%s, %d switch%s, %d link%s, %d route%s\n",
 			argv[optind], t.lab, t.nns, t.nns == 1 ? "" : "s", t.nsw,
 			t.nsw == 1 ? "" : "es", t.nlinks, t.nlinks == 1 ? "" : "s", t.nroutes,
@@ -196,7 +203,7 @@ static int cmd_down(int argc, char **argv)
 	char name[LAB_NAME_MAX + 1];
 	int err;
 
-	if (parse_opts(argc, argv, &lab, NULL, NULL))
+	if (parse_opts(argc, argv, &lab, NULL, NULL, NULL))
 		return 2;
 	if (one_operand(argc, argv, "expected FILE or LAB") || lab_opt_ok(lab, true))
 		return 2;
@@ -233,7 +240,7 @@ static int cmd_status(int argc, char **argv)
 	bool json = false;
 	const char *lab = NULL;
 
-	if (parse_opts(argc, argv, &lab, &json, NULL))
+	if (parse_opts(argc, argv, &lab, &json, NULL, NULL))
 		return 2;
 	if (optind < argc - 1)
 		return usage_why("one LAB only, then", argv[optind + 1]);
@@ -287,7 +294,7 @@ static int cmd_exec(int argc, char **argv)
 	char ns[64];
 	int err, i;
 
-	if (parse_opts(argc, argv, NULL, NULL, NULL))
+	if (parse_opts(argc, argv, NULL, NULL, NULL, NULL))
 		return 2;
 	/* getopt stopped at the first non-option (the namespace) */
 	if (argc == optind)

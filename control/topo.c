@@ -103,10 +103,9 @@ out:
 	return err;
 }
 
-int topo_load(const char *path, const char *lab_override, const char *dp_override,
+int topo_load(const char *path, const char *lab_override, const enum dataplane *dp_override,
 	      struct topo *t)
 {
-	enum dataplane dp;
 	char *text;
 	int err;
 
@@ -127,14 +126,8 @@ int topo_load(const char *path, const char *lab_override, const char *dp_overrid
 		strcpy(t->lab, lab_override);
 	}
 	if (dp_override) {
-		if (dataplane_parse(dp_override, &dp)) {
-			fprintf(stderr, "--dataplane '%s': expected kernel, afxdp, xdp or tc\n",
-				dp_override);
-			err = -EINVAL;
-			goto out;
-		}
 		for (int i = 0; i < t->nsw; i++)
-			t->sw[i].dp = dp;
+			t->sw[i].dp = *dp_override;
 		t->dp_forced = true;
 	}
 	err = topo_validate(t);

@@ -113,7 +113,7 @@ struct topo {
  * set, replaces the file's lab name (tests use it for per-run names);
  * dp_override, when set, every switch's dataplane (before validation,
  * which depends on it). */
-int topo_load(const char *path, const char *lab_override, const char *dp_override,
+int topo_load(const char *path, const char *lab_override, const enum dataplane *dp_override,
 	      struct topo *t);
 int topo_parse(const char *path, const char *text, struct topo *t);
 /* Only FILE's lab name, for down: its other lines may be anything (an

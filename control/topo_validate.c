@@ -271,7 +271,8 @@ static void check_port_mtu(struct vstate *v, const struct sw *sw, const struct l
 	if (sw->dp == DP_TC)
 		verr(v, l->line, "mtu %d on a port of tc switch '%s' is above %d, the largest frame its slow path takes, expected %d or less%s",
 		     mtu, sw->name, XDP_MTU_MAX, XDP_MTU_MAX,
-		     mtu <= MULTIBUF_MTU_MAX ? ", or dataplane afxdp or xdp" : "");
+		     mtu > MULTIBUF_MTU_MAX ? "" :
+		     v->t->dp_forced ? ", or --dataplane afxdp or xdp" : ", or dataplane afxdp or xdp");
 	else if (mtu > MULTIBUF_MTU_MAX)
 		verr(v, l->line, "mtu %d on a port of %s switch '%s' is above %d, the largest it takes",
 		     mtu, dataplane_name(sw->dp), sw->name, MULTIBUF_MTU_MAX);
@@ -396,9 +397,9 @@ static void check_switches(struct vstate *v)
 					     sw->uplink, l->line);
 				strcpy(sw->uplink, h->sysname);
 				if (dataplane_xdp_on_uplink(sw->dp) && l->a.mtu > XDP_MTU_MAX)
-					verr(v, l->line, "mtu %d on the uplink of %s switch '%s' is above %d, the largest a veth takes with its XDP program, expected %d or less, or dataplane tc",
+					verr(v, l->line, "mtu %d on the uplink of %s switch '%s' is above %d, the largest a veth takes with its XDP program, expected %d or less, or %sdataplane tc",
 					     l->a.mtu, dataplane_name(sw->dp), sw->name, XDP_MTU_MAX,
-					     XDP_MTU_MAX);
+					     XDP_MTU_MAX, t->dp_forced ? "--" : "");
 				break;
 			}
 			if (l->kind == LINK_SWITCH && !strcmp(l->b.sysname, sw->uplink))

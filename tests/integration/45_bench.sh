@@ -104,7 +104,7 @@ fi
 flock "$LOCK" "$NSFAST" bench --quick --dataplanes tc --out "$TMP/skip" "$ROOT/examples/jumbo.conf" \
 	>/dev/null 2>"$TMP/skip.err"
 rc=$?
-want="nsfast bench: tc skipped: $ROOT/examples/jumbo.conf:21: mtu 9000 on a port of tc switch 'sw0' is above 3506, the largest frame its slow path takes, expected 3506 or less, or dataplane afxdp or xdp"
+want="nsfast bench: tc skipped: $ROOT/examples/jumbo.conf:21: mtu 9000 on a port of tc switch 'sw0' is above 3506, the largest frame its slow path takes, expected 3506 or less, or --dataplane afxdp or xdp"
 if [ $rc = 1 ] && grep -qxF "$want" "$TMP/skip.err" &&
 	grep -q "^nsfast bench: no dataplane ran (said above): no results written$" "$TMP/skip.err" &&
 	[ ! -e "$TMP/skip/results.json" ]; then
