@@ -582,6 +582,14 @@ check_fails "check exits non-zero on errors" "$NSFAST" check "$TMP/bad.conf"
 check_out "check rejects binary files" "contains a NUL byte" "$NSFAST" check /bin/true
 check_out "check of a missing file names it" "nosuch.conf: cannot open: No such file" "$NSFAST" check "$TMP/nosuch.conf"
 check "check accepts every example" bash -c "for f in $EX/*.conf; do $NSFAST check -q \$f || exit 1; done"
+# check --json: what bench reads; valid UTF-8 whatever the file's name,
+# and no half object taken for a whole one.
+odd="$TMP/$(printf 'r\xe9\xff\xc3\xa9.conf')"
+cp "$EX/routed.conf" "$odd"
+check_out "check --json of a file whose name is not UTF-8 is valid UTF-8 JSON" '^foo baz$' \
+	bash -c "'$NSFAST' check --json '$odd' | iconv -f UTF-8 -t UTF-8 | jq -r '[.links[] | select(.kind == \"switch\") | .a.ns] | join(\" \")'"
+check_fails "check --json that cannot write fails" bash -c "'$NSFAST' check --json '$EX/lab.conf' >/dev/full"
+check_fails "check takes no --nat" "$NSFAST" check --nat "$EX/lab.conf"
 assert_clean "check created nothing"
 
 # --- status, exec and help
