@@ -145,8 +145,11 @@ df=$(( $(flooded sw0) - f0 )) db0=$(from_a0 b0)
 if [ "$df" -ge 60 ] && [ "$db0" -ge 60 ]; then
 	pass "sw0 flooded $df frames, b0 on sw0 received $db0 frames from a0"
 else fail "flood on sw0: flooded +$df, b0 received +$db0 (expected >= 60 each)"; fi
+# The namespaces' own chatter (IPv6 router solicitations, ARP retries)
+# may still land in the window, a few frames; a leak of the flood would
+# be 60 or more.
 d=$(( $(port_frames sw1) - p1 ))
-if [ "$d" = 0 ]; then pass "sw1's ports counted no frame while sw0 flooded"
+if [ "$d" -lt 10 ]; then pass "sw1's ports counted none of sw0's flood ($d frames of their own)"
 else fail "sw1's ports moved by $d frames while sw0 flooded: $(daemon sw1 | jq -c '[.ports[] | {name, rx_packets, tx_packets}]')"; fi
 d=$(for n in a1 b1 c1 a2 c2; do from_a0 "$n"; done | tr '\n' ' ')
 if [ "$d" = "0 0 0 0 0 " ]; then pass "no frame of the flood reached a namespace of sw1 or sw2"
