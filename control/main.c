@@ -358,7 +358,7 @@ static const struct cmd cmds[] = {
 	  "  -L, --lab NAME      check with NAME as the lab's name (the names it generates)\n"
 	  "  -D, --dataplane DP  as 'up --dataplane DP' would take it\n"
 	  "  -j, --json          print the topology as nsfast takes it, for scripts\n"
-	  "  -q, --quiet         print only errors\n" },
+	  "  -q, --quiet         print only errors and warnings, not the ok line\n" },
 	{ "switch", cmd_switch, "switch --name SW [OPTIONS] PORT...",
 	  "The switch daemon that 'up' starts for each 'dataplane afxdp', 'xdp' or 'tc'\n"
 	  "switch; see 'nsfast switch --help'.\n" },
