@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "topo.h"
 
 struct tcase {
@@ -510,6 +511,41 @@ int main(void)
 		}
 		topo_free(&t);
 		topo_free(&t2);
+	}
+	/* json_str: what check --json writes of any file name is JSON. */
+	{
+		static const struct {
+			const char *in, *want, *what;
+		} js[] = {
+			{ "a\"b\\c\x01", "\"a\\\"b\\\\c\\u0001\"", "quote, backslash, control byte" },
+			{ "r\xc3\xa9", "\"r\xc3\xa9\"", "well-formed 2-byte UTF-8 kept" },
+			{ "\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"", "well-formed 4-byte UTF-8 kept" },
+			{ "x\xffy", "\"x\\ufffdy\"", "a byte of no sequence" },
+			{ "\xc0\x80", "\"\\ufffd\\ufffd\"", "overlong form" },
+			{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"", "surrogate" },
+			{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"", "above U+10FFFF" },
+			{ "a\xe2\x82", "\"a\\ufffd\\ufffd\"", "cut at the end of the string" },
+		};
+
+		for (i = 0; i < sizeof(js) / sizeof(js[0]); i++) {
+			char *buf = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&buf, &len);
+
+			if (!m)
+				return 1;
+			json_str(m, js[i].in);
+			fclose(m);
+			if (!strcmp(buf, js[i].want)) {
+				printf("PASS topo: json_str: %s\n", js[i].what);
+				pass++;
+			} else {
+				printf("FAIL topo: json_str: %s: got %s, want %s\n", js[i].what, buf,
+				       js[i].want);
+				fail++;
+			}
+			free(buf);
+		}
 	}
 	return fail ? 1 : 0;
 }
