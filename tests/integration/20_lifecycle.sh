@@ -605,6 +605,12 @@ check_out "status --json lists the namespaces" "^4$" \
 rx=$("$NSFAST" status --json "$PFX" | jq ".namespaces[] | select(.name==\"$PFX-b\") | .links[] | select(.name==\"eth0\") | .rx_packets")
 if [ "${rx:-0}" -ge 3 ]; then pass "status counts the pings b received ($rx)"; else fail "status: b eth0 rx_packets=$rx"; fi
 check_out "status shows switch ports on the bridge (after 260 other interfaces)" "$PFX-a-eth0 .* master $PFX-sw0" "$NSFAST" status "$PFX"
+# The text leaves out IPv6 link-local addresses only: fec0::/10 (old
+# site-local) starts with the same byte and is shown.
+nsx c ip addr add fec0::5/64 dev eth0 nodad
+check_out "status's text shows fec0::5 but no fe80:: address" "^1 0$" bash -c \
+	"'$NSFAST' status '$PFX' | awk '/fec0::5\\/64/ {s++} / fe80:/ {l++} END {print s + 0, l + 0}'"
+nsx c ip addr del fec0::5/64 dev eth0
 for i in $(seq 1 130); do echo "link del $PFX-z${i}a"; done | ip -batch -
 check_out "status without a lab lists every lab" "^lab $PFX: 4 namespaces" "$NSFAST" status
 # A bridge deleted by hand: up makes it anew and puts the ports back.

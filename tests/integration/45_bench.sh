@@ -136,6 +136,8 @@ check_out "an uplink that is not a veth of the file is refused (no traffic to re
 	"$NSFAST" bench --quick "$TMP/real.conf"
 check_out "--dataplanes wants known names" "unknown dataplane 'ovs'" \
 	"$NSFAST" bench --dataplanes kernel,ovs "$FILE"
+check_out "--dataplanes with a newline is refused (not its first line alone)" "holds a newline" \
+	"$NSFAST" bench --dataplanes $'tc\nxdp' "$FILE"
 check_out "--dataplanes wants the list without spaces (not tc alone)" \
 	"unknown dataplane ' afxdp' in --dataplanes 'tc, afxdp'" \
 	"$NSFAST" bench --dataplanes "tc, afxdp" "$FILE"
