@@ -348,73 +348,6 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 	return rc;
 }
 
-/* Is line i a namespace's ("ns NS") into which a later line moved an
- * interface that could not be moved back (failed[])? Deleted, the
- * namespace would take a virtual one with it, and hand a real one back
- * nameless: it stays, for the next down. */
-static bool keeps_moved(const struct lab *lab, int i, const bool *failed)
-{
-	const char *ns = lab->st.lines[i] + 3, *l;
-	size_t n = strlen(ns);
-
-	if (!failed || strncmp(lab->st.lines[i], "ns ", 3))
-		return false;
-	for (int j = i + 1; j < lab->st.nlines; j++) {
-		if (!failed[j] || strncmp(l = lab->st.lines[j], "move ", 5))
-			continue;
-		l = strchr(l + 5, ' '); /* past the interface's name */
-		if (l && !strncmp(l + 1, ns, n) && l[1 + n] == ' ')
-			return true;
-	}
-	return false;
-}
-
-/* Line i undone, unless it is a namespace keeps_moved keeps: 0,
- * LAB_UNDO_GONE, or -errno, with why in msg. */
-static int undo_line(struct lab *lab, int i, const bool *failed, char *msg, size_t len)
-{
-	if (keeps_moved(lab, i, failed)) {
-		snprintf(msg, len, "kept: an interface moved into it could not go back to the host, and would go with it");
-		return -EBUSY;
-	}
-	return lab_undo(lab, lab->st.lines[i], msg, len);
-}
-
-int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
-{
-	int i, n = 0, err, k = from, nl = lab->st.nlines;
-	bool *failed = calloc((size_t)nl + 1, sizeof(*failed));
-	char msg[256], *line;
-
-	for (i = nl - 1; i >= from; i--) {
-		err = undo_line(lab, i, failed, msg, sizeof(msg));
-		if (err < 0) {
-			pr_warn("nsfast: could not undo '%s': %s%s%s\n", lab->st.lines[i],
-				strerror(-err), msg[0] ? ": " : "", msg);
-			if (failed)
-				failed[i] = true;
-		} else if (!err && strncmp(lab->st.lines[i], "switch ", 7)) {
-			n++; /* "switch" lines describe, they own nothing */
-		}
-		if (verbose)
-			pr_debug("undo %s\n", lab->st.lines[i]);
-	}
-	/* The lines of what is still there move up behind the first `from`,
-	 * in journal order, for the caller to keep (all of them when there
-	 * was no memory to tell). */
-	for (i = from; failed && i < nl; i++) {
-		if (!failed[i])
-			continue;
-		line = lab->st.lines[i];
-		memmove(&lab->st.lines[k + 1], &lab->st.lines[k], (size_t)(i - k) * sizeof(line));
-		lab->st.lines[k++] = line;
-	}
-	if (kept)
-		*kept = failed ? k : nl;
-	free(failed);
-	return n;
-}
-
 /* A journal line in words, for what up removes: "ns demo-c" is
  * "namespace demo-c". */
 static const char *line_words(const char *line, char *buf, size_t len)
@@ -469,7 +402,7 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 		 * up's next step fails on the signal. */
 		if (lab->stop && *lab->stop)
 			break;
-		err = undo_line(lab, i, bad, msg, sizeof(msg));
+		err = lab_undo_line(lab, i, bad, msg, sizeof(msg));
 		if (err < 0) {
 			pr_warn("nsfast: lab '%s': could not remove %s, which the file no longer has: %s%s%s\n",
 				lab->name, line_words(line, words, sizeof(words)), strerror(-err),

@@ -50,6 +50,10 @@ const char *lab_ns_replaced(const struct lab *lab);
  * -errno. */
 #define LAB_UNDO_GONE 1
 int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
+/* lab_undo of journal line i, unless it is a namespace that must stay
+ * because a later line, failed[] (NULL: none), could not move an
+ * interface out of it (-EBUSY, with why in msg). */
+int lab_undo_line(struct lab *lab, int i, const bool *failed, char *msg, size_t len);
 /* Undo lines [from, nlines) in reverse; returns the count undone (not
  * those gone already). The lines of objects that could not be undone
  * are moved to [from, *kept) (kept may be NULL). */
@@ -60,11 +64,11 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept);
  * "sysctl" lines stay for down. The number undone, or -errno. */
 int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), void *arg,
 	      int *failed);
-/* Does another lab's journal than self's have a line starting with
- * prefix? 1 (its name in owner), 0, or a negative errno. */
 /* Is line one nsfast writes in lab's journal, naming only what is the
  * lab's to remove? 0, or -EINVAL with why. */
 int lab_line_check(const char *lab, const char *line, char *why, size_t len);
+/* Does another lab's journal than self's have a line starting with
+ * prefix? 1 (its name in owner), 0, or a negative errno. */
 int lab_journal_owner(const char *self, const char *prefix, char *owner, size_t len);
 /* Is host interface ifname another lab's: one named with its prefix
  * (LAB-...: its veths' and ports' ends, its bridges), one it moved (and,

@@ -337,12 +337,13 @@ static const struct cmd cmds[] = {
 	  "                      the file says\n"
 	  "  -v, --verbose       print every step\n"
 	  "  -q, --quiet         print only errors and warnings\n" },
-	{ "down", cmd_down, "down [--lab NAME] [-q] FILE|LAB",
+	{ "down", cmd_down, "down [--lab NAME] [-v|-q] FILE|LAB",
 	  "Remove everything the lab created, from its journal in /run/nsfast/LAB,\n"
 	  "even after a crash of 'up'. A readable FILE names the lab (its 'lab' line);\n"
 	  "anything else is a lab's name. A bare word that is both a file naming\n"
 	  "another lab and a lab that is up is refused: write ./FILE for the file.\n\n"
 	  "  -L, --lab NAME  the lab FILE was brought up as with 'up --lab NAME'\n"
+	  "  -v, --verbose   print every journal line undone\n"
 	  "  -q, --quiet     print only errors and warnings\n" },
 	{ "status", cmd_status, "status [--json] [--nat] [LAB]",
 	  "Show the namespaces, links, addresses and per-link counters of LAB, or of\n"

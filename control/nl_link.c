@@ -3,6 +3,7 @@
  * delete, and the state and counters read back for status. */
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
@@ -26,6 +27,7 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 	memset(ls, 0, sizeof(*ls));
 	ls->ifindex = ifi->ifi_index;
 	ls->flags = ifi->ifi_flags;
+	ls->peer_nsid = -1;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
 		switch (mnl_attr_get_type(attr)) {
 		case IFLA_IFNAME:
@@ -43,6 +45,10 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 		case IFLA_NUM_TX_QUEUES:
 			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
 				ls->tx_queues = (int)mnl_attr_get_u32(attr);
+			break;
+		case IFLA_LINK_NETNSID:
+			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				ls->peer_nsid = (int)mnl_attr_get_u32(attr);
 			break;
 		case IFLA_ADDRESS:
 			if (mnl_attr_get_payload_len(attr) == ETH_ALEN)
@@ -233,4 +239,31 @@ int nl_link_del(struct nl *nl, const char *name)
 	put_ifinfo(nlh);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	return nl_request(nl, nlh, NULL, NULL);
+}
+
+static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWNSID)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct rtgenmsg))
+		if (mnl_attr_get_type(attr) == NETNSA_NSID &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			*(int *)data = (int)mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+int nl_nsid(struct nl *nl, int netns_fd)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETNSID, 0);
+	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	int id = NETNSA_NSID_NOT_ASSIGNED, err;
+
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)netns_fd);
+	err = nl_request(nl, nlh, nsid_cb, &id);
+	if (err)
+		return err;
+	return id < 0 ? -ENOENT : id;
 }

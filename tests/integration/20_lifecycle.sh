@@ -318,6 +318,25 @@ check_out "down FILE of a file edited into errors since up" "lab $PFX is down" \
 	"$NSFAST" down "$TMP/edited.conf"
 assert_clean "nothing left after down"
 check_out "down of a lab that is not up succeeds" "not up: nothing to do" "$NSFAST" down "$PFX"
+# down leaves the host end of a port to the deletion of the namespace at
+# its other end (one batch for all, where a link of its own costs the
+# kernel ~20 ms), and deletes it itself where a process inside keeps the
+# namespace alive.
+check "with-namespace: up" up "$LAB"
+"$NSFAST" down -v "$PFX" >"$TMP/down.out" 2>&1
+check_out "with-namespace: the ports' and the uplink's host ends go with their namespaces" "^4$" \
+	grep -Ecx "undo veth - $PFX-(a-eth0|b-eth0|r-eth0|up0) \(with its namespace\)" "$TMP/down.out"
+assert_clean "with-namespace: nothing left"
+check "with-namespace: up again" up "$LAB"
+nsx_bg a sleep 60
+sleep 0.2
+"$NSFAST" down -v "$PFX" >"$TMP/down.out" 2>&1; rc=$?
+check_out "with-namespace: a's port, whose namespace a process keeps, is deleted by down itself" \
+	"^undo veth - $PFX-a-eth0$" cat "$TMP/down.out"
+check_out "with-namespace: the others still go with theirs" "^3 0$" \
+	bash -c "echo \$(grep -c '(with its namespace)$' '$TMP/down.out') $rc"
+assert_clean "with-namespace: nothing left in the host"
+kill "${PIDS[-1]}"
 
 # --- objects nsfast does not own are never taken over
 ip link add "$PFX-a-eth0" type bridge
