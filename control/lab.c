@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "grow.h"
@@ -42,25 +43,64 @@ void lab_open_failed(const char *name, int err)
 			err == -ENOENT ? "not up" : strerror(-err));
 }
 
+static void ns_shut(struct lab *lab, struct lab_ns *e)
+{
+	if (e->fd < 0)
+		return;
+	nl_close(&e->nl);
+	close(e->fd);
+	e->fd = -1;
+	lab->nopen--;
+}
+
 void lab_close(struct lab *lab)
 {
-	int i;
-
-	for (i = 0; i < lab->nns; i++) {
-		nl_close(&lab->ns[i].nl);
-		if (lab->ns[i].fd >= 0)
-			close(lab->ns[i].fd);
-	}
+	for (int i = 0; i < lab->nns; i++)
+		ns_shut(lab, &lab->ns[i]);
 	free(lab->ns);
 	nl_close(&lab->root);
 	state_close(&lab->st);
 	memset(lab, 0, sizeof(*lab));
 }
 
+/* Opens e's namespace (again); the first time, it says which namespace
+ * the name is, for lab_ns_replaced. */
+static int ns_open(struct lab *lab, struct lab_ns *e, bool first)
+{
+	struct lab_ns *old = NULL;
+	struct stat st;
+	int fd;
+
+	if (lab->nopen >= LAB_NS_OPEN_MAX) {
+		for (int i = 0; i < lab->nns; i++)
+			if (lab->ns[i].fd >= 0 && (!old || lab->ns[i].used < old->used))
+				old = &lab->ns[i];
+		ns_shut(lab, old);
+	}
+	fd = netns_open(e->name);
+	if (fd < 0)
+		return fd;
+	if (first) {
+		if (fstat(fd, &st)) {
+			close(fd);
+			return -errno;
+		}
+		e->dev = st.st_dev;
+		e->ino = st.st_ino;
+	}
+	if (nl_open(&e->nl, fd)) {
+		close(fd);
+		return -EIO;
+	}
+	e->fd = fd;
+	lab->nopen++;
+	return 0;
+}
+
 struct nl *lab_nl(struct lab *lab, const char *nsname, int *fdp)
 {
 	struct lab_ns *e;
-	int i, fd;
+	int i;
 
 	if (!nsname || !strcmp(nsname, "-")) {
 		if (fdp)
@@ -69,43 +109,40 @@ struct nl *lab_nl(struct lab *lab, const char *nsname, int *fdp)
 	}
 	for (i = 0; i < lab->nns; i++)
 		if (!strcmp(lab->ns[i].name, nsname))
-			goto found;
-	if (grow((void **)&lab->ns, lab->nns, &lab->cap, sizeof(*lab->ns), 16))
-		return NULL;
-	fd = netns_open(nsname);
-	if (fd < 0)
-		return NULL;
-	e = &lab->ns[lab->nns];
-	snprintf(e->name, sizeof(e->name), "%s", nsname);
-	e->fd = fd;
-	if (nl_open(&e->nl, fd)) {
-		close(fd);
+			break;
+	if (i == lab->nns) {
+		if (grow((void **)&lab->ns, lab->nns, &lab->cap, sizeof(*lab->ns), 16))
+			return NULL;
+		e = &lab->ns[i];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->name, sizeof(e->name), "%s", nsname);
+		if (ns_open(lab, e, true))
+			return NULL;
+		lab->nns++;
+	} else if (lab->ns[i].fd < 0 && ns_open(lab, &lab->ns[i], false)) {
 		return NULL;
 	}
-	i = lab->nns++;
-found:
+	e = &lab->ns[i];
+	e->used = ++lab->uses;
 	if (fdp)
-		*fdp = lab->ns[i].fd;
-	return &lab->ns[i].nl;
+		*fdp = e->fd;
+	return &e->nl;
 }
 
 const char *lab_ns_replaced(const struct lab *lab)
 {
 	for (int i = 0; i < lab->nns; i++)
-		if (!netns_is(lab->ns[i].fd, lab->ns[i].name))
+		if (!netns_is(lab->ns[i].dev, lab->ns[i].ino, lab->ns[i].name))
 			return lab->ns[i].name;
 	return NULL;
 }
 
 void lab_forget_ns(struct lab *lab, const char *nsname)
 {
-	int i;
-
-	for (i = 0; i < lab->nns; i++) {
+	for (int i = 0; i < lab->nns; i++) {
 		if (strcmp(lab->ns[i].name, nsname))
 			continue;
-		nl_close(&lab->ns[i].nl);
-		close(lab->ns[i].fd);
+		ns_shut(lab, &lab->ns[i]);
 		lab->ns[i] = lab->ns[--lab->nns];
 		return;
 	}

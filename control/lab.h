@@ -3,6 +3,7 @@
 #define NSFAST_LAB_H
 
 #include <signal.h>
+#include <sys/types.h>
 
 #include "nl.h"
 #include "state.h"
@@ -12,16 +13,26 @@
  * socket per namespace, opened on first use. */
 struct lab_ns {
 	char name[32];
-	int fd;
+	int fd; /* -1: closed, to keep the open ones at LAB_NS_OPEN_MAX */
 	struct nl nl;
+	dev_t dev; /* the namespace first opened under name */
+	ino_t ino;
+	unsigned long used; /* when last given out, for closing the oldest */
 };
+
+/* A lab of 1000 namespaces held 2000 fds: past 1024, libnftables'
+ * select() aborted up, and a default RLIMIT_NOFILE of 1024 would have
+ * refused them. At most this many are open (2 fds each); the least
+ * recently used is closed first, and opened again when asked for. */
+#define LAB_NS_OPEN_MAX 128
 
 struct lab {
 	char name[LAB_NAME_MAX + 1];
 	struct state st;
 	struct nl root;
 	struct lab_ns *ns;
-	int nns, cap;
+	int nns, cap, nopen;
+	unsigned long uses;
 	/* A rollback: the daemons it stops keep their NAT connections for
 	 * the ones it starts again. */
 	bool keep_nat;
@@ -38,7 +49,8 @@ int lab_open(struct lab *lab, const char *name, enum state_mode mode);
  * errno. */
 void lab_open_failed(const char *name, int err);
 void lab_close(struct lab *lab);
-/* "-" or NULL: the host namespace. */
+/* "-" or NULL: the host namespace. Socket and fd stay valid until the
+ * next LAB_NS_OPEN_MAX - 1 other namespaces are asked for. */
 struct nl *lab_nl(struct lab *lab, const char *nsname, int *fd);
 void lab_forget_ns(struct lab *lab, const char *nsname);
 /* The first namespace lab_nl opened that its name no longer gives

@@ -67,14 +67,13 @@ bool netns_exists(const char *name)
 	return is_nsfs(path);
 }
 
-bool netns_is(int fd, const char *name)
+bool netns_is(dev_t dev, ino_t ino, const char *name)
 {
 	char path[PATH_MAX];
-	struct stat held, now;
+	struct stat now;
 
 	ns_path(path, sizeof(path), name);
-	return is_nsfs(path) && !fstat(fd, &held) && !stat(path, &now) &&
-	       held.st_dev == now.st_dev && held.st_ino == now.st_ino;
+	return is_nsfs(path) && !stat(path, &now) && dev == now.st_dev && ino == now.st_ino;
 }
 
 /* iproute2 makes /run/netns a shared mount so that namespaces mounted

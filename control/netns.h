@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define NETNS_RUN_DIR "/run/netns"
 
@@ -15,9 +16,10 @@ int netns_add(const char *name);
 int netns_del(const char *name);
 bool netns_exists(const char *name);
 int netns_open(const char *name);
-/* fd (from netns_open) is still the namespace name gives: it was not
- * deleted, nor deleted and made again, since. */
-bool netns_is(int fd, const char *name);
+/* The namespace of that identity (an fstat of a netns_open fd) is still
+ * the one name gives: it was not deleted, nor deleted and made again,
+ * since. */
+bool netns_is(dev_t dev, ino_t ino, const char *name);
 /* The namespace nsfast started in (netns_init), for moves back to it. */
 int netns_root_fd(void);
 int netns_enter(int fd);
