@@ -65,9 +65,10 @@ def stats: type == "object" and (.median | num) and (.min | num) and (.max | num
 			($s.n == 0 or ($s.min <= $s.median and $s.median <= $s.max))))],
 	["the bridge is 1.0 of itself", all($ids[]; $r.summary[.].kernel as $k |
 		$k == null or $k.median == null or $k.median == 0 or $k.ratio == 1)],
-	["up_scale: an array of {namespaces, nsfast_us, ip_script_us (median, min, max, samples), ratio}",
+	["up_scale: an array of {namespaces, nsfast_us, ip_script_us, nsfast_down_us, ip_script_down_us (median, min, max, samples), ratio, down_ratio}",
 		(.up_scale | type == "array") and
-		(.up_scale | all((.namespaces | num) and (.nsfast_us | stats) and (.ip_script_us | stats) and (.ratio | num)))]
+		(.up_scale | all((.namespaces | num) and (.nsfast_us | stats) and (.ip_script_us | stats) and (.ratio | num) and
+			(.nsfast_down_us | stats) and (.ip_script_down_us | stats) and (.down_ratio | num)))]
 ] | .[] | select(.[1] != true) | "schema_check: \(.[0])"
 ' "$1" >"$out" 2>&1
 rc=$?

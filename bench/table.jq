@@ -45,11 +45,14 @@ def cell(d): if . == null then "–" elif .n == 0 then "failed" else
 	([$ran[] as $d | $r.summary[$w.id][$d].cpu_per | fix(2)] | join(" | ")) + " |"),
 (if (.up_scale | length) > 0 then
 	"",
-	"**nsfast up** of N namespaces on a `kernel` switch against the same lab built by a plain `ip` script (bench/gen_scale.sh), median (min–max) ms",
+	"**nsfast up** and **down** of N namespaces on a `kernel` switch against the same lab built and removed by plain `ip` scripts (bench/gen_scale.sh), median (min–max) ms",
 	"",
-	"| namespaces | nsfast up (ms) | ip script (ms) | ip script ÷ nsfast |",
-	"| ---: | ---: | ---: | ---: |",
-	(.up_scale[] | "| \(.namespaces) | \(.nsfast_us.median / 1000 | fix(1)) (\(.nsfast_us.min / 1000 | fix(1))–\(.nsfast_us.max / 1000 | fix(1))) | \(.ip_script_us.median / 1000 | fix(1)) (\(.ip_script_us.min / 1000 | fix(1))–\(.ip_script_us.max / 1000 | fix(1))) | \(.ratio | fix(1))× |")
+	"| namespaces | nsfast up (ms) | ip script (ms) | ip script ÷ nsfast | nsfast down (ms) | ip script (ms) | ip script ÷ nsfast |",
+	"| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+	(.up_scale[] | def ms(s): "\(s.median / 1000 | fix(1)) (\(s.min / 1000 | fix(1))–\(s.max / 1000 | fix(1)))";
+		"| \(.namespaces) | \(ms(.nsfast_us)) | \(ms(.ip_script_us)) | \(.ratio | fix(1))× | " +
+		(if .nsfast_down_us then "\(ms(.nsfast_down_us)) | \(ms(.ip_script_down_us)) | \(.down_ratio | fix(1))× |"
+		 else "– | – | – |" end))
 else empty end),
 "",
 ([$not[] | "- `\(.name)`: \(.status): \(.reason // "")"] +

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # bench/up_scale.sh [--quick] [--reps R] [--json FILE] [N...]
-# Time `nsfast up` of an N-namespace lab (default 16 64 128 256) against
-# the equivalent plain iproute2 script (bench/gen_scale.sh), alternating
-# the two, R times each (default 3); report the median, min and max wall
-# time and the ratio. Writes FILE (JSON only: what `nsfast bench` uses),
+# Time `nsfast up` and `nsfast down` of an N-namespace lab (default 16 64
+# 128 256) against the equivalent plain iproute2 scripts
+# (bench/gen_scale.sh), alternating the two, R times each (default 3);
+# report the median, min and max wall time and the ratios. Writes FILE (JSON only: what `nsfast bench` uses),
 # or results/DATE-TIME/up_scale.{json,md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,31 +38,36 @@ now() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2))}'; }
 
 doc="{\"machine\":\"$(nproc) vCPU, $(uname -r)\",\"date\":\"$(date -Iseconds)\",\"reps\":$reps,\"results\":["
-md="| namespaces | nsfast up (ms) | ip script (ms) | ratio |\n| ---: | ---: | ---: | ---: |\n"
+md="| namespaces | nsfast up (ms) | ip script (ms) | ratio | nsfast down (ms) | ip script (ms) | ratio |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
 first=1
 for n in "${sizes[@]}"; do
 	bench/gen_scale.sh "$n" "${PFX}n" conf >"$TMP/lab.conf"
 	bench/gen_scale.sh "$n" "${PFX}i" ip-up >"$TMP/ipup.sh"
 	bench/gen_scale.sh "$n" "${PFX}i" ip-down >"$TMP/ipdown.sh"
-	: >"$TMP/t_nsfast"; : >"$TMP/t_ip"
+	: >"$TMP/t_nsfast"; : >"$TMP/t_ip"; : >"$TMP/d_nsfast"; : >"$TMP/d_ip"
 	for r in $(seq 1 "$reps"); do
 		[ -n "$json" ] || printf '\rup_scale: %d namespaces, repetition %d/%d ' "$n" "$r" "$reps" >&2
 		t0=$(now); "$NSFAST" up -q "$TMP/lab.conf"; t1=$(now)
 		echo $(( (t1 - t0) / 1000 )) >>"$TMP/t_nsfast"
-		"$NSFAST" down -q "${PFX}n"
+		t0=$(now); "$NSFAST" down -q "${PFX}n"; t1=$(now)
+		echo $(( (t1 - t0) / 1000 )) >>"$TMP/d_nsfast"
 		t0=$(now); bash "$TMP/ipup.sh"; t1=$(now)
 		echo $(( (t1 - t0) / 1000 )) >>"$TMP/t_ip"
-		bash "$TMP/ipdown.sh"
+		t0=$(now); bash "$TMP/ipdown.sh"; t1=$(now)
+		echo $(( (t1 - t0) / 1000 )) >>"$TMP/d_ip"
 	done
+	# "median min max samples" of one file of microseconds
+	stats() { echo "{\"median\":$(median <"$1"),\"min\":$(sort -n "$1" | head -1),\"max\":$(sort -n "$1" | tail -1),\"samples\":[$(paste -sd, "$1")]}"; }
 	a=$(median <"$TMP/t_nsfast"); b=$(median <"$TMP/t_ip")
+	c=$(median <"$TMP/d_nsfast"); d=$(median <"$TMP/d_ip")
 	ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.1f", b / a}')
-	amin=$(sort -n "$TMP/t_nsfast" | head -1); amax=$(sort -n "$TMP/t_nsfast" | tail -1)
-	bmin=$(sort -n "$TMP/t_ip" | head -1); bmax=$(sort -n "$TMP/t_ip" | tail -1)
+	dratio=$(awk -v a="$c" -v b="$d" 'BEGIN {printf "%.1f", b / a}')
 	[ $first = 1 ] || doc+=","
 	first=0
-	doc+="{\"namespaces\":$n,\"nsfast_us\":{\"median\":$a,\"min\":$amin,\"max\":$amax,\"samples\":[$(paste -sd, "$TMP/t_nsfast")]},"
-	doc+="\"ip_script_us\":{\"median\":$b,\"min\":$bmin,\"max\":$bmax,\"samples\":[$(paste -sd, "$TMP/t_ip")]},\"ratio\":$ratio}"
-	md+=$(awk -v n="$n" -v a="$a" -v b="$b" -v r="$ratio" 'BEGIN {printf "| %d | %.1f | %.1f | %s× |", n, a/1000, b/1000, r}')"\n"
+	doc+="{\"namespaces\":$n,\"nsfast_us\":$(stats "$TMP/t_nsfast"),\"ip_script_us\":$(stats "$TMP/t_ip"),\"ratio\":$ratio,"
+	doc+="\"nsfast_down_us\":$(stats "$TMP/d_nsfast"),\"ip_script_down_us\":$(stats "$TMP/d_ip"),\"down_ratio\":$dratio}"
+	md+=$(awk -v n="$n" -v a="$a" -v b="$b" -v r="$ratio" -v c="$c" -v d="$d" -v q="$dratio" \
+		'BEGIN {printf "| %d | %.1f | %.1f | %s× | %.1f | %.1f | %s× |", n, a/1000, b/1000, r, c/1000, d/1000, q}')"\n"
 done
 doc+="]}"
 if [ -n "$json" ]; then

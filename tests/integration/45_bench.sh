@@ -63,8 +63,11 @@ if [ -z "$bad" ]; then pass "every dataplane that ran has non-zero figures (and 
 else fail "zero or failed figures: $(echo $bad)"; fi
 check_out "ratios are to the bridge of the same run" '^true$' \
 	jq '. as $r | all(.workloads[].id; $r.summary[.].kernel.ratio == 1)' "$J"
-check_out "up time was measured against the ip script" '^true$' \
-	jq '.up_scale | length == 1 and .[0].namespaces == 16 and .[0].nsfast_us.median > 0 and .[0].ip_script_us.median > 0' "$J"
+check_out "up and down time were measured against the ip scripts" '^true$' \
+	jq '.up_scale | length == 1 and .[0].namespaces == 16 and .[0].nsfast_us.median > 0 and .[0].ip_script_us.median > 0 and
+		.[0].nsfast_down_us.median > 0 and .[0].ip_script_down_us.median > 0 and .[0].down_ratio > 0' "$J"
+check_out "and results.md shows both" '^\| 16 \| [0-9.]+ \([0-9.–]+\) \| [0-9.]+ \([0-9.–]+\) \| [0-9.]+× \| [0-9.]+ \([0-9.–]+\) \| [0-9.]+ \([0-9.–]+\) \| [0-9.]+× \|$' \
+	cat "$OUT/results.md"
 rows=$(grep -c '^| ' "$OUT/results.md")
 n=$(jq '.workloads | length' "$J")
 # workload table (header + rows), CPU table (header + rows without the p99s), up table (header + 1)
