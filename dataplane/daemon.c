@@ -455,12 +455,17 @@ static int setup(struct sw *sw)
 		return -ENOMEM;
 	}
 	/* Each port parks FILL_TARGET frames for RX and may have frames in
-	 * flight on TX; beyond 64k frames (256 MiB, 20 ports) each port parks
-	 * fewer (umem_init), down to 127 at 257. */
+	 * flight on TX; beyond the cap each port parks fewer (umem_init).
+	 * The kernel gives every socket bound to another interface a pool
+	 * with an entry per frame of the UMEM (~124 B): at 64k frames, 8 MiB
+	 * per port. Behind a fast path (xdp, tc) the sockets see flows'
+	 * first packets only, and 16k frames do: 2 MiB per port, and 256
+	 * parked at 32 ports. afxdp keeps 64k (256 MiB, 20 ports; 127
+	 * parked at 257). */
 	nsock = (uint32_t)(sw->cfg.nports + !!sw->cfg.uplink[0]);
 	nframes = nsock * (FILL_TARGET + RING_SIZE) + 2048;
-	if (nframes > 65536)
-		nframes = 65536;
+	if (nframes > (sw->cfg.fast_path ? UMEM_FRAMES_SLOW_PATH : UMEM_FRAMES_MAX))
+		nframes = sw->cfg.fast_path ? UMEM_FRAMES_SLOW_PATH : UMEM_FRAMES_MAX;
 	err = umem_init(&sw->umem, nframes, nsock);
 	if (err) {
 		fail(sw, "registering a %u-frame UMEM: %s", nframes, strerror(-err));

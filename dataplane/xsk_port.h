@@ -15,6 +15,8 @@
 #define FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
 #define RING_SIZE 2048
 #define FILL_TARGET 1024 /* frames parked in each port's fill ring */
+#define UMEM_FRAMES_MAX 65536 /* afxdp: every frame goes through the UMEM */
+#define UMEM_FRAMES_SLOW_PATH 16384 /* xdp, tc: only what the fast path sends up */
 #define BATCH 256
 #define TXQ_MAX 256
 /* A frame of several buffers (XDP_USE_SG): at most the kernel's

@@ -453,6 +453,13 @@ for i in 1 5 9 15; do nsx n0 ping1 "10.77.0.$((i + 2))" >/dev/null && ok=$((ok +
 nsx n15 ping1 10.77.0.1 >/dev/null && ok=$((ok + 1))
 if [ $ok = 5 ]; then pass "16 namespaces: n0 reaches n1, n5, n9, n15 and n15 the gateway"
 else fail "16 namespaces: $ok of 5 pings answered"; fi
+# The kernel gives each port's socket a pool entry (~124 B) per frame of
+# the UMEM: behind a fast path, 16k frames do (2 MiB a port, not 8).
+if [ "$DP" = afxdp ]; then want=$((16 * (1024 + 2048) + 2048)); else want=16384; fi
+check_out "16 namespaces: the UMEM has $want frames" "^$want$" bash -c \
+	"'$NSFAST' status --json '$PFX' | jq '.switches[0].daemon.umem.frames'"
+check_out "16 namespaces: and every port has frames to receive into" "^0$" bash -c \
+	"'$NSFAST' status --json '$PFX' | jq '[.switches[0].daemon.ports[] | select(.in_fill == 0)] | length'"
 check "16 namespaces: down" down
 assert_clean "16 namespaces: nothing left"
 
