@@ -7,9 +7,9 @@
  * namespace deleted together in one batch. So the host end of a veth
  * whose other end lives in a namespace this walk deletes is left to it;
  * once the namespaces are deleted, the walk waits for those ends to go
- * (GONE_WAIT_MS at most, GONE_MORE_MS after the last that went), and deletes
- * itself what is still there: a process inside a namespace keeps it,
- * and its links, alive. */
+ * (GONE_WAIT_MS at most, GONE_MORE_MS after the last that went), and
+ * deletes itself what is still there: a process inside a namespace
+ * keeps it, and its links, alive. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +81,11 @@ static bool goes_with_ns(struct lab *lab, int i, const int *ids, int n)
 {
 	const char *line = lab->st.lines[i];
 	struct link_state ls;
+	char why[128];
 
-	if (!n || strncmp(line, "veth - ", 7) || nl_link_get(&lab->root, line + 7, &ls) ||
-	    strcmp(ls.kind, "veth") || ls.peer_nsid < 0)
+	/* A line that is not the lab's takes the walk's way: refused. */
+	if (!n || strncmp(line, "veth - ", 7) || lab_line_check(lab->name, line, why, sizeof(why)) ||
+	    nl_link_get(&lab->root, line + 7, &ls) || strcmp(ls.kind, "veth") || ls.peer_nsid < 0)
 		return false;
 	for (int k = 0; k < n; k++)
 		if (ids[k] == ls.peer_nsid)
