@@ -6,8 +6,8 @@
 # alternating, N repetitions (default 3): TCP 1 and 4 streams (iperf3),
 # 64 B and 1500 B UDP (bench/nsgen into an nftables counter), UDP round
 # trip p50/p99 (bench/nsping), the same through the uplink's SNAT, 64 B
-# aggregate over 2, 8 and 32 namespaces, and `nsfast up` of 16, 64 and
-# 256 namespaces against a plain `ip` script. Writes results.json,
+# aggregate over 2, 8 and 32 namespaces, and `nsfast up` and `down` of
+# 16, 64 and 256 namespaces against plain `ip` scripts. Writes results.json,
 # results.md and results.svg to DIR (default results/YYYY-MM-DD-HHMMSS).
 #
 # FILE: the client is the first namespace linked to the first switch,
@@ -15,7 +15,7 @@
 # namespace at the other end of `veth host:IFACE` when that switch has
 # `uplink IFACE snat`. A dataplane on which FILE does not pass `nsfast
 # check` is recorded as skipped. --quick: 1 repetition, short runs, 2
-# and 8 namespaces, up of 16.
+# and 8 namespaces, up and down of 16.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export NSFAST=${NSFAST:-$ROOT/nsfast}

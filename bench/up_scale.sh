@@ -3,8 +3,9 @@
 # Time `nsfast up` and `nsfast down` of an N-namespace lab (default 16 64
 # 128 256) against the equivalent plain iproute2 scripts
 # (bench/gen_scale.sh), alternating the two, R times each (default 3);
-# report the median, min and max wall time and the ratios. Writes FILE (JSON only: what `nsfast bench` uses),
-# or results/DATE-TIME/up_scale.{json,md}.
+# report the median, min and max wall time and the ratios. Writes FILE
+# (JSON only: what `nsfast bench` uses), or
+# results/DATE-TIME/up_scale.{json,md}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NSFAST=${NSFAST:-$PWD/nsfast}
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
 	--quick) reps=1; sizes=(16) ;;
 	--reps) reps=$2; shift ;;
 	--json) json=$2; shift ;;
-	-h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) sizes+=("$1") ;;
 	esac
 	shift
@@ -56,7 +57,7 @@ for n in "${sizes[@]}"; do
 		t0=$(now); bash "$TMP/ipdown.sh"; t1=$(now)
 		echo $(( (t1 - t0) / 1000 )) >>"$TMP/d_ip"
 	done
-	# "median min max samples" of one file of microseconds
+	# A file of microseconds as {median, min, max, samples}.
 	stats() { echo "{\"median\":$(median <"$1"),\"min\":$(sort -n "$1" | head -1),\"max\":$(sort -n "$1" | tail -1),\"samples\":[$(paste -sd, "$1")]}"; }
 	a=$(median <"$TMP/t_nsfast"); b=$(median <"$TMP/t_ip")
 	c=$(median <"$TMP/d_nsfast"); d=$(median <"$TMP/d_ip")
