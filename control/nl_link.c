@@ -19,6 +19,13 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh)
 	return ifi;
 }
 
+/* A u32 attribute into *dst, when it is one. */
+static void attr_int(const struct nlattr *attr, int *dst)
+{
+	if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		*dst = (int)mnl_attr_get_u32(attr);
+}
+
 static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -35,20 +42,16 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 				snprintf(ls->name, sizeof(ls->name), "%s", mnl_attr_get_str(attr));
 			break;
 		case IFLA_MTU:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				ls->mtu = (int)mnl_attr_get_u32(attr);
+			attr_int(attr, &ls->mtu);
 			break;
 		case IFLA_MASTER:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				ls->master = (int)mnl_attr_get_u32(attr);
+			attr_int(attr, &ls->master);
 			break;
 		case IFLA_NUM_TX_QUEUES:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				ls->tx_queues = (int)mnl_attr_get_u32(attr);
+			attr_int(attr, &ls->tx_queues);
 			break;
 		case IFLA_LINK_NETNSID:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				ls->peer_nsid = (int)mnl_attr_get_u32(attr);
+			attr_int(attr, &ls->peer_nsid);
 			break;
 		case IFLA_ADDRESS:
 			if (mnl_attr_get_payload_len(attr) == ETH_ALEN)
