@@ -34,7 +34,7 @@ struct link_state {
 	int mtu;
 	int master;
 	int tx_queues; /* allocated, not only in use (veth: one a possible CPU) */
-	int peer_nsid; /* a veth's: its peer's namespace (nl_nsid's), -1: this one */
+	int group; /* IFLA_GROUP, 0 the default */
 	uint8_t mac[6];
 	char name[IFNAMSIZ];
 	char kind[16];
@@ -64,9 +64,10 @@ int nl_link_set(struct nl *nl, int ifindex, int mtu, const uint8_t *mac);
 int nl_link_set_netns(struct nl *nl, int ifindex, int netns_fd);
 int nl_link_set_master(struct nl *nl, int ifindex, int master);
 int nl_link_del(struct nl *nl, const char *name);
-/* The id the socket's namespace gives the namespace of netns_fd, the one
- * a link's peer_nsid names: >= 0, -ENOENT when it has given none. */
-int nl_nsid(struct nl *nl, int netns_fd);
+int nl_link_set_group(struct nl *nl, int ifindex, int group);
+/* Every link of the group (not 0) in one request: the kernel waits out
+ * its RCU grace periods once for all of them (-ENODEV: none has it). */
+int nl_link_del_group(struct nl *nl, int group);
 
 struct addr_entry {
 	int ifindex;

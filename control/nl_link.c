@@ -3,7 +3,6 @@
  * delete, and the state and counters read back for status. */
 #include <errno.h>
 #include <linux/if_ether.h>
-#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
@@ -34,7 +33,6 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 	memset(ls, 0, sizeof(*ls));
 	ls->ifindex = ifi->ifi_index;
 	ls->flags = ifi->ifi_flags;
-	ls->peer_nsid = -1;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
 		switch (mnl_attr_get_type(attr)) {
 		case IFLA_IFNAME:
@@ -50,8 +48,8 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 		case IFLA_NUM_TX_QUEUES:
 			attr_int(attr, &ls->tx_queues);
 			break;
-		case IFLA_LINK_NETNSID:
-			attr_int(attr, &ls->peer_nsid);
+		case IFLA_GROUP:
+			attr_int(attr, &ls->group);
 			break;
 		case IFLA_ADDRESS:
 			if (mnl_attr_get_payload_len(attr) == ETH_ALEN)
@@ -244,29 +242,16 @@ int nl_link_del(struct nl *nl, const char *name)
 	return nl_request(nl, nlh, NULL, NULL);
 }
 
-static int nsid_cb(const struct nlmsghdr *nlh, void *data)
+int nl_link_set_group(struct nl *nl, int ifindex, int group)
 {
-	const struct nlattr *attr;
-
-	if (nlh->nlmsg_type != RTM_NEWNSID)
-		return MNL_CB_OK;
-	mnl_attr_for_each(attr, nlh, sizeof(struct rtgenmsg))
-		if (mnl_attr_get_type(attr) == NETNSA_NSID &&
-		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-			*(int *)data = (int)mnl_attr_get_u32(attr);
-	return MNL_CB_OK;
+	return link_set_u32(nl, ifindex, IFLA_GROUP, (uint32_t)group);
 }
 
-int nl_nsid(struct nl *nl, int netns_fd)
+int nl_link_del_group(struct nl *nl, int group)
 {
-	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETNSID, 0);
-	struct rtgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	int id = NETNSA_NSID_NOT_ASSIGNED, err;
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_DELLINK, 0);
 
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)netns_fd);
-	err = nl_request(nl, nlh, nsid_cb, &id);
-	if (err)
-		return err;
-	return id < 0 ? -ENOENT : id;
+	put_ifinfo(nlh);
+	mnl_attr_put_u32(nlh, IFLA_GROUP, (uint32_t)group);
+	return nl_request(nl, nlh, NULL, NULL);
 }

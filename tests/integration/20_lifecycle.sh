@@ -318,25 +318,36 @@ check_out "down FILE of a file edited into errors since up" "lab $PFX is down" \
 	"$NSFAST" down "$TMP/edited.conf"
 assert_clean "nothing left after down"
 check_out "down of a lab that is not up succeeds" "not up: nothing to do" "$NSFAST" down "$PFX"
-# down leaves the host end of a port to the deletion of the namespace at
-# its other end (one batch for all, where a link of its own costs the
-# kernel ~20 ms), and deletes it itself where a process inside keeps the
-# namespace alive.
-check "with-namespace: up" up "$LAB"
+# down deletes the lab's host links in one request (a link group; one of
+# its own costs the kernel ~20 ms), and leaves a link between two
+# namespaces to their deletion; with a process inside a namespace too.
+check "batch: up" up "$LAB"
 "$NSFAST" down -v "$PFX" >"$TMP/down.out" 2>&1
-check_out "with-namespace: the ports' and the uplink's host ends go with their namespaces" "^4$" \
-	grep -Ecx "undo veth - $PFX-(a-eth0|b-eth0|r-eth0|up0) \(with its namespace\)" "$TMP/down.out"
-assert_clean "with-namespace: nothing left"
-check "with-namespace: up again" up "$LAB"
+check_out "batch: the lab's 10 host links go in one request" \
+	"^deleted 10 host links in one request \(link group 0x6e" cat "$TMP/down.out"
+check_out "batch: the veth between r and c goes with its namespaces" \
+	"^undo veth $PFX-r eth1 \(with its namespace\)$" cat "$TMP/down.out"
+check_out "batch: and down counts what it removed as before" "removed 20 objects" cat "$TMP/down.out"
+assert_clean "batch: nothing left"
+check "batch: up again" up "$LAB"
 nsx_bg a sleep 60
 sleep 0.2
 "$NSFAST" down -v "$PFX" >"$TMP/down.out" 2>&1; rc=$?
-check_out "with-namespace: a's port, whose namespace a process keeps, is deleted by down itself" \
-	"^undo veth - $PFX-a-eth0$" cat "$TMP/down.out"
-check_out "with-namespace: the others still go with theirs" "^3 0$" \
-	bash -c "echo \$(grep -c '(with its namespace)$' '$TMP/down.out') $rc"
-assert_clean "with-namespace: nothing left in the host"
+check_out "batch: a's port, whose namespace a process keeps, goes with the others" \
+	"^0 deleted 10 host links in one request" bash -c "echo $rc \$(grep '^deleted' '$TMP/down.out')"
+assert_clean "batch: nothing left in the host"
 kill "${PIDS[-1]}"
+# The group is down's pid over 0x6e000000: exec keeps the shell's pid.
+check "batch: up, and a link not the lab's" up "$LAB"
+ip link add "$PFX-fx" type veth peer name "$PFX-fy"
+bash -c 'ip link set "$1" group $((0x6e000000 | $$)) && exec "$2" down -v "$3"' _ \
+	"$PFX-fx" "$NSFAST" "$PFX" >"$TMP/down.out" 2>&1
+check_out "batch: a link of another's in down's group: down deletes the lab's one by one" \
+	"^link group 0x6e[0-9a-f]* is another link's too: deleting the 10 host links one by one" \
+	cat "$TMP/down.out"
+check "batch: and leaves the other's link alone" ip link show "$PFX-fx"
+ip link del "$PFX-fx"
+assert_clean "batch: nothing of the lab's left"
 # A lab of more namespaces than nsfast may hold open: each held 2 fds,
 # and 1000 namespaces aborted up (libnftables' select() past fd 1023);
 # fewer fds than twice the namespaces failed with EMFILE.
