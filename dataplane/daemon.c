@@ -180,6 +180,7 @@ static void teardown(struct sw *sw)
 	free(sw->links);
 	free(sw->ports);
 	free(sw->fast_keys);
+	free(sw->fast_vals);
 }
 
 /* The uplink's first IPv4 address (the NAT's source) and its MAC. */

@@ -17,7 +17,8 @@
 int fast_configure(struct sw *sw)
 {
 	sw->fast_keys = calloc(sw->cfg.fdb_size, sizeof(*sw->fast_keys));
-	if (!sw->fast_keys)
+	sw->fast_vals = calloc(sw->cfg.fdb_size, sizeof(*sw->fast_vals));
+	if (!sw->fast_keys || !sw->fast_vals)
 		return -ENOMEM;
 	/* tc: the same FDB, but what reaches the XDP program on a port's
 	 * slow-path end is all for userspace. */
@@ -44,6 +45,31 @@ uint32_t fast_map_keys(int fd, void *keys, uint32_t max, size_t key_size)
 
 	while (n < max && !bpf_map_get_next_key(fd, prev, k + n * key_size))
 		prev = k + n++ * key_size;
+	return n;
+}
+
+uint32_t fast_map_entries(int fd, void *keys, void *vals, uint32_t max, size_t key_size,
+			  size_t val_size)
+{
+	uint64_t token; /* a hash map's is its next bucket, a u32 */
+	uint32_t n = 0, count, i;
+	int err = 0;
+
+	while (!err && n < max) {
+		count = max - n;
+		err = bpf_map_lookup_batch(fd, n ? &token : NULL, &token, (char *)keys + n * key_size,
+					   (char *)vals + n * val_size, &count, NULL);
+		if (!err || err == -ENOENT) /* ENOENT: the last of them */
+			n += count;
+		else if (!n) /* no batches here: one entry at a time */
+			break;
+	}
+	if (!err || err == -ENOENT || n)
+		return n;
+	n = fast_map_keys(fd, keys, max, key_size);
+	for (i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(fd, (char *)keys + i * key_size, (char *)vals + i * val_size))
+			memset((char *)vals + i * val_size, 0xff, val_size); /* gone: slot invalid */
 	return n;
 }
 
@@ -136,21 +162,17 @@ static bool mark_refresh(struct sw *sw, const uint8_t mac[6], const struct fdb_v
 	       !fdb_learn(sw->fdb, mac, (uint16_t)v->slot, now);
 }
 
-/* mark_refresh every MAC of the n keys; their count. */
+/* mark_refresh every MAC of the walk's n entries; their count. */
 static uint64_t pull_marks(struct sw *sw, uint32_t n, uint32_t since, uint64_t now)
 {
-	int fd = bpf_map__fd(sw->skel->maps.fdb);
 	uint64_t refreshed = 0;
-	struct fdb_val v;
 	uint32_t i;
 
 	for (i = 0; i < n; i++) {
 		uint8_t mac[6];
 
-		if (bpf_map_lookup_elem(fd, &sw->fast_keys[i], &v))
-			continue;
 		memcpy(mac, &sw->fast_keys[i], 6);
-		refreshed += mark_refresh(sw, mac, &v, since, now);
+		refreshed += mark_refresh(sw, mac, &sw->fast_vals[i], since, now);
 	}
 	return refreshed;
 }
@@ -206,14 +228,16 @@ uint16_t fast_lookup_expired(struct sw *sw, const uint8_t mac[6])
 }
 
 /* The map never holds more than the FDB's capacity, so one array of
- * keys (allocated with the switch) takes a whole walk. A walk is a
- * syscall per entry: about 8 ms a second for a full table of 8192. */
+ * keys and one of values (allocated with the switch) take a whole walk,
+ * in batches. Between the walk and the deletes only this thread writes
+ * an entry's port: the values read stay good for that. */
 void fast_age(struct sw *sw)
 {
 	int fd = bpf_map__fd(sw->skel->maps.fdb);
 	uint64_t *keys = sw->fast_keys;
-	uint32_t n = fast_map_keys(fd, keys, sw->cfg.fdb_size, sizeof(*keys)), i, since;
-	struct fdb_val v;
+	uint32_t n = fast_map_entries(fd, keys, sw->fast_vals, sw->cfg.fdb_size, sizeof(*keys),
+				      sizeof(*sw->fast_vals)),
+		 i, since;
 
 	/* Marks from now on carry the new second; any mark of the second
 	 * that ran since the last pass, or of the new one, is traffic since
@@ -225,10 +249,9 @@ void fast_age(struct sw *sw)
 	for (i = 0; i < n; i++) {
 		uint8_t mac[6];
 
-		if (bpf_map_lookup_elem(fd, &keys[i], &v))
-			continue;
 		memcpy(mac, &keys[i], 6);
-		if (fdb_lookup(sw->fdb, mac, sw->now) != v.slot && !bpf_map_delete_elem(fd, &keys[i]))
+		if (fdb_lookup(sw->fdb, mac, sw->now) != sw->fast_vals[i].slot &&
+		    !bpf_map_delete_elem(fd, &keys[i]))
 			sw->fst.removed++;
 	}
 	if (sw->fst.pending) {

@@ -99,6 +99,7 @@ struct sw {
 	struct fast_stats fst;
 	struct nat_fast_stats nfst;
 	uint64_t *fast_keys;
+	struct fdb_val *fast_vals; /* fast_age's walk */
 	uint32_t hit_second; /* the programs' clock (bpf/hit_clock.h) */
 	/* dataplane tc */
 	struct tc_steer *tc_skel;
