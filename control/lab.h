@@ -66,6 +66,34 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen);
  * because a later line, failed[] (NULL: none), could not move an
  * interface out of it (-EBUSY, with why in msg). */
 int lab_undo_line(struct lab *lab, int i, const bool *failed, char *msg, size_t len);
+/* Host links undone together (lab_undo.c): each gets the batch's link
+ * group, and one request deletes the group, for the kernel's cost of
+ * deleting one link (~20 ms: RCU grace periods). */
+struct lab_batch {
+	int group; /* 0x6e000000 | the pid: one a process */
+	int n;
+	int *line; /* the journal line of each */
+	int *ifindex;
+	bool *there; /* at the flush: there to delete (not gone already) */
+	int foreign; /* links not the batch's with its group */
+};
+/* Room for nlines: 0, or -ENOMEM. */
+int lab_batch_init(struct lab_batch *b, int nlines);
+void lab_batch_free(struct lab_batch *b);
+/* Journal line i into the batch, if it is a host link of the lab's
+ * ("veth - IF", "link IF"): 1; 0 when it is gone already; < 0 when it is
+ * not for the batch (undo it on its own). */
+int lab_batch_add(struct lab *lab, struct lab_batch *b, int i);
+/* Deletes the batch's links in one request: 0, b->there[] saying which
+ * were there; or -errno (-EEXIST: another link has the group), and each
+ * of b->line[0..n) is the caller's to undo on its own. Either way the
+ * caller empties the batch (b->n = 0) when done with it. */
+int lab_batch_flush(struct lab *lab, struct lab_batch *b, bool verbose);
+/* For line i, a link inside a namespace ("veth NS IF", the lab's): the
+ * index of line "ns NS", whose deletion takes the link with it; else -1. */
+int lab_link_ns_line(const struct lab *lab, int i);
+/* Is the link of line i ("veth NS IF") there? */
+bool lab_ns_link_there(struct lab *lab, int i);
 /* Undo lines [from, nlines) in reverse; returns the count undone (not
  * those gone already). The lines of objects that could not be undone
  * are moved to [from, *kept) (kept may be NULL). */

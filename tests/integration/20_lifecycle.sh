@@ -520,6 +520,25 @@ if [ $rc = 1 ] && grep -q "interrupted by signal 2" "$TMP/int" && grep -q "rolle
 else fail "SIGINT during up: rc $rc: $(tr '\n' ' ' <"$TMP/int")"; fi
 assert_clean "nothing left after SIGINT"
 
+# up removes what the file no longer has with the same batch: b, r and
+# c gone from the file, their 4 host links (ports, slow-path pairs) go in
+# one request, and the veth between r and c with their namespaces.
+awk '/^ns (b|r|c)$/ || /^host$/ {skip=1} /^$/ {skip=0} /^veth r:eth1/ {next} !skip' "$LAB" \
+	>"$TMP/pruned.conf"
+check "prune batch: up" up "$LAB"
+"$NSFAST" up -v --lab "$PFX" "$TMP/pruned.conf" >"$TMP/prune.out" 2>&1
+check_out "prune batch: b's and r's 4 host links go in one request" \
+	"^deleted 4 host links in one request \(link group 0x6e" cat "$TMP/prune.out"
+check_out "prune batch: each is said" "^4$" \
+	grep -Ec "removed what the file no longer has: veth pair of host:$PFX-" "$TMP/prune.out"
+check_out "prune batch: the veth between r and c goes with them, and is said" \
+	"removed what the file no longer has: veth pair of $PFX-r:eth1" cat "$TMP/prune.out"
+check_out "prune batch: none of b's, r's or c's links or namespaces is left" "^0$" \
+	bash -c "{ ip -o link; ip netns; } | grep -Ec '$PFX-[brc]\\b' || true"
+check "prune batch: a still reaches the outside" nsx a ping1 203.0.113.2
+check "prune batch: down" down
+assert_clean "prune batch: nothing left"
+
 # SIGINT while up removes what the file no longer has: it stops at the
 # next object (the delay hook waits before each), and what it left
 # stays in the journal for the next up.
