@@ -69,6 +69,10 @@ int nl_link_set_group(struct nl *nl, int ifindex, int group);
  * its RCU grace periods once for all of them (-ENODEV: none has it). */
 int nl_link_del_group(struct nl *nl, int group);
 
+/* The namespace's forwarding of family (AF_INET: ip_forward; AF_INET6:
+ * conf/all/forwarding): 0 or 1, or -errno. */
+int nl_forwarding(struct nl *nl, int family);
+
 struct addr_entry {
 	int ifindex;
 	struct addr addr;

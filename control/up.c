@@ -121,6 +121,18 @@ struct nl *up_ns_nl(struct up *u, int ns, int *fd)
 	return lab_nl(&u->lab, ns == NS_HOST ? NULL : u->t->ns[ns].sysname, fd);
 }
 
+/* A namespace's forwarding of family as fwd ("0" or "1"): read over
+ * netlink (nl_forwarding says why), its file written only when it
+ * differs (or cannot be read so): 1 when changed, 0, or -errno. */
+static int forwarding_set(struct nl *nl, int fd, int family, const char *path, const char *fwd)
+{
+	int cur = nl_forwarding(nl, family);
+
+	if (cur >= 0 && cur == (fwd[0] == '1'))
+		return 0;
+	return netns_sysctl(fd, path, fwd, NULL, 0);
+}
+
 static int up_namespace(struct up *u, struct ns *ns)
 {
 	struct link_state lo;
@@ -165,10 +177,10 @@ static int up_namespace(struct up *u, struct ns *ns)
 	}
 	if ((err = step(u, "set forwarding %s in %s", fwd, ns->sysname)))
 		return err;
-	err = netns_sysctl(fd, "/proc/sys/net/ipv4/ip_forward", fwd, NULL, 0);
+	err = forwarding_set(nl, fd, AF_INET, "/proc/sys/net/ipv4/ip_forward", fwd);
 	if (err >= 0 && kernel_has_ipv6()) {
 		u->changes += err;
-		err = netns_sysctl(fd, "/proc/sys/net/ipv6/conf/all/forwarding", fwd, NULL, 0);
+		err = forwarding_set(nl, fd, AF_INET6, "/proc/sys/net/ipv6/conf/all/forwarding", fwd);
 	}
 	if (err > 0)
 		u->changes += err;

@@ -13,6 +13,9 @@ check_out "second up changes nothing and says so" "already up: nothing changed" 
 check "second up leaves the journal as it was" cmp "$TMP/journal1" "/run/nsfast/$PFX/journal"
 ip link del "$PFX-b-eth0"
 nsx a ip route del default
+# Forwarding, read over netlink and written only when it differs.
+nsx r sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+nsx a sysctl -qw net.ipv4.ip_forward=1
 check_out "status says which host link is missing" "$PFX-b-eth0 +\(missing: deleted outside nsfast" \
 	"$NSFAST" status "$PFX"
 check_out "and lists it in JSON" "\"missing_links\":\[\"$PFX-b-eth0\"\]" "$NSFAST" status --json "$PFX"
@@ -20,6 +23,11 @@ check_out "up after damage repairs it" "is up: .* [1-9][0-9]* change" "$NSFAST" 
 check_out "and nothing is missing then" '"missing_links":\[\]' "$NSFAST" status --json "$PFX"
 check "repaired link carries traffic" nsx a ping1 10.13.37.3
 check "repaired route carries traffic" nsx a ping1 203.0.113.2
+fwd_state() {
+	echo "$(nsx r cat /proc/sys/net/ipv4/ip_forward) $(nsx r cat /proc/sys/net/ipv6/conf/all/forwarding)" \
+		"$(nsx a cat /proc/sys/net/ipv4/ip_forward)"
+}
+check_out "forwarding set by hand is as the file says again: r's on, a's off" "^1 1 0$" fwd_state
 # A namespace deleted behind nsfast's back can live on unseen (its veth
 # peer keeps it alive) and still answer: status must say it is missing,
 # and up must replace it and its link, not add addresses to nothing.
