@@ -4,6 +4,10 @@
 # saying FAIL counts as a failure. The last line is the summary.
 #   tests/run.sh [unit|integration] [NAME-FILTER]
 #
+# Each integration test runs in a sandbox of its own (tests/sandbox.sh:
+# its own network and mount namespaces), so that a lab up on the machine
+# does not get in its way; NSFAST_TEST_HOST=1 runs them in the machine's.
+#
 # NSFAST and NSFAST_BUILD name the nsfast binary and the build directory
 # (unit tests, bench tools) of the first round. NSFAST_SAN_BUILD names a
 # sanitizer build (make SAN=1): its round follows, the same tests against
@@ -87,7 +91,7 @@ round() {
 				# under 10 minutes (10m6s with 50 in both, CI
 				# 2026-12-06; 9m50s with 20, CI 2026-12-07).
 				*/60_leaks.sh)
-					run "$t" env LEAK_CYCLES="${LEAK_CYCLES:-10}" bash "$t"
+					run "$t" tests/sandbox.sh env LEAK_CYCLES="${LEAK_CYCLES:-10}" bash "$t"
 					continue ;;
 				# Switches apart and kernel bridges confined: the
 				# kernel's work and the CLI's, whose code (up, status,
@@ -104,7 +108,7 @@ round() {
 				# rollback code at each (CI 2026-12-07: 60 s of
 				# the sanitizer round's 9m34s went to 20).
 				*/20_lifecycle.sh)
-					run "$t" env LIFECYCLE_FAULT_XDP="${LIFECYCLE_FAULT_XDP:-0}" \
+					run "$t" tests/sandbox.sh env LIFECYCLE_FAULT_XDP="${LIFECYCLE_FAULT_XDP:-0}" \
 						LIFECYCLE_FAULT_EVERY="${LIFECYCLE_FAULT_EVERY:-3}" bash "$t"
 					continue ;;
 				# kernel's SNAT is nftables, no nsfast code on its
@@ -119,7 +123,7 @@ round() {
 				# gives the big report. With afxdp in the loop too,
 				# CI 2026-12-07 took 9m34s of the 10 minutes.
 				*/50_snat.sh)
-					run "$t" env SNAT_DATAPLANES="${SNAT_DATAPLANES:-tc}" \
+					run "$t" tests/sandbox.sh env SNAT_DATAPLANES="${SNAT_DATAPLANES:-tc}" \
 						BIG_REPORT_DP="${BIG_REPORT_DP:-tc}" bash "$t"
 					continue ;;
 				# afxdp is the userspace path, multi-buffer included.
@@ -127,11 +131,11 @@ round() {
 				# tc's ports and host port) runs sanitized in 35 and
 				# 50. With tc here too, CI 2026-12-06 took 10m9s.
 				*/30_afxdp.sh)
-					run "$t" env SWITCH_DATAPLANES="${SWITCH_DATAPLANES:-afxdp}" bash "$t"
+					run "$t" tests/sandbox.sh env SWITCH_DATAPLANES="${SWITCH_DATAPLANES:-afxdp}" bash "$t"
 					continue ;;
 				esac
 			fi
-			run "$t" bash "$t"
+			run "$t" tests/sandbox.sh bash "$t"
 		done
 	fi
 }
