@@ -42,7 +42,7 @@ NAT_H     := dataplane/nat.h dataplane/nat_conn.h dataplane/nat_csum.h dataplane
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
-             $(BUILD)/test_bpf
+             $(BUILD)/test_bpf $(BUILD)/test_map_walk
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench fuzz deps clean install test-build san-build
@@ -127,6 +127,12 @@ $(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/check.h bpf/map_layouts.h $(
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf $(LDFLAGS) -o $@ tests/unit/test_bpf.c -lbpf -lelf -lz
+
+# The daemon's walks of BPF maps, on real maps (root).
+$(BUILD)/test_map_walk: tests/unit/test_map_walk.c tests/unit/check.h dataplane/map_walk.c dataplane/map_walk.h
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_map_walk.c dataplane/map_walk.c -lbpf -lelf -lz
 
 # Micro-benchmark of the NAT table at one million connections.
 $(BUILD)/nat_bench: bench/nat_bench.c $(NAT) $(NAT_H)

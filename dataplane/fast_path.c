@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fast_path.h"
+#include "map_walk.h"
 #include "switch.h"
 #include "tc_steer.skel.h"
 #include "uplink_steer.skel.h"
@@ -35,42 +36,6 @@ uint32_t fast_second(const struct sw *sw, uint64_t t)
 uint64_t fast_second_end(const struct sw *sw, uint32_t s)
 {
 	return sw->started + (uint64_t)s * 1000000000ull;
-}
-
-uint32_t fast_map_keys(int fd, void *keys, uint32_t max, size_t key_size)
-{
-	char *k = keys;
-	const void *prev = NULL;
-	uint32_t n = 0;
-
-	while (n < max && !bpf_map_get_next_key(fd, prev, k + n * key_size))
-		prev = k + n++ * key_size;
-	return n;
-}
-
-uint32_t fast_map_entries(int fd, void *keys, void *vals, uint32_t max, size_t key_size,
-			  size_t val_size)
-{
-	uint64_t token; /* a hash map's is its next bucket, a u32 */
-	uint32_t n = 0, count, i;
-	int err = 0;
-
-	while (!err && n < max) {
-		count = max - n;
-		err = bpf_map_lookup_batch(fd, n ? &token : NULL, &token, (char *)keys + n * key_size,
-					   (char *)vals + n * val_size, &count, NULL);
-		if (!err || err == -ENOENT) /* ENOENT: the last of them */
-			n += count;
-		else if (!n) /* no batches here: one entry at a time */
-			break;
-	}
-	if (!err || err == -ENOENT || n)
-		return n;
-	n = fast_map_keys(fd, keys, max, key_size);
-	for (i = 0; i < n; i++)
-		if (bpf_map_lookup_elem(fd, (char *)keys + i * key_size, (char *)vals + i * val_size))
-			memset((char *)vals + i * val_size, 0xff, val_size); /* gone: slot invalid */
-	return n;
 }
 
 void fast_clock_set(struct sw *sw, uint32_t s)
@@ -235,8 +200,8 @@ void fast_age(struct sw *sw)
 {
 	int fd = bpf_map__fd(sw->skel->maps.fdb);
 	uint64_t *keys = sw->fast_keys;
-	uint32_t n = fast_map_entries(fd, keys, sw->fast_vals, sw->cfg.fdb_size, sizeof(*keys),
-				      sizeof(*sw->fast_vals)),
+	uint32_t n = map_entries(fd, keys, sw->fast_vals, sw->cfg.fdb_size, sizeof(*keys),
+				 sizeof(*sw->fast_vals)),
 		 i, since;
 
 	/* Marks from now on carry the new second; any mark of the second

@@ -38,15 +38,6 @@ struct fast_stats {
 uint32_t fast_second(const struct sw *sw, uint64_t t);
 uint64_t fast_second_end(const struct sw *sw, uint32_t s);
 void fast_clock_set(struct sw *sw, uint32_t s);
-/* Up to max keys of a hash map, key_size bytes each, into keys; their
- * count. Walks that delete collect first: get_next_key from a deleted
- * key starts over. */
-uint32_t fast_map_keys(int fd, void *keys, uint32_t max, size_t key_size);
-/* Up to max entries of a hash map, keys and values, a batch a syscall
- * (entry by entry where the kernel has no batches; a value that went
- * meanwhile reads all ones); their count. */
-uint32_t fast_map_entries(int fd, void *keys, void *vals, uint32_t max, size_t key_size,
-			  size_t val_size);
 /* Before the program is loaded: switch the fast path on, size the map. */
 int fast_configure(struct sw *sw);
 /* After the port's socket is registered: make it a redirect target. */

@@ -10,6 +10,7 @@
 
 #include "../bpf/map_layouts.h"
 #include "fast_path.h"
+#include "map_walk.h"
 #include "nat.h"
 #include "nat_fast.h"
 #include "switch.h"
@@ -132,7 +133,7 @@ static int nat_fast_prune(struct sw *sw, int fd, size_t key_size, void *val,
 
 	if (!keys)
 		return -ENOMEM;
-	n = fast_map_keys(fd, keys, sw->cfg.nat_table, key_size);
+	n = map_keys(fd, keys, sw->cfg.nat_table, key_size);
 	for (i = 0; i < n; i++) {
 		const void *k = keys + (size_t)i * key_size;
 

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading a whole BPF hash map: once a second for the FDB's ageing
+ * (fast_path.c), and when the NAT fast path follows a moved MAC. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <string.h>
+
+#include "map_walk.h"
+
+uint32_t map_keys(int fd, void *keys, uint32_t max, size_t key_size)
+{
+	char *k = keys;
+	const void *prev = NULL;
+	uint32_t n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, k + n * key_size))
+		prev = k + n++ * key_size;
+	return n;
+}
+
+uint32_t map_entries(int fd, void *keys, void *vals, uint32_t max, size_t key_size,
+		     size_t val_size)
+{
+	uint64_t token; /* a hash map's is its next bucket, a u32 */
+	uint32_t n = 0, count, i;
+	int err = 0;
+
+	while (!err && n < max) {
+		count = max - n;
+		err = bpf_map_lookup_batch(fd, n ? &token : NULL, &token, (char *)keys + n * key_size,
+					   (char *)vals + n * val_size, &count, NULL);
+		if (!err || err == -ENOENT) /* ENOENT: the last of them */
+			n += count;
+		else if (!n) /* no batches for this map: one entry at a time */
+			break;
+	}
+	if (!err || err == -ENOENT || n)
+		return n;
+	n = map_keys(fd, keys, max, key_size);
+	for (i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(fd, (char *)keys + i * key_size, (char *)vals + i * val_size))
+			memset((char *)vals + i * val_size, 0xff, val_size); /* gone meanwhile */
+	return n;
+}
