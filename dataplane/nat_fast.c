@@ -120,28 +120,30 @@ int nat_fast_start(struct sw *sw)
 	return 0;
 }
 
-/* Delete every entry of a NAT fast-path map that stale() says is stale
- * (val: room for one value); the number deleted, or -ENOMEM. Keys are
- * collected first: get_next_key from a deleted key starts over. */
-static int nat_fast_prune(struct sw *sw, int fd, size_t key_size, void *val,
+/* Delete every entry of a NAT fast-path map that stale() says is stale;
+ * the number deleted, or -ENOMEM. Read whole first (in batches: 60000
+ * entries in 16 ms, where a key and a lookup each took 211 ms of the
+ * forwarding thread), then deleted: get_next_key from a deleted key
+ * starts over. */
+static int nat_fast_prune(struct sw *sw, int fd, size_t key_size, size_t val_size,
 			  bool (*stale)(struct sw *sw, const void *val, const void *arg),
 			  const void *arg)
 {
 	uint8_t *keys = calloc(sw->cfg.nat_table, key_size);
+	uint8_t *vals = calloc(sw->cfg.nat_table, val_size);
 	uint32_t n, i;
-	int deleted = 0;
+	int deleted = -ENOMEM;
 
-	if (!keys)
-		return -ENOMEM;
-	n = map_keys(fd, keys, sw->cfg.nat_table, key_size);
-	for (i = 0; i < n; i++) {
-		const void *k = keys + (size_t)i * key_size;
-
-		if (bpf_map_lookup_elem(fd, k, val) || !stale(sw, val, arg))
-			continue;
-		deleted += !bpf_map_delete_elem(fd, k);
-	}
+	if (!keys || !vals)
+		goto out;
+	deleted = 0;
+	n = map_entries(fd, keys, vals, sw->cfg.nat_table, key_size, val_size);
+	for (i = 0; i < n; i++)
+		if (stale(sw, vals + (size_t)i * val_size, arg))
+			deleted += !bpf_map_delete_elem(fd, keys + (size_t)i * key_size);
+out:
 	free(keys);
+	free(vals);
 	return deleted;
 }
 
@@ -156,17 +158,16 @@ static bool in_port_moved(struct sw *sw, const void *val, const void *arg)
 /* A MAC moved to another port: every inbound entry still aimed at the
  * MAC's old port goes, and the connection's next packet back takes the
  * slow path, which installs it again towards the port the FDB now says.
- * Once a second at most, from the ageing pass: a walk costs two
- * syscalls per connection. */
+ * Once a second at most, from the ageing pass: a walk reads the whole
+ * map (in batches), and costs a syscall per entry it deletes. */
 void nat_fast_follow(struct sw *sw)
 {
-	struct nat_in_val v;
 	int n;
 
 	if (!sw->nfst.moved_macs)
 		return;
 	n = nat_fast_prune(sw, bpf_map__fd(sw->up_skel->maps.nat_in), sizeof(struct nat_in_key),
-			   &v, in_port_moved, NULL);
+			   sizeof(struct nat_in_val), in_port_moved, NULL);
 	if (n < 0)
 		return; /* the next pass tries again */
 	sw->nfst.moved_macs = false;
@@ -193,11 +194,10 @@ static bool out_via_mac(struct sw *sw, const void *val, const void *arg)
  * kernel now has for the next hop. */
 int nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6])
 {
-	struct nat_out_val v;
 	int n;
 
 	n = nat_fast_prune(sw, bpf_map__fd(sw->skel->maps.nat_out), sizeof(struct nat_out_key),
-			   &v, out_via_mac, old);
+			   sizeof(struct nat_out_val), out_via_mac, old);
 	if (n < 0)
 		return n;
 	sw->nfst.nexthop_changed += (uint64_t)n;
