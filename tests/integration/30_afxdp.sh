@@ -418,7 +418,7 @@ fi
 # buffer (a) and, but on tc, from several (b). First, before either
 # namespace learns the path's MTU and cuts its packets itself.
 for ns_size in a:2900 b:$((MTU - 28)); do
-	out=$(nsx "${ns_size%:*}" ping -c 2 -i 0.2 -W 2 -M dont -s "${ns_size#*:}" 203.0.113.2 2>&1)
+	out=$(nsx "${ns_size%:*}" ping -c 2 -i 0.2 -W 2 -M dont -s "${ns_size#*:}" 198.18.1.2 2>&1)
 	if grep -q ' 2 received' <<<"$out" && ! grep -q 'wrong data' <<<"$out"; then
 		pass "jumbo: a $((${ns_size#*:} + 28))-byte packet that may be fragmented reaches the outside and comes back"
 	else fail "jumbo: ping -M dont -s ${ns_size#*:} from ${ns_size%:*}: $(tail -n 2 <<<"$out" | tr '\n' ' ')"; fi
@@ -430,13 +430,13 @@ check_out "jumbo: the gateway cut them, into pieces of the uplink's MTU" "^true$
 # path MTU).
 check_out "jumbo: a 2928-byte packet for the outside gets 'fragmentation needed' (1500)" \
 	"From 10.67.0.1 .*Frag needed and DF set \\(mtu = 1500\\)" \
-	nsx a ping -c 1 -W 2 -M do -s 2900 203.0.113.2
+	nsx a ping -c 1 -W 2 -M do -s 2900 198.18.1.2
 check_out "jumbo: so does a $MTU-byte one" \
 	"From 10.67.0.1 .*Frag needed and DF set \\(mtu = 1500\\)" \
-	nsx b ping -c 1 -W 2 -M do -s $((MTU - 28)) 203.0.113.2
+	nsx b ping -c 1 -W 2 -M do -s $((MTU - 28)) 198.18.1.2
 check_out "jumbo: the gateway counted both" '"too_big":6,"frag_needed":2,"fragmented":4,.*"mtu":1500' \
 	bash -c "'$NSFAST' status --json '$PFX' | jq -c '.switches[0].daemon.routing'"
-check_transfer "jumbo: 1 MiB over TCP to the outside, through the NAT" 1048576 a outside 203.0.113.2
+check_transfer "jumbo: 1 MiB over TCP to the outside, through the NAT" 1048576 a outside 198.18.1.2
 check_out "jumbo: no frame dropped as invalid, by the switch or the kernel's TX" "^0$" \
 	bash -c "'$NSFAST' status --json '$PFX' | jq '[.switches[0].daemon.ports[] | .drop_invalid + .xsk_tx_invalid] | add'"
 free1=$(umem_free)
