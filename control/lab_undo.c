@@ -192,6 +192,15 @@ bool lab_ns_link_there(struct lab *lab, int i)
 	return !nl_link_get(nl, ifname, &ls);
 }
 
+/* Is the namespace of link line i ("veth NS IF") still there after the
+ * walk: kept (keeps_moved), or not reached? Its links stay with it. */
+static bool link_ns_stays(const struct lab *lab, int i)
+{
+	char ns[64];
+
+	return sscanf(lab->st.lines[i], "veth %63s", ns) == 1 && netns_exists(ns);
+}
+
 /* The batch's lines, flushed: how many went (each on its own when the
  * one request could not be). */
 static int flush_counted(struct lab *lab, struct lab_batch *b, bool *failed, bool verbose)
@@ -217,7 +226,7 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 	int *left = calloc((size_t)nl + 1, sizeof(*left));
 	bool *there = calloc((size_t)nl + 1, sizeof(*there));
 	struct lab_batch b;
-	char *line, ns[64];
+	char *line;
 
 	/* Without memory, nothing batched and nothing left: line by line. */
 	if (lab_batch_init(&b, nl) || !left || !there)
@@ -239,7 +248,7 @@ int lab_undo_from(struct lab *lab, int from, bool verbose, int *kept)
 	/* A namespace kept (see keeps_moved) keeps its links: undone here. */
 	for (j = 0; j < nleft; j++) {
 		line = lab->st.lines[left[j]];
-		if (sscanf(line, "veth %63s", ns) == 1 && netns_exists(ns)) {
+		if (link_ns_stays(lab, left[j])) {
 			n += undo_counted(lab, left[j], failed, verbose);
 		} else if (there[j]) {
 			if (verbose)
@@ -376,7 +385,6 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 	int *left = calloc((size_t)nl + 1, sizeof(*left));
 	bool stopped = false;
 	struct lab_batch b;
-	char ns[64];
 
 	if (lab_batch_init(&b, nl) || !drop || !bad || !there || !left) {
 		err = -ENOMEM;
@@ -409,7 +417,7 @@ int lab_prune(struct lab *lab, bool (*stale)(const struct lab *, int, void *), v
 	/* A namespace still there (kept, or the walk stopped before it)
 	 * keeps its links: undone here, unless the walk was stopped. */
 	for (j = 0; j < nleft; j++) {
-		if (sscanf(lab->st.lines[left[j]], "veth %63s", ns) == 1 && netns_exists(ns)) {
+		if (link_ns_stays(lab, left[j])) {
 			if (!stopped)
 				n += prune_one(lab, left[j], drop, bad, failed);
 		} else {

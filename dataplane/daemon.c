@@ -402,7 +402,7 @@ out:
 static int setup(struct sw *sw)
 {
 	int xsks, slots, i, err;
-	uint32_t nframes, nsock;
+	uint32_t nframes, nsock, cap;
 
 	/* The uplink's address and MAC go into the port program (NAT fast
 	 * path) and the uplink's: find them first. */
@@ -465,8 +465,9 @@ static int setup(struct sw *sw)
 	 * parked at 257). */
 	nsock = (uint32_t)(sw->cfg.nports + !!sw->cfg.uplink[0]);
 	nframes = nsock * (FILL_TARGET + RING_SIZE) + 2048;
-	if (nframes > (sw->cfg.fast_path ? UMEM_FRAMES_SLOW_PATH : UMEM_FRAMES_MAX))
-		nframes = sw->cfg.fast_path ? UMEM_FRAMES_SLOW_PATH : UMEM_FRAMES_MAX;
+	cap = sw->cfg.fast_path ? UMEM_FRAMES_SLOW_PATH : UMEM_FRAMES_MAX;
+	if (nframes > cap)
+		nframes = cap;
 	err = umem_init(&sw->umem, nframes, nsock);
 	if (err) {
 		fail(sw, "registering a %u-frame UMEM: %s", nframes, strerror(-err));
