@@ -35,6 +35,8 @@ struct link_state {
 	int master;
 	int tx_queues; /* allocated, not only in use (veth: one a possible CPU) */
 	int group; /* IFLA_GROUP, 0 the default */
+	int peer; /* IFLA_LINK: a veth's other end (a VLAN's lower device), 0: none */
+	bool peer_here; /* that end is in this namespace (no IFLA_LINK_NETNSID) */
 	uint8_t mac[6];
 	char name[IFNAMSIZ];
 	char kind[16];

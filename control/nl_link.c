@@ -29,6 +29,7 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
+	bool netnsid = false;
 
 	memset(ls, 0, sizeof(*ls));
 	ls->ifindex = ifi->ifi_index;
@@ -50,6 +51,12 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 			break;
 		case IFLA_GROUP:
 			attr_int(attr, &ls->group);
+			break;
+		case IFLA_LINK:
+			attr_int(attr, &ls->peer);
+			break;
+		case IFLA_LINK_NETNSID:
+			netnsid = true;
 			break;
 		case IFLA_ADDRESS:
 			if (mnl_attr_get_payload_len(attr) == ETH_ALEN)
@@ -73,6 +80,7 @@ static int link_parse(const struct nlmsghdr *nlh, struct link_state *ls)
 		}
 		}
 	}
+	ls->peer_here = ls->peer && !netnsid;
 	return 0;
 }
 

@@ -128,6 +128,20 @@ static bool host_owned(const struct lab *lab, const char *name)
 	return state_has(&lab->st, "veth - %s", name) || state_has(&lab->st, "link %s", name);
 }
 
+/* The journal names one end of a pair made in the host (a tc slow-path
+ * pair, a host port's): the other, its peer there, is the lab's too. */
+static bool host_listed(const struct lab *lab, const struct snapshot *s, const struct link_state *l)
+{
+	if (host_owned(lab, l->name))
+		return true;
+	if (!l->peer_here || strcmp(l->kind, "veth"))
+		return false;
+	for (int k = 0; k < s->nlinks; k++)
+		if (s->links[k].ifindex == l->peer)
+			return host_owned(lab, s->links[k].name);
+	return false;
+}
+
 /* Why a userspace switch's daemon gave no report: it runs and did not
  * answer, or it is not running, with its log if it left one. JSON: a
  * member "daemon_silent" after "daemon":null. */
@@ -273,7 +287,7 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 		printf("host\n");
 	first = true;
 	for (j = 0; j < snap.nlinks; j++)
-		if (host_owned(&lab, snap.links[j].name)) {
+		if (host_listed(&lab, &snap, &snap.links[j])) {
 			print_link(&snap, &snap.links[j], json, first);
 			first = false;
 		}

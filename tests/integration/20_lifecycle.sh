@@ -8,6 +8,10 @@ LAB=$EX/lab.conf
 # --- idempotency and convergence
 check "up" up "$LAB"
 cp "/run/nsfast/$PFX/journal" "$TMP/journal1"
+# The journal names one end of each pair made in the host; status lists
+# the other too: five tc slow paths' x ends, the host port's -p end.
+check_out "status lists both ends of the pairs made in the host" "^5 1$" bash -c \
+	"'$NSFAST' status --json '$PFX' | jq -r '[.host[].name] | \"\\([.[] | select(test(\"^$PFX--.{4}x$\"))] | length) \\([.[] | select(. == \"$PFX-sw0-p\")] | length)\"'"
 check_out "second up changes nothing and says so" "already up: nothing changed" \
 	"$NSFAST" up --lab "$PFX" "$LAB"
 check "second up leaves the journal as it was" cmp "$TMP/journal1" "/run/nsfast/$PFX/journal"
@@ -676,6 +680,8 @@ check_out "status --json lists the namespaces" "^4$" \
 rx=$("$NSFAST" status --json "$PFX" | jq ".namespaces[] | select(.name==\"$PFX-b\") | .links[] | select(.name==\"eth0\") | .rx_packets")
 if [ "${rx:-0}" -ge 3 ]; then pass "status counts the pings b received ($rx)"; else fail "status: b eth0 rx_packets=$rx"; fi
 check_out "status shows switch ports on the bridge (after 260 other interfaces)" "$PFX-a-eth0 .* master $PFX-sw0" "$NSFAST" status "$PFX"
+check_out "but not a pair in the host that is not the lab's" "^0$" bash -c \
+	"'$NSFAST' status --json '$PFX' | jq '[.host[].name | select(startswith(\"$PFX-z\"))] | length'"
 # The text leaves out IPv6 link-local addresses only: fec0::/10 (old
 # site-local) starts with the same byte and is shown.
 nsx c ip addr add fec0::5/64 dev eth0 nodad
