@@ -122,6 +122,9 @@ struct route_entry {
 };
 int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry *, void *),
 		  void *data);
+/* The device the kernel sends a packet to address to through (as
+ * `ip route get`): 0, -ENETUNREACH and the like, or -ENOENT. */
+int nl_route_get_oif(struct nl *nl, const struct addr *to, int *oif);
 /* Does r go out through ifindex: its device, or one of its nexthops'? */
 bool nl_route_uses_dev(const struct route_entry *r, int ifindex);
 

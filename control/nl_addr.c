@@ -332,3 +332,30 @@ int nl_route_default_via(struct nl *nl, int oif, struct addr *gw)
 		*gw = s.gw;
 	return err;
 }
+
+static int route_oif_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(struct rtmsg))
+		if (mnl_attr_get_type(attr) == RTA_OIF && !mnl_attr_validate(attr, MNL_TYPE_U32))
+			*(int *)data = (int)mnl_attr_get_u32(attr);
+	return MNL_CB_OK;
+}
+
+int nl_route_get_oif(struct nl *nl, const struct addr *to, int *oif)
+{
+	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, 0);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	size_t len = (size_t)addr_len(to->family);
+	int err;
+
+	rtm->rtm_family = (uint8_t)to->family;
+	rtm->rtm_dst_len = (uint8_t)(len * 8);
+	mnl_attr_put(nlh, RTA_DST, len, to->bytes);
+	*oif = 0;
+	err = nl_request(nl, nlh, route_oif_cb, oif);
+	return err ? err : *oif ? 0 : -ENOENT;
+}

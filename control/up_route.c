@@ -26,6 +26,11 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 
 	if (nl_route_find(nl, &r->dst, 0, false, &s))
 		return 1; /* gone meanwhile, or not one of the main table's: leave it */
+	/* Without a device in the file, the route goes where its gateway is
+	 * reached: one to the same gateway by another device (`onlink`) is
+	 * not the same route. */
+	if (!oif && r->has_gw && nl_route_get_oif(nl, &r->gw, &oif))
+		oif = 0;
 	same = s.has_gw == r->has_gw && (!oif || s.oif == oif) &&
 	       (!r->has_gw || !memcmp(s.gw.bytes, r->gw.bytes, (size_t)addr_len(r->dst.family)));
 	snprintf(prefix, sizeof(prefix), "route %s ", d);

@@ -262,6 +262,16 @@ refused_lab() {
 	check_out "$1" "$3" "$NSFAST" up --lab "${PFX}x" "$2"
 	"$NSFAST" down -q "${PFX}x" 2>/dev/null
 }
+# The same gateway by another device (onlink) is another route: the
+# host's traffic to the prefix would not reach the lab.
+ip link add "$PFX-d0" type veth peer name "$PFX-d1"
+ip link set "$PFX-d0" up
+ip route add 10.9.9.16/30 via 10.13.40.9 dev "$PFX-d0" onlink
+printf 'lab x\nswitch s4 dataplane tc\n  host 10.13.40.254/24\nns z\n  link e0 switch s4 addr 10.13.40.9/24\nhost\n  route 10.9.9.16/30 via 10.13.40.9\n' >"$TMP/onlink.conf"
+refused_lab "a host route made by hand to the file's gateway by another device is refused" \
+	"$TMP/onlink.conf" \
+	"the host already routes 10.9.9.16/30 via 10.13.40.9 dev $PFX-d0, and lab ${PFX}x did not make that route"
+ip link del "$PFX-d0"
 printf 'lab x\nswitch s3 dataplane tc\n  host 10.13.37.253/24\nns z\n  link e0 switch s3 addr 10.13.37.9/24\n' >"$TMP/samenet.conf"
 refused_lab "another lab with a host address on this one's subnet is refused" "$TMP/samenet.conf" \
 	"samenet.conf:3: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host"
