@@ -42,37 +42,47 @@ static __always_inline __u16 csum_fold(__u32 s)
 
 /* The L4 header of a plain IPv4 TCP or UDP packet the fast path may
  * carry, or NULL: options, fragments, TTL about to run out, TCP state
- * changes and anything else go to userspace. */
-static __always_inline void *nat_l4(struct iphdr *ip, void *end)
+ * changes and anything else go to userspace. room: the bytes from ip to
+ * the frame's end (all its buffers, the whole skb). The packet must be
+ * whole and its L4 header in it: the Ethernet padding after a short
+ * packet is not a header to translate, and a packet cut short is the
+ * slow path's to drop. A GSO packet's total length is its own, whole. */
+static __always_inline void *nat_l4(struct iphdr *ip, void *end, __u64 room)
 {
 	void *l4 = ip + 1;
+	__u32 tot;
 
 	if ((void *)(ip + 1) > end || ip->version != 4 || ip->ihl != 5 ||
 	    (ip->frag_off & bpf_htons(0x3fff)) || ip->ttl <= 1)
 		return NULL;
+	tot = bpf_ntohs(ip->tot_len);
+	if (tot > room)
+		return NULL;
 	if (ip->protocol == IPPROTO_TCP) {
 		struct tcphdr *t = l4;
 
-		if ((void *)(t + 1) > end || t->syn || t->fin || t->rst)
+		if ((void *)(t + 1) > end || t->doff < 5 ||
+		    tot < sizeof(*ip) + (__u32)t->doff * 4 || t->syn || t->fin || t->rst)
 			return NULL;
 		return l4;
 	}
-	if (ip->protocol == IPPROTO_UDP && l4 + sizeof(struct udphdr) <= end)
+	if (ip->protocol == IPPROTO_UDP && l4 + sizeof(struct udphdr) <= end &&
+	    tot >= sizeof(*ip) + sizeof(struct udphdr))
 		return l4;
 	return NULL;
 }
 
 /* The ports of an outbound IPv4 packet the fast path may carry, with its
- * nat_out key filled in, or NULL (see nat_l4). */
-static __always_inline __u16 *nat_out_key_of(struct ethhdr *eth, void *end,
+ * nat_out key filled in, or NULL (see nat_l4; len: the frame's). */
+static __always_inline __u16 *nat_out_key_of(struct ethhdr *eth, void *end, __u64 len,
 					     struct nat_out_key *k)
 {
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
 	__u16 *ports;
 
-	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || len < ETH_HLEN)
 		return NULL;
-	ports = nat_l4(ip, end);
+	ports = nat_l4(ip, end, len - ETH_HLEN);
 	if (!ports)
 		return NULL;
 	k->int_ip = ip->saddr;
@@ -85,9 +95,10 @@ static __always_inline __u16 *nat_out_key_of(struct ethhdr *eth, void *end,
 
 /* The ports of an inbound IPv4 packet the fast path may carry, with its
  * nat_in key filled in, or NULL (see nat_l4). */
-static __always_inline __u16 *nat_in_key_of(struct iphdr *ip, void *end, struct nat_in_key *k)
+static __always_inline __u16 *nat_in_key_of(struct iphdr *ip, void *end, __u64 room,
+					    struct nat_in_key *k)
 {
-	__u16 *ports = nat_l4(ip, end);
+	__u16 *ports = nat_l4(ip, end, room);
 
 	if (!ports)
 		return NULL;

@@ -157,7 +157,7 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	ip = data + IP_OFF;
-	ports = nat_out_key_of(data, end, &k);
+	ports = nat_out_key_of(data, end, skb->len, &k);
 	if (!ports)
 		return -1;
 	v = bpf_map_lookup_elem(&nat_out, &k);
@@ -317,7 +317,7 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 	__u32 slot;
 	__u16 *ports;
 
-	ports = nat_in_key_of(ip, end, &k);
+	ports = nat_in_key_of(ip, end, skb->len - ETH_HLEN, &k);
 	if (!ports)
 		return -1;
 	v = bpf_map_lookup_elem(&nat_in, &k);
@@ -376,6 +376,7 @@ int tc_uplink_in(struct __sk_buff *skb)
 	__u32 slot = up_slot;
 	struct tc_port *p;
 	struct ethhdr *eth;
+	__u64 dst = 0;
 	struct iphdr *ip;
 	void *data, *end;
 
@@ -392,6 +393,12 @@ int tc_uplink_in(struct __sk_buff *skb)
 	eth = data;
 	ip = (struct iphdr *)(eth + 1);
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->daddr != ext_ip)
+		return TC_ACT_UNSPEC;
+	/* Only what is sent to the uplink's MAC, as Linux forwards only
+	 * that (PACKET_HOST): another host's frame, or a broadcast, is the
+	 * host stack's to drop or take. */
+	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
+	if (dst != uplink_mac_key)
 		return TC_ACT_UNSPEC;
 	/* Its L4 header whole (nat_l4 reads TCP's flags), and for ICMP the
 	 * packet an error quotes. */

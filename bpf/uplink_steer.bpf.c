@@ -19,6 +19,7 @@ const volatile __u32 ext_ip; /* network order */
 const volatile __u16 port_min, port_max; /* host order */
 const volatile __u8 nat_fast = 0; /* dataplane xdp: installed connections */
 const volatile __u64 gw_mac_key; /* the source MAC of what goes in */
+const volatile __u64 uplink_mac_key; /* the uplink's own MAC (fast_mac_key) */
 const volatile __u8 slow_end = 0; /* dataplane tc: all of it is the switch's */
 const volatile __u16 slot_mtu[MAX_SLOTS]; /* each port's; 0: unknown */
 
@@ -37,14 +38,23 @@ struct {
 	__type(value, __u32);
 } uplink_xsk SEC(".maps");
 
+static __always_inline int mac_is(const __u8 *mac, __u64 key)
+{
+	__u64 m = 0;
+
+	__builtin_memcpy(&m, mac, ETH_ALEN);
+	return m == key;
+}
+
 /* Return traffic of an installed connection: translated back and
  * redirected to the namespace's port. */
-static __always_inline int nat_forward_in(struct ethhdr *eth, struct iphdr *ip, void *end)
+static __always_inline int nat_forward_in(struct ethhdr *eth, struct iphdr *ip, void *end,
+					  __u64 len)
 {
 	struct nat_in_key k = {};
 	struct nat_in_val *v;
 	__u64 mac = gw_mac_key;
-	__u16 *ports = nat_in_key_of(ip, end, &k);
+	__u16 *ports = nat_in_key_of(ip, end, len - ETH_HLEN, &k);
 
 	if (!ports)
 		return -1;
@@ -75,11 +85,16 @@ int uplink_steer(struct xdp_md *ctx)
 	if (slow_end)
 		return bpf_redirect_map(&uplink_xsk, 0, XDP_DROP);
 	uplink_count(UP_SEEN);
+	/* Only what is sent to the uplink's MAC, as Linux forwards only
+	 * what is (PACKET_HOST): another host's frame, or a broadcast, is
+	 * the host stack's to drop or take. */
+	if (data + ETH_HLEN > end || !mac_is(((struct ethhdr *)data)->h_dest, uplink_mac_key))
+		return XDP_PASS;
 	ip = uplink_ours(&np, data, end);
 	if (!ip)
 		return XDP_PASS;
 	if (nat_fast && ip->protocol != IPPROTO_ICMP) {
-		int act = nat_forward_in(data, ip, end);
+		int act = nat_forward_in(data, ip, end, bpf_xdp_get_buff_len(ctx));
 
 		if (act >= 0)
 			return act;

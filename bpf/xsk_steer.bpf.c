@@ -109,7 +109,7 @@ static __always_inline int nat_forward_out(struct ethhdr *eth, void *end, __u64 
 	 * "fragmentation needed" (a redirect would drop it unseen). */
 	if (uplink_mtu && len > (__u64)uplink_mtu + ETH_HLEN)
 		return -1;
-	ports = nat_out_key_of(eth, end, &k);
+	ports = nat_out_key_of(eth, end, len, &k);
 	if (!ports)
 		return -1;
 	v = bpf_map_lookup_elem(&nat_out, &k);

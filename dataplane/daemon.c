@@ -20,6 +20,7 @@
 #include "../control/xdp_mtu.h"
 #include "daemon.h"
 #include "daemon_args.h"
+#include "fast_path.h"
 #include "gw_reasm.h"
 #include "nat.h"
 #include "switch.h"
@@ -282,6 +283,7 @@ static int setup_uplink(struct sw *sw)
 			return err;
 		}
 	}
+	sw->up_skel->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
 	sw->up_skel->rodata->port_min = sw->cfg.nat_port_min;
 	sw->up_skel->rodata->port_max = sw->cfg.nat_port_max;
 	if (sw->cfg.tc_path) {

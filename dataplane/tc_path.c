@@ -52,6 +52,8 @@ int tc_path_load(struct sw *sw)
 		memcpy((void *)&skel->rodata->ext_ip, sw->up_ip, 4);
 		skel->rodata->port_min = sw->cfg.nat_port_min;
 		skel->rodata->port_max = sw->cfg.nat_port_max;
+		/* tc_uplink_in takes only what is sent to it. */
+		skel->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
 	}
 	/* The uplink's XDP program takes this one (setup_uplink), which is
 	 * as small as a map can be when unused. */
@@ -60,7 +62,6 @@ int tc_path_load(struct sw *sw)
 	if (sw->cfg.fast_nat) {
 		skel->rodata->nat_fast = 1;
 		skel->rodata->gw_mac_key = fast_mac_key(sw->cfg.gw.mac);
-		skel->rodata->uplink_mac_key = fast_mac_key(sw->up_mac);
 		skel->rodata->uplink_mtu = route_uplink_mtu(sw);
 		skel->rodata->uplink_ifindex = if_nametoindex(sw->cfg.uplink);
 		if (!skel->rodata->uplink_ifindex)

@@ -81,19 +81,22 @@ struct spec {
 	uint16_t payload;
 	uint32_t seed; /* the payload's bytes */
 	uint16_t word; /* its first two bytes, to steer a checksum */
+	uint16_t tot; /* the IPv4 total length said, 0: the packet's own */
+	uint16_t pad; /* zero bytes after the packet (Ethernet padding) */
+	uint8_t doff; /* the TCP data offset said, 0: 5 (no options) */
 };
 
 static struct spec spec_out(uint8_t proto)
 {
 	return (struct spec){ MAC_GW, MAC_A, INT_IP, REM_IP, INT_PORT, REM_PORT, proto, 64,
 			      proto == P_TCP ? PSH | ACK : 0, 4, 5, 0x4000 /* DF */, false, 100,
-			      1, 0 };
+			      1, 0, 0, 0, 0 };
 }
 
 static struct spec spec_in(uint8_t proto)
 {
 	return (struct spec){ MAC_UP, MAC_HOP, REM_IP, EXT_IP, REM_PORT, EXT_PORT, proto, 64,
-			      proto == P_TCP ? ACK : 0, 4, 5, 0, false, 100, 2, 0 };
+			      proto == P_TCP ? ACK : 0, 4, 5, 0, false, 100, 2, 0, 0, 0, 0 };
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -133,7 +136,7 @@ static size_t build(const struct spec *s, uint8_t *f)
 	put16(f + 12, 0x0800);
 	memset(ip, 0, ihl);
 	ip[0] = (uint8_t)(s->version << 4 | s->ihl);
-	put16(ip + 2, (uint16_t)(ihl + l4len));
+	put16(ip + 2, s->tot ? s->tot : (uint16_t)(ihl + l4len));
 	put16(ip + 4, 0x1234);
 	put16(ip + 6, s->frag);
 	ip[8] = s->ttl;
@@ -155,7 +158,7 @@ static size_t build(const struct spec *s, uint8_t *f)
 		memset(l4 + 4, 0, 16);
 		put32(l4 + 4, 0x01020304);
 		put32(l4 + 8, 0x05060708);
-		l4[12] = 5 << 4;
+		l4[12] = (uint8_t)((s->doff ? s->doff : 5) << 4);
 		l4[13] = s->flags;
 		put16(l4 + 14, 65535);
 	} else {
@@ -171,7 +174,8 @@ static size_t build(const struct spec *s, uint8_t *f)
 		uint16_t c = fold(sum16(l4, l4len, sum16(pseudo, 12, 0)));
 		put16(l4 + 6, c ? c : 0xffff); /* 0 is "none" (RFC 768) */
 	}
-	return 14 + ihl + l4len;
+	memset(l4 + l4len, 0, s->pad);
+	return 14 + ihl + l4len + s->pad;
 }
 
 /* What the NAT makes of it: the other address and port, one hop less,
@@ -286,6 +290,7 @@ static int load(struct progs *p)
 	p->up->rodata->port_max = EXT_PORT + 10;
 	p->up->rodata->nat_fast = 1;
 	p->up->rodata->gw_mac_key = mac_key(MAC_GW);
+	p->up->rodata->uplink_mac_key = mac_key(MAC_UP);
 	p->up->rodata->slot_mtu[0] = PORT_MTU;
 	p->tc->rodata->has_gw = 1;
 	p->tc->rodata->n_ports = 1;
@@ -515,6 +520,33 @@ static void run_path(const struct path *p)
 		s = base, s.ihl = 6;
 		snprintf(what, sizeof(what), "%s with IP options", pn);
 		expect_slow(p, what, &s, 0, false);
+		/* The IPv4 total length, not the frame, says where the packet
+		 * ends: padding after it goes along untouched; a header in the
+		 * padding, or a packet cut short, is the slow path's to drop. */
+		s = base, s.pad = 10;
+		snprintf(what, sizeof(what), "%s followed by 10 bytes of padding", pn);
+		expect_fast(p, what, &s);
+		s = base, s.payload = 0, s.tot = 20;
+		snprintf(what, sizeof(what), "%s whose L4 header is past its total length", pn);
+		expect_slow(p, what, &s, 0, false);
+		s = base, s.tot = (uint16_t)(20 + (proto == P_TCP ? 20 : 8) + s.payload + 1);
+		snprintf(what, sizeof(what), "%s whose total length is past the frame", pn);
+		expect_slow(p, what, &s, 0, false);
+		if (proto == P_TCP) {
+			s = base, s.doff = 4;
+			expect_slow(p, "TCP with a data offset of 4 words", &s, 0, false);
+		}
+		/* As Linux forwards only what is sent to its MAC. */
+		if (!p->out) {
+			static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+			s = base, s.dmac = bcast;
+			snprintf(what, sizeof(what), "%s to the broadcast MAC", pn);
+			expect_slow(p, what, &s, 0, true);
+			s = base, s.dmac = MAC_HOP;
+			snprintf(what, sizeof(what), "%s to another host's MAC", pn);
+			expect_slow(p, what, &s, 0, true);
+		}
 		/* A datagram's later fragments follow its first one, in any
 		 * order, until all its bytes have come (FRAG_BYTES each, at
 		 * offsets 0, 16 and 32 in 8-byte units); inbound, one that was
