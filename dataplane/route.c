@@ -60,6 +60,11 @@ void route_learn(struct sw *sw, const struct pkt *p)
 	}
 	if (!in_subnet(ip, sw->cfg.gw.v4, sw->cfg.gw.v4_plen) || ip == ip_at(sw->cfg.gw.v4))
 		return;
+	/* The gateway's own MAC is no host's (switch_learn does not learn
+	 * it either): taken as one, the replies to that address would go
+	 * to the gateway itself, nowhere. */
+	if (!memcmp(mac, sw->cfg.gw.mac, 6))
+		return;
 	if (arp_learn(&sw->rt.arp, ip, mac, sw->now) > 0)
 		sw->rt.learned = true;
 }
@@ -465,11 +470,22 @@ int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, 
 		  const uint8_t *whole)
 {
 	const struct rt_route *r;
-	uint32_t mtu;
+	uint32_t mtu, tot;
 	int err;
 
 	if (p->l3_off != ETH_HLEN || p->ethertype != 0x0800 || p->len < ETH_HLEN + 20 + 8)
 		return -EINVAL;
+	/* What follows the packet is no reason to cut or refuse it
+	 * (route_trim): one that its first buffer holds is routed from
+	 * there. */
+	tot = be16_get(p->data + ETH_HLEN + 2);
+	if (tot >= 20 && ETH_HLEN + tot < len) {
+		len = ETH_HLEN + tot;
+		if (len <= p->len) {
+			route_out(sw, in, addr, p);
+			return 0;
+		}
+	}
 	err = route_check(sw, in, addr, p, len, &r, &mtu);
 	if (err == ROUTE_CUT) {
 		route_cut(sw, whole, len, mtu, r);

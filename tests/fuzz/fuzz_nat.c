@@ -44,7 +44,8 @@
  * Invariants (a broken one prints "fuzz_nat: invariant ..." and traps):
  * every transmitted frame lies inside its chunk and its buffer is still
  * referenced; after each record every buffer is free or held for ARP,
- * exactly once (no leak, no double put); switched frames are the
+ * exactly once (no leak, no double put); no ARP entry holds the
+ * gateway's own MAC; switched frames are the
  * received ones byte for byte; a frame routed out leaves from the
  * uplink's MAC to the next hop's (the destination on the uplink's
  * subnet, else the gateway beyond it), from the uplink address and a
@@ -1250,6 +1251,10 @@ static void settle(void)
 	CHECK(sw->umem.nfree + (uint32_t)sw->rt.nheld == NFRAMES);
 	CHECK(nat_stats(sw->nat)->entries <= NAT_MAX);
 	CHECK(fdb_stats(sw->fdb)->entries <= 64);
+	/* The gateway's own MAC is no next hop's: answers sent there would
+	 * go nowhere. */
+	for (int i = 0; i < ARP_SIZE; i++)
+		CHECK(memcmp(sw->rt.arp.e[i].mac, sw->cfg.gw.mac, 6));
 	nat_foreach(sw->nat, sw->now, nat_entry_cb, &ents);
 }
 

@@ -936,6 +936,15 @@ static void nat_seqs(const char *dir)
 	s_neigh(&s, 1 | 2);
 	s_out(&s, dir, "answer-host-stale");
 
+	/* A namespace sending from the gateway's own MAC, ARP and a packet
+	 * to route: never its ARP table's MAC for the address. */
+	arp_for(&f, GW_MAC, B4);
+	s_frame(&s, PORT_B, &f);
+	out_udp(&f, GW_MAC, B4, FAR4, 20007, 53, FULL);
+	s_frame(&s, PORT_B, &f);
+	s_answer(&s, 0);
+	s_out(&s, dir, "from-gateway-mac");
+
 	/* The table fills (24), then the ports towards one server (16). */
 	out_udp(&f, A_MAC, A4, FAR4, 20000, 53, FULL);
 	s_frame(&s, PORT_A, &f);

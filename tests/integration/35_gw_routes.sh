@@ -106,6 +106,21 @@ for dp in xdp afxdp kernel tc; do
 		if [ $((m1 - m0)) = 1 ] && [ "$o1" = "$o0" ]; then
 			pass "afxdp: a ping of 240.0.0.1 is dropped as a martian, not routed out"
 		else fail "afxdp: martian +$((m1 - m0)), routed_out +$((o1 - o0))"; fi
+		# A namespace sending from the gateway's own MAC is never one of
+		# its next hops: learned, the answers to its address would go
+		# to the gateway itself (one spoofed frame would cut b off).
+		gwmac=$(nsx a ip neigh show 10.13.37.1 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)
+		bmac=$(nsx b cat /sys/class/net/eth0/address)
+		nsx b ip link set eth0 address "$gwmac"
+		nsx b ip neigh flush dev eth0
+		nsx b ping -c 2 -i 0.2 -W 1 203.0.113.2 >/dev/null 2>&1
+		got=$(sw_json | jq -r "[.routing.arp.table[] | select(.mac==\"$gwmac\") | .ip] | join(\" \")")
+		asked=$(sw_json | jq -r '.counters.src_gw_mac')
+		if [ -n "$gwmac" ] && [ -z "$got" ] && [ "${asked:-0}" -ge 1 ]; then
+			pass "afxdp: frames from the gateway's own MAC do not put it in the gateway's ARP table"
+		else fail "afxdp: the gateway's MAC $gwmac in its ARP table for '$got' (src_gw_mac $asked)"; fi
+		nsx b ip link set eth0 address "$bmac"
+		check "afxdp: b reaches the outside again with its own MAC" nsx b ping -c 2 -i 0.2 -W 2 203.0.113.2
 	fi
 	check "$dp: down" down
 	assert_clean "$dp: nothing left after down"
