@@ -33,7 +33,7 @@ BPF_SRC   := $(wildcard bpf/*.bpf.c)
 SKELS     := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
 OBJS      := $(CONTROL:%.c=$(BUILD)/%.o) $(DATAPLANE:%.c=$(BUILD)/%.o)
 HEADERS   := $(wildcard control/*.h dataplane/*.h) bpf/map_layouts.h
-TOPO      := control/topo.c control/topo_parse.c control/topo_parse_switch.c control/topo_validate.c control/topo_subnets.c control/addr.c control/log.c
+TOPO      := control/topo.c control/topo_parse.c control/topo_parse_switch.c control/topo_validate.c control/topo_routes.c control/topo_subnets.c control/addr.c control/log.c
 # The NAT alone, for its unit test and micro-benchmark.
 NAT       := dataplane/nat.c dataplane/nat_conn.c dataplane/nat_keep.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c
 NAT_H     := dataplane/nat.h dataplane/nat_conn.h dataplane/nat_csum.h dataplane/nat_frag.h dataplane/nat_index.h dataplane/pkt.h

@@ -138,20 +138,29 @@ void addr_network(const struct addr *a, struct addr *net)
 	}
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Exactly six pairs of hex digits joined by ':' (sscanf's %x would take
+ * a sign or a 0x prefix: "02:-1:..." read as 02:ff:...). */
 int mac_parse(const char *s, uint8_t mac[6])
 {
-	unsigned int v[6];
-	char tail;
-	int i;
-
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &tail) != 6)
+	if (strlen(s) != 17)
 		return -EINVAL;
-	for (i = 0; i < 6; i++) {
-		if (s[i * 3 + 2] != ':' && i < 5)
+	for (int i = 0; i < 6; i++) {
+		int hi = hex_digit(s[i * 3]), lo = hex_digit(s[i * 3 + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
 			return -EINVAL;
-		mac[i] = (uint8_t)v[i];
+		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }

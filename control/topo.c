@@ -90,9 +90,15 @@ static int read_text(const char *path, char **text)
 		goto out;
 	}
 	(*text)[n] = '\0';
-	if (memchr(*text, '\0', n)) {
+	const char *nul = memchr(*text, '\0', n);
+
+	if (nul) {
+		int line = 1;
+
+		for (const char *c = *text; c < nul; c++)
+			line += *c == '\n';
 		err = -EINVAL;
-		fprintf(stderr, "%s: contains a NUL byte: not a topology file\n", path);
+		fprintf(stderr, "%s:%d: contains a NUL byte: not a topology file\n", path, line);
 	}
 out:
 	fclose(f);

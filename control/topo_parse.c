@@ -111,6 +111,13 @@ static int add_addr(struct parser *p, struct endpoint *ep, const char *tok)
 		     tok);
 		return -EINVAL;
 	}
+	/* Twice with two prefixes, each up would take the other for a
+	 * prefix the file changed, and replace it. */
+	for (int k = 0; k < ep->naddrs; k++)
+		if (addr_same_host(&ep->addrs[k], &ep->addrs[ep->naddrs])) {
+			perr(p, "address '%s' given twice on %s, expected one", tok, ep->ifname);
+			return -EINVAL;
+		}
 	ep->naddrs++;
 	return 0;
 }
@@ -168,7 +175,9 @@ static int endpoint_option(struct parser *p, struct endpoint *ep, char **tok,
 		return -EINVAL;
 	}
 	if (!strcmp(tok[0], "mac")) {
-		if (mac_parse(tok[1], ep->mac) || (ep->mac[0] & 1)) {
+		static const uint8_t zero[6];
+
+		if (mac_parse(tok[1], ep->mac) || (ep->mac[0] & 1) || !memcmp(ep->mac, zero, 6)) {
 			perr(p, "bad mac '%s', expected a unicast address such as 02:00:00:00:00:01",
 			     tok[1]);
 			return -EINVAL;
@@ -291,6 +300,10 @@ static void parse_route(struct parser *p, char **tok, int n, int ns)
 	for (i = 2; i < n; i += 2) {
 		if (i + 1 >= n) {
 			perr(p, "'%s' needs a value", tok[i]);
+			return;
+		}
+		if ((!strcmp(tok[i], "via") && r->has_gw) || (!strcmp(tok[i], "dev") && r->dev[0])) {
+			perr(p, "%s given twice in route, expected one", tok[i]);
 			return;
 		}
 		if (!strcmp(tok[i], "via")) {

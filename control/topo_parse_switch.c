@@ -35,6 +35,11 @@ static void parse_uplink(struct parser *p, struct sw *s, char **tok, int n)
 			perr(p, "'%s' needs a value", tok[i]);
 			return;
 		}
+		for (int j = 3; j < i; j += 2)
+			if (!strcmp(tok[j], tok[i])) {
+				perr(p, "%s given twice in uplink, expected one", tok[i]);
+				return;
+			}
 		if (!strcmp(tok[i], "ports")) {
 			dash = strchr(tok[i + 1], '-');
 			if (!dash) {

@@ -11,7 +11,6 @@
 #include "topo.h"
 #include "topo_vstate.h"
 
-#define IPV6_MIN_MTU 1280 /* below it, the kernel keeps no IPv6 on a device */
 
 
 /* Names in the host namespace must fit IFNAMSIZ; say where they come from. */
@@ -456,7 +455,8 @@ static void check_ipv6_switch(struct vstate *v, int s)
 		/* The userspace switches answer for their gateway themselves. */
 		if (a->family != AF_INET6 || (gw && sw->dp != DP_KERNEL))
 			continue;
-		verr(v, sw->line, "IPv6 %s %s of switch '%s' needs an mtu of %d or more on every port, %s:%s has %d (line %d)",
+		verr(v, gw ? sw->gateway_line[i] : sw->host_line[i - sw->ngateway],
+		     "IPv6 %s %s of switch '%s' needs an mtu of %d or more on every port, %s:%s has %d (line %d)",
 		     gw ? "gateway" : "host address", addr_fmt(a, x, sizeof(x)), sw->name,
 		     IPV6_MIN_MTU, small->a.nsname, small->a.ifname, small->a.mtu, small->line);
 	}
@@ -472,103 +472,6 @@ static void check_ipv6_mtu(struct vstate *v)
 	}
 	for (i = 0; i < v->t->nsw; i++)
 		check_ipv6_switch(v, i);
-}
-
-/* Is r's gateway on a subnet of r's namespace? *own: it is one of the
- * namespace's own addresses, which no route can go through. */
-static bool gw_reachable(const struct topo *t, const struct route *r, bool *own)
-{
-	int i, k;
-
-	*own = false;
-	for (i = 0; i < t->nlinks; i++) {
-		const struct link *l = &t->links[i];
-		const struct endpoint *eps[2] = { &l->a, &l->b };
-
-		for (int e = 0; e < 2; e++) {
-			if (eps[e]->ns != r->ns)
-				continue;
-			for (k = 0; k < eps[e]->naddrs; k++) {
-				if (!addr_in_subnet(&r->gw, &eps[e]->addrs[k]))
-					continue;
-				if (!addr_same_host(&r->gw, &eps[e]->addrs[k]))
-					return true;
-				*own = true;
-			}
-		}
-	}
-	if (r->ns != NS_HOST)
-		return false;
-	for (i = 0; i < t->nsw; i++) {
-		const struct sw *sw = &t->sw[i];
-
-		for (k = 0; k < sw->ngateway; k++)
-			if (addr_in_subnet(&r->gw, &sw->gateway[k]))
-				return true;
-		for (k = 0; k < sw->nhost; k++)
-			if (addr_in_subnet(&r->gw, &sw->host[k]))
-				return true;
-	}
-	return false;
-}
-
-/* The interface a route names with dev (its name becomes the kernel's),
- * or NULL. */
-static const struct endpoint *route_dev(const struct topo *t, struct route *r)
-{
-	int i;
-
-	for (i = 0; i < t->nlinks; i++) {
-		const struct link *l = &t->links[i];
-		const struct endpoint *eps[2] = { &l->a, &l->b };
-
-		/* A moved interface is in its namespace, not the host. */
-		for (int e = 0; e < (l->kind == LINK_MOVE ? 1 : 2); e++) {
-			if (eps[e]->ns == r->ns && !strcmp(eps[e]->ifname, r->dev)) {
-				strcpy(r->dev, eps[e]->sysname);
-				return eps[e];
-			}
-		}
-	}
-	return NULL;
-}
-
-static void check_routes(struct vstate *v)
-{
-	struct topo *t = v->t;
-	char a[ADDR_STRLEN];
-	bool own;
-	int i, j;
-
-	for (i = 0; i < t->nroutes; i++) {
-		struct route *r = &t->routes[i];
-
-		const struct endpoint *dev = r->dev[0] ? route_dev(t, r) : NULL;
-
-		if (r->dev[0] && !dev) {
-			verr(v, r->line, "route via unknown device '%s', expected an interface of %s%s",
-			     r->dev, r->ns == NS_HOST ? "the host that this file makes, by its name in the file" : "ns ",
-			     r->ns == NS_HOST ? "" : t->ns[r->ns].name);
-			continue;
-		}
-		if (dev && r->dst.family == AF_INET6 && dev->mtu && dev->mtu < IPV6_MIN_MTU)
-			verr(v, r->line, "IPv6 route to %s dev %s needs an mtu of %d or more, the link has %d",
-			     addr_fmt(&r->dst, a, sizeof(a)), dev->ifname, IPV6_MIN_MTU, dev->mtu);
-		if (r->has_gw && !gw_reachable(t, r, &own))
-			verr(v, r->line, own ? "route gateway %s is an address of %s%s itself, expected another host on its subnet" :
-					       "route gateway %s is not in the subnet of any interface of %s%s",
-			     addr_fmt_host(&r->gw, a, sizeof(a)),
-			     r->ns == NS_HOST ? "the host" : "ns ",
-			     r->ns == NS_HOST ? "" : t->ns[r->ns].name);
-		for (j = 0; j < i; j++) {
-			struct route *o = &t->routes[j];
-
-			if (o->ns == r->ns && o->dst.plen == r->dst.plen &&
-			    addr_overlap(&o->dst, &r->dst))
-				verr(v, r->line, "route to %s already declared on line %d",
-				     addr_fmt(&r->dst, a, sizeof(a)), o->line);
-		}
-	}
 }
 
 int topo_validate(struct topo *t)

@@ -18,6 +18,11 @@ struct vstate {
 		(v)->errors++;                          \
 	} while (0)
 
+#define IPV6_MIN_MTU 1280 /* below it, the kernel keeps no IPv6 on a device */
+
+/* Each route's device, gateway and destination (topo_routes.c). */
+void check_routes(struct vstate *v);
+
 /* Overlapping subnets on two interfaces of one namespace, and one
  * address on both ends of a veth (topo_subnets.c). */
 void check_held_subnets(struct vstate *v);

@@ -36,7 +36,7 @@ ALL_TARGETS=(topo frame nat keep)
 sources() {
 	case $1 in
 	topo) echo tests/fuzz/fuzz_topo.c control/topo.c control/topo_parse.c control/topo_parse_switch.c \
-		control/topo_validate.c control/topo_subnets.c control/addr.c ;;
+		control/topo_validate.c control/topo_routes.c control/topo_subnets.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
 	nat) echo tests/fuzz/fuzz_nat.c dataplane/switch.c dataplane/route.c \
