@@ -80,6 +80,15 @@ static enum gw_result consumed_bad(struct gw_stats *st)
 	return GW_CONSUMED;
 }
 
+/* Well-formed, for the gateway's own address, and not what it serves
+ * (TCP, UDP, ICMP other than an echo request...): it has no socket to
+ * take it, so it is dropped, and counted. */
+static enum gw_result consumed_unanswered(struct gw_stats *st)
+{
+	st->unanswered++;
+	return GW_CONSUMED;
+}
+
 static enum gw_result gw_arp(const struct gw *gw, struct pkt *p,
 			     uint32_t *reply_len, struct gw_stats *st)
 {
@@ -159,11 +168,11 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 	/* A fragmented ping is put together by gw_big.c, which switch_frame
 	 * asks first; without it, one gets no answer. */
 	if (p->is_frag)
-		return GW_CONSUMED;
+		return consumed_unanswered(st);
 	if (p->l4_off == 0) /* truncated L4 of a known protocol: malformed */
-		return p->l4_proto ? consumed_bad(st) : GW_CONSUMED;
+		return p->l4_proto ? consumed_bad(st) : consumed_unanswered(st);
 	if (p->l4_proto != PROTO_ICMP)
-		return GW_CONSUMED;
+		return consumed_unanswered(st);
 
 	uint8_t *icmp = p->data + p->l4_off;
 	uint32_t n = p->l4_len;
@@ -172,7 +181,7 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 	if (n < 8 || rlen > p->len || p->l4_off != p->l3_off + hl)
 		return consumed_bad(st);
 	if (icmp[0] != 8) /* only echo requests get an answer */
-		return GW_CONSUMED;
+		return consumed_unanswered(st);
 	/* A corrupted request must not get a freshly checksummed reply; a
 	 * source that is not one host's cannot be answered. */
 	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 ||
@@ -259,31 +268,31 @@ static enum gw_result gw_ipv6(const struct gw *gw, struct pkt *p,
 		return GW_NOT_MINE;
 	/* Anything sent to the group other than an NS for our address is
 	 * other hosts' business (same low 24 bits): flood it. */
-	enum gw_result other = to_me ? GW_CONSUMED : GW_NOT_MINE;
-
 	if (p->is_frag)
-		return other;
+		return to_me ? consumed_unanswered(st) : GW_NOT_MINE;
 	if (p->l4_proto != PROTO_ICMPV6)
-		return p->l4_proto && !p->l4_off && to_me ? consumed_bad(st)
-							  : other;
+		return !to_me ? GW_NOT_MINE : p->l4_proto && !p->l4_off ? consumed_bad(st) :
+							consumed_unanswered(st);
 	if (p->l4_off == 0)
-		return to_me ? consumed_bad(st) : other;
+		return to_me ? consumed_bad(st) : GW_NOT_MINE;
 
 	uint8_t *icmp = p->data + p->l4_off;
 	uint32_t n = p->l4_len;
 	uint32_t rlen = (uint32_t)p->l4_off + n;
 	if (n < 8 || rlen > p->len)
-		return to_me ? consumed_bad(st) : other;
+		return to_me ? consumed_bad(st) : GW_NOT_MINE;
 
 	if (icmp[0] == 135)
 		return gw_ns(gw, p, to_sn, room, reply_len, st);
-	if (icmp[0] != 128 || !to_me)
-		return other;
+	if (!to_me)
+		return GW_NOT_MINE;
+	if (icmp[0] != 128)
+		return consumed_unanswered(st);
 
 	/* Echo request. With extension headers we would have to drop or
 	 * reverse them (a routing header must not be echoed): no answer. */
 	if (p->l4_off != p->l3_off + 40)
-		return GW_CONSUMED;
+		return consumed_unanswered(st);
 	if (icmp[1] != 0 || csum_fold(icmp6_sum(ip, icmp, n)) != 0 ||
 	    !ipv6_one_host(ip + 8) || (p->src[0] & 1))
 		return consumed_bad(st);

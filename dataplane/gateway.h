@@ -28,6 +28,7 @@ bool gw_src_one_host(const struct gw *gw, const uint8_t src[4]);
 struct gw_stats {
 	uint64_t arp_replies, echo_replies, nd_adverts, echo6_replies;
 	uint64_t bad; /* addressed to the gateway but malformed: dropped */
+	uint64_t unanswered; /* well-formed, for its address, not served: dropped */
 	uint64_t echo_big; /* of echo_replies, to requests of several frames (gw_big.h) */
 	uint64_t big_no_frame; /* such a reply not sent: too few free frames */
 };

@@ -78,8 +78,10 @@ void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p)
 	uint32_t dlen;
 
 	/* Only a ping is answered: nothing else takes a slot. */
-	if (!sw->reasm || p->data[ETH_HLEN + 9] != 1)
+	if (!sw->reasm || p->data[ETH_HLEN + 9] != 1) {
+		sw->gwst.unanswered++;
 		return;
+	}
 	memcpy(mac, p->src, 6);
 	if (gw_reasm_add(sw->reasm, p->data + ETH_HLEN, p->len - ETH_HLEN, mac, sw->now, &dgram,
 			 &dlen) == 1)

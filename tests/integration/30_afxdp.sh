@@ -238,6 +238,14 @@ if [ "$DP" != afxdp ]; then
 	if [ $((x1 - x0)) -ge 3 ]; then pass "gw: after the move, b's frames take the fast path again"
 	else fail "gw: b's fast_packets +$((x1 - x0))"; fi
 fi
+# UDP and TCP to the gateway's address: it serves neither (no socket),
+# drops them, and counts them.
+u0=$(sw_json | jq .counters.gw_unanswered)
+nsx b timeout 0.5 bash -c 'echo x >/dev/udp/10.13.37.1/9; exec 3<>/dev/tcp/10.13.37.1/9' 2>/dev/null
+u1=$(sw_json | jq .counters.gw_unanswered)
+if [ "${u0:-x}" != x ] && [ "${u1:-0}" -ge $((u0 + 2)) ]; then
+	pass "gw: UDP and TCP to the gateway are dropped and counted (gw_unanswered +$((u1 - u0)))"
+else fail "gw: gw_unanswered $u0, then $u1"; fi
 # A namespace sending from the gateway's own MAC: never learned (in the
 # fast path, b's frames for the gateway would go to c's port).
 gwmac=$(nsx b ip neigh show 10.13.37.1 | grep -o 'lladdr [0-9a-f:]*' | cut -d' ' -f2)
