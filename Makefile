@@ -42,7 +42,7 @@ NAT_H     := dataplane/nat.h dataplane/nat_conn.h dataplane/nat_csum.h dataplane
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
-             $(BUILD)/test_bpf $(BUILD)/test_map_walk
+             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(BUILD)/test_switch
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit bench fuzz deps clean install test-build san-build
@@ -121,6 +121,15 @@ $(BUILD)/test_gw_reasm: tests/unit/test_gw_reasm.c tests/unit/check.h dataplane/
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_gw_reasm.c dataplane/gw_reasm.c
+
+# The switch's per-frame path itself, its socket ends stubbed.
+SWITCH_PATH := dataplane/switch.c dataplane/route.c dataplane/route_frag.c dataplane/route_nexthop.c \
+             dataplane/arp_table.c dataplane/gw_big.c dataplane/gw_reasm.c dataplane/gateway.c \
+             dataplane/fdb.c dataplane/pkt.c $(NAT)
+$(BUILD)/test_switch: tests/unit/test_switch.c tests/unit/check.h $(SWITCH_PATH) $(HEADERS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol $(LDFLAGS) -o $@ tests/unit/test_switch.c $(sort $(SWITCH_PATH))
 
 # The BPF programs, run by the kernel on frames the test builds (root).
 $(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/check.h bpf/map_layouts.h $(SKELS)

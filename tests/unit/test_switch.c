@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/* The switch's per-frame path (dataplane/switch.c, route.c) on frames of
+ * several buffers, which neither fuzzer reaches (a jumbo port's: the
+ * kernel hands them over as a chain of descriptors, switch_segs), and
+ * what the gateway learns from a frame sent from its own MAC.
+ *
+ * The switch runs as in the daemon, on a UMEM of plain memory: only
+ * the socket ends are stubs (port_tx_flush records what would leave),
+ * and the kernel's neighbour table answers every uplink next hop. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fast_path.h"
+#include "fdb.h"
+#include "gw_reasm.h"
+#include "nat.h"
+#include "nat_fast.h"
+#include "nl.h"
+#include "pkt.h"
+#include "route.h"
+#include "switch.h"
+
+#define CHECK_NAME "switch"
+#include "check.h"
+
+#define NL2 3 /* L2 ports; the uplink is the last */
+#define NFRAMES 256
+#define HEADROOM 256
+
+static const uint8_t GW_MAC[6] = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 };
+static const uint8_t UP_MAC[6] = { 0x02, 0x75, 0x70, 0x00, 0x00, 0x01 };
+static const uint8_t HOST_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x05 };
+static const uint8_t GW4[4] = { 10, 13, 37, 1 }, HOST4[4] = { 10, 13, 37, 5 };
+static const uint8_t EXT4[4] = { 203, 0, 113, 1 }, FAR4[4] = { 198, 51, 100, 7 };
+
+static struct sw *sw;
+static struct port ports[NL2 + 1];
+static uint8_t *area;
+static uint64_t free_frames[NFRAMES];
+static uint16_t refs[NFRAMES];
+
+/* What left, by port. */
+static struct sent {
+	int port;
+	uint32_t len;
+	uint8_t data[64];
+} sent[64];
+static int nsent;
+
+/* --- the socket ends and the kernel, stubbed */
+
+void port_tx_flush(struct port *p, struct umem *u)
+{
+	for (uint32_t i = 0; i < p->ntxq; i++) {
+		if (nsent < (int)(sizeof(sent) / sizeof(sent[0]))) {
+			sent[nsent].port = p->idx;
+			sent[nsent].len = p->txq[i].len;
+			memcpy(sent[nsent].data, xsk_umem__get_data(u->area, p->txq[i].addr),
+			       sizeof(sent[0].data));
+			nsent++;
+		}
+		frame_put(u, p->txq[i].addr);
+	}
+	p->ntxq = 0;
+}
+
+void port_reap(struct port *p, struct umem *u) { (void)p, (void)u; }
+void port_refill(struct port *p, struct umem *u) { (void)p, (void)u; }
+void ctl_serve(struct sw *s) { (void)s; }
+int fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
+{
+	(void)s, (void)mac, (void)in;
+	abort(); /* no fast path here */
+}
+void fast_age(struct sw *s) { (void)s; }
+uint16_t fast_lookup_expired(struct sw *s, const uint8_t mac[6])
+{
+	(void)s, (void)mac;
+	abort();
+}
+uint32_t fast_second(const struct sw *s, uint64_t t) { (void)s, (void)t; return 0; }
+void fast_clock_set(struct sw *s, uint32_t x) { (void)s, (void)x; }
+void nat_fast_follow(struct sw *s) { (void)s; }
+void nat_fast_sent(struct sw *s, enum rt_path path, const uint8_t mac[6], uint16_t out)
+{
+	(void)s, (void)path, (void)mac, (void)out;
+}
+bool nat_fast_out_empty(struct sw *s) { (void)s; return true; }
+int nat_fast_nexthop_changed(struct sw *s, const uint8_t old[6]) { (void)s, (void)old; return 0; }
+int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6])
+{
+	(void)nl, (void)ifindex;
+	mac[0] = 0x02, mac[1] = 0x99;
+	memcpy(mac + 2, ip, 4);
+	return 0;
+}
+int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4])
+{
+	(void)nl, (void)ifindex, (void)ip;
+	return 0;
+}
+
+/* --- a switch: a gateway, NL2 jumbo ports, an uplink at 1500 behind the NAT */
+
+static void sw_new(void)
+{
+	static const struct nat_cfg nc = {
+		.ext_ip = { 203, 0, 113, 1 }, .int_net = { 10, 13, 37, 0 }, .int_plen = 24,
+		.port_min = 20000, .port_max = 20015, .max_entries = 24,
+	};
+	static const uint8_t up_gw[4] = { 203, 0, 113, 254 };
+
+	if (sw) {
+		fdb_free(sw->fdb);
+		nat_free(sw->nat);
+		gw_reasm_free(sw->reasm);
+		free(sw);
+	}
+	if (!(sw = calloc(1, sizeof(*sw))))
+		abort();
+	snprintf(sw->cfg.name, sizeof(sw->cfg.name), "sw0");
+	sw->cfg.has_gw = true;
+	memcpy(sw->cfg.gw.mac, GW_MAC, 6);
+	sw->cfg.gw.has_v4 = true;
+	memcpy(sw->cfg.gw.v4, GW4, 4);
+	sw->cfg.gw.v4_plen = 24;
+	sw->cfg.nat_table = 24;
+	sw->cfg.has_uplink_gw = true;
+	memcpy(sw->cfg.uplink_gw, up_gw, 4);
+	sw->umem.area = area;
+	sw->umem.nframes = NFRAMES;
+	sw->umem.free = free_frames;
+	sw->umem.refs = refs;
+	for (uint32_t i = 0; i < NFRAMES; i++) {
+		free_frames[i] = (uint64_t)(NFRAMES - 1 - i) * FRAME_SIZE;
+		refs[i] = 0;
+	}
+	sw->umem.nfree = NFRAMES;
+	memset(ports, 0, sizeof(ports));
+	for (int i = 0; i <= NL2; i++) {
+		ports[i].idx = (uint16_t)i;
+		ports[i].fd = -1;
+		snprintf(ports[i].name, sizeof(ports[i].name), "p%d", i);
+	}
+	sw->ports = ports;
+	sw->nl2 = NL2;
+	sw->nports = NL2 + 1;
+	sw->ctl_fd = -1;
+	sw->now = 1000ull * 1000000000ull;
+	sw->fdb = fdb_new(64, 16, 300ull * 1000000000ull);
+	sw->nat = nat_new(&nc);
+	sw->reasm = gw_reasm_new();
+	if (!sw->fdb || !sw->nat || !sw->reasm)
+		abort();
+	memcpy(sw->up_ip, EXT4, 4);
+	sw->up_plen = 24;
+	memcpy(sw->up_mac, UP_MAC, 6);
+	sw->up_mtu = 1500;
+	sw->l2_mtu = 9000;
+	for (int i = 0; i < NL2; i++)
+		sw->port_mtu[i] = 9000;
+	nsent = 0;
+}
+
+/* A frame copied into a free chunk, after the headroom copy mode uses. */
+static uint64_t rx(const uint8_t *f, uint32_t len)
+{
+	uint64_t a = frame_take(&sw->umem) + HEADROOM;
+
+	memcpy(xsk_umem__get_data(sw->umem.area, a), f, len);
+	return a;
+}
+
+static void flush(void)
+{
+	for (int i = 0; i < sw->nports; i++)
+		port_tx_flush(&sw->ports[i], &sw->umem);
+}
+
+/* From HOST to FAR through the gateway: UDP, an IPv4 total length of
+ * tot, in a frame of flen bytes (what follows the packet is 0xab). */
+static void udp_out(uint8_t *f, uint32_t tot, uint32_t flen, bool df)
+{
+	uint8_t *ip = f + 14, *u = ip + 20;
+
+	memset(f, 0xab, flen);
+	memcpy(f, GW_MAC, 6);
+	memcpy(f + 6, HOST_MAC, 6);
+	f[12] = 0x08, f[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	be16_put(ip + 2, (uint16_t)tot);
+	be16_put(ip + 4, 0x1234);
+	ip[6] = df ? 0x40 : 0;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, HOST4, 4);
+	memcpy(ip + 16, FAR4, 4);
+	be16_put(ip + 10, csum_fold(csum_add(0, ip, 20)));
+	be16_put(u, 5555);
+	be16_put(u + 2, 53);
+	be16_put(u + 4, (uint16_t)(tot - 20));
+	be16_put(u + 6, 0); /* no checksum */
+	memset(u + 8, 0x11, tot - 28);
+}
+
+/* The frame f of len bytes received on port 0 as the kernel hands a
+ * jumbo frame over: buffers of at most 3500 bytes, chained. */
+static void rx_chain(const uint8_t *f, uint32_t len)
+{
+	struct xdp_desc seg[4];
+	uint32_t n = 0, off = 0;
+
+	while (off < len && n < 4) {
+		uint32_t k = len - off < 3500 ? len - off : 3500;
+
+		seg[n].addr = rx(f + off, k);
+		seg[n].len = k;
+		seg[n].options = off + k < len ? XDP_PKT_CONTD : 0;
+		off += k, n++;
+	}
+	switch_segs(sw, &ports[0], seg, n);
+	flush();
+}
+
+static int sent_on(int port)
+{
+	int n = 0;
+
+	for (int i = 0; i < nsent; i++)
+		n += sent[i].port == port;
+	return n;
+}
+
+static void test_trailing_bytes(void)
+{
+	static uint8_t f[8000];
+	char what[128];
+
+	for (int df = 1; df >= 0; df--) {
+		/* 1000 bytes of packet, 4000 after it, in two buffers. */
+		sw_new();
+		udp_out(f, 1000, 5000, df);
+		rx_chain(f, 5000);
+		snprintf(what, sizeof(what),
+			 "a 1000-byte packet with 4000 bytes after it in two buffers%s is routed out, trimmed",
+			 df ? " (DF)" : "");
+		check(sw->rt.st.routed_out == 1 && sent_on(NL2) == 1 && nsent == 1 &&
+			      sent[0].len == 14 + 1000 && !sw->rt.st.too_big,
+		      what, "routed_out %llu, too_big %llu, frag_refused %llu, %d sent, first %u bytes",
+		      (unsigned long long)sw->rt.st.routed_out, (unsigned long long)sw->rt.st.too_big,
+		      (unsigned long long)sw->rt.st.frag_refused, nsent, nsent ? sent[0].len : 0);
+		check(sw->umem.nfree == NFRAMES, "and every buffer is free again", "%u of %u",
+		      sw->umem.nfree, NFRAMES);
+	}
+	/* A whole 5000-byte frame, larger than the uplink's 1500. */
+	sw_new();
+	udp_out(f, 5000 - 14, 5000, true);
+	rx_chain(f, 5000);
+	check(sw->rt.st.frag_needed == 1 && sent_on(0) == 1 && sent[0].data[14 + 9] == 1 &&
+		      sent[0].data[34] == 3 && sent[0].data[35] == 4 && !sw->rt.st.routed_out,
+	      "a 5000-byte packet with DF in two buffers gets 'fragmentation needed' back",
+	      "frag_needed %llu, routed_out %llu, %d sent", (unsigned long long)sw->rt.st.frag_needed,
+	      (unsigned long long)sw->rt.st.routed_out, nsent);
+	sw_new();
+	udp_out(f, 5000 - 14, 5000, false);
+	rx_chain(f, 5000);
+	check(sw->rt.st.fragmented == 1 && sent_on(NL2) == 4 && sw->rt.st.routed_out == 4,
+	      "without DF it leaves in 4 fragments of at most 1500 bytes",
+	      "fragmented %llu, routed_out %llu, %d on the uplink",
+	      (unsigned long long)sw->rt.st.fragmented, (unsigned long long)sw->rt.st.routed_out,
+	      sent_on(NL2));
+	check(sw->umem.nfree == NFRAMES, "and every buffer is free again", "%u of %u",
+	      sw->umem.nfree, NFRAMES);
+}
+
+/* An ARP request and an IPv4 packet to route, both from the gateway's
+ * own MAC with HOST's address: the gateway must not take HOST to be
+ * there (the answers to HOST would go to the gateway itself). */
+static void test_gateway_mac_not_learned(void)
+{
+	uint8_t f[64] = { 0 }, mac[6];
+	bool ask;
+	uint32_t host;
+	int r;
+
+	sw_new();
+	memset(f, 0xff, 6);
+	memcpy(f + 6, GW_MAC, 6);
+	f[12] = 0x08, f[13] = 0x06;
+	be16_put(f + 14, 1), be16_put(f + 16, 0x0800);
+	f[18] = 6, f[19] = 4;
+	be16_put(f + 20, 1);
+	memcpy(f + 22, GW_MAC, 6);
+	memcpy(f + 28, HOST4, 4);
+	memcpy(f + 38, GW4, 4);
+	switch_frame(sw, &ports[1], rx(f, 60), 60);
+	udp_out(f, 46, 60, false);
+	memcpy(f + 6, GW_MAC, 6);
+	switch_frame(sw, &ports[1], rx(f, 60), 60);
+	flush();
+	memcpy(&host, HOST4, 4);
+	r = arp_resolve(&sw->rt.arp, host, sw->now, mac, &ask);
+	check(sw->st.src_gw_mac == 2 && (r != 0 || memcmp(mac, GW_MAC, 6)),
+	      "frames from the gateway's own MAC do not make it a host's in its ARP table",
+	      "src_gw_mac %llu, arp_resolve %d, MAC %02x:%02x:%02x:%02x:%02x:%02x",
+	      (unsigned long long)sw->st.src_gw_mac, r, mac[0], mac[1], mac[2], mac[3], mac[4],
+	      mac[5]);
+}
+
+int main(void)
+{
+	if (!(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
+		return 1;
+	test_trailing_bytes();
+	test_gateway_mac_not_learned();
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
