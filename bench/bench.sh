@@ -90,16 +90,27 @@ fi
 # --- names, cleanup ----------------------------------------------------
 # One 5-character lab per run for FILE (so generated names fit as they
 # do in the tests) and one for the scaling labs.
-LAB=b$(printf '%04x' $(( (RANDOM ^ $$) & 0xffff )))
+# Never a lab that is up, nor a name that prefixes anything there (up
+# would take it over, and the cleanup delete it).
+name_free() {
+	[ ! -e "/run/nsfast/$1" ] && [ ! -e "/run/nsfast/${1}s" ] &&
+		! { ip netns list; ip -o link; } 2>/dev/null | grep -qE "(^|: )$1s?-"
+}
+for _ in $(seq 100); do
+	LAB=b$(printf '%04x' $(( (RANDOM ^ $$) & 0xffff )))
+	name_free "$LAB" && break
+done
+name_free "$LAB" || { echo "nsfast bench: no free lab name b0000-bffff" >&2; exit 1; }
 SLAB=${LAB}s
 TMP=$(mktemp -d /tmp/nsfast-bench.XXXXXX)
-PIDS=()
 started=$(date +%s) stamp=$(date +%Y-%m-%d-%H%M%S)
 cleanup() {
 	local p ns
 	trap - EXIT INT TERM
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	# This shell's children still running: one already waited for may
+	# have given its PID to another process since.
+	for p in $(jobs -pr); do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^($LAB|$SLAB)-"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 	done
@@ -121,7 +132,6 @@ trap 'echo "nsfast bench: interrupted, cleaning up" >&2; exit 130' INT TERM
 run() {
 	local o=$1; shift
 	"$@" >"$o" 2>"$o.err" &
-	PIDS+=($!)
 	wait $!
 }
 
@@ -154,6 +164,9 @@ nat=0
 nat_why="$file: switch $SW has no 'uplink IFACE snat'"
 if [ -n "$UPLINK" ]; then
 	[ "$NAT_NS" != host ] || die "$file: the far end of uplink $UPLINK is in the host; the benchmark needs a namespace there"
+	# Else the NAT workloads would go over the client's own loopback.
+	[ "$NAT_NS" != "$CLIENT" ] && [ "$NAT_NS" != "$SERVER" ] ||
+		die "$file: the far end of uplink $UPLINK is in $NAT_NS, the benchmark's $([ "$NAT_NS" = "$CLIENT" ] && echo client || echo server); it needs a namespace of its own there"
 	[ -n "$NAT_IP" ] || die "$file: $NAT_NS:$NAT_IF (behind uplink $UPLINK) has no IPv4 address"
 	nat=1 nat_why=
 fi
@@ -196,14 +209,14 @@ failed() { # WORKLOAD WHY
 # iperf3 from NS to ADDR (server in SNS), P streams -> a sample; with
 # -R the server sends (a download).
 tcp() { # WORKLOAD CNS SNS ADDR STREAMS [-R]
-	local w=$1 streams=$5 c0 c1 g
+	local w=$1 streams=$5 c0 c1 g srv
 	nsx "$3" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
-	PIDS+=($!)
+	srv=$!
 	for _ in $(seq 20); do nsx "$3" ss -Hltn 'sport = 5201' | grep -q . && break; sleep 0.05; done
 	c0=$(cpu_ticks)
 	run "$TMP/iperf.json" nsx "$2" iperf3 -c "$4" -p 5201 -t "$tcp_s" -P "$5" ${6:+"$6"} -J
 	c1=$(cpu_ticks)
-	kill "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null
+	kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 	g=$(jq -r '.end.sum_received | select(.bytes > 0) | "\(.bits_per_second / 1e9) \(.bytes)"' "$TMP/iperf.json" 2>/dev/null)
 	if [ -z "$g" ]; then
 		failed "$w" "iperf3: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null | head -1)$(head -c 200 "$TMP/iperf.json.err")"
@@ -246,13 +259,13 @@ udp() { # WORKLOAD SIZE RNS GEN-ARGS...
 
 # nsping round trips from CNS to ADDR (echo server in SNS) -> two samples.
 rr() { # PREFIX CNS SNS ADDR
-	local c0 c1 cpu
+	local c0 c1 cpu srv
 	"$PING" --netns "$3" --server --idle 10 >/dev/null 2>&1 &
-	PIDS+=($!)
+	srv=$!
 	c0=$(cpu_ticks)
 	run "$TMP/ping.json" "$PING" --netns "$2" --client "$4" --count "$rr_n"
 	c1=$(cpu_ticks)
-	kill "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null
+	kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 	if ! [ -s "$TMP/ping.json" ] || ! jq -e '.count > 0' "$TMP/ping.json" >/dev/null 2>&1; then
 		failed "$1_p50" "nsping: $(head -c 200 "$TMP/ping.json.err")"
 		failed "$1_p99" "nsping: $(head -c 200 "$TMP/ping.json.err")"
@@ -356,29 +369,40 @@ scale_workload() {
 	done
 	wait "${pids[@]}"
 	pids=()
+	# Every MAC before the first generator starts, and all of them told
+	# to begin at one moment: started one after another, the first ones
+	# would send alone for a while, and the total over one generator's
+	# seconds would overstate the rate. The rate is over the span from
+	# the first one's start to the last one's end.
+	local macs=() at from=0 to=0
+	for ((k = 0; k < n; k += 2)); do macs[k]=$(mac_of "$SLAB-n$((k + 1))" eth0); done
 	r0=0; for ((k = 1; k < n; k += 2)); do r0=$((r0 + $(sunk "$SLAB-n$k"))); done
+	at=$(awk -v t="$("$GEN" --clock)" 'BEGIN {printf "%.6f", t + 1}')
 	c0=$(cpu_ticks)
 	for ((k = 0; k < n; k += 2)); do
-		"$GEN" --netns "$SLAB-n$k" --dev eth0 --dst-mac "$(mac_of "$SLAB-n$((k + 1))" eth0)" \
+		"$GEN" --netns "$SLAB-n$k" --dev eth0 --dst-mac "${macs[k]}" --start-at "$at" \
 			--src "$(addr "$k")" --dst "$(addr $((k + 1)))" --size 60 --seconds "$udp_s" \
-			>"$TMP/gen$k.json" 2>&1 &
-		PIDS+=($!); pids+=($!)
+			>"$TMP/gen$k.json" 2>"$TMP/gen$k.err" &
+		pids+=($!)
 	done
 	wait "${pids[@]}"
 	sleep 0.2
 	c1=$(cpu_ticks)
 	r1=0; for ((k = 1; k < n; k += 2)); do r1=$((r1 + $(sunk "$SLAB-n$k"))); done
 	for ((k = 0; k < n; k += 2)); do
-		i=$(jq -r '"\(.sent) \(.seconds) \(.method)"' "$TMP/gen$k.json" 2>/dev/null) || i=
+		i=$(jq -r '"\(.sent) \(.from) \(.to) \(.method)"' "$TMP/gen$k.json" 2>/dev/null) || i=
 		if [ -z "$i" ]; then
-			failed "scale$n" "nsgen in $SLAB-n$k: $(head -c 200 "$TMP/gen$k.json")"
+			failed "scale$n" "nsgen in $SLAB-n$k: $(head -c 200 "$TMP/gen$k.err")"
 			"$NSFAST" down -q "$SLAB" >/dev/null 2>&1
 			return
 		fi
 		set -- $i
-		gens+=("$3")
-		sent=$((sent + $1)); secs=$(awk -v a="$secs" -v b="$2" 'BEGIN {print (b > a ? b : a)}')
+		gens+=("$4")
+		sent=$((sent + $1))
+		from=$(awk -v a="$from" -v b="$2" 'BEGIN {print (a == 0 || b < a ? b : a)}')
+		to=$(awk -v a="$to" -v b="$3" 'BEGIN {print (b > a ? b : a)}')
 	done
+	secs=$(awk -v a="$from" -v b="$to" 'BEGIN {printf "%.4f", b - a}')
 	"$NSFAST" down -q "$SLAB" >/dev/null 2>&1
 	if [ $((r1 - r0)) = 0 ]; then
 		failed "scale$n" "nothing reached the receivers ($sent sent)"

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/udp.h>
@@ -59,9 +60,12 @@ static uint16_t ip_csum(const uint8_t *h, int len)
 static int parse_mac(const char *s, uint8_t m[6])
 {
 	unsigned int v[6];
+	char tail;
 	int i;
 
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+	/* Octets above 0xff were once taken modulo 256. */
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6 || strlen(s) != 17)
 		return -EINVAL;
 	for (i = 0; i < 6; i++)
 		m[i] = (uint8_t)v[i];
@@ -105,6 +109,34 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* When sending began and ended (CLOCK_MONOTONIC, the host's one clock):
+ * several generators' aggregate rate is over the span of them all. */
+static double sent_from, sent_to;
+/* --start-at: sending waits for this moment, so that generators
+ * started one after another all begin together. */
+static double start_at;
+
+static double send_start(void)
+{
+	double t = now_s();
+
+	if (start_at > t) {
+		double d = start_at - t;
+		struct timespec ts = { (time_t)d, (long)((d - (double)(time_t)d) * 1e9) };
+
+		nanosleep(&ts, NULL);
+		t = now_s();
+	}
+	return sent_from = t;
+}
+
+static double send_end(double t0, double t1, double *elapsed)
+{
+	sent_to = t1;
+	*elapsed = t1 - t0;
+	return *elapsed;
+}
+
 /* The same buffer, BATCH times per sendmmsg on fd, for seconds or, with
  * count, exactly count times in bursts of 32 with a pause after each so
  * that nothing is lost on the way in. What the kernel did not take
@@ -118,15 +150,15 @@ static long long send_batches(int fd, void *buf, size_t len, double seconds,
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct mmsghdr msgs[BATCH];
 	unsigned long long sent = 0;
-	int i, n, burst = count ? 32 : BATCH;
-	double t0, t1;
+	int i, n, burst = count ? 32 : BATCH, why = 0;
+	double t0, t1, moved;
 
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < BATCH; i++) {
 		msgs[i].msg_hdr.msg_iov = &iov;
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	t0 = t1 = now_s();
+	t0 = t1 = moved = send_start();
 	do {
 		if (count && count - sent < (unsigned long long)burst)
 			burst = (int)(count - sent);
@@ -136,13 +168,21 @@ static long long send_batches(int fd, void *buf, size_t len, double seconds,
 			fprintf(stderr, "nsgen: sendmmsg: %s\n", strerror(errno));
 			return -1;
 		}
-		if (n > 0)
-			sent += (unsigned long long)n;
+		if (n < 0)
+			why = errno;
 		t1 = now_s();
+		if (n > 0) {
+			sent += (unsigned long long)n;
+			moved = t1;
+		} else if (count && t1 - moved > 5) {
+			/* Retried, the kernel would take them later: not for 5 s. */
+			fprintf(stderr, "nsgen: sendmmsg: nothing taken for 5 s: %s\n", strerror(why));
+			return -1;
+		}
 		if (count)
 			usleep(200);
 	} while (count ? sent < count : t1 - t0 < seconds);
-	*elapsed = t1 - t0;
+	send_end(t0, t1, elapsed);
 	return (long long)sent;
 }
 
@@ -219,7 +259,7 @@ static long long send_live(int ifindex, const char *dev, const uint8_t *frame, i
 	 * way in, so the receiver must count exactly this number. */
 	if (count)
 		topts.repeat = 32;
-	t0 = t1 = now_s();
+	t0 = t1 = send_start();
 	do {
 		if (count && count - sent < (unsigned long long)topts.repeat)
 			topts.repeat = (int)(count - sent);
@@ -239,7 +279,7 @@ static long long send_live(int ifindex, const char *dev, const uint8_t *frame, i
 			usleep(200);
 	} while (count ? sent < count : t1 - t0 < seconds);
 	gen_tx__destroy(skel);
-	*elapsed = t1 - t0;
+	send_end(t0, t1, elapsed);
 	return (long long)sent;
 }
 
@@ -267,12 +307,41 @@ static long long send_packet(int ifindex, const char *dev, uint8_t *frame, int s
 	return sent;
 }
 
+/* A whole number from lo to hi, in decimal: 0, or 1 (atoi took '70000'
+ * for a port, 'abc' for 0). */
+static int int_arg(const char *s, long lo, long hi, int *v)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (errno || end == s || *end || x < lo || x > hi)
+		return 1;
+	*v = (int)x;
+	return 0;
+}
+
+static int num_arg(const char *s, double lo, double hi, double *v)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (errno || end == s || *end || !(x >= lo && x <= hi)) /* NaN fails too */
+		return 1;
+	*v = x;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nsgen --netns NS --dev IF --dst-mac MAC --src IP --dst IP\n"
 		   "             [--size BYTES] [--seconds S | --count N] [--dport PORT]\n"
-		   "             [--method auto|live|packet]\n"
+		   "             [--method auto|live|packet] [--start-at T]\n"
 		   "       nsgen --socket --netns NS --src IP --dst IP [--size BYTES] [--gso N] [...]\n"
+		   "       nsgen --clock\n"
 		   "Send UDP frames of BYTES (default 60, i.e. 64 with the FCS) out of IF in\n"
 		   "namespace NS for S seconds (default 2) as fast as the kernel takes them, or\n"
 		   "exactly N frames, paced so that none is lost on the way in; print one JSON line.\n"
@@ -282,7 +351,10 @@ static void usage(FILE *f)
 		   "such datagrams (at most 64 KiB in all), sent with DF at the device's MTU.\n"
 		   "--method: live (BPF_PROG_TEST_RUN live frames, no skb per frame), packet\n"
 		   "(an AF_PACKET socket), or auto (default): live unless the kernel refuses it.\n"
-		   "The JSON line says which one sent, and why live did not (live_refused).\n"
+		   "The JSON line says which one sent, and why live did not (live_refused), and\n"
+		   "when sending began and ended (from, to: CLOCK_MONOTONIC seconds, which\n"
+		   "--clock prints); --start-at T waits until T to begin, so that generators\n"
+		   "started one after another send together.\n"
 		   "Exit status: 0, 1 on an error, 2 on bad usage, 3 when --method live is\n"
 		   "refused by the kernel.\n");
 }
@@ -296,7 +368,8 @@ int main(int argc, char **argv)
 		{ "seconds", required_argument, NULL, 'S' }, { "dport", required_argument, NULL, 'p' },
 		{ "count", required_argument, NULL, 'c' }, { "socket", no_argument, NULL, 'k' },
 		{ "method", required_argument, NULL, 'M' }, { "help", no_argument, NULL, 'h' },
-		{ "gso", required_argument, NULL, 'g' },
+		{ "gso", required_argument, NULL, 'g' }, { "start-at", required_argument, NULL, 'T' },
+		{ "clock", no_argument, NULL, 'C' },
 		{ 0 },
 	};
 	const char *ns = NULL, *dev = NULL, *method = "auto";
@@ -306,27 +379,39 @@ int main(int argc, char **argv)
 	int size = 60, dport = 9, o, fd, ifindex, have_mac = 0, sock = 0, gso = 1;
 	double seconds = 2, elapsed = 0;
 	unsigned long long count = 0;
+	int oi = 0, bad = 0, ival;
 	long long n = -2;
 	struct ifreq ifr;
 	char path[300];
 
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "h", opts, &oi)) != -1) {
 		switch (o) {
 		case 'n': ns = optarg; break;
 		case 'd': dev = optarg; break;
-		case 'm': have_mac = !parse_mac(optarg, dst); break;
-		case 's': inet_pton(AF_INET, optarg, &sip); break;
-		case 't': inet_pton(AF_INET, optarg, &dip); break;
-		case 'z': size = atoi(optarg); break;
-		case 'S': seconds = atof(optarg); break;
-		case 'p': dport = atoi(optarg); break;
-		case 'c': count = strtoull(optarg, NULL, 10); break;
+		case 'm': have_mac = !parse_mac(optarg, dst); bad |= !have_mac; break;
+		case 's': bad |= inet_pton(AF_INET, optarg, &sip) != 1; break;
+		case 't': bad |= inet_pton(AF_INET, optarg, &dip) != 1; break;
+		case 'z': bad |= int_arg(optarg, 42, 9014, &size); break;
+		case 'S': bad |= num_arg(optarg, 1e-3, 86400, &seconds); break;
+		case 'p': bad |= int_arg(optarg, 1, 65535, &dport); break;
+		case 'c': bad |= int_arg(optarg, 1, INT_MAX, &ival), count = (unsigned long long)ival; break;
 		case 'k': sock = 1; break;
 		case 'M': method = optarg; break;
-		case 'g': gso = atoi(optarg); break;
+		case 'g': bad |= int_arg(optarg, 1, 1024, &gso); break;
+		case 'T': bad |= num_arg(optarg, 0, 1e12, &start_at); break;
+		case 'C': printf("%.6f\n", now_s()); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+		if (bad) {
+			fprintf(stderr, "nsgen: bad --%s '%s'\n", opts[oi].name, optarg);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nsgen: unexpected '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
 	}
 	if (!ns || (!sock && (!dev || !have_mac)) || !sip.s_addr || !dip.s_addr || size < 42 ||
 	    size > (sock ? 9014 : 1514) || seconds <= 0 || gso < 1 || (gso > 1 && !sock) ||
@@ -379,8 +464,10 @@ int main(int argc, char **argv)
 out:
 	if (n < 0)
 		return 1;
-	printf("{\"sent\":%lld,\"seconds\":%.4f,\"mpps\":%.4f,\"size\":%d,\"method\":\"%s\"",
-	       n, elapsed, elapsed > 0 ? (double)n / elapsed / 1e6 : 0.0, size, method);
+	printf("{\"sent\":%lld,\"seconds\":%.4f,\"mpps\":%.4f,\"size\":%d,\"method\":\"%s\","
+	       "\"from\":%.6f,\"to\":%.6f",
+	       n, elapsed, elapsed > 0 ? (double)n / elapsed / 1e6 : 0.0, size, method, sent_from,
+	       sent_to);
 	if (refused[0])
 		printf(",\"live_refused\":\"%s\"", refused);
 	printf("}\n");

@@ -49,6 +49,20 @@ static double pct_us(const uint64_t *s, size_t n, double q)
 	return (double)s[i - 1] / 1000.0;
 }
 
+/* A whole number from lo to hi, in decimal (atoi took 'abc' for 0). */
+static int long_arg(const char *s, long lo, long hi, long *v)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (errno || end == s || *end || x < lo || x > hi)
+		return 1;
+	*v = x;
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: nsping --netns NS --server [--port PORT] [--idle SECONDS]\n"
@@ -59,8 +73,9 @@ static void usage(FILE *f)
 		   "BYTES (default 32) to ADDR one at a time, N times (default 10000) after N\n"
 		   "warm-up round trips (default 100, not counted; the first waits up to 2 s\n"
 		   "for the server), a datagram unanswered after MS (default 200) counts as\n"
-		   "lost, and prints one JSON line: count, lost, min, mean, p50, p90, p99,\n"
-		   "p999 and max round-trip time in microseconds.\n");
+		   "lost, and prints one JSON line: count (answered), lost, min, mean (of the\n"
+		   "answered), p50, p90, p99, p999 and max round-trip time in microseconds,\n"
+		   "where a lost one ranks as MS.\n");
 }
 
 static int run_server(int fd, int idle_s)
@@ -143,16 +158,21 @@ static int run_client(int fd, size_t size, long count, long warmup, int timeout_
 		}
 	for (i = 0; i < warmup; i++)
 		round_trip(fd, buf, size, ++seq, timeout_ms);
+	/* A lost round trip took at least the timeout: it ranks as that in
+	 * the percentiles (left out, a path that drops would look faster
+	 * than one that delivers late), and the mean is the answered
+	 * ones'. */
 	for (i = 0; i < count; i++) {
 		t = round_trip(fd, buf, size, ++seq, timeout_ms);
 		if (!t) {
 			lost++;
+			s[n++] = (uint64_t)timeout_ms * 1000000u;
 			continue;
 		}
 		s[n++] = t;
 		sum += t;
 	}
-	if (!n) {
+	if (n == (size_t)lost) {
 		fprintf(stderr, "nsping: every one of %ld round trips was lost\n", count);
 		free(s);
 		return 1;
@@ -160,7 +180,8 @@ static int run_client(int fd, size_t size, long count, long warmup, int timeout_
 	qsort(s, n, sizeof(*s), cmp_u64);
 	printf("{\"count\":%zu,\"lost\":%ld,\"size\":%zu,\"min_us\":%.2f,\"mean_us\":%.2f,"
 	       "\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,\"max_us\":%.2f}\n",
-	       n, lost, size, (double)s[0] / 1000.0, (double)sum / (double)n / 1000.0,
+	       n - (size_t)lost, lost, size, (double)s[0] / 1000.0,
+	       (double)sum / (double)(n - (size_t)lost) / 1000.0,
 	       pct_us(s, n, 0.50), pct_us(s, n, 0.90), pct_us(s, n, 0.99), pct_us(s, n, 0.999),
 	       (double)s[n - 1] / 1000.0);
 	free(s);
@@ -184,24 +205,34 @@ int main(int argc, char **argv)
 	};
 	const char *ns = NULL, *dst = NULL;
 	int server = 0, port = 7007, size = 32, timeout_ms = 200, idle = 30, o, fd;
-	long count = 10000, warmup = 100;
+	long count = 10000, warmup = 100, v = 0;
+	int oi = 0, bad = 0;
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	char path[300];
 
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "h", opts, &oi)) != -1) {
 		switch (o) {
 		case 'n': ns = optarg; break;
 		case 'S': server = 1; break;
 		case 'c': dst = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'N': count = atol(optarg); break;
-		case 'w': warmup = atol(optarg); break;
-		case 'z': size = atoi(optarg); break;
-		case 't': timeout_ms = atoi(optarg); break;
-		case 'i': idle = atoi(optarg); break;
+		case 'p': bad |= long_arg(optarg, 1, 65535, &v), port = (int)v; break;
+		case 'N': bad |= long_arg(optarg, 1, 100000000, &count); break;
+		case 'w': bad |= long_arg(optarg, 0, 100000000, &warmup); break;
+		case 'z': bad |= long_arg(optarg, (long)sizeof(uint64_t), MAX_SIZE, &v), size = (int)v; break;
+		case 't': bad |= long_arg(optarg, 1, 60000, &v), timeout_ms = (int)v; break;
+		case 'i': bad |= long_arg(optarg, 1, 86400, &v), idle = (int)v; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+		if (bad) {
+			fprintf(stderr, "nsping: bad --%s '%s'\n", opts[oi].name, optarg);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "nsping: unexpected '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
 	}
 	if (!ns || server == !!dst || port < 1 || port > 65535 || count < 1 || warmup < 0 ||
 	    size < (int)sizeof(uint64_t) || size > MAX_SIZE || timeout_ms < 1 || idle < 1) {

@@ -51,7 +51,7 @@ END {
 	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
 	printf "<text x=\"%d\" y=\"22\" font-size=\"14\" font-weight=\"bold\">%s</text>\n", left, esc(title)
 	printf "<text x=\"%d\" y=\"42\" fill=\"#555\">bar: the dataplane's median divided by the bridge's median; whisker: its min and max, divided the same way</text>\n", left
-	printf "<text x=\"%d\" y=\"58\" fill=\"#555\">log scale; ↓: lower is better (latency); n/a: no figure (skipped or failed)</text>\n", left
+	printf "<text x=\"%d\" y=\"58\" fill=\"#555\">log scale; ↓: lower is better (latency); n/a: no figure (every repetition failed); a dataplane that did not run has no bars</text>\n", left
 	# Grid and y axis.
 	for (e = lo; e <= hi; e++) {
 		v = 2 ^ e

@@ -24,8 +24,16 @@ done
 [ ${#sizes[@]} -gt 0 ] || sizes=(16 64 128 256)
 [ "$(id -u)" = 0 ] || { echo "up_scale: needs root" >&2; exit 1; }
 
-# Lab names end in n or i, never a hex digit: no clash with bench.sh's.
-PFX=b$(printf '%03x' $(( (RANDOM ^ $$) & 0xfff )))
+# Lab names end in n or i, never a hex digit: no clash with bench.sh's;
+# and never one up already, nor a prefix of anything there (up would
+# take it over, and the cleanup delete it).
+for _ in $(seq 100); do
+	PFX=b$(printf '%03x' $(( (RANDOM ^ $$) & 0xfff )))
+	[ ! -e "/run/nsfast/${PFX}n" ] && [ ! -e "/run/nsfast/${PFX}i" ] &&
+		! { ip netns list; ip -o link; } 2>/dev/null | grep -qE "(^|: )${PFX}[ni]-" && break
+	PFX=
+done
+[ -n "$PFX" ] || { echo "up_scale: no free lab name" >&2; exit 1; }
 TMP=$(mktemp -d)
 cleanup() {
 	"$NSFAST" down -q "${PFX}n" >/dev/null 2>&1 || true
