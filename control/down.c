@@ -29,6 +29,22 @@ static void orphan_add(char *buf, size_t len, const char *kind, const char *name
 	*first = false;
 }
 
+struct orphan_links {
+	const char *lab;
+	char *buf;
+	size_t len;
+	bool *first;
+};
+
+static int orphan_link(const struct link_state *ls, void *data)
+{
+	struct orphan_links *o = data;
+
+	if (lab_named(o->lab, ls->name))
+		orphan_add(o->buf, o->len, "; host interfaces ", ls->name, o->first);
+	return 0;
+}
+
 /* A lab that is not up (no journal) whose prefix is still on objects of
  * the host: an nsfast whose journal went (/run/nsfast removed, a reboot
  * of /run alone, by hand). down removes only what the journal names, so
@@ -37,8 +53,8 @@ static int orphans_say(const char *lab)
 {
 	static char text[65536];
 	char buf[2048] = "", table[80];
-	struct if_nameindex *ifs, *i;
 	struct dirent *de;
+	struct nl nl;
 	bool first;
 	DIR *d;
 
@@ -50,11 +66,13 @@ static int orphans_say(const char *lab)
 		closedir(d);
 	}
 	first = true;
-	if ((ifs = if_nameindex())) {
-		for (i = ifs; i->if_index; i++)
-			if (lab_named(lab, i->if_name))
-				orphan_add(buf, sizeof(buf), "; host interfaces ", i->if_name, &first);
-		if_freenameindex(ifs);
+	/* Not if_nameindex(): glibc reads the dump into 4 KiB, which a link
+	 * of a larger message cuts short. */
+	if (!nl_open(&nl, -1)) {
+		struct orphan_links o = { lab, buf, sizeof(buf), &first };
+
+		nl_link_dump(&nl, orphan_link, &o);
+		nl_close(&nl);
 	}
 	first = true;
 	snprintf(table, sizeof(table), "table ip nsfast-%s-", lab);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,38 @@ static void save_ext_ack(const struct nlmsghdr *nlh, const struct nlmsgerr *e)
 	}
 }
 
+/* The next datagram into *buf, grown to hold it whole. The kernel sizes
+ * a dump's next batch by the largest buffer a read offered (up to 32
+ * KiB), and a link whose message does not fit an empty batch ends the
+ * dump there, with no error: read into 4 KiB (MNL_SOCKET_BUFFER_SIZE),
+ * a link of many altnames, or a NIC's VF list, hid every link after
+ * it. So every read, the peek too, offers 32 KiB. Its length, or
+ * -errno. */
+#define NL_RECV_MIN 32768
+static ssize_t nl_recv(struct nl *nl, char **buf, size_t *cap)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+	ssize_t n;
+
+	do
+		n = recv(fd, *buf, *cap, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > *cap) {
+		char *b = realloc(*buf, (size_t)n);
+
+		if (!b)
+			return -ENOMEM;
+		*buf = b;
+		*cap = (size_t)n;
+	}
+	do
+		n = recv(fd, *buf, *cap, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
 /* Send one request and read until its ack or NLMSG_DONE; cb sees every
  * other message carrying our sequence number. */
 int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
@@ -97,6 +130,7 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	/* NLM_F_EXCL and NLM_F_MATCH share a bit: only a GET is a dump. */
 	bool dump = nlh->nlmsg_type % 4 == 2 &&
 		    (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	size_t cap = NL_RECV_MIN;
 	char *rbuf = NULL;
 	int err = 0;
 
@@ -106,23 +140,28 @@ int nl_request(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	/* A separate buffer: the request lives in nl->buf. */
-	rbuf = malloc(MNL_SOCKET_BUFFER_SIZE);
+	rbuf = malloc(cap);
 	if (!rbuf)
 		return -ENOMEM;
 	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, MNL_SOCKET_BUFFER_SIZE);
+		ssize_t n = nl_recv(nl, &rbuf, &cap);
 		const struct nlmsghdr *m = (const struct nlmsghdr *)rbuf;
 		int len = (int)n;
 
 		if (n < 0) {
-			err = -errno;
+			err = (int)n;
 			goto out;
 		}
 		for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
 			if (m->nlmsg_seq != seq || m->nlmsg_pid != nl->portid)
 				continue;
-			if (m->nlmsg_type == NLMSG_DONE)
+			/* A dump the kernel could not finish says why here. */
+			if (m->nlmsg_type == NLMSG_DONE) {
+				if (m->nlmsg_len >= mnl_nlmsg_size(sizeof(int)) &&
+				    *(const int *)mnl_nlmsg_get_payload(m) < 0)
+					err = *(const int *)mnl_nlmsg_get_payload(m);
 				goto out;
+			}
 			if (m->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(m);
 

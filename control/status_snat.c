@@ -7,7 +7,7 @@
  * "confined" drops). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "nft.h"
+#include "nl.h"
 #include "status_snat.h"
 
 struct snat_table {
@@ -105,17 +106,33 @@ struct uplink_addrs {
 	int n;
 };
 
+struct uplink_walk {
+	int ifindex;
+	struct uplink_addrs *u;
+};
+
+static int uplink_addr_one(const struct addr_entry *e, void *data)
+{
+	struct uplink_walk *w = data;
+
+	if (e->ifindex == w->ifindex && e->addr.family == AF_INET && w->u->n < 8)
+		memcpy(&w->u->a[w->u->n++], e->addr.bytes, 4);
+	return 0;
+}
+
+/* Over nsfast's own netlink, not getifaddrs(): glibc's reads a dump into
+ * 4 KiB, which a link of a larger message cuts short, and then finds
+ * addresses of links it did not see and starts over, for ever. */
 static void uplink_addrs(const char *ifname, struct uplink_addrs *u)
 {
-	struct ifaddrs *all, *i;
+	struct uplink_walk w = { (int)if_nametoindex(ifname), u };
+	struct nl nl;
 
 	u->n = 0;
-	if (getifaddrs(&all))
+	if (!w.ifindex || nl_open(&nl, -1))
 		return;
-	for (i = all; i && u->n < 8; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, ifname))
-			u->a[u->n++] = ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
-	freeifaddrs(all);
+	nl_addr_dump(&nl, uplink_addr_one, &w);
+	nl_close(&nl);
 }
 
 /* Translated by this switch: from its subnet, the reply to its uplink's

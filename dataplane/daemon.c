@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <signal.h>
@@ -187,30 +186,31 @@ static void teardown(struct sw *sw)
 /* The uplink's first IPv4 address (the NAT's source) and its MAC. */
 static int uplink_discover(struct sw *sw)
 {
-	struct ifaddrs *ifa, *a;
+	int fd, ifindex = (int)if_nametoindex(sw->cfg.uplink), err;
 	struct ifreq ifr;
-	int fd, found = 0;
+	struct addr a;
+	struct nl nl;
 
-	if (getifaddrs(&ifa))
+	/* Over netlink of its own, not getifaddrs(): glibc's reads a dump
+	 * into 4 KiB, which a link of a larger message (many altnames, a
+	 * NIC's VFs) cuts short, and then starts over for ever. */
+	if (!ifindex)
 		return -errno;
-	for (a = ifa; a && !found; a = a->ifa_next) {
-		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET ||
-		    strcmp(a->ifa_name, sw->cfg.uplink))
-			continue;
-		memcpy(sw->up_ip, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
-		sw->up_plen = a->ifa_netmask ? __builtin_popcount(
-			((struct sockaddr_in *)a->ifa_netmask)->sin_addr.s_addr) : 32;
-		found = 1;
-	}
-	freeifaddrs(ifa);
-	if (!found)
+	if ((err = nl_open(&nl, -1)))
+		return err;
+	err = nl_addr_on(&nl, ifindex, AF_INET, &a);
+	nl_close(&nl);
+	if (err == -ENOENT)
 		return -EADDRNOTAVAIL;
+	if (err)
+		return err;
+	memcpy(sw->up_ip, a.bytes, 4);
+	sw->up_plen = a.plen;
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", sw->cfg.uplink);
 	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-		int err = -errno;
-
+		err = -errno;
 		if (fd >= 0)
 			close(fd);
 		return err;

@@ -681,6 +681,12 @@ assert_clean "check created nothing"
 # (256): the lab's ports come after them in the dump and must be there.
 for i in $(seq 1 130); do echo "link add $PFX-z${i}a type veth peer name $PFX-z${i}b"; done |
 	ip -batch -
+# One of them with a message larger than 4 KiB (40 long altnames): read
+# into less than 32 KiB, a dump ended at it, with no error, and every
+# link after it was "missing".
+for i in $(seq 40); do
+	ip link property add dev "$PFX-z1a" altname "$(printf 'alt%03d%0100d' "$i" 0)"
+done
 check "up for status" up "$EX/nat.conf"
 nsx a ping -c 3 -i 0.2 -W 2 10.13.37.3 >/dev/null
 check "status --json is valid JSON" bash -c "'$NSFAST' status --json '$PFX' | jq -e . >/dev/null"
