@@ -79,16 +79,25 @@ int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pi
 		/* Its own session: a ^C meant for `nsfast up` is not for it. */
 		setsid();
 		if (fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 ||
-		    dup2(fd, 2) < 0 || dup2(pipefd[1], 3) < 0)
+		    dup2(fd, 2) < 0 || dup2(pipefd[1], 3) < 0 ||
+		    /* already 3: dup2 left it close-on-exec */
+		    (pipefd[1] == 3 && fcntl(3, F_SETFD, 0) < 0))
 			_exit(127);
+		/* Nothing else of its caller's: a lock or a pipe end held for
+		 * the daemon's whole life would hang whoever waits on it. */
+		close_range(4, ~0u, 0);
 		execv(self, args);
 		dprintf(3, "error: exec %s: %s\n", self, strerror(errno));
 		_exit(127);
 	}
 	close(pipefd[1]);
 	rc = started ? started(*pid, arg) : 0;
-	if (rc)
+	if (rc) {
+		/* Not journaled: nothing would ever stop it. */
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
 		goto out;
+	}
 	pfd = (struct pollfd){ .fd = pipefd[0], .events = POLLIN };
 	for (;;) {
 		rc = poll(&pfd, 1, READY_TIMEOUT_MS);

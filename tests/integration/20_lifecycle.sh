@@ -6,7 +6,14 @@ EX=$ROOT/examples
 LAB=$EX/lab.conf
 
 # --- idempotency and convergence
+# up under a lock on fd 9: its switch daemons must keep none of its
+# descriptors, or the lock stays taken for the lab's whole life.
+exec 9>>"$TMP/lk"
+flock 9
 check "up" up "$LAB"
+exec 9>&-
+check "the switch daemon holds none of up's descriptors (a lock up held is free)" \
+	flock -n "$TMP/lk" true
 cp "/run/nsfast/$PFX/journal" "$TMP/journal1"
 # The journal names one end of each pair made in the host; status lists
 # the other too: five tc slow paths' x ends, the host port's -p end.
