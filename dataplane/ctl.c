@@ -24,29 +24,6 @@
 #include "tc_path.h"
 #include "xsk_steer.skel.h"
 
-int ctl_open(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	/* Root only, like the rest of /run/nsfast. */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) ||
-	    listen(fd, 4)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* A report grows as it needs, up to REPORT_MAX (a NAT table of about
  * 600k connections in JSON); past it, the report is cut. The control
  * path, never the frames': it may allocate. */
@@ -542,57 +519,34 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		report_routing(sw, o, false);
 }
 
-/* One short exchange per connection. The switch is single-threaded, so
- * the client gets 100 ms to ask and to read before it is dropped. */
-void ctl_serve(struct sw *sw)
+/* The answer to one request ("ping", or "json"/"text", optionally
+ * followed by " nat"), in a buffer the caller frees, *len its length;
+ * NULL without memory. A cut report says so, whole: JSON that stopped
+ * midway would not parse, and a client takes a report without its last
+ * newline for none. */
+char *ctl_answer(struct sw *sw, const char *req, size_t *len)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 100000 };
 	struct out o = { malloc(256 * 1024), 0, 256 * 1024, false };
-	char req[32] = "";
-	ssize_t n;
-	size_t off = 0;
-	int c;
+	bool json = !strncmp(req, "json", 4);
 
-	c = accept4(sw->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0 || !o.buf)
-		goto out;
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	n = read(c, req, sizeof(req) - 1);
-	if (n > 0) {
-		bool json = !strncmp(req, "json", 4);
-
-		req[n] = '\0';
-		/* "ping" (is it alive?), or "json" or "text", optionally
-		 * followed by " nat" */
-		if (!strncmp(req, "ping", 4))
-			out(&o, "pong\n");
-		else
-			report(sw, &o, json, strstr(req, "nat") != NULL);
-		/* A cut report says so, whole: JSON that stopped midway
-		 * would not parse, and a client takes a report without its
-		 * last newline for none. */
-		if (o.cut && json) {
-			o.len = 0;
-			o.cut = false;
-			out(&o, "{\"error\":\"the report is over %u MiB: ask without --nat\"}\n",
-			    REPORT_MAX >> 20);
-		} else if (o.cut) {
-			o.len = strlen(o.buf);
-			o.len = o.len > 128 ? o.len - 128 : 0; /* room for the note */
-			o.cut = false;
-			out(&o, "\n  (the report is over %u MiB: cut here; ask without --nat)\n",
-			    REPORT_MAX >> 20);
-		}
-		while (off < o.len) {
-			n = write(c, o.buf + off, o.len - off);
-			if (n <= 0)
-				break;
-			off += (size_t)n;
-		}
+	if (!o.buf)
+		return NULL;
+	if (!strncmp(req, "ping", 4))
+		out(&o, "pong\n");
+	else
+		report(sw, &o, json, strstr(req, "nat") != NULL);
+	if (o.cut && json) {
+		o.len = 0;
+		o.cut = false;
+		out(&o, "{\"error\":\"the report is over %u MiB: ask without --nat\"}\n",
+		    REPORT_MAX >> 20);
+	} else if (o.cut) {
+		o.len = strlen(o.buf);
+		o.len = o.len > 128 ? o.len - 128 : 0; /* room for the note */
+		o.cut = false;
+		out(&o, "\n  (the report is over %u MiB: cut here; ask without --nat)\n",
+		    REPORT_MAX >> 20);
 	}
-out:
-	if (c >= 0)
-		close(c);
-	free(o.buf);
+	*len = o.len;
+	return o.buf;
 }

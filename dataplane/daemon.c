@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,85 +68,6 @@ static int libbpf_quiet(enum libbpf_print_level lvl, const char *fmt, va_list ap
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* How long after the daemon before stopped its connections are still
- * taken: `up` starts the next one right after (a restart takes well
- * under a second); a file older than that is not a restart's. */
-#define KEEP_AWAY_MAX_NS (10ull * 1000000000ull)
-
-/* The NAT's connections for the next daemon, as it stops normally:
- * written whole to a new file, then renamed over, so that the next one
- * never reads half a table (a daemon killed meanwhile leaves none). */
-static void keep_save(struct sw *sw)
-{
-	char tmp[sizeof(sw->cfg.keep_path) + 4];
-	uint32_t n = 0;
-	FILE *f = NULL;
-	int fd, err;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", sw->cfg.keep_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	err = nat_keep_save(sw->nat, f, now_ns(), &n);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, sw->cfg.keep_path))
-		err = -errno;
-out:
-	if (err) {
-		unlink(tmp);
-		fprintf(stderr, "nsfast switch %s: keeping the NAT's connections in %s: %s (the next daemon starts them anew)\n",
-			sw->cfg.name, sw->cfg.keep_path, strerror(-err));
-	} else {
-		fprintf(stderr, "nsfast switch %s: kept %u NAT connection%s in %s for the next daemon\n",
-			sw->cfg.name, n, n == 1 ? "" : "s", sw->cfg.keep_path);
-	}
-}
-
-/* What the daemon before kept, once: the file goes whatever it held.
- * Last of the setup: a setup that fails would lose them. A daemon
- * without NAT takes none, and removes them too. */
-static void keep_load(struct sw *sw)
-{
-	char tmp[sizeof(sw->cfg.keep_path) + 4];
-	struct nat_keep_stats st;
-	const char *why;
-	FILE *f;
-	int err;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", sw->cfg.keep_path);
-	unlink(tmp); /* from one killed while it wrote */
-	if (!sw->nat) {
-		unlink(sw->cfg.keep_path);
-		return;
-	}
-	f = fopen(sw->cfg.keep_path, "re");
-	if (!f) {
-		if (errno != ENOENT)
-			fprintf(stderr, "nsfast switch %s: %s: %s (NAT connections start anew)\n",
-				sw->cfg.name, sw->cfg.keep_path, strerror(errno));
-		return;
-	}
-	unlink(sw->cfg.keep_path);
-	err = nat_keep_load(sw->nat, f, now_ns(), KEEP_AWAY_MAX_NS, &st);
-	fclose(f);
-	why = err == -EPROTO	     ? "not a file of kept connections" :
-	      err == -EADDRNOTAVAIL ? "kept for another uplink address" :
-	      err == -ESTALE	     ? "kept more than 10 s ago" :
-	      err		     ? strerror(-err) :
-				       NULL;
-	if (why)
-		fprintf(stderr, "nsfast switch %s: %s: %s (NAT connections start anew)\n",
-			sw->cfg.name, sw->cfg.keep_path, why);
-	else
-		fprintf(stderr, "nsfast switch %s: took %u NAT connection%s from the daemon before (%u expired meanwhile, %u refused)\n",
-			sw->cfg.name, st.loaded, st.loaded == 1 ? "" : "s", st.expired, st.refused);
-}
-
 static void teardown(struct sw *sw)
 {
 	int i;
@@ -173,10 +96,7 @@ static void teardown(struct sw *sw)
 	fdb_free(sw->fdb);
 	if (sw->skel)
 		xsk_steer__destroy(sw->skel);
-	if (sw->ctl_fd >= 0) {
-		close(sw->ctl_fd);
-		unlink(sw->cfg.sock_path);
-	}
+	ctl_close(sw);
 	free(sw->links);
 	free(sw->ports);
 	free(sw->fast_keys);
@@ -406,6 +326,13 @@ static int setup(struct sw *sw)
 	int xsks, slots, i, err;
 	uint32_t nframes, nsock, cap;
 
+	/* The same switch run twice (by hand, say): the second would take
+	 * the first's socket, and its NAT's kept connections. */
+	if (ctl_answered(sw->cfg.sock_path)) {
+		fail(sw, "another switch daemon answers on %s: stop it first ('nsfast down', or kill its pid)",
+		     sw->cfg.sock_path);
+		return -EADDRINUSE;
+	}
 	/* The uplink's address and MAC go into the port program (NAT fast
 	 * path) and the uplink's: find them first. */
 	if (sw->cfg.uplink[0] && (err = uplink_discover(sw))) {
@@ -539,7 +466,7 @@ static int setup(struct sw *sw)
 	sw->nl2 = sw->nports;
 	if (sw->cfg.uplink[0] && (err = setup_uplink(sw)))
 		return err;
-	sw->ctl_fd = ctl_open(sw->cfg.sock_path);
+	sw->ctl_fd = ctl_open(sw);
 	if (sw->ctl_fd < 0) {
 		err = sw->ctl_fd;
 		fail(sw, "control socket %s: %s", sw->cfg.sock_path, strerror(-err));
@@ -555,7 +482,7 @@ int cmd_switch(int argc, char **argv)
 	int err;
 
 	memset(&sw, 0, sizeof(sw));
-	sw.ctl_fd = -1;
+	sw.ctl_fd = sw.ctl_client = -1;
 	if (daemon_parse_args(&sw.cfg, argc, argv))
 		return 2;
 	sigemptyset(&sa.sa_mask);
@@ -565,6 +492,14 @@ int cmd_switch(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	libbpf_set_print(libbpf_quiet);
+	/* Four descriptors a tc port (its socket, XDP link, two tcx links):
+	 * 256 ports pass the usual soft limit of 1024. */
+	struct rlimit nofile;
+
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
 	sw.started = now_ns();
 	err = setup(&sw);
 	if (!err && sw.cfg.keep_path[0])

@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../control/addr.h"
 #include "../control/lab_mac.h"
@@ -103,6 +105,36 @@ static int parse_uplink(struct sw_cfg *c, const char *arg)
 	return 0;
 }
 
+/* A whole decimal number from lo to hi: 0, or -EINVAL once said
+ * (strtoull took '-1' for 2^64-1, '5x' for 5, and seconds wrapped once
+ * multiplied into nanoseconds). */
+static int num_opt(const char *opt, const char *s, unsigned long long lo, unsigned long long hi,
+		   unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || errno || *end || *v < lo || *v > hi) {
+		fprintf(stderr, "nsfast switch: bad --%s '%s', expected a number from %llu to %llu\n",
+			opt, s, lo, hi);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A string option into a field of len bytes, whole or refused. */
+static int str_opt(const char *opt, const char *s, char *dst, size_t len)
+{
+	if (strlen(s) >= len) {
+		fprintf(stderr, "nsfast switch: --%s '%s' is longer than %zu characters\n", opt, s,
+			len - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
 int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 {
 	const char *uplink = NULL;
@@ -132,8 +164,9 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 		{ 0 },
 	};
 	bool mac_set = false, keep_set = false;
+	unsigned long long v;
 	struct addr a;
-	int o;
+	int o, oi = 0;
 
 	c->ageing_ns = 300ull * 1000000000ull;
 	c->fdb_size = 8192;
@@ -143,19 +176,22 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 	c->nat_port_max = 65535;
 	c->nat_table = 65536;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "h", opts, &oi)) != -1) {
 		switch (o) {
 		case 'h':
 			usage(stdout);
 			exit(0);
 		case 'L':
-			snprintf(c->lab, sizeof(c->lab), "%s", optarg);
+			if (str_opt("lab", optarg, c->lab, sizeof(c->lab)))
+				return -EINVAL;
 			break;
 		case 'n':
-			snprintf(c->name, sizeof(c->name), "%s", optarg);
+			if (str_opt("name", optarg, c->name, sizeof(c->name)))
+				return -EINVAL;
 			break;
 		case 's':
-			snprintf(c->sock_path, sizeof(c->sock_path), "%s", optarg);
+			if (str_opt("socket", optarg, c->sock_path, sizeof(c->sock_path)))
+				return -EINVAL;
 			break;
 		case 'K':
 			if (strlen(optarg) >= sizeof(c->keep_path)) {
@@ -190,17 +226,30 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 			mac_set = true;
 			break;
 		case 'a':
-			c->ageing_ns = strtoull(optarg, NULL, 10) * 1000000000ull;
+			if (num_opt("ageing", optarg, 1, 86400, &v))
+				return -EINVAL;
+			c->ageing_ns = v * 1000000000ull;
 			break;
 		case 'f':
-			c->fdb_size = (uint32_t)strtoul(optarg, NULL, 10);
-			break;
 		case 'F':
-			c->fdb_per_port = (uint32_t)strtoul(optarg, NULL, 10);
+			if (num_opt(opts[oi].name, optarg, 1, 1u << 24, &v))
+				return -EINVAL;
+			*(o == 'f' ? &c->fdb_size : &c->fdb_per_port) = (uint32_t)v;
 			break;
-		case 'r':
-			c->ready_fd = atoi(optarg);
+		case 'r': {
+			struct stat st;
+
+			/* Written "ready" and closed: one that is not a pipe
+			 * open at start would be one of the daemon's own later. */
+			if (num_opt("ready-fd", optarg, 3, INT_MAX, &v))
+				return -EINVAL;
+			if (fstat((int)v, &st) || !S_ISFIFO(st.st_mode)) {
+				fprintf(stderr, "nsfast switch: --ready-fd %llu is not an open pipe\n", v);
+				return -EINVAL;
+			}
+			c->ready_fd = (int)v;
 			break;
+		}
 		case 'x':
 			c->fast_path = true;
 			break;
@@ -233,7 +282,9 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 			break;
 		}
 		case 'T':
-			c->nat_table = (uint32_t)strtoul(optarg, NULL, 10);
+			if (num_opt("nat-table", optarg, 1, 16777216, &v))
+				return -EINVAL;
+			c->nat_table = (uint32_t)v;
 			break;
 		case '1':
 		case '2':
@@ -241,7 +292,9 @@ int daemon_parse_args(struct sw_cfg *c, int argc, char **argv)
 			uint64_t *t = o == '1' ? &c->nat_timeout_udp_ns :
 				      o == '2' ? &c->nat_timeout_icmp_ns : &c->nat_timeout_tcp_ns;
 
-			*t = strtoull(optarg, NULL, 10) * 1000000000ull;
+			if (num_opt(opts[oi].name, optarg, 1, 604800, &v))
+				return -EINVAL;
+			*t = v * 1000000000ull;
 			break;
 		}
 		case 'R': {

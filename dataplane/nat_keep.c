@@ -183,6 +183,27 @@ static bool parse_conn(const struct nat *nat, char *line, uint64_t saved, struct
 	return true;
 }
 
+/* The next line of f into line (len bytes with its NUL), its newline
+ * cut off: 1; 0 when it was longer or held a NUL (the rest of it read
+ * and dropped: memory stays bounded whatever the file); -1 at the end. */
+static int read_line(FILE *f, char *line, size_t len)
+{
+	size_t n = 0;
+	bool ok = true;
+	int ch;
+
+	while ((ch = getc(f)) != EOF && ch != '\n') {
+		if (!ch || n + 1 >= len)
+			ok = false;
+		else
+			line[n++] = (char)ch;
+	}
+	if (ch == EOF && !n && ok)
+		return -1;
+	line[n] = '\0';
+	return ok;
+}
+
 int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
 		  struct nat_keep_stats *st)
 {
@@ -206,22 +227,13 @@ int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
 		return -EADDRNOTAVAIL;
 	if (saved > now || now - saved > max_away)
 		return -ESTALE;
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t len;
+	int r;
 
-	while ((len = getline(&buf, &cap, f)) >= 0) {
+	while ((r = read_line(f, line, sizeof(line))) >= 0) {
 		struct conn c;
 
-		if (len && buf[len - 1] == '\n')
-			buf[--len] = '\0';
 		/* Longer than any line of ours, or with a NUL: refused whole. */
-		if ((size_t)len >= sizeof(line) || memchr(buf, '\0', (size_t)len)) {
-			st->refused++;
-			continue;
-		}
-		memcpy(line, buf, (size_t)len + 1);
-		if (!parse_conn(nat, line, saved, &c)) {
+		if (!r || !parse_conn(nat, line, saved, &c)) {
 			st->refused++;
 			continue;
 		}
@@ -242,7 +254,6 @@ int nat_keep_load(struct nat *nat, FILE *f, uint64_t now, uint64_t max_away,
 		conn_insert(nat, &c, ho);
 		st->loaded++;
 	}
-	free(buf);
 	nat->stats.kept += st->loaded;
 	return ferror(f) ? -EIO : 0;
 }

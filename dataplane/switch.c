@@ -397,10 +397,14 @@ int switch_run(struct sw *sw, volatile int *stop)
 	fast_clock_set(sw, fast_second(sw, last_age));
 	for (i = 0; i < n; i++)
 		pfd[i] = (struct pollfd){ .fd = sw->ports[i].fd, .events = POLLIN };
-	pfd[n] = (struct pollfd){ .fd = sw->ctl_fd, .events = POLLIN };
+	sw->ctl_client = -1;
 	while (!*stop) {
 		bool kick = false;
 		int timeout;
+
+		/* The control socket, or the client it waits to hear from. */
+		pfd[n] = (struct pollfd){ .fd = sw->ctl_client >= 0 ? sw->ctl_client : sw->ctl_fd,
+					  .events = POLLIN };
 
 		for (i = 0; i < n; i++)
 			kick |= sw->ports[i].need_kick;
@@ -413,8 +417,9 @@ int switch_run(struct sw *sw, volatile int *stop)
 			spin = SPIN_LOOPS;
 		else if (spin)
 			spin--;
-		if (sw->ctl_fd >= 0 && (pfd[n].revents & POLLIN))
+		if (sw->ctl_fd >= 0 && (pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
 			ctl_serve(sw);
+		ctl_tick(sw);
 		route_tick(sw);
 		if (sw->now - last_age >= 1000000000ull) {
 			if (sw->cfg.fast_path)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../control/nl.h"
 #include "fast_path.h"
@@ -79,6 +80,10 @@ struct sw {
 	struct xsk_steer *skel;
 	struct bpf_link **links;
 	int ctl_fd;
+	int ctl_client; /* accepted, its request not in yet; -1: none */
+	uint64_t ctl_ask_by; /* when that client is dropped */
+	dev_t ctl_dev; /* the socket file it bound, to unlink only that */
+	ino_t ctl_ino;
 	uint64_t now; /* CLOCK_MONOTONIC ns, once per loop */
 	uint64_t fdb_logged; /* when a refused learn was last logged */
 	uint64_t started;
@@ -132,8 +137,16 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 uint32_t switch_poll_ports(struct sw *sw);
 int switch_run(struct sw *sw, volatile int *stop);
 
-int ctl_open(const char *path);
+/* The control socket (ctl_socket.c): bound at cfg.sock_path unless
+ * another daemon answers there (-EADDRINUSE); unlinked at close only
+ * while it is still this one's. */
+int ctl_open(struct sw *sw);
+void ctl_close(struct sw *sw);
+bool ctl_answered(const char *path);
 void ctl_serve(struct sw *sw);
+void ctl_tick(struct sw *sw);
+/* The answer to one request (ctl.c), malloc'd, *len long. */
+char *ctl_answer(struct sw *sw, const char *req, size_t *len);
 
 
 #endif

@@ -1010,6 +1010,12 @@ void ctl_serve(struct sw *s)
 	CHECK(0 && "ctl_serve is never reached without sockets");
 }
 
+void ctl_tick(struct sw *s)
+{
+	(void)s;
+	CHECK(0 && "ctl_tick is never reached without sockets");
+}
+
 int fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
 {
 	(void)s, (void)mac, (void)in;

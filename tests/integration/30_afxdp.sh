@@ -238,6 +238,14 @@ if [ "$DP" != afxdp ]; then
 	if [ $((x1 - x0)) -ge 3 ]; then pass "gw: after the move, b's frames take the fast path again"
 	else fail "gw: b's fast_packets +$((x1 - x0))"; fi
 fi
+# The same switch's daemon run again by hand: refused, before it takes
+# the running one's socket (and, once gone, unlinks it).
+check_out "gw: a second daemon of the same switch is refused" \
+	"another switch daemon answers on /run/nsfast/$PFX/sw0.sock" \
+	"$NSFAST" switch --lab "$PFX" --name sw0 "$PFX-a-eth0"
+n=$(sw_json | jq '.ports | length')
+if [ "${n:-0}" -ge 3 ]; then pass "gw: and the first still answers status ($n ports)"
+else fail "gw: status after a second daemon: '$n' ports"; fi
 # UDP and TCP to the gateway's address: it serves neither (no socket),
 # drops them, and counts them.
 u0=$(sw_json | jq .counters.gw_unanswered)

@@ -640,6 +640,33 @@ static void test_keep(void)
 		nat_free(next);
 	}
 
+	/* A line of 1 MiB and one with a NUL, each before a good one: both
+	 * refused, the good ones loaded, and the long one read a piece at a
+	 * time (it once went into memory whole, as long as it was). */
+	{
+		size_t big = 1u << 20, at;
+		char *text = malloc(big + 512);
+		unsigned long long tl = t - SEC;
+
+		at = (size_t)sprintf(text, "nsfast-nat 1 203.0.113.1 %llu\n", (unsigned long long)t);
+		memset(text + at, 'x', big);
+		at += big;
+		at += (size_t)sprintf(text + at, "\nudp 10.0.0.2 1 198.51.100.7 53 40050 udp %llu 0 0\n", tl);
+		at += (size_t)sprintf(text + at, "udp 10.0.0.2 2 19");
+		text[at++] = '\0';
+		at += (size_t)sprintf(text + at, "8.51.100.7 53 40051 udp %llu 0 0\n", tl);
+		at += (size_t)sprintf(text + at, "udp 10.0.0.2 3 198.51.100.7 53 40052 udp %llu 0 0", tl);
+		next = nat_new(&c);
+		f = fmemopen(text, at, "r");
+		rc = nat_keep_load(next, f, t, 10 * SEC, &st);
+		fclose(f);
+		check(rc == 0 && st.loaded == 2 && st.refused == 2,
+		      "keep: a 1 MiB line and one with a NUL are refused, the lines around them loaded",
+		      "rc %d loaded %u refused %u", rc, st.loaded, st.refused);
+		nat_free(next);
+		free(text);
+	}
+
 	/* A connection's last packet after the save is the save's: idle,
 	 * and expiring, from then on. */
 	next = nat_new(&c);

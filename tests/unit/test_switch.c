@@ -69,6 +69,7 @@ void port_tx_flush(struct port *p, struct umem *u)
 void port_reap(struct port *p, struct umem *u) { (void)p, (void)u; }
 void port_refill(struct port *p, struct umem *u) { (void)p, (void)u; }
 void ctl_serve(struct sw *s) { (void)s; }
+void ctl_tick(struct sw *s) { (void)s; }
 int fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
 {
 	(void)s, (void)mac, (void)in;
