@@ -69,7 +69,7 @@ static int ns_open(struct lab *lab, struct lab_ns *e, bool first)
 {
 	struct lab_ns *old = NULL;
 	struct stat st;
-	int fd;
+	int fd, err;
 
 	if (lab->nopen >= LAB_NS_OPEN_MAX) {
 		for (int i = 0; i < lab->nns; i++)
@@ -88,9 +88,9 @@ static int ns_open(struct lab *lab, struct lab_ns *e, bool first)
 		e->dev = st.st_dev;
 		e->ino = st.st_ino;
 	}
-	if (nl_open(&e->nl, fd)) {
+	if ((err = nl_open(&e->nl, fd))) {
 		close(fd);
-		return -EIO;
+		return err;
 	}
 	e->fd = fd;
 	lab->nopen++;
@@ -100,7 +100,7 @@ static int ns_open(struct lab *lab, struct lab_ns *e, bool first)
 struct nl *lab_nl(struct lab *lab, const char *nsname, int *fdp)
 {
 	struct lab_ns *e;
-	int i;
+	int i, err;
 
 	if (!nsname || !strcmp(nsname, "-")) {
 		if (fdp)
@@ -111,15 +111,20 @@ struct nl *lab_nl(struct lab *lab, const char *nsname, int *fdp)
 		if (!strcmp(lab->ns[i].name, nsname))
 			break;
 	if (i == lab->nns) {
-		if (grow((void **)&lab->ns, lab->nns, &lab->cap, sizeof(*lab->ns), 16))
+		if (grow((void **)&lab->ns, lab->nns, &lab->cap, sizeof(*lab->ns), 16)) {
+			errno = ENOMEM;
 			return NULL;
+		}
 		e = &lab->ns[i];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->name, sizeof(e->name), "%s", nsname);
-		if (ns_open(lab, e, true))
+		if ((err = ns_open(lab, e, true))) {
+			errno = -err;
 			return NULL;
+		}
 		lab->nns++;
-	} else if (lab->ns[i].fd < 0 && ns_open(lab, &lab->ns[i], false)) {
+	} else if (lab->ns[i].fd < 0 && (err = ns_open(lab, &lab->ns[i], false))) {
+		errno = -err;
 		return NULL;
 	}
 	e = &lab->ns[i];
@@ -366,6 +371,8 @@ int lab_undo(struct lab *lab, const char *line, char *err, size_t errlen)
 			snprintf(err, errlen, "switch daemon %s (pid %s) did not stop", sw, rest);
 	} else if (!strcmp(kind, "nft")) {
 		rc = nft_table_exists(rest) ? nft_table_del(rest, err, errlen) : LAB_UNDO_GONE;
+		if (rc == -ENOENT) /* gone between the two */
+			rc = LAB_UNDO_GONE;
 	} else if (!strcmp(kind, "forward")) {
 		rc = ip_forward_release(lab->name, &lab->st);
 	} else if (!strcmp(kind, "uplink")) {

@@ -2,6 +2,7 @@
 #ifndef NSFAST_LAB_H
 #define NSFAST_LAB_H
 
+#include <errno.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -50,8 +51,14 @@ int lab_open(struct lab *lab, const char *name, enum state_mode mode);
 void lab_open_failed(const char *name, int err);
 void lab_close(struct lab *lab);
 /* "-" or NULL: the host namespace. Socket and fd stay valid until the
- * next LAB_NS_OPEN_MAX - 1 other namespaces are asked for. */
+ * next LAB_NS_OPEN_MAX - 1 other namespaces are asked for. NULL with
+ * errno set (lab_nl_err) when the namespace cannot be opened. */
 struct nl *lab_nl(struct lab *lab, const char *nsname, int *fd);
+/* Why lab_nl returned NULL, as a -errno. */
+static inline int lab_nl_err(void)
+{
+	return errno ? -errno : -ENOENT;
+}
 void lab_forget_ns(struct lab *lab, const char *nsname);
 /* The first namespace lab_nl opened that its name no longer gives
  * (deleted, or deleted and made again, by someone else), or NULL. */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 static int nft_run_out(const char *cmd, char *err, size_t errlen, char *out, size_t outlen)
 {
 	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	bool gone = false;
 	int rc;
 
 	if (!ctx)
@@ -19,11 +21,16 @@ static int nft_run_out(const char *cmd, char *err, size_t errlen, char *out, siz
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
 	rc = nft_run_cmd_from_buffer(ctx, cmd);
-	if (rc && err) {
+	if (rc) {
 		const char *e = nft_ctx_get_error_buffer(ctx);
 
-		snprintf(err, errlen, "%s", e ? e : "");
-		err[strcspn(err, "\n")] = '\0';
+		/* What is not there, told apart from any other failure: a
+		 * table that could not be listed is not one that is gone. */
+		gone = e && strstr(e, "No such file or directory");
+		if (err) {
+			snprintf(err, errlen, "%s", e ? e : "");
+			err[strcspn(err, "\n")] = '\0';
+		}
 	}
 	if (!rc && out) {
 		const char *o = nft_ctx_get_output_buffer(ctx);
@@ -31,7 +38,7 @@ static int nft_run_out(const char *cmd, char *err, size_t errlen, char *out, siz
 		snprintf(out, outlen, "%s", o ? o : "");
 	}
 	nft_ctx_free(ctx);
-	return rc ? -EINVAL : 0;
+	return !rc ? 0 : gone ? -ENOENT : -EINVAL;
 }
 
 static int nft_run(const char *cmd, char *err, size_t errlen)
@@ -201,6 +208,8 @@ bool nft_table_exists(const char *table)
 {
 	char cmd[128];
 
+	/* Unknown (it could not be listed) counts as there: its delete then
+	 * fails, and says why, instead of a journal line dropped for it. */
 	snprintf(cmd, sizeof(cmd), "list table ip %s", table);
-	return nft_run(cmd, NULL, 0) == 0;
+	return nft_run(cmd, NULL, 0) != -ENOENT;
 }

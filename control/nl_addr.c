@@ -57,6 +57,7 @@ int nl_addr_del(struct nl *nl, int ifindex, const struct addr *a)
 struct addr_dump {
 	int (*fn)(const struct addr_entry *, void *);
 	void *data;
+	int err; /* fn's, which nl_request would say as EINVAL */
 };
 
 static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -87,19 +88,22 @@ static int addr_dump_cb(const struct nlmsghdr *nlh, void *data)
 			e.proto = mnl_attr_get_u8(attr);
 		}
 	}
-	if (!have)
+	if (!have || d->err)
 		return MNL_CB_OK;
-	return d->fn(&e, d->data) ? MNL_CB_ERROR : MNL_CB_OK;
+	d->err = d->fn(&e, d->data);
+	return d->err ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int nl_addr_dump(struct nl *nl, int (*fn)(const struct addr_entry *, void *), void *data)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	struct addr_dump d = { fn, data };
+	struct addr_dump d = { fn, data, 0 };
+	int err;
 
 	ifa->ifa_family = AF_UNSPEC;
-	return nl_request(nl, nlh, addr_dump_cb, &d);
+	err = nl_request(nl, nlh, addr_dump_cb, &d);
+	return d.err < 0 ? d.err : err;
 }
 
 struct addr_on {
@@ -280,8 +284,12 @@ int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry 
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	struct route_walk w = { family, fn, data, 0 };
 
+	int err;
+
 	rtm->rtm_family = (uint8_t)family;
-	return nl_request(nl, nlh, route_walk_cb, &w);
+	err = nl_request(nl, nlh, route_walk_cb, &w);
+	/* fn stops the walk with 1 (found), or with an error. */
+	return err ? err : w.stop < 0 ? w.stop : 0;
 }
 
 struct route_find {

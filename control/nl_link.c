@@ -106,6 +106,7 @@ int nl_link_get(struct nl *nl, const char *name, struct link_state *ls)
 struct dump_ctx {
 	int (*fn)(const struct link_state *, void *);
 	void *data;
+	int err; /* fn's, which nl_request would say as EINVAL */
 };
 
 static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -115,17 +116,22 @@ static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
+	if (ctx->err)
+		return MNL_CB_OK;
 	link_parse(nlh, &ls);
-	return ctx->fn(&ls, ctx->data) ? MNL_CB_ERROR : MNL_CB_OK;
+	ctx->err = ctx->fn(&ls, ctx->data);
+	return ctx->err ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int nl_link_dump(struct nl *nl, int (*fn)(const struct link_state *, void *), void *data)
 {
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETLINK, NLM_F_DUMP);
-	struct dump_ctx ctx = { fn, data };
+	struct dump_ctx ctx = { fn, data, 0 };
+	int err;
 
 	put_ifinfo(nlh);
-	return nl_request(nl, nlh, link_dump_cb, &ctx);
+	err = nl_request(nl, nlh, link_dump_cb, &ctx);
+	return ctx.err < 0 ? ctx.err : err;
 }
 
 static void put_end_attrs(struct nlmsghdr *nlh, const struct veth_end *e)

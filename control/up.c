@@ -165,7 +165,7 @@ static int up_namespace(struct up *u, struct ns *ns)
 	}
 	nl = up_ns_nl(u, (int)(ns - u->t->ns), &fd);
 	if (!nl)
-		return -ENOENT;
+		return lab_nl_err();
 	if ((err = step(u, "bring up lo in %s", ns->sysname)))
 		return err;
 	if ((err = kernel_err(u, nl_link_get(nl, "lo", &lo))))

@@ -12,6 +12,7 @@
 
 #include "netns.h"
 #include "nl.h"
+#include "grow.h"
 #include "state.h"
 #include "up_steps.h"
 
@@ -24,12 +25,16 @@ struct host_addrs {
 	int nlabs;
 };
 
+/* Every one of them: a check that stopped at a fixed count (4096 once)
+ * passed a lab whose subnet a route past it took. */
 static int collect_route(const struct route_entry *r, void *data)
 {
 	struct host_addrs *h = data;
 
-	if (h->nr < h->capr)
-		h->r[h->nr++] = *r;
+	if (grow((void **)&h->r, h->nr, &h->capr, sizeof(*h->r), 256))
+		return -ENOMEM;
+	h->r[h->nr++] = *r;
+	h->r[h->nr - 1].multipath = NULL; /* the dump's, gone after it */
 	return 0;
 }
 
@@ -74,8 +79,9 @@ static int collect(const struct addr_entry *e, void *data)
 {
 	struct host_addrs *h = data;
 
-	if (h->n < h->cap)
-		h->v[h->n++] = *e;
+	if (grow((void **)&h->v, h->n, &h->cap, sizeof(*h->v), 256))
+		return -ENOMEM;
+	h->v[h->n++] = *e;
 	return 0;
 }
 
@@ -117,20 +123,23 @@ static int clash(struct up *u, const struct host_addrs *h, const struct addr *a,
 
 int up_preflight_addrs(struct up *u)
 {
-	static struct addr_entry v[4096];
-	static struct route_entry r[4096];
-	struct host_addrs h = { v, 0, (int)(sizeof(v) / sizeof(v[0])), r, 0,
-				(int)(sizeof(r) / sizeof(r[0])), NULL, 0 };
+	struct host_addrs h = { 0 };
 	const struct topo *t = u->t;
 	int i, k, err;
 
 	if ((err = nl_addr_dump(&u->lab.root, collect, &h)) ||
 	    (err = nl_route_dump(&u->lab.root, AF_INET, collect_route, &h)) ||
-	    (kernel_has_ipv6() && (err = nl_route_dump(&u->lab.root, AF_INET6, collect_route, &h))))
-		return err;
+	    (kernel_has_ipv6() && (err = nl_route_dump(&u->lab.root, AF_INET6, collect_route, &h)))) {
+		topo_error(u->t, 0, "reading the host's addresses and routes: %s", strerror(-err));
+		goto out;
+	}
 	h.nlabs = state_labs(&h.labs);
-	if (h.nlabs < 0)
-		return h.nlabs;
+	if (h.nlabs < 0) {
+		err = h.nlabs;
+		h.labs = NULL;
+		topo_error(u->t, 0, "listing the labs in %s: %s", STATE_ROOT, strerror(-err));
+		goto out;
+	}
 	for (i = 0; i < t->nsw; i++) {
 		const struct sw *sw = &t->sw[i];
 
@@ -154,5 +163,7 @@ int up_preflight_addrs(struct up *u)
 	}
 out:
 	free(h.labs);
+	free(h.v);
+	free(h.r);
 	return err;
 }

@@ -28,7 +28,7 @@ static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
 		return 0;
 	ns = peer->ns == NS_HOST ? NULL : u->t->ns[peer->ns].sysname;
 	if (!lab_nl(&u->lab, ns, &fd))
-		return -ENOENT;
+		return lab_nl_err();
 	return up_port_fast(u, fd, ns ? ns : "-", peer->sysname);
 }
 

@@ -174,7 +174,7 @@ int up_move(struct up *u, struct link *l)
 		return err;
 	nl = up_ns_nl(u, l->a.ns, &fd);
 	if (!nl)
-		return -ENOENT;
+		return lab_nl_err();
 	err = nl_link_get(nl, name, &in);
 	if (err == -ENODEV) {
 		if ((err = kernel_err(u, nl_link_get(&u->lab.root, name, &host))))

@@ -194,7 +194,7 @@ static int prune_in(struct up *u, int nsi)
 	struct nl *nl = up_ns_nl(u, nsi, &fd);
 
 	if (!nl)
-		return -ENOENT;
+		return lab_nl_err();
 	if (!u->wants_lost)
 		err = scan_dump(&s, nl, fd, 0);
 	if (!err && nsi != NS_HOST)

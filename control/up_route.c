@@ -101,7 +101,7 @@ int up_route(struct up *u, struct route *r)
 		return err;
 	nl = up_ns_nl(u, r->ns, NULL);
 	if (!nl)
-		return -ENOENT;
+		return lab_nl_err();
 	if (r->dev[0] && (err = kernel_err(u, nl_link_get(nl, r->dev, &ls))))
 		return err;
 	/* A namespace's routes go with it; the host's are journaled, first

@@ -80,14 +80,14 @@ static bool veth_holds_back(void)
 static int port_queue(struct up *u, const char *ns, const char *ifname)
 {
 	struct nl *nl = lab_nl(&u->lab, ns, NULL);
+	int err = nl ? 0 : lab_nl_err();
 	struct link_state ls;
 	char kind[16];
-	int err;
 
 	if (!veth_holds_back())
 		return 0;
-	if (!nl)
-		return -ENOENT;
+	if (err)
+		return err;
 	if ((err = nl_link_get(nl, ifname, &ls)) ||
 	    (err = nl_qdisc_root_kind(nl, ls.ifindex, kind, sizeof(kind))))
 		return err;
@@ -320,9 +320,8 @@ static int claim_uplink(struct up *u, const struct sw *sw)
 	u->changes += !err && added;
 	if (err == -EBUSY)
 		refuse(u, err, "it is the SNAT uplink of %s: an uplink serves one switch", holder);
-	else if (err)
-		snprintf(u->detail, sizeof(u->detail), "%s/.uplinks: %s", STATE_ROOT,
-			 strerror(-err));
+	else if (err) /* after the error's own words: where */
+		snprintf(u->detail, sizeof(u->detail), "%s/.uplinks", STATE_ROOT);
 	if (err)
 		up_unjournal(u, added);
 	return err;
@@ -458,7 +457,14 @@ static int switch_table(struct up *u, struct sw *sw)
 		want.pmin = sw->nat_port_min;
 		want.pmax = sw->nat_port_max;
 	}
-	if (!nft_table_text(table, text, sizeof(text))) {
+	err = nft_table_text(table, text, sizeof(text));
+	if (err && err != -ENOENT) {
+		/* Not known to be absent: made anew, a table of that name
+		 * would be merged into, and taken for the lab's. */
+		snprintf(u->detail, sizeof(u->detail), "listing nftables table %s", table);
+		return err;
+	}
+	if (!err) {
 		if (!state_seen(&u->lab.st, "nft %s", table))
 			return refuse(u, -EEXIST,
 				      "nftables table '%s' exists and does not belong to this lab",

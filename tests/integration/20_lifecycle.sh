@@ -276,6 +276,17 @@ refused_lab "a host route made by hand to the file's gateway by another device i
 	"$TMP/onlink.conf" \
 	"the host already routes 10.9.9.16/30 via 10.13.40.9 dev $PFX-d0, and lab ${PFX}x did not make that route"
 ip link del "$PFX-d0"
+# A host route that takes part of the file's subnet, behind 5000 others:
+# the check once read the first 4096 routes only, and passed it.
+ip link add "$PFX-r0" type veth peer name "$PFX-r1"
+ip link set "$PFX-r0" up
+for i in $(seq 0 4999); do echo "route add 10.1.$((i / 250)).$((i % 250 + 1))/32 dev $PFX-r0"; done |
+	ip -batch -
+ip route add 10.250.0.128/25 dev "$PFX-r0"
+printf 'lab x\nswitch s5 dataplane kernel\n  gateway 10.250.0.1/24\nns z\n  link e0 switch s5 addr 10.250.0.9/24\n' >"$TMP/manyr.conf"
+refused_lab "a host route into the file's subnet is found behind 5000 others" "$TMP/manyr.conf" \
+	"subnet of 10.250.0.1/24 for ${PFX}x-s5 overlaps the host's route to 10.250.0.128/25 dev $PFX-r0"
+ip link del "$PFX-r0"
 printf 'lab x\nswitch s3 dataplane tc\n  host 10.13.37.253/24\nns z\n  link e0 switch s3 addr 10.13.37.9/24\n' >"$TMP/samenet.conf"
 refused_lab "another lab with a host address on this one's subnet is refused" "$TMP/samenet.conf" \
 	"samenet.conf:3: subnet of 10.13.37.253/24 for ${PFX}x-s3 overlaps 10.13.37.254/24 on $PFX-sw0 in the host"
