@@ -283,7 +283,6 @@ int nl_route_dump(struct nl *nl, int family, int (*fn)(const struct route_entry 
 	struct nlmsghdr *nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	struct route_walk w = { family, fn, data, 0 };
-
 	int err;
 
 	rtm->rtm_family = (uint8_t)family;
