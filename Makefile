@@ -74,12 +74,12 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # The benchmark generator (bench/nsgen.c) and its XDP_TX program.
-$(BUILD)/nsgen: bench/nsgen.c $(BUILD)/bpf/gen_tx.skel.h
+$(BUILD)/nsgen: bench/nsgen.c bench/num_arg.h $(BUILD)/bpf/gen_tx.skel.h
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf $(LDFLAGS) -o $@ $< -lbpf -lelf -lz
 
 # The benchmark's UDP request/response latency tool.
-$(BUILD)/nsping: bench/nsping.c
+$(BUILD)/nsping: bench/nsping.c bench/num_arg.h
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<

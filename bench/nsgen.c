@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "gen_tx.skel.h"
+#include "num_arg.h"
 
 #define CHUNK 65536 /* repetitions per syscall: lets us stop on time */
 #define BATCH 64     /* datagrams per sendmmsg in --socket mode */
@@ -307,16 +308,11 @@ static long long send_packet(int ifindex, const char *dev, uint8_t *frame, int s
 	return sent;
 }
 
-/* A whole number from lo to hi, in decimal: 0, or 1 (atoi took '70000'
- * for a port, 'abc' for 0). */
 static int int_arg(const char *s, long lo, long hi, int *v)
 {
-	char *end;
 	long x;
 
-	errno = 0;
-	x = strtol(s, &end, 10);
-	if (errno || end == s || *end || x < lo || x > hi)
+	if (long_arg(s, lo, hi, &x))
 		return 1;
 	*v = (int)x;
 	return 0;

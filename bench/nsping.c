@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "num_arg.h"
+
 #define MAX_SIZE 1472 /* the largest UDP payload in one 1500-byte packet */
 
 static uint64_t now_ns(void)
@@ -47,20 +49,6 @@ static double pct_us(const uint64_t *s, size_t n, double q)
 	if (i > n)
 		i = n;
 	return (double)s[i - 1] / 1000.0;
-}
-
-/* A whole number from lo to hi, in decimal (atoi took 'abc' for 0). */
-static int long_arg(const char *s, long lo, long hi, long *v)
-{
-	char *end;
-	long x;
-
-	errno = 0;
-	x = strtol(s, &end, 10);
-	if (errno || end == s || *end || x < lo || x > hi)
-		return 1;
-	*v = x;
-	return 0;
 }
 
 static void usage(FILE *f)
