@@ -94,7 +94,7 @@ struct ns {
 };
 
 struct topo {
-	char file[256];
+	char file[4096]; /* as given: PATH_MAX */
 	char lab[LAB_NAME_MAX + 1];
 	int lab_line;
 	struct ns *ns;

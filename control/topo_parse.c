@@ -340,7 +340,10 @@ static void parse_ns(struct parser *p, char **tok, int n)
 	struct ns *ns;
 
 	if (n != 2) {
-		perr(p, "expected 'ns NAME'");
+		if (n > 2)
+			perr(p, "unexpected '%s' after 'ns %s', expected 'ns NAME'", tok[2], tok[1]);
+		else
+			perr(p, "expected 'ns NAME'");
 		return;
 	}
 	if (!name_valid(tok[1])) {
@@ -429,8 +432,12 @@ static void parse_ns_key(struct parser *p, char **tok, int n)
 		if (!key_once(p, &p->t->ns[p->cur].forward_line, "forward", "ns",
 			      p->t->ns[p->cur].name))
 			return;
-		if (n != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
-			perr(p, "expected 'forward on' or 'forward off'");
+		if (n > 2)
+			perr(p, "unexpected '%s' after 'forward %s', expected 'forward on' or 'forward off'",
+			     tok[2], tok[1]);
+		else if (n != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
+			perr(p, "%s%s%sexpected 'forward on' or 'forward off'", n == 2 ? "bad forward '" : "",
+			     n == 2 ? tok[1] : "", n == 2 ? "', " : "");
 		else
 			p->t->ns[p->cur].forward = !strcmp(tok[1], "on");
 	} else {
@@ -444,7 +451,9 @@ static void parse_statement(struct parser *p, char **tok, int n)
 
 	if (!strcmp(k, "lab")) {
 		p->block = BLOCK_NONE;
-		if (n != 2) {
+		if (n > 2) {
+			perr(p, "unexpected '%s' after 'lab %s', expected 'lab NAME'", tok[2], tok[1]);
+		} else if (n != 2) {
 			perr(p, "expected 'lab NAME'");
 		} else if (p->t->lab_line) {
 			perr(p, "lab already named on line %d", p->t->lab_line);
@@ -463,6 +472,12 @@ static void parse_statement(struct parser *p, char **tok, int n)
 		parse_ns(p, tok, n);
 	} else if (!strcmp(k, "host") && n == 1) {
 		p->block = BLOCK_HOST;
+	} else if (!strcmp(k, "host") && p->block != BLOCK_SWITCH && p->block != BLOCK_BAD_SWITCH) {
+		/* (A switch's `host ADDR` is its key.) The block's routes
+		 * follow on lines of their own: it is open all the same. */
+		p->block = BLOCK_HOST;
+		perr(p, "unexpected '%s' after 'host', expected 'host' alone (its routes on the lines after)",
+		     tok[1]);
 	} else if (!strcmp(k, "veth")) {
 		p->block = BLOCK_NONE;
 		parse_veth(p, tok, n);
@@ -504,17 +519,16 @@ int topo_parse(const char *path, const char *text, struct topo *t)
 		char *c, *save = NULL;
 		int n = 0;
 
+		/* A CRLF line's CR is not one of its characters. */
+		size_t body = len && s[len - 1] == '\r' ? len - 1 : len;
+
 		p.line++;
-		if (len > LINE_MAX_LEN) {
+		if (body > LINE_MAX_LEN) {
 			perr(&p, "line is longer than %d characters", LINE_MAX_LEN);
 			goto next;
 		}
-		memcpy(line, s, len);
-		line[len] = '\0';
-		if (memchr(line, '\0', len)) {
-			perr(&p, "NUL byte in line");
-			goto next;
-		}
+		memcpy(line, s, body);
+		line[body] = '\0';
 		if ((c = strchr(line, '#')))
 			*c = '\0';
 		for (c = strtok_r(line, " \t\r\v\f", &save); c;

@@ -126,8 +126,14 @@ void parse_switch_key(struct parser *p, char **tok, int n)
 			   !strcmp(tok[1], "icmp") ? &s->nat_timeout_icmp :
 			   !strcmp(tok[1], "tcp")  ? &s->nat_timeout_tcp : NULL;
 
-		if (!dst || n != 3 || parse_uint(tok[2], 1, 86400 * 7, &v))
-			perr(p, "expected 'nat-timeout udp|icmp|tcp SECONDS' (1 to 604800)");
+		if (!dst && n >= 2)
+			perr(p, "unknown nat-timeout '%s', expected udp, icmp or tcp", tok[1]);
+		else if (n == 3 && parse_uint(tok[2], 1, 86400 * 7, &v))
+			perr(p, "bad nat-timeout %s '%s', expected seconds from 1 to 604800", tok[1],
+			     tok[2]);
+		else if (!dst || n != 3)
+			perr(p, "%s%s%sexpected 'nat-timeout udp|icmp|tcp SECONDS' (1 to 604800)",
+			     n > 3 ? "unexpected '" : "", n > 3 ? tok[3] : "", n > 3 ? "', " : "");
 		else if (key_once(p, &s->nat_timeout_line[dst == &s->nat_timeout_udp ? 0 :
 							     dst == &s->nat_timeout_icmp ? 1 : 2],
 				  !strcmp(tok[1], "udp") ? "nat-timeout udp" :

@@ -406,7 +406,7 @@ int lab_up(struct topo *t)
 	if (!err)
 		step_done(&u);
 	if (err) {
-		char where[300];
+		char where[sizeof(((struct topo *)0)->file) + 16];
 
 		/* A signal inside a step (waiting for a daemon or a lock,
 		 * say) comes back from a system call as EINTR, not from
