@@ -1,20 +1,43 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nft.h"
+
+/* libnftables exit()s when it cannot open its netlink socket: with the
+ * descriptors all taken, up would die there without its rollback. So
+ * it is called only with a few to spare: 0, or -EMFILE/-ENFILE. */
+#define NFT_FDS 4
+static int nft_fds_spare(void)
+{
+	int fd[NFT_FDS], n, err = 0;
+
+	for (n = 0; n < NFT_FDS; n++)
+		if ((fd[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
+			err = -errno;
+			break;
+		}
+	while (n--)
+		close(fd[n]);
+	return err;
+}
 
 /* Run cmd; its error line into err, its output (if out) into out. */
 static int nft_run_out(const char *cmd, char *err, size_t errlen, char *out, size_t outlen)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	struct nft_ctx *ctx;
 	bool gone = false;
-	int rc;
+	int rc = nft_fds_spare();
 
+	if (rc)
+		return rc;
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (!ctx)
 		return -ENOMEM;
 	/* Keep libnftables quiet: its message becomes part of ours. */
