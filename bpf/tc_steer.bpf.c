@@ -372,11 +372,10 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 SEC("tc")
 int tc_uplink_in(struct __sk_buff *skb)
 {
-	struct nat_ports np = { ext_ip, port_min, port_max };
+	struct nat_ports np = { ext_ip, port_min, port_max, uplink_mac_key };
 	__u32 slot = up_slot;
 	struct tc_port *p;
 	struct ethhdr *eth;
-	__u64 dst = 0;
 	struct iphdr *ip;
 	void *data, *end;
 
@@ -393,12 +392,6 @@ int tc_uplink_in(struct __sk_buff *skb)
 	eth = data;
 	ip = (struct iphdr *)(eth + 1);
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->daddr != ext_ip)
-		return TC_ACT_UNSPEC;
-	/* Only what is sent to the uplink's MAC, as Linux forwards only
-	 * that (PACKET_HOST): another host's frame, or a broadcast, is the
-	 * host stack's to drop or take. */
-	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
-	if (dst != uplink_mac_key)
 		return TC_ACT_UNSPEC;
 	/* Its L4 header whole (nat_l4 reads TCP's flags), and for ICMP the
 	 * packet an error quotes. */

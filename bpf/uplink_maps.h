@@ -118,6 +118,7 @@ static __always_inline int frag_later_ours(struct iphdr *ip, struct frag_key *k)
 struct nat_ports {
 	__u32 ext_ip; /* network order */
 	__u16 min, max;
+	__u64 mac; /* the uplink's own, as fast_mac_key keys it */
 };
 
 static __always_inline int reserved(const struct nat_ports *np, __u16 port_be)
@@ -159,12 +160,19 @@ static __always_inline struct iphdr *uplink_ours(const struct nat_ports *np, voi
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
 	struct frag_key k = {};
 	struct frag_seen seen = {};
+	__u64 dst = 0;
 	__u8 *l4;
 	int ours = 0, first = 0;
 
 	if ((void *)(ip + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
 		return NULL;
 	if (ip->daddr != np->ext_ip || ip->ihl < 5)
+		return NULL;
+	/* Only what is sent to the uplink's MAC, as Linux forwards only
+	 * that (PACKET_HOST): another host's frame, or a broadcast, is the
+	 * host stack's to drop or take. */
+	__builtin_memcpy(&dst, eth->h_dest, ETH_ALEN);
+	if (dst != np->mac)
 		return NULL;
 	if (ip->frag_off & bpf_htons(0x3fff)) {
 		k.saddr = ip->saddr;

@@ -38,14 +38,6 @@ struct {
 	__type(value, __u32);
 } uplink_xsk SEC(".maps");
 
-static __always_inline int mac_is(const __u8 *mac, __u64 key)
-{
-	__u64 m = 0;
-
-	__builtin_memcpy(&m, mac, ETH_ALEN);
-	return m == key;
-}
-
 /* Return traffic of an installed connection: translated back and
  * redirected to the namespace's port. */
 static __always_inline int nat_forward_in(struct ethhdr *eth, struct iphdr *ip, void *end,
@@ -78,18 +70,13 @@ SEC("xdp")
 int uplink_steer(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-	struct nat_ports np = { ext_ip, port_min, port_max };
+	struct nat_ports np = { ext_ip, port_min, port_max, uplink_mac_key };
 	struct iphdr *ip;
 
 	/* The count and the choice were tc_uplink_in's. */
 	if (slow_end)
 		return bpf_redirect_map(&uplink_xsk, 0, XDP_DROP);
 	uplink_count(UP_SEEN);
-	/* Only what is sent to the uplink's MAC, as Linux forwards only
-	 * what is (PACKET_HOST): another host's frame, or a broadcast, is
-	 * the host stack's to drop or take. */
-	if (data + ETH_HLEN > end || !mac_is(((struct ethhdr *)data)->h_dest, uplink_mac_key))
-		return XDP_PASS;
 	ip = uplink_ours(&np, data, end);
 	if (!ip)
 		return XDP_PASS;
