@@ -430,12 +430,16 @@ static void route_cut(struct sw *sw, const uint8_t *frame, uint32_t len, uint32_
 /* What follows the packet (Ethernet padding, or anything) does not go
  * on, as the kernel's router trims it: it is no reason to cut the
  * packet, and must not make it too big for the next link. */
+static uint32_t route_trimmed(const uint8_t *frame, uint32_t len)
+{
+	uint32_t tot = be16_get(frame + ETH_HLEN + 2);
+
+	return tot >= 20 && tot < len - ETH_HLEN ? ETH_HLEN + tot : len;
+}
+
 static void route_trim(struct pkt *p)
 {
-	uint32_t tot = be16_get(p->data + ETH_HLEN + 2);
-
-	if (tot >= 20 && tot < p->len - ETH_HLEN)
-		p->len = ETH_HLEN + tot;
+	p->len = route_trimmed(p->data, p->len);
 }
 
 void route_out(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p)
@@ -470,21 +474,17 @@ int route_out_big(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p, 
 		  const uint8_t *whole)
 {
 	const struct rt_route *r;
-	uint32_t mtu, tot;
+	uint32_t mtu;
 	int err;
 
 	if (p->l3_off != ETH_HLEN || p->ethertype != 0x0800 || p->len < ETH_HLEN + 20 + 8)
 		return -EINVAL;
-	/* What follows the packet is no reason to cut or refuse it
-	 * (route_trim): one that its first buffer holds is routed from
+	/* Trimmed too: one that its first buffer holds is routed from
 	 * there. */
-	tot = be16_get(p->data + ETH_HLEN + 2);
-	if (tot >= 20 && ETH_HLEN + tot < len) {
-		len = ETH_HLEN + tot;
-		if (len <= p->len) {
-			route_out(sw, in, addr, p);
-			return 0;
-		}
+	len = route_trimmed(p->data, len);
+	if (len <= p->len) {
+		route_out(sw, in, addr, p);
+		return 0;
 	}
 	err = route_check(sw, in, addr, p, len, &r, &mtu);
 	if (err == ROUTE_CUT) {
