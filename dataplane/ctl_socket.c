@@ -46,11 +46,9 @@ int ctl_open(struct sw *sw)
 	struct stat st;
 	int fd, err;
 
+	/* (setup refused to start if another daemon answers there.) */
 	if ((err = addr_of(path, &sa)))
 		return err;
-	/* Another daemon's, alive: taken over, its status would go. */
-	if (ctl_answered(path))
-		return -EADDRINUSE;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

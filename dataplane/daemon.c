@@ -109,17 +109,16 @@ static int uplink_discover(struct sw *sw)
 	int fd, ifindex = (int)if_nametoindex(sw->cfg.uplink), err;
 	struct ifreq ifr;
 	struct addr a;
-	struct nl nl;
 
-	/* Over netlink of its own, not getifaddrs(): glibc's reads a dump
-	 * into 4 KiB, which a link of a larger message (many altnames, a
-	 * NIC's VFs) cuts short, and then starts over for ever. */
+	/* Over the switch's netlink (its next hops' too, setup_uplink), not
+	 * getifaddrs(): glibc's reads a dump into 4 KiB, which a link of a
+	 * larger message (many altnames, a NIC's VFs) cuts short, and then
+	 * starts over for ever. */
 	if (!ifindex)
 		return -errno;
-	if ((err = nl_open(&nl, -1)))
+	if ((err = nl_open(&sw->nl, -1)))
 		return err;
-	err = nl_addr_on(&nl, ifindex, AF_INET, &a);
-	nl_close(&nl);
+	err = nl_addr_on(&sw->nl, ifindex, AF_INET, &a);
 	if (err == -ENOENT)
 		return -EADDRNOTAVAIL;
 	if (err)
@@ -167,11 +166,6 @@ static int setup_uplink(struct sw *sw)
 	if (!sw->nat) {
 		fail(sw, "NAT table of %u connections: %s", nc.max_entries, strerror(errno ? errno : EINVAL));
 		return -ENOMEM;
-	}
-	err = nl_open(&sw->nl, -1);
-	if (err) {
-		fail(sw, "netlink: %s", strerror(-err));
-		return err;
 	}
 	if ((err = uplink_busy((int)if_nametoindex(sw->cfg.uplink), &other))) {
 		fail(sw, "uplink %s: another nsfast switch's NAT is on it (BPF program %u): an uplink serves one switch",

@@ -137,9 +137,9 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 uint32_t switch_poll_ports(struct sw *sw);
 int switch_run(struct sw *sw, volatile int *stop);
 
-/* The control socket (ctl_socket.c): bound at cfg.sock_path unless
- * another daemon answers there (-EADDRINUSE); unlinked at close only
- * while it is still this one's. */
+/* The control socket (ctl_socket.c): bound at cfg.sock_path (setup
+ * first asks ctl_answered whether another daemon answers there);
+ * unlinked at close only while it is still this one's. */
 int ctl_open(struct sw *sw);
 void ctl_close(struct sw *sw);
 bool ctl_answered(const char *path);
