@@ -74,9 +74,9 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # The benchmark generator (bench/nsgen.c) and its XDP_TX program.
-$(BUILD)/nsgen: bench/nsgen.c bench/num_arg.h $(BUILD)/bpf/gen_tx.skel.h
+$(BUILD)/nsgen: bench/nsgen.c bench/num_arg.h control/addr.c control/addr.h $(BUILD)/bpf/gen_tx.skel.h
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf $(LDFLAGS) -o $@ $< -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf -Icontrol $(LDFLAGS) -o $@ $< control/addr.c -lbpf -lelf -lz
 
 # The benchmark's UDP request/response latency tool.
 $(BUILD)/nsping: bench/nsping.c bench/num_arg.h

@@ -222,8 +222,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!ns || server == !!dst || port < 1 || port > 65535 || count < 1 || warmup < 0 ||
-	    size < (int)sizeof(uint64_t) || size > MAX_SIZE || timeout_ms < 1 || idle < 1) {
+	/* Each number is in its own range already (long_arg). */
+	if (!ns || server == !!dst) {
 		usage(stderr);
 		return 2;
 	}
