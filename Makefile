@@ -123,7 +123,7 @@ $(BUILD)/test_gw_reasm: tests/unit/test_gw_reasm.c tests/unit/check.h dataplane/
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_gw_reasm.c dataplane/gw_reasm.c
 
 # The switch's per-frame path itself, its socket ends stubbed.
-SWITCH_PATH := dataplane/switch.c dataplane/route.c dataplane/route_frag.c dataplane/route_nexthop.c \
+SWITCH_PATH := dataplane/switch.c dataplane/route.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
              dataplane/arp_table.c dataplane/gw_big.c dataplane/gw_reasm.c dataplane/gateway.c \
              dataplane/fdb.c dataplane/pkt.c $(NAT)
 $(BUILD)/test_switch: tests/unit/test_switch.c tests/unit/check.h $(SWITCH_PATH) $(HEADERS)

@@ -95,7 +95,7 @@ struct rt {
 	uint64_t last_poll;
 	uint64_t full_logged; /* when "NAT table full" was last logged */
 	uint64_t ports_logged; /* when "NAT ports all taken" was */
-	uint32_t icmp_credit; /* ICMP errors that may go now (route.c) */
+	uint32_t icmp_credit; /* ICMP errors that may go now (route_icmp.c) */
 	uint64_t icmp_stamp; /* when the credit was last topped up */
 	struct rt_stats st;
 };
@@ -125,6 +125,15 @@ void route_tick(struct sw *sw);
 /* From the ageing pass, with the NAT fast path: follow the uplink's next
  * hops to the MACs the kernel has for them. */
 void route_nexthops_check(struct sw *sw);
+/* For route.c (route_icmp.c): an ICMP error about the IPv4 packet in
+ * p (first buffer at addr) back to its sender through port in, from
+ * src_ip and src_mac; mtu for "fragmentation needed". Takes addr, sent
+ * or dropped (RFC 1812 4.3.2.7, rate limit). */
+void route_icmp_error(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p,
+		      const uint8_t src_ip[4], const uint8_t src_mac[6], uint8_t type,
+		      uint8_t code, uint16_t mtu);
+void route_time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
+void route_net_unreachable(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
 /* For route.c (route_nexthop.c): the MAC of a next hop, 0 and *mac when
  * known, -EAGAIN while it is being resolved (by the kernel on the
  * uplink, by the gateway's ARP requests on the subnet). */

@@ -40,7 +40,7 @@ sources() {
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
 	nat) echo tests/fuzz/fuzz_nat.c dataplane/switch.c dataplane/route.c \
-		dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_nexthop.c \
+		dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
 		dataplane/gw_big.c dataplane/gw_reasm.c \
 		dataplane/gateway.c dataplane/fdb.c ;;
 	keep) echo tests/fuzz/fuzz_keep.c dataplane/nat_keep.c dataplane/nat.c dataplane/nat_conn.c \
