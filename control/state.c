@@ -2,7 +2,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -370,11 +373,54 @@ int state_disk_forget(struct state *st, const char *line)
 	return journal_write(st, st->nlines, line);
 }
 
+/* dir and its files (a lab's directory has no subdirectories). */
+static int dir_remove(const char *dir)
+{
+	char path[128];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.') {
+				snprintf(path, sizeof(path), "%s/%.32s", dir, de->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	return rmdir(dir) && errno != ENOENT ? -errno : 0;
+}
+
+/* A .gone-PID whose PID has exited: a state_destroy that could not
+ * empty it (out of descriptors, killed). Nobody else ever will. */
+static void sweep_gone(void)
+{
+	char path[sizeof(STATE_ROOT) + 32];
+	struct dirent *de;
+	DIR *d = opendir(STATE_ROOT);
+	char *end;
+	long pid;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, ".gone-", 6))
+			continue;
+		errno = 0;
+		pid = strtol(de->d_name + 6, &end, 10);
+		if (errno || *end || pid <= 0 || pid > INT_MAX || pid == getpid() ||
+		    !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%.24s", STATE_ROOT, de->d_name);
+		dir_remove(path);
+	}
+	closedir(d);
+}
+
 int state_destroy(struct state *st)
 {
-	char path[128], gone[sizeof(st->dir)];
-	DIR *d;
-	struct dirent *de;
+	char gone[sizeof(st->dir)];
+	int err;
 
 	/* Out of the way first: one that opens the lab meanwhile finds no
 	 * lab (or makes a new one), never a lock file of this one that is
@@ -382,16 +428,9 @@ int state_destroy(struct state *st)
 	snprintf(gone, sizeof(gone), "%s/.gone-%d", STATE_ROOT, (int)getpid());
 	if (!rename(st->dir, gone))
 		snprintf(st->dir, sizeof(st->dir), "%s", gone);
-	d = opendir(st->dir);
-	if (d) {
-		while ((de = readdir(d)))
-			if (de->d_name[0] != '.') {
-				snprintf(path, sizeof(path), "%s/%.32s", st->dir, de->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	return rmdir(st->dir) && errno != ENOENT ? -errno : 0;
+	err = dir_remove(st->dir);
+	sweep_gone();
+	return err;
 }
 
 void state_unlock(struct state *st)

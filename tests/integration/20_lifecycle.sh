@@ -238,9 +238,19 @@ check_out "and status finds nothing to warn of" "^0$" bash -c "'$NSFAST' status 
 mkdir "/run/nsfast/${PFX}k" && : >"/run/nsfast/${PFX}k/lock"
 check_out "a lab with an empty journal is left out of status, which succeeds" "^0 0$" \
 	bash -c "out=\$('$NSFAST' status); echo \$? \$(grep -c '^lab ${PFX}k' <<<\"\$out\")"
+# What a removal that could not empty its directory left (out of
+# descriptors, killed): the next removal sweeps it, if its PID is dead
+# (above pid_max, so no one's); one of a live PID is still in use.
+dead=$(($(cat /proc/sys/kernel/pid_max) + 1))
+mkdir "/run/nsfast/.gone-$dead" "/run/nsfast/.gone-$$"
+: >"/run/nsfast/.gone-$dead/journal"
+: >"/run/nsfast/.gone-$$/journal"
 check_out "and down of it says it is not up, and removes the directory" \
 	"lab ${PFX}k is not up: nothing to do" "$NSFAST" down "${PFX}k"
 check "and the directory is gone" test ! -e "/run/nsfast/${PFX}k"
+check "and so is one a dead process left" test ! -e "/run/nsfast/.gone-$dead"
+check "but not one of a live process" test -e "/run/nsfast/.gone-$$/journal"
+rm -r "/run/nsfast/.gone-$$"
 check_out "a second lab of the same file is refused: its host address is this one's" \
 	"lab.conf:10: address 10.13.37.254 for ${PFX}x-sw0 is already on $PFX-sw0 in the host" \
 	"$NSFAST" up --lab "${PFX}x" "$LAB"
