@@ -78,6 +78,15 @@ $(BUILD)/nsgen: bench/nsgen.c bench/num_arg.h control/addr.c control/addr.h $(BU
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf -Icontrol $(LDFLAGS) -o $@ $< control/addr.c -lbpf -lelf -lz
 
+# Test tools: a VLAN device's tagging, as tc programs (no 8021q here).
+$(BUILD)/bpf/vlan_tag.bpf.o: tests/tools/vlan_tag.bpf.c
+	$(call msg,BPF,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_x86 -I$(ARCH_INC) -Wall -Werror -c -o $@ $<
+$(BUILD)/vlan_tag: tests/tools/vlan_tag.c $(BUILD)/bpf/vlan_tag.skel.h
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(BUILD)/bpf $(LDFLAGS) -o $@ $< -lbpf -lelf -lz
+
 # The benchmark's UDP request/response latency tool.
 $(BUILD)/nsping: bench/nsping.c bench/num_arg.h
 	$(call msg,LINK,$@)
@@ -163,12 +172,12 @@ $(BUILD)/other-cc.stamp: $(CONTROL) $(DATAPLANE) $(HEADERS) $(SKELS)
 # (root), against this build and then, in the same run and summary,
 # against the sanitizer build in build-san/ ("san:" lines). SAN=1: only
 # the sanitizer build.
-check: $(BIN) $(BUILD)/nsgen $(UNIT) $(BUILD)/other-cc.stamp $(if $(filter 1,$(SAN)),,san-build)
+check: $(BIN) $(BUILD)/nsgen $(BUILD)/vlan_tag $(UNIT) $(BUILD)/other-cc.stamp $(if $(filter 1,$(SAN)),,san-build)
 	$(Q)NSFAST=$(abspath $(BIN)) NSFAST_BUILD=$(abspath $(BUILD)) \
 		NSFAST_SAN_BUILD=$(abspath build-san) tests/run.sh
 
 # Everything the tests run, in this flavour; san-build makes it SAN=1.
-test-build: all $(UNIT)
+test-build: all $(UNIT) $(BUILD)/vlan_tag
 san-build:
 	$(Q)$(MAKE) --no-print-directory SAN=1 test-build
 

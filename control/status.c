@@ -17,10 +17,17 @@
 #include "status_snat.h"
 #include "switchd.h"
 
-/* What up sets for the fast path (up_port_fast), said where users look. */
+/* What up sets on the ports' peers (up_port_untag, up_port_fast), said
+ * where users look. */
 #define XDP_PEER_OFFLOADS \
-	"gro on, tx checksum off, a qdisc where it had none (set by nsfast up for the XDP fast path)"
+	"gro on, tx checksum and VLAN offload off, a qdisc where it had none (set by nsfast up for the XDP fast path)"
+#define AFXDP_PEER_OFFLOADS "tx VLAN offload off (set by nsfast up, so VLAN tags reach the switch)"
 #include "up.h"
+
+static const char *peer_offloads(const char *dp)
+{
+	return !strcmp(dp, "xdp") ? XDP_PEER_OFFLOADS : !strcmp(dp, "afxdp") ? AFXDP_PEER_OFFLOADS : NULL;
+}
 
 /* Grown as the dumps need: a lab of 256 namespaces alone has that many
  * host interfaces, and the host may have many more. */
@@ -242,8 +249,8 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 			printf("%s{\"name\":", first ? "" : ",");
 			json_str(stdout, sw);
 			printf(",\"dataplane\":\"%s\",", dp);
-			if (!strcmp(dp, "xdp"))
-				printf("\"peer_offloads\":\"%s\",", XDP_PEER_OFFLOADS);
+			if (peer_offloads(dp))
+				printf("\"peer_offloads\":\"%s\",", peer_offloads(dp));
 			printf("\"%s\":", kernel ? "bridge" : "host_port");
 			if (strcmp(ifn, "-"))
 				json_str(stdout, ifn);
@@ -265,8 +272,8 @@ static int status_one(const char *name, bool json, bool nat, bool all, bool *pri
 		} else {
 			printf("switch %s: dataplane %s, %s %s\n", sw, dp,
 			       kernel ? "bridge" : "host port", ifn);
-			if (!strcmp(dp, "xdp"))
-				printf("  the namespace end of every port: %s\n", XDP_PEER_OFFLOADS);
+			if (peer_offloads(dp))
+				printf("  the namespace end of every port: %s\n", peer_offloads(dp));
 			if (table_of(&lab, name, sw) &&
 			    status_switch_table(name, sw, kernel, false, nat, stdout))
 				printf("  nftables table nsfast-%s-%s is missing, or has no comment of nsfast's ('nsfast up' makes it anew)\n",

@@ -16,12 +16,13 @@
  * checksums (up_port_fast); tc redirects skbs, which need nothing of it.
  * Either way nsfast turns it on only when the uplink is a veth of this
  * lab, the case it is tested in. Any other uplink keeps NAT on the slow
- * path. */
-static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
+ * path. On afxdp and xdp that peer also writes its VLAN tags into its
+ * frames (up_port_untag), for the uplink's XDP to see them. */
+static int up_uplink_peer(struct up *u, const struct sw *sw, bool *fast)
 {
 	const struct endpoint *peer;
 	const char *ns;
-	int fd;
+	int fd, err;
 
 	*fast = topo_uplink_veth(u->t, sw, &peer) != NULL;
 	if (!*fast || sw->dp == DP_TC)
@@ -29,7 +30,9 @@ static int up_uplink_fast(struct up *u, const struct sw *sw, bool *fast)
 	ns = peer->ns == NS_HOST ? NULL : u->t->ns[peer->ns].sysname;
 	if (!lab_nl(&u->lab, ns, &fd))
 		return lab_nl_err();
-	return up_port_fast(u, fd, ns ? ns : "-", peer->sysname);
+	if ((err = up_port_untag(u, fd, ns ? ns : "-", peer->sysname)))
+		return err;
+	return sw->dp == DP_XDP ? up_port_fast(u, fd, ns ? ns : "-", peer->sysname) : 0;
 }
 
 int up_daemon_started(pid_t pid, void *arg)
@@ -71,8 +74,7 @@ int up_daemon(struct up *u, struct sw *sw)
 	int n = 0, i, err, nrts = 0, np = 1;
 	pid_t pid;
 
-	if ((sw->dp == DP_XDP || sw->dp == DP_TC) && sw->snat &&
-	    (err = up_uplink_fast(u, sw, &fast_nat)))
+	if (sw->snat && (err = up_uplink_peer(u, sw, &fast_nat)))
 		return err;
 	if ((err = step(u, "start the %s switch daemon for %s", dataplane_name(sw->dp), sw->name)))
 		return err;

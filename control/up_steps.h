@@ -147,6 +147,7 @@ int up_veth_add(struct up *u, struct nl *nl, const struct veth_end *a,
 
 int up_switch(struct up *u, struct sw *sw);
 int up_port_quiet(struct up *u, const char *ifname);
+int up_port_untag(struct up *u, int netns_fd, const char *ns, const char *ifname);
 int up_port_fast(struct up *u, int netns_fd, const char *ns, const char *ifname);
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu);
 int up_daemon(struct up *u, struct sw *sw);

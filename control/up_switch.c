@@ -105,6 +105,23 @@ static int port_queue(struct up *u, const char *ns, const char *ifname)
 	return err ? err : 1;
 }
 
+/* afxdp and xdp: a VLAN device's frames leave a veth with their tag
+ * beside them (the skb's), not in them, and XDP sees only the frame: the
+ * AF_XDP socket, a redirect or a flood would pass them on untagged, into
+ * every VLAN. With tx VLAN offload off on the sending end, the kernel
+ * writes the tag into the frame, where the switch sees it, as a Linux
+ * bridge does. On the namespace end of every port, the host end of the
+ * host port, and the peer of a lab's uplink veth. */
+int up_port_untag(struct up *u, int netns_fd, const char *ns, const char *ifname)
+{
+	int err;
+
+	if ((err = step(u, "set tx VLAN offload off on %s:%s, so VLAN tags reach the switch",
+			ns, ifname)))
+		return err;
+	return ethtool_done(u, ethtool_set_tx_vlan(netns_fd, ifname, false));
+}
+
 /* dataplane xdp: a frame the port program redirects to another port
  * reaches that veth's peer as a bare XDP frame, which the kernel drops
  * silently unless the peer runs NAPI (GRO on does it) and whose TCP or
@@ -144,8 +161,9 @@ static int host_pair_set(struct up *u, const char *a, const char *b, int mtu)
 
 /* dataplane tc: a port's slow-path veth pair, both ends in the host (see
  * bpf/tc_steer.bpf.c). The near end gets what userspace must see and
- * finishes its checksums on the way out (transmit checksum offload off:
- * the AF_XDP socket on the far end takes frames as they are); neither end
+ * finishes its checksums and writes VLAN tags into its frames on the
+ * way out (transmit checksum and VLAN offload off: the AF_XDP socket on
+ * the far end takes frames as they are, see up_port_untag); neither end
  * speaks IPv6 of its own, or the switch would forward the host's chatter.
  * Both ends take the port's MTU, or larger frames drop between them. */
 int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int mtu)
@@ -175,7 +193,9 @@ int up_port_slow(struct up *u, struct sw *sw, const char slow[2][IFNAMSIZ], int 
 	if ((err = kernel_err(u, nl_link_set_up_name(&u->lab.root, slow[0]))) ||
 	    (err = kernel_err(u, nl_link_set_up_name(&u->lab.root, slow[1]))))
 		return err;
-	return ethtool_done(u, ethtool_set_tx_csum(-1, slow[0], false));
+	if ((err = ethtool_done(u, ethtool_set_tx_csum(-1, slow[0], false))))
+		return err;
+	return ethtool_done(u, ethtool_set_tx_vlan(-1, slow[0], false));
 }
 
 /* The host port's MTU: the smallest of the switch's ports (a port
@@ -291,6 +311,8 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 		return err; /* a port was made anew at another MTU */
 	}
 	if ((err = up_port_quiet(u, sw->hostport)))
+		return err;
+	if ((sw->dp == DP_XDP || sw->dp == DP_AFXDP) && (err = up_port_untag(u, -1, "-", sw->ifname)))
 		return err;
 	if (sw->dp == DP_XDP && (err = up_port_fast(u, -1, "-", sw->ifname)))
 		return err;

@@ -33,6 +33,17 @@ else
 fi
 check "routed: the host reaches foo through the host port" ping1 10.13.37.2
 check "routed: baz reaches foo" nsx baz ping1 10.13.37.2
+# A VLAN device's IPv4 (its tag beside the frame, as veth's tx VLAN
+# offload sends it), and only tagged IPv4 taken in at both ends: the
+# ping passes only if the switch carries the tag both ways, as a bridge.
+nsx_bg baz "$NSFAST_BUILD/vlan_tag" eth0 100 >"$TMP/vt.baz"
+nsx_bg foo "$NSFAST_BUILD/vlan_tag" eth0 100 >"$TMP/vt.foo"
+check "routed: baz and foo tag their IPv4 (tc programs standing in for VLAN devices)" \
+	bash -c "for _ in \$(seq 50); do grep -q ready '$TMP/vt.baz' && grep -q ready '$TMP/vt.foo' && exit 0; sleep 0.1; done; exit 1"
+check "routed: IPv4 of a VLAN keeps its tag across the switch, both ways" nsx baz ping1 10.13.37.2
+kill "${PIDS[-1]}" "${PIDS[-2]}"
+wait "${PIDS[-1]}" "${PIDS[-2]}" 2>/dev/null
+check "routed: and with the tags gone, baz reaches foo again" nsx baz ping1 10.13.37.2
 check "routed: the host reaches bar through foo" ping1 10.9.9.10
 if command -v traceroute >/dev/null; then
 	traceroute -n -w 2 -q 1 10.9.9.10 >"$TMP/tr" 2>&1
@@ -74,7 +85,7 @@ else
 		nsx baz ethtool -k eth0
 	check_out "routed: GRO is on where the fast path redirects to" "generic-receive-offload: on" \
 		nsx foo ethtool -k eth0
-	check_out "routed: status says so" "namespace end of every port: gro on, tx checksum off, a qdisc" \
+	check_out "routed: status says so" "namespace end of every port: gro on, tx checksum and VLAN offload off, a qdisc" \
 		"$NSFAST" status "$PFX"
 	# (up adds it from Linux 6.18 on, README: veth rules)
 	if [ "$(uname -r | awk -F. '{print ($1 > 6 || ($1 == 6 && $2 >= 18))}')" = 1 ]; then
