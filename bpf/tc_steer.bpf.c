@@ -126,6 +126,12 @@ static __always_inline bool segs_fit(struct __sk_buff *skb, __u32 ifindex)
 	return skb->gso_size && !bpf_check_mtu(skb, ifindex, &mtu, 0, BPF_MTU_CHK_SEGS);
 }
 
+/* Larger than an MTU of mtu (0: unknown) on ifindex, segments or not. */
+static __always_inline bool too_big(struct __sk_buff *skb, __u32 ifindex, __u32 mtu)
+{
+	return mtu && skb->len > mtu + ETH_HLEN && !segs_fit(skb, ifindex);
+}
+
 #define IP_OFF ETH_HLEN
 #define L4_OFF (ETH_HLEN + sizeof(struct iphdr))
 
@@ -149,7 +155,7 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
 	/* Larger than the uplink takes: the slow path answers it with
 	 * "fragmentation needed" (the uplink would drop it unseen, or a
 	 * GSO packet's segments would leave larger than its MTU). */
-	if (uplink_mtu && skb->len > uplink_mtu + ETH_HLEN && !segs_fit(skb, uplink_ifindex))
+	if (too_big(skb, uplink_ifindex, uplink_mtu))
 		return -1;
 	/* nat_l4 reads up to a TCP header: those bytes must be linear. */
 	if (pull_head(skb, L4_OFF + sizeof(struct tcphdr)))
@@ -203,7 +209,7 @@ static __always_inline int nat_forward_out(struct __sk_buff *skb, struct fast_po
  * clone to the others. */
 static __always_inline int fast_flood(struct __sk_buff *skb, struct ethhdr *eth)
 {
-	__u32 in = skb->ifindex, len = skb->len, i, last = 0, last_peer = 0;
+	__u32 in = skb->ifindex, len = skb->len, i, last = 0, last_peer = 0, last_mtu = 0;
 	struct fast_port_stats *st;
 	struct fdb_val *s;
 	struct tc_port *p;
@@ -223,10 +229,16 @@ static __always_inline int fast_flood(struct __sk_buff *skb, struct ethhdr *eth)
 		if (p && p->ifindex && p->ifindex != in) {
 			last = p->ifindex;
 			last_peer = p->peer_ns;
+			last_mtu = p->mtu;
 		}
 	}
 	if (!last)
 		return TC_ACT_SHOT; /* the only port */
+	/* The clones go through the ports' transmit, where veth drops what
+	 * is larger than the namespace takes; so does the frame itself,
+	 * then, rather than into the namespace past that check. */
+	if (too_big(skb, last, last_mtu))
+		last_peer = 0;
 	for (i = 0; i < MAX_PORTS && i < n_ports; i++) {
 		__u32 k = i;
 
@@ -280,6 +292,11 @@ static __always_inline int fast_forward(struct __sk_buff *skb)
 		st->hairpin++;
 		return TC_ACT_SHOT;
 	}
+	/* Larger than the port takes: bpf_redirect_peer skips veth's own
+	 * check, so the frame would reach a namespace of a smaller MTU. The
+	 * slow path drops it, as a bridge and xdp do. */
+	if (too_big(skb, p->ifindex, p->mtu))
+		return -1;
 	hit_mark64(&s->hit);
 	st->packets++;
 	st->bytes += skb->len;
@@ -332,7 +349,7 @@ static __always_inline int nat_forward_in(struct __sk_buff *skb, struct iphdr *i
 	 * would deliver it, but only once its connection is installed). A
 	 * GSO packet is segments that GRO put together: it goes in whole,
 	 * as GRO would hand it up, when each fits the port. */
-	if (p->mtu && skb->len > p->mtu + ETH_HLEN && !segs_fit(skb, p->ifindex))
+	if (too_big(skb, p->ifindex, p->mtu))
 		return -1;
 	from_ip = ip->daddr;
 	to_ip = v->int_ip;
