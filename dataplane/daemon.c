@@ -209,8 +209,7 @@ static int setup_uplink(struct sw *sw)
 		fail(sw, "preparing the uplink's NAT fast path: %s", strerror(-err));
 		return err;
 	} else if (!sw->cfg.fast_nat) {
-		/* Unused, but created all the same: as small as a map can be
-		 * (a hash map is preallocated, 64k entries are megabytes). */
+		/* Unused, but the program needs it: as small as a map can be. */
 		bpf_map__set_max_entries(sw->up_skel->maps.nat_in, 1);
 	}
 	if (uplink_steer__load(sw->up_skel)) {
