@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -158,16 +159,38 @@ bool switchd_is(pid_t pid, const char *lab, const char *sw)
 		return false;
 	buf[n] = '\0';
 	snprintf(want_lab, sizeof(want_lab), "%s", lab);
-	snprintf(want_sw, sizeof(want_sw), "%s", sw);
+	snprintf(want_sw, sizeof(want_sw), "%s", sw ? sw : "");
 	/* argv: nsfast switch --lab LAB --name SW ... (NUL-separated) */
 	for (i = 0; i < (size_t)n; i += strlen(buf + i) + 1) {
 		const char *a = buf + i, *next = i + strlen(a) + 1 < (size_t)n ? a + strlen(a) + 1 : "";
 
 		is_switch |= !strcmp(a, "switch");
 		lab_ok |= !strcmp(a, "--lab") && !strcmp(next, want_lab);
-		sw_ok |= !strcmp(a, "--name") && !strcmp(next, want_sw);
+		sw_ok |= !sw || (!strcmp(a, "--name") && !strcmp(next, want_sw));
 	}
 	return is_switch && lab_ok && sw_ok;
+}
+
+int switchd_of_lab(const char *lab, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 1 || pid > INT_MAX || !switchd_is((pid_t)pid, lab, NULL))
+			continue;
+		if (n < max)
+			pids[n] = (pid_t)pid;
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 ssize_t switchd_cmdline(pid_t pid, char *buf, size_t size)

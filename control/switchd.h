@@ -14,8 +14,12 @@
  * the process exists, so the caller can journal it before waiting. */
 int switchd_start(const char *lab, const char *sw, char *const args[], pid_t *pid,
 		  int (*started)(pid_t pid, void *arg), void *arg, char *err, size_t errlen);
-/* Is pid a switch daemon of this lab (not a recycled pid)? */
+/* Is pid a switch daemon of this lab (not a recycled pid)? sw NULL: of
+ * any of its switches. */
 bool switchd_is(pid_t pid, const char *lab, const char *sw);
+/* The running daemons of the lab's switches, journaled or not: their
+ * number, the first max of them in pids; or -errno. */
+int switchd_of_lab(const char *lab, pid_t *pids, int max);
 /* A daemon's command line, NUL-separated words, at most this long, and
  * of at most this many words (up_daemon makes fewer). */
 #define SWITCHD_CMDLINE_MAX (64 * 1024)

@@ -936,6 +936,18 @@ if [ $rc = 1 ] && grep -q "lab '${PFX}o' has no journal, but these carry its pre
 	pass "journal lost: down names what carries the lab's prefix, and exits 1"
 else fail "journal lost: down: rc $rc: $(tr '\n' ' ' <<<"$out")"; fi
 ip netns del "${PFX}o-z"; ip link del "${PFX}o-s6"; nft delete table ip "nsfast-${PFX}o-s6"
+# A journal that lost a daemon's line: down takes the rest down, and
+# names the daemon, which nothing else would show, instead of "is down".
+printf 'lab %sd\nswitch s dataplane afxdp\nns a\n  link e0 switch s\n' "$PFX" >"$TMP/d.conf"
+"$NSFAST" up -q "$TMP/d.conf"
+dpid=$(awk '$1 == "daemon" { print $3 }' "/run/nsfast/${PFX}d/journal")
+sed -i '/^daemon /d' "/run/nsfast/${PFX}d/journal"
+out=$("$NSFAST" down "${PFX}d" 2>&1); rc=$?
+if [ -n "$dpid" ] && [ $rc = 1 ] &&
+	grep -q "lab '${PFX}d' is down, but these of its own still run: switch daemons (pid) $dpid (" <<<"$out"; then
+	pass "journal without its daemon line: down names the daemon, and exits 1"
+else fail "journal without its daemon line: down: rc $rc, pid '$dpid': $(tr '\n' ' ' <<<"$out")"; fi
+[ -n "$dpid" ] && kill "$dpid"
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
