@@ -200,6 +200,32 @@ if [ "$DP" = afxdp ]; then
 		pass "gw: frames the kernel dropped while the daemon was stopped: $lost, in status's rx lost"
 	else fail "gw: rx lost '${lost}' in the text, $xsk in the JSON (expected at least 500)"; fi
 fi
+# Nothing a sends comes back to a: not a flood's copy (below), nor a
+# frame to a MAC learned on a's own port (a hairpin: dropped).
+AMAC=$(nsx a cat /sys/class/net/eth0/address)
+nsx a nft -f - <<NFT
+table netdev own {
+	chain in {
+		type filter hook ingress device eth0 priority 0;
+		ether saddr $AMAC counter
+	}
+}
+NFT
+own_back() { nsx a nft list chain netdev own in | grep -o 'packets [0-9]*' | awk '{print $2}'; }
+hairpins() { sw_json | jq "[.ports[] | select(.name==\"$PFX-a-eth0\") | .drop_hairpin + .fast_hairpin] | add"; }
+nsx a ip link set eth0 address 02:22:22:22:22:22
+nsx a ping -c 2 -i 0.2 -W 1 10.13.37.3 >/dev/null 2>&1 # 02:22:... learned on a's port
+nsx a ip link set eth0 address "$AMAC"
+nsx a ip neigh replace 10.13.37.3 lladdr 02:22:22:22:22:22 dev eth0 nud permanent
+h0=$(hairpins)
+nsx a ping -c 3 -i 0.1 -W 0.3 10.13.37.3 >/dev/null 2>&1
+nsx a ping -c 3 -i 0.1 -W 0.3 10.13.37.3 >/dev/null 2>&1 # the fast path's, once learned
+h1=$(hairpins)
+nsx a ip neigh del 10.13.37.3 dev eth0
+for n in b c; do nsx $n ip neigh flush dev eth0; done # they took a for 02:22:...
+if [ $((h1 - h0)) -ge 3 ] && [ "$(own_back)" = 0 ]; then
+	pass "gw: frames to a MAC on their own port are dropped as hairpins ($((h1 - h0))), none back to a"
+else fail "gw: hairpins +$((h1 - h0)), a received $(own_back) frames of its own"; fi
 # Unicast to a MAC no port has is flooded, and every namespace it reaches
 # drops it as another's (as behind a bridge): no answer.
 nsx a ip neigh replace 10.13.37.3 lladdr 02:11:11:11:11:11 dev eth0 nud permanent
@@ -226,6 +252,7 @@ if [ "$DP" = afxdp ] && [ $((fl1 - fl0)) -ge 50 ]; then
 elif [ "$DP" != afxdp ] && [ $((x1 - x0)) -ge 50 ] && [ $((fl1 - fl0)) -lt 50 ]; then
 	pass "gw: the broadcasts were flooded in $DP ($((x1 - x0))), not in userspace (+$((fl1 - fl0)))"
 else fail "gw: broadcasts flooded +$((x1 - x0)) in $DP, +$((fl1 - fl0)) in userspace"; fi
+check_out "gw: no copy of a's floods (unknown unicast, broadcast) came back to a" "^0$" own_back
 if [ "$DP" != afxdp ]; then
 	r0=$(counter gw_arp_replies); x0=$(port_flooded "$PFX-a-eth0")
 	nsx a ip neigh flush dev eth0
