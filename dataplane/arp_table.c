@@ -100,6 +100,17 @@ int arp_learn(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t n
 	return 1;
 }
 
+int arp_learn_ipv4(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now)
+{
+	struct arp_entry *e = find(t, ip);
+
+	if (e && e->state == ARP_REACHABLE && memcmp(e->mac, mac, 6)) {
+		t->st.other_mac++;
+		return 0;
+	}
+	return arp_learn(t, ip, mac, now);
+}
+
 static bool ask_due(struct arp_table *t, struct arp_entry *e, uint64_t now)
 {
 	if (e->asked && now - e->asked < ARP_ASK_NS)

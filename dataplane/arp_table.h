@@ -7,11 +7,12 @@
 
 /* The gateway's IPv4 neighbours on its own subnet: address -> MAC, for
  * the next hops of its routes and the namespaces NAT replies go back to.
- * Learned from what the switch sees (ARP senders, IPv4 sent to the
- * gateway); resolved on demand by asking (the caller sends the request
- * when told to). States follow Linux's neighbour table in miniature:
- * incomplete (asked, no answer yet), reachable (confirmed recently),
- * stale (still used, asked again; dropped if that goes unanswered).
+ * Learned from what the switch sees (ARP senders; IPv4 sent to the
+ * gateway, for an address not known yet); resolved on demand by asking
+ * (the caller sends the request when told to). States follow Linux's
+ * neighbour table in miniature: incomplete (asked, no answer yet),
+ * reachable (confirmed recently), stale (still used, asked again;
+ * dropped if that goes unanswered).
  *
  * Bounded and allocation-free: a fixed array, set-associative (4 ways).
  * Unsolicited learning never pushes out a fresh entry, so chatter from
@@ -40,6 +41,7 @@ struct arp_entry {
 struct arp_stats {
 	uint64_t learned; /* addresses that became known (new, or an answer) */
 	uint64_t changed; /* a known address answered from another MAC */
+	uint64_t other_mac; /* IPv4 from a known address's other MAC: not learned */
 	uint64_t evicted; /* entries replaced by another address */
 	uint64_t refused; /* unsolicited learns with no stale slot to take */
 	uint64_t ignored; /* learns of a bad address or MAC */
@@ -61,6 +63,15 @@ void arp_init(struct arp_table *t);
  * lack of room), -EINVAL for address 0 or 255.255.255.255 or a
  * multicast or zero MAC. */
 int arp_learn(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now);
+
+/* ip was seen sending IPv4 (not ARP) from mac: learned as arp_learn
+ * when ip has no MAC yet (it saves asking for it before the answer),
+ * refreshed when it has this one, left alone when it has another. Any
+ * host can send IPv4 with any source address: taken from that, one
+ * frame would send another host's traffic to the sender. Only ARP
+ * moves an entry, as Linux learns neighbours only from ARP. Returns as
+ * arp_learn, 0 for another MAC (counted in other_mac). */
+int arp_learn_ipv4(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now);
 
 /* The MAC of ip: 0 and *mac filled when known (stale included), -EAGAIN
  * when not (yet); an entry is made for it then. *ask is set when the

@@ -299,7 +299,8 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 		       "\"icmp_limited\":%llu,\"mtu\":%u,\"martian\":%llu,\"nat_drops\":%llu,"
 		       "\"no_route\":%llu,\"bad\":%llu,\"held_now\":%d,"
 		       "\"arp_held\":%llu,\"arp_timeout\":%llu,\"arp_overflow\":%llu,\"in_no_host\":%llu,"
-		       "\"arp\":{\"entries\":%u,\"learned\":%llu,\"changed\":%llu,\"evicted\":%llu,"
+		       "\"arp\":{\"entries\":%u,\"learned\":%llu,\"changed\":%llu,\"other_mac\":%llu,"
+		       "\"evicted\":%llu,"
 		       "\"refused\":%llu,\"ignored\":%llu,\"failed\":%llu,\"requests\":%llu,"
 		       "\"request_no_frame\":%llu,\"table\":[",
 		    sw->nat ? "\"" : "", sw->nat ? sw->cfg.uplink : "null", sw->nat ? "\"" : "",
@@ -314,7 +315,8 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 		    (unsigned long long)r->arp_held, (unsigned long long)r->arp_timeout,
 		    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host,
 		    a->entries, (unsigned long long)a->learned, (unsigned long long)a->changed,
-		    (unsigned long long)a->evicted, (unsigned long long)a->refused,
+		    (unsigned long long)a->other_mac, (unsigned long long)a->evicted,
+		    (unsigned long long)a->refused,
 		    (unsigned long long)a->ignored, (unsigned long long)a->failed,
 		    (unsigned long long)r->arp_requests, (unsigned long long)r->arp_no_frame);
 		arp_foreach(&sw->rt.arp, now_ns(), arp_entry, &f);
@@ -338,10 +340,12 @@ static void report_routing(struct sw *sw, struct out *o, bool json)
 	    (unsigned long long)r->bad, (unsigned long long)r->martian,
 	    (unsigned long long)r->nat_drops, (unsigned long long)r->icmp_limited, (unsigned long long)r->arp_held, sw->rt.nheld, (unsigned long long)r->arp_timeout,
 	    (unsigned long long)r->arp_overflow, (unsigned long long)r->in_no_host);
-	out(o, "  arp: %u entries, %llu learned, %llu changed, %llu evicted, %llu refused (no room), "
+	out(o, "  arp: %u entries, %llu learned, %llu changed, %llu not moved (IPv4 from another MAC), "
+	       "%llu evicted, %llu refused (no room), "
 	       "%llu ignored (bad), %llu failed; %llu requests sent, %llu not sent (no frame)\n",
 	    a->entries, (unsigned long long)a->learned, (unsigned long long)a->changed,
-	    (unsigned long long)a->evicted, (unsigned long long)a->refused,
+	    (unsigned long long)a->other_mac, (unsigned long long)a->evicted,
+	    (unsigned long long)a->refused,
 	    (unsigned long long)a->ignored, (unsigned long long)a->failed,
 	    (unsigned long long)r->arp_requests, (unsigned long long)r->arp_no_frame);
 	arp_foreach(&sw->rt.arp, now_ns(), arp_entry, &f);

@@ -42,19 +42,22 @@ static bool in_subnet(uint32_t ip, const uint8_t net[4], int plen)
 void route_learn(struct sw *sw, const struct pkt *p)
 {
 	const uint8_t *l3 = p->data + p->l3_off, *mac;
+	bool ipv4 = false;
 	uint32_t ip;
 
 	if ((!sw->nat && !sw->cfg.nroutes) || !p->l3_off)
 		return;
 	/* ARP of any kind (pkt_parse checked it is Ethernet/IPv4, 28 bytes):
 	 * the sender's own words. IPv4 to the gateway: a namespace that routes
-	 * through us, so we will answer it soon. */
+	 * through us, so we will answer it soon; taken only for an address
+	 * with no MAC yet. */
 	if (p->ethertype == 0x0806) {
 		ip = ip_at(l3 + 14);
 		mac = l3 + 8;
 	} else if (p->ethertype == 0x0800 && !memcmp(p->dst, sw->cfg.gw.mac, 6)) {
 		ip = ip_at(l3 + 12);
 		mac = p->src;
+		ipv4 = true;
 	} else {
 		return;
 	}
@@ -65,7 +68,9 @@ void route_learn(struct sw *sw, const struct pkt *p)
 	 * to the gateway itself, nowhere. */
 	if (!memcmp(mac, sw->cfg.gw.mac, 6))
 		return;
-	if (arp_learn(&sw->rt.arp, ip, mac, sw->now) > 0)
+	/* IPv4 only makes an address known, never moves it (arp_learn_ipv4):
+	 * its source address is whatever the sender wrote. */
+	if ((ipv4 ? arp_learn_ipv4 : arp_learn)(&sw->rt.arp, ip, mac, sw->now) > 0)
 		sw->rt.learned = true;
 }
 

@@ -311,12 +311,85 @@ static void test_gateway_mac_not_learned(void)
 	      mac[5]);
 }
 
+/* The outside's answer to the UDP flow udp_out starts: from FAR4 port
+ * 53 to the uplink's address and the NAT's port ext (network order). */
+static void udp_in(uint8_t *f, const uint8_t ext[2])
+{
+	uint8_t *ip = f + 14, *u = ip + 20;
+
+	memset(f, 0, 60);
+	memcpy(f, UP_MAC, 6);
+	memcpy(f + 6, (const uint8_t[6]){ 0x02, 0x99, 198, 51, 100, 7 }, 6);
+	f[12] = 0x08, f[13] = 0x00;
+	ip[0] = 0x45;
+	be16_put(ip + 2, 28);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, FAR4, 4);
+	memcpy(ip + 16, EXT4, 4);
+	be16_put(ip + 10, csum_fold(csum_add(0, ip, 20)));
+	be16_put(u, 53);
+	memcpy(u + 2, ext, 2);
+	be16_put(u + 4, 8);
+}
+
+/* Port 1 sends one IPv4 frame to the gateway from HOST's address: it
+ * must not move HOST in the gateway's ARP table (only ARP does), so the
+ * answers to HOST's connection still reach HOST. An address not known
+ * yet is learned from such a frame. */
+static void test_ipv4_does_not_move_arp(void)
+{
+	static const uint8_t OTHER_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x66 };
+	static const uint8_t OTHER4[4] = { 10, 13, 37, 6 };
+	uint8_t f[64], ext[2], mac[6];
+	uint32_t other;
+	bool ask;
+	int r;
+
+	sw_new();
+	udp_out(f, 46, 60, false);
+	switch_frame(sw, &ports[0], rx(f, 60), 60);
+	flush();
+	memcpy(ext, sent[0].data + 34, 2);
+	udp_out(f, 46, 60, false);
+	memcpy(f + 6, OTHER_MAC, 6);
+	memcpy(f + 14 + 16, OTHER4, 4); /* on the subnet: only learned from */
+	be16_put(f + 14 + 10, 0);
+	be16_put(f + 14 + 10, csum_fold(csum_add(0, f + 14, 20)));
+	switch_frame(sw, &ports[1], rx(f, 60), 60);
+	flush();
+	nsent = 0;
+	udp_in(f, ext);
+	route_in(sw, rx(f, 60), 60);
+	flush();
+	check(nsent == 1 && sent[0].port == 0 && !memcmp(sent[0].data, HOST_MAC, 6) &&
+		      sw->rt.arp.st.other_mac == 1,
+	      "a frame from another MAC with HOST's address does not move HOST's answers",
+	      "%d sent, first on port %d to ..:%02x, other_mac %llu", nsent,
+	      nsent ? sent[0].port : -1, nsent ? sent[0].data[5] : 0,
+	      (unsigned long long)sw->rt.arp.st.other_mac);
+	/* A new address, from the same kind of frame. */
+	udp_out(f, 46, 60, false);
+	memcpy(f + 6, OTHER_MAC, 6);
+	memcpy(f + 14 + 12, OTHER4, 4);
+	be16_put(f + 14 + 10, 0);
+	be16_put(f + 14 + 10, csum_fold(csum_add(0, f + 14, 20)));
+	switch_frame(sw, &ports[1], rx(f, 60), 60);
+	flush();
+	memcpy(&other, OTHER4, 4);
+	r = arp_resolve(&sw->rt.arp, other, sw->now, mac, &ask);
+	check(r == 0 && !memcmp(mac, OTHER_MAC, 6),
+	      "an address not known yet is learned from an IPv4 frame to the gateway",
+	      "arp_resolve %d, MAC ..:%02x", r, mac[5]);
+}
+
 int main(void)
 {
 	if (!(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
 		return 1;
 	test_trailing_bytes();
 	test_gateway_mac_not_learned();
+	test_ipv4_does_not_move_arp();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
