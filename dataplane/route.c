@@ -74,13 +74,30 @@ void route_learn(struct sw *sw, const struct pkt *p)
 		sw->rt.learned = true;
 }
 
+bool route_uplink_bcast(const struct sw *sw, const uint8_t dst[4])
+{
+	uint32_t d = ip_at(dst), host;
+
+	/* A /31 or /32 has no broadcast address, and no network address
+	 * (RFC 3021): both its addresses are hosts'. */
+	if (!sw->nat || sw->up_plen >= 31 || !in_subnet(d, sw->up_ip, sw->up_plen))
+		return false;
+	host = htonl(~0u >> sw->up_plen);
+	return (d & host) == host || !(d & host);
+}
+
 /* RFC 1812 5.3.7: a router does not forward what comes from or goes to
  * an address that is not one host's, nor from its subnet's broadcast
  * address or its own (Linux drops those as martians, so the kernel
- * dataplane's host would). */
+ * dataplane's host would); nor to the uplink subnet's broadcast
+ * address, or the network address some hosts still take for one: a
+ * directed broadcast, which routers forward only when told to (RFC
+ * 2644) and Linux does not (bc_forwarding 0); through the NAT it would
+ * reach every host there from the uplink's address. */
 static bool route_martian(const struct sw *sw, const uint8_t *ip)
 {
-	return !gw_src_one_host(&sw->cfg.gw, ip + 12) || !ipv4_one_host(ip + 16);
+	return !gw_src_one_host(&sw->cfg.gw, ip + 12) || !ipv4_one_host(ip + 16) ||
+	       route_uplink_bcast(sw, ip + 16);
 }
 
 /* Never more than XDP_MTU_MAX: the router works on frames of one

@@ -132,6 +132,10 @@ void route_nexthops_check(struct sw *sw);
 void route_icmp_error(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p,
 		      const uint8_t src_ip[4], const uint8_t src_mac[6], uint8_t type,
 		      uint8_t code, uint16_t mtu);
+/* For route.c (route_icmp.c): is dst the broadcast address of the
+ * uplink's subnet, or its network address (below /31)? Not forwarded,
+ * nor answered with an error (RFC 2644, RFC 1812 4.3.2.7). */
+bool route_uplink_bcast(const struct sw *sw, const uint8_t dst[4]);
 void route_time_exceeded(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
 void route_net_unreachable(struct sw *sw, struct port *in, uint64_t addr, struct pkt *p);
 /* For route.c (route_nexthop.c): the MAC of a next hop, 0 and *mac when

@@ -53,12 +53,13 @@ void route_icmp_error(struct sw *sw, struct port *in, uint64_t addr, struct pkt 
 	uint8_t to_mac[6], itype = ip[9] == 1 && l4 < p->len ? d[l4] : 0;
 
 	/* RFC 1812 4.3.2.7: never about an ICMP error, a fragment other than
-	 * the first, a packet to a group, or from an address that is not one
-	 * host's (zero, loopback, multicast, class E, the subnet's broadcast,
-	 * the gateway's own); such a packet is only dropped. */
+	 * the first, a packet to a group or to the uplink subnet's broadcast
+	 * address, or from an address that is not one host's (zero,
+	 * loopback, multicast, class E, the subnet's broadcast, the
+	 * gateway's own); such a packet is only dropped. */
 	if (itype == 3 || itype == 4 || itype == 5 || itype == 11 || itype == 12 ||
 	    (be16_get(ip + 6) & 0x1fff) || !gw_src_one_host(&sw->cfg.gw, ip + 12) || ip[16] >= 0xe0 ||
-	    !icmp_allow(sw)) {
+	    route_uplink_bcast(sw, ip + 16) || !icmp_allow(sw)) {
 		frame_put(&sw->umem, addr);
 		return;
 	}

@@ -201,8 +201,9 @@ static bool inside(uint32_t ip) /* 10.13.37.0/24 */
 }
 
 /* RFC 1812 5.3.7: what a router never forwards, nor answers with an
- * error about: from or to 0/8, 127/8, a group or class E, or from the
- * subnet's broadcast address or the gateway's own. */
+ * error about: from or to 0/8, 127/8, a group or class E, from the
+ * subnet's broadcast address or the gateway's own, or to the uplink
+ * subnet's (203.0.113.0/24) broadcast or network address (RFC 2644). */
 static bool one_host4(uint32_t a)
 {
 	return a >> 24 != 0 && a >> 24 != 127 && a >> 24 < 224;
@@ -212,8 +213,11 @@ static bool martian(const uint8_t *ip)
 {
 	uint32_t src = rd32(ip + 12);
 
-	return !one_host4(src) || !one_host4(rd32(ip + 16)) || (inside(src) && (src & 0xff) == 0xff) ||
-	       src == rd32(GW4);
+	uint32_t dst = rd32(ip + 16);
+
+	return !one_host4(src) || !one_host4(dst) || (inside(src) && (src & 0xff) == 0xff) ||
+	       src == rd32(GW4) ||
+	       ((dst >> 8) == (rd32(EXT4) >> 8) && ((dst & 0xff) == 0xff || !(dst & 0xff)));
 }
 
 static bool ip_ok(const uint8_t *ip)

@@ -207,6 +207,13 @@ static void udp_out(uint8_t *f, uint32_t tot, uint32_t flen, bool df)
 	memset(u + 8, 0x11, tot - 28);
 }
 
+/* The IPv4 header of frame f checksummed again, after a change. */
+static void ip_sum(uint8_t *f)
+{
+	be16_put(f + 14 + 10, 0);
+	be16_put(f + 14 + 10, csum_fold(csum_add(0, f + 14, 20)));
+}
+
 /* The frame f of len bytes received on port 0 as the kernel hands a
  * jumbo frame over: buffers of at most 3500 bytes, chained. */
 static void rx_chain(const uint8_t *f, uint32_t len)
@@ -354,8 +361,7 @@ static void test_ipv4_does_not_move_arp(void)
 	udp_out(f, 46, 60, false);
 	memcpy(f + 6, OTHER_MAC, 6);
 	memcpy(f + 14 + 16, OTHER4, 4); /* on the subnet: only learned from */
-	be16_put(f + 14 + 10, 0);
-	be16_put(f + 14 + 10, csum_fold(csum_add(0, f + 14, 20)));
+	ip_sum(f);
 	switch_frame(sw, &ports[1], rx(f, 60), 60);
 	flush();
 	nsent = 0;
@@ -372,8 +378,7 @@ static void test_ipv4_does_not_move_arp(void)
 	udp_out(f, 46, 60, false);
 	memcpy(f + 6, OTHER_MAC, 6);
 	memcpy(f + 14 + 12, OTHER4, 4);
-	be16_put(f + 14 + 10, 0);
-	be16_put(f + 14 + 10, csum_fold(csum_add(0, f + 14, 20)));
+	ip_sum(f);
 	switch_frame(sw, &ports[1], rx(f, 60), 60);
 	flush();
 	memcpy(&other, OTHER4, 4);
@@ -383,6 +388,51 @@ static void test_ipv4_does_not_move_arp(void)
 	      "arp_resolve %d, MAC ..:%02x", r, mac[5]);
 }
 
+/* The uplink subnet's broadcast address (203.0.113.0/24), and its
+ * network address: not routed out through the NAT, nor answered with
+ * time exceeded at TTL 1, but dropped as martians, as Linux does not
+ * forward a directed broadcast. */
+static void test_uplink_broadcast_martian(void)
+{
+	static const uint8_t to[2] = { 255, 0 };
+	uint8_t f[64];
+	char what[128];
+
+	for (int i = 0; i < 2; i++) {
+		for (int ttl = 64; ttl >= 1; ttl -= 63) {
+			sw_new();
+			udp_out(f, 46, 60, false);
+			memcpy(f + 14 + 16, EXT4, 3);
+			f[14 + 19] = to[i];
+			f[14 + 8] = (uint8_t)ttl;
+			ip_sum(f);
+			switch_frame(sw, &ports[0], rx(f, 60), 60);
+			flush();
+			snprintf(what, sizeof(what),
+				 "UDP to 203.0.113.%u at TTL %d is dropped as a martian, no connection made",
+				 to[i], ttl);
+			check(nsent == 0 && sw->rt.st.martian == 1 && !sw->rt.st.routed_out &&
+				      !nat_stats(sw->nat)->created && sw->umem.nfree == NFRAMES,
+			      what, "%d sent, martian %llu, routed_out %llu, ttl_exceeded %llu, NAT created %llu",
+			      nsent, (unsigned long long)sw->rt.st.martian,
+			      (unsigned long long)sw->rt.st.routed_out,
+			      (unsigned long long)sw->rt.st.ttl_exceeded,
+			      (unsigned long long)nat_stats(sw->nat)->created);
+		}
+	}
+	/* Another host there is routed as before. */
+	sw_new();
+	udp_out(f, 46, 60, false);
+	memcpy(f + 14 + 16, EXT4, 3);
+	f[14 + 19] = 7;
+	ip_sum(f);
+	switch_frame(sw, &ports[0], rx(f, 60), 60);
+	flush();
+	check(nsent == 1 && sw->rt.st.routed_out == 1 && !sw->rt.st.martian,
+	      "UDP to 203.0.113.7 on the uplink's subnet is routed out", "%d sent, martian %llu",
+	      nsent, (unsigned long long)sw->rt.st.martian);
+}
+
 int main(void)
 {
 	if (!(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
@@ -390,6 +440,7 @@ int main(void)
 	test_trailing_bytes();
 	test_gateway_mac_not_learned();
 	test_ipv4_does_not_move_arp();
+	test_uplink_broadcast_martian();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
