@@ -508,9 +508,15 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 		sw->rt.st.martian++;
 		goto drop;
 	}
+	/* As Linux's forward path after its NAT: time exceeded from the
+	 * uplink's address, the one the outside sent to, so that a
+	 * traceroute from there ends at it. Before the NAT all the same (as
+	 * the rest here): the error quotes the packet as it came, and a
+	 * packet that goes no further refreshes no connection. */
 	if (ip[8] <= 1) {
 		sw->rt.st.ttl_exceeded++;
-		goto drop;
+		route_icmp_error(sw, up, addr, &p, sw->up_ip, sw->up_mac, 11, 0, 0);
+		return;
 	}
 	/* Larger than the smallest port: what an error about it would
 	 * quote, as it came. */

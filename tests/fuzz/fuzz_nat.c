@@ -681,9 +681,10 @@ static uint32_t in_port_mtu(const uint8_t *oip)
 
 /* An ICMP error from the gateway, back to the sender: time exceeded
  * (TTL 1), or fragmentation needed (larger than the route's MTU, DF).
- * From the uplink's address back to the outside: fragmentation needed
- * (larger than the port of the host it is for, or when that is not
- * known, than the smallest port), quoting the packet as it came. */
+ * From the uplink's address back to the outside: time exceeded (TTL 1),
+ * or fragmentation needed (larger than the port of the host it is for,
+ * or when that is not known, than the smallest port), quoting the
+ * packet as it came. */
 static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t len)
 {
 	const uint8_t *o = m->done, *oip = o + 14, *ip = f + 14, *icmp = ip + 20;
@@ -694,7 +695,9 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 		quote = routed_len(m) - 14;
 	CHECK(rd16(o + 12) == 0x0800 && (in || !memcmp(o, GW_MAC, 6)) && ip_ok(oip));
 	CHECK(!memcmp(f + 6, in ? UP_MAC : GW_MAC, 6));
-	if (in) {
+	if (in && icmp[0] == 11) {
+		CHECK(oip[8] <= 1 && icmp[1] == 0);
+	} else if (in) {
 		uint16_t mtu = rd16(icmp + 6);
 
 		CHECK(icmp[0] == 3 && icmp[1] == 4 && oip[8] > 1 && (oip[6] & 0x40));

@@ -45,7 +45,7 @@ static uint16_t refs[NFRAMES];
 static struct sent {
 	int port;
 	uint32_t len;
-	uint8_t data[64];
+	uint8_t data[128];
 } sent[64];
 static int nsent;
 
@@ -433,6 +433,55 @@ static void test_uplink_broadcast_martian(void)
 	      nsent, (unsigned long long)sw->rt.st.martian);
 }
 
+/* An answer from the outside with TTL 1: time exceeded back out of the
+ * uplink, from the uplink's address and MAC, quoting it as it came, as
+ * Linux's forward path sends it; nothing reaches the namespace, and an
+ * ICMP error with TTL 1 gets none (RFC 1812 4.3.2.7). */
+static void test_ttl_exceeded_in(void)
+{
+	uint8_t f[128], ext[2], quote[28];
+	const uint8_t *ip = sent[0].data + 14, *icmp = ip + 20;
+
+	sw_new();
+	udp_out(f, 46, 60, false);
+	switch_frame(sw, &ports[0], rx(f, 60), 60);
+	flush();
+	memcpy(ext, sent[0].data + 34, 2);
+	nsent = 0;
+	udp_in(f, ext);
+	f[14 + 8] = 1;
+	ip_sum(f);
+	memcpy(quote, f + 14, sizeof(quote));
+	route_in(sw, rx(f, 60), 60);
+	flush();
+	check(nsent == 1 && sent[0].port == NL2 && sent[0].len == 14 + 20 + 8 + 28 &&
+		      !memcmp(sent[0].data, f + 6, 6) && !memcmp(sent[0].data + 6, UP_MAC, 6) &&
+		      !memcmp(ip + 12, EXT4, 4) && !memcmp(ip + 16, FAR4, 4) && icmp[0] == 11 &&
+		      icmp[1] == 0 && !memcmp(icmp + 8, quote, sizeof(quote)) &&
+		      csum_fold(csum_add(0, ip, 20)) == 0 &&
+		      csum_fold(csum_add(0, icmp, 8 + 28)) == 0 && sw->rt.st.ttl_exceeded == 1,
+	      "an answer from outside at TTL 1 gets time exceeded from the uplink's address",
+	      "%d sent, first on port %d, %u bytes, ICMP type %u, ttl_exceeded %llu", nsent,
+	      nsent ? sent[0].port : -1, nsent ? sent[0].len : 0, nsent ? icmp[0] : 0,
+	      (unsigned long long)sw->rt.st.ttl_exceeded);
+	/* The time exceeded the outside would send about it, at TTL 1 too. */
+	nsent = 0;
+	memcpy(f + 14 + 28, quote, sizeof(quote));
+	memcpy(f + 14 + 28 + 12, EXT4, 4);
+	memcpy(f + 14 + 28 + 16, FAR4, 4);
+	memset(f + 14 + 20, 0, 8);
+	f[14 + 20] = 11;
+	be16_put(f + 14 + 20 + 2, csum_fold(csum_add(0, f + 14 + 20, 8 + 28)));
+	be16_put(f + 14 + 2, 20 + 8 + 28);
+	f[14 + 9] = 1;
+	ip_sum(f);
+	route_in(sw, rx(f, 14 + 56), 14 + 56);
+	flush();
+	check(nsent == 0 && sw->rt.st.ttl_exceeded == 2 && sw->umem.nfree == NFRAMES,
+	      "an ICMP error from outside at TTL 1 is dropped unanswered", "%d sent, ttl_exceeded %llu",
+	      nsent, (unsigned long long)sw->rt.st.ttl_exceeded);
+}
+
 int main(void)
 {
 	if (!(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
@@ -441,6 +490,7 @@ int main(void)
 	test_gateway_mac_not_learned();
 	test_ipv4_does_not_move_arp();
 	test_uplink_broadcast_martian();
+	test_ttl_exceeded_in();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
