@@ -400,7 +400,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		out(o, "],\"counters\":{\"forwarded\":%llu,\"flooded\":%llu,\"flood_unknown\":%llu,\"flood_copies\":%llu,"
 		       "\"csum_fixed\":%llu,\"no_frame\":%llu,\"gw_unrouted\":%llu,\"src_gw_mac\":%llu,\"xdp_rx\":%llu,\"xdp_no_port\":%llu,"
 		       "\"gw_arp_replies\":%llu,\"gw_echo_replies\":%llu,\"gw_nd_adverts\":%llu,"
-		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu,\"gw_unanswered\":%llu,\"multibuf_unrouted\":%llu,"
+		       "\"gw_echo6_replies\":%llu,\"gw_bad\":%llu,\"gw_unanswered\":%llu,\"source_routed\":%llu,"
+		       "\"multibuf_unrouted\":%llu,"
 		       "\"gw_echo_big\":%llu,\"gw_big_no_frame\":%llu,\"gw_reasm_fragments\":%llu,"
 		       "\"gw_reasm_whole\":%llu,\"gw_reasm_bad\":%llu,\"gw_reasm_evicted\":%llu},",
 		    (unsigned long long)sw->st.forwarded, (unsigned long long)sw->st.flooded,
@@ -412,7 +413,8 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		    (unsigned long long)sw->gwst.echo_replies,
 		    (unsigned long long)sw->gwst.nd_adverts,
 		    (unsigned long long)sw->gwst.echo6_replies, (unsigned long long)sw->gwst.bad,
-		    (unsigned long long)sw->gwst.unanswered, (unsigned long long)sw->st.multibuf_unrouted,
+		    (unsigned long long)sw->gwst.unanswered, (unsigned long long)sw->st.source_routed,
+		    (unsigned long long)sw->st.multibuf_unrouted,
 		    (unsigned long long)sw->gwst.echo_big, (unsigned long long)sw->gwst.big_no_frame,
 		    (unsigned long long)(rs ? rs->fragments : 0), (unsigned long long)(rs ? rs->whole : 0),
 		    (unsigned long long)(rs ? rs->bad : 0), (unsigned long long)(rs ? rs->evicted : 0));
@@ -497,11 +499,11 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 	    (unsigned long long)sw->gwst.arp_replies, (unsigned long long)sw->gwst.echo_replies,
 	    (unsigned long long)sw->gwst.nd_adverts, (unsigned long long)sw->gwst.echo6_replies);
 	out(o, "  dropped: %llu for the gateway but malformed or not answerable, %llu for its "
-	       "address and not served (not ARP, a ping or ND), %llu to the "
-	       "gateway's MAC and not routable, %llu of several buffers and not routable; "
+	       "address and not served (not ARP, a ping or ND), %llu source-routed (LSRR, SSRR), "
+	       "%llu to the gateway's MAC and not routable, %llu of several buffers and not routable; "
 	       "no free frame to refill a port's fill ring %llu times\n",
 	    (unsigned long long)sw->gwst.bad, (unsigned long long)sw->gwst.unanswered,
-	    (unsigned long long)sw->st.gw_unrouted,
+	    (unsigned long long)sw->st.source_routed, (unsigned long long)sw->st.gw_unrouted,
 	    (unsigned long long)sw->st.multibuf_unrouted, (unsigned long long)sw->st.no_frame);
 	if (rs && (rs->fragments || sw->gwst.echo_big || sw->gwst.big_no_frame))
 		out(o, "  gateway pings larger than a frame: %llu answered, %llu not (no frame); "

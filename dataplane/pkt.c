@@ -348,3 +348,21 @@ int pkt_csum_complete(struct pkt *p)
 	be16_put(check, c);
 	return 1;
 }
+
+bool ipv4_source_routed(const uint8_t *ip)
+{
+	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, i = 20;
+
+	while (i < hl && ip[i] != 0) {
+		if (ip[i] == 131 || ip[i] == 137)
+			return true;
+		if (ip[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || ip[i + 1] < 2 || ip[i + 1] > hl - i)
+			break;
+		i += ip[i + 1];
+	}
+	return false;
+}

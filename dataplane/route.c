@@ -496,6 +496,11 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 		sw->rt.st.bad++;
 		goto drop;
 	}
+	/* As the inside's (switch.c, gw_source_routed): Linux drops it. */
+	if (ipv4_source_routed(d + ETH_HLEN)) {
+		sw->st.source_routed++;
+		goto drop;
+	}
 	/* The outside sends CHECKSUM_PARTIAL too, and the translation
 	 * updates checksums incrementally: complete them first. */
 	if (p.l4_off)

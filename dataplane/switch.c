@@ -114,6 +114,19 @@ static bool gw_hdr_bad(const struct sw *sw, const struct pkt *p)
 	       !ipv4_hdr_ok(p->data + p->l3_off);
 }
 
+/* IPv4 for the gateway's MAC with a source route: Linux
+ * (accept_source_route 0) neither routes it nor answers it, and
+ * answering or routing it as if the route were not there would send
+ * it where its sender did not ask. Dropped first, as gw_hdr_bad. */
+static bool gw_source_routed(struct sw *sw, const struct pkt *p)
+{
+	if (p->ethertype != 0x0800 || !p->l3_off || memcmp(p->dst, sw->cfg.gw.mac, 6) ||
+	    !ipv4_source_routed(p->data + p->l3_off))
+		return false;
+	sw->st.source_routed++;
+	return true;
+}
+
 enum { L2_FLOOD = -1, L2_DROP = -2 };
 
 /* Where the L2 switch sends a frame from in: a port index, or flood, or
@@ -153,6 +166,10 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 	}
 	if (sw->cfg.has_gw && gw_hdr_bad(sw, &p)) {
 		sw->gwst.bad++;
+		frame_put(&sw->umem, addr);
+		return;
+	}
+	if (sw->cfg.has_gw && gw_source_routed(sw, &p)) {
 		frame_put(&sw->umem, addr);
 		return;
 	}
@@ -250,6 +267,10 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 		goto drop_invalid;
 	if (sw->cfg.has_gw && gw_hdr_bad(sw, &p)) {
 		sw->gwst.bad++;
+		segs_put(sw, seg, n);
+		return;
+	}
+	if (sw->cfg.has_gw && gw_source_routed(sw, &p)) {
 		segs_put(sw, seg, n);
 		return;
 	}

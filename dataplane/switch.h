@@ -58,6 +58,7 @@ struct sw_stats {
 	uint64_t no_frame; /* pool empty: RX could not be refilled */
 	uint64_t gw_unrouted; /* to the gateway's MAC, not its address: no routing yet */
 	uint64_t src_gw_mac; /* from the gateway's own MAC: not learned */
+	uint64_t source_routed; /* IPv4 with LSRR or SSRR, for the gateway or the NAT: dropped */
 	uint64_t multibuf_unrouted; /* several buffers, for the gateway, not answered */
 	uint64_t loops; /* poll loop iterations */
 };

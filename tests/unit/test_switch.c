@@ -211,7 +211,7 @@ static void udp_out(uint8_t *f, uint32_t tot, uint32_t flen, bool df)
 static void ip_sum(uint8_t *f)
 {
 	be16_put(f + 14 + 10, 0);
-	be16_put(f + 14 + 10, csum_fold(csum_add(0, f + 14, 20)));
+	be16_put(f + 14 + 10, csum_fold(csum_add(0, f + 14, (f[14] & 0x0fu) * 4)));
 }
 
 /* The frame f of len bytes received on port 0 as the kernel hands a
@@ -482,6 +482,112 @@ static void test_ttl_exceeded_in(void)
 	      nsent, (unsigned long long)sw->rt.st.ttl_exceeded);
 }
 
+/* From HOST to dst through the gateway, IPv4 options opt (n bytes, a
+ * multiple of 4) after the header: UDP to port 53, or an echo request
+ * (icmp). The frame's length. */
+static uint32_t ip_opts(uint8_t *f, const uint8_t dst[4], const uint8_t *opt, uint32_t n,
+			bool icmp)
+{
+	uint8_t *ip = f + 14, *l4 = ip + 20 + n;
+	uint32_t tot = 20 + n + 16;
+
+	memset(f, 0, 14 + tot);
+	memcpy(f, GW_MAC, 6);
+	memcpy(f + 6, HOST_MAC, 6);
+	f[12] = 0x08, f[13] = 0x00;
+	ip[0] = (uint8_t)(0x40 | (20 + n) / 4);
+	be16_put(ip + 2, (uint16_t)tot);
+	ip[8] = 64;
+	ip[9] = icmp ? 1 : 17;
+	memcpy(ip + 12, HOST4, 4);
+	memcpy(ip + 16, dst, 4);
+	memcpy(ip + 20, opt, n);
+	ip_sum(f);
+	if (icmp) {
+		l4[0] = 8;
+		be16_put(l4 + 4, 0x4242);
+		be16_put(l4 + 2, csum_fold(csum_add(0, l4, 16)));
+	} else {
+		be16_put(l4, 5555);
+		be16_put(l4 + 2, 53);
+		be16_put(l4 + 4, 16);
+	}
+	return 14 + tot < 60 ? 60 : 14 + tot;
+}
+
+/* A source route (LSRR, SSRR) is neither routed through the NAT nor
+ * answered by the gateway, in nor out, as Linux (accept_source_route
+ * 0) drops it; other options, a 131 inside one's data included, are
+ * routed as before. */
+static void test_source_route_dropped(void)
+{
+	static const struct {
+		uint8_t opt[12], n;
+		bool sr;
+		const char *what;
+	} c[] = {
+		{ { 131, 7, 4, 198, 51, 100, 9, 0 }, 8, true, "LSRR" },
+		{ { 1, 137, 7, 4, 198, 51, 100, 9 }, 8, true, "a no-op, then SSRR" },
+		{ { 7, 7, 4, 131, 0, 0, 137, 0 }, 8, false, "a record route holding 131 and 137" },
+		{ { 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 131 }, 12, true, "a record route, then LSRR's type" },
+		{ { 0, 131, 7, 4, 198, 51, 100, 9 }, 8, false, "an end of list, then LSRR's bytes" },
+		{ { 7, 40, 4, 0, 131, 0, 0, 0 }, 8, false, "a length past the header, then 131" },
+	};
+	uint8_t f[128], ext[2];
+	uint32_t len;
+	char what[160];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		sw_new();
+		len = ip_opts(f, FAR4, c[i].opt, c[i].n, false);
+		switch_frame(sw, &ports[0], rx(f, len), len);
+		flush();
+		snprintf(what, sizeof(what), "UDP out with %s is %s", c[i].what,
+			 c[i].sr ? "dropped, no connection made" : "routed out");
+		if (c[i].sr)
+			check(nsent == 0 && sw->st.source_routed == 1 && !nat_stats(sw->nat)->created &&
+				      sw->umem.nfree == NFRAMES,
+			      what, "%d sent, source_routed %llu, NAT created %llu", nsent,
+			      (unsigned long long)sw->st.source_routed,
+			      (unsigned long long)nat_stats(sw->nat)->created);
+		else
+			check(nsent == 1 && sw->rt.st.routed_out == 1 && !sw->st.source_routed, what,
+			      "%d sent, source_routed %llu", nsent,
+			      (unsigned long long)sw->st.source_routed);
+	}
+	sw_new();
+	len = ip_opts(f, GW4, c[0].opt, c[0].n, true);
+	switch_frame(sw, &ports[0], rx(f, len), len);
+	flush();
+	check(nsent == 0 && sw->st.source_routed == 1 && !sw->gwst.echo_replies,
+	      "an echo request to the gateway with LSRR gets no answer", "%d sent, echo_replies %llu",
+	      nsent, (unsigned long long)sw->gwst.echo_replies);
+	len = ip_opts(f, GW4, c[2].opt, c[2].n, true);
+	switch_frame(sw, &ports[0], rx(f, len), len);
+	flush();
+	check(nsent == 1 && sw->gwst.echo_replies == 1,
+	      "an echo request to the gateway with a record route is answered",
+	      "%d sent, echo_replies %llu", nsent, (unsigned long long)sw->gwst.echo_replies);
+	/* An answer from the outside to a connection, with LSRR. */
+	sw_new();
+	udp_out(f, 46, 60, false);
+	switch_frame(sw, &ports[0], rx(f, 60), 60);
+	flush();
+	memcpy(ext, sent[0].data + 34, 2);
+	nsent = 0;
+	len = ip_opts(f, EXT4, c[0].opt, c[0].n, false);
+	memcpy(f, UP_MAC, 6);
+	memcpy(f + 14 + 12, FAR4, 4);
+	be16_put(f + 14 + 28, 53);
+	memcpy(f + 14 + 28 + 2, ext, 2);
+	ip_sum(f);
+	route_in(sw, rx(f, len), len);
+	flush();
+	check(nsent == 0 && sw->st.source_routed == 1 && !sw->rt.st.routed_in,
+	      "an answer from outside with LSRR is dropped", "%d sent, source_routed %llu",
+	      nsent, (unsigned long long)sw->st.source_routed);
+}
+
 int main(void)
 {
 	if (!(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
@@ -491,6 +597,7 @@ int main(void)
 	test_ipv4_does_not_move_arp();
 	test_uplink_broadcast_martian();
 	test_ttl_exceeded_in();
+	test_source_route_dropped();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
