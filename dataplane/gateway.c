@@ -141,12 +141,12 @@ bool gw_src_one_host(const struct gw *gw, const uint8_t src[4])
 	return !host || (s & ~host) != (net & ~host) || (s & host) != host;
 }
 
-void gw_echo_turn(const struct gw *gw, uint8_t *ip, uint32_t hl, uint32_t n)
+void gw_echo_turn(const uint8_t from[4], uint8_t *ip, uint32_t hl, uint32_t n)
 {
 	uint8_t *icmp = ip + hl;
 
 	memcpy(ip + 16, ip + 12, 4);
-	memcpy(ip + 12, gw->v4, 4);
+	memcpy(ip + 12, from, 4);
 	ip[8] = 64;
 	be16_put(ip + 10, 0);
 	be16_put(ip + 10, csum_fold(csum_add(0, ip, hl)));
@@ -155,16 +155,12 @@ void gw_echo_turn(const struct gw *gw, uint8_t *ip, uint32_t hl, uint32_t n)
 	be16_put(icmp + 2, csum_fold(csum_add(0, icmp, n)));
 }
 
-static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
-			      uint32_t room, uint32_t *reply_len,
-			      struct gw_stats *st)
+enum gw_result gw_ipv4_for(const struct gw *gw, const uint8_t addr[4], struct pkt *p,
+			   uint32_t room, uint32_t *reply_len, struct gw_stats *st)
 {
 	uint8_t *ip = p->data + p->l3_off;
 
-	if (!gw->has_v4 || (uint32_t)p->l3_off + 20 > p->len)
-		return GW_NOT_MINE;
-	if (memcmp(ip + 16, gw->v4, 4) != 0 || !mac_eq(p->dst, gw->mac))
-		return GW_NOT_MINE;
+	*reply_len = 0;
 	/* A fragmented ping is put together by gw_big.c, which switch_frame
 	 * asks first; without it, one gets no answer. */
 	if (p->is_frag)
@@ -191,10 +187,23 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 		return consumed_bad(st);
 
 	eth_turn(p->data, gw);
-	gw_echo_turn(gw, ip, hl, n);
+	gw_echo_turn(addr, ip, hl, n);
 	*reply_len = rlen; /* Ethernet padding dropped */
 	st->echo_replies++;
 	return GW_REPLY;
+}
+
+static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
+			      uint32_t room, uint32_t *reply_len,
+			      struct gw_stats *st)
+{
+	uint8_t *ip = p->data + p->l3_off;
+
+	if (!gw->has_v4 || (uint32_t)p->l3_off + 20 > p->len)
+		return GW_NOT_MINE;
+	if (memcmp(ip + 16, gw->v4, 4) != 0 || !mac_eq(p->dst, gw->mac))
+		return GW_NOT_MINE;
+	return gw_ipv4_for(gw, gw->v4, p, room, reply_len, st);
 }
 
 /* NS for gw->v6 → NA, written over the frame from the IPv6 header on. */

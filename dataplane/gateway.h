@@ -40,9 +40,18 @@ enum gw_result {
 };
 
 /* The IPv4 echo request at ip (hl header bytes, then n of ICMP) turned
- * into the gateway's reply in place: addresses, TTL, type and both
- * checksums. */
-void gw_echo_turn(const struct gw *gw, uint8_t *ip, uint32_t hl, uint32_t n);
+ * into the reply from address `from` in place: addresses, TTL, type and
+ * both checksums. */
+void gw_echo_turn(const uint8_t from[4], uint8_t *ip, uint32_t hl, uint32_t n);
+
+/* IPv4 (p->l3_off and 20 bytes checked) sent to the gateway's MAC for
+ * addr, one of the switch's own addresses: the gateway's, or the
+ * uplink's, which a namespace reaches through it as it would reach the
+ * kernel dataplane's host. Served as for the gateway's address: an echo
+ * request answered from addr (GW_REPLY), anything else consumed and
+ * counted (never GW_NOT_MINE). */
+enum gw_result gw_ipv4_for(const struct gw *gw, const uint8_t addr[4], struct pkt *p,
+			   uint32_t room, uint32_t *reply_len, struct gw_stats *st);
 
 /* p was parsed by pkt_parse; room is the buffer space from p->data
  * (>= p->len). */

@@ -45,7 +45,7 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 	frame[12] = 0x08, frame[13] = 0x00;
 	be16_put(ip + 2, (uint16_t)len);
 	ip[6] = ip[7] = 0; /* a datagram again, one fragment's flags gone */
-	gw_echo_turn(&sw->cfg.gw, ip, hl, n);
+	gw_echo_turn(sw->cfg.gw.v4, ip, hl, n);
 	if (len <= mtu) {
 		/* It fits one frame: a request cut smaller than it had to be. */
 		if (sw->umem.nfree <= RT_FRAG_RESERVE) {

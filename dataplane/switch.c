@@ -76,6 +76,16 @@ static bool gw_routes(const struct sw *sw, const struct pkt *p)
 	       !routes_inside(sw, p->data + p->l3_off + 16);
 }
 
+/* IPv4 for the gateway's MAC to the uplink's own address: a namespace
+ * pinging the address the kernel dataplane's host would answer. Not
+ * routed: the NAT would send it out to the uplink's own address, and
+ * wait for that address to answer ARP, in vain. */
+static bool to_uplink_addr(const struct sw *sw, const struct pkt *p)
+{
+	return sw->nat && p->ethertype == 0x0800 && p->l3_off &&
+	       (uint32_t)p->l3_off + 20 <= p->len && !memcmp(p->data + p->l3_off + 16, sw->up_ip, 4);
+}
+
 /* Counted by the FDB (refused_full, refused_port); said in the log too,
  * once a minute: frames to that MAC are flooded from now on. */
 static void fdb_refused(struct sw *sw, const struct port *in, const uint8_t *mac)
@@ -203,6 +213,17 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 		 * or the uplink), else drop it; a frame for the gateway's MAC
 		 * is never flooded. */
 		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
+			/* Answered as the gateway's own address is (gw_handle):
+			 * an echo request from the uplink's address; anything else
+			 * dropped, counted in gw_unanswered, no NAT connection. */
+			if (to_uplink_addr(sw, &p)) {
+				if (gw_ipv4_for(&sw->cfg.gw, sw->up_ip, &p, room, &reply,
+						&sw->gwst) == GW_REPLY)
+					port_tx_stage(in, &sw->umem, addr, reply);
+				else
+					frame_put(&sw->umem, addr);
+				return;
+			}
 			if (gw_routes(sw, &p)) {
 				route_out(sw, in, addr, &p);
 				return;
@@ -301,6 +322,13 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 				gw_big_fragment(sw, in, &p);
 			else if (!gw_big_frame(sw, in, sw->gather, total))
 				sw->st.multibuf_unrouted++; /* a jumbo frame for it, not a ping */
+			segs_put(sw, seg, n);
+			return;
+		}
+		if (!memcmp(p.dst, sw->cfg.gw.mac, 6) && to_uplink_addr(sw, &p)) {
+			/* Not answered from several buffers (only the gateway's
+			 * own address is, gw_big.c): dropped as in switch_frame. */
+			sw->gwst.unanswered++;
 			segs_put(sw, seg, n);
 			return;
 		}

@@ -481,6 +481,7 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	uint32_t via;
 
 	CHECK(!memcmp(o, GW_MAC, 6) && rd16(o + 12) == 0x0800 && !inside(rd32(oip + 16)) &&
+	      rd32(oip + 16) != rd32(EXT4) &&
 	      !martian(oip));
 	CHECK(!route_via(rd32(oip + 16), &via)); /* static routes come first */
 	neigh_mac(hop, mac);
@@ -975,9 +976,11 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 		check_routed_out(m, f, len);
 	} else if (!memcmp(m->done, GW_MAC, 6) && m->len >= 34 &&
 		   rd16(m->done + 12) == 0x0800 && !inside(rd32(m->done + 14 + 16)) &&
+		   rd32(m->done + 14 + 16) != rd32(EXT4) &&
 		   m->done[14 + 8] > 1 && routed_len(m) - 14 <= route_mtu(rd32(m->done + 14 + 16))) {
-		/* Untagged IPv4 for the gateway's MAC, off the subnet, TTL
-		 * left: routed, possibly back out of the port it came from. */
+		/* Untagged IPv4 for the gateway's MAC, off the subnet and
+		 * not the uplink's address (answered, below), TTL left:
+		 * routed, possibly back out of the port it came from. */
 		check_routed_via(m, f, len);
 	} else if (out == m->in_port) { /* never switched back: answered */
 		check_from_gw(m, f, len);

@@ -588,6 +588,49 @@ static void test_source_route_dropped(void)
 	      nsent, (unsigned long long)sw->st.source_routed);
 }
 
+/* A namespace pinging the uplink's own address gets its answer from
+ * that address, at TTL 1 too (not routed: delivered, as to the kernel
+ * dataplane's host); UDP there is dropped, counted, and makes no NAT
+ * connection. */
+static void test_uplink_addr_answered(void)
+{
+	static const uint8_t none[4];
+	const uint8_t *ip = sent[0].data + 14;
+	uint8_t f[128];
+	uint32_t len;
+
+	for (int ttl = 64; ttl >= 1; ttl -= 63) {
+		sw_new();
+		len = ip_opts(f, EXT4, none, 0, true);
+		f[14 + 8] = (uint8_t)ttl;
+		ip_sum(f);
+		switch_frame(sw, &ports[0], rx(f, len), len);
+		flush();
+		check(nsent == 1 && sent[0].port == 0 && !memcmp(sent[0].data, HOST_MAC, 6) &&
+			      !memcmp(sent[0].data + 6, GW_MAC, 6) && !memcmp(ip + 12, EXT4, 4) &&
+			      !memcmp(ip + 16, HOST4, 4) && ip[20] == 0 &&
+			      csum_fold(csum_add(0, ip, 20)) == 0 &&
+			      csum_fold(csum_add(0, ip + 20, 16)) == 0 && sw->gwst.echo_replies == 1 &&
+			      !nat_stats(sw->nat)->created && !sw->rt.st.routed_out,
+		      ttl > 1 ? "a ping of the uplink's address is answered from it" :
+				"and at TTL 1 too",
+		      "%d sent, first on port %d, ICMP type %u, echo_replies %llu, NAT created %llu",
+		      nsent, nsent ? sent[0].port : -1, nsent ? ip[20] : 0,
+		      (unsigned long long)sw->gwst.echo_replies,
+		      (unsigned long long)nat_stats(sw->nat)->created);
+	}
+	sw_new();
+	len = ip_opts(f, EXT4, none, 0, false);
+	switch_frame(sw, &ports[0], rx(f, len), len);
+	flush();
+	check(nsent == 0 && sw->gwst.unanswered == 1 && !nat_stats(sw->nat)->created &&
+		      sw->umem.nfree == NFRAMES && !sw->rt.nheld,
+	      "UDP to the uplink's address is dropped, counted, no NAT connection made",
+	      "%d sent, gw_unanswered %llu, NAT created %llu, held %d", nsent,
+	      (unsigned long long)sw->gwst.unanswered,
+	      (unsigned long long)nat_stats(sw->nat)->created, sw->rt.nheld);
+}
+
 int main(void)
 {
 	if (!(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
@@ -598,6 +641,7 @@ int main(void)
 	test_uplink_broadcast_martian();
 	test_ttl_exceeded_in();
 	test_source_route_dropped();
+	test_uplink_addr_answered();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
