@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The switch's per-frame path (dataplane/switch.c, route.c) on frames of
  * several buffers, which neither fuzzer reaches (a jumbo port's: the
- * kernel hands them over as a chain of descriptors, switch_segs), and
- * what the gateway learns from a frame sent from its own MAC.
+ * kernel hands them over as a chain of descriptors, switch_segs), what
+ * the gateway learns from a frame sent from its own MAC or another
+ * host's address, and what the router must not route as Linux would
+ * not (directed broadcasts, source routes) or must answer (TTL 1 from
+ * the uplink, a ping of the uplink's address).
  *
  * The switch runs as in the daemon, on a UMEM of plain memory: only
  * the socket ends are stubs (port_tx_flush records what would leave),
