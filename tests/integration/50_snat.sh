@@ -114,6 +114,9 @@ for dp in $DPS; do
 	check "$dp: a reaches the outside over TCP" nsx a iperf3 -c 203.0.113.2 -p 5201 -t 1
 	check "$dp: b reaches the outside over UDP" nsx b iperf3 -u -b 10M -c 203.0.113.2 -p 5201 -t 1
 	check "$dp: c reaches the outside with ping" nsx c ping -c 2 -i 0.2 -W 2 203.0.113.2
+	# The uplink's own address answers as the kernel dataplane's host
+	# does (the userspace gateway, not the NAT towards itself).
+	check "$dp: c pings the uplink's own address" nsx c ping -c 2 -i 0.2 -W 2 203.0.113.1
 	# The daemon's report is the same code on every userspace
 	# dataplane (ctl.c): one of them (BIG_REPORT_DP) gives the big one.
 	if [ "$dp" = "${BIG_REPORT_DP:-afxdp}" ]; then
