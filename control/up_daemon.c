@@ -222,14 +222,15 @@ int up_daemon(struct up *u, struct sw *sw)
 		if (sw->ports_new)
 			pr_warn("switch %s: a port, its host port or its uplink's pair was added or made anew: restarting its daemon (its FDB starts anew; NAT connections are kept)\n",
 				sw->name);
-		if (!same && !sw->ports_new) {
+		if (!same && !sw->ports_new)
 			pr_warn("switch %s: its settings changed since its daemon started: "
 				"restarting it (its FDB starts anew; NAT connections are kept)\n",
 				sw->name);
-			/* A rollback starts the old one again. */
-			if ((err = up_restore_daemon(u, sw->name, pid)))
-				return err;
-		}
+		/* A rollback starts the old one again: with its old ports,
+		 * which the rollback leaves (it removes only what this run
+		 * made). One that did not answer was of no use. */
+		if (!silent && (err = up_restore_daemon(u, sw->name, pid)))
+			return err;
 		/* One that does not answer is not asked to keep anything
 		 * (and its message says they start anew). */
 		if ((err = switchd_stop(pid, u->t->lab, sw->name, !silent))) {

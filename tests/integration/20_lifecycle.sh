@@ -198,6 +198,17 @@ check_out "a rollback after a restart starts the old daemon again" \
 	env NSFAST_FAULT_STEP="${k:-0}" "$NSFAST" up --lab "$PFX" "$TMP/ageing.conf"
 check_out "which runs with the old ageing" '"ageing_s":300' "$NSFAST" status --json "$PFX"
 check "and the lab forwards" nsx a ping1 203.0.113.2
+# So does one after a restart for a port added (namespace e): the old
+# daemon was stopped, and a rollback left the switch without any.
+{ cat "$LAB"; printf 'ns e\n    link eth0 switch sw0 addr 10.13.37.7/24\n'; } >"$TMP/e.conf"
+k=$("$NSFAST" up -v --lab "$PFX" "$TMP/e.conf" | sed -n 's/^step \([0-9]*\): finish lab.*/\1/p')
+"$NSFAST" up -q --lab "$PFX" "$LAB"
+check_out "a rollback after a restart for a new port starts the old daemon again" \
+	"switch sw0's daemon runs again with its old settings" \
+	env NSFAST_FAULT_STEP="${k:-0}" "$NSFAST" up --lab "$PFX" "$TMP/e.conf"
+check_out "which status shows running" '^"number"$' \
+	bash -c "'$NSFAST' status --json '$PFX' | jq '.switches[0].daemon.pid | type'"
+check "and a reaches b across the switch" nsx a ping1 10.13.37.3
 check_out "up restarts a daemon whose settings the file changed, and says so" \
 	"switch sw0: its settings changed since its daemon started: restarting it" \
 	"$NSFAST" up --lab "$PFX" "$TMP/ageing.conf"
