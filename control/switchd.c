@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -323,9 +324,41 @@ int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f)
 	return ctl_request(lab, sw, req, f, json);
 }
 
-int switchd_ping(const char *lab, const char *sw)
+/* An interface's name as the kernel takes one: no space, '/' or
+ * control character. */
+static bool ifname_ok(const char *s, size_t len)
 {
-	return ctl_request(lab, sw, "ping\n", NULL, false);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == '/' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+int switchd_ping(const char *lab, const char *sw, char gone[IF_NAMESIZE])
+{
+	char *ans = NULL;
+	size_t len = 0, n;
+	FILE *f = open_memstream(&ans, &len);
+	int rc;
+
+	gone[0] = '\0';
+	if (!f)
+		return -errno;
+	rc = ctl_request(lab, sw, "ping\n", f, true);
+	if (fclose(f) && !rc)
+		rc = -ENOMEM;
+	if (rc)
+		goto out;
+	/* "pong", or "pong gone IFNAME": anything else is no daemon's. */
+	n = strlen("pong gone ");
+	if (!strncmp(ans, "pong gone ", n) && len > n && len - n < IF_NAMESIZE &&
+	    ifname_ok(ans + n, len - n))
+		memcpy(gone, ans + n, len - n + 1);
+	else if (len != 4 || strcmp(ans, "pong"))
+		rc = -EPROTO;
+out:
+	free(ans);
+	return rc;
 }
 
 pid_t switchd_pid(const struct state *st, const char *lab, const char *sw)

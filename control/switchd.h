@@ -2,6 +2,7 @@
 #ifndef NSFAST_SWITCHD_H
 #define NSFAST_SWITCHD_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -36,8 +37,10 @@ int switchd_stop(pid_t pid, const char *lab, const char *sw, bool keep);
  * whole or not at all: 0, or -errno (-EPIPE when it closed before a
  * whole report, -EAGAIN when it gave none within 2 s). */
 int switchd_query(const char *lab, const char *sw, bool json, bool nat, FILE *f);
-/* Does the daemon answer on its socket (within 2 s)? 0, or -errno. */
-int switchd_ping(const char *lab, const char *sw);
+/* Does the daemon answer on its socket (within 2 s)? 0, or -errno
+ * (-EPROTO: not with a pong). gone: empty, or a device it serves that
+ * is gone (made anew, it serves it no more). */
+int switchd_ping(const char *lab, const char *sw, char gone[IF_NAMESIZE]);
 struct state;
 /* The switch's daemon that its lab's journal names and that runs, or 0. */
 pid_t switchd_pid(const struct state *st, const char *lab, const char *sw);

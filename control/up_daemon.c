@@ -208,17 +208,24 @@ int up_daemon(struct up *u, struct sw *sw)
 		 * the old one's journal line goes once it has stopped. */
 		bool same = switchd_args_same(pid, args);
 		/* One that runs and does not answer (stopped, stuck) is
-		 * of no use: status could not even say what it does. */
+		 * of no use: status could not even say what it does. One
+		 * whose device went (an `ip netns del`; made anew by an up
+		 * that failed after, so none of this run's) serves it no
+		 * more. */
+		char gone[IF_NAMESIZE] = "";
 		bool silent = same && !sw->ports_new &&
-			      switchd_ping(u->t->lab, sw->name);
+			      switchd_ping(u->t->lab, sw->name, gone);
 
-		if (same && !sw->ports_new && !silent) {
+		if (same && !sw->ports_new && !silent && !gone[0]) {
 			state_seen(&u->lab.st, "daemon %s %d", sw->name, (int)pid);
 			return 0;
 		}
 		if (silent)
 			pr_warn("switch %s: its daemon (pid %d) did not answer on its socket: restarting it (its FDB and NAT connections start anew)\n",
 				sw->name, (int)pid);
+		if (gone[0])
+			pr_warn("switch %s: its daemon serves %s, which was made anew: restarting it (its FDB starts anew; NAT connections are kept)\n",
+				sw->name, gone);
 		if (sw->ports_new)
 			pr_warn("switch %s: a port, its host port or its uplink's pair was added or made anew: restarting its daemon (its FDB starts anew; NAT connections are kept)\n",
 				sw->name);

@@ -525,7 +525,29 @@ static void report(struct sw *sw, struct out *o, bool json, bool nat_table)
 		report_routing(sw, o, false);
 }
 
-/* The answer to one request ("ping", or "json"/"text", optionally
+/* The first device the switch serves that is gone (its namespace
+ * deleted, say): a port's own, the one its socket is bound to (on tc a
+ * slow-path end, which goes with its pair's other end), the uplink's. A
+ * device made anew by that name is another, which the daemon does not
+ * serve: up restarts a daemon whose ping says so. NULL: none. */
+static const char *device_gone(const struct sw *sw)
+{
+	char name[IF_NAMESIZE];
+
+	for (int i = 0; i < sw->nports; i++) {
+		const struct port *p = &sw->ports[i];
+
+		if (!if_indextoname((unsigned int)p->ifindex, name) ||
+		    (p->fast_ifindex && !if_indextoname((unsigned int)p->fast_ifindex, name)))
+			return p->name;
+	}
+	if (sw->up_ifindex && !if_indextoname((unsigned int)sw->up_ifindex, name))
+		return sw->cfg.uplink;
+	return NULL;
+}
+
+/* The answer to one request ("ping": "pong", or "pong gone IFNAME"
+ * (device_gone); or "json"/"text", optionally
  * followed by " nat"), in a buffer the caller frees, *len its length;
  * NULL without memory. A cut report says so, whole: JSON that stopped
  * midway would not parse, and a client takes a report without its last
@@ -534,10 +556,13 @@ char *ctl_answer(struct sw *sw, const char *req, size_t *len)
 {
 	struct out o = { malloc(256 * 1024), 0, 256 * 1024, false };
 	bool json = !strncmp(req, "json", 4);
+	const char *gone;
 
 	if (!o.buf)
 		return NULL;
-	if (!strncmp(req, "ping", 4))
+	if (!strncmp(req, "ping", 4) && (gone = device_gone(sw)))
+		out(&o, "pong gone %s\n", gone);
+	else if (!strncmp(req, "ping", 4))
 		out(&o, "pong\n");
 	else
 		report(sw, &o, json, strstr(req, "nat") != NULL);

@@ -209,6 +209,18 @@ check_out "a rollback after a restart for a new port starts the old daemon again
 check_out "which status shows running" '^"number"$' \
 	bash -c "'$NSFAST' status --json '$PFX' | jq '.switches[0].daemon.pid | type'"
 check "and a reaches b across the switch" nsx a ping1 10.13.37.3
+# A port's namespace deleted by hand, made anew by an up that failed
+# before the daemon's step: the daemon still served the deleted device,
+# and every later up found nothing to change.
+k=$("$NSFAST" up -v --lab "$PFX" "$LAB" | sed -n 's/^step \([0-9]*\): route .*/\1/p' | head -n 1)
+ip netns del "$PFX-a"
+NSFAST_FAULT_STEP="${k:-0}" "$NSFAST" up -q --lab "$PFX" "$LAB" 2>/dev/null
+check_out "up restarts a daemon that serves a device made anew, and says which" \
+	"switch sw0: its daemon serves $PFX-a-eth0, which was made anew: restarting it" \
+	"$NSFAST" up --lab "$PFX" "$LAB"
+check "and a reaches b across the switch" nsx a ping1 10.13.37.3
+check_out "and status shows no port gone" "^0$" bash -c \
+	"'$NSFAST' status --json '$PFX' | jq '[.switches[0].daemon.ports[] | select(.xdp_mode == \"gone\")] | length'"
 check_out "up restarts a daemon whose settings the file changed, and says so" \
 	"switch sw0: its settings changed since its daemon started: restarting it" \
 	"$NSFAST" up --lab "$PFX" "$TMP/ageing.conf"
