@@ -100,6 +100,12 @@ void up_unjournal(struct up *u, bool added)
 		state_truncate(&u->lab.st, u->lab.st.nlines - 1);
 }
 
+void up_made(struct up *u, bool added)
+{
+	u->changes++;
+	u->remade += !added;
+}
+
 int up_veth_add(struct up *u, struct nl *nl, const struct veth_end *a,
 		const struct veth_end *b, const char *line)
 {
@@ -112,7 +118,7 @@ int up_veth_add(struct up *u, struct nl *nl, const struct veth_end *a,
 		up_unjournal(u, added);
 		return err;
 	}
-	u->changes++;
+	up_made(u, added);
 	return 0;
 }
 
@@ -161,7 +167,7 @@ static int up_namespace(struct up *u, struct ns *ns)
 			up_unjournal(u, added);
 			return err;
 		}
-		u->changes++;
+		up_made(u, added);
 	}
 	nl = up_ns_nl(u, (int)(ns - u->t->ns), &fd);
 	if (!nl)
@@ -440,9 +446,17 @@ int lab_up(struct topo *t)
 		else if (kept == u.lab.st.nold && !u.changes)
 			fprintf(stderr, "nsfast: lab '%s' is as it was: this run had changed nothing\n",
 				t->lab);
-		else if (kept == u.lab.st.nold)
+		else if (kept == u.lab.st.nold && !u.remade)
 			fprintf(stderr, "nsfast: lab '%s': this run had created nothing; what it changed in what existed stays\n",
 				t->lab);
+		/* Made again after they were deleted outside nsfast: their
+		 * lines are older than this run, which keeps them. */
+		else if (kept == u.lab.st.nold)
+			fprintf(stderr, "nsfast: lab '%s': this run had created nothing new; the %d object%s of the lab's that it made again (deleted outside nsfast) and what it changed in what existed stay\n",
+				t->lab, u.remade, u.remade == 1 ? "" : "s");
+		if (u.remade && (undone || made > kept - u.lab.st.nold))
+			fprintf(stderr, "nsfast: lab '%s': the %d object%s of the lab's that this run made again (deleted outside nsfast) stay%s\n",
+				t->lab, u.remade, u.remade == 1 ? "" : "s", u.remade == 1 ? "s" : "");
 		if (kept > u.lab.st.nold)
 			fprintf(stderr, "nsfast: lab '%s': %d could not be removed; their lines stay in %s/journal for 'nsfast down'\n",
 				t->lab, kept - u.lab.st.nold, u.lab.st.dir);

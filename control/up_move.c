@@ -189,7 +189,7 @@ int up_move(struct up *u, struct link *l)
 			up_unjournal(u, added);
 			return err;
 		}
-		u->changes++;
+		up_made(u, added);
 		if ((err = kernel_err(u, nl_link_get(nl, name, &in))))
 			return err;
 	} else if (err) {

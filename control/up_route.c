@@ -86,7 +86,7 @@ int up_routes(struct up *u)
 int up_route(struct up *u, struct route *r)
 {
 	char d[ADDR_STRLEN], g[ADDR_STRLEN] = "-", line[2 * ADDR_STRLEN + IFNAMSIZ + 16];
-	bool added = false;
+	bool added = false, fresh;
 	struct link_state ls = { 0 };
 	struct nl *nl;
 	int err;
@@ -110,6 +110,7 @@ int up_route(struct up *u, struct route *r)
 	if (r->ns == NS_HOST && (err = up_journal(u, line, &added)))
 		return err;
 	err = nl_route_add(nl, &r->dst, r->has_gw ? &r->gw : NULL, ls.ifindex);
+	fresh = !err;
 	if (err == -EEXIST)
 		err = up_route_update(u, nl, r, d, ls.ifindex, added);
 	/* Replaced, or the same route now said otherwise (its device). */
@@ -127,6 +128,9 @@ int up_route(struct up *u, struct route *r)
 		return 0;
 	if (err)
 		return kernel_err(u, err);
-	u->changes++;
+	if (fresh && r->ns == NS_HOST)
+		up_made(u, added);
+	else
+		u->changes++;
 	return 0;
 }

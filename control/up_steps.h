@@ -38,6 +38,7 @@ struct up {
 	int changes;
 	int pruned_failed; /* of what the file no longer has, what stays */
 	int pruned; /* of what the file no longer has, what went */
+	int remade; /* made again, its journal line older than this run */
 	struct up_addr_want *wants;
 	int nwants, wantcap;
 	bool wants_lost; /* one could not be recorded: no address goes */
@@ -138,6 +139,9 @@ int up_pair_set(struct up *u, struct nl *nl[2], const char *ns[2], const char *i
  * takes it back when the making fails. */
 int up_journal(struct up *u, const char *line, bool *added);
 void up_unjournal(struct up *u, bool added);
+/* Once made: a change, and, when its line was there already (made
+ * again after it was deleted outside nsfast), one a rollback keeps. */
+void up_made(struct up *u, bool added);
 /* Create a veth pair, journaled as line first: a pair the kernel made
  * before a kill -9 let up write its line would be known to nothing (a
  * journaled pair that is not there, down passes over). If the kernel

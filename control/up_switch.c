@@ -378,7 +378,7 @@ int up_switch(struct up *u, struct sw *sw)
 			up_unjournal(u, added);
 			return err;
 		}
-		u->changes++;
+		up_made(u, added);
 	}
 	if (!state_seen(&u->lab.st, "switch %s %s %s", sw->name, dataplane_name(sw->dp),
 			sw->ifname) &&
@@ -513,7 +513,7 @@ static int switch_table(struct up *u, struct sw *sw)
 		up_unjournal(u, added);
 		return err;
 	}
-	u->changes++;
+	up_made(u, added);
 	return 0;
 }
 
