@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* What up changed in place, and a rollback puts back: a switch daemon it
  * stopped to restart with other settings (started again from its old
- * command line) and a kernel switch's nftables table it replaced (made
- * again from its old settings). Said on stderr, either way. */
+ * command line), a kernel switch's nftables table it replaced (made
+ * again from its old settings) and a host route of the lab's it gave
+ * another gateway or device (added again, with its journal line). Said
+ * on stderr, either way. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,52 @@ int up_restore_daemon(struct up *u, const char *sw, pid_t pid)
 	return 0;
 }
 
+int up_restore_route(struct up *u, const struct addr *dst, const struct route_seen *old)
+{
+	struct up_restore *r = restore_add(u);
+
+	if (!r)
+		return -ENOMEM;
+	r->route = true;
+	r->dst = *dst;
+	r->old = *old;
+	return 0;
+}
+
+int up_restore_route_line(struct up *u, const char *line)
+{
+	struct up_restore *r = u->nrestore ? &u->restore[u->nrestore - 1] : NULL;
+
+	if (!r || !r->route)
+		return -EINVAL;
+	if (!r->line[0]) /* the first: a journal has one a route */
+		snprintf(r->line, sizeof(r->line), "%s", line);
+	return 0;
+}
+
+/* Once the rollback took the new route away (its line was this run's):
+ * the old one, and its line, which this run had forgotten. */
+static void route_old(struct up *u, const struct up_restore *r)
+{
+	char d[ADDR_STRLEN], g[ADDR_STRLEN + 8] = "";
+	int err;
+
+	addr_fmt(&r->dst, d, sizeof(d));
+	if (r->old.has_gw) {
+		strcpy(g, " via ");
+		addr_fmt_host(&r->old.gw, g + 5, sizeof(g) - 5);
+	}
+	err = nl_route_add(&u->lab.root, &r->dst, r->old.has_gw ? &r->old.gw : NULL, r->old.oif);
+	if (!err && r->line[0] && !state_seen(&u->lab.st, "%s", r->line))
+		err = state_append(&u->lab.st, "%s", r->line);
+	if (err)
+		fprintf(stderr, "nsfast: lab '%s': the host's route to %s%s could not be put back (%s): 'nsfast up' makes the file's\n",
+			u->t->lab, d, g, strerror(-err));
+	else
+		fprintf(stderr, "nsfast: lab '%s': the host's route to %s%s is back as it was\n",
+			u->t->lab, d, g);
+}
+
 /* A daemon from its old command line (NUL-separated words). */
 static int restart_old(struct up *u, struct up_restore *r)
 {
@@ -87,6 +135,8 @@ void up_restore_all(struct up *u)
 
 		if (r->sw[0]) {
 			restart_old(u, r);
+		} else if (r->route) {
+			route_old(u, r);
 		} else if (nft_bridge_put(r->table, &r->masq, true, err, sizeof(err))) {
 			fprintf(stderr, "nsfast: lab '%s': nftables table %s keeps its new settings: %s\n",
 				u->t->lab, r->table, err);

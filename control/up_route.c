@@ -35,8 +35,15 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 	       (!r->has_gw || !memcmp(s.gw.bytes, r->gw.bytes, (size_t)addr_len(r->dst.family)));
 	snprintf(prefix, sizeof(prefix), "route %s ", d);
 	ours = ours || state_seen_prefix(&u->lab.st, n, prefix);
-	if (ours)
-		return same ? 2 : kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
+	if (ours && same)
+		return 2;
+	if (ours) {
+		int err = kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
+
+		/* A rollback takes the new one away with its line: the
+		 * host's old one comes back (a namespace's goes with it). */
+		return err || r->ns != NS_HOST ? err : up_restore_route(u, &r->dst, &s);
+	}
 	theirs = lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner)) == 1;
 	if (same && !theirs)
 		return 1;
@@ -55,8 +62,9 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 }
 
 /* The lines of the host's route to d that this one replaced (the file
- * changed its gateway or device): the route is line's now. */
-static int forget_replaced(struct up *u, const char *d, const char *line)
+ * changed its gateway or device): the route is line's now. replaced: a
+ * route was, whose line a rollback puts back with it. */
+static int forget_replaced(struct up *u, const char *d, const char *line, bool replaced)
 {
 	char prefix[ADDR_STRLEN + 8];
 	size_t n = (size_t)snprintf(prefix, sizeof(prefix), "route %s ", d);
@@ -65,6 +73,9 @@ static int forget_replaced(struct up *u, const char *d, const char *line)
 	for (int i = 0; i < u->lab.st.nlines; i++) {
 		if (strncmp(u->lab.st.lines[i], prefix, n) || !strcmp(u->lab.st.lines[i], line))
 			continue;
+		if (replaced && i < u->lab.st.nold &&
+		    (err = up_restore_route_line(u, u->lab.st.lines[i])))
+			return err;
 		if ((err = state_remove(&u->lab.st, u->lab.st.lines[i])))
 			return err;
 		i--;
@@ -115,7 +126,7 @@ int up_route(struct up *u, struct route *r)
 		err = up_route_update(u, nl, r, d, ls.ifindex, added);
 	/* Replaced, or the same route now said otherwise (its device). */
 	if ((!err || err == 2) && r->ns == NS_HOST) {
-		int e = forget_replaced(u, d, line);
+		int e = forget_replaced(u, d, line, !err && !fresh);
 
 		if (e)
 			return e;

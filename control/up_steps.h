@@ -16,13 +16,19 @@
 #define SW_ARGS_PORTS SWITCH_PORTS_MAX
 
 /* What this run changed in place and a rollback puts back: a daemon it
- * restarted (sw, its old command line) or a table it replaced. */
+ * restarted (sw, its old command line), a table it replaced, a host
+ * route of the lab's it replaced (dst, as it was, with its journal
+ * line, which the new route's took the place of). */
 struct up_restore {
 	char sw[32];
 	char *args;
 	size_t len;
 	char table[64];
 	struct nft_bridge masq;
+	bool route;
+	struct addr dst;
+	struct route_seen old;
+	char line[2 * ADDR_STRLEN + IFNAMSIZ + 16];
 };
 
 /* An address up gave an interface (add_addrs): one that stays. */
@@ -66,6 +72,10 @@ int up_daemon_started(pid_t pid, void *arg);
 /* Remember what to put back (up_restore.c), put it back, forget it. */
 int up_restore_daemon(struct up *u, const char *sw, pid_t pid);
 int up_restore_nft(struct up *u, const char *table, const struct nft_bridge *old);
+int up_restore_route(struct up *u, const struct addr *dst, const struct route_seen *old);
+/* The journal line of the route up_restore_route put last, which the
+ * new one's replaced: back with it. */
+int up_restore_route_line(struct up *u, const char *line);
 void up_restore_all(struct up *u);
 void up_restore_free(struct up *u);
 

@@ -186,6 +186,17 @@ got="$(nsx a ip -4 route show default | awk '{print $3}') $(ip route show 10.9.9
 if [ "$got" = "10.13.37.4 10.13.37.2" ]; then pass "a's default route and the host's route to c are the new file's"
 else fail "routes after the change: $got, expected 10.13.37.4 10.13.37.2"; fi
 check "and back" "$NSFAST" up -q --lab "$PFX" "$LAB"
+# A fault after the host's route took its new gateway: the rollback,
+# which takes the new route away with its line, puts the old one back,
+# with its line (it left the lab without the route).
+k=$("$NSFAST" up -v --lab "$PFX" "$LAB" | sed -n 's/^step \([0-9]*\): finish lab.*/\1/p')
+check_out "a rollback after a host route's new gateway puts the old one back" \
+	"the host's route to 10.9.9.8/30 via 10.13.37.4 is back as it was" \
+	env NSFAST_FAULT_STEP="${k:-0}" "$NSFAST" up --lab "$PFX" "$TMP/reroute.conf"
+check_out "which the host has" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.9.8/30
+check_out "with its journal line" "^route 10.9.9.8/30 10.13.37.4 -$" grep '^route ' "/run/nsfast/$PFX/journal"
+check "and b reaches c through the daemon's route to r" nsx b ping1 10.9.9.10
+check "and up puts a's default route back" "$NSFAST" up -q --lab "$PFX" "$LAB"
 # A switch setting the file changes (ageing here) restarts its daemon
 # with it; the file as it was, again.
 sed 's/^    uplink  up0 snat$/&\n    ageing 60/' "$LAB" >"$TMP/ageing.conf"
