@@ -270,6 +270,12 @@ truncate -s -1 "/run/nsfast/$PFX/journal"
 check_out "a line added to a journal cut short is a line of its own" "^ns $PFX-q2$" \
 	grep "q2" "/run/nsfast/$PFX/journal"
 check_out "and status finds nothing to warn of" "^0$" bash -c "'$NSFAST' status '$PFX' 2>&1 >/dev/null | wc -l"
+# A line no undo reads, added by hand: down cannot remove it either.
+echo "frob x" >>"/run/nsfast/$PFX/journal"
+check_out "up says to edit out a journal line nsfast does not write, not to leave it to down" \
+	"1 line of /run/nsfast/$PFX/journal is not one nsfast writes for the lab \(said above\), which 'nsfast down' cannot undo either: edit or remove that line" \
+	"$NSFAST" up --lab "$PFX" "$TMP/q2.conf"
+sed -i '/^frob x$/d' "/run/nsfast/$PFX/journal"
 # A lab whose up was killed before its first object: only its directory.
 mkdir "/run/nsfast/${PFX}k" && : >"/run/nsfast/${PFX}k/lock"
 check_out "a lab with an empty journal is left out of status, which succeeds" "^0 0$" \
