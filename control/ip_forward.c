@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ip_forward.h"
+#include "log.h"
 #include "netns.h"
 #include "state.h"
 
@@ -74,9 +75,17 @@ static int fwd_release(const char *lab)
 		saved[0] = '\0';
 	fclose(f);
 	saved[strcspn(saved, "\n")] = '\0';
+	/* Emptied or written by hand: no value to put back, and none to
+	 * guess. The lab lets go of it all the same. */
 	if (strcmp(saved, "0") && strcmp(saved, "1")) {
+		char now[16] = "?";
+
+		netns_sysctl(-1, FWD_SYSCTL, NULL, now, sizeof(now));
+		now[strcspn(now, "\n")] = '\0';
+		pr_warn("nsfast: lab '%s': %s, the host's IPv4 forwarding from before nsfast, holds neither 0 nor 1: forwarding is left as it is (%s)\n",
+			lab, FWD_SAVED, now);
 		unlink(FWD_SAVED);
-		return -EINVAL;
+		return 0;
 	}
 	err = netns_sysctl(-1, FWD_SYSCTL, saved, NULL, 0);
 	if (err < 0)

@@ -717,7 +717,13 @@ check "down after the refusal" down
 # --dataplane: every switch on it, the file unchanged
 check "up --dataplane kernel of a tc file" "$NSFAST" up -q --lab "$PFX" --dataplane kernel "$LAB"
 check_out "its switch is a bridge" "switch sw0: dataplane kernel, bridge $PFX-sw0" "$NSFAST" status "$PFX"
-check "down" down
+# Its SNAT holds the host's forwarding, whose value from before is in a
+# file, emptied here: down says so, and leaves forwarding as it is.
+: >/run/nsfast/ip_forward
+check_ok "down with the saved forwarding emptied names the file, and leaves forwarding" \
+	"/run/nsfast/ip_forward, the host's IPv4 forwarding from before nsfast, holds neither 0 nor 1: forwarding is left as it is" \
+	"$NSFAST" down "$PFX"
+sysctl -qw net.ipv4.ip_forward=0 # as it was before the lab
 sed 's/dataplane tc/dataplane xdp/' "$TMP/xdpmtu.conf" >"$TMP/jumbo-xdp.conf"
 check "a jumbo port on xdp passes check" "$NSFAST" check -q "$TMP/jumbo-xdp.conf"
 check_out "check --dataplane tc of it says tc's MTU limit" \
