@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,12 +16,27 @@
 #include "uplink_claim.h"
 #include "switchd.h"
 
+/* How many namespaces may be open at once under the soft fd limit. */
+static int ns_open_max(void)
+{
+	struct rlimit nofile;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &nofile) || nofile.rlim_cur == RLIM_INFINITY)
+		return LAB_NS_OPEN_MAX;
+	n = nofile.rlim_cur > LAB_FD_RESERVE ? (nofile.rlim_cur - LAB_FD_RESERVE) / 2 : 0;
+	/* A step holds up to three at once (a veth between two, and the
+	 * host's): fewer fail there, as the limit says. */
+	return n < 4 ? 4 : n > LAB_NS_OPEN_MAX ? LAB_NS_OPEN_MAX : (int)n;
+}
+
 int lab_open(struct lab *lab, const char *name, enum state_mode mode)
 {
 	int err;
 
 	memset(lab, 0, sizeof(*lab));
 	snprintf(lab->name, sizeof(lab->name), "%s", name);
+	lab->open_max = ns_open_max();
 	err = netns_init();
 	if (err)
 		return err;
@@ -71,7 +87,7 @@ static int ns_open(struct lab *lab, struct lab_ns *e, bool first)
 	struct stat st;
 	int fd, err;
 
-	if (lab->nopen >= LAB_NS_OPEN_MAX) {
+	if (lab->nopen >= lab->open_max) {
 		for (int i = 0; i < lab->nns; i++)
 			if (lab->ns[i].fd >= 0 && (!old || lab->ns[i].used < old->used))
 				old = &lab->ns[i];

@@ -14,7 +14,7 @@
  * socket per namespace, opened on first use. */
 struct lab_ns {
 	char name[32];
-	int fd; /* -1: closed, to keep the open ones at LAB_NS_OPEN_MAX */
+	int fd; /* -1: closed, to keep the open ones at lab.open_max */
 	struct nl nl;
 	dev_t dev; /* the namespace first opened under name */
 	ino_t ino;
@@ -23,16 +23,20 @@ struct lab_ns {
 
 /* A lab of 1000 namespaces held 2000 fds: past 1024, libnftables'
  * select() aborted up, and a default RLIMIT_NOFILE of 1024 would have
- * refused them. At most this many are open (2 fds each); the least
- * recently used is closed first, and opened again when asked for. */
+ * refused them. At most this many are open (2 fds each), fewer when
+ * the soft RLIMIT_NOFILE leaves less than LAB_FD_RESERVE fds beside
+ * them for the rest (the journal, locks, nftables, a daemon's start);
+ * the least recently used is closed first, and opened again when asked
+ * for. */
 #define LAB_NS_OPEN_MAX 128
+#define LAB_FD_RESERVE 64
 
 struct lab {
 	char name[LAB_NAME_MAX + 1];
 	struct state st;
 	struct nl root;
 	struct lab_ns *ns;
-	int nns, cap, nopen;
+	int nns, cap, nopen, open_max;
 	unsigned long uses;
 	/* A rollback: the daemons it stops keep their NAT connections for
 	 * the ones it starts again. */
@@ -51,8 +55,9 @@ int lab_open(struct lab *lab, const char *name, enum state_mode mode);
 void lab_open_failed(const char *name, int err);
 void lab_close(struct lab *lab);
 /* "-" or NULL: the host namespace. Socket and fd stay valid until the
- * next LAB_NS_OPEN_MAX - 1 other namespaces are asked for. NULL with
- * errno set (lab_nl_err) when the namespace cannot be opened. */
+ * next open_max - 1 other namespaces are asked for (open_max: 4 or
+ * more). NULL with errno set (lab_nl_err) when the namespace cannot be
+ * opened. */
 struct nl *lab_nl(struct lab *lab, const char *nsname, int *fd);
 /* Why lab_nl returned NULL, as a -errno. */
 static inline int lab_nl_err(void)
