@@ -110,14 +110,19 @@ static int restart_old(struct up *u, struct up_restore *r)
 	char *argv[SWITCHD_ARGS_MAX + 1], err[320] = "";
 	struct up_daemon_ctx d = { u, r->sw };
 	size_t i;
-	pid_t pid;
+	pid_t pid = 0;
 	int n = 0;
 
 	for (i = 0; i < r->len && n < SWITCHD_ARGS_MAX; i += strlen(r->args + i) + 1)
 		argv[n++] = r->args + i;
 	argv[n] = NULL;
 	n = switchd_start(u->t->lab, r->sw, argv, &pid, up_daemon_started, &d, err, sizeof(err));
-	if (n)
+	/* A second signal cut the wait short: the daemon runs, journaled,
+	 * but has not said it is ready. */
+	if (n == -EINTR && pid > 0 && switchd_is(pid, u->t->lab, r->sw))
+		fprintf(stderr, "nsfast: lab '%s': switch %s's daemon was started again with its old settings (pid %d), but a signal came before it said it was ready: 'nsfast status' shows whether it runs\n",
+			u->t->lab, r->sw, (int)pid);
+	else if (n)
 		fprintf(stderr, "nsfast: lab '%s': switch %s's daemon, stopped to be restarted, could not start again (%s): it is not running, 'nsfast up' starts one\n",
 			u->t->lab, r->sw, err[0] ? err : strerror(-n));
 	else
