@@ -45,7 +45,7 @@ UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/tes
              $(BUILD)/test_bpf $(BUILD)/test_map_walk $(BUILD)/test_switch
 
 .DELETE_ON_ERROR:
-.PHONY: all check unit bench fuzz deps clean install test-build san-build
+.PHONY: all check unit unit-names bench fuzz deps clean install test-build san-build
 
 all: $(BIN) $(BUILD)/nsgen $(BUILD)/nsping
 
@@ -183,6 +183,9 @@ san-build:
 
 unit: $(UNIT)
 	$(Q)NSFAST_BUILD=$(abspath $(BUILD)) tests/run.sh unit
+# The unit tests by name: tests/run.sh fails on one that was not built.
+unit-names:
+	@echo $(notdir $(UNIT))
 
 # `nsfast bench` on examples/bench.conf (QUICK=1: --quick, BENCH_ARGS:
 # more options), under the lock that keeps two benchmarks from ever

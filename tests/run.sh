@@ -3,6 +3,10 @@
 # Tests print PASS/FAIL/SKIP lines; a test that exits non-zero without
 # saying FAIL counts as a failure. The last line is the summary.
 #   tests/run.sh [unit|integration] [NAME-FILTER]
+# A unit test that the Makefile's UNIT list names and the build lacks is
+# a failure (make all does not build them), and so is a selection that
+# runs no test at all (a misspelt name), rather than a green summary of
+# nothing.
 #
 # Each integration test runs in a sandbox of its own (tests/sandbox.sh:
 # its own network and mount namespaces), so that a lab up on the machine
@@ -21,13 +25,14 @@ set -u
 cd "$(dirname "$0")/.."
 what=${1:-all}
 filter=${2:-}
-pass=0 failed=0 skipped=0
+pass=0 failed=0 skipped=0 ran=0
 failures=()
 label="" # "san: " in the sanitizer round
 
 run() {
 	local name=$1 line rc=missing nfail=0 verdict t0=$SECONDS mark="EXIT-$$-$RANDOM$RANDOM "
 	shift
+	ran=$((ran + 1))
 	while IFS= read -r line; do
 		case $line in
 		# Not EOF: a process the test left behind would hold the pipe.
@@ -54,15 +59,33 @@ run() {
 	echo "    ($label$name: $((SECONDS - t0)) s)"
 }
 
+# fail_run TEXT: a failure of the runner's own, not of a test.
+fail_run() {
+	failed=$((failed + 1))
+	failures+=("FAIL $label$1")
+	echo "FAIL $label$1"
+}
+
+# The unit tests the Makefile builds (its UNIT list), by name.
+unit_names() {
+	env -u MAKEFLAGS -u MFLAGS make -s --no-print-directory unit-names 2>/dev/null
+}
+
 # round BUILD-DIR NSFAST-BINARY: every selected test once.
 round() {
 	local build=$1 t
 	export NSFAST=$2 NSFAST_BUILD=$build
 	if [ "$what" = all ] || [ "$what" = unit ]; then
 		# Their sanitizer reports on their own stderr, with their output.
-		for t in "$build"/test_*; do
-			[ -x "$t" ] || continue
-			case $t in *"$filter"*) run "$t" env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$t" ;; esac
+		local names
+		names=$(unit_names)
+		[ -n "$names" ] || fail_run "unit: no unit test named by the Makefile's UNIT list ('make unit-names' said nothing)"
+		for t in $names; do
+			t=$build/$t
+			case $t in *"$filter"*) ;; *) continue ;; esac
+			if [ -x "$t" ]; then run "$t" env -u ASAN_OPTIONS -u UBSAN_OPTIONS "$t"
+			elif [ -n "$label" ]; then fail_run "$t: not built ('make san-build' builds the sanitized unit tests)"
+			else fail_run "$t: not built ('make test-build' builds the unit tests; 'make all' does not)"; fi
 		done
 		# Every seed input and every crash the fuzzers ever found, once.
 		if [ -z "${replayed:-}" ]; then
@@ -140,6 +163,9 @@ round() {
 	fi
 }
 
+case $what in all | unit | integration) ;;
+*) fail_run "no such category '$what': unit, integration, or neither for both" ;;
+esac
 build=${NSFAST_BUILD:-build}
 san=${NSFAST_SAN_BUILD:-}
 if [ -z "$san" ] || [ "$(realpath -m "$san")" != "$(realpath -m "$build")" ]; then
@@ -165,6 +191,10 @@ if [ -n "$san" ]; then
 		pass=$((pass + 1))
 		echo "PASS san: no sanitizer report from the programs the tests ran (CLI, switch daemons, tools)"
 	fi
+fi
+if [ "$ran" = 0 ] && [ "$failed" = 0 ]; then
+	label=""
+	fail_run "no test ran: nothing in '$what' matches '$filter' (test_NAME, fuzz, or a tests/integration/ file name)"
 fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo
