@@ -243,9 +243,21 @@ NFT
 	frags "$dp"
 
 	# Only replies get in: a new connection to a reserved port of the
-	# uplink address finds nothing.
+	# uplink address is dropped, not answered. Nothing listens there, so
+	# the host's reset would fail nc too: the outside counts what comes
+	# back from that port.
+	nsx outside nft -f - <<'NFT'
+table ip unsolicited {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		ip saddr 203.0.113.1 tcp sport 61000 counter
+	}
+}
+NFT
 	check_fails "$dp: an unsolicited connection to uplink port 61000 gets nowhere" \
 		nsx outside nc -z -w 1 203.0.113.1 61000
+	check_out "$dp: and no answer at all, not even a reset" "packets 0 bytes" \
+		nsx outside nft list chain ip unsolicited input
 	# ...nor one to a namespace, where the host routes that address into the
 	# lab (never test it where the host would route it out of the machine).
 	if ip -o route get 10.13.37.2 2>/dev/null | grep -q " dev $PFX-"; then
