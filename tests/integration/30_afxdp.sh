@@ -142,8 +142,28 @@ if [ "$DP" != afxdp ]; then
 fi
 check "routed: down" down
 assert_clean "routed: nothing left after down"
-check_out "routed: no XDP program left on any interface" "^0$" \
-	bash -c "ip -o link | grep ' $PFX-' | grep -c xdp || true"
+
+# --- an uplink the lab did not make outlives it, and down must take the
+# switch's programs off it (the lab's own links go, and their programs
+# with them). afxdp and xdp put an XDP program on the uplink, tc a tcx
+# one (on its slow-path end the XDP one); either, left behind, makes
+# the next up refuse the uplink as another switch's.
+ip link add "${PFX}u0" type veth peer name "${PFX}u1"
+ip addr add 198.19.7.1/24 dev "${PFX}u0"
+ip link set "${PFX}u0" up
+ip link set "${PFX}u1" up
+printf 'lab x\nswitch sw0 dataplane %s\n    gateway 10.69.0.1/24\n    uplink %s snat\nns a\n    link eth0 switch sw0 addr 10.69.0.2/24\n' \
+	"$DP" "${PFX}u0" >"$TMP/own.conf"
+own_xdp() { ip -o link show "${PFX}u0" 2>/dev/null | awk '{print /prog\/xdp/ ? 1 : 0} END {if (!NR) print "gone"}'; }
+if [ "$DP" = tc ]; then want=0; else want=1; fi
+check "own uplink: up" up "$TMP/own.conf"
+check_out "own uplink: $want XDP program on it while the lab is up" "^$want$" own_xdp
+check "own uplink: down" down
+check_out "own uplink: down leaves the uplink there, with no XDP program" "^0$" own_xdp
+check "own uplink: a lab comes up on it again" up "$TMP/own.conf"
+check "own uplink: down again" down
+assert_clean "own uplink: nothing of the lab left"
+ip link del "${PFX}u0"
 
 # --- three namespaces and a gateway answered by the switch itself
 afxdp "$EX/nat.conf" | grep -v 'uplink' >"$TMP/gw.conf"
