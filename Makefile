@@ -131,14 +131,17 @@ $(BUILD)/test_gw_reasm: tests/unit/test_gw_reasm.c tests/unit/check.h dataplane/
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_gw_reasm.c dataplane/gw_reasm.c
 
-# The switch's per-frame path itself, its socket ends stubbed.
+# The switch's per-frame path itself, its socket ends stubbed (the harness
+# the fuzzers of that path share).
 SWITCH_PATH := dataplane/switch.c dataplane/route.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
              dataplane/arp_table.c dataplane/gw_big.c dataplane/gw_reasm.c dataplane/gateway.c \
              dataplane/fdb.c dataplane/pkt.c $(NAT)
-$(BUILD)/test_switch: tests/unit/test_switch.c tests/unit/check.h $(SWITCH_PATH) $(HEADERS)
+$(BUILD)/test_switch: tests/unit/test_switch.c tests/unit/check.h tests/switch_harness.c \
+		tests/switch_harness.h $(SWITCH_PATH) $(HEADERS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol $(LDFLAGS) -o $@ tests/unit/test_switch.c $(sort $(SWITCH_PATH))
+	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/test_switch.c \
+		tests/switch_harness.c $(sort $(SWITCH_PATH))
 
 # The BPF programs, run by the kernel on frames the test builds (root).
 $(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/check.h bpf/map_layouts.h $(SKELS)

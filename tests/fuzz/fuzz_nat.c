@@ -13,12 +13,13 @@
  *           (ICMP errors: the quoted packet too) -> TTL -> host's MAC
  *           (gateway's ARP table, asked for when unknown) -> FDB
  *
- * Only the socket ends are stubs (and what only the poll loop calls:
- * a function the switch starts to call needs one here too): port_tx_flush() "transmits" by
- * checking each staged frame and giving its buffer back, and the
- * kernel's neighbour table answers (or not) with a MAC derived from the
- * address. Each input starts from a fresh switch and NAT (hash seeds
- * fixed through --wrap=getrandom), so a crash file alone reproduces.
+ * Only the socket ends are stubs (tests/switch_harness.c, with what only
+ * the poll loop calls: a function the switch starts to call needs one
+ * there too): port_tx_flush() "transmits" by checking each staged frame
+ * and giving its buffer back, and the kernel's neighbour table answers
+ * (or not) with a MAC derived from the address. Each input starts from
+ * a fresh switch, FDB and NAT (hash seeds fixed through
+ * --wrap=getrandom), so a crash file alone reproduces.
  *
  * An input is a sequence of records (at most MAX_RECS), op byte first:
  *   op&7 0,7  frame from L2 port (op>>3)%3: u16 length (big endian), bytes
@@ -86,6 +87,7 @@
 #include "route.h"
 #include "switch.h"
 #include "ref_csum.h"
+#include "switch_harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -101,13 +103,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NL2 3
 #define UPLINK NL2
 #define NFRAMES 96 /* more than RT_HELD: the held queue can fill */
-#define HEADROOM 256 /* where copy-mode AF_XDP puts a frame in its chunk */
+#define HEADROOM HARNESS_HEADROOM
 #define MAX_RECS 256
 #define PORT_MIN 20000
 #define PORT_MAX 20015 /* 16 ports, 24 connections: both limits reachable */
 #define NAT_MAX 24
 #define SEC 1000000000ull
-#define UP_IFINDEX 99
 #define MAXMAP 512
 #define NAT_MIN_TIMEOUT SEC /* the shortest of sw_new()'s timeouts */
 #define NAT_MAX_TIMEOUT (60 * SEC) /* and the longest */
@@ -156,13 +157,10 @@ struct last_out {
 	uint8_t ip[FRAME_SIZE];
 };
 
-static uint8_t *area;
-static uint64_t freebuf[NFRAMES];
-static uint16_t refsbuf[NFRAMES];
+static uint8_t *area; /* the harness's UMEM */
 static struct meta meta[NFRAMES];
-static struct port ports[NL2 + 1];
 static struct sw *sw;
-static bool neigh_ok, det_random;
+static bool det_random;
 static uint8_t rand_n;
 static uint32_t arp_asked; /* the last address the gateway asked for */
 static uint64_t epoch, last_age;
@@ -274,12 +272,6 @@ static void set_l4_csum(uint8_t *ip, bool udp_none)
 		s = ref_add(0, ip + 12, 8) + ip[9] + n;
 	uint16_t c = (uint16_t)~ref_fold(ref_add(s, l4, n));
 	wr16(l4 + off, ip[9] == P_UDP && c == 0 ? 0xffff : c);
-}
-
-static void neigh_mac(const uint8_t ip[4], uint8_t mac[6])
-{
-	mac[0] = 0x02, mac[1] = 0x6e, mac[2] = 0x68;
-	memcpy(mac + 3, ip + 1, 3);
 }
 
 /* The MAC the gateway's ARP table has for a subnet address (host
@@ -484,7 +476,7 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	      rd32(oip + 16) != rd32(EXT4) &&
 	      !martian(oip));
 	CHECK(!route_via(rd32(oip + 16), &via)); /* static routes come first */
-	neigh_mac(hop, mac);
+	harness_neigh_mac(hop, mac);
 	CHECK(!memcmp(f, mac, 6) && !memcmp(f + 6, UP_MAC, 6) && rd16(f + 12) == 0x0800);
 	CHECK(inside(rd32(oip + 12)) && !memcmp(ip + 12, EXT4, 4));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
@@ -989,7 +981,7 @@ static void check_tx(uint16_t out, uint64_t addr, uint32_t len)
 	}
 }
 
-/* --- the socket ends, stubbed ---------------------------------------- */
+/* --- the socket end, stubbed (tests/switch_harness.c: the rest) ----- */
 
 void port_tx_flush(struct port *p, struct umem *u)
 {
@@ -1002,106 +994,6 @@ void port_tx_flush(struct port *p, struct umem *u)
 			meta[umem_chunk(a) / FRAME_SIZE].valid = false;
 	}
 	p->ntxq = 0;
-}
-
-void port_reap(struct port *p, struct umem *u)
-{
-	(void)p, (void)u;
-}
-
-void port_refill(struct port *p, struct umem *u)
-{
-	(void)p, (void)u;
-}
-
-void ctl_serve(struct sw *s)
-{
-	(void)s;
-	CHECK(0 && "ctl_serve is never reached without sockets");
-}
-
-void ctl_tick(struct sw *s)
-{
-	(void)s;
-	CHECK(0 && "ctl_tick is never reached without sockets");
-}
-
-int fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
-{
-	(void)s, (void)mac, (void)in;
-	CHECK(0 && "fast_learn without dataplane xdp");
-	return 0;
-}
-
-void fast_age(struct sw *s)
-{
-	(void)s;
-	CHECK(0 && "fast_age without dataplane xdp");
-}
-
-uint16_t fast_lookup_expired(struct sw *s, const uint8_t mac[6])
-{
-	(void)s, (void)mac;
-	CHECK(0 && "fast_lookup_expired without dataplane xdp");
-	return FDB_PORT_NONE;
-}
-
-/* The programs' clock: set only by the poll loop, never run here. */
-uint32_t fast_second(const struct sw *s, uint64_t t)
-{
-	(void)s, (void)t;
-	CHECK(0 && "fast_second is never reached without the poll loop");
-	return 0;
-}
-
-void fast_clock_set(struct sw *s, uint32_t second)
-{
-	(void)s, (void)second;
-	CHECK(0 && "fast_clock_set is never reached without the poll loop");
-}
-
-/* dataplane xdp's NAT maps: only with cfg.fast_nat, never set here. */
-void nat_fast_follow(struct sw *s)
-{
-	(void)s;
-	CHECK(0 && "nat_fast_follow without dataplane xdp");
-}
-
-void nat_fast_sent(struct sw *s, enum rt_path path, const uint8_t mac[6], uint16_t out)
-{
-	(void)s, (void)path, (void)mac, (void)out;
-	CHECK(0 && "nat_fast_sent without dataplane xdp");
-}
-
-bool nat_fast_out_empty(struct sw *s)
-{
-	(void)s;
-	CHECK(0 && "nat_fast_out_empty without dataplane xdp");
-	return true;
-}
-
-int nat_fast_nexthop_changed(struct sw *s, const uint8_t old[6])
-{
-	(void)s, (void)old;
-	CHECK(0 && "nat_fast_nexthop_changed without dataplane xdp");
-	return 0;
-}
-
-int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6])
-{
-	(void)nl;
-	CHECK(ifindex == UP_IFINDEX);
-	if (!neigh_ok)
-		return -ENOENT;
-	neigh_mac(ip, mac);
-	return 0;
-}
-
-int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4])
-{
-	(void)nl, (void)ip;
-	CHECK(ifindex == UP_IFINDEX);
-	return 0;
 }
 
 /* nat_index.c seeds its hashes from getrandom(); fixed seeds make every run
@@ -1134,22 +1026,18 @@ static void sw_new(void)
 		.timeout_tcp_trans_ns = 4 * SEC,
 		.timeout_tcp_rst_ns = 1 * SEC,
 	};
+	static const struct harness_cfg hc = {
+		.nat = &nc, .nframes = NFRAMES, .nl2 = NL2, .up_mtu = UP_MTU, .l2_mtu = L2_MTU,
+		.port_mtu = PORT_MTU,
+	};
 
-	if (!area && !(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
-		abort();
-	sw = calloc(1, sizeof(*sw));
-	if (!sw)
-		abort();
-	strcpy(sw->cfg.name, "sw0");
-	sw->cfg.has_gw = true;
-	memcpy(sw->cfg.gw.mac, GW_MAC, 6);
-	sw->cfg.gw.has_v4 = sw->cfg.gw.has_v6 = 1;
-	memcpy(sw->cfg.gw.v4, GW4, 4);
+	det_random = true;
+	rand_n = 0;
+	sw = harness_sw_new(&hc);
+	det_random = false;
+	area = sw->umem.area;
+	sw->cfg.gw.has_v6 = 1;
 	memcpy(sw->cfg.gw.v6, GW6, 16);
-	sw->cfg.gw.v4_plen = 24;
-	sw->cfg.nat_table = NAT_MAX;
-	sw->cfg.has_uplink_gw = true;
-	memcpy(sw->cfg.uplink_gw, UP_GW4, 4);
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		struct rt_route *r = &sw->cfg.routes[sw->cfg.nroutes++];
 		uint32_t mask = ~0u << (32 - routes[i].plen);
@@ -1159,44 +1047,9 @@ static void sw_new(void)
 		r->via = htonl(routes[i].via);
 		r->plen = routes[i].plen;
 	}
-	sw->umem.area = area;
-	sw->umem.nframes = NFRAMES;
-	sw->umem.free = freebuf;
-	sw->umem.refs = refsbuf;
-	for (uint32_t i = 0; i < NFRAMES; i++) {
-		freebuf[i] = (uint64_t)(NFRAMES - 1 - i) * FRAME_SIZE;
-		refsbuf[i] = 0;
+	for (uint32_t i = 0; i < NFRAMES; i++)
 		meta[i].valid = false;
-	}
-	sw->umem.nfree = NFRAMES;
-	memset(ports, 0, sizeof(ports));
-	for (int i = 0; i <= NL2; i++) {
-		ports[i].idx = (uint16_t)i;
-		ports[i].fd = -1;
-	}
-	sw->ports = ports;
-	sw->nl2 = NL2;
-	sw->nports = NL2 + 1;
-	sw->ctl_fd = -1;
-	sw->now = 1000 * SEC;
 	sw->rt.full_logged = sw->now; /* "NAT table full" once a minute, not per input */
-	sw->fdb = fdb_new(64, 16, 300 * SEC);
-	det_random = true;
-	rand_n = 0;
-	sw->nat = nat_new(&nc);
-	det_random = false;
-	sw->reasm = gw_reasm_new();
-	if (!sw->fdb || !sw->nat || !sw->reasm)
-		abort();
-	sw->up_ifindex = UP_IFINDEX;
-	memcpy(sw->up_ip, EXT4, 4);
-	sw->up_mtu = UP_MTU;
-	sw->l2_mtu = L2_MTU;
-	for (int i = 0; i < NL2; i++)
-		sw->port_mtu[i] = PORT_MTU[i];
-	sw->up_plen = 24;
-	memcpy(sw->up_mac, UP_MAC, 6);
-	neigh_ok = true;
 	epoch = 0;
 	last_age = sw->now;
 	nmaps = 0;
@@ -1209,10 +1062,7 @@ static void sw_new(void)
 
 static void sw_free(void)
 {
-	nat_free(sw->nat);
-	gw_reasm_free(sw->reasm);
-	fdb_free(sw->fdb);
-	free(sw);
+	harness_sw_free(sw);
 	sw = NULL;
 }
 
@@ -1235,36 +1085,27 @@ static int nat_entry_cb(const struct nat_entry_view *e, void *arg)
  * buffer is either free or held for ARP, once. */
 static void settle(void)
 {
-	uint8_t seen[NFRAMES] = { 0 };
+	const char *why;
 	struct {
 		struct mapping m[NAT_MAX];
 		unsigned n;
 	} ents = { .n = 0 };
 
 	route_tick(sw);
-	for (int i = 0; i <= NL2; i++)
-		port_tx_flush(&ports[i], &sw->umem);
-	CHECK(sw->umem.nfree <= NFRAMES && sw->rt.nheld >= 0 && sw->rt.nheld <= RT_HELD);
-	for (uint32_t i = 0; i < sw->umem.nfree; i++) {
-		uint64_t a = sw->umem.free[i];
-		uint32_t ci = (uint32_t)(a / FRAME_SIZE);
-
-		CHECK(a % FRAME_SIZE == 0 && ci < NFRAMES && !seen[ci]);
-		CHECK(sw->umem.refs[ci] == 0);
-		seen[ci] = 1;
-		meta[ci].valid = false;
-	}
+	harness_flush(sw);
+	why = harness_buffers_wrong(sw);
+	if (why)
+		fprintf(stderr, "fuzz_nat: %s\n", why);
+	CHECK(!why);
+	for (uint32_t i = 0; i < sw->umem.nfree; i++)
+		meta[sw->umem.free[i] / FRAME_SIZE].valid = false;
 	for (int i = 0; i < sw->rt.nheld; i++) {
 		uint64_t a = sw->rt.held[i].addr;
-		uint32_t ci = (uint32_t)(umem_chunk(a) / FRAME_SIZE);
 
-		CHECK(ci < NFRAMES && !seen[ci] && sw->umem.refs[ci] == 1);
 		/* Received, or a piece the gateway cut (check_gw_piece). */
-		CHECK(meta[ci].valid ||
+		CHECK(meta[umem_chunk(a) / FRAME_SIZE].valid ||
 		      (a % FRAME_SIZE == 0 && rd16(area + a + 12) == 0x0800 && (rd16(area + a + 20) & 0x3fff)));
-		seen[ci] = 1;
 	}
-	CHECK(sw->umem.nfree + (uint32_t)sw->rt.nheld == NFRAMES);
 	CHECK(nat_stats(sw->nat)->entries <= NAT_MAX);
 	CHECK(fdb_stats(sw->fdb)->entries <= 64);
 	/* The gateway's own MAC is no next hop's: answers sent there would
@@ -1310,7 +1151,7 @@ static bool inject(uint16_t port, const uint8_t *f, uint32_t len, bool tight)
 		route_in(sw, addr, len);
 	} else {
 		cut_candidate(m->done, len, false);
-		switch_frame(sw, &ports[port], addr, len);
+		switch_frame(sw, &sw->ports[port], addr, len);
 	}
 	return true;
 }
@@ -1338,7 +1179,7 @@ static void answer(uint8_t flags)
 	if (!lout.valid)
 		return;
 	memcpy(f, UP_MAC, 6);
-	neigh_mac(UP_GW4, f + 6);
+	harness_neigh_mac(UP_GW4, f + 6);
 	wr16(f + 12, 0x0800);
 	ip[0] = 0x45;
 	wr16(ip + 4, 0x4321);
@@ -1419,7 +1260,7 @@ static void icmp_error(uint8_t kind, uint8_t qsel)
 		memcpy(ip + 16, q + 12, 4);
 	} else {
 		memcpy(f, UP_MAC, 6);
-		neigh_mac(UP_GW4, f + 6);
+		harness_neigh_mac(UP_GW4, f + 6);
 		memcpy(ip + 12, kind & 0x40 ? ROUTER4 : q + 16, 4);
 		memcpy(ip + 16, EXT4, 4);
 	}
@@ -1594,7 +1435,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 5:
 			pos++;
-			neigh_ok = a & 1;
+			harness_neigh_ok = a & 1;
 			if (a & 2)
 				arp_answer((uint16_t)((a >> 2) % NL2));
 			break;

@@ -30,7 +30,7 @@ CLANG=${CLANG:-clang}
 OUT=build/fuzz
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-std=c11 -D_GNU_SOURCE -Icontrol -Idataplane)
+	-std=c11 -D_GNU_SOURCE -Icontrol -Idataplane -Itests)
 ALL_TARGETS=(topo frame nat keep)
 
 sources() {
@@ -39,7 +39,7 @@ sources() {
 		control/topo_validate.c control/topo_routes.c control/topo_subnets.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
-	nat) echo tests/fuzz/fuzz_nat.c dataplane/switch.c dataplane/route.c \
+	nat) echo tests/fuzz/fuzz_nat.c tests/switch_harness.c dataplane/switch.c dataplane/route.c \
 		dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
 		dataplane/gw_big.c dataplane/gw_reasm.c \
 		dataplane/gateway.c dataplane/fdb.c ;;
@@ -64,7 +64,7 @@ build() {
 	read -r -a src <<<"$(sources "$t")" || return 1
 	read -r -a extra <<<"${FUZZ_CFLAGS:-} $(ldflags "$t")"
 	if [ -x "$bin" ] && [ "$(cat "$bin.flags" 2>/dev/null)" = "$CLANG ${CFLAGS[*]} ${extra[*]}" ] &&
-		[ -z "$(find "${src[@]}" control/*.h dataplane/*.h tests/fuzz/run.sh -newer "$bin" 2>/dev/null | head -1)" ]; then
+		[ -z "$(find "${src[@]}" control/*.h dataplane/*.h tests/*.h tests/fuzz/*.h tests/fuzz/run.sh -newer "$bin" 2>/dev/null | head -1)" ]; then
 		return 0
 	fi
 	rm -f "$bin.flags"

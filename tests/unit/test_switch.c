@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The switch's per-frame path (dataplane/switch.c, route.c) on frames of
- * several buffers, which neither fuzzer reaches (a jumbo port's: the
- * kernel hands them over as a chain of descriptors, switch_segs), what
+ * several buffers (a jumbo port's: the kernel hands them over as a chain
+ * of descriptors, switch_segs; tests/fuzz/fuzz_segs.c fuzzes them), what
  * the gateway learns from a frame sent from its own MAC or another
  * host's address, and what the router must not route as Linux would
  * not (directed broadcasts, source routes) or must answer (TTL 1 from
@@ -9,28 +9,24 @@
  *
  * The switch runs as in the daemon, on a UMEM of plain memory: only
  * the socket ends are stubs (port_tx_flush records what would leave),
- * and the kernel's neighbour table answers every uplink next hop. */
+ * and the kernel's neighbour table answers every uplink next hop
+ * (tests/switch_harness.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fast_path.h"
-#include "fdb.h"
-#include "gw_reasm.h"
 #include "nat.h"
-#include "nat_fast.h"
-#include "nl.h"
 #include "pkt.h"
 #include "route.h"
 #include "switch.h"
+#include "switch_harness.h"
 
 #define CHECK_NAME "switch"
 #include "check.h"
 
 #define NL2 3 /* L2 ports; the uplink is the last */
 #define NFRAMES 256
-#define HEADROOM 256
 
 static const uint8_t GW_MAC[6] = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 };
 static const uint8_t UP_MAC[6] = { 0x02, 0x75, 0x70, 0x00, 0x00, 0x01 };
@@ -39,10 +35,7 @@ static const uint8_t GW4[4] = { 10, 13, 37, 1 }, HOST4[4] = { 10, 13, 37, 5 };
 static const uint8_t EXT4[4] = { 203, 0, 113, 1 }, FAR4[4] = { 198, 51, 100, 7 };
 
 static struct sw *sw;
-static struct port ports[NL2 + 1];
-static uint8_t *area;
-static uint64_t free_frames[NFRAMES];
-static uint16_t refs[NFRAMES];
+static struct port *ports;
 
 /* What left, by port. */
 static struct sent {
@@ -52,7 +45,7 @@ static struct sent {
 } sent[64];
 static int nsent;
 
-/* --- the socket ends and the kernel, stubbed */
+/* --- the socket end, stubbed (tests/switch_harness.c: the rest) */
 
 void port_tx_flush(struct port *p, struct umem *u)
 {
@@ -69,43 +62,6 @@ void port_tx_flush(struct port *p, struct umem *u)
 	p->ntxq = 0;
 }
 
-void port_reap(struct port *p, struct umem *u) { (void)p, (void)u; }
-void port_refill(struct port *p, struct umem *u) { (void)p, (void)u; }
-void ctl_serve(struct sw *s) { (void)s; }
-void ctl_tick(struct sw *s) { (void)s; }
-int fast_learn(struct sw *s, const uint8_t mac[6], const struct port *in)
-{
-	(void)s, (void)mac, (void)in;
-	abort(); /* no fast path here */
-}
-void fast_age(struct sw *s) { (void)s; }
-uint16_t fast_lookup_expired(struct sw *s, const uint8_t mac[6])
-{
-	(void)s, (void)mac;
-	abort();
-}
-uint32_t fast_second(const struct sw *s, uint64_t t) { (void)s, (void)t; return 0; }
-void fast_clock_set(struct sw *s, uint32_t x) { (void)s, (void)x; }
-void nat_fast_follow(struct sw *s) { (void)s; }
-void nat_fast_sent(struct sw *s, enum rt_path path, const uint8_t mac[6], uint16_t out)
-{
-	(void)s, (void)path, (void)mac, (void)out;
-}
-bool nat_fast_out_empty(struct sw *s) { (void)s; return true; }
-int nat_fast_nexthop_changed(struct sw *s, const uint8_t old[6]) { (void)s, (void)old; return 0; }
-int nl_neigh_get(struct nl *nl, int ifindex, const uint8_t ip[4], uint8_t mac[6])
-{
-	(void)nl, (void)ifindex;
-	mac[0] = 0x02, mac[1] = 0x99;
-	memcpy(mac + 2, ip, 4);
-	return 0;
-}
-int nl_neigh_resolve(struct nl *nl, int ifindex, const uint8_t ip[4])
-{
-	(void)nl, (void)ifindex, (void)ip;
-	return 0;
-}
-
 /* --- a switch: a gateway, NL2 jumbo ports, an uplink at 1500 behind the NAT */
 
 static void sw_new(void)
@@ -114,73 +70,26 @@ static void sw_new(void)
 		.ext_ip = { 203, 0, 113, 1 }, .int_net = { 10, 13, 37, 0 }, .int_plen = 24,
 		.port_min = 20000, .port_max = 20015, .max_entries = 24,
 	};
-	static const uint8_t up_gw[4] = { 203, 0, 113, 254 };
+	static const uint16_t jumbo[NL2] = { 9000, 9000, 9000 };
+	static const struct harness_cfg hc = {
+		.nat = &nc, .nframes = NFRAMES, .nl2 = NL2, .up_mtu = 1500, .l2_mtu = 9000,
+		.port_mtu = jumbo,
+	};
 
-	if (sw) {
-		fdb_free(sw->fdb);
-		nat_free(sw->nat);
-		gw_reasm_free(sw->reasm);
-		free(sw);
-	}
-	if (!(sw = calloc(1, sizeof(*sw))))
-		abort();
-	snprintf(sw->cfg.name, sizeof(sw->cfg.name), "sw0");
-	sw->cfg.has_gw = true;
-	memcpy(sw->cfg.gw.mac, GW_MAC, 6);
-	sw->cfg.gw.has_v4 = true;
-	memcpy(sw->cfg.gw.v4, GW4, 4);
-	sw->cfg.gw.v4_plen = 24;
-	sw->cfg.nat_table = 24;
-	sw->cfg.has_uplink_gw = true;
-	memcpy(sw->cfg.uplink_gw, up_gw, 4);
-	sw->umem.area = area;
-	sw->umem.nframes = NFRAMES;
-	sw->umem.free = free_frames;
-	sw->umem.refs = refs;
-	for (uint32_t i = 0; i < NFRAMES; i++) {
-		free_frames[i] = (uint64_t)(NFRAMES - 1 - i) * FRAME_SIZE;
-		refs[i] = 0;
-	}
-	sw->umem.nfree = NFRAMES;
-	memset(ports, 0, sizeof(ports));
-	for (int i = 0; i <= NL2; i++) {
-		ports[i].idx = (uint16_t)i;
-		ports[i].fd = -1;
-		snprintf(ports[i].name, sizeof(ports[i].name), "p%d", i);
-	}
-	sw->ports = ports;
-	sw->nl2 = NL2;
-	sw->nports = NL2 + 1;
-	sw->ctl_fd = -1;
-	sw->now = 1000ull * 1000000000ull;
-	sw->fdb = fdb_new(64, 16, 300ull * 1000000000ull);
-	sw->nat = nat_new(&nc);
-	sw->reasm = gw_reasm_new();
-	if (!sw->fdb || !sw->nat || !sw->reasm)
-		abort();
-	memcpy(sw->up_ip, EXT4, 4);
-	sw->up_plen = 24;
-	memcpy(sw->up_mac, UP_MAC, 6);
-	sw->up_mtu = 1500;
-	sw->l2_mtu = 9000;
-	for (int i = 0; i < NL2; i++)
-		sw->port_mtu[i] = 9000;
+	harness_sw_free(sw);
+	sw = harness_sw_new(&hc);
+	ports = sw->ports;
 	nsent = 0;
 }
 
-/* A frame copied into a free chunk, after the headroom copy mode uses. */
 static uint64_t rx(const uint8_t *f, uint32_t len)
 {
-	uint64_t a = frame_take(&sw->umem) + HEADROOM;
-
-	memcpy(xsk_umem__get_data(sw->umem.area, a), f, len);
-	return a;
+	return harness_rx(sw, f, len);
 }
 
 static void flush(void)
 {
-	for (int i = 0; i < sw->nports; i++)
-		port_tx_flush(&sw->ports[i], &sw->umem);
+	harness_flush(sw);
 }
 
 /* From HOST to FAR through the gateway: UDP, an IPv4 total length of
@@ -222,16 +131,13 @@ static void ip_sum(uint8_t *f)
 static void rx_chain(const uint8_t *f, uint32_t len)
 {
 	struct xdp_desc seg[4];
-	uint32_t n = 0, off = 0;
+	uint32_t lens[4], n = 0, off = 0;
 
 	while (off < len && n < 4) {
-		uint32_t k = len - off < 3500 ? len - off : 3500;
-
-		seg[n].addr = rx(f + off, k);
-		seg[n].len = k;
-		seg[n].options = off + k < len ? XDP_PKT_CONTD : 0;
-		off += k, n++;
+		lens[n] = len - off < 3500 ? len - off : 3500;
+		off += lens[n++];
 	}
+	harness_rx_segs(sw, f, lens, n, false, seg);
 	switch_segs(sw, &ports[0], seg, n);
 	flush();
 }
@@ -636,8 +542,6 @@ static void test_uplink_addr_answered(void)
 
 int main(void)
 {
-	if (!(area = aligned_alloc(FRAME_SIZE, (size_t)NFRAMES * FRAME_SIZE)))
-		return 1;
 	test_trailing_bytes();
 	test_gateway_mac_not_learned();
 	test_ipv4_does_not_move_arp();
