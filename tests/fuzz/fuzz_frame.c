@@ -45,6 +45,9 @@
 #include "pkt.h"
 #include "ref_csum.h"
 
+#define FUZZ_TARGET "fuzz_frame"
+#include "invariant.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,14 +66,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define P_UDP 17
 #define P_ICMPV6 58
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz_frame: invariant failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                    \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
 
 static const struct gw gw = {
 	.mac = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 },

@@ -18,8 +18,8 @@
  * there too): port_tx_flush() "transmits" by checking each staged frame
  * and giving its buffer back, and the kernel's neighbour table answers
  * (or not) with a MAC derived from the address. Each input starts from
- * a fresh switch, FDB and NAT (hash seeds fixed through
- * --wrap=getrandom), so a crash file alone reproduces.
+ * a fresh switch, FDB and NAT (hash seeds fixed, fixed_random.c), so a
+ * crash file alone reproduces.
  *
  * An input is a sequence of records (at most MAX_RECS), op byte first:
  *   op&7 0,7  frame from L2 port (op>>3)%3: u16 length (big endian), bytes
@@ -86,19 +86,15 @@
 #include "pkt.h"
 #include "route.h"
 #include "switch.h"
+#include "fixed_random.h"
 #include "ref_csum.h"
 #include "switch_harness.h"
 
+#define FUZZ_TARGET "fuzz_nat"
+#include "invariant.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz_nat: invariant failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                    \
-			__builtin_trap();                                      \
-		}                                                              \
-	} while (0)
 
 #define NL2 3
 #define UPLINK NL2
@@ -160,8 +156,6 @@ struct last_out {
 static uint8_t *area; /* the harness's UMEM */
 static struct meta meta[NFRAMES];
 static struct sw *sw;
-static bool det_random;
-static uint8_t rand_n;
 static uint32_t arp_asked; /* the last address the gateway asked for */
 static uint64_t epoch, last_age;
 static unsigned tx_count[NL2 + 1], routed_in, routed_out;
@@ -996,19 +990,6 @@ void port_tx_flush(struct port *p, struct umem *u)
 	p->ntxq = 0;
 }
 
-/* nat_index.c seeds its hashes from getrandom(); fixed seeds make every run
- * of an input the same (linked with -Wl,--wrap=getrandom). */
-ssize_t __real_getrandom(void *buf, size_t len, unsigned int flags);
-ssize_t __wrap_getrandom(void *buf, size_t len, unsigned int flags);
-ssize_t __wrap_getrandom(void *buf, size_t len, unsigned int flags)
-{
-	if (!det_random)
-		return __real_getrandom(buf, len, flags);
-	for (size_t i = 0; i < len; i++)
-		((uint8_t *)buf)[i] = (uint8_t)(rand_n++ * 131 + 7);
-	return (ssize_t)len;
-}
-
 /* --- the switch ------------------------------------------------------ */
 
 static void sw_new(void)
@@ -1031,10 +1012,9 @@ static void sw_new(void)
 		.port_mtu = PORT_MTU,
 	};
 
-	det_random = true;
-	rand_n = 0;
+	fixed_random_on();
 	sw = harness_sw_new(&hc);
-	det_random = false;
+	fixed_random_off();
 	area = sw->umem.area;
 	sw->cfg.gw.has_v6 = 1;
 	memcpy(sw->cfg.gw.v6, GW6, 16);
@@ -1085,7 +1065,6 @@ static int nat_entry_cb(const struct nat_entry_view *e, void *arg)
  * buffer is either free or held for ARP, once. */
 static void settle(void)
 {
-	const char *why;
 	struct {
 		struct mapping m[NAT_MAX];
 		unsigned n;
@@ -1093,10 +1072,7 @@ static void settle(void)
 
 	route_tick(sw);
 	harness_flush(sw);
-	why = harness_buffers_wrong(sw);
-	if (why)
-		fprintf(stderr, "fuzz_nat: %s\n", why);
-	CHECK(!why);
+	CHECK_WHY(harness_buffers_wrong(sw));
 	for (uint32_t i = 0; i < sw->umem.nfree; i++)
 		meta[sw->umem.free[i] / FRAME_SIZE].valid = false;
 	for (int i = 0; i < sw->rt.nheld; i++) {
@@ -1364,13 +1340,10 @@ static void burst(uint8_t b)
 /* FUZZ_NAT_TRACE=1: one line per record, to see what a seed does. */
 static void trace(int rec, uint8_t op)
 {
-	static int on = -1;
 	const struct nat_stats *n = nat_stats(sw->nat);
 	const struct rt_stats *r = &sw->rt.st;
 
-	if (on < 0)
-		on = getenv("FUZZ_NAT_TRACE") != NULL;
-	if (!on)
+	if (!trace_wanted("FUZZ_NAT_TRACE"))
 		return;
 	fprintf(stderr,
 		"rec %d op %u: tx %u/%u/%u up %u | nat out %lu in %lu err %lu entries %u full %lu noport %lu "

@@ -39,7 +39,8 @@ sources() {
 		control/topo_validate.c control/topo_routes.c control/topo_subnets.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
-	nat) echo tests/fuzz/fuzz_nat.c tests/switch_harness.c dataplane/switch.c dataplane/route.c \
+	nat) echo tests/fuzz/fuzz_nat.c tests/fuzz/fixed_random.c tests/switch_harness.c \
+		dataplane/switch.c dataplane/route.c \
 		dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
 		dataplane/gw_big.c dataplane/gw_reasm.c \
 		dataplane/gateway.c dataplane/fdb.c ;;
@@ -49,8 +50,9 @@ sources() {
 	esac
 }
 
-# Per-target link flags: fuzz_nat fixes nat_index.c's hash seeds through its
-# own getrandom(), so an input replays the same way every time.
+# Per-target link flags: fuzz_nat fixes the NAT's and the FDB's hash seeds
+# through getrandom() (fixed_random.c), so an input replays the same way
+# every time.
 ldflags() {
 	case $1 in
 	nat) echo -Wl,--wrap=getrandom ;;
