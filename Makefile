@@ -197,8 +197,9 @@ BENCH_LOCK ?= /tmp/nsfast-bench.lock
 bench: $(BIN) $(BUILD)/nsgen $(BUILD)/nsping
 	$(Q)flock $(BENCH_LOCK) ./$(BIN) bench $(if $(QUICK),--quick) $(BENCH_ARGS) examples/bench.conf
 
-# libFuzzer on the topology parser, the per-frame path, and the router
-# and NAT behind the gateway, FUZZ_SECONDS per target (the seed corpus
+# libFuzzer on the topology parser, the per-frame path, the router and
+# NAT behind the gateway, the path for frames of several buffers, and the
+# NAT's kept connections, FUZZ_SECONDS per target (the seed corpus
 # and every saved crash are also replayed by make check).
 FUZZ_SECONDS ?= 60
 fuzz:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # libFuzzer targets for the untrusted inputs: topology files (topo),
 # frames on the AF_XDP switch's per-frame path (frame), sequences of
-# frames through its router and NAT, both ways (nat), and the NAT's
+# frames through its router and NAT, both ways (nat), frames of several
+# buffers as a jumbo port hands them over (segs), and the NAT's
 # connections as one daemon keeps them for the next (keep).
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]   fuzz each target SECONDS
@@ -31,7 +32,7 @@ OUT=build/fuzz
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-std=c11 -D_GNU_SOURCE -Icontrol -Idataplane -Itests)
-ALL_TARGETS=(topo frame nat keep)
+ALL_TARGETS=(topo frame nat segs keep)
 
 sources() {
 	case $1 in
@@ -39,7 +40,7 @@ sources() {
 		control/topo_validate.c control/topo_routes.c control/topo_subnets.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
-	nat) echo tests/fuzz/fuzz_nat.c tests/fuzz/fixed_random.c tests/switch_harness.c \
+	nat | segs) echo tests/fuzz/fuzz_"$1".c tests/fuzz/fixed_random.c tests/switch_harness.c \
 		dataplane/switch.c dataplane/route.c \
 		dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
 		dataplane/gw_big.c dataplane/gw_reasm.c \
@@ -50,12 +51,12 @@ sources() {
 	esac
 }
 
-# Per-target link flags: fuzz_nat fixes the NAT's and the FDB's hash seeds
-# through getrandom() (fixed_random.c), so an input replays the same way
-# every time.
+# Per-target link flags: fuzz_nat and fuzz_segs fix the NAT's and the FDB's
+# hash seeds through getrandom() (fixed_random.c), so an input replays the
+# same way every time.
 ldflags() {
 	case $1 in
-	nat) echo -Wl,--wrap=getrandom ;;
+	nat | segs) echo -Wl,--wrap=getrandom ;;
 	esac
 }
 
@@ -160,6 +161,14 @@ EOF
 "\x04\x20"
 "\x05\x03"
 EOF
+	# segs: nat's, and the lengths of jumbo frames and their packets.
+	cp "$OUT/nat.dict" "$OUT/segs.dict"
+	cat >>"$OUT/segs.dict" <<'EOF'
+"\x23\x28"
+"\x23\x36"
+"\x05\xdc"
+"\x0f\x00"
+EOF
 	cat >"$OUT/keep.dict" <<'EOF'
 "nsfast-nat 1 203.0.113.1 999000000000"
 "tcp "
@@ -262,7 +271,7 @@ fuzz() {
 		crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
 		if [ "$frc" != 0 ] || [ -n "$crash" ]; then
 			echo "FAIL $t: libFuzzer exited $frc; crash input: ${crash:-none written}"
-			grep -m1 -E '^(==[0-9]+==ERROR|.*runtime error|fuzz_(frame|nat): invariant|SUMMARY)' "$log"
+			grep -m1 -E '^(==[0-9]+==ERROR|.*runtime error|fuzz_(frame|nat|segs): invariant|SUMMARY)' "$log"
 			echo "   reproduce: $OUT/fuzz_$t ${crash:-<crash file>}"
 			echo "   minimise:  $OUT/fuzz_$t -minimize_crash=1 -max_total_time=60 -artifact_prefix=$OUT/min-$t- ${crash:-<crash file>}"
 			rc=1
