@@ -92,15 +92,17 @@ static void flush(void)
 	harness_flush(sw);
 }
 
-/* From HOST to FAR through the gateway: UDP, an IPv4 total length of
- * tot, in a frame of flen bytes (what follows the packet is 0xab). */
-static void udp_out(uint8_t *f, uint32_t tot, uint32_t flen, bool df)
+/* An Ethernet frame carrying UDP in IPv4 (TTL 64, no checksum), from
+ * smac/sip port sport to dmac/dip port dport, an IPv4 total length of
+ * tot; what follows the header up to tot is fill. */
+static void udp4(uint8_t *f, const uint8_t dmac[6], const uint8_t smac[6], const uint8_t sip[4],
+		 const uint8_t dip[4], uint16_t sport, uint16_t dport, uint32_t tot, bool df,
+		 uint8_t fill)
 {
 	uint8_t *ip = f + 14, *u = ip + 20;
 
-	memset(f, 0xab, flen);
-	memcpy(f, GW_MAC, 6);
-	memcpy(f + 6, HOST_MAC, 6);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
 	f[12] = 0x08, f[13] = 0x00;
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
@@ -109,17 +111,24 @@ static void udp_out(uint8_t *f, uint32_t tot, uint32_t flen, bool df)
 	ip[6] = df ? 0x40 : 0;
 	ip[8] = 64;
 	ip[9] = 17;
-	memcpy(ip + 12, HOST4, 4);
-	memcpy(ip + 16, FAR4, 4);
+	memcpy(ip + 12, sip, 4);
+	memcpy(ip + 16, dip, 4);
 	be16_put(ip + 10, csum_fold(csum_add(0, ip, 20)));
-	be16_put(u, 5555);
-	be16_put(u + 2, 53);
+	be16_put(u, sport);
+	be16_put(u + 2, dport);
 	be16_put(u + 4, (uint16_t)(tot - 20));
 	be16_put(u + 6, 0); /* no checksum */
-	memset(u + 8, 0x11, tot - 28);
+	memset(u + 8, fill, tot - 28);
 }
 
-/* The IPv4 header of frame f checksummed again, after a change. */
+/* From HOST to FAR through the gateway: UDP, an IPv4 total length of
+ * tot, in a frame of flen bytes (what follows the packet is 0xab). */
+static void udp_out(uint8_t *f, uint32_t tot, uint32_t flen, bool df)
+{
+	memset(f, 0xab, flen);
+	udp4(f, GW_MAC, HOST_MAC, HOST4, FAR4, 5555, 53, tot, df, 0x11);
+}
+
 static void ip_sum(uint8_t *f)
 {
 	be16_put(f + 14 + 10, 0);
@@ -231,22 +240,10 @@ static void test_gateway_mac_not_learned(void)
  * 53 to the uplink's address and the NAT's port ext (network order). */
 static void udp_in(uint8_t *f, const uint8_t ext[2])
 {
-	uint8_t *ip = f + 14, *u = ip + 20;
-
 	memset(f, 0, 60);
-	memcpy(f, UP_MAC, 6);
-	memcpy(f + 6, (const uint8_t[6]){ 0x02, 0x99, 198, 51, 100, 7 }, 6);
-	f[12] = 0x08, f[13] = 0x00;
-	ip[0] = 0x45;
-	be16_put(ip + 2, 28);
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, FAR4, 4);
-	memcpy(ip + 16, EXT4, 4);
-	be16_put(ip + 10, csum_fold(csum_add(0, ip, 20)));
-	be16_put(u, 53);
-	memcpy(u + 2, ext, 2);
-	be16_put(u + 4, 8);
+	udp4(f, UP_MAC, (const uint8_t[6]){ 0x02, 0x99, 198, 51, 100, 7 }, FAR4, EXT4, 53, 0, 28,
+	     false, 0);
+	memcpy(f + 14 + 20 + 2, ext, 2);
 }
 
 /* Port 1 sends one IPv4 frame to the gateway from HOST's address: it
