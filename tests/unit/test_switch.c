@@ -236,6 +236,18 @@ static void test_gateway_mac_not_learned(void)
 	      mac[5]);
 }
 
+/* A new switch with one UDP flow from HOST to FAR through the NAT: its
+ * outside port in ext (network order), nothing sent since. */
+static void flow_open(uint8_t *f, uint8_t ext[2])
+{
+	sw_new();
+	udp_out(f, 46, 60, false);
+	switch_frame(sw, &ports[0], rx(f, 60), 60);
+	flush();
+	memcpy(ext, sent[0].data + 34, 2);
+	nsent = 0;
+}
+
 /* The outside's answer to the UDP flow udp_out starts: from FAR4 port
  * 53 to the uplink's address and the NAT's port ext (network order). */
 static void udp_in(uint8_t *f, const uint8_t ext[2])
@@ -348,12 +360,7 @@ static void test_ttl_exceeded_in(void)
 	uint8_t f[128], ext[2], quote[28];
 	const uint8_t *ip = sent[0].data + 14, *icmp = ip + 20;
 
-	sw_new();
-	udp_out(f, 46, 60, false);
-	switch_frame(sw, &ports[0], rx(f, 60), 60);
-	flush();
-	memcpy(ext, sent[0].data + 34, 2);
-	nsent = 0;
+	flow_open(f, ext);
 	udp_in(f, ext);
 	f[14 + 8] = 1;
 	ip_sum(f);
@@ -475,12 +482,7 @@ static void test_source_route_dropped(void)
 	      "an echo request to the gateway with a record route is answered",
 	      "%d sent, echo_replies %llu", nsent, (unsigned long long)sw->gwst.echo_replies);
 	/* An answer from the outside to a connection, with LSRR. */
-	sw_new();
-	udp_out(f, 46, 60, false);
-	switch_frame(sw, &ports[0], rx(f, 60), 60);
-	flush();
-	memcpy(ext, sent[0].data + 34, 2);
-	nsent = 0;
+	flow_open(f, ext);
 	len = ip_opts(f, EXT4, c[0].opt, c[0].n, false);
 	memcpy(f, UP_MAC, 6);
 	memcpy(f + 14 + 12, FAR4, 4);
