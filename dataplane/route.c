@@ -513,25 +513,28 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 		sw->rt.st.martian++;
 		goto drop;
 	}
-	/* As Linux's forward path after its NAT: time exceeded from the
-	 * uplink's address, the one the outside sent to, so that a
-	 * traceroute from there ends at it. Before the NAT all the same (as
-	 * the rest here): the error quotes the packet as it came, and a
-	 * packet that goes no further refreshes no connection. */
-	if (ip[8] <= 1) {
-		sw->rt.st.ttl_exceeded++;
-		route_icmp_error(sw, up, addr, &p, sw->up_ip, sw->up_mac, 11, 0, 0);
-		return;
-	}
-	/* Larger than the smallest port: what an error about it would
-	 * quote, as it came. */
-	if (p.len - ETH_HLEN > mtu) {
+	/* At its last hop, or larger than the smallest port: what an
+	 * error about it would quote, as it came. */
+	if (ip[8] <= 1 || p.len - ETH_HLEN > mtu) {
 		qlen = (uint32_t)(ip[0] & 0x0f) * 4 + 8;
-		memcpy(quote, ip, qlen); /* pkt_parse: the header, and more than mtu >= 68 */
+		if (qlen > p.len - ETH_HLEN)
+			qlen = p.len - ETH_HLEN;
+		memcpy(quote, ip, qlen);
 	}
 	if (nat_translate_in(sw->nat, &p, sw->now, int_ip) != NAT_OK) {
 		sw->rt.st.nat_drops++;
 		goto drop;
+	}
+	/* As Linux's forward path after its NAT: time exceeded from the
+	 * uplink's address, the one the outside sent to, so that a
+	 * traceroute from there ends at it, quoting the packet as it came.
+	 * Only for a connection's packet: one of none, which Linux would
+	 * deliver to the host, which drops it, was dropped above. */
+	if (ip[8] <= 1) {
+		memcpy(ip, quote, qlen);
+		sw->rt.st.ttl_exceeded++;
+		route_icmp_error(sw, up, addr, &p, sw->up_ip, sw->up_mac, 11, 0, 0);
+		return;
 	}
 	memcpy(&host, int_ip, 4);
 	if (qlen && p.len - ETH_HLEN > (mtu = route_in_mtu(sw, host))) {

@@ -382,6 +382,8 @@ static void test_ttl_exceeded_in(void)
 	memcpy(f + 14 + 28, quote, sizeof(quote));
 	memcpy(f + 14 + 28 + 12, EXT4, 4);
 	memcpy(f + 14 + 28 + 16, FAR4, 4);
+	memcpy(f + 14 + 28 + 20, ext, 2);
+	be16_put(f + 14 + 28 + 22, 53);
 	memset(f + 14 + 20, 0, 8);
 	f[14 + 20] = 11;
 	be16_put(f + 14 + 20 + 2, csum_fold(csum_add(0, f + 14 + 20, 8 + 28)));
@@ -393,6 +395,19 @@ static void test_ttl_exceeded_in(void)
 	check(nsent == 0 && sw->rt.st.ttl_exceeded == 2 && sw->umem.nfree == NFRAMES,
 	      "an ICMP error from outside at TTL 1 is dropped unanswered", "%d sent, ttl_exceeded %llu",
 	      nsent, (unsigned long long)sw->rt.st.ttl_exceeded);
+	/* At TTL 1 to a port of the NAT's that no connection holds: Linux
+	 * would deliver it to the host, which drops it; no answer. */
+	nsent = 0;
+	udp_in(f, (const uint8_t[2]){ 0x4e, 0x2a });
+	f[14 + 8] = 1;
+	ip_sum(f);
+	route_in(sw, rx(f, 60), 60);
+	flush();
+	check(nsent == 0 && sw->rt.st.ttl_exceeded == 2 && sw->rt.st.nat_drops == 1 &&
+		      sw->umem.nfree == NFRAMES,
+	      "a packet from outside at TTL 1 of no connection is dropped unanswered",
+	      "%d sent, ttl_exceeded %llu, nat_drops %llu", nsent,
+	      (unsigned long long)sw->rt.st.ttl_exceeded, (unsigned long long)sw->rt.st.nat_drops);
 }
 
 /* From HOST to dst through the gateway, IPv4 options opt (n bytes, a
