@@ -40,9 +40,11 @@ static int up_route_update(struct up *u, struct nl *nl, const struct route *r, c
 	if (ours) {
 		int err = kernel_err(u, nl_route_replace(nl, &r->dst, r->has_gw ? &r->gw : NULL, oif));
 
-		/* A rollback takes the new one away with its line: the
-		 * host's old one comes back (a namespace's goes with it). */
-		return err || r->ns != NS_HOST ? err : up_restore_route(u, &r->dst, &s);
+		/* A rollback takes the new one away with its line, when this
+		 * run wrote that line: the host's old one comes back then (a
+		 * namespace's goes with it). A line from before the run
+		 * stays, and so does its route: nothing to put back. */
+		return err || r->ns != NS_HOST || !added ? err : up_restore_route(u, &r->dst, &s);
 	}
 	theirs = lab_journal_owner(u->lab.name, prefix, owner, sizeof(owner)) == 1;
 	if (same && !theirs)
@@ -126,7 +128,7 @@ int up_route(struct up *u, struct route *r)
 		err = up_route_update(u, nl, r, d, ls.ifindex, added);
 	/* Replaced, or the same route now said otherwise (its device). */
 	if ((!err || err == 2) && r->ns == NS_HOST) {
-		int e = forget_replaced(u, d, line, !err && !fresh);
+		int e = forget_replaced(u, d, line, !err && !fresh && added);
 
 		if (e)
 			return e;

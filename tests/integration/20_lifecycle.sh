@@ -197,6 +197,15 @@ check_out "which the host has" "via 10.13.37.4 dev $PFX-sw0" ip route show 10.9.
 check_out "with its journal line" "^route 10.9.9.8/30 10.13.37.4 -$" grep '^route ' "/run/nsfast/$PFX/journal"
 check "and b reaches c through the daemon's route to r" nsx b ping1 10.9.9.10
 check "and up puts a's default route back" "$NSFAST" up -q --lab "$PFX" "$LAB"
+# Changed by hand, the route is the file's again after up, and a
+# rollback keeps it so: its line is older than the run, nothing to put
+# back (the old route added beside it failed with "File exists").
+ip route replace 10.9.9.8/30 via 10.13.37.2 dev "$PFX-sw0"
+out=$(env NSFAST_FAULT_STEP="${k:-0}" "$NSFAST" up --lab "$PFX" "$LAB" 2>&1)
+if grep -q "fault injected" <<<"$out" && ! grep -q "put back\|back as it was" <<<"$out" &&
+	ip route show 10.9.9.8/30 | grep -q "via 10.13.37.4 dev $PFX-sw0"; then
+	pass "a rollback after up set a route changed by hand back to the file's keeps the file's"
+else fail "route changed by hand, rollback: $(ip route show 10.9.9.8/30) / $(tr '\n' ' ' <<<"$out")"; fi
 # A switch setting the file changes (ageing here) restarts its daemon
 # with it; the file as it was, again.
 sed 's/^    uplink  up0 snat$/&\n    ageing 60/' "$LAB" >"$TMP/ageing.conf"
