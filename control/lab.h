@@ -46,6 +46,9 @@ struct lab {
 	/* up's NSFAST_STEP_DELAY_MS: lab_prune waits before each object too,
 	 * so that a test can land a signal inside it. */
 	int delay_ms;
+	/* Of lab_prune's failures, lines nsfast does not write (refused by
+	 * lab_line_check), which down cannot undo either. */
+	int pruned_foreign;
 };
 
 int lab_open(struct lab *lab, const char *name, enum state_mode mode);

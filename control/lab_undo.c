@@ -312,7 +312,7 @@ static int prune_said(struct lab *lab, int i, int err, const char *msg, bool *dr
 		      int *failed)
 {
 	const char *line = lab->st.lines[i];
-	char words[256];
+	char words[256], why[128];
 
 	if (err < 0) {
 		pr_warn("nsfast: lab '%s': could not remove %s, which the file no longer has: %s%s%s\n",
@@ -320,6 +320,7 @@ static int prune_said(struct lab *lab, int i, int err, const char *msg, bool *dr
 			msg[0] ? ": " : "", msg);
 		bad[i] = true;
 		(*failed)++;
+		lab->pruned_foreign += !!lab_line_check(lab->name, line, why, sizeof(why));
 		/* Said and counted once (each copy): up's last step leaves
 		 * it. */
 		state_seen(&lab->st, "%s", line);

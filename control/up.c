@@ -349,18 +349,6 @@ static int host_lock(void)
 	return fd;
 }
 
-/* The journal's lines that no undo reads (damaged, written by hand):
- * each, left by up's removals, is said and counted among what failed. */
-static int journal_foreign(const struct up *u)
-{
-	char why[128];
-	int n = 0;
-
-	for (int i = 0; i < u->lab.st.nlines; i++)
-		n += !!lab_line_check(u->t->lab, u->lab.st.lines[i], why, sizeof(why));
-	return n;
-}
-
 int lab_up(struct topo *t)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -488,10 +476,8 @@ int lab_up(struct topo *t)
 			t->lab, t->nns, t->nns == 1 ? "" : "s", t->nlinks,
 			t->nlinks == 1 ? "" : "s");
 	if (u.pruned_failed) {
-		int foreign = journal_foreign(&u), rest;
+		int foreign = u.lab.pruned_foreign, rest = u.pruned_failed - foreign;
 
-		foreign = foreign < u.pruned_failed ? foreign : u.pruned_failed;
-		rest = u.pruned_failed - foreign;
 		if (rest > 0)
 			fprintf(stderr, "nsfast: lab '%s' is up, but %d object%s the file no longer has could not be removed (said above); 'nsfast down' still removes %s\n",
 				t->lab, rest, rest == 1 ? "" : "s", rest == 1 ? "it" : "them");

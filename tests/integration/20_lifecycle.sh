@@ -285,6 +285,18 @@ check_out "up says to edit out a journal line nsfast does not write, not to leav
 	"1 line of /run/nsfast/$PFX/journal is not one nsfast writes for the lab \(said above\), which 'nsfast down' cannot undo either: edit or remove that line" \
 	"$NSFAST" up --lab "$PFX" "$TMP/q2.conf"
 sed -i '/^frob x$/d' "/run/nsfast/$PFX/journal"
+# A removal that fails, beside a foreign line prune never reads (sysctl):
+# the failure is summed up as one down still removes, not as that line.
+mkdir -p "/run/netns/$PFX-zz/sub" # a directory: its removal fails
+printf 'ns %s-zz\nsysctl /proc/sys/net/ipv4/ip_forward 7\n' "$PFX" >>"/run/nsfast/$PFX/journal"
+out=$("$NSFAST" up --lab "$PFX" "$TMP/q2.conf" 2>&1)
+if grep -q "could not remove namespace $PFX-zz" <<<"$out" &&
+	grep -q "1 object the file no longer has could not be removed (said above); 'nsfast down' still removes it" <<<"$out" &&
+	! grep -q "not one nsfast writes" <<<"$out"; then
+	pass "a failed removal beside a foreign sysctl line is said as one down still removes"
+else fail "failed removal and a foreign sysctl line: $(tr '\n' ' ' <<<"$out")"; fi
+rm -r "/run/netns/$PFX-zz"
+sed -i -e "/^ns $PFX-zz$/d" -e '/^sysctl \/proc\/sys\/net\/ipv4\/ip_forward 7$/d' "/run/nsfast/$PFX/journal"
 # A lab whose up was killed before its first object: only its directory.
 mkdir "/run/nsfast/${PFX}k" && : >"/run/nsfast/${PFX}k/lock"
 check_out "a lab with an empty journal is left out of status, which succeeds" "^0 0$" \
