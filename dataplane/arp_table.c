@@ -62,7 +62,10 @@ void arp_init(struct arp_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-int arp_learn(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now)
+/* move: a reachable entry of another MAC takes this one (ARP), or is
+ * left as it is (IPv4, counted in other_mac). One lookup either way:
+ * IPv4 to the gateway learns on every routed frame. */
+static int learn(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now, bool move)
 {
 	static const uint8_t zero[6];
 	struct arp_entry *e;
@@ -75,6 +78,10 @@ int arp_learn(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t n
 	if (e && e->state == ARP_REACHABLE) {
 		bool moved = memcmp(e->mac, mac, 6) != 0;
 
+		if (moved && !move) {
+			t->st.other_mac++;
+			return 0;
+		}
 		if (moved) {
 			memcpy(e->mac, mac, 6);
 			t->st.changed++;
@@ -100,15 +107,14 @@ int arp_learn(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t n
 	return 1;
 }
 
+int arp_learn(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now)
+{
+	return learn(t, ip, mac, now, true);
+}
+
 int arp_learn_ipv4(struct arp_table *t, uint32_t ip, const uint8_t mac[6], uint64_t now)
 {
-	struct arp_entry *e = find(t, ip);
-
-	if (e && e->state == ARP_REACHABLE && memcmp(e->mac, mac, 6)) {
-		t->st.other_mac++;
-		return 0;
-	}
-	return arp_learn(t, ip, mac, now);
+	return learn(t, ip, mac, now, false);
 }
 
 static bool ask_due(struct arp_table *t, struct arp_entry *e, uint64_t now)
