@@ -325,15 +325,16 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 			segs_put(sw, seg, n);
 			return;
 		}
-		if (!memcmp(p.dst, sw->cfg.gw.mac, 6) && to_uplink_addr(sw, &p)) {
-			/* Not answered from several buffers (only the gateway's
-			 * own address is, gw_big.c): dropped as in switch_frame. */
-			sw->gwst.unanswered++;
-			segs_put(sw, seg, n);
-			return;
-		}
 		if (!memcmp(p.dst, sw->cfg.gw.mac, 6)) {
 			struct pkt head = p;
+
+			/* Not answered from several buffers (only the gateway's
+			 * own address is, gw_big.c): dropped as in switch_frame. */
+			if (to_uplink_addr(sw, &p)) {
+				sw->gwst.unanswered++;
+				segs_put(sw, seg, n);
+				return;
+			}
 
 			head.data = xsk_umem__get_data(sw->umem.area, seg[0].addr);
 			head.len = seg[0].len;
