@@ -46,27 +46,36 @@ static int orphan_link(const struct link_state *ls, void *data)
 	return 0;
 }
 
+/* The lab's running switch daemons, journaled or not, added to buf. */
+static void orphan_daemons(const char *lab, char *buf, size_t len)
+{
+	char pid[16];
+	pid_t pids[16];
+	bool first = true;
+	int n = switchd_of_lab(lab, pids, 16);
+
+	for (int i = 0; i < n && i < 16; i++) {
+		snprintf(pid, sizeof(pid), "%d", (int)pids[i]);
+		orphan_add(buf, len, "; switch daemons (pid) ", pid, &first);
+	}
+}
+
 /* A lab that is not up (no journal) whose prefix is still on objects of
  * the host, or whose switch daemons still run: an nsfast whose journal
  * went (/run/nsfast removed, a reboot of /run alone, by hand). down
  * removes only what the journal names, so it says what it sees, and
- * how to remove it. 1 when it saw any. after_down: of a lab down just
- * took down, whose journal lost lines; only its daemons, which nothing
- * else shows (an interface named with its prefix may be the user's own,
- * an uplink made for it, say). */
-static int orphans_say(const char *lab, bool after_down)
+ * how to remove it. 1 when it saw any. */
+static int orphans_say(const char *lab)
 {
 	static char text[65536];
-	char buf[2048] = "", table[80], pid[16];
+	char buf[2048] = "", table[80];
 	struct dirent *de;
-	pid_t pids[16];
 	struct nl nl;
 	bool first;
 	DIR *d;
-	int n;
 
 	first = true;
-	if (!after_down && (d = opendir(NETNS_RUN_DIR))) {
+	if ((d = opendir(NETNS_RUN_DIR))) {
 		while ((de = readdir(d)))
 			if (lab_named(lab, de->d_name))
 				orphan_add(buf, sizeof(buf), " namespaces ", de->d_name, &first);
@@ -75,7 +84,7 @@ static int orphans_say(const char *lab, bool after_down)
 	first = true;
 	/* Not if_nameindex(): glibc reads the dump into 4 KiB, which a link
 	 * of a larger message cuts short. */
-	if (!after_down && !nl_open(&nl, -1)) {
+	if (!nl_open(&nl, -1)) {
 		struct orphan_links o = { lab, buf, sizeof(buf), &first };
 
 		nl_link_dump(&nl, orphan_link, &o);
@@ -83,26 +92,31 @@ static int orphans_say(const char *lab, bool after_down)
 	}
 	first = true;
 	snprintf(table, sizeof(table), "table ip nsfast-%s-", lab);
-	if (!after_down && !nft_tables_text(text, sizeof(text)))
+	if (!nft_tables_text(text, sizeof(text)))
 		for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
 			if (!strncmp(l, table, strlen(table)))
 				orphan_add(buf, sizeof(buf), "; nftables tables ", l + 9, &first);
-	first = true;
-	n = switchd_of_lab(lab, pids, 16);
-	for (int i = 0; i < n && i < 16; i++) {
-		snprintf(pid, sizeof(pid), "%d", (int)pids[i]);
-		orphan_add(buf, sizeof(buf), "; switch daemons (pid) ", pid, &first);
-	}
+	orphan_daemons(lab, buf, sizeof(buf));
 	if (!buf[0])
 		return 0;
-	if (after_down) {
-		fprintf(stderr, "nsfast: lab '%s' is down, but these of its own still run:%s (its journal lost their lines? down stops only what a journal names: 'kill PID')\n",
-			lab, buf + 1);
-		return 1;
-	}
 	/* Without namespaces, the list starts at the interfaces' "; ". */
 	fprintf(stderr, "nsfast: lab '%s' has no journal, but these carry its prefix:%s (an nsfast whose journal is gone made them? down removes only what a journal names: 'ip netns del NAME', 'ip link del NAME', 'nft delete table ip NAME', 'kill PID')\n",
 		lab, buf[0] == ';' ? buf + 1 : buf);
+	return 1;
+}
+
+/* A lab down just took down, whose journal lost lines: only its
+ * daemons, which nothing else shows (an interface named with its prefix
+ * may be the user's own, an uplink made for it, say). 1 when any run. */
+static int daemons_say(const char *lab)
+{
+	char buf[512] = "";
+
+	orphan_daemons(lab, buf, sizeof(buf));
+	if (!buf[0])
+		return 0;
+	fprintf(stderr, "nsfast: lab '%s' is down, but these of its own still run:%s (its journal lost their lines? down stops only what a journal names: 'kill PID')\n",
+		lab, buf + 1);
 	return 1;
 }
 
@@ -121,7 +135,7 @@ int lab_down(const char *name)
 	}
 	err = lab_open(&lab, name, STATE_WRITE);
 	if (err == -ENOENT) {
-		if (orphans_say(name, false))
+		if (orphans_say(name))
 			return -ENOENT;
 		pr_info("lab %s is not up: nothing to do\n", name);
 		return 0;
@@ -134,7 +148,7 @@ int lab_down(const char *name)
 	if (!lab.st.nlines) {
 		err = state_destroy(&lab.st);
 		lab_close(&lab);
-		if (!err && orphans_say(name, false))
+		if (!err && orphans_say(name))
 			return -ENOENT;
 		pr_info("lab %s is not up: nothing to do\n", name);
 		return err;
@@ -160,7 +174,7 @@ int lab_down(const char *name)
 	} else if ((err = state_destroy(&lab.st))) {
 		fprintf(stderr, "nsfast: lab '%s': removed %d object%s, but not its state directory %s: %s\n",
 			name, n, n == 1 ? "" : "s", lab.st.dir, strerror(-err));
-	} else if (orphans_say(name, true)) {
+	} else if (daemons_say(name)) {
 		err = -EBUSY;
 	} else {
 		pr_info("lab %s is down: removed %d object%s\n", name, n, n == 1 ? "" : "s");
