@@ -86,28 +86,18 @@ int ethtool_set_tx_csum(int netns_fd, const char *ifname, bool on)
 	return set_feature(netns_fd, ifname, ETHTOOL_GTXCSUM, ETHTOOL_STXCSUM, on);
 }
 
-int ethtool_get_tx_csum(int netns_fd, const char *ifname)
-{
-	uint32_t cur = 0;
-	int fd = ns_socket(netns_fd), err;
-
-	if (fd < 0)
-		return fd;
-	err = ethtool_value(fd, ifname, ETHTOOL_GTXCSUM, &cur);
-	close(fd);
-	return err ? err : !!cur;
-}
-
-/* The bit of a feature named as `ethtool -k` names it: the kernel's
- * order of its features is its own, so it is asked. The commands end
- * in flexible arrays: built in buffers of uint64_t, for alignment. */
-static int feature_bit(int fd, const char *ifname, const char *name)
+/* The bits of features named as `ethtool -k` names them: the kernel's
+ * order of its features is its own, so it is asked, once for all of
+ * them. 0, or -ENOENT for a name it does not have. The commands end in
+ * flexible arrays: built in buffers of uint64_t, for alignment. */
+static int feature_bits(int fd, const char *ifname, const char *const *names, int nnames,
+			int *bits)
 {
 	uint64_t ibuf[(sizeof(struct ethtool_sset_info) + sizeof(uint32_t) + 7) / 8] = { 0 };
 	struct ethtool_sset_info *info = (void *)ibuf;
 	struct ethtool_gstrings *gs;
 	uint32_t n;
-	int err, bit = -ENOENT;
+	int err;
 
 	info->cmd = ETHTOOL_GSSET_INFO;
 	info->sset_mask = 1ull << ETH_SS_FEATURES;
@@ -122,22 +112,28 @@ static int feature_bit(int fd, const char *ifname, const char *name)
 	gs->cmd = ETHTOOL_GSTRINGS;
 	gs->string_set = ETH_SS_FEATURES;
 	gs->len = n;
-	if ((err = ethtool_ioctl(fd, ifname, gs))) {
-		free(gs);
-		return err;
+	if ((err = ethtool_ioctl(fd, ifname, gs)))
+		goto out;
+	for (int k = 0; k < nnames; k++) {
+		bits[k] = -ENOENT;
+		for (uint32_t i = 0; i < gs->len && i < n; i++)
+			if (!strncmp((const char *)gs->data + i * ETH_GSTRING_LEN, names[k],
+				     ETH_GSTRING_LEN))
+				bits[k] = (int)i;
+		if (bits[k] < 0)
+			err = bits[k];
 	}
-	for (uint32_t i = 0; i < gs->len && i < n; i++)
-		if (!strncmp((const char *)gs->data + i * ETH_GSTRING_LEN, name, ETH_GSTRING_LEN))
-			bit = (int)i;
+out:
 	free(gs);
-	return bit;
+	return err;
 }
 
-/* The feature's state in blocks of 32 (ETHTOOL_GFEATURES): active in
- * *on, and in *words the blocks the kernel has, which a set must name
- * exactly. 0 or -errno. */
+/* The features' states in blocks of 32 (ETHTOOL_GFEATURES): the active
+ * ones in active, and in *words the blocks the kernel has, which a set
+ * must name exactly. 0 or -errno. */
 #define FEATURE_BLOCKS 8
-static int feature_get(int fd, const char *ifname, int bit, bool *on, uint32_t *words)
+static int features_active(int fd, const char *ifname, uint32_t active[FEATURE_BLOCKS],
+			   uint32_t *words)
 {
 	uint64_t buf[(sizeof(struct ethtool_gfeatures) +
 		      FEATURE_BLOCKS * sizeof(struct ethtool_get_features_block) + 7) / 8] = { 0 };
@@ -148,70 +144,67 @@ static int feature_get(int fd, const char *ifname, int bit, bool *on, uint32_t *
 	g->size = FEATURE_BLOCKS;
 	if ((err = ethtool_ioctl(fd, ifname, g)))
 		return err;
-	if (g->size > FEATURE_BLOCKS || (uint32_t)bit >= g->size * 32)
+	if (g->size > FEATURE_BLOCKS)
 		return -EOPNOTSUPP;
-	*on = g->features[bit / 32].active >> (bit % 32) & 1;
+	for (uint32_t i = 0; i < FEATURE_BLOCKS; i++)
+		active[i] = i < g->size ? g->features[i].active : 0;
 	*words = g->size;
 	return 0;
 }
 
-static int feature_set(int fd, const char *ifname, int bit, bool on, uint32_t words)
+static bool bit_on(const uint32_t *blocks, int bit)
+{
+	return blocks[bit / 32] >> (bit % 32) & 1;
+}
+
+/* Named features all on or all off, in one ETHTOOL_SFEATURES: 1 when
+ * any changed, 0 when all already were so, -EOPNOTSUPP if one stays. */
+static int features_set(int fd, const char *ifname, const char *const *names, int n, bool on)
 {
 	uint64_t buf[(sizeof(struct ethtool_sfeatures) +
 		      FEATURE_BLOCKS * sizeof(struct ethtool_set_features_block) + 7) / 8] = { 0 };
 	struct ethtool_sfeatures *sf = (void *)buf;
+	uint32_t active[FEATURE_BLOCKS], words;
+	int bits[4], err, todo = 0;
 
+	if (n > 4)
+		return -EINVAL;
+	if ((err = feature_bits(fd, ifname, names, n, bits)) ||
+	    (err = features_active(fd, ifname, active, &words)))
+		return err;
+	for (int k = 0; k < n; k++) {
+		if ((uint32_t)bits[k] >= words * 32)
+			return -EOPNOTSUPP;
+		if (bit_on(active, bits[k]) == on)
+			continue;
+		sf->features[bits[k] / 32].valid |= 1u << (bits[k] % 32);
+		if (on)
+			sf->features[bits[k] / 32].requested |= 1u << (bits[k] % 32);
+		todo++;
+	}
+	if (!todo)
+		return 0;
 	sf->cmd = ETHTOOL_SFEATURES;
 	sf->size = words;
-	sf->features[bit / 32].valid = 1u << (bit % 32);
-	sf->features[bit / 32].requested = on ? 1u << (bit % 32) : 0;
-	/* A positive answer says the kernel changed other features too. */
-	return ethtool_ioctl(fd, ifname, sf);
-}
-
-/* One feature by its name: 1 changed, 0 already so, -ENOENT for a name
- * the kernel does not have, -EOPNOTSUPP if it stays. */
-static int set_named(int fd, const char *ifname, const char *name, bool on)
-{
-	int bit = feature_bit(fd, ifname, name), err;
-	uint32_t words;
-	bool cur;
-
-	if (bit < 0)
-		return bit;
-	if ((err = feature_get(fd, ifname, bit, &cur, &words)) || cur == on)
+	/* A positive answer says the kernel changed other features too. The
+	 * kernel may keep a feature that depends on another one. */
+	if ((err = ethtool_ioctl(fd, ifname, sf)) ||
+	    (err = features_active(fd, ifname, active, &words)))
 		return err;
-	if ((err = feature_set(fd, ifname, bit, on, words)) ||
-	    (err = feature_get(fd, ifname, bit, &cur, &words)))
-		return err;
-	return cur == on ? 1 : -EOPNOTSUPP;
+	for (int k = 0; k < n; k++)
+		if (bit_on(active, bits[k]) != on)
+			return -EOPNOTSUPP;
+	return 1;
 }
 
 int ethtool_set_tx_vlan(int netns_fd, const char *ifname, bool on)
 {
 	static const char *const names[] = { "tx-vlan-hw-insert", "tx-vlan-stag-hw-insert" };
-	int fd = ns_socket(netns_fd), err = 0, changed = 0;
+	int fd = ns_socket(netns_fd), err;
 
 	if (fd < 0)
 		return fd;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && err >= 0; i++) {
-		err = set_named(fd, ifname, names[i], on);
-		changed |= err > 0;
-	}
+	err = features_set(fd, ifname, names, 2, on);
 	close(fd);
-	return err < 0 ? err : changed;
-}
-
-int ethtool_get_tx_vlan(int netns_fd, const char *ifname)
-{
-	int fd = ns_socket(netns_fd), bit, err;
-	uint32_t words;
-	bool on = false;
-
-	if (fd < 0)
-		return fd;
-	bit = feature_bit(fd, ifname, "tx-vlan-hw-insert");
-	err = bit < 0 ? bit : feature_get(fd, ifname, bit, &on, &words);
-	close(fd);
-	return err ? err : on;
+	return err;
 }

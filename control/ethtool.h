@@ -13,8 +13,5 @@ int ethtool_set_tx_csum(int netns_fd, const char *ifname, bool on);
  * 802.1ad both: off, a VLAN device's frames carry their tag in the frame,
  * where the peer's XDP sees it, instead of beside it. */
 int ethtool_set_tx_vlan(int netns_fd, const char *ifname, bool on);
-/* 1 or 0 as set now, or a negative errno. */
-int ethtool_get_tx_csum(int netns_fd, const char *ifname);
-int ethtool_get_tx_vlan(int netns_fd, const char *ifname);
 
 #endif
