@@ -395,10 +395,11 @@ static void test_ttl_exceeded_in(void)
 	check(nsent == 0 && sw->rt.st.ttl_exceeded == 2 && sw->umem.nfree == NFRAMES,
 	      "an ICMP error from outside at TTL 1 is dropped unanswered", "%d sent, ttl_exceeded %llu",
 	      nsent, (unsigned long long)sw->rt.st.ttl_exceeded);
-	/* At TTL 1 to a port of the NAT's that no connection holds: Linux
-	 * would deliver it to the host, which drops it; no answer. */
+	/* At TTL 1 to a port of the NAT's that no connection holds (the
+	 * flow's, ext, is drawn at random: another): Linux would deliver it
+	 * to the host, which drops it; no answer. */
 	nsent = 0;
-	udp_in(f, (const uint8_t[2]){ 0x4e, 0x2a });
+	udp_in(f, (const uint8_t[2]){ ext[0], (uint8_t)(ext[1] ^ 1) });
 	f[14 + 8] = 1;
 	ip_sum(f);
 	route_in(sw, rx(f, 60), 60);
