@@ -118,7 +118,7 @@ round() {
 					continue ;;
 				# Switches apart and kernel bridges confined: the
 				# kernel's work and the CLI's, whose code (up, status,
-				# nft) runs sanitized in 10, 20, 35 and 60 (CI
+				# nft) runs sanitized in 10, 20 to 24, 35 and 60 (CI
 				# 2026-12-07: 21 s of the 9m50s).
 				*/70_isolation.sh)
 					echo "    ($label$t: not run again in the sanitizer round)"
@@ -130,7 +130,7 @@ round() {
 				# The tc one at every third step: the same
 				# rollback code at each (CI 2026-12-07: 60 s of
 				# the sanitizer round's 9m34s went to 20).
-				*/20_lifecycle.sh)
+				*/22_rollback.sh)
 					run "$t" tests/sandbox.sh env LIFECYCLE_FAULT_XDP="${LIFECYCLE_FAULT_XDP:-0}" \
 						LIFECYCLE_FAULT_EVERY="${LIFECYCLE_FAULT_EVERY:-3}" bash "$t"
 					continue ;;
