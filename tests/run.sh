@@ -145,7 +145,7 @@ round() {
 				# path, and runs here in the small-table case; tc
 				# gives the big report. With afxdp in the loop too,
 				# CI 2026-12-07 took 9m34s of the 10 minutes.
-				*/50_snat.sh)
+				*/50_snat.sh | */52_snat_table.sh | */54_snat_uplink.sh)
 					run "$t" tests/sandbox.sh env SNAT_DATAPLANES="${SNAT_DATAPLANES:-tc}" \
 						BIG_REPORT_DP="${BIG_REPORT_DP:-tc}" bash "$t"
 					continue ;;
