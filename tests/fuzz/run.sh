@@ -189,6 +189,32 @@ EOF
 EOF
 }
 
+# The seeds of frame, nat and segs are make_frames.c's output, byte for
+# byte: a seed edited by hand, or a builder changed without writing the
+# corpus again, is a failure (make_frames was not built by anything, and
+# only a comment said how).
+SEED_SRC=(tests/fuzz/make_frames.c tests/fuzz/seed_build.c tests/fuzz/seeds_nat.c tests/fuzz/seeds_segs.c)
+seeds_check() {
+	local dir=$OUT/seeds d diff
+	rm -rf "$dir" && mkdir -p "$dir/frame" "$dir/nat" "$dir/segs"
+	if ! "$CLANG" -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -o "$OUT/make_frames" \
+		"${SEED_SRC[@]}" >"$OUT/build-make_frames.log" 2>&1; then
+		echo "FAIL fuzz: build make_frames (see $OUT/build-make_frames.log)"
+		return 1
+	fi
+	if ! "$OUT/make_frames" "$dir/frame" "$dir/nat" "$dir/segs" >"$OUT/make_frames.log" 2>&1; then
+		echo "FAIL fuzz: make_frames failed (see $OUT/make_frames.log)"
+		return 1
+	fi
+	for d in frame nat segs; do
+		if ! diff=$(diff -rq "$dir/$d" "tests/fuzz/corpus/$d" 2>&1); then
+			echo "FAIL fuzz: tests/fuzz/corpus/$d is not what make_frames.c writes: $(head -1 <<<"$diff")"
+			return 1
+		fi
+	done
+	echo "PASS fuzz: the seeds of frame, nat and segs are what make_frames.c writes ($(find "$dir" -type f | wc -l) files)"
+}
+
 replay() {
 	local t rc=0 n files log last why
 	local -A pid
@@ -229,6 +255,7 @@ replay() {
 			rc=1
 		fi
 	done
+	case " $* " in *" frame "* | *" nat "* | *" segs "*) seeds_check || rc=1 ;; esac
 	return $rc
 }
 
