@@ -61,7 +61,14 @@ static int lab_opt_ok(const char *lab, bool made)
 		return 0;
 	fprintf(stderr, "nsfast %s: --lab '%s': expected up to %d letters, digits or '_'\n",
 		cur->name, lab, LAB_NAME_MAX);
-	return 2;
+	return usage(2);
+}
+
+/* An option of another command's, known to getopt and so not said by it. */
+static int not_here(const char *opt)
+{
+	fprintf(stderr, "nsfast %s: %s is not an option of %s\n", cur->name, opt, cur->name);
+	return usage(2);
 }
 
 /* Options every command shares; the rest are command-specific. */
@@ -96,19 +103,19 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json, enum 
 			exit(usage(0));
 		case 'L':
 			if (!lab)
-				return usage(2);
+				return not_here("--lab (-L)");
 			*lab = optarg;
 			break;
 		case 'D':
 			if (!dp)
-				return usage(2);
+				return not_here("--dataplane (-D)");
 			if (dataplane_parse(optarg, dp))
 				return usage_why("--dataplane wants kernel, afxdp, xdp or tc, not", optarg);
 			*dp_set = true;
 			break;
 		case 'j':
 			if (!json)
-				return usage(2);
+				return not_here("--json (-j)");
 			*json = true;
 			break;
 		case 'v':
@@ -120,7 +127,7 @@ static int parse_opts(int argc, char **argv, const char **lab, bool *json, enum 
 			break;
 		case 'n':
 			if (cur->run != cmd_status)
-				return usage(2);
+				return not_here("--nat (-n)");
 			opt_nat = true;
 			break;
 		default:
@@ -247,8 +254,8 @@ static int cmd_status(int argc, char **argv)
 	if (optind == argc - 1)
 		lab = argv[optind];
 	if (lab && !lab_name_valid(lab)) {
-		fprintf(stderr, "nsfast: '%s' is not a lab name\n", lab);
-		return 2;
+		fprintf(stderr, "nsfast status: '%s' is not a lab name\n", lab);
+		return usage(2);
 	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "nsfast: status needs root (the state under %s is root-only)\n",
@@ -401,7 +408,7 @@ static int cmd_help(int argc, char **argv)
 
 	if (argc > 2) {
 		fprintf(stderr, "nsfast help: one COMMAND only, then '%s'\n", argv[2]);
-		return 2;
+		return usage(2);
 	}
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
 		return usage(0);
@@ -429,7 +436,7 @@ int main(int argc, char **argv)
 	if ((!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	     !strcmp(argv[1], "--version")) && argc > 2) {
 		fprintf(stderr, "nsfast: %s takes nothing after it, and got '%s'\n", argv[1], argv[2]);
-		return 2;
+		return usage_commands(stderr, 2);
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return cmd_help(1, argv);
@@ -448,7 +455,6 @@ int main(int argc, char **argv)
 			return c->run(argc - 1, argv + 1);
 		}
 	}
-	fprintf(stderr, "nsfast: unknown command '%s', expected one of: up, down, status, exec, check, switch, bench, help\n",
-		argv[1]);
-	return 2;
+	fprintf(stderr, "nsfast: unknown command '%s'\n", argv[1]);
+	return usage_commands(stderr, 2);
 }

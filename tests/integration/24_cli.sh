@@ -183,22 +183,35 @@ else fail "journal without its daemon line: down: rc $rc, pid '$dpid': $(tr '\n'
 for c in up down status exec check help; do
 	check_out "$c --help" "^usage: nsfast $c" "$NSFAST" "$c" --help
 done
-check_out "unknown command" "unknown command 'frob'" "$NSFAST" frob
-# Usage errors say what is wrong, and exit 2.
+# Usage errors say what is wrong on their first line, then the usage (of
+# the command, or of every command), and exit 2. Before, an option of
+# another command's (up -j) printed the usage alone, and a bad lab name or
+# an unknown command the reason alone.
 usage_err() { # NAME WANT CMD...
 	local name=$1 want=$2 out rc
 	shift 2
 	out=$("$@" 2>&1); rc=$?
-	if [ $rc = 2 ] && grep -q -- "$want" <<<"$out"; then pass "usage: $name"
-	else fail "usage: $name: exit $rc: $(head -n 2 <<<"$out" | tr '\n' ' ')"; fi
+	if [ $rc = 2 ] && head -n 1 <<<"$out" | grep -q -- "$want" && grep -q '^usage: nsfast ' <<<"$out"; then
+		pass "usage: $name"
+	else fail "usage: $name: exit $rc: $(head -n 3 <<<"$out" | tr '\n' ' ')"; fi
 }
+usage_err "unknown command" "^nsfast: unknown command 'frob'$" "$NSFAST" frob
+usage_err "an option of status's given to up" "^nsfast up: --json (-j) is not an option of up$" \
+	"$NSFAST" up -j "$LAB"
+usage_err "and one of up's given to status" "^nsfast status: --dataplane (-D) is not an option of status$" \
+	"$NSFAST" status -D kernel
+usage_err "--nat given to check" "^nsfast check: --nat (-n) is not an option of check$" \
+	"$NSFAST" check -n "$LAB"
+usage_err "--lab given to exec" "^nsfast exec: --lab (-L) is not an option of exec$" \
+	"$NSFAST" exec -L x a -- true
+usage_err "status of a name no lab can have" "^nsfast status: 'a/b' is not a lab name$" \
+	"$NSFAST" status a/b
 usage_err "no command: said first, then the commands" "^nsfast: expected a COMMAND" "$NSFAST"
 check_out "and the commands' usage goes to stderr" "^0$" bash -c "'$NSFAST' 2>/dev/null | wc -l"
 check_out "help lists --version" "^  --version$" "$NSFAST" help
 usage_err "help of an unknown command" "nsfast help: unknown command 'frob'" "$NSFAST" help frob
 usage_err "bench: unknown options are said, then nsfast bench's usage" \
-	"nsfast bench: unknown option '--bogus'.usage: nsfast bench " \
-	bash -c "'$NSFAST' bench --bogus x 2>&1 | tr '\n' '.'; exit \${PIPESTATUS[0]}"
+	"nsfast bench: unknown option '--bogus'" "$NSFAST" bench --bogus x
 usage_err "help with two commands" "nsfast help: one COMMAND only, then 'x'" "$NSFAST" help up x
 usage_err "--version with a word after it" "nsfast: --version takes nothing after it, and got 'x'" \
 	"$NSFAST" --version x
