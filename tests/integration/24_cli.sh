@@ -224,6 +224,9 @@ usage_err "a lab name with a '-' for up" "nsfast up: --lab 'a-b': expected up to
 	"$NSFAST" up --lab a-b "$LAB"
 usage_err "down --lab with a lab name, not a file" "--lab names the lab of a FILE" \
 	"$NSFAST" down --lab "$PFX" nosuchfile
+{ echo "lab ${PFX}h"; head -c 1100000 /dev/zero | tr '\0' '#'; } >"$TMP/huge.conf"
+check_out "down of a file over 1 MiB refuses it, as README says" "huge.conf: larger than 1048576 bytes" \
+	"$NSFAST" down "$TMP/huge.conf"
 check_out "check of a directory says why it cannot be read" "cannot read: Is a directory" \
 	"$NSFAST" check "$TMP"
 mkdir "$TMP/${PFX}z"
