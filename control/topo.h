@@ -131,6 +131,13 @@ static inline bool dataplane_xdp_on_uplink(enum dataplane dp)
 {
 	return dp == DP_XDP || dp == DP_AFXDP;
 }
+/* afxdp and xdp read every port with XDP, which does not see a VLAN tag
+ * that veth hands over beside the frame: their ports' far ends must
+ * write tags into their frames (up_port_untag). */
+static inline bool dataplane_ports_xdp(enum dataplane dp)
+{
+	return dp == DP_XDP || dp == DP_AFXDP;
+}
 const char *topo_ns_name(const struct topo *t, int ns);
 /* The veth of the file whose host end is sw's uplink, and (peer, may be
  * NULL) its other end; NULL when the uplink is no veth of the file. */

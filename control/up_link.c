@@ -268,8 +268,7 @@ int up_link(struct up *u, struct link *l)
 	if ((err = add_addrs(u, nla, ns_sys(u->t, l->a.ns), l->a.sysname, l->a.addrs,
 			     l->a.naddrs)))
 		return err;
-	if (l->kind == LINK_SWITCH &&
-	    (u->t->sw[l->sw].dp == DP_XDP || u->t->sw[l->sw].dp == DP_AFXDP) &&
+	if (l->kind == LINK_SWITCH && dataplane_ports_xdp(u->t->sw[l->sw].dp) &&
 	    (err = up_port_untag(u, fda, ns_sys(u->t, l->a.ns), l->a.sysname)))
 		return err;
 	if (l->kind == LINK_SWITCH && u->t->sw[l->sw].dp == DP_XDP &&

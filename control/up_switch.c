@@ -312,7 +312,7 @@ static int up_switch_afxdp(struct up *u, struct sw *sw)
 	}
 	if ((err = up_port_quiet(u, sw->hostport)))
 		return err;
-	if ((sw->dp == DP_XDP || sw->dp == DP_AFXDP) && (err = up_port_untag(u, -1, "-", sw->ifname)))
+	if (dataplane_ports_xdp(sw->dp) && (err = up_port_untag(u, -1, "-", sw->ifname)))
 		return err;
 	if (sw->dp == DP_XDP && (err = up_port_fast(u, -1, "-", sw->ifname)))
 		return err;
