@@ -349,20 +349,20 @@ int pkt_csum_complete(struct pkt *p)
 	return 1;
 }
 
-bool ipv4_source_routed(const uint8_t *ip)
+enum ipv4_opts ipv4_options(const uint8_t *ip)
 {
 	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, i = 20;
 
 	while (i < hl && ip[i] != 0) {
 		if (ip[i] == 131 || ip[i] == 137)
-			return true;
+			return IPV4_OPTS_SOURCE_ROUTED;
 		if (ip[i] == 1) {
 			i++;
 			continue;
 		}
 		if (i + 1 >= hl || ip[i + 1] < 2 || ip[i + 1] > hl - i)
-			break;
+			return IPV4_OPTS_BAD;
 		i += ip[i + 1];
 	}
-	return false;
+	return IPV4_OPTS_OK;
 }

@@ -89,15 +89,18 @@ static inline bool ipv6_one_host(const uint8_t a[16])
 	return a[0] != 0xff && (memcmp(a, zero, 15) != 0 || a[15] > 1) && memcmp(a, mapped, 12) != 0;
 }
 
-/* Does the IPv4 header at ip (its length checked by pkt_parse) carry a
- * loose or strict source route (LSRR 131, SSRR 137)? Linux, with
- * accept_source_route 0 (its default), drops such a packet whether it
- * is for the host or to be forwarded. The options are walked within the
- * header: end of list (0) stops, no-op (1) is one byte, any other is
- * type and length; a source route's type is enough (with a bad length
- * Linux drops it too), another's length below 2 or past the header
- * stops the walk (nothing after it is an option). */
-bool ipv4_source_routed(const uint8_t *ip);
+/* What the options of the IPv4 header at ip (its length checked by
+ * pkt_parse) make of it, as Linux's ip_options_compile on a packet it
+ * receives. The options are walked within the header: end of list (0)
+ * stops, no-op (1) is one byte, any other is type and length.
+ * IPV4_OPTS_SOURCE_ROUTED: a loose or strict source route (LSRR 131,
+ * SSRR 137), its type being enough; Linux, with accept_source_route 0
+ * (its default), drops such a packet whether it is for the host or to be
+ * forwarded. IPV4_OPTS_BAD: before any, an option whose length is below
+ * 2 or runs past the header; Linux drops it (IPSTATS InHdrErrors, and a
+ * parameter problem nsfast does not send). */
+enum ipv4_opts { IPV4_OPTS_OK, IPV4_OPTS_SOURCE_ROUTED, IPV4_OPTS_BAD };
+enum ipv4_opts ipv4_options(const uint8_t *ip);
 
 /* RFC 1071 helpers, exposed for tests and the gateway. */
 uint32_t csum_add(uint32_t sum, const void *data, uint32_t len);

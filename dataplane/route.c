@@ -481,6 +481,7 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 	uint8_t *d = xsk_umem__get_data(sw->umem.area, addr), int_ip[4], *ip, quote[60 + 8];
 	struct port *up = &sw->ports[sw->nl2];
 	uint32_t host, mtu = route_port_mtu(sw, FDB_PORT_NONE), qlen = 0;
+	enum ipv4_opts opts;
 	struct pkt p;
 
 	up->st.rx_packets++;
@@ -491,13 +492,14 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 		goto drop;
 	}
 	route_trim(&p);
-	/* Like the gateway's inside (switch.c, gw_hdr_bad), as ip_rcv. */
-	if (!ipv4_hdr_ok(d + ETH_HLEN)) {
+	/* Like the gateway's inside (switch.c, gw_hdr_bad and
+	 * gw_source_routed), as ip_rcv: Linux drops both. */
+	opts = ipv4_options(d + ETH_HLEN);
+	if (!ipv4_hdr_ok(d + ETH_HLEN) || opts == IPV4_OPTS_BAD) {
 		sw->rt.st.bad++;
 		goto drop;
 	}
-	/* As the inside's (switch.c, gw_source_routed): Linux drops it. */
-	if (ipv4_source_routed(d + ETH_HLEN)) {
+	if (opts == IPV4_OPTS_SOURCE_ROUTED) {
 		sw->st.source_routed++;
 		goto drop;
 	}

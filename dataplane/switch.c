@@ -113,15 +113,18 @@ static void switch_learn(struct sw *sw, struct port *in, const struct pkt *p)
 		fdb_refused(sw, in, p->src);
 }
 
-/* IPv4 for the gateway's MAC whose header checksum fails. The gateway
- * is a host and a router, and takes none, as Linux's ip_rcv does:
- * otherwise its ARP table would learn the corrupt source, and it would
- * answer it, or route, cut and translate the packet with a fresh, valid
- * checksum. Dropped first: no checksum completed, no MAC learned. */
+/* IPv4 for the gateway's MAC whose header checksum fails, or whose
+ * options are malformed. The gateway is a host and a router, and takes
+ * neither, as Linux's ip_rcv does: otherwise its ARP table would learn
+ * the corrupt source, and it would answer it, or route, cut and
+ * translate the packet with a fresh, valid checksum (or with options no
+ * router past it can read). Dropped first: no checksum completed, no MAC
+ * learned. */
 static bool gw_hdr_bad(const struct sw *sw, const struct pkt *p)
 {
 	return p->ethertype == 0x0800 && p->l3_off && !memcmp(p->dst, sw->cfg.gw.mac, 6) &&
-	       !ipv4_hdr_ok(p->data + p->l3_off);
+	       (!ipv4_hdr_ok(p->data + p->l3_off) ||
+		ipv4_options(p->data + p->l3_off) == IPV4_OPTS_BAD);
 }
 
 /* IPv4 for the gateway's MAC with a source route: Linux
@@ -131,7 +134,7 @@ static bool gw_hdr_bad(const struct sw *sw, const struct pkt *p)
 static bool gw_source_routed(struct sw *sw, const struct pkt *p)
 {
 	if (p->ethertype != 0x0800 || !p->l3_off || memcmp(p->dst, sw->cfg.gw.mac, 6) ||
-	    !ipv4_source_routed(p->data + p->l3_off))
+	    ipv4_options(p->data + p->l3_off) != IPV4_OPTS_SOURCE_ROUTED)
 		return false;
 	sw->st.source_routed++;
 	return true;

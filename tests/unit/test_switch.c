@@ -446,22 +446,30 @@ static uint32_t ip_opts(uint8_t *f, const uint8_t dst[4], const uint8_t *opt, ui
 
 /* A source route (LSRR, SSRR) is neither routed through the NAT nor
  * answered by the gateway, in nor out, as Linux (accept_source_route
- * 0) drops it; other options, a 131 inside one's data included, are
- * routed as before. */
-static void test_source_route_dropped(void)
+ * 0) drops it; nor are malformed options (a length below 2 or past the
+ * header), which ip_options_compile refuses: before, they were routed,
+ * and cut or translated with a fresh header checksum. Other options, a
+ * 131 inside one's data included, are routed as before. */
+static void test_ip_options_dropped(void)
 {
+	enum { ROUTED, SOURCE_ROUTED, BAD };
 	static const struct {
 		uint8_t opt[12], n;
-		bool sr;
+		int v;
 		const char *what;
 	} c[] = {
-		{ { 131, 7, 4, 198, 51, 100, 9, 0 }, 8, true, "LSRR" },
-		{ { 1, 137, 7, 4, 198, 51, 100, 9 }, 8, true, "a no-op, then SSRR" },
-		{ { 7, 7, 4, 131, 0, 0, 137, 0 }, 8, false, "a record route holding 131 and 137" },
-		{ { 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 131 }, 12, true, "a record route, then LSRR's type" },
-		{ { 0, 131, 7, 4, 198, 51, 100, 9 }, 8, false, "an end of list, then LSRR's bytes" },
-		{ { 7, 40, 4, 0, 131, 0, 0, 0 }, 8, false, "a length past the header, then 131" },
+		{ { 131, 7, 4, 198, 51, 100, 9, 0 }, 8, SOURCE_ROUTED, "LSRR" },
+		{ { 1, 137, 7, 4, 198, 51, 100, 9 }, 8, SOURCE_ROUTED, "a no-op, then SSRR" },
+		{ { 7, 7, 4, 131, 0, 0, 137, 0 }, 8, ROUTED, "a record route holding 131 and 137" },
+		{ { 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 131 }, 12, SOURCE_ROUTED, "a record route, then LSRR's type" },
+		{ { 0, 131, 7, 4, 198, 51, 100, 9 }, 8, ROUTED, "an end of list, then LSRR's bytes" },
+		{ { 7, 40, 4, 0, 131, 0, 0, 0 }, 8, BAD, "a length past the header, then 131" },
+		{ { 7, 1, 4, 0, 0, 0, 0, 0 }, 4, BAD, "an option of length 1" },
+		{ { 1, 1, 1, 68 }, 4, BAD, "a timestamp's type as the header's last byte" },
+		{ { 1, 7, 0, 4, 0, 0, 0, 0 }, 8, BAD, "an option of length 0" },
 	};
+	static const char *const said[] = { "routed out", "dropped as source routed",
+					     "dropped as malformed" };
 	uint8_t f[128], ext[2];
 	uint32_t len;
 	char what[160];
@@ -471,18 +479,21 @@ static void test_source_route_dropped(void)
 		len = ip_opts(f, FAR4, c[i].opt, c[i].n, false);
 		switch_frame(sw, &ports[0], rx(f, len), len);
 		flush();
-		snprintf(what, sizeof(what), "UDP out with %s is %s", c[i].what,
-			 c[i].sr ? "dropped, no connection made" : "routed out");
-		if (c[i].sr)
-			check(nsent == 0 && sw->st.source_routed == 1 && !nat_stats(sw->nat)->created &&
-				      sw->umem.nfree == NFRAMES,
-			      what, "%d sent, source_routed %llu, NAT created %llu", nsent,
+		snprintf(what, sizeof(what), "UDP out with %s is %s", c[i].what, said[c[i].v]);
+		if (c[i].v == ROUTED)
+			check(nsent == 1 && sw->rt.st.routed_out == 1 && !sw->st.source_routed &&
+				      !sw->gwst.bad,
+			      what, "%d sent, source_routed %llu, gw_bad %llu", nsent,
 			      (unsigned long long)sw->st.source_routed,
-			      (unsigned long long)nat_stats(sw->nat)->created);
+			      (unsigned long long)sw->gwst.bad);
 		else
-			check(nsent == 1 && sw->rt.st.routed_out == 1 && !sw->st.source_routed, what,
-			      "%d sent, source_routed %llu", nsent,
-			      (unsigned long long)sw->st.source_routed);
+			check(nsent == 0 && sw->st.source_routed == (c[i].v == SOURCE_ROUTED) &&
+				      sw->gwst.bad == (c[i].v == BAD) && !nat_stats(sw->nat)->created &&
+				      sw->umem.nfree == NFRAMES,
+			      what, "%d sent, source_routed %llu, gw_bad %llu, NAT created %llu", nsent,
+			      (unsigned long long)sw->st.source_routed,
+			      (unsigned long long)sw->gwst.bad,
+			      (unsigned long long)nat_stats(sw->nat)->created);
 	}
 	sw_new();
 	len = ip_opts(f, GW4, c[0].opt, c[0].n, true);
@@ -491,25 +502,43 @@ static void test_source_route_dropped(void)
 	check(nsent == 0 && sw->st.source_routed == 1 && !sw->gwst.echo_replies,
 	      "an echo request to the gateway with LSRR gets no answer", "%d sent, echo_replies %llu",
 	      nsent, (unsigned long long)sw->gwst.echo_replies);
+	len = ip_opts(f, GW4, c[6].opt, c[6].n, true);
+	switch_frame(sw, &ports[0], rx(f, len), len);
+	flush();
+	check(nsent == 0 && sw->gwst.bad == 1 && !sw->gwst.echo_replies,
+	      "an echo request to the gateway with an option of length 1 gets no answer, counted gw_bad",
+	      "%d sent, gw_bad %llu, echo_replies %llu", nsent, (unsigned long long)sw->gwst.bad,
+	      (unsigned long long)sw->gwst.echo_replies);
 	len = ip_opts(f, GW4, c[2].opt, c[2].n, true);
 	switch_frame(sw, &ports[0], rx(f, len), len);
 	flush();
 	check(nsent == 1 && sw->gwst.echo_replies == 1,
 	      "an echo request to the gateway with a record route is answered",
 	      "%d sent, echo_replies %llu", nsent, (unsigned long long)sw->gwst.echo_replies);
-	/* An answer from the outside to a connection, with LSRR. */
-	flow_open(f, ext);
-	len = ip_opts(f, EXT4, c[0].opt, c[0].n, false);
-	memcpy(f, UP_MAC, 6);
-	memcpy(f + 14 + 12, FAR4, 4);
-	be16_put(f + 14 + 28, 53);
-	memcpy(f + 14 + 28 + 2, ext, 2);
-	ip_sum(f);
-	route_in(sw, rx(f, len), len);
-	flush();
-	check(nsent == 0 && sw->st.source_routed == 1 && !sw->rt.st.routed_in,
-	      "an answer from outside with LSRR is dropped", "%d sent, source_routed %llu",
-	      nsent, (unsigned long long)sw->st.source_routed);
+	/* Answers from the outside to a connection, with LSRR, and with an
+	 * option of length 1. */
+	for (int k = 0; k < 2; k++) {
+		int o = k ? 6 : 0;
+
+		flow_open(f, ext);
+		len = ip_opts(f, EXT4, c[o].opt, c[o].n, false);
+		memcpy(f, UP_MAC, 6);
+		memcpy(f + 14 + 12, FAR4, 4);
+		be16_put(f + 14 + 20 + c[o].n, 53);
+		memcpy(f + 14 + 20 + c[o].n + 2, ext, 2);
+		ip_sum(f);
+		route_in(sw, rx(f, len), len);
+		flush();
+		if (!k)
+			check(nsent == 0 && sw->st.source_routed == 1 && !sw->rt.st.routed_in,
+			      "an answer from outside with LSRR is dropped", "%d sent, source_routed %llu",
+			      nsent, (unsigned long long)sw->st.source_routed);
+		else
+			check(nsent == 0 && sw->rt.st.bad == 1 && !sw->rt.st.routed_in,
+			      "an answer from outside with an option of length 1 is dropped, counted bad",
+			      "%d sent, bad %llu, routed_in %llu", nsent,
+			      (unsigned long long)sw->rt.st.bad, (unsigned long long)sw->rt.st.routed_in);
+	}
 }
 
 /* A namespace pinging the uplink's own address gets its answer from
@@ -562,7 +591,7 @@ int main(void)
 	test_ipv4_does_not_move_arp();
 	test_uplink_broadcast_martian();
 	test_ttl_exceeded_in();
-	test_source_route_dropped();
+	test_ip_options_dropped();
 	test_uplink_addr_answered();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
