@@ -154,6 +154,7 @@ static int setup_uplink(struct sw *sw)
 	int err;
 
 	memcpy(nc.ext_ip, sw->up_ip, 4);
+	nc.ext_plen = sw->up_plen;
 	memcpy(nc.int_net, sw->cfg.gw.v4, 4);
 	nc.int_plen = sw->cfg.gw.v4_plen;
 	nc.port_min = sw->cfg.nat_port_min;

@@ -21,6 +21,9 @@
 
 struct nat_cfg {
 	uint8_t ext_ip[4]; /* the uplink's address: the new source */
+	uint8_t ext_plen; /* its prefix (0: none known): a kept connection to
+			   * its subnet's broadcast or network address is
+			   * refused, as route_uplink_bcast drops such packets */
 	uint8_t int_net[4]; /* the namespaces' subnet: only it is translated */
 	uint8_t int_plen;
 	uint16_t port_min, port_max; /* external TCP/UDP ports and ICMP ids */

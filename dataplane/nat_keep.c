@@ -129,13 +129,18 @@ static bool parse_num(const char *s, uint64_t max, uint64_t *v)
 }
 
 /* A host of the outside: one host (ipv4_one_host: what a router does
- * not drop), and none of ours (the subnet, the uplink's address). */
+ * not drop), none of ours (the subnet, the uplink's address), nor the
+ * uplink subnet's broadcast or network address (a kept file of an older
+ * daemon, or of the same address under a longer prefix, can hold one). */
 static bool remote_ok(const struct nat *nat, uint32_t ip)
 {
+	uint32_t host = ip & ~nat->ext_mask;
 	uint8_t b[4];
 
 	be32_put(b, ip);
-	return ipv4_one_host(b) && (ip & nat->int_mask) != nat->int_net && ip != nat->ext_ip;
+	return ipv4_one_host(b) && (ip & nat->int_mask) != nat->int_net && ip != nat->ext_ip &&
+	       !(nat->ext_mask && (ip & nat->ext_mask) == (nat->ext_ip & nat->ext_mask) &&
+		 (host == 0 || host == ~nat->ext_mask));
 }
 
 /* A host of the subnet: neither its network nor its broadcast address

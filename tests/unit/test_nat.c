@@ -241,6 +241,7 @@ static struct nat_cfg base_cfg(void)
 		.ext_ip = { 203, 0, 113, 1 },
 		.int_net = { 10, 0, 0, 0 },
 		.int_plen = 24,
+		.ext_plen = 24,
 		.port_min = 40000,
 		.port_max = 40999,
 		.max_entries = 1024,
@@ -606,8 +607,11 @@ static void test_keep(void)
 		  "udp 10.0.0.2 5 203.0.113.1 53 40023 udp %llu 0 0\n" /* the uplink's */
 		  "udp 10.0.0.2 5 127.0.0.1 53 40024 udp %llu 0 0\n"
 		  "udp 10.0.0.2 5 224.0.0.1 53 40025 udp %llu 0 0\n"
-		  "udp 10.0.0.2 5 0.1.2.3 53 40026 udp %llu 0 0\n",
-		  t, 0, 0, 0, 7 },
+		  "udp 10.0.0.2 5 0.1.2.3 53 40026 udp %llu 0 0\n"
+		  /* the uplink subnet's broadcast and network addresses */
+		  "udp 10.0.0.2 5 203.0.113.255 53 40027 udp %llu 0 0\n"
+		  "udp 10.0.0.2 5 203.0.113.0 53 40028 udp %llu 0 0\n",
+		  t, 0, 0, 0, 9 },
 		{ "an outside key twice, from two inside ports",
 		  "nsfast-nat 1 203.0.113.1 %llu\n"
 		  "udp 10.0.0.2 5 198.51.100.7 53 40030 udp %llu 0 0\n"
