@@ -34,17 +34,22 @@ CFLAGS=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-std=c11 -D_GNU_SOURCE -Icontrol -Idataplane -Itests)
 ALL_TARGETS=(topo frame nat segs keep)
 
+# The switch on plain memory that nat and segs drive.
+SWITCH_SRC=(tests/fuzz/fixed_random.c tests/switch_harness.c
+	dataplane/switch.c dataplane/route.c
+	dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c
+	dataplane/gw_big.c dataplane/gw_reasm.c
+	dataplane/gateway.c dataplane/fdb.c)
+
 sources() {
 	case $1 in
 	topo) echo tests/fuzz/fuzz_topo.c control/topo.c control/topo_parse.c control/topo_parse_switch.c \
 		control/topo_validate.c control/topo_routes.c control/topo_subnets.c control/addr.c ;;
 	frame) echo tests/fuzz/fuzz_frame.c dataplane/pkt.c dataplane/gateway.c \
 		dataplane/fdb.c ;;
-	nat | segs) echo tests/fuzz/fuzz_"$1".c tests/fuzz/fixed_random.c tests/switch_harness.c \
-		dataplane/switch.c dataplane/route.c \
-		dataplane/arp_table.c dataplane/nat.c dataplane/nat_conn.c dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
-		dataplane/gw_big.c dataplane/gw_reasm.c \
-		dataplane/gateway.c dataplane/fdb.c ;;
+	nat) echo tests/fuzz/fuzz_nat.c tests/fuzz/fuzz_nat_model.c tests/fuzz/fuzz_nat_check.c \
+		"${SWITCH_SRC[*]}" ;;
+	segs) echo tests/fuzz/fuzz_segs.c "${SWITCH_SRC[*]}" ;;
 	keep) echo tests/fuzz/fuzz_keep.c dataplane/nat_keep.c dataplane/nat.c dataplane/nat_conn.c \
 		dataplane/nat_frag.c dataplane/nat_index.c dataplane/pkt.c ;;
 	*) return 1 ;;
