@@ -59,7 +59,8 @@
  * verifies, and is never about an ICMP error, a later fragment or a
  * group source (RFC 1812 4.3.2.7); nothing from or to a martian address
  * is routed or answered (RFC 1812 5.3.7), nor anything whose IPv4 header
- * fails its checksum (5.2.2); a later fragment is translated only
+ * fails its checksum (5.2.2), carries a source route or a malformed
+ * option (Linux drops both); a later fragment is translated only
  * as its datagram's first one, within 30 s and not past its last one;
  * a piece the gateway cut from a packet without DF is a stretch of a
  * packet a namespace sent, within the route's MTU; a frame routed by a static route goes to its longest

@@ -120,6 +120,11 @@ bool inside(uint32_t ip);
 bool one_host4(uint32_t a);
 bool martian(const uint8_t *ip);
 bool ip_ok(const uint8_t *ip);
+/* Options a router takes (RFC 791's layout, as Linux's
+ * ip_options_compile reads it): no source route (LSRR, SSRR: Linux
+ * drops them with accept_source_route 0) and none whose length is below
+ * 2 or runs past the header. */
+bool opts_routable(const uint8_t *ip);
 bool l4_ok(const uint8_t *ip, uint32_t len);
 void set_ip_csum(uint8_t *ip);
 void set_l4_csum(uint8_t *ip, bool udp_none);

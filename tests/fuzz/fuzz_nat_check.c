@@ -41,7 +41,7 @@ static void check_routed_out(const struct meta *m, const uint8_t *f, uint32_t le
 	CHECK(!memcmp(f, mac, 6) && !memcmp(f + 6, UP_MAC, 6) && rd16(f + 12) == 0x0800);
 	CHECK(inside(rd32(oip + 12)) && !memcmp(ip + 12, EXT4, 4));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
-	CHECK(ip_ok(oip) && ip_ok(ip));
+	CHECK(ip_ok(oip) && ip_ok(ip) && opts_routable(oip));
 	if (rd16(oip + 6) & 0x1fff) {
 		CHECK(later_frag_ok(o, f, len, 12));
 		frag_later_seen(0, oip, rd32(ip + 12), frag_len(oip), m->t);
@@ -155,7 +155,7 @@ static void check_routed_in(const struct meta *m, const uint8_t *f, uint32_t len
 	hm = arp_mac(rd32(ip + 16));
 	CHECK(hm && !memcmp(f, hm, 6) && !memcmp(f + 6, GW_MAC, 6));
 	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1);
-	CHECK(ip_ok(oip) && ip_ok(ip));
+	CHECK(ip_ok(oip) && ip_ok(ip) && opts_routable(oip));
 	if (rd16(oip + 6) & 0x1fff) {
 		CHECK(later_frag_ok(o, f, len, 16));
 		frag_later_seen(1, oip, rd32(ip + 16), frag_len(oip), m->t);
@@ -247,7 +247,8 @@ static void check_icmp_error(const struct meta *m, const uint8_t *f, uint32_t le
 
 	if (quote > routed_len(m) - 14)
 		quote = routed_len(m) - 14;
-	CHECK(rd16(o + 12) == 0x0800 && (in || !memcmp(o, GW_MAC, 6)) && ip_ok(oip));
+	CHECK(rd16(o + 12) == 0x0800 && (in || !memcmp(o, GW_MAC, 6)) && ip_ok(oip) &&
+	      opts_routable(oip));
 	CHECK(!memcmp(f + 6, in ? UP_MAC : GW_MAC, 6));
 	if (in && icmp[0] == 11) {
 		CHECK(oip[8] <= 1 && icmp[1] == 0);
@@ -294,7 +295,7 @@ static void check_routed_via(const struct meta *m, const uint8_t *f, uint32_t le
 	      !martian(oip));
 	mac = arp_mac(via);
 	CHECK(mac && !memcmp(f, mac, 6) && !memcmp(f + 6, GW_MAC, 6));
-	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(oip) && ip_ok(ip));
+	CHECK(oip[8] > 1 && ip[8] == oip[8] - 1 && ip_ok(oip) && ip_ok(ip) && opts_routable(oip));
 	memset(mask, 0, len);
 	allow(mask, 14 + 8, 1);
 	allow(mask, 14 + 10, 2);

@@ -56,6 +56,20 @@ bool ip_ok(const uint8_t *ip)
 	return ref_fold(ref_add(0, ip, (ip[0] & 15) * 4u)) == 0xffff;
 }
 
+bool opts_routable(const uint8_t *ip)
+{
+	uint32_t hl = (ip[0] & 15) * 4u;
+
+	for (uint32_t i = 20; i < hl && ip[i]; i += ip[i] == 1 ? 1 : ip[i + 1]) {
+		if (ip[i] == 1)
+			continue;
+		if (ip[i] == 131 || ip[i] == 137 || i + 1 >= hl || ip[i + 1] < 2 ||
+		    ip[i + 1] > hl - i)
+			return false;
+	}
+	return true;
+}
+
 /* The L4 checksum of the IPv4 packet at ip, len bytes of it present:
  * TCP over the IP length, UDP over its own length (0 = none = valid),
  * ICMP without pseudo-header. False when the packet is cut short. */

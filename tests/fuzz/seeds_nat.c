@@ -176,6 +176,29 @@ void nat_seqs(const char *dir)
 	s_frame(&s, PORT_B, &f);
 	s_out(&s, dir, "ttl1-no-time-exceeded");
 
+	/* Options: a record route is routed; a loose source route, an
+	 * option of length 1 and a timestamp's type as the header's last
+	 * byte are not (Linux drops them). */
+	{
+		static const uint8_t opts[4][8] = {
+			{ 7, 7, 4, 0, 0, 0, 0, 0 },
+			{ 131, 7, 4, 198, 51, 100, 9, 0 },
+			{ 7, 1, 4, 0, 0, 0, 0, 0 },
+			{ 1, 1, 1, 1, 1, 1, 1, 68 },
+		};
+
+		for (int k = 0; k < 4; k++) {
+			to_gw(&f, A_MAC);
+			ip = ip4(&f, 17, A4, FAR4, 8, 0x4000);
+			memcpy(f.b + ip + 20, opts[k], 8);
+			l4 = udp(&f, 20020 + (unsigned)k, 53, 21);
+			ip4_done(&f, ip);
+			l4_csum(&f, ip, 0, l4, 17, 6, PARTIAL);
+			s_frame(&s, PORT_A, &f);
+		}
+		s_out(&s, dir, "options-routed-or-not");
+	}
+
 	/* Martians (RFC 1812 5.3.7), neither routed nor answered: to
 	 * loopback, to 0/8, to class E with TTL 1, from the subnet's
 	 * broadcast address out and by a static route, from the gateway's
