@@ -42,7 +42,7 @@ NAT_H     := dataplane/nat.h dataplane/nat_conn.h dataplane/nat_csum.h dataplane
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
-             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(BUILD)/test_switch
+             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(BUILD)/test_switch $(BUILD)/test_gw_own
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit unit-names bench fuzz deps clean install test-build san-build
@@ -141,6 +141,12 @@ $(BUILD)/test_switch: tests/unit/test_switch.c tests/unit/check.h tests/switch_h
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/test_switch.c \
+		tests/switch_harness.c $(sort $(SWITCH_PATH))
+$(BUILD)/test_gw_own: tests/unit/test_gw_own.c tests/unit/check.h tests/switch_harness.c \
+		tests/switch_harness.h $(SWITCH_PATH) $(HEADERS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/test_gw_own.c \
 		tests/switch_harness.c $(sort $(SWITCH_PATH))
 
 # The BPF programs, run by the kernel on frames the test builds (root).

@@ -21,9 +21,10 @@ bool gw_big_mine(const struct sw *sw, const struct pkt *p)
  * bytes before it) turned into its reply there and sent to mac out of
  * in. Refused as by the one-frame answer (gateway.c): a request that is
  * not one, a bad checksum, a group source; and here also a zero or
- * loopback source, since the reply may be many frames. false: not an
- * echo request at all. */
-static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len,
+ * loopback source, since the reply may be many frames. Anything else is
+ * dropped and counted as gw_ipv4_for counts it: malformed in gw_bad,
+ * not a ping (TCP, UDP, other ICMP) in gw_unanswered. */
+static void echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len,
 		       const uint8_t mac[6])
 {
 	uint32_t hl = (uint32_t)(ip[0] & 0x0f) * 4, mtu = route_port_mtu(sw, FDB_PORT_NONE), n;
@@ -32,13 +33,19 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 	uint32_t flen[RT_FRAGS_MAX];
 	int k, i;
 
-	if (hl < 20 || len < hl + 8 || ip[9] != 1 || icmp[0] != 8)
-		return false; /* for the gateway, and no echo request: no answer */
+	if (hl < 20 || hl > len || (ip[9] == 1 && len < hl + 8)) {
+		sw->gwst.bad++;
+		return;
+	}
+	if (ip[9] != 1 || icmp[0] != 8) {
+		sw->gwst.unanswered++;
+		return;
+	}
 	n = len - hl;
 	if (icmp[1] != 0 || csum_fold(csum_add(0, icmp, n)) != 0 || (mac[0] & 1) ||
 	    !gw_src_one_host(&sw->cfg.gw, ip + 12)) {
 		sw->gwst.bad++;
-		return true;
+		return;
 	}
 	memmove(frame, mac, 6);
 	memcpy(frame + 6, sw->cfg.gw.mac, 6);
@@ -50,7 +57,7 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 		/* It fits one frame: a request cut smaller than it had to be. */
 		if (sw->umem.nfree <= RT_FRAG_RESERVE) {
 			sw->gwst.big_no_frame++;
-			return true;
+			return;
 		}
 		addr[0] = frame_take(&sw->umem);
 		memcpy(xsk_umem__get_data(sw->umem.area, addr[0]), frame, ETH_HLEN + len);
@@ -63,13 +70,12 @@ static bool echo_reply(struct sw *sw, struct port *in, uint8_t *ip, uint32_t len
 			sw->gwst.big_no_frame++;
 		else
 			sw->gwst.bad++;
-		return true;
+		return;
 	}
 	for (i = 0; i < k; i++)
 		port_tx_stage(in, &sw->umem, addr[i], flen[i]);
 	sw->gwst.echo_replies++;
 	sw->gwst.echo_big++;
-	return true;
 }
 
 void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p)
@@ -88,13 +94,16 @@ void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p)
 		echo_reply(sw, in, dgram, dlen, mac);
 }
 
-bool gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len)
+void gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len)
 {
 	uint8_t *ip = frame + ETH_HLEN, mac[6];
 	uint32_t tot = be16_get(ip + 2);
 
-	if (len < ETH_HLEN + 20 || tot < 20 || tot > len - ETH_HLEN || (be16_get(ip + 6) & 0x3fff))
-		return false;
+	/* (a fragment goes to gw_big_fragment: one here is malformed too) */
+	if (len < ETH_HLEN + 20 || tot < 20 || tot > len - ETH_HLEN || (be16_get(ip + 6) & 0x3fff)) {
+		sw->gwst.bad++;
+		return;
+	}
 	memcpy(mac, frame + 6, 6);
-	return echo_reply(sw, in, ip, tot, mac);
+	echo_reply(sw, in, ip, tot, mac);
 }

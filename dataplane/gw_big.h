@@ -20,11 +20,12 @@ struct port;
 /* Is p (parsed, IPv4) for the gateway's own address and MAC? */
 bool gw_big_mine(const struct sw *sw, const struct pkt *p);
 /* A fragment for the gateway: kept, and answered once its datagram is
- * whole. The caller still owns p's frame. */
+ * whole, or dropped and counted then as gw_big_frame would. The caller
+ * still owns p's frame. */
 void gw_big_fragment(struct sw *sw, struct port *in, const struct pkt *p);
 /* A frame of several buffers for the gateway, whole in frame (len bytes,
- * Ethernet first; written over): answered if it is an echo request
- * (true, also when refused and counted), else false. */
-bool gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len);
+ * Ethernet first; written over): answered if it is an echo request, else
+ * dropped and counted as one of one buffer is (gw_bad, gw_unanswered). */
+void gw_big_frame(struct sw *sw, struct port *in, uint8_t *frame, uint32_t len);
 
 #endif

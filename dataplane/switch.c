@@ -323,8 +323,8 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 		if (gw_big_mine(sw, &p)) {
 			if (p.is_frag)
 				gw_big_fragment(sw, in, &p);
-			else if (!gw_big_frame(sw, in, sw->gather, total))
-				sw->st.multibuf_unrouted++; /* a jumbo frame for it, not a ping */
+			else
+				gw_big_frame(sw, in, sw->gather, total);
 			segs_put(sw, seg, n);
 			return;
 		}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* The gateway's own address (dataplane/gw_big.c, switch.c): whatever
+ * reaches it and is not answered is counted in the same counter however
+ * it came (one buffer, several, or in fragments put back together).
+ *
+ * As test_switch.c: the switch on plain memory, its socket ends stubbed
+ * (tests/switch_harness.c). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_reasm.h"
+#include "nat.h"
+#include "pkt.h"
+#include "switch.h"
+#include "switch_harness.h"
+
+#define CHECK_NAME "gw_own"
+#include "check.h"
+
+#define NL2 3 /* L2 ports; the uplink is the last */
+#define NFRAMES 256
+
+static const uint8_t GW_MAC[6] = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 };
+static const uint8_t HOST_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x05 };
+static const uint8_t GW4[4] = { 10, 13, 37, 1 }, HOST4[4] = { 10, 13, 37, 5 };
+
+static struct sw *sw;
+static int nsent;
+
+void port_tx_flush(struct port *p, struct umem *u)
+{
+	for (uint32_t i = 0; i < p->ntxq; i++) {
+		nsent++;
+		frame_put(u, p->txq[i].addr);
+	}
+	p->ntxq = 0;
+}
+
+/* A gateway, NL2 jumbo ports, an uplink at 1500 behind the NAT. */
+static void sw_new(void)
+{
+	static const struct nat_cfg nc = {
+		.ext_ip = { 203, 0, 113, 1 }, .int_net = { 10, 13, 37, 0 }, .int_plen = 24,
+		.port_min = 20000, .port_max = 20015, .max_entries = 24,
+	};
+	static const uint16_t jumbo[NL2] = { 9000, 9000, 9000 };
+	static const struct harness_cfg hc = {
+		.nat = &nc, .nframes = NFRAMES, .nl2 = NL2, .up_mtu = 1500, .l2_mtu = 9000,
+		.port_mtu = jumbo,
+	};
+
+	harness_sw_free(sw);
+	sw = harness_sw_new(&hc);
+	nsent = 0;
+}
+
+/* An Ethernet frame from HOST to the gateway's MAC carrying IPv4 of
+ * protocol proto from sip to dip: tot bytes in all, fragment field frag
+ * (flags and offset), what follows the header zero but UDP's length; the
+ * frame's length (at least 60). */
+static uint32_t ip4(uint8_t *f, const uint8_t sip[4], const uint8_t dip[4], uint8_t proto,
+		    uint32_t tot, uint16_t frag)
+{
+	uint8_t *ip = f + 14;
+	uint32_t len = 14 + tot < 60 ? 60 : 14 + tot;
+
+	memset(f, 0, len);
+	memcpy(f, GW_MAC, 6);
+	memcpy(f + 6, HOST_MAC, 6);
+	f[12] = 0x08, f[13] = 0x00;
+	ip[0] = 0x45;
+	be16_put(ip + 2, (uint16_t)tot);
+	be16_put(ip + 4, 0x4242);
+	be16_put(ip + 6, frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	memcpy(ip + 12, sip, 4);
+	memcpy(ip + 16, dip, 4);
+	be16_put(ip + 10, csum_fold(csum_add(0, ip, 20)));
+	if (proto == 17)
+		be16_put(ip + 20 + 4, (uint16_t)(tot - 20));
+	return len;
+}
+
+static void rx_one(const uint8_t *f, uint32_t len)
+{
+	switch_frame(sw, &sw->ports[0], harness_rx(sw, f, len), len);
+	harness_flush(sw);
+}
+
+/* The frame f of len bytes received on port 0 as a jumbo port hands it
+ * over: buffers of at most 3500 bytes, chained. */
+static void rx_chain(const uint8_t *f, uint32_t len)
+{
+	struct xdp_desc seg[4];
+	uint32_t lens[4], n = 0, off = 0;
+
+	while (off < len && n < 4) {
+		lens[n] = len - off < 3500 ? len - off : 3500;
+		off += lens[n++];
+	}
+	harness_rx_segs(sw, f, lens, n, false, seg);
+	switch_segs(sw, &sw->ports[0], seg, n);
+	harness_flush(sw);
+}
+
+/* An ICMP timestamp request (type 13) to the gateway, in two fragments
+ * of 24 and 8 bytes: put back together, then dropped, and counted in
+ * gw_unanswered as the same request in one frame is. */
+static void test_fragmented_not_ping(void)
+{
+	static uint8_t f[128], icmp[32];
+	uint32_t len;
+
+	sw_new();
+	icmp[0] = 13;
+	be16_put(icmp + 2, csum_fold(csum_add(0, icmp, sizeof(icmp))));
+	len = ip4(f, HOST4, GW4, 1, 20 + 24, 0x2000);
+	memcpy(f + 34, icmp, 24);
+	rx_one(f, len);
+	len = ip4(f, HOST4, GW4, 1, 20 + 8, 24 / 8);
+	memcpy(f + 34, icmp + 24, 8);
+	rx_one(f, len);
+	check(gw_reasm_stats(sw->reasm)->whole == 1 && sw->gwst.unanswered == 1 && !sw->gwst.bad &&
+		      nsent == 0 && sw->umem.nfree == NFRAMES,
+	      "a fragmented ICMP timestamp request to the gateway is dropped whole, counted in gw_unanswered",
+	      "whole %llu, gw_unanswered %llu, gw_bad %llu, %d sent, %u of %u free",
+	      (unsigned long long)gw_reasm_stats(sw->reasm)->whole,
+	      (unsigned long long)sw->gwst.unanswered, (unsigned long long)sw->gwst.bad, nsent,
+	      sw->umem.nfree, NFRAMES);
+
+}
+
+/* UDP, and ICMP that is no ping, to the gateway's address in a frame of
+ * several buffers: gw_unanswered, as in one buffer; not
+ * multibuf_unrouted, which counts what is for another address. */
+static void test_multibuf_not_ping(void)
+{
+	static uint8_t f[8000];
+	static const uint8_t protos[2] = { 17, 1 };
+	uint32_t len;
+	char what[160];
+
+	for (int i = 0; i < 2; i++) {
+		sw_new();
+		len = ip4(f, HOST4, GW4, protos[i], 100, 0x4000);
+		f[34] = 13; /* ICMP: a timestamp request */
+		rx_one(f, len);
+		len = ip4(f, HOST4, GW4, protos[i], 5000 - 14, 0x4000);
+		f[34] = 13;
+		rx_chain(f, len);
+		snprintf(what, sizeof(what),
+			 "%s to the gateway's address in several buffers is counted in gw_unanswered, as in one",
+			 i ? "ICMP other than a ping" : "UDP");
+		check(sw->gwst.unanswered == 2 && !sw->st.multibuf_unrouted && !sw->gwst.bad &&
+			      nsent == 0 && sw->umem.nfree == NFRAMES,
+		      what, "gw_unanswered %llu, multibuf_unrouted %llu, gw_bad %llu, %d sent",
+		      (unsigned long long)sw->gwst.unanswered,
+		      (unsigned long long)sw->st.multibuf_unrouted, (unsigned long long)sw->gwst.bad,
+		      nsent);
+	}
+}
+
+int main(void)
+{
+	test_fragmented_not_ping();
+	test_multibuf_not_ping();
+	harness_sw_free(sw);
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
