@@ -63,6 +63,13 @@ void route_learn(struct sw *sw, const struct pkt *p)
 	}
 	if (!in_subnet(ip, sw->cfg.gw.v4, sw->cfg.gw.v4_plen) || ip == ip_at(sw->cfg.gw.v4))
 		return;
+	/* The subnet's broadcast address is no host's (route_check drops
+	 * such a source as a martian): an entry for it would send what is
+	 * routed to it to one MAC. */
+	if (!gw_src_one_host(&sw->cfg.gw, ipv4 ? l3 + 12 : l3 + 14)) {
+		sw->rt.arp.st.ignored++;
+		return;
+	}
 	/* The gateway's own MAC is no host's (switch_learn does not learn
 	 * it either): taken as one, the replies to that address would go
 	 * to the gateway itself, nowhere. */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The gateway's own address (dataplane/gw_big.c, switch.c): whatever
- * reaches it and is not answered is counted in the same counter however
- * it came (one buffer, several, or in fragments put back together).
+/* The gateway's own address and sources (dataplane/gw_big.c, switch.c,
+ * route.c): whatever reaches its address and is not answered is counted
+ * in the same counter however it came (one buffer, several, or in
+ * fragments put back together), and a source that is no one host's
+ * (the subnet's broadcast address) never becomes an entry of its ARP
+ * table.
  *
  * As test_switch.c: the switch on plain memory, its socket ends stubbed
  * (tests/switch_harness.c). */
@@ -13,6 +16,7 @@
 #include "gw_reasm.h"
 #include "nat.h"
 #include "pkt.h"
+#include "route.h"
 #include "switch.h"
 #include "switch_harness.h"
 
@@ -25,6 +29,7 @@
 static const uint8_t GW_MAC[6] = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 };
 static const uint8_t HOST_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x05 };
 static const uint8_t GW4[4] = { 10, 13, 37, 1 }, HOST4[4] = { 10, 13, 37, 5 };
+static const uint8_t BCAST4[4] = { 10, 13, 37, 255 }, FAR4[4] = { 198, 51, 100, 7 };
 
 static struct sw *sw;
 static int nsent;
@@ -163,10 +168,47 @@ static void test_multibuf_not_ping(void)
 	}
 }
 
+/* The subnet's broadcast address as a source, in IPv4 through the
+ * gateway and as ARP's sender: a martian, and no entry in the gateway's
+ * ARP table (counted in its ignored). */
+static void test_broadcast_source_not_learned(void)
+{
+	uint8_t f[64] = { 0 };
+	uint32_t len;
+
+	sw_new();
+	len = ip4(f, BCAST4, FAR4, 17, 28, 0);
+	rx_one(f, len);
+	check(sw->rt.st.martian == 1 && !sw->rt.arp.st.learned && !sw->rt.arp.st.entries &&
+		      sw->rt.arp.st.ignored == 1,
+	      "UDP from the subnet's broadcast address is a martian, and not learned as a host",
+	      "martian %llu, arp learned %llu, entries %u, ignored %llu",
+	      (unsigned long long)sw->rt.st.martian, (unsigned long long)sw->rt.arp.st.learned,
+	      sw->rt.arp.st.entries, (unsigned long long)sw->rt.arp.st.ignored);
+
+	sw_new();
+	memset(f, 0, sizeof(f));
+	memset(f, 0xff, 6);
+	memcpy(f + 6, HOST_MAC, 6);
+	f[12] = 0x08, f[13] = 0x06;
+	be16_put(f + 14, 1), be16_put(f + 16, 0x0800);
+	f[18] = 6, f[19] = 4;
+	be16_put(f + 20, 1);
+	memcpy(f + 22, HOST_MAC, 6);
+	memcpy(f + 28, BCAST4, 4);
+	memcpy(f + 38, GW4, 4);
+	rx_one(f, 60);
+	check(!sw->rt.arp.st.learned && !sw->rt.arp.st.entries && sw->rt.arp.st.ignored == 1,
+	      "nor from an ARP request whose sender is the subnet's broadcast address",
+	      "arp learned %llu, entries %u, ignored %llu", (unsigned long long)sw->rt.arp.st.learned,
+	      sw->rt.arp.st.entries, (unsigned long long)sw->rt.arp.st.ignored);
+}
+
 int main(void)
 {
 	test_fragmented_not_ping();
 	test_multibuf_not_ping();
+	test_broadcast_source_not_learned();
 	harness_sw_free(sw);
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
