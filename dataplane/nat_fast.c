@@ -204,6 +204,22 @@ int nat_fast_nexthop_changed(struct sw *sw, const uint8_t old[6])
 	return 0;
 }
 
+/* Write the entry k -> v of map fd; counted in *installed only when it
+ * is new: one connection, one install. One already there is written
+ * again all the same (the slow path saw a packet of it, a fragment or
+ * one the program passes up), so it goes where this packet went. 0 or
+ * -errno. */
+static int install(int fd, const void *k, const void *v, uint64_t *installed)
+{
+	if (!bpf_map_update_elem(fd, k, v, BPF_NOEXIST)) {
+		(*installed)++;
+		return 0;
+	}
+	if (errno != EEXIST)
+		return -errno;
+	return bpf_map_update_elem(fd, k, v, BPF_ANY) ? -errno : 0;
+}
+
 void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint16_t out)
 {
 	struct nat_entry_view e;
@@ -221,9 +237,7 @@ void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint1
 
 		out_key(&e, &k);
 		memcpy(v.nexthop_mac, mac, 6);
-		err = bpf_map_update_elem(bpf_map__fd(sw->skel->maps.nat_out), &k, &v, BPF_ANY);
-		if (!err)
-			sw->nfst.installed_out++;
+		err = install(bpf_map__fd(sw->skel->maps.nat_out), &k, &v, &sw->nfst.installed_out);
 	} else {
 		struct nat_in_key k;
 		struct nat_in_val v = { .int_port = htons(e.int_port), .slot = out };
@@ -231,9 +245,7 @@ void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint1
 		in_key(&e, &k);
 		memcpy(v.mac, mac, 6);
 		memcpy(&v.int_ip, e.int_ip, 4);
-		err = bpf_map_update_elem(bpf_map__fd(sw->up_skel->maps.nat_in), &k, &v, BPF_ANY);
-		if (!err)
-			sw->nfst.installed_in++;
+		err = install(bpf_map__fd(sw->up_skel->maps.nat_in), &k, &v, &sw->nfst.installed_in);
 	}
 	if (err)
 		sw->nfst.install_failed++;

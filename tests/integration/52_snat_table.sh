@@ -157,6 +157,17 @@ for fdp in xdp tc; do
 	done
 	if [ $gone = yes ]; then pass "$fdp timeouts: idle, it expires and leaves the fast path's maps"
 	else fail "$fdp timeouts: $(nat | jq -c '{expired, fast, table}')"; fi
+	# Datagrams of 2000 bytes cross in fragments, each through the slow
+	# path, which writes the flow's entries again: still one connection
+	# installed each way, not one per datagram.
+	nsx_bg outside iperf3 -s -1 -p 5202 >/dev/null 2>&1
+	sleep 0.4
+	nsx a iperf3 -u -b 1M -l 2000 -c 203.0.113.2 -p 5202 -t 1 >/dev/null 2>&1
+	d=$(nat)
+	if jq -e '.fast.installed_out >= 2 and .fast.installed_out <= .created and
+		.fast.installed_in <= .created' <<<"$d" >/dev/null; then
+		pass "$fdp timeouts: a flow in fragments is installed once ($(jq -c '{created, fast: .fast | {installed_out, installed_in}}' <<<"$d"))"
+	else fail "$fdp timeouts: installs are not connections: $(jq -c '{created, fast}' <<<"$d")"; fi
 	check "$fdp timeouts: down" down
 	assert_clean "$fdp timeouts: nothing left"
 done
