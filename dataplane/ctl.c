@@ -138,6 +138,10 @@ static int nat_entry(const struct nat_entry_view *e, void *arg)
 {
 	struct nat_out *f = arg;
 	const char *proto = e->proto == 6 ? "tcp" : e->proto == 17 ? "udp" : "icmp";
+	/* The time left, in whole seconds, as the kernel dataplane's
+	 * conntrack gives it: its state's timeout less its idle time. */
+	unsigned long long left =
+		e->timeout_ns > e->idle_ns ? (e->timeout_ns - e->idle_ns) / 1000000000ull : 0;
 
 	if (f->json)
 		out(f->o, "%s{\"proto\":\"%s\",\"inside\":\"%u.%u.%u.%u:%u\",\"outside\":%u,"
@@ -145,14 +149,14 @@ static int nat_entry(const struct nat_entry_view *e, void *arg)
 			  "\"timeout_s\":%llu,\"packets_out\":%llu,\"packets_in\":%llu}",
 		    f->n ? "," : "", proto, e->int_ip[0], e->int_ip[1], e->int_ip[2], e->int_ip[3],
 		    e->int_port, e->ext_port, e->rem_ip[0], e->rem_ip[1], e->rem_ip[2], e->rem_ip[3],
-		    e->rem_port, e->state, (unsigned long long)(e->idle_ns / 1000000),
-		    (unsigned long long)(e->timeout_ns / 1000000000ull),
+		    e->rem_port, e->state, (unsigned long long)(e->idle_ns / 1000000), left,
 		    (unsigned long long)e->packets_out, (unsigned long long)e->packets_in);
 	else
-		out(f->o, "    %-4s %u.%u.%u.%u:%u -> :%u -> %u.%u.%u.%u:%u  %-11s idle %.1f s, %llu out, %llu in\n",
+		out(f->o, "    %-4s %u.%u.%u.%u:%u -> :%u -> %u.%u.%u.%u:%u  %-11s expires in %llu s, "
+			  "idle %.1f s, %llu out, %llu in\n",
 		    proto, e->int_ip[0], e->int_ip[1], e->int_ip[2], e->int_ip[3], e->int_port,
 		    e->ext_port, e->rem_ip[0], e->rem_ip[1], e->rem_ip[2], e->rem_ip[3], e->rem_port,
-		    e->state, (double)e->idle_ns / 1e9, (unsigned long long)e->packets_out,
+		    e->state, left, (double)e->idle_ns / 1e9, (unsigned long long)e->packets_out,
 		    (unsigned long long)e->packets_in);
 	f->n++;
 	return f->o->cut;

@@ -52,7 +52,14 @@ sed "s/dataplane kernel/dataplane afxdp/; s/^    uplink  up0 snat$/    uplink  u
 check "small table: up" up "$TMP/small.conf"
 check "small table: a pings the outside" nsx a ping -c 1 -W 2 203.0.113.2
 check_out "status --nat lists the connection" '"proto":"icmp","inside":"10.13.37.2:[0-9]+","outside":6[12][0-9]{3}' nat .table
-check_out "status --nat in text" "icmp 10.13.37.2:[0-9]+ -> :6[12][0-9]{3} -> 203.0.113.2:0" "$NSFAST" status --nat "$PFX"
+check_out "status --nat in text" "icmp 10.13.37.2:[0-9]+ -> :6[12][0-9]{3} -> 203.0.113.2:0 .*expires in [012] s, idle" "$NSFAST" status --nat "$PFX"
+# timeout_s is the time left, as the kernel's conntrack says it: the 2 s
+# timeout less the idle time.
+sleep 0.3
+e=$(nat '.table[0]')
+if jq -e '.idle_ms >= 300 and .timeout_s >= 0 and .timeout_s * 1000 <= 2000 - .idle_ms' \
+	<<<"$e" >/dev/null; then pass "status --nat: timeout_s is the time left ($e)"
+else fail "status --nat: timeout_s is not the time left: $e"; fi
 expired=no
 for i in $(seq 1 12); do
 	sleep 0.5
