@@ -147,6 +147,13 @@ for fdp in xdp tc; do
 	if [ $nat_gone = 0 ] && [ $asked -ge 8 ]; then
 		pass "$fdp timeouts: status --nat lists the flow in every look ($asked)"
 	else fail "$fdp timeouts: the flow was missing from status --nat in $nat_gone of $asked looks"; fi
+	# Every name in the daemon's report, its NAT table's and fast path's
+	# included, is one README explains.
+	undoc=$(jq -r '[paths | .[] | strings] | unique | .[]' <<<"$s" | while read -r k; do
+		grep -qE "\`\"?$k\"?\`|\"$k\":" "$ROOT/README.md" || printf '%s ' "$k"
+	done)
+	if [ -z "$undoc" ]; then pass "$fdp: README names every key of the daemon's status --json --nat"
+	else fail "$fdp: README does not name: $undoc"; fi
 	if [ $gone = 0 ] && [ $asked -ge 8 ] && [ $idle -lt 1600 ]; then
 		pass "$fdp timeouts: a, which only talks through the NAT, stays fresh in the FDB (idle at most $idle ms in $asked looks)"
 	else fail "$fdp timeouts: a's MAC: missing $gone times, idle up to $idle ms in $asked looks"; fi
