@@ -167,12 +167,16 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 {
 	uint8_t *data = xsk_umem__get_data(sw->umem.area, addr);
 	uint32_t room = FRAME_SIZE - (uint32_t)(addr - umem_chunk(addr)), reply;
+	enum pkt_verdict v;
 	struct pkt p;
 	int out;
 
 	in->st.rx_packets++;
 	in->st.rx_bytes += len;
-	if (len > room || pkt_parse(data, len, &p) != PKT_OK) {
+	v = len > room ? PKT_RUNT : pkt_parse(data, len, &p);
+	/* An L4 header cut short is the gateway's to count (gw_bad) when it
+	 * is for one of its addresses; no one else takes it. */
+	if (v != PKT_OK && !(v == PKT_BAD_L4 && sw->cfg.has_gw && !memcmp(p.dst, sw->cfg.gw.mac, 6))) {
 		in->st.drop_invalid++;
 		frame_put(&sw->umem, addr);
 		return;
@@ -225,6 +229,11 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 					port_tx_stage(in, &sw->umem, addr, reply);
 				else
 					frame_put(&sw->umem, addr);
+				return;
+			}
+			if (v != PKT_OK) { /* not to be routed cut short */
+				in->st.drop_invalid++;
+				frame_put(&sw->umem, addr);
 				return;
 			}
 			if (gw_routes(sw, &p)) {

@@ -5,7 +5,8 @@
  * the gateway learns from a frame sent from its own MAC or another
  * host's address, and what the router must not route as Linux would
  * not (directed broadcasts, source routes) or must answer (TTL 1 from
- * the uplink, a ping of the uplink's address).
+ * the uplink, a ping of the uplink's address), and where a frame for
+ * the gateway's MAC with an L4 header cut short is counted.
  *
  * The switch runs as in the daemon, on a UMEM of plain memory: only
  * the socket ends are stubs (port_tx_flush records what would leave),
@@ -584,6 +585,92 @@ static void test_uplink_addr_answered(void)
 	      (unsigned long long)nat_stats(sw->nat)->created, sw->rt.nheld);
 }
 
+static const uint8_t GW6[16] = { 0xfd, 0, [15] = 1 }, HOST6[16] = { 0xfd, 0, [15] = 5 };
+
+/* The gateway of sw_new with an IPv6 address too. */
+static void sw_new_v6(void)
+{
+	sw_new();
+	sw->cfg.gw.has_v6 = 1;
+	memcpy(sw->cfg.gw.v6, GW6, 16);
+}
+
+/* From HOST to GW6 at the gateway's MAC: the extension headers ext (n
+ * bytes, first_nh the first one's type, the last one's next header
+ * ICMPv6's), then an ICMPv6 message of type, code 0, l4 bytes
+ * (at least 8; below that the IPv6 payload length cuts it short), its
+ * checksum set. The frame's length. */
+static uint32_t icmp6_frame(uint8_t *f, const uint8_t *ext, uint32_t n, uint8_t first_nh,
+			    uint8_t type, uint32_t l4)
+{
+	uint8_t *ip = f + 14, *m = ip + 40 + n;
+	uint8_t tail[8] = { 0, 0, (uint8_t)(l4 >> 8), (uint8_t)l4, 0, 0, 0, 58 };
+
+	memset(f, 0, 14 + 40 + n + (l4 < 8 ? 8 : l4));
+	memcpy(f, GW_MAC, 6);
+	memcpy(f + 6, HOST_MAC, 6);
+	f[12] = 0x86, f[13] = 0xdd;
+	ip[0] = 0x60;
+	be16_put(ip + 4, (uint16_t)(n + l4));
+	ip[6] = n ? first_nh : 58;
+	ip[7] = 64;
+	memcpy(ip + 8, HOST6, 16);
+	memcpy(ip + 24, GW6, 16);
+	memcpy(ip + 40, ext, n);
+	m[0] = type;
+	be16_put(m + 4, 0x4242);
+	if (l4 >= 8)
+		be16_put(m + 2, csum_fold(csum_add(csum_add(csum_add(0, ip + 8, 32), tail, 8), m,
+						   l4)));
+	return 14 + 40 + n + l4 < 60 ? 60 : 14 + 40 + n + l4;
+}
+
+/* An L4 header cut short (PKT_BAD_L4) for the gateway's own addresses
+ * or the uplink's is the gateway's malformed frame (gw_bad), not the
+ * port's invalid one; for another address, routed or not, it stays the
+ * port's. */
+static void test_gw_bad_l4(void)
+{
+	static const uint8_t none[4];
+	static const struct {
+		const char *what;
+		bool v6, mine;
+	} cases[] = {
+		{ "an ICMPv6 message of 4 bytes to the gateway is counted in gw_bad", true, true },
+		{ "an ICMP message of 4 bytes to the gateway is counted in gw_bad", false, true },
+		{ "UDP longer than its packet to the uplink's address is counted in gw_bad", false, true },
+		{ "a TCP header cut short to route through the gateway is the port's invalid", false,
+		  false },
+	};
+	uint8_t f[128];
+	uint32_t len;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sw_new_v6();
+		if (cases[i].v6) {
+			len = icmp6_frame(f, NULL, 0, 0, 128, 4);
+		} else {
+			len = ip_opts(f, i == 1 ? GW4 : i == 2 ? EXT4 : FAR4, none, 0, i == 1);
+			if (i == 1)
+				be16_put(f + 14 + 2, 24);
+			else if (i == 2)
+				be16_put(f + 14 + 20 + 4, 40);
+			else
+				f[14 + 9] = 6;
+			ip_sum(f);
+		}
+		switch_frame(sw, &ports[0], rx(f, len), len);
+		flush();
+		check(nsent == 0 && sw->gwst.bad == cases[i].mine &&
+			      ports[0].st.drop_invalid == !cases[i].mine && !sw->rt.st.routed_out &&
+			      !nat_stats(sw->nat)->created && sw->umem.nfree == NFRAMES,
+		      cases[i].what, "%d sent, gw_bad %llu, invalid %llu, routed_out %llu", nsent,
+		      (unsigned long long)sw->gwst.bad,
+		      (unsigned long long)ports[0].st.drop_invalid,
+		      (unsigned long long)sw->rt.st.routed_out);
+	}
+}
+
 int main(void)
 {
 	test_trailing_bytes();
@@ -593,6 +680,7 @@ int main(void)
 	test_ttl_exceeded_in();
 	test_ip_options_dropped();
 	test_uplink_addr_answered();
+	test_gw_bad_l4();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
