@@ -206,6 +206,25 @@ static enum gw_result gw_ipv4(const struct gw *gw, struct pkt *p,
 	return gw_ipv4_for(gw, gw->v4, p, room, reply_len, st);
 }
 
+/* The options after an NS's target (n bytes of NS in all): each of a
+ * length other than 0 and within the message, as RFC 4861 4.6 and 7.1.1
+ * ask and Linux checks, and no Source Link-Layer Address (type 1) in a
+ * DAD probe, whose sender has no address to be reached at yet. */
+static bool ns_opts_ok(const uint8_t *ns, uint32_t n, bool dad)
+{
+	uint32_t off = 24, olen;
+
+	while (off < n) {
+		if (n - off < 2)
+			return false;
+		olen = (uint32_t)ns[off + 1] * 8;
+		if (olen == 0 || olen > n - off || (dad && ns[off] == 1))
+			return false;
+		off += olen;
+	}
+	return true;
+}
+
 /* NS for gw->v6 → NA, written over the frame from the IPv6 header on. */
 static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
 			    uint32_t room, uint32_t *reply_len,
@@ -222,7 +241,7 @@ static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
 	 * solicited-node group. */
 	bool dad = is_zero(ip + 8, 16);
 	if (ip[7] != 255 || ns[1] != 0 || (dad && !to_sn) || (!dad && !ipv6_one_host(ip + 8)) ||
-	    (p->src[0] & 1) ||
+	    (p->src[0] & 1) || !ns_opts_ok(ns, p->l4_len, dad) ||
 	    csum_fold(icmp6_sum(ip, ns, p->l4_len)) != 0)
 		return consumed_bad(st);
 	uint32_t rlen = (uint32_t)p->l3_off + 40 + NA_LEN;

@@ -1016,6 +1016,29 @@ static void test_gw_v6(void)
 	check(res == GW_CONSUMED && st.bad == bad0 + 2, "gw truncated ICMPv6 to gateway -> CONSUMED + bad", "res=%d",
 	      res);
 	free(h);
+
+	/* RFC 4861 7.1.1: options of length 0 or past the message, and a
+	 * source link-layer address in a DAD probe, make an NS invalid. */
+	static const struct {
+		const uint8_t *src;
+		uint8_t olen;
+		const char *what;
+	} bad_opts[] = {
+		{ H_V6, 0, "gw NS with an option of length 0 -> CONSUMED + bad" },
+		{ H_V6, 2, "gw NS with an option past its end -> CONSUMED + bad" },
+		{ ZERO6, 1, "gw DAD NS with a source link-layer address -> CONSUMED + bad" },
+	};
+	for (size_t i = 0; i < sizeof(bad_opts) / sizeof(bad_opts[0]); i++) {
+		uint64_t bad1 = st.bad, na1 = st.nd_adverts;
+
+		mk_ns(&f, SN_MAC, bad_opts[i].src, SN_V6, GW_V6, 1, 255);
+		f.b[54 + 25] = bad_opts[i].olen;
+		ref_fill_l4(f.b + 14, 1, 58, f.b + 54, 32);
+		h = gw_copy(&f, f.len, 86, &res, &rl, &st);
+		check(res == GW_CONSUMED && st.bad == bad1 + 1 && st.nd_adverts == na1,
+		      bad_opts[i].what, "res=%d", res);
+		free(h);
+	}
 	GW.has_v6 = 0;
 	mk_ns(&f, SN_MAC, H_V6, SN_V6, GW_V6, 1, 255);
 	h = gw_copy(&f, f.len, f.len, &res, &rl, &st);
