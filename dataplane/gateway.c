@@ -266,8 +266,10 @@ static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
 	uint8_t *na = ip + 40;
 	memset(na, 0, NA_LEN);
 	na[0] = 136;
-	/* Router | Solicited | Override; no S for an unsolicited (DAD) NA */
-	na[4] = dad ? 0xa0 : 0xe0;
+	/* Solicited | Override, no S for an unsolicited (DAD) NA; no Router:
+	 * the gateway routes no IPv6 (gw_unrouted), as the kernel
+	 * dataplane's host with forwarding off says of itself. */
+	na[4] = dad ? 0x20 : 0x60;
 	memcpy(na + 8, gw->v6, 16);
 	na[24] = 2; /* Target Link-Layer Address, length 1 (8 bytes) */
 	na[25] = 1;
