@@ -18,6 +18,8 @@
 #define ETH_P_IPV6_ 0x86dd
 #define PROTO_ICMP 1
 #define PROTO_ICMPV6 58
+#define NH_HOPOPTS 0
+#define NH_ROUTING 43
 
 #define ARP_LEN 28
 #define NA_LEN 32 /* ICMPv6 NA with one Target Link-Layer Address option */
@@ -280,6 +282,44 @@ static enum gw_result gw_ns(const struct gw *gw, struct pkt *p, bool to_sn,
 	return GW_REPLY;
 }
 
+enum ext_verdict { EXT_SKIP, EXT_REFUSE, EXT_BAD };
+
+/* The extension headers of the IPv6 packet at ip before its ICMPv6 at
+ * end (pkt_parse walked them to there: hop-by-hop, routing and
+ * destination options, each within the packet), which an echo reply,
+ * with a header of its own, leaves behind as Linux's does. A routing
+ * header is refused: the request would go on to its next address, or
+ * its sender chose the way back. So is an option whose type asks to be
+ * understood (top two bits not 00, RFC 8200 4.2); options that do not
+ * fill their header, or hop-by-hop other than first, are malformed. */
+static enum ext_verdict echo6_ext(const uint8_t *ip, uint32_t end)
+{
+	uint32_t pos = 40, hl, off;
+	uint8_t nh = ip[6];
+
+	while (pos < end) {
+		if (nh == NH_ROUTING)
+			return EXT_REFUSE;
+		if (nh == NH_HOPOPTS && pos != 40)
+			return EXT_BAD;
+		hl = ((uint32_t)ip[pos + 1] + 1) * 8;
+		for (off = pos + 2; off < pos + hl;) {
+			if (ip[off] == 0) { /* Pad1 */
+				off++;
+				continue;
+			}
+			if (pos + hl - off < 2 || ip[off + 1] > pos + hl - off - 2)
+				return EXT_BAD;
+			if (ip[off] >> 6)
+				return EXT_REFUSE;
+			off += 2 + (uint32_t)ip[off + 1];
+		}
+		nh = ip[pos];
+		pos += hl;
+	}
+	return EXT_SKIP;
+}
+
 static enum gw_result gw_ipv6(const struct gw *gw, struct pkt *p,
 			      uint32_t room, uint32_t *reply_len,
 			      struct gw_stats *st)
@@ -319,10 +359,15 @@ static enum gw_result gw_ipv6(const struct gw *gw, struct pkt *p,
 	if (icmp[0] != 128)
 		return consumed_unanswered(st);
 
-	/* Echo request. With extension headers we would have to drop or
-	 * reverse them (a routing header must not be echoed): no answer. */
-	if (p->l4_off != p->l3_off + 40)
+	/* Echo request. */
+	switch (echo6_ext(ip, (uint32_t)(p->l4_off - p->l3_off))) {
+	case EXT_REFUSE:
 		return consumed_unanswered(st);
+	case EXT_BAD:
+		return consumed_bad(st);
+	case EXT_SKIP:
+		break;
+	}
 	if (icmp[1] != 0 || csum_fold(icmp6_sum(ip, icmp, n)) != 0 ||
 	    !ipv6_one_host(ip + 8) || (p->src[0] & 1))
 		return consumed_bad(st);
@@ -330,6 +375,13 @@ static enum gw_result gw_ipv6(const struct gw *gw, struct pkt *p,
 		return consumed_bad(st);
 
 	eth_turn(p->data, gw);
+	if (icmp != ip + 40) { /* the message moves up over its extension headers */
+		memmove(ip + 40, icmp, n);
+		icmp = ip + 40;
+		be16_put(ip + 4, (uint16_t)n);
+		ip[6] = PROTO_ICMPV6;
+		rlen = (uint32_t)p->l3_off + 40 + n;
+	}
 	memcpy(ip + 24, ip + 8, 16);
 	memcpy(ip + 8, gw->v6, 16);
 	ip[7] = 64;

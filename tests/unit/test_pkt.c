@@ -1049,6 +1049,66 @@ static void test_gw_v6(void)
 	free(h);
 }
 
+/* An echo request behind extension headers: answered with a plain
+ * 40-byte header, as Linux answers it, unless a routing header or an
+ * option the gateway must understand is among them; a fragment is not
+ * put together, so not answered. */
+static void test_gw_echo6_ext(void)
+{
+	static const struct {
+		uint8_t ext[24], len, first;
+		enum gw_result res;
+		int bad, unanswered;
+		const char *what;
+	} cases[] = {
+		{ { 58, 0, 1, 4 }, 8, 0, GW_REPLY, 0, 0, "gw echo6 after hop-by-hop -> reply" },
+		{ { 58, 1, 5, 2, 0, 0, 1, 8 }, 16, 60, GW_REPLY, 0, 0,
+		  "gw echo6 after destination options -> reply" },
+		{ { 60, 0, 1, 4, 0, 0, 0, 0, 58, 0, 1, 4 }, 16, 0, GW_REPLY, 0, 0,
+		  "gw echo6 after hop-by-hop and destination options -> reply" },
+		{ { 58, 0, 0, 0 }, 8, 43, GW_CONSUMED, 0, 1,
+		  "gw echo6 after a routing header -> CONSUMED, unanswered" },
+		{ { 43, 0, 1, 4, 0, 0, 0, 0, 58 }, 16, 0, GW_CONSUMED, 0, 1,
+		  "gw echo6 after hop-by-hop and a routing header -> CONSUMED, unanswered" },
+		{ { 58, 0, 0x80, 4 }, 8, 0, GW_CONSUMED, 0, 1,
+		  "gw echo6 with an option to be understood -> CONSUMED, unanswered" },
+		{ { 58, 0, 1, 5 }, 8, 0, GW_CONSUMED, 1, 0,
+		  "gw echo6 with an option past its header -> CONSUMED + bad" },
+		{ { 0, 0, 1, 4, 0, 0, 0, 0, 58, 0, 1, 4 }, 16, 60, GW_CONSUMED, 1, 0,
+		  "gw echo6 with hop-by-hop after another header -> CONSUMED + bad" },
+		{ { 58, 0, 0, 1, 0, 0, 0, 7 }, 8, 44, GW_CONSUMED, 0, 1,
+		  "gw echo6 in fragments -> CONSUMED, unanswered" },
+	};
+	struct gw_stats st = { 0 };
+	enum gw_result res;
+	struct fr f;
+	uint32_t rl;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t bad0 = st.bad, un0 = st.unanswered, ok0 = st.echo6_replies;
+		uint32_t n = 8 + 21;
+
+		mk6(&f, 0, cases[i].ext, cases[i].len, cases[i].first, 58, 21, GW_MAC, H_V6, GW_V6,
+		    9);
+		uint8_t *h = gw_copy(&f, f.len, f.len, &res, &rl, &st), *ip = h + 14, *ic = ip + 40;
+		check(res == cases[i].res && st.bad == bad0 + (uint64_t)cases[i].bad &&
+			      st.unanswered == un0 + (uint64_t)cases[i].unanswered &&
+			      st.echo6_replies == ok0 + (res == GW_REPLY),
+		      cases[i].what, "res=%d bad=%llu unanswered=%llu", res,
+		      (unsigned long long)(st.bad - bad0), (unsigned long long)(st.unanswered - un0));
+		if (res == GW_REPLY)
+			check(rl == 14 + 40 + n && ip[0] == 0x60 && get16(ip + 4) == n && ip[6] == 58 &&
+				      ip[7] == 64 && !memcmp(ip + 8, GW_V6, 16) &&
+				      !memcmp(ip + 24, H_V6, 16) && ic[0] == 129 && ic[1] == 0 &&
+				      !memcmp(ic + 4, f.b + f.l4 + 4, n - 4) &&
+				      ref_l4_ok(ip, 1, 58, ic, n),
+			      "and the reply has no extension headers, the request's id, sequence and data",
+			      "%s: rl=%u plen=%u nh=%u type=%u", cases[i].what, rl, get16(ip + 4), ip[6],
+			      ic[0]);
+		free(h);
+	}
+}
+
 /* --- fuzz -------------------------------------------------------------- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -1159,6 +1219,7 @@ int main(void)
 	test_gw_arp();
 	test_gw_icmp();
 	test_gw_v6();
+	test_gw_echo6_ext();
 	test_fuzz();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;

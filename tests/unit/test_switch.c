@@ -5,8 +5,9 @@
  * the gateway learns from a frame sent from its own MAC or another
  * host's address, and what the router must not route as Linux would
  * not (directed broadcasts, source routes) or must answer (TTL 1 from
- * the uplink, a ping of the uplink's address), and where a frame for
- * the gateway's MAC with an L4 header cut short is counted.
+ * the uplink, a ping of the uplink's address, an IPv6 one of the
+ * gateway behind options), and where a frame for the gateway's MAC with
+ * an L4 header cut short is counted.
  *
  * The switch runs as in the daemon, on a UMEM of plain memory: only
  * the socket ends are stubs (port_tx_flush records what would leave),
@@ -671,6 +672,28 @@ static void test_gw_bad_l4(void)
 	}
 }
 
+/* An IPv6 ping behind a hop-by-hop header leaves the port it came in
+ * on as the reply to it, without the header. */
+static void test_gw_echo6_hbh(void)
+{
+	static const uint8_t hbh[8] = { 58, 0, 1, 4 };
+	const uint8_t *ip = sent[0].data + 14;
+	uint8_t f[128];
+	uint32_t len;
+
+	sw_new_v6();
+	len = icmp6_frame(f, hbh, 8, 0, 128, 16);
+	switch_frame(sw, &ports[0], rx(f, len), len);
+	flush();
+	check(nsent == 1 && sent[0].port == 0 && sent[0].len == 14 + 40 + 16 && ip[6] == 58 &&
+		      be16_get(ip + 4) == 16 && ip[40] == 129 && !memcmp(ip + 24, HOST6, 16) &&
+		      sw->gwst.echo6_replies == 1,
+	      "an IPv6 ping behind hop-by-hop options is answered without them",
+	      "%d sent, %u bytes, next header %u, echo6_replies %llu", nsent,
+	      nsent ? sent[0].len : 0, nsent ? ip[6] : 0,
+	      (unsigned long long)sw->gwst.echo6_replies);
+}
+
 int main(void)
 {
 	test_trailing_bytes();
@@ -681,6 +704,7 @@ int main(void)
 	test_ip_options_dropped();
 	test_uplink_addr_answered();
 	test_gw_bad_l4();
+	test_gw_echo6_hbh();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
