@@ -694,6 +694,35 @@ static void test_gw_echo6_hbh(void)
 	      (unsigned long long)sw->gwst.echo6_replies);
 }
 
+/* A malformed IPv6 frame between two learned MACs is dropped as its
+ * port's invalid; the xdp and tc fast paths, which read no further than
+ * Ethernet, forward it (README, xdp's Fast path). */
+static void test_malformed_ipv6_dropped(void)
+{
+	static const uint8_t b_mac[6] = { 0x02, 0, 0, 0, 0, 0x06 };
+	uint8_t f[128];
+	uint32_t len;
+
+	for (int cut = 0; cut < 2; cut++) {
+		sw_new_v6();
+		/* b is learned on port 1, a (HOST) on port 0 */
+		len = icmp6_frame(f, NULL, 0, 0, 128, 8);
+		memcpy(f, HOST_MAC, 6), memcpy(f + 6, b_mac, 6);
+		switch_frame(sw, &ports[1], rx(f, len), len);
+		len = icmp6_frame(f, NULL, 0, 0, 128, cut ? 4 : 8);
+		memcpy(f, b_mac, 6);
+		if (!cut)
+			be16_put(f + 14 + 4, 200); /* payload length past the frame */
+		switch_frame(sw, &ports[0], rx(f, len), len);
+		flush();
+		check(sent_on(1) == 0 && ports[0].st.drop_invalid == 1 && !sw->gwst.bad,
+		      cut ? "ICMPv6 of 4 bytes between learned MACs is the port's invalid" :
+			    "IPv6 with a payload length past its frame between learned MACs is the port's invalid",
+		      "%d sent to b, invalid %llu", sent_on(1),
+		      (unsigned long long)ports[0].st.drop_invalid);
+	}
+}
+
 int main(void)
 {
 	test_trailing_bytes();
@@ -705,6 +734,7 @@ int main(void)
 	test_uplink_addr_answered();
 	test_gw_bad_l4();
 	test_gw_echo6_hbh();
+	test_malformed_ipv6_dropped();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
