@@ -723,6 +723,26 @@ static void test_malformed_ipv6_dropped(void)
 	}
 }
 
+/* A ping of an IPv6 address beyond the gateway, the uplink's say, is
+ * not routed: the switch answers the uplink's IPv4 address only (the
+ * kernel dataplane's host answers all its own). */
+static void test_uplink_ipv6_not_answered(void)
+{
+	static const uint8_t up6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	uint8_t f[128];
+	uint32_t len;
+
+	sw_new_v6();
+	len = icmp6_frame(f, NULL, 0, 0, 128, 16);
+	memcpy(f + 14 + 24, up6, 16);
+	switch_frame(sw, &ports[0], rx(f, len), len);
+	flush();
+	check(nsent == 0 && sw->st.gw_unrouted == 1 && !sw->gwst.echo6_replies &&
+		      !nat_stats(sw->nat)->created,
+	      "an IPv6 ping of an address beyond the gateway (the uplink's) is not routed",
+	      "%d sent, gw_unrouted %llu", nsent, (unsigned long long)sw->st.gw_unrouted);
+}
+
 int main(void)
 {
 	test_trailing_bytes();
@@ -735,6 +755,7 @@ int main(void)
 	test_gw_bad_l4();
 	test_gw_echo6_hbh();
 	test_malformed_ipv6_dropped();
+	test_uplink_ipv6_not_answered();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
