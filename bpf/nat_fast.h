@@ -40,20 +40,38 @@ static __always_inline __u16 csum_fold(__u32 s)
 	return (__u16)~s;
 }
 
+/* Does the 20-byte IPv4 header at ip sum to all ones? Linux's ip_rcv
+ * drops one that does not, and so does the slow path (gw_bad going out,
+ * the router's bad coming in): translated here, it would leave with a
+ * checksum updated incrementally from a wrong one, and be counted as
+ * translated. Five 32-bit loads: the header nat_l4 takes has no
+ * options, and a one's complement sum of 32-bit words folds to the same
+ * 16 bits, in either byte order. */
+static __always_inline int ip_csum_ok(const struct iphdr *ip)
+{
+	const __u32 *w = (const __u32 *)ip;
+	__u64 s = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return s == 0xffff;
+}
+
 /* The L4 header of a plain IPv4 TCP or UDP packet the fast path may
- * carry, or NULL: options, fragments, TTL about to run out, TCP state
- * changes and anything else go to userspace. room: the bytes from ip to
- * the frame's end (all its buffers, the whole skb). The packet must be
- * whole and its L4 header in it: the Ethernet padding after a short
- * packet is not a header to translate, and a packet cut short is the
- * slow path's to drop. A GSO packet's total length is its own, whole. */
+ * carry, or NULL: options, fragments, TTL about to run out, a bad
+ * header checksum, TCP state changes and anything else go to
+ * userspace. room: the bytes from ip to the frame's end (all its
+ * buffers, the whole skb). The packet must be whole and its L4 header
+ * in it: the Ethernet padding after a short packet is not a header to
+ * translate, and a packet cut short is the slow path's to drop. A GSO packet's total length is its own, whole. */
 static __always_inline void *nat_l4(struct iphdr *ip, void *end, __u64 room)
 {
 	void *l4 = ip + 1;
 	__u32 tot;
 
 	if ((void *)(ip + 1) > end || ip->version != 4 || ip->ihl != 5 ||
-	    (ip->frag_off & bpf_htons(0x3fff)) || ip->ttl <= 1)
+	    (ip->frag_off & bpf_htons(0x3fff)) || ip->ttl <= 1 || !ip_csum_ok(ip))
 		return NULL;
 	tot = bpf_ntohs(ip->tot_len);
 	if (tot > room)

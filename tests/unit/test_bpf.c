@@ -84,19 +84,20 @@ struct spec {
 	uint16_t tot; /* the IPv4 total length said, 0: the packet's own */
 	uint16_t pad; /* zero bytes after the packet (Ethernet padding) */
 	uint8_t doff; /* the TCP data offset said, 0: 5 (no options) */
+	uint16_t ip_csum_xor; /* spoils the IPv4 header checksum */
 };
 
 static struct spec spec_out(uint8_t proto)
 {
 	return (struct spec){ MAC_GW, MAC_A, INT_IP, REM_IP, INT_PORT, REM_PORT, proto, 64,
 			      proto == P_TCP ? PSH | ACK : 0, 4, 5, 0x4000 /* DF */, false, 100,
-			      1, 0, 0, 0, 0 };
+			      1, 0, 0, 0, 0, 0 };
 }
 
 static struct spec spec_in(uint8_t proto)
 {
 	return (struct spec){ MAC_UP, MAC_HOP, REM_IP, EXT_IP, REM_PORT, EXT_PORT, proto, 64,
-			      proto == P_TCP ? ACK : 0, 4, 5, 0, false, 100, 2, 0, 0, 0, 0 };
+			      proto == P_TCP ? ACK : 0, 4, 5, 0, false, 100, 2, 0, 0, 0, 0, 0 };
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -145,7 +146,7 @@ static size_t build(const struct spec *s, uint8_t *f)
 	put32(ip + 16, s->daddr);
 	for (size_t i = 20; i < ihl; i++)
 		ip[i] = 1; /* NOP options */
-	put16(ip + 10, fold(sum16(ip, ihl, 0)));
+	put16(ip + 10, (uint16_t)(fold(sum16(ip, ihl, 0)) ^ s->ip_csum_xor));
 	put16(l4, s->sport);
 	put16(l4 + 2, s->dport);
 	for (size_t i = 0; i < s->payload; i++) {
@@ -520,6 +521,13 @@ static void run_path(const struct path *p)
 		s = base, s.ihl = 6;
 		snprintf(what, sizeof(what), "%s with IP options", pn);
 		expect_slow(p, what, &s, 0, false);
+		/* The slow path drops it and counts it (gw_bad out, the
+		 * router's bad in), as Linux's ip_rcv would. */
+		for (uint16_t x = 1; x; x = (uint16_t)(x << 4)) {
+			s = base, s.ip_csum_xor = x;
+			snprintf(what, sizeof(what), "%s with its IPv4 header checksum ^ 0x%04x", pn, x);
+			expect_slow(p, what, &s, 0, false);
+		}
 		/* The IPv4 total length, not the frame, says where the packet
 		 * ends: padding after it goes along untouched; a header in the
 		 * padding, or a packet cut short, is the slow path's to drop. */
