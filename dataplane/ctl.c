@@ -19,6 +19,7 @@
 
 #include "fast_path.h"
 #include "gw_reasm.h"
+#include "map_walk.h"
 #include "nat.h"
 #include "switch.h"
 #include "tc_path.h"
@@ -65,21 +66,13 @@ __attribute__((format(printf, 2, 3))) static void out(struct out *o, const char 
 
 static void steer_totals(struct sw *sw, uint64_t tot[2])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd, c;
 	uint32_t k;
 
 	tot[0] = tot[1] = 0;
-	if (!sw->skel || ncpu <= 0 || ncpu > 1024)
+	if (!sw->skel)
 		return;
-	fd = bpf_map__fd(sw->skel->maps.steer_stats);
-	for (k = 0; k < 2; k++) {
-		uint64_t v[1024];
-
-		if (bpf_map_lookup_elem(fd, &k, v))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			tot[k] += v[c];
-	}
+	for (k = 0; k < 2; k++) /* STEER_RX, STEER_NO_PORT */
+		map_percpu_sum(bpf_map__fd(sw->skel->maps.steer_stats), k, &tot[k], 1);
 	tot[1] += tc_path_no_port(sw); /* dataplane tc's, on its devices */
 }
 

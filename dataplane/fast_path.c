@@ -227,19 +227,11 @@ void fast_age(struct sw *sw)
 
 void fast_port_stats(struct sw *sw, int slot, struct fast_port_stats *out)
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
-	struct fast_port_stats v[256];
-	uint32_t k = (uint32_t)slot;
+	uint64_t sums[sizeof(*out) / sizeof(uint64_t)] = { 0 };
 
-	memset(out, 0, sizeof(*out));
-	if (!sw->cfg.fast_path || ncpu <= 0 || ncpu > 256 ||
-	    bpf_map_lookup_elem(bpf_map__fd(sw->skel->maps.fast_stats), &k, v))
-		return;
-	for (c = 0; c < ncpu; c++) {
-		out->packets += v[c].packets;
-		out->bytes += v[c].bytes;
-		out->hairpin += v[c].hairpin;
-		out->nat_packets += v[c].nat_packets;
-		out->flooded += v[c].flooded;
-	}
+	_Static_assert(sizeof(*out) % sizeof(uint64_t) == 0, "fast_port_stats: 64-bit counters only");
+	if (sw->cfg.fast_path)
+		map_percpu_sum(bpf_map__fd(sw->skel->maps.fast_stats), (uint32_t)slot, sums,
+			       sizeof(*out) / sizeof(uint64_t));
+	memcpy(out, sums, sizeof(*out));
 }

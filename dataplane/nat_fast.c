@@ -253,14 +253,9 @@ void nat_fast_sent(struct sw *sw, enum rt_path path, const uint8_t mac[6], uint1
 
 uint64_t nat_fast_in_packets(struct sw *sw)
 {
-	int ncpu = libbpf_num_possible_cpus(), c;
-	uint32_t k = 2; /* UP_FAST in bpf/uplink_steer.bpf.c */
-	uint64_t v[256], sum = 0;
+	uint64_t sum = 0;
 
-	if (!sw->up_skel || ncpu <= 0 || ncpu > 256 ||
-	    bpf_map_lookup_elem(bpf_map__fd(sw->up_skel->maps.uplink_stats), &k, v))
-		return 0;
-	for (c = 0; c < ncpu; c++)
-		sum += v[c];
+	if (sw->up_skel) /* 2: UP_FAST in bpf/uplink_maps.h */
+		map_percpu_sum(bpf_map__fd(sw->up_skel->maps.uplink_stats), 2, &sum, 1);
 	return sum;
 }

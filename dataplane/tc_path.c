@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fast_path.h"
+#include "map_walk.h"
 #include "switch.h"
 #include "tc_path.h"
 #include "tc_steer.skel.h"
@@ -176,16 +177,10 @@ int tc_path_attach_uplink(struct sw *sw, const char **what)
 
 uint64_t tc_path_no_port(const struct sw *sw)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *v, sum = 0;
-	uint32_t k = 0;
+	uint64_t sum = 0;
 
-	if (!sw->tc_skel || ncpu <= 0 || !(v = calloc((size_t)ncpu, sizeof(*v))))
-		return 0;
-	if (!bpf_map_lookup_elem(bpf_map__fd(sw->tc_skel->maps.tc_stats), &k, v))
-		for (int i = 0; i < ncpu; i++)
-			sum += v[i];
-	free(v);
+	if (sw->tc_skel) /* 0: TC_NO_PORT in bpf/tc_steer.bpf.c */
+		map_percpu_sum(bpf_map__fd(sw->tc_skel->maps.tc_stats), 0, &sum, 1);
 	return sum;
 }
 
