@@ -426,10 +426,10 @@ int tc_uplink_in(struct __sk_buff *skb)
 		if (act >= 0)
 			return act;
 	}
-	uplink_count(UP_TO_SWITCH);
 	p = bpf_map_lookup_elem(&tc_ports, &slot);
 	if (!p || !p->slow_ifindex)
 		return no_port();
+	uplink_count(UP_TO_SWITCH);
 	return (int)bpf_redirect(p->slow_ifindex, 0);
 }
 

@@ -69,8 +69,8 @@ struct {
 
 enum { STEER_RX, STEER_NO_PORT, STEER_MAX };
 
-/* Frames that take the slow path, and of those, from unknown devices;
- * per CPU, as fast_stats. */
+/* Frames steered to a port's socket (the slow path), and those from a
+ * device that is no port, dropped; per CPU, as fast_stats. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, STEER_MAX);
@@ -199,12 +199,12 @@ int xsk_steer(struct xdp_md *ctx)
 		if (act >= 0)
 			return act;
 	}
-	count(STEER_RX);
 	slot = bpf_map_lookup_elem(&port_slot, &ifindex);
 	if (!slot) {
 		count(STEER_NO_PORT);
 		return XDP_DROP;
 	}
+	count(STEER_RX);
 	/* A port's frames never go to the host stack, even while its socket
 	 * is missing: the switch owns the port. */
 	return bpf_redirect_map(&xsks, *slot, XDP_DROP);

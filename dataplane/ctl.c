@@ -23,6 +23,7 @@
 #include "nat.h"
 #include "switch.h"
 #include "tc_path.h"
+#include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
 
 /* A report grows as it needs, up to REPORT_MAX (a NAT table of about
@@ -64,8 +65,13 @@ __attribute__((format(printf, 2, 3))) static void out(struct out *o, const char 
 	}
 }
 
+/* xdp_rx: the frames the programs sent to the switch's sockets, the
+ * ports' (STEER_RX of xsk_steer, on tc on the slow-path ends) and the
+ * uplink's (UP_TO_SWITCH of uplink_steer, or on tc of tc_uplink_in);
+ * xdp_no_port: those dropped as from a device that is no port. */
 static void steer_totals(struct sw *sw, uint64_t tot[2])
 {
+	uint64_t up = 0;
 	uint32_t k;
 
 	tot[0] = tot[1] = 0;
@@ -73,6 +79,9 @@ static void steer_totals(struct sw *sw, uint64_t tot[2])
 		return;
 	for (k = 0; k < 2; k++) /* STEER_RX, STEER_NO_PORT */
 		map_percpu_sum(bpf_map__fd(sw->skel->maps.steer_stats), k, &tot[k], 1);
+	if (sw->up_skel) /* 1: UP_TO_SWITCH in bpf/uplink_maps.h */
+		map_percpu_sum(bpf_map__fd(sw->up_skel->maps.uplink_stats), 1, &up, 1);
+	tot[0] += up;
 	tot[1] += tc_path_no_port(sw); /* dataplane tc's, on its devices */
 }
 

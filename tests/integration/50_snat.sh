@@ -126,6 +126,15 @@ for dp in $DPS; do
 	# The uplink's own address answers as the kernel dataplane's host
 	# does (the userspace gateway, not the NAT towards itself).
 	check "$dp: c pings the uplink's own address" nsx c ping -c 2 -i 0.2 -W 2 203.0.113.1
+	if [ "$dp" != kernel ]; then
+		# Every frame the daemon read came through a program that
+		# counted it in xdp_rx: the uplink's too, whose pings it answered.
+		d=$("$NSFAST" status --json "$PFX" | jq -c '.switches[0].daemon')
+		if jq -e '.ports[-1].rx_packets > 0 and .counters.xdp_rx >= ([.ports[].rx_packets] | add)' \
+			<<<"$d" >/dev/null; then
+			pass "$dp: xdp_rx counts every frame the switch read, the uplink's included"
+		else fail "$dp: xdp_rx $(jq -c '[.counters.xdp_rx, [.ports[] | {(.name): .rx_packets}]]' <<<"$d")"; fi
+	fi
 	# The daemon's report is the same code on every userspace
 	# dataplane (ctl.c): one of them (BIG_REPORT_DP) gives the big one.
 	if [ "$dp" = "${BIG_REPORT_DP:-afxdp}" ]; then

@@ -51,6 +51,8 @@
 #define LO 1 /* loopback's ifindex, in every namespace */
 #define HIT_SECOND 7
 #define STEER_RX 0 /* xsk_steer.bpf.c */
+#define STEER_NO_PORT 1
+#define TC_NO_PORT 0 /* tc_steer.bpf.c */
 #define UP_TO_SWITCH 1 /* bpf/uplink_maps.h */
 #define UP_FAST 2
 
@@ -623,6 +625,48 @@ static void run_path(const struct path *p)
 	}
 }
 
+/* A frame from a device that is no port (xsk_steer), or from the uplink
+ * while it has none (tc_uplink_in), is dropped and counted as such
+ * (xdp_no_port), not as steered to a socket (xdp_rx). */
+static void no_port(const struct progs *p)
+{
+	uint32_t slot = 0, up_slot = 1, lo = LO;
+	struct tc_port port = { LO, LO, 0, PORT_MTU }, none = { 0 };
+	int xsk_stats = bpf_map__fd(p->xsk->maps.steer_stats);
+	int up_stats = bpf_map__fd(p->tc->maps.uplink_stats);
+	int tc_stats = bpf_map__fd(p->tc->maps.tc_stats);
+	uint8_t in[2048], got[2048];
+	struct spec s;
+	uint64_t rx0, np0, rx1, np1;
+	size_t len, glen = 0;
+	long v;
+
+	/* Of no installed connection: the fast path leaves it. */
+	s = spec_out(P_UDP), s.dport = REM_PORT + 1;
+	len = build(&s, in);
+	rx0 = counter(xsk_stats, STEER_RX), np0 = counter(xsk_stats, STEER_NO_PORT);
+	bpf_map_delete_elem(bpf_map__fd(p->xsk->maps.port_slot), &lo);
+	v = run(bpf_program__fd(p->xsk->progs.xsk_steer), true, in, len, got, &glen);
+	bpf_map_update_elem(bpf_map__fd(p->xsk->maps.port_slot), &lo, &slot, 0);
+	rx1 = counter(xsk_stats, STEER_RX), np1 = counter(xsk_stats, STEER_NO_PORT);
+	check(v == XDP_DROP && rx1 == rx0 && np1 == np0 + 1,
+	      "xdp (xsk_steer): a frame from a device that is no port is dropped, counted as no port only",
+	      "verdict %ld, steered +%llu, no port +%llu", v, (unsigned long long)(rx1 - rx0),
+	      (unsigned long long)(np1 - np0));
+
+	s = spec_in(P_UDP), s.sport = REM_PORT + 1;
+	len = build(&s, in);
+	rx0 = counter(up_stats, UP_TO_SWITCH), np0 = counter(tc_stats, TC_NO_PORT);
+	bpf_map_update_elem(bpf_map__fd(p->tc->maps.tc_ports), &up_slot, &none, 0);
+	v = run(bpf_program__fd(p->tc->progs.tc_uplink_in), false, in, len, got, &glen);
+	bpf_map_update_elem(bpf_map__fd(p->tc->maps.tc_ports), &up_slot, &port, 0);
+	rx1 = counter(up_stats, UP_TO_SWITCH), np1 = counter(tc_stats, TC_NO_PORT);
+	check(v == TC_ACT_SHOT && rx1 == rx0 && np1 == np0 + 1,
+	      "tc (tc_uplink_in): the switch's frame while the uplink has no slot is dropped, counted as no port only",
+	      "verdict %ld, to the switch +%llu, no port +%llu", v, (unsigned long long)(rx1 - rx0),
+	      (unsigned long long)(np1 - np0));
+}
+
 /* The verifier walks tc_port_in's flood loop once per port the switch
  * has (n_ports is a constant once loaded): the program must load with
  * the most ports the daemon takes, every option on. */
@@ -694,6 +738,7 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		run_path(&paths[i]);
+	no_port(&p);
 	load_ports(2);
 	load_ports(40);
 	load_ports(MAX_PORTS);
