@@ -200,14 +200,15 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		if (sw->cfg.fast_nat)
 			out(o, ",\"fast\":{\"installed_out\":%llu,\"installed_in\":%llu,\"removed\":%llu,"
 			       "\"refreshed\":%llu,\"install_failed\":%llu,\"in_packets\":%llu,"
-			       "\"followed_moves\":%llu,\"nexthop_changed\":%llu}",
+			       "\"followed_moves\":%llu,\"nexthop_changed\":%llu,\"rewrite_failed\":%llu}",
 			    (unsigned long long)sw->nfst.installed_out,
 			    (unsigned long long)sw->nfst.installed_in,
 			    (unsigned long long)sw->nfst.removed, (unsigned long long)sw->nfst.refreshed,
 			    (unsigned long long)sw->nfst.install_failed,
 			    (unsigned long long)nat_fast_in_packets(sw),
 			    (unsigned long long)sw->nfst.followed,
-			    (unsigned long long)sw->nfst.nexthop_changed);
+			    (unsigned long long)sw->nfst.nexthop_changed,
+			    (unsigned long long)tc_path_rewrite_failed(sw));
 		if (table) {
 			out(o, ",\"table\":[");
 			nat_foreach(sw->nat, now_ns(), nat_entry, &f);
@@ -239,12 +240,13 @@ static void report_nat(struct sw *sw, struct out *o, bool json, bool table)
 		out(o, "    in %s: %llu connections installed out, %llu in, %llu removed, %llu kept "
 		       "alive, %llu sent back to userspace after their MAC moved, %llu after "
 		       "their next hop's changed; %llu packets translated in (out: the ports' %s "
-		       "nat column)\n",
+		       "nat column), %llu dropped when a rewrite failed\n",
 		    sw->cfg.tc_path ? "tc" : "XDP", (unsigned long long)sw->nfst.installed_out,
 		    (unsigned long long)sw->nfst.installed_in, (unsigned long long)sw->nfst.removed,
 		    (unsigned long long)sw->nfst.refreshed, (unsigned long long)sw->nfst.followed,
 		    (unsigned long long)sw->nfst.nexthop_changed,
-		    (unsigned long long)nat_fast_in_packets(sw), sw->cfg.tc_path ? "tc" : "xdp");
+		    (unsigned long long)nat_fast_in_packets(sw), sw->cfg.tc_path ? "tc" : "xdp",
+		    (unsigned long long)tc_path_rewrite_failed(sw));
 	/* The router's counters follow in report_routing(). */
 	if (table)
 		nat_foreach(sw->nat, now_ns(), nat_entry, &f);

@@ -175,13 +175,24 @@ int tc_path_attach_uplink(struct sw *sw, const char **what)
 		      (int)if_nametoindex(sw->cfg.uplink));
 }
 
-uint64_t tc_path_no_port(const struct sw *sw)
+/* key: TC_NO_PORT, TC_REWRITE_FAILED in bpf/tc_steer.bpf.c */
+static uint64_t tc_stat(const struct sw *sw, uint32_t key)
 {
 	uint64_t sum = 0;
 
-	if (sw->tc_skel) /* 0: TC_NO_PORT in bpf/tc_steer.bpf.c */
-		map_percpu_sum(bpf_map__fd(sw->tc_skel->maps.tc_stats), 0, &sum, 1);
+	if (sw->tc_skel)
+		map_percpu_sum(bpf_map__fd(sw->tc_skel->maps.tc_stats), key, &sum, 1);
 	return sum;
+}
+
+uint64_t tc_path_no_port(const struct sw *sw)
+{
+	return tc_stat(sw, 0);
+}
+
+uint64_t tc_path_rewrite_failed(const struct sw *sw)
+{
+	return tc_stat(sw, 1);
 }
 
 void tc_path_free(struct sw *sw)

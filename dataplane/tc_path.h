@@ -28,6 +28,8 @@ int tc_path_add_uplink(struct sw *sw, struct port *p, const char **what);
 int tc_path_attach_uplink(struct sw *sw, const char **what);
 /* Frames on a device the programs do not know (dropped). */
 uint64_t tc_path_no_port(const struct sw *sw);
+/* NAT packets dropped when a rewrite failed half-way, either direction. */
+uint64_t tc_path_rewrite_failed(const struct sw *sw);
 void tc_path_free(struct sw *sw);
 
 #endif

@@ -53,6 +53,7 @@
 #define STEER_RX 0 /* xsk_steer.bpf.c */
 #define STEER_NO_PORT 1
 #define TC_NO_PORT 0 /* tc_steer.bpf.c */
+#define TC_REWRITE_FAILED 1
 #define UP_TO_SWITCH 1 /* bpf/uplink_maps.h */
 #define UP_FAST 2
 
@@ -238,6 +239,15 @@ static uint64_t nat_packets(int fast_stats_fd)
 	return n;
 }
 
+static uint64_t fast_packets(int fast_stats_fd)
+{
+	uint64_t n = 0;
+
+	percpu_sum(fast_stats_fd, 0, sizeof(struct fast_port_stats),
+		   offsetof(struct fast_port_stats, packets), &n);
+	return n;
+}
+
 static uint64_t counter(int fd, uint32_t key)
 {
 	uint64_t n = 0;
@@ -269,15 +279,52 @@ static int install(int fdb, int nat_out, int nat_in, uint8_t proto)
 	return 0;
 }
 
-static int load(struct progs *p)
+/* tc_steer with its rodata set as load() wants it, or with every NAT
+ * rewrite failing. */
+static struct tc_steer *tc_open(bool rewrite_fails)
+{
+	struct tc_steer *tc = tc_steer__open();
+
+	if (!tc)
+		return NULL;
+	tc->rodata->has_gw = 1;
+	tc->rodata->n_ports = 1;
+	tc->rodata->nat_fast = 1;
+	tc->rodata->ext_ip = htonl(EXT_IP);
+	tc->rodata->port_min = EXT_PORT - 10;
+	tc->rodata->port_max = EXT_PORT + 10;
+	tc->rodata->up_slot = 1;
+	tc->rodata->gw_mac_key = mac_key(MAC_GW);
+	tc->rodata->uplink_mac_key = mac_key(MAC_UP);
+	tc->rodata->uplink_ifindex = LO;
+	tc->rodata->uplink_mtu = UPLINK_MTU;
+	tc->rodata->test_rewrite_fails = rewrite_fails;
+	return tc;
+}
+
+/* Port 0 (the namespace's) and the uplink's slot 1 both lead to
+ * loopback: a redirect needs a device, and which one is not looked at
+ * here. */
+static int tc_ports_fill(struct tc_steer *tc)
 {
 	uint32_t slot = 0, up_slot = 1, lo = LO;
 	struct tc_port port = { LO, LO, 0, PORT_MTU };
+
+	if (bpf_map_update_elem(bpf_map__fd(tc->maps.tc_ports), &slot, &port, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(tc->maps.tc_ports), &up_slot, &port, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(tc->maps.tc_slot), &lo, &slot, 0))
+		return -errno;
+	return 0;
+}
+
+static int load(struct progs *p)
+{
+	uint32_t slot = 0, up_slot = 1, lo = LO;
 	int err;
 
 	p->xsk = xsk_steer__open();
 	p->up = uplink_steer__open();
-	p->tc = tc_steer__open();
+	p->tc = tc_open(false);
 	if (!p->xsk || !p->up || !p->tc)
 		return -errno;
 	p->xsk->rodata->fast_path = 1;
@@ -295,34 +342,18 @@ static int load(struct progs *p)
 	p->up->rodata->gw_mac_key = mac_key(MAC_GW);
 	p->up->rodata->uplink_mac_key = mac_key(MAC_UP);
 	p->up->rodata->slot_mtu[0] = PORT_MTU;
-	p->tc->rodata->has_gw = 1;
-	p->tc->rodata->n_ports = 1;
-	p->tc->rodata->nat_fast = 1;
-	p->tc->rodata->ext_ip = htonl(EXT_IP);
-	p->tc->rodata->port_min = EXT_PORT - 10;
-	p->tc->rodata->port_max = EXT_PORT + 10;
-	p->tc->rodata->up_slot = up_slot;
-	p->tc->rodata->gw_mac_key = mac_key(MAC_GW);
-	p->tc->rodata->uplink_mac_key = mac_key(MAC_UP);
-	p->tc->rodata->uplink_ifindex = LO;
-	p->tc->rodata->uplink_mtu = UPLINK_MTU;
 	if ((err = xsk_steer__load(p->xsk)) || (err = uplink_steer__load(p->up)) ||
 	    (err = tc_steer__load(p->tc)))
 		return err;
 	p->xsk->bss->hit_second = HIT_SECOND;
 	p->up->bss->hit_second = HIT_SECOND;
 	p->tc->bss->hit_second = HIT_SECOND;
-	/* Port 0 (the namespace's) and the uplink's slot 1 both lead to
-	 * loopback: a redirect needs a device, and which one is not looked
-	 * at here. */
+	/* As tc_ports_fill. */
 	if (bpf_map_update_elem(bpf_map__fd(p->xsk->maps.tx_ports), &up_slot, &lo, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(p->xsk->maps.port_slot), &lo, &slot, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(p->up->maps.tx_ports), &slot, &lo, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(p->tc->maps.tc_ports), &slot, &port, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(p->tc->maps.tc_ports), &up_slot, &port, 0) ||
-	    bpf_map_update_elem(bpf_map__fd(p->tc->maps.tc_slot), &lo, &slot, 0))
+	    bpf_map_update_elem(bpf_map__fd(p->up->maps.tx_ports), &slot, &lo, 0))
 		return -errno;
-	return 0;
+	return tc_ports_fill(p->tc);
 }
 
 /* One run of PROG over IN; the frame it leaves in OUT. Returns its
@@ -667,6 +698,57 @@ static void no_port(const struct progs *p)
 	      (unsigned long long)(np1 - np0));
 }
 
+/* A rewrite in tc that fails half-way (the kernel's helpers can, without
+ * memory) drops the packet, counted as such (nat.fast.rewrite_failed):
+ * out, not as forwarded nor translated (fast_packets, fast_nat_packets);
+ * in, not as translated (nat.fast.in_packets), and not nowhere. */
+static void rewrite_fails(void)
+{
+	struct tc_steer *tc = tc_open(true);
+	int err = tc ? tc_steer__load(tc) : -errno, stats, fast, ups;
+	uint8_t in[2048], got[2048];
+	uint64_t d0, d1, u0, u1, f0, f1, n0, n1;
+	struct spec s;
+	size_t glen = 0;
+	long v;
+
+	if (!err)
+		err = tc_ports_fill(tc);
+	if (!err)
+		err = install(bpf_map__fd(tc->maps.fdb), bpf_map__fd(tc->maps.nat_out),
+			      bpf_map__fd(tc->maps.nat_in), P_UDP);
+	if (err) {
+		check(false, "tc_steer, its rewrites failing, loads", "%s", strerror(-err));
+		tc_steer__destroy(tc);
+		return;
+	}
+	stats = bpf_map__fd(tc->maps.tc_stats);
+	fast = bpf_map__fd(tc->maps.fast_stats);
+	ups = bpf_map__fd(tc->maps.uplink_stats);
+
+	s = spec_out(P_UDP);
+	d0 = counter(stats, TC_REWRITE_FAILED);
+	f0 = fast_packets(fast), n0 = nat_packets(fast);
+	v = run(bpf_program__fd(tc->progs.tc_port_in), false, in, build(&s, in), got, &glen);
+	d1 = counter(stats, TC_REWRITE_FAILED);
+	f1 = fast_packets(fast), n1 = nat_packets(fast);
+	check(v == TC_ACT_SHOT && d1 == d0 + 1 && f1 == f0 && n1 == n0,
+	      "tc out (tc_port_in): a rewrite that fails is dropped, counted as failed, not as fast",
+	      "verdict %ld, failed +%llu, fast +%llu, nat +%llu", v, (unsigned long long)(d1 - d0),
+	      (unsigned long long)(f1 - f0), (unsigned long long)(n1 - n0));
+
+	s = spec_in(P_UDP);
+	u0 = counter(ups, UP_FAST);
+	v = run(bpf_program__fd(tc->progs.tc_uplink_in), false, in, build(&s, in), got, &glen);
+	d0 = d1, d1 = counter(stats, TC_REWRITE_FAILED);
+	u1 = counter(ups, UP_FAST);
+	check(v == TC_ACT_SHOT && d1 == d0 + 1 && u1 == u0,
+	      "tc in (tc_uplink_in): a rewrite that fails is dropped, counted as failed, not as translated",
+	      "verdict %ld, failed +%llu, translated +%llu", v, (unsigned long long)(d1 - d0),
+	      (unsigned long long)(u1 - u0));
+	tc_steer__destroy(tc);
+}
+
 /* The verifier walks tc_port_in's flood loop once per port the switch
  * has (n_ports is a constant once loaded): the program must load with
  * the most ports the daemon takes, every option on. */
@@ -739,6 +821,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		run_path(&paths[i]);
 	no_port(&p);
+	rewrite_fails();
 	load_ports(2);
 	load_ports(40);
 	load_ports(MAX_PORTS);
