@@ -40,7 +40,9 @@ NAT_H     := dataplane/nat.h dataplane/nat_conn.h dataplane/nat_csum.h dataplane
 # The multiarch include folder (x86_64-linux-gnu), which clang -dumpmachine
 # does not name (x86_64-pc-linux-gnu).
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
-UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(BUILD)/test_nat \
+# The NAT's unit tests, one topic each, on the frames of nat_frames.c.
+NAT_UNIT  := test_nat test_nat_keep test_nat_table test_nat_icmp test_nat_frag test_nat_random
+UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(NAT_UNIT:%=$(BUILD)/%) \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
              $(BUILD)/test_bpf $(BUILD)/test_map_walk $(BUILD)/test_switch $(BUILD)/test_gw_own
 
@@ -111,10 +113,11 @@ $(BUILD)/test_pkt: tests/unit/test_pkt.c tests/unit/check.h dataplane/pkt.c data
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c
 
-$(BUILD)/test_nat: tests/unit/test_nat.c tests/unit/check.h $(NAT) $(NAT_H)
+$(NAT_UNIT:%=$(BUILD)/%): $(BUILD)/%: tests/unit/%.c tests/unit/nat_frames.c tests/unit/nat_frames.h \
+		tests/unit/check.h $(NAT) $(NAT_H)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_nat.c $(NAT)
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/$*.c tests/unit/nat_frames.c $(NAT)
 
 $(BUILD)/test_arp_table: tests/unit/test_arp_table.c tests/unit/check.h dataplane/arp_table.c dataplane/arp_table.h dataplane/route.h
 	$(call msg,LINK,$@)
