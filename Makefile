@@ -40,9 +40,11 @@ NAT_H     := dataplane/nat.h dataplane/nat_conn.h dataplane/nat_csum.h dataplane
 # The multiarch include folder (x86_64-linux-gnu), which clang -dumpmachine
 # does not name (x86_64-pc-linux-gnu).
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
-# The NAT's unit tests, one topic each, on the frames of nat_frames.c.
+# The unit tests of frame parsing and the gateway's answers, and the
+# NAT's, one topic each, on the frames of pkt_frames.c and nat_frames.c.
+PKT_UNIT  := test_pkt test_gateway test_pkt_random
 NAT_UNIT  := test_nat test_nat_keep test_nat_table test_nat_icmp test_nat_frag test_nat_random
-UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(BUILD)/test_pkt $(NAT_UNIT:%=$(BUILD)/%) \
+UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(PKT_UNIT:%=$(BUILD)/%) $(NAT_UNIT:%=$(BUILD)/%) \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
              $(BUILD)/test_bpf $(BUILD)/test_map_walk $(BUILD)/test_switch $(BUILD)/test_gw_own
 
@@ -108,10 +110,12 @@ $(BUILD)/test_fdb: tests/unit/test_fdb.c tests/unit/check.h dataplane/fdb.c data
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_fdb.c dataplane/fdb.c
 
-$(BUILD)/test_pkt: tests/unit/test_pkt.c tests/unit/check.h dataplane/pkt.c dataplane/gateway.c dataplane/pkt.h dataplane/gateway.h
+$(PKT_UNIT:%=$(BUILD)/%): $(BUILD)/%: tests/unit/%.c tests/unit/pkt_frames.c tests/unit/pkt_frames.h \
+		tests/unit/check.h dataplane/pkt.c dataplane/gateway.c dataplane/pkt.h dataplane/gateway.h
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/test_pkt.c dataplane/pkt.c dataplane/gateway.c
+	$(Q)$(CC) $(CFLAGS) -Idataplane $(LDFLAGS) -o $@ tests/unit/$*.c tests/unit/pkt_frames.c \
+		dataplane/pkt.c dataplane/gateway.c
 
 $(NAT_UNIT:%=$(BUILD)/%): $(BUILD)/%: tests/unit/%.c tests/unit/nat_frames.c tests/unit/nat_frames.h \
 		tests/unit/check.h $(NAT) $(NAT_H)
