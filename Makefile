@@ -40,13 +40,15 @@ NAT_H     := dataplane/nat.h dataplane/nat_conn.h dataplane/nat_csum.h dataplane
 # The multiarch include folder (x86_64-linux-gnu), which clang -dumpmachine
 # does not name (x86_64-pc-linux-gnu).
 ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
-# The unit tests of frame parsing and the gateway's answers, and the
-# NAT's, one topic each, on the frames of pkt_frames.c and nat_frames.c.
+# The unit tests of frame parsing and the gateway's answers, the NAT's
+# and the switch's, one topic each, on the frames of pkt_frames.c,
+# nat_frames.c and switch_frames.c.
 PKT_UNIT  := test_pkt test_gateway test_pkt_random
 NAT_UNIT  := test_nat test_nat_keep test_nat_table test_nat_icmp test_nat_frag test_nat_random
+SWITCH_UNIT := test_switch test_switch_route
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(PKT_UNIT:%=$(BUILD)/%) $(NAT_UNIT:%=$(BUILD)/%) \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
-             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(BUILD)/test_switch $(BUILD)/test_gw_own
+             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(SWITCH_UNIT:%=$(BUILD)/%) $(BUILD)/test_gw_own
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit unit-names bench fuzz deps clean install test-build san-build
@@ -143,12 +145,13 @@ $(BUILD)/test_gw_reasm: tests/unit/test_gw_reasm.c tests/unit/check.h dataplane/
 SWITCH_PATH := dataplane/switch.c dataplane/route.c dataplane/route_frag.c dataplane/route_icmp.c dataplane/route_nexthop.c \
              dataplane/arp_table.c dataplane/gw_big.c dataplane/gw_reasm.c dataplane/gateway.c \
              dataplane/fdb.c dataplane/pkt.c $(NAT)
-$(BUILD)/test_switch: tests/unit/test_switch.c tests/unit/check.h tests/switch_harness.c \
+$(SWITCH_UNIT:%=$(BUILD)/%): $(BUILD)/%: tests/unit/%.c tests/unit/switch_frames.c \
+		tests/unit/switch_frames.h tests/unit/check.h tests/switch_harness.c \
 		tests/switch_harness.h $(SWITCH_PATH) $(HEADERS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/test_switch.c \
-		tests/switch_harness.c $(sort $(SWITCH_PATH))
+	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/$*.c \
+		tests/unit/switch_frames.c tests/switch_harness.c $(sort $(SWITCH_PATH))
 $(BUILD)/test_gw_own: tests/unit/test_gw_own.c tests/unit/check.h tests/switch_harness.c \
 		tests/switch_harness.h $(SWITCH_PATH) $(HEADERS)
 	$(call msg,LINK,$@)
