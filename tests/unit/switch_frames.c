@@ -193,7 +193,8 @@ uint32_t icmp6_frame(uint8_t *f, const uint8_t *ext, uint32_t n, uint8_t first_n
 	ip[7] = 64;
 	memcpy(ip + 8, HOST6, 16);
 	memcpy(ip + 24, GW6, 16);
-	memcpy(ip + 40, ext, n);
+	if (n) /* ext may be NULL: memcpy's is never, even for 0 bytes */
+		memcpy(ip + 40, ext, n);
 	m[0] = type;
 	be16_put(m + 4, 0x4242);
 	if (l4 >= 8)
