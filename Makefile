@@ -160,10 +160,12 @@ $(BUILD)/test_gw_own: tests/unit/test_gw_own.c tests/unit/check.h tests/switch_h
 		tests/switch_harness.c $(sort $(SWITCH_PATH))
 
 # The BPF programs, run by the kernel on frames the test builds (root).
-$(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/check.h bpf/map_layouts.h $(SKELS)
+$(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/bpf_frames.c tests/unit/bpf_frames.h \
+		tests/unit/check.h bpf/map_layouts.h $(SKELS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf $(LDFLAGS) -o $@ tests/unit/test_bpf.c -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -Ibpf -I$(BUILD)/bpf $(LDFLAGS) -o $@ tests/unit/test_bpf.c \
+		tests/unit/bpf_frames.c -lbpf -lelf -lz
 
 # The daemon's walks of BPF maps, on real maps (root).
 $(BUILD)/test_map_walk: tests/unit/test_map_walk.c tests/unit/check.h dataplane/map_walk.c dataplane/map_walk.h
