@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -276,7 +277,11 @@ static int ctl_request(const char *lab, const char *sw, const char *req, FILE *f
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* A stopped or stuck daemon's listen queue fills (4 waiting), and
+	 * connect() then waits for room as long as the send timeout says:
+	 * without one, for ever. Either way, EAGAIN is "no answer". */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		rc = -errno;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -26,15 +27,21 @@ static int addr_of(const char *path, struct sockaddr_un *sa)
 	return 0;
 }
 
+/* A daemon whose listen queue is full (stopped, or stuck, with clients
+ * waiting) still listens there: it answers, as far as taking its socket
+ * goes. Its connect() would wait for room for ever without the send
+ * timeout; EAGAIN says the queue stayed full. */
 bool ctl_answered(const char *path)
 {
+	struct timeval tv = { .tv_sec = 1, .tv_usec = 0 };
 	struct sockaddr_un sa;
 	bool live;
 	int fd;
 
 	if (addr_of(path, &sa) || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return false;
-	live = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	live = !connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || errno == EAGAIN;
 	close(fd);
 	return live;
 }

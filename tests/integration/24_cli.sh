@@ -168,9 +168,36 @@ if [ $rc = 1 ] && grep -q "lab '${PFX}o' has no journal, but these carry its pre
 	pass "journal lost: down names what carries the lab's prefix, and exits 1"
 else fail "journal lost: down: rc $rc: $(tr '\n' ' ' <<<"$out")"; fi
 ip netns del "${PFX}o-z"; ip link del "${PFX}o-s6"; nft delete table ip "nsfast-${PFX}o-s6"
+# A userspace switch's daemon.
+printf 'lab %sd\nswitch s dataplane afxdp\nns a\n  link e0 switch s\n' "$PFX" >"$TMP/d.conf"
+"$NSFAST" up -q "$TMP/d.conf"
+dpid=$(awk '$1 == "daemon" { print $3 }' "/run/nsfast/${PFX}d/journal")
+# One stopped (or stuck) whose listen queue is full: five statuses wait
+# in it, 2 s each, and stay there after they give up. A connect() then
+# waited for room for ever: status hung, up hung holding the lab's lock
+# (and every other lab's up behind it), and so did a second daemon
+# started by hand.
+kill -STOP "$dpid"
+fill=()
+for _ in 1 2 3 4 5; do "$NSFAST" status "${PFX}d" >/dev/null 2>&1 & fill+=($!); done
+sleep 0.3
+read -ra dargs < <(tr '\0' ' ' <"/proc/$dpid/cmdline" | sed 's/--ready-fd 3 //')
+timeout -s KILL 5 "${dargs[@]/#nsfast/$NSFAST}" >"$TMP/second" 2>&1 &
+second=$!
+check_out "queue full: status says no answer within 2 s, and does not hang" \
+	"switch daemon pid $dpid runs but gave no report on .*: no answer within 2 s" \
+	timeout 6 "$NSFAST" status "${PFX}d"
+wait "${fill[@]}" "$second"
+check_out "queue full: a second daemon by hand is refused, and does not hang" \
+	"another switch daemon answers on /run/nsfast/${PFX}d/s.sock" cat "$TMP/second"
+check_ok "queue full: up restarts it" \
+	"switch s: its daemon \(pid $dpid\) did not answer on its socket: restarting it" \
+	timeout 12 "$NSFAST" up --lab "${PFX}d" "$TMP/d.conf"
+kill -CONT "$dpid" 2>/dev/null
+check "and the new one answers" "$NSFAST" status "${PFX}d"
+"$NSFAST" down -q "${PFX}d"
 # A journal that lost a daemon's line: down takes the rest down, and
 # names the daemon, which nothing else would show, instead of "is down".
-printf 'lab %sd\nswitch s dataplane afxdp\nns a\n  link e0 switch s\n' "$PFX" >"$TMP/d.conf"
 "$NSFAST" up -q "$TMP/d.conf"
 dpid=$(awk '$1 == "daemon" { print $3 }' "/run/nsfast/${PFX}d/journal")
 sed -i '/^daemon /d' "/run/nsfast/${PFX}d/journal"
