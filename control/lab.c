@@ -315,8 +315,10 @@ int lab_line_check(const char *lab, const char *line, char *why, size_t len)
 				      (strcmp(w[3], "-") && !host_made(lab, w[3])) ||
 				      (!strcmp(w[2], "-") && !strcmp(w[3], "-")) ?
 			      "expected 'route DST GW|- DEV|-' (not both '-'), DEV the lab's" : NULL;
+	/* Its switch names the NAT file a prune removes (SWITCH.nat). */
 	else if (!strcmp(w[0], "daemon"))
-		bad = n != 3 || !num_in(w[2], 2, INT32_MAX) ? "expected 'daemon SWITCH PID'" : NULL;
+		bad = n != 3 || !name_ok(w[1], IF_NAMESIZE - 1) || !num_in(w[2], 2, INT32_MAX) ?
+			      "expected 'daemon SWITCH PID'" : NULL;
 	/* Older versions' record of the host's forwarding, and only that. */
 	else if (!strcmp(w[0], "sysctl"))
 		bad = n != 3 || strcmp(w[1], "/proc/sys/net/ipv4/ip_forward") || !num_in(w[2], 0, 1) ?

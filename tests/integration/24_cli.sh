@@ -195,6 +195,16 @@ check_ok "queue full: up restarts it" \
 	timeout 12 "$NSFAST" up --lab "${PFX}d" "$TMP/d.conf"
 kill -CONT "$dpid" 2>/dev/null
 check "and the new one answers" "$NSFAST" status "${PFX}d"
+# A daemon line whose switch is a path: up took it for a daemon gone,
+# and unlinked PATH.nat and PATH.nat.tmp wherever that pointed.
+echo keep >"$TMP/victim.nat"; echo keep >"$TMP/victim.nat.tmp"
+echo "daemon ../../..$TMP/victim 99999" >>"/run/nsfast/${PFX}d/journal"
+check_out "journal: a daemon line whose switch name is a path is not nsfast's" \
+	"switch \.\./\.\./\.\.$TMP/victim's daemon \(pid 99999\), which the file no longer has: Invalid argument: expected 'daemon SWITCH PID'" \
+	"$NSFAST" up --lab "${PFX}d" "$TMP/d.conf"
+check "journal: and the files it points at are still there" \
+	test -e "$TMP/victim.nat" -a -e "$TMP/victim.nat.tmp"
+sed -i '/^daemon \.\./d' "/run/nsfast/${PFX}d/journal"
 "$NSFAST" down -q "${PFX}d"
 # A journal that lost a daemon's line: down takes the rest down, and
 # names the daemon, which nothing else would show, instead of "is down".
