@@ -485,6 +485,11 @@ int cmd_switch(int argc, char **argv)
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	/* A blocked mask survives fork and exec: an up run with SIGTERM or
+	 * SIGUSR1 blocked left its daemon deaf to down (killed 3 s later,
+	 * without its teardown) and to the NAT's handoff. Here, not in
+	 * switchd_start's child, so a daemon started by hand gets it too. */
+	sigprocmask(SIG_SETMASK, &sa.sa_mask, NULL);
 	libbpf_set_print(libbpf_quiet);
 	/* Four descriptors a tc port (its socket, XDP link, two tcx links):
 	 * 256 ports pass the usual soft limit of 1024. */

@@ -170,6 +170,18 @@ else fail "journal lost: down: rc $rc: $(tr '\n' ' ' <<<"$out")"; fi
 ip netns del "${PFX}o-z"; ip link del "${PFX}o-s6"; nft delete table ip "nsfast-${PFX}o-s6"
 # A userspace switch's daemon.
 printf 'lab %sd\nswitch s dataplane afxdp\nns a\n  link e0 switch s\n' "$PFX" >"$TMP/d.conf"
+# An up whose caller blocks SIGTERM and SIGUSR1: its daemon blocked them
+# too, so down's SIGTERM did nothing, and 3 s later a SIGKILL stopped it
+# without its teardown (and an up's SIGUSR1 could not keep its NAT).
+env --block-signal=TERM,USR1 "$NSFAST" up -q "$TMP/d.conf"
+dpid=$(awk '$1 == "daemon" { print $3 }' "/run/nsfast/${PFX}d/journal")
+check_out "signals: a daemon started with SIGTERM blocked blocks none" "^SigBlk:[[:space:]]+0+$" \
+	grep SigBlk "/proc/$dpid/status"
+t0=$(date +%s%N)
+"$NSFAST" down -q "${PFX}d"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+if [ "$ms" -lt 2500 ]; then pass "signals: and down stops it with SIGTERM ($ms ms)"
+else fail "signals: down of that daemon took $ms ms (SIGTERM blocked, SIGKILL after 3 s)"; fi
 "$NSFAST" up -q "$TMP/d.conf"
 dpid=$(awk '$1 == "daemon" { print $3 }' "/run/nsfast/${PFX}d/journal")
 # One stopped (or stuck) whose listen queue is full: five statuses wait
