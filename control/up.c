@@ -18,6 +18,7 @@
 #include "lab.h"
 #include "log.h"
 #include "netns.h"
+#include "topo_parser.h"
 #include "up.h"
 #include "up_steps.h"
 
@@ -366,8 +367,17 @@ int lab_up(struct topo *t)
 	}
 	if (fault)
 		u.fault_step = atoi(fault);
-	if (delay)
-		u.delay_ms = atoi(delay);
+	/* An hour per step (atoi of -1, as useconds_t) is no test's. */
+	if (delay) {
+		long ms;
+
+		if (parse_uint(delay, 0, 10000, &ms)) {
+			fprintf(stderr, "nsfast: NSFAST_STEP_DELAY_MS='%s': expected 0 to 10000 (ms)\n",
+				delay);
+			return -EINVAL;
+		}
+		u.delay_ms = (int)ms;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

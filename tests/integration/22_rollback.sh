@@ -156,6 +156,11 @@ check "mtu: down" down
 assert_clean "mtu: nothing left"
 
 # --- an interrupted up rolls back; a killed up is undone by down
+# The delay hook out of range: -1 was an hour per step (as useconds_t).
+check_out "a step delay out of range is refused, before anything is made" \
+	"NSFAST_STEP_DELAY_MS='-1': expected 0 to 10000 \(ms\)" \
+	env NSFAST_STEP_DELAY_MS=-1 timeout 5 "$NSFAST" up --lab "$PFX" "$LAB"
+assert_clean "nothing left after the refused delay"
 NSFAST_STEP_DELAY_MS=40 "$NSFAST" up --lab "$PFX" "$LAB" >"$TMP/int" 2>&1 &
 pid=$!; PIDS+=("$pid")
 sleep 0.6
