@@ -48,7 +48,8 @@ NAT_UNIT  := test_nat test_nat_keep test_nat_table test_nat_icmp test_nat_frag t
 SWITCH_UNIT := test_switch test_switch_route
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(PKT_UNIT:%=$(BUILD)/%) $(NAT_UNIT:%=$(BUILD)/%) \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
-             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(SWITCH_UNIT:%=$(BUILD)/%) $(BUILD)/test_gw_own
+             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(SWITCH_UNIT:%=$(BUILD)/%) $(BUILD)/test_gw_own \
+             $(BUILD)/test_ctl_socket
 
 .DELETE_ON_ERROR:
 .PHONY: all check unit unit-names bench fuzz deps clean install test-build san-build
@@ -158,6 +159,12 @@ $(BUILD)/test_gw_own: tests/unit/test_gw_own.c tests/unit/check.h tests/switch_h
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/test_gw_own.c \
 		tests/switch_harness.c $(sort $(SWITCH_PATH))
+
+# The control socket's exchange, on a real socket, ctl_answer stubbed.
+$(BUILD)/test_ctl_socket: tests/unit/test_ctl_socket.c tests/unit/check.h dataplane/ctl_socket.c $(HEADERS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol $(LDFLAGS) -o $@ tests/unit/test_ctl_socket.c dataplane/ctl_socket.c
 
 # The BPF programs, run by the kernel on frames the test builds (root).
 $(BUILD)/test_bpf: tests/unit/test_bpf.c tests/unit/bpf_frames.c tests/unit/bpf_frames.h \

@@ -2,7 +2,6 @@
 /* The switch daemon's control socket: one short exchange per
  * connection (status asks, ctl.c answers), on the forwarding thread. */
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,13 +71,21 @@ int ctl_open(struct sw *sw)
 	return fd;
 }
 
+/* Done with the client: answered, cut at its deadline, or gone. */
+static void ctl_drop(struct sw *sw)
+{
+	close(sw->ctl_client);
+	sw->ctl_client = -1;
+	free(sw->ctl_ans);
+	sw->ctl_ans = NULL;
+}
+
 void ctl_close(struct sw *sw)
 {
 	struct stat st;
 
 	if (sw->ctl_client >= 0)
-		close(sw->ctl_client);
-	sw->ctl_client = -1;
+		ctl_drop(sw);
 	if (sw->ctl_fd < 0)
 		return;
 	close(sw->ctl_fd);
@@ -88,69 +95,58 @@ void ctl_close(struct sw *sw)
 		unlink(sw->cfg.sock_path);
 }
 
-/* Until c is ready for ev, or the deadline: false at the deadline. */
-static bool wait_for(int c, short ev, uint64_t deadline)
+/* As much of the answer as the socket takes now, never waiting for
+ * more room: the poll loop calls again when there is (POLLOUT). */
+static void ctl_send(struct sw *sw)
 {
-	struct pollfd p = { .fd = c, .events = ev };
-	uint64_t now;
+	while (sw->ctl_off < sw->ctl_len) {
+		ssize_t n = send(sw->ctl_client, sw->ctl_ans + sw->ctl_off, sw->ctl_len - sw->ctl_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
-	while ((now = now_ns()) < deadline) {
-		int r = poll(&p, 1, (int)((deadline - now + 999999) / 1000000));
-
-		if (r > 0)
-			return true;
-		if (r < 0 && errno != EINTR)
-			return false;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0)
+			break;
+		sw->ctl_off += (size_t)n;
 	}
-	return false;
+	ctl_drop(sw);
 }
 
-/* The switch is single-threaded, so a client never holds it while it
- * has not asked: accepted, it waits in the poll loop (one at a time,
- * the next in the listen backlog) for 100 ms at most (ctl_tick), and
- * its answer then has 100 ms, and 10 ms more per MiB, to be read (a
- * client that asked nothing, or read slowly, once held the forwarding
- * thread 100 ms for each of its calls). */
+/* The switch is single-threaded, so a client never holds it: accepted,
+ * it waits in the poll loop (one at a time, the next in the listen
+ * backlog) to be heard, 100 ms at most, and its answer goes out a
+ * socket buffer at a time as it reads, within 100 ms and 10 ms more
+ * per MiB (ctl_tick). A client that asked and did not read once held
+ * the forwarding thread that long on every call. */
 void ctl_serve(struct sw *sw)
 {
-	char req[32] = "", *ans = NULL;
-	size_t off = 0, len = 0;
-	uint64_t deadline;
+	char req[32] = "";
 	ssize_t n;
-	int c = sw->ctl_client;
 
-	if (c < 0) {
-		c = accept4(sw->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (c < 0)
+	if (sw->ctl_client < 0) {
+		sw->ctl_client = accept4(sw->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (sw->ctl_client < 0)
 			return;
-		sw->ctl_ask_by = now_ns() + ASK_NS;
+		sw->ctl_deadline = now_ns() + ASK_NS;
 	}
-	n = read(c, req, sizeof(req) - 1);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-		sw->ctl_client = c; /* not yet: the poll loop waits for it */
+	if (sw->ctl_ans) {
+		ctl_send(sw);
 		return;
 	}
-	sw->ctl_client = -1;
-	if (n > 0) {
-		req[n] = '\0';
-		ans = ctl_answer(sw, req, &len);
+	n = read(sw->ctl_client, req, sizeof(req) - 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return; /* not yet */
+	if (n <= 0 || !(sw->ctl_ans = ctl_answer(sw, req, &sw->ctl_len))) {
+		ctl_drop(sw);
+		return;
 	}
-	deadline = now_ns() + ASK_NS + (uint64_t)(len >> 20) * PER_MIB_NS;
-	while (ans && off < len && wait_for(c, POLLOUT, deadline)) {
-		n = write(c, ans + off, len - off);
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			break;
-		if (n > 0)
-			off += (size_t)n;
-	}
-	close(c);
-	free(ans);
+	sw->ctl_off = 0;
+	sw->ctl_deadline = now_ns() + ASK_NS + (uint64_t)(sw->ctl_len >> 20) * PER_MIB_NS;
+	ctl_send(sw);
 }
 
 void ctl_tick(struct sw *sw)
 {
-	if (sw->ctl_client >= 0 && now_ns() >= sw->ctl_ask_by) {
-		close(sw->ctl_client);
-		sw->ctl_client = -1;
-	}
+	if (sw->ctl_client >= 0 && now_ns() >= sw->ctl_deadline)
+		ctl_drop(sw);
 }

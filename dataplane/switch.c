@@ -464,14 +464,18 @@ int switch_run(struct sw *sw, volatile int *stop)
 		bool kick = false;
 		int timeout;
 
-		/* The control socket, or the client it waits to hear from. */
+		/* The control socket, or the client it waits to hear from,
+		 * or to have room for more of its answer. */
 		pfd[n] = (struct pollfd){ .fd = sw->ctl_client >= 0 ? sw->ctl_client : sw->ctl_fd,
-					  .events = POLLIN };
+					  .events = sw->ctl_ans ? POLLOUT : POLLIN };
 
 		for (i = 0; i < n; i++)
 			kick |= sw->ports[i].need_kick;
 		/* Frames waiting for ARP are re-checked every 2 ms. */
 		timeout = kick || spin ? 0 : sw->rt.nheld ? 2 : IDLE_MS;
+		/* A client is dropped at its deadline, not up to IDLE_MS late. */
+		if (sw->ctl_client >= 0 && timeout > 10)
+			timeout = 10;
 		if (poll(pfd, (nfds_t)n + (sw->ctl_fd >= 0), timeout) < 0 && errno != EINTR)
 			return -errno;
 		sw->st.loops++;
@@ -479,7 +483,7 @@ int switch_run(struct sw *sw, volatile int *stop)
 			spin = SPIN_LOOPS;
 		else if (spin)
 			spin--;
-		if (sw->ctl_fd >= 0 && (pfd[n].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (sw->ctl_fd >= 0 && (pfd[n].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)))
 			ctl_serve(sw);
 		ctl_tick(sw);
 		route_tick(sw);

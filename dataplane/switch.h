@@ -81,8 +81,10 @@ struct sw {
 	struct xsk_steer *skel;
 	struct bpf_link **links;
 	int ctl_fd;
-	int ctl_client; /* accepted, its request not in yet; -1: none */
-	uint64_t ctl_ask_by; /* when that client is dropped */
+	int ctl_client; /* accepted, not yet answered in full; -1: none */
+	uint64_t ctl_deadline; /* when that client is dropped */
+	char *ctl_ans; /* its answer, sent up to ctl_off; NULL: it has not asked yet */
+	size_t ctl_off, ctl_len;
 	dev_t ctl_dev; /* the socket file it bound, to unlink only that */
 	ino_t ctl_ino;
 	uint64_t now; /* CLOCK_MONOTONIC ns, once per loop */
