@@ -500,6 +500,15 @@ dpjson=$(for dp in "${DPS[@]}"; do
 	jq -cn --arg n "$dp" --arg s "${status[$dp]:-failed}" --arg r "${reason[$dp]:-}" \
 		'{name: $n, status: $s} + (if $r == "" then {} else {reason: $r} end)'
 done | jq -cs .)
+# The bridge's netfilter, read after the runs (conntrack may have been
+# loaded by them): with bridge-nf-call-iptables at 1, br_netfilter passes
+# every bridged frame through the iptables/nftables hooks and conntrack,
+# which the xdp and tc fast paths redirect around. null: no br_netfilter.
+bnf() { cat "/proc/sys/net/bridge/bridge-nf-call-$1" 2>/dev/null || echo null; }
+ct=false
+[ -e /proc/net/nf_conntrack ] || [ -e /proc/sys/net/netfilter/nf_conntrack_count ] && ct=true
+bridge_nf=$(jq -cn --argjson a "$(bnf iptables)" --argjson b "$(bnf ip6tables)" --argjson c "$(bnf arptables)" \
+	--argjson ct "$ct" '{call_iptables: $a, call_ip6tables: $b, call_arptables: $c, conntrack: $ct}')
 ovs='{"name":"ovs","status":"not installed"}'
 if command -v ovs-vswitchd >/dev/null; then
 	ovs=$(jq -cn --arg v "$(ovs-vswitchd --version | head -1)" \
@@ -511,6 +520,7 @@ jq -n \
 	--arg date "$(date -Iseconds)" --arg file "$file" --arg lab "$LAB" \
 	--arg cpu "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" --argjson ncpu "$(nproc)" \
 	--arg kernel "$(uname -r)" --arg os "$(. /etc/os-release; echo "$PRETTY_NAME")" --argjson load "$load" --argjson busy "$busy_before" \
+	--argjson bridge_nf "$bridge_nf" \
 	--rawfile text "$file" \
 	--arg virt "$(systemd-detect-virt 2>/dev/null || echo unknown)" \
 	--arg nsfast "$("$NSFAST" --version | awk '{print $2}')" \

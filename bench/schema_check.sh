@@ -27,6 +27,10 @@ def stats: type == "object" and (.median | num) and (.min | num) and (.max | num
 		(.machine | type == "object") and (.machine.cpus | num) and (.machine.load_before | num) and
 		(.machine.busy_before | num) and
 		([.machine.cpu, .machine.kernel, .machine.os, .machine.virtualization] | all(str))],
+	["machine.bridge_netfilter: call_iptables, call_ip6tables, call_arptables (0, 1 or null), conntrack (boolean)",
+		(.machine.bridge_netfilter | type == "object") and
+		([.machine.bridge_netfilter | .call_iptables, .call_ip6tables, .call_arptables] | all(IN(0, 1, null))) and
+		(.machine.bridge_netfilter.conntrack | type == "boolean")],
 	["versions has nsfast, git, iperf3, nft (strings)",
 		(.versions | type == "object") and ([.versions.nsfast, .versions.git, .versions.iperf3, .versions.nft] | all(str))],
 	["config has reps >= 1, quick, tcp_seconds, udp_seconds, round_trips, scale_namespaces, up_namespaces",

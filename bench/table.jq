@@ -31,6 +31,15 @@ def cell(d): if . == null then "–" elif .n == 0 then "failed" else
 			(if $s[$d].ratio == null then "–" else "\($s[$d].ratio | fix(2))×" end) else empty end)] +
 	 [$not[] | .status] | join(" | ")) + " |"),
 "",
+(.machine.bridge_netfilter as $nf | if $haskernel and $nf then
+	"The bridge (`kernel`) ran with " +
+	(if $nf.call_iptables == null then "no br_netfilter (no net.bridge.bridge-nf-call-*): bridged frames skipped netfilter"
+	 else "net.bridge.bridge-nf-call-iptables=\($nf.call_iptables), ip6tables=\($nf.call_ip6tables), arptables=\($nf.call_arptables)" +
+		(if $nf.call_iptables == 1 then
+			", conntrack \(if $nf.conntrack then "loaded" else "not loaded" end): every bridged IPv4 frame through netfilter" +
+			(if $nf.conntrack then "/conntrack" else "" end) + ", which the xdp and tc fast paths do not pay"
+		 else ": bridged IPv4 frames skipped netfilter" end) end) + ".", ""
+ else empty end),
 "↓: lower is better. UDP rates are packets delivered to the receiver (counted by an nftables rule at the start of its prerouting). " +
 	"Gbit/s of the UDP runs (IP packets, median): " +
 	([.workloads[] | select(.unit == "Mpps" and .path != "scale") as $w | "\($w.title) " +

@@ -92,3 +92,45 @@ if make -s -C "$ROOT" install DESTDIR="$inst" >"$TMP/inst.out" 2>&1; then
 	check "installed: the example topologies, which pass check" \
 		"$inst/usr/local/sbin/nsfast" check -q "$inst/usr/local/share/nsfast/examples/bench.conf"
 else fail "make install DESTDIR=...: $(tail -3 "$TMP/inst.out")"; fi
+
+# --- results.json, results.md and results.svg from samples made up here
+# (bench/results.jq, table.jq, plot.awk and schema_check.sh as bench.sh
+# runs them), so that the arithmetic and the words are seen exactly.
+# mkres OUT SAMPLES [DATAPLANES-JSON] [BRIDGE-NF-JSON]: OUT.json, OUT.md, OUT.svg
+mkres() {
+	local o=$1 s=$2 dps=${3:-'[{"name":"kernel","status":"ran"},{"name":"tc","status":"ran"}]'}
+	local nf=${4:-'{"call_iptables":1,"call_ip6tables":1,"call_arptables":1,"conntrack":true}'}
+	printf '%s\n' "$s" >"$o.samples"
+	printf '%s\n' '{"namespaces":16,"nsfast_us":{"median":1000,"min":1000,"max":1000,"samples":[1000]},"ip_script_us":{"median":2000,"min":2000,"max":2000,"samples":[2000]},"ratio":2,"nsfast_down_us":{"median":1000,"min":1000,"max":1000,"samples":[1000]},"ip_script_down_us":{"median":3000,"min":3000,"max":3000,"samples":[3000]},"down_ratio":3}' >"$o.up"
+	jq -n --slurpfile samples "$o.samples" --slurpfile up "$o.up" --argjson dataplanes "$dps" \
+		--argjson ovs '[{"name":"ovs","status":"not installed"}]' --arg date 2026-12-08T00:00:00+00:00 \
+		--arg file f.conf --arg lab b0000 --arg cpu x --argjson ncpu 2 --arg kernel k --arg os o \
+		--argjson load 0 --argjson busy 0 --argjson bridge_nf "$nf" --rawfile text "$o.up" --arg virt v \
+		--arg nsfast 0 --arg git g --arg iperf3 3 --arg nft 1 --argjson reps "$(jq -s 'map(.rep) | max' "$o.samples")" \
+		--argjson quick 0 --argjson tcp_s 4 --argjson udp_s 2 --argjson rr_n 10 --argjson scale '[]' \
+		--argjson upn '[16]' --argjson elapsed 1 --arg client a --arg server b --arg sw sw0 --arg nat_ns "" \
+		--arg uplink "" --arg nat_why no -f "$ROOT/bench/results.jq" >"$o.json" &&
+	jq -r -f "$ROOT/bench/table.jq" "$o.json" >"$o.md" &&
+	jq -r '. as $r | .workloads[] as $w | .dataplanes[] | select(.status == "ran") | .name as $d |
+		($r.summary[$w.id][$d] // {}) as $s |
+		[$w.id, $w.title, $w.better, $d, $s.ratio, $s.ratio_min, $s.ratio_max] | map(. // "null" | tostring) | @tsv' \
+		"$o.json" | awk -F'\t' -v title=t -f "$ROOT/bench/plot.awk" >"$o.svg"
+}
+# smp WORKLOAD DATAPLANE REP VALUE: one sample (VALUE null: failed)
+smp() {
+	if [ "$4" = null ]; then
+		echo "{\"workload\":\"$1\",\"dataplane\":\"$2\",\"rep\":$3,\"value\":null,\"cpu_s\":null,\"cpu_per\":null,\"error\":\"x\"}"
+	else echo "{\"workload\":\"$1\",\"dataplane\":\"$2\",\"rep\":$3,\"value\":$4,\"cpu_s\":1,\"cpu_per\":1}"; fi
+}
+two=$(smp tcp1 kernel 1 10; smp tcp1 kernel 2 12; smp tcp1 tc 1 20; smp tcp1 tc 2 30)
+if mkres "$TMP/r1" "$two"; then pass "results.jq, table.jq and plot.awk take made-up samples"
+else fail "results from made-up samples: $(head -c 300 "$TMP/r1.json")"; fi
+check "and the file passes bench/schema_check.sh" "$ROOT/bench/schema_check.sh" "$TMP/r1.json"
+# The bridge's netfilter, a condition of every comparison with it.
+check_out "results.md says the bridge ran through netfilter and conntrack" \
+	'^The bridge \(`kernel`\) ran with net.bridge.bridge-nf-call-iptables=1, ip6tables=1, arptables=1, conntrack loaded: every bridged IPv4 frame through netfilter/conntrack, which the xdp and tc fast paths do not pay\.$' \
+	cat "$TMP/r1.md"
+mkres "$TMP/r1b" "$two" "" '{"call_iptables":0,"call_ip6tables":0,"call_arptables":0,"conntrack":false}'
+check_out "or, with bridge-nf-call-iptables=0, that it skipped netfilter" \
+	'^The bridge \(`kernel`\) ran with net.bridge.bridge-nf-call-iptables=0, ip6tables=0, arptables=0: bridged IPv4 frames skipped netfilter\.$' \
+	cat "$TMP/r1b.md"

@@ -51,6 +51,9 @@ for f in results.json results.md results.svg; do
 done
 J=$OUT/results.json
 check "results.json passes bench/schema_check.sh" "$ROOT/bench/schema_check.sh" "$J"
+nf=$(cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null || echo null)
+check_out "machine.bridge_netfilter is the bridge's netfilter condition (bridge-nf-call-iptables $nf)" '^true$' \
+	jq --argjson a "$nf" '.machine.bridge_netfilter.call_iptables == $a and (.machine.bridge_netfilter.conntrack | type == "boolean")' "$J"
 check "the Linux bridge ran" jq -e '.dataplanes[] | select(.name == "kernel") | .status == "ran"' "$J"
 check_out "tc ran too, and nothing else was asked for" '^true$' \
 	jq '[.dataplanes[] | "\(.name) \(.status)"] == ["kernel ran", "tc ran"]' "$J"
