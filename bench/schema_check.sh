@@ -16,6 +16,21 @@ def numornull: . == null or type == "number";
 def stats: type == "object" and (.median | num) and (.min | num) and (.max | num) and
 	.min <= .median and .median <= .max and (.samples | type == "array" and length >= 1 and all(num));
 . as $r |
+# The arithmetic, recomputed from the samples as results.jq does it: the
+# figures are rounded to 4 decimals there, the up_scale ratios to 1 and its
+# medians to whole microseconds.
+def med: sort | length as $n | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2]
+	else (.[$n / 2 - 1] + .[$n / 2]) / 2 end;
+def near($b; $tol): (. == null and $b == null) or
+	((. | num) and ($b | num) and ((. - $b) | fabs) <= $tol + 1e-9 * ($b | fabs));
+def vals($w; $d): [$r.samples[] | select(.workload == $w and .dataplane == $d and .value != null)];
+# {ratio, ratio_min, ratio_max} of workload W on dataplane D as results.jq
+# should have them: its median, min and max over the median of the bridge.
+def ratios($w; $d): ([vals($w; "kernel")[].value] | med) as $k | [vals($w; $d)[].value] as $v |
+	if $k == null or $k == 0 or ($v | length) == 0 then {ratio: null, ratio_min: null, ratio_max: null}
+	else {ratio: (($v | med) / $k), ratio_min: (($v | min) / $k), ratio_max: (($v | max) / $k)} end;
+def agrees($s): ($s.median | near($s.samples | med; 1)) and $s.min == ($s.samples | min) and
+	$s.max == ($s.samples | max);
 [.dataplanes[]? | .name] as $dps |
 [.dataplanes[]? | select(.status == "ran") | .name] as $ran |
 [.workloads[]? | .id] as $ids |
@@ -67,12 +82,31 @@ def stats: type == "object" and (.median | num) and (.min | num) and (.max | num
 			($s | type == "object") and ($s.n | num) and ($s.failed | num) and
 			([$s.median, $s.min, $s.max, $s.cpu_per, $s.ratio, $s.ratio_min, $s.ratio_max] | all(numornull)) and
 			($s.n == 0 or ($s.min <= $s.median and $s.median <= $s.max))))],
+	["summary agrees with the samples: n, failed, median, min, max, cpu_per, gbps and offered_mpps recomputed from them",
+		all($ids[]; . as $w | all($ran[]; . as $d | $r.summary[$w][$d] as $s | vals($w; $d) as $ok |
+			[$r.samples[] | select(.workload == $w and .dataplane == $d)] as $x |
+			($x | length) == 0 or (($s | type) == "object" and
+			$s.n == ($ok | length) and $s.failed == (($x | length) - ($ok | length)) and
+			($s.median | near([$ok[].value] | med; 0.0001)) and ($s.min | near([$ok[].value] | min; 0.0001)) and
+			($s.max | near([$ok[].value] | max; 0.0001)) and
+			($s.cpu_per | near([$ok[].cpu_per | select(. != null)] | med; 0.0001)) and
+			(($ok | length) == 0 or $ok[0].gbps == null or
+			 (($s.gbps | near([$ok[].gbps] | med; 0.0001)) and ($s.offered_mpps | near([$ok[].offered_mpps] | med; 0.0001)))))))],
+	["summary ratios are the medians over the median of the bridge, recomputed from the samples",
+		all($ids[]; . as $w | all($ran[]; . as $d | $r.summary[$w][$d] as $s | ratios($w; $d) as $e |
+			$s == null or (($s.ratio | near($e.ratio; 0.0001)) and ($s.ratio_min | near($e.ratio_min; 0.0001)) and
+				($s.ratio_max | near($e.ratio_max; 0.0001)))))],
 	["the bridge is 1.0 of itself", all($ids[]; $r.summary[.].kernel as $k |
 		$k == null or $k.median == null or $k.median == 0 or $k.ratio == 1)],
 	["up_scale: an array of {namespaces, nsfast_us, ip_script_us, nsfast_down_us, ip_script_down_us (median, min, max, samples), ratio, down_ratio}",
 		(.up_scale | type == "array") and
 		(.up_scale | all((.namespaces | num) and (.nsfast_us | stats) and (.ip_script_us | stats) and (.ratio | num) and
-			(.nsfast_down_us | stats) and (.ip_script_down_us | stats) and (.down_ratio | num)))]
+			(.nsfast_down_us | stats) and (.ip_script_down_us | stats) and (.down_ratio | num)))],
+	["up_scale agrees with its samples: each median, min and max, and ratio, down_ratio = the median of the ip script over that of nsfast",
+		(.up_scale | type == "array") and
+		all(.up_scale[]?; . as $u | all(.nsfast_us, .ip_script_us, .nsfast_down_us, .ip_script_down_us; agrees(.)) and
+			(.ratio | near($u.ip_script_us.median / $u.nsfast_us.median; 0.05)) and
+			(.down_ratio | near($u.ip_script_down_us.median / $u.nsfast_down_us.median; 0.05)))]
 ] | .[] | select(.[1] != true) | "schema_check: \(.[0])"
 ' "$1" >"$out" 2>&1
 rc=$?

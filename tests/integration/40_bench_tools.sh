@@ -134,3 +134,21 @@ mkres "$TMP/r1b" "$two" "" '{"call_iptables":0,"call_ip6tables":0,"call_arptable
 check_out "or, with bridge-nf-call-iptables=0, that it skipped netfilter" \
 	'^The bridge \(`kernel`\) ran with net.bridge.bridge-nf-call-iptables=0, ip6tables=0, arptables=0: bridged IPv4 frames skipped netfilter\.$' \
 	cat "$TMP/r1b.md"
+# schema_check.sh recomputes the arithmetic from the samples: each of
+# these tamperings of a good file is named (a review's repro: ratio 99,
+# median 42, n 7, up_scale ratio 1000, gbps deleted, all said "ok").
+udp() { echo "{\"workload\":\"udp64\",\"dataplane\":\"$1\",\"rep\":$2,\"value\":$3,\"cpu_s\":1,\"cpu_per\":2,\"gbps\":$(awk -v v="$3" 'BEGIN {print v * 0.368}'),\"delivered\":1,\"sent\":1,\"offered_mpps\":$3,\"seconds\":1,\"generator\":\"packet\"}"; }
+mkres "$TMP/r3" "$two
+$(udp kernel 1 0.2; udp kernel 2 0.25; udp tc 1 0.5; udp tc 2 0.6)"
+check "a good file with UDP figures passes" "$ROOT/bench/schema_check.sh" "$TMP/r3.json"
+tamper() { # NAME RULE-RE JQ-FILTER
+	jq "$3" "$TMP/r3.json" >"$TMP/bad.json"
+	check_out "schema_check names a tampered file: $1" "$2" "$ROOT/bench/schema_check.sh" "$TMP/bad.json"
+}
+tamper "tc's udp64 ratio 99" '^schema_check: summary ratios are the medians' '.summary.udp64.tc.ratio = 99'
+tamper "tc's udp64 median 42 (max 50)" '^schema_check: summary agrees with the samples' \
+	'.summary.udp64.tc.median = 42 | .summary.udp64.tc.max = 50'
+tamper "the bridge's tcp1 n 7" '^schema_check: summary agrees with the samples' '.summary.tcp1.kernel.n = 7'
+tamper "tc's udp64 gbps deleted" '^schema_check: summary agrees with the samples' 'del(.summary.udp64.tc.gbps)'
+tamper "up_scale ratio 1000" '^schema_check: up_scale agrees with its samples' '.up_scale[0].ratio = 1000'
+tamper "up_scale median off its samples" '^schema_check: up_scale agrees with its samples' '.up_scale[0].nsfast_us.median = 900'
