@@ -128,11 +128,25 @@ trap 'echo "nsfast bench: interrupted, cleaning up" >&2; exit 130' INT TERM
 
 # Run CMD in the background and wait for it, so that a signal is handled
 # at once (bash runs traps only between commands) and CMD is killed by
-# the cleanup: its stdout goes to the file $1.
+# the cleanup: its stdout goes to the file $1, stderr to $1.err, its exit
+# status to $1.rc.
 run() {
-	local o=$1; shift
+	local o=$1 rc; shift
 	"$@" >"$o" 2>"$o.err" &
-	wait $!
+	wait $!; rc=$?
+	echo $rc >"$o.rc"
+	return $rc
+}
+# why_tool OUT: why the tool run into OUT failed: its stderr, or when it
+# said nothing (a crash), how it ended: "exit N" or "killed by SIGxxx".
+why_tool() {
+	local e rc
+	e=$(head -c 200 "$1.err" 2>/dev/null)
+	[ -z "$e" ] || { echo "$e"; return; }
+	rc=$(cat "$1.rc" 2>/dev/null)
+	if [ -z "$rc" ]; then echo "no exit status"
+	elif [ "$rc" -gt 128 ] && kill -l $((rc - 128)) >/dev/null 2>&1; then echo "killed by SIG$(kill -l $((rc - 128)))"
+	else echo "exit $rc"; fi
 }
 
 # --- the topology --------------------------------------------------------
@@ -209,7 +223,7 @@ failed() { # WORKLOAD WHY
 # iperf3 from NS to ADDR (server in SNS), P streams -> a sample; with
 # -R the server sends (a download).
 tcp() { # WORKLOAD CNS SNS ADDR STREAMS [-R]
-	local w=$1 streams=$5 c0 c1 g srv
+	local w=$1 streams=$5 c0 c1 g srv e
 	nsx "$3" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 	srv=$!
 	for _ in $(seq 20); do nsx "$3" ss -Hltn 'sport = 5201' | grep -q . && break; sleep 0.05; done
@@ -219,7 +233,8 @@ tcp() { # WORKLOAD CNS SNS ADDR STREAMS [-R]
 	kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 	g=$(jq -r '.end.sum_received | select(.bytes > 0) | "\(.bits_per_second / 1e9) \(.bytes)"' "$TMP/iperf.json" 2>/dev/null)
 	if [ -z "$g" ]; then
-		failed "$w" "iperf3: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null | head -1)$(head -c 200 "$TMP/iperf.json.err")"
+		e=$(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null | head -1)
+		failed "$w" "iperf3: ${e:-$(why_tool "$TMP/iperf.json")}"
 		return
 	fi
 	set -- $g "$(cpu_s "$c0" "$c1")"
@@ -239,7 +254,7 @@ udp() { # WORKLOAD SIZE RNS GEN-ARGS...
 	r1=$(sunk "$rns"); c1=$(cpu_ticks)
 	# (jq -e on empty input exits 0.)
 	if ! [ -s "$TMP/gen.json" ] || ! jq -e '.sent > 0' "$TMP/gen.json" >/dev/null 2>&1; then
-		failed "$w" "nsgen: $(head -c 200 "$TMP/gen.json.err")"
+		failed "$w" "nsgen: $(why_tool "$TMP/gen.json")"
 		return
 	fi
 	if [ $((r1 - r0)) = 0 ]; then
@@ -267,8 +282,8 @@ rr() { # PREFIX CNS SNS ADDR
 	c1=$(cpu_ticks)
 	kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 	if ! [ -s "$TMP/ping.json" ] || ! jq -e '.count > 0' "$TMP/ping.json" >/dev/null 2>&1; then
-		failed "$1_p50" "nsping: $(head -c 200 "$TMP/ping.json.err")"
-		failed "$1_p99" "nsping: $(head -c 200 "$TMP/ping.json.err")"
+		failed "$1_p50" "nsping: $(why_tool "$TMP/ping.json")"
+		failed "$1_p99" "nsping: $(why_tool "$TMP/ping.json")"
 		return
 	fi
 	cpu=$(cpu_s "$c0" "$c1")
@@ -382,17 +397,18 @@ scale_workload() {
 	for ((k = 0; k < n; k += 2)); do
 		"$GEN" --netns "$SLAB-n$k" --dev eth0 --dst-mac "${macs[k]}" --start-at "$at" \
 			--src "$(addr "$k")" --dst "$(addr $((k + 1)))" --size 60 --seconds "$udp_s" \
-			>"$TMP/gen$k.json" 2>"$TMP/gen$k.err" &
+			>"$TMP/gen$k.json" 2>"$TMP/gen$k.json.err" &
 		pids+=($!)
 	done
-	wait "${pids[@]}"
+	# Each one's exit status, for why_tool.
+	for ((k = 0; k < n; k += 2)); do wait "${pids[k / 2]}"; echo $? >"$TMP/gen$k.json.rc"; done
 	sleep 0.2
 	c1=$(cpu_ticks)
 	r1=0; for ((k = 1; k < n; k += 2)); do r1=$((r1 + $(sunk "$SLAB-n$k"))); done
 	for ((k = 0; k < n; k += 2)); do
 		i=$(jq -r '"\(.sent) \(.from) \(.to) \(.method)"' "$TMP/gen$k.json" 2>/dev/null) || i=
 		if [ -z "$i" ]; then
-			failed "scale$n" "nsgen in $SLAB-n$k: $(head -c 200 "$TMP/gen$k.err")"
+			failed "scale$n" "nsgen in $SLAB-n$k: $(why_tool "$TMP/gen$k.json")"
 			"$NSFAST" down -q "$SLAB" >/dev/null 2>&1
 			return
 		fi

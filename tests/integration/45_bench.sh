@@ -104,6 +104,25 @@ else
 	fail "could not catch the second run with its lab up: $(tail -n 2 "$TMP/int.err" | tr '\n' ' ')"
 fi
 
+# --- a tool that crashes: the failed samples say how it ended (a stub
+# nsgen killed by SIGSEGV, with nothing on stderr), where they said
+# "nsgen:" and nothing more.
+mkdir -p "$TMP/stub"
+cat >"$TMP/stub/nsgen" <<EOF
+#!/bin/bash
+[ "\$1" = --clock ] && exec "${NSFAST_BUILD:-$ROOT/build}/nsgen" "\$@"
+kill -SEGV \$\$
+EOF
+chmod +x "$TMP/stub/nsgen"
+ln -s "${NSFAST_BUILD:-$ROOT/build}/nsping" "$TMP/stub/nsping"
+NSFAST_BUILD=$TMP/stub flock "$LOCK" "$ROOT/bench/bench.sh" --quick --dataplanes kernel --out "$TMP/crash" "$FILE" \
+	>/dev/null 2>"$TMP/crash.err"
+rc=$?
+if [ $rc = 1 ] && grep -q '^- udp64 on kernel, rep 1: failed: nsgen: killed by SIGSEGV$' "$TMP/crash/results.md" &&
+	grep -q '^- scale2 on kernel, rep 1: failed: nsgen in b[0-9a-f]*s-n0: killed by SIGSEGV$' "$TMP/crash/results.md"; then
+	pass "a crashed generator is reported as killed by SIGSEGV (exit 1)"
+else fail "crashed nsgen: exit $rc: $(grep -a 'failed:' "$TMP/crash/results.md" 2>&1 | head -3 | tr '\n' ' ') $(tail -n 2 "$TMP/crash.err" | tr '\n' ' ')"; fi
+
 # --- a dataplane the file does not pass check on: skipped, with check's
 # words, before anything of it is made (jumbo.conf's MTU 9000 on tc); as
 # it is the only one, nothing ran: exit 1, and no results to mislead.
