@@ -81,6 +81,7 @@ done
 for t in "$GEN" "$PING"; do [ -x "$t" ] || die "$t missing: run make"; done
 for t in iperf3 jq nft ethtool awk; do command -v $t >/dev/null || die "$t is not installed (make deps)"; done
 
+rr_warm=100 # nsping's warm-up round trips, before the counted ones
 if [ $quick = 1 ]; then
 	reps=${reps:-1} tcp_s=1 udp_s=1 rr_n=2000 scale=(2 8) upn=(16)
 else
@@ -126,6 +127,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "nsfast bench: interrupted, cleaning up" >&2; exit 130' INT TERM
 
+# run_at T OUT CMD...: as run, CMD told to begin its work at the moment
+# T: m0 is a cpu_mark at T, m1 one as soon as CMD ends.
+run_at() {
+	local t=$1 o=$2 pid rc; shift 2
+	"$@" >"$o" 2>"$o.err" &
+	pid=$!
+	until_moment "$t"
+	m0=$(cpu_mark)
+	wait $pid; rc=$?
+	m1=$(cpu_mark)
+	echo $rc >"$o.rc"
+	return $rc
+}
 # Run CMD in the background and wait for it, so that a signal is handled
 # at once (bash runs traps only between commands) and CMD is killed by
 # the cleanup: its stdout goes to the file $1, stderr to $1.err, its exit
@@ -189,6 +203,17 @@ fi
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 cpu_s() { awk -v t=$(( $2 - $1 )) -v hz="$hz" 'BEGIN {printf "%.3f", t / hz}'; }
+# CPU figures bracket the work only: cpu_mark reads the ticks and the
+# moment (nsgen --clock: CLOCK_MONOTONIC) together, "TICKS SECONDS";
+# cpu_of M0 M1 is "CPU-SECONDS SPAN-SECONDS" between two marks.
+cpu_mark() { echo "$(cpu_ticks) $("$GEN" --clock)"; }
+cpu_of() {
+	set -- $1 $2
+	echo "$(cpu_s "$1" "$3") $(awk -v a="$2" -v b="$4" 'BEGIN {printf "%.3f", b - a}')"
+}
+# moment_in S: the moment S seconds from now; until_moment T: sleep until T.
+moment_in() { awk -v t="$("$GEN" --clock)" -v s="$1" 'BEGIN {printf "%.6f", t + s}'; }
+until_moment() { sleep "$(awk -v t="$1" -v n="$("$GEN" --clock)" 'BEGIN {d = t - n; printf "%.3f", (d > 0 ? d : 0)}')"; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 mac_of() { nsx "$1" cat "/sys/class/net/$2/address"; }
 
@@ -227,9 +252,9 @@ tcp() { # WORKLOAD CNS SNS ADDR STREAMS [-R]
 	nsx "$3" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 	srv=$!
 	for _ in $(seq 20); do nsx "$3" ss -Hltn 'sport = 5201' | grep -q . && break; sleep 0.05; done
-	c0=$(cpu_ticks)
+	c0=$(cpu_mark)
 	run "$TMP/iperf.json" nsx "$2" iperf3 -c "$4" -p 5201 -t "$tcp_s" -P "$5" ${6:+"$6"} -J
-	c1=$(cpu_ticks)
+	c1=$(cpu_mark)
 	kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 	g=$(jq -r '.end.sum_received | select(.bytes > 0) | "\(.bits_per_second / 1e9) \(.bytes)"' "$TMP/iperf.json" 2>/dev/null)
 	if [ -z "$g" ]; then
@@ -237,21 +262,24 @@ tcp() { # WORKLOAD CNS SNS ADDR STREAMS [-R]
 		failed "$w" "iperf3: ${e:-$(why_tool "$TMP/iperf.json")}"
 		return
 	fi
-	set -- $g "$(cpu_s "$c0" "$c1")"
+	set -- $g $(cpu_of "$c0" "$c1")
 	sample "$w" "$1" "$3" "$(awk -v c="$3" -v b="$2" 'BEGIN {printf "%.4f", c / (b / 1e9)}')" \
-		"{\"bytes\":$2,\"streams\":$streams}"
+		"{\"bytes\":$2,\"streams\":$streams,\"cpu_span_s\":$4}"
 }
 
 # nsgen for udp_s seconds -> a sample of delivered Mpps. GEN-ARGS are
 # nsgen's, the sink of RNS counts.
 udp() { # WORKLOAD SIZE RNS GEN-ARGS...
-	local w=$1 size=$2 rns=$3 r0 r1 c0 c1 ip_len
+	local w=$1 size=$2 rns=$3 r0 r1 ip_len at
 	shift 3
 	ip_len=$((size - 14))
-	r0=$(sunk "$rns"); c0=$(cpu_ticks)
-	run "$TMP/gen.json" "$GEN" "$@" --size "$size" --seconds "$udp_s"
+	r0=$(sunk "$rns")
+	# Told to begin half a second from now: its start-up (namespace,
+	# socket, program) is not in the CPU figure, from then to its end.
+	at=$(moment_in 0.5)
+	run_at "$at" "$TMP/gen.json" "$GEN" "$@" --size "$size" --seconds "$udp_s" --start-at "$at"
 	sleep 0.2
-	r1=$(sunk "$rns"); c1=$(cpu_ticks)
+	r1=$(sunk "$rns")
 	# (jq -e on empty input exits 0.)
 	if ! [ -s "$TMP/gen.json" ] || ! jq -e '.sent > 0' "$TMP/gen.json" >/dev/null 2>&1; then
 		failed "$w" "nsgen: $(why_tool "$TMP/gen.json")"
@@ -261,35 +289,37 @@ udp() { # WORKLOAD SIZE RNS GEN-ARGS...
 		failed "$w" "nothing reached the receiver ($(jq -r .sent "$TMP/gen.json") sent)"
 		return
 	fi
-	local secs sent cpu gen
+	local secs sent cpu gen span
 	secs=$(jq -r .seconds "$TMP/gen.json"); sent=$(jq -r .sent "$TMP/gen.json")
 	gen=$(jq -r .method "$TMP/gen.json")
-	cpu=$(cpu_s "$c0" "$c1")
+	read -r cpu span <<<"$(cpu_of "$m0" "$m1")"
 	sample "$w" "$(awk -v d=$((r1 - r0)) -v s="$secs" 'BEGIN {printf "%.4f", d / s / 1e6}')" "$cpu" \
 		"$(awk -v c="$cpu" -v d=$((r1 - r0)) 'BEGIN {printf "%.4f", c / (d / 1e6)}')" \
-		"$(awk -v d=$((r1 - r0)) -v s="$secs" -v n="$sent" -v l="$ip_len" -v g="$gen" 'BEGIN {
-			printf "{\"gbps\":%.4f,\"delivered\":%d,\"sent\":%d,\"offered_mpps\":%.4f,\"seconds\":%s,\"generator\":\"%s\"}",
-				d / s * l * 8 / 1e9, d, n, n / s / 1e6, s, g }')"
+		"$(awk -v d=$((r1 - r0)) -v s="$secs" -v n="$sent" -v l="$ip_len" -v g="$gen" -v p="$span" 'BEGIN {
+			printf "{\"gbps\":%.4f,\"delivered\":%d,\"sent\":%d,\"offered_mpps\":%.4f,\"seconds\":%s,\"generator\":\"%s\",\"cpu_span_s\":%s}",
+				d / s * l * 8 / 1e9, d, n, n / s / 1e6, s, g, p }')"
 }
 
 # nsping round trips from CNS to ADDR (echo server in SNS) -> two samples.
 rr() { # PREFIX CNS SNS ADDR
-	local c0 c1 cpu srv
+	local c0 c1 cpu srv span
 	"$PING" --netns "$3" --server --idle 10 >/dev/null 2>&1 &
 	srv=$!
-	c0=$(cpu_ticks)
-	run "$TMP/ping.json" "$PING" --netns "$2" --client "$4" --count "$rr_n"
-	c1=$(cpu_ticks)
+	c0=$(cpu_mark)
+	run "$TMP/ping.json" "$PING" --netns "$2" --client "$4" --count "$rr_n" --warmup "$rr_warm"
+	c1=$(cpu_mark)
 	kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 	if ! [ -s "$TMP/ping.json" ] || ! jq -e '.count > 0' "$TMP/ping.json" >/dev/null 2>&1; then
 		failed "$1_p50" "nsping: $(why_tool "$TMP/ping.json")"
 		failed "$1_p99" "nsping: $(why_tool "$TMP/ping.json")"
 		return
 	fi
-	cpu=$(cpu_s "$c0" "$c1")
+	read -r cpu span <<<"$(cpu_of "$c0" "$c1")"
 	local per x
-	per=$(jq -r --argjson c "$cpu" '$c / ((.count + .lost) / 1e6) * 1000 | round / 1000' "$TMP/ping.json")
-	x=$(jq -c '{round_trips: .count, lost, min_us, mean_us, p90_us, p999_us, max_us}' "$TMP/ping.json")
+	# The warm-up round trips are in the interval: they count as work.
+	per=$(jq -r --argjson c "$cpu" --argjson w "$rr_warm" '$c / ((.count + .lost + $w) / 1e6) * 1000 | round / 1000' "$TMP/ping.json")
+	x=$(jq -c --argjson w "$rr_warm" --argjson p "$span" \
+		'{round_trips: .count, lost, warmup: $w, min_us, mean_us, p90_us, p999_us, max_us, cpu_span_s: $p}' "$TMP/ping.json")
 	sample "$1_p50" "$(jq .p50_us "$TMP/ping.json")" "$cpu" "$per" "$x"
 	sample "$1_p99" "$(jq .p99_us "$TMP/ping.json")" "$cpu" "$per" "$x"
 }
@@ -368,7 +398,7 @@ file_workloads() {
 # N namespaces (bench/gen_scale.sh) on one DP switch, N/2 pairs sending
 # 64 B at once, n0 -> n1, n2 -> n3, ...: the aggregate delivered rate.
 scale_workload() {
-	local n=$1 k i pids=() r0 r1 c0 c1 sent=0 secs=0 cpu gens=()
+	local n=$1 k i pids=() r0 r1 m0 m1 sent=0 secs=0 cpu span gens=()
 	addr() { echo "10.77.$(( ($1 + 2) / 250 )).$(( ($1 + 2) % 250 ))"; }
 	"$ROOT/bench/gen_scale.sh" "$n" "$SLAB" conf "$DP" >"$TMP/scale.conf"
 	if ! "$NSFAST" up -q "$TMP/scale.conf" >"$TMP/up.out" 2>&1; then
@@ -392,18 +422,20 @@ scale_workload() {
 	local macs=() at from=0 to=0
 	for ((k = 0; k < n; k += 2)); do macs[k]=$(mac_of "$SLAB-n$((k + 1))" eth0); done
 	r0=0; for ((k = 1; k < n; k += 2)); do r0=$((r0 + $(sunk "$SLAB-n$k"))); done
-	at=$(awk -v t="$("$GEN" --clock)" 'BEGIN {printf "%.6f", t + 1}')
-	c0=$(cpu_ticks)
+	at=$(moment_in 1)
 	for ((k = 0; k < n; k += 2)); do
 		"$GEN" --netns "$SLAB-n$k" --dev eth0 --dst-mac "${macs[k]}" --start-at "$at" \
 			--src "$(addr "$k")" --dst "$(addr $((k + 1)))" --size 60 --seconds "$udp_s" \
 			>"$TMP/gen$k.json" 2>"$TMP/gen$k.json.err" &
 		pids+=($!)
 	done
+	# The CPU figure from the moment they begin to the end of the last.
+	until_moment "$at"
+	m0=$(cpu_mark)
 	# Each one's exit status, for why_tool.
 	for ((k = 0; k < n; k += 2)); do wait "${pids[k / 2]}"; echo $? >"$TMP/gen$k.json.rc"; done
+	m1=$(cpu_mark)
 	sleep 0.2
-	c1=$(cpu_ticks)
 	r1=0; for ((k = 1; k < n; k += 2)); do r1=$((r1 + $(sunk "$SLAB-n$k"))); done
 	for ((k = 0; k < n; k += 2)); do
 		i=$(jq -r '"\(.sent) \(.from) \(.to) \(.method)"' "$TMP/gen$k.json" 2>/dev/null) || i=
@@ -424,10 +456,10 @@ scale_workload() {
 		failed "scale$n" "nothing reached the receivers ($sent sent)"
 		return
 	fi
-	cpu=$(cpu_s "$c0" "$c1")
+	read -r cpu span <<<"$(cpu_of "$m0" "$m1")"
 	sample "scale$n" "$(awk -v d=$((r1 - r0)) -v s="$secs" 'BEGIN {printf "%.4f", d / s / 1e6}')" "$cpu" \
 		"$(awk -v c="$cpu" -v d=$((r1 - r0)) 'BEGIN {printf "%.4f", c / (d / 1e6)}')" \
-		"{\"namespaces\":$n,\"pairs\":$((n / 2)),\"delivered\":$((r1 - r0)),\"sent\":$sent,\"seconds\":$secs,\"generator\":\"$(printf '%s\n' "${gens[@]}" | sort -u | paste -sd+)\"}"
+		"{\"namespaces\":$n,\"pairs\":$((n / 2)),\"delivered\":$((r1 - r0)),\"sent\":$sent,\"seconds\":$secs,\"generator\":\"$(printf '%s\n' "${gens[@]}" | sort -u | paste -sd+)\",\"cpu_span_s\":$span}"
 }
 
 # --- the run ---------------------------------------------------------------------

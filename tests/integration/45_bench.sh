@@ -64,6 +64,19 @@ bad=$(jq -r '. as $r | .dataplanes[] | select(.status == "ran") | .name as $d | 
 	$r.summary[$w][$d] | select(.n < 1 or .failed > 0 or .median <= 0 or .cpu_per <= 0) | "\($d) \($w)"' "$J" 2>&1)
 if [ -z "$bad" ]; then pass "every dataplane that ran has non-zero figures (and CPU per unit) for every workload"
 else fail "zero or failed figures: $(echo $bad)"; fi
+# CPU figures bracket the work: a generator's from its start moment to
+# its end (not its start-up, nor the wait for the others, nor the drain
+# after), and the round trips' count the warm-up ones they include.
+bad=$(jq -r '.samples[] | select(.value != null and (.workload | test("^(udp|nat_udp|scale)"))) |
+	select((.cpu_span_s | type) != "number" or .cpu_span_s > .seconds + 0.3 or .cpu_span_s < .seconds - 0.1) |
+	"\(.dataplane) \(.workload): CPU over \(.cpu_span_s) s, sent for \(.seconds) s"' "$J" 2>&1)
+if [ -z "$bad" ]; then pass "each generator's CPU figure spans its sending time (within 0.3 s)"
+else fail "CPU intervals: $(echo $bad)"; fi
+bad=$(jq -r '.samples[] | select(.value != null and (.workload | test("rr_p50$"))) |
+	select(.warmup != 100 or ((.cpu_s / ((.round_trips + .lost + .warmup) / 1e6)) - .cpu_per | fabs) > 0.001 * .cpu_per + 0.001) |
+	"\(.dataplane) \(.workload): \(.cpu_per) per M of \(.round_trips) + \(.lost) + \(.warmup)"' "$J" 2>&1)
+if [ -z "$bad" ]; then pass "round trips' CPU is per round trip sent, the 100 warm-ups included"
+else fail "round trips' CPU: $(echo $bad)"; fi
 check_out "ratios are to the bridge of the same run" '^true$' \
 	jq '. as $r | all(.workloads[].id; $r.summary[.].kernel.ratio == 1)' "$J"
 check_out "up and down time were measured against the ip scripts" '^true$' \
