@@ -4,7 +4,9 @@
 # logarithmic (base 2), so 0.5× and 2× are as far from 1× and an outlier
 # does not flatten the rest.
 # Input (tab-separated, from results.json):
-#   ID TITLE BETTER DATAPLANE RATIO RATIO_MIN RATIO_MAX   ("null" for none)
+#   ID TITLE BETTER DATAPLANE RATIO RATIO_MIN RATIO_MAX PARTIAL   ("null" for none)
+# PARTIAL "true": the ratio is over only the repetitions in which both
+# the dataplane and the bridge have a figure: a pale bar, marked "*".
 # awk -F'\t' -v title=TEXT -f bench/plot.awk
 function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
 function num(s) { return s == "null" || s == "" ? -1 : s + 0 }
@@ -27,6 +29,8 @@ BEGIN {
 	if (!($4 in di)) { nd++; di[$4] = nd; dn[nd] = $4; if (!($4 in color)) color[$4] = spare[nd % 2] }
 	k = gi[$1] SUBSEP di[$4]
 	r[k] = num($5); rmin[k] = num($6); rmax[k] = num($7)
+	part[k] = $8 == "true" && r[k] >= 0
+	if (part[k]) anypart = 1
 	if (rmax[k] > vmax) vmax = rmax[k]
 	if (r[k] > vmax) vmax = r[k]
 	if (rmin[k] > 0 && (vmin == "" || rmin[k] < vmin)) vmin = rmin[k]
@@ -46,12 +50,14 @@ END {
 	width = left + pw + 150
 	if (width < 640) width = 640
 	if (width < left + 8 * length(title)) width = left + 8 * length(title)
-	height = top + ph + 130
+	height = top + ph + 130 + (anypart ? 16 : 0)
 	printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n", width, height, width, height
 	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
 	printf "<text x=\"%d\" y=\"22\" font-size=\"14\" font-weight=\"bold\">%s</text>\n", left, esc(title)
 	printf "<text x=\"%d\" y=\"42\" fill=\"#555\">bar: the dataplane's median divided by the bridge's median; whisker: its min and max, divided the same way</text>\n", left
 	printf "<text x=\"%d\" y=\"58\" fill=\"#555\">log scale; ↓: lower is better (latency); n/a: no figure (every repetition failed); a dataplane that did not run has no bars</text>\n", left
+	if (anypart)
+		printf "<text x=\"%d\" y=\"%d\" fill=\"#555\">pale bar, *: the ratio is over only the repetitions in which both the dataplane and the bridge have a figure (some failed)</text>\n", left, top + ph + 126
 	# Grid and y axis.
 	for (e = lo; e <= hi; e++) {
 		v = 2 ^ e
@@ -72,10 +78,10 @@ END {
 				printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\" transform=\"rotate(-90 %.1f %.1f)\">n/a</text>\n", x + barw / 2, top + ph - 4, x + barw / 2, top + ph - 4
 				continue
 			}
-			printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"><title>%s %s: %.2f× (%.2f–%.2f)</title></rect>\n", x + 1, y(r[k]), barw - 2, top + ph - y(r[k]), color[dn[d]], dn[d], esc(gt[g]), r[k], rmin[k], rmax[k]
+			printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"%s><title>%s %s: %.2f× (%.2f–%.2f)%s</title></rect>\n", x + 1, y(r[k]), barw - 2, top + ph - y(r[k]), color[dn[d]], part[k] ? " fill-opacity=\"0.4\"" : "", dn[d], esc(gt[g]), r[k], rmin[k], rmax[k], part[k] ? ", over the repetitions both have" : ""
 			ty = y(rmax[k] > r[k] ? rmax[k] : r[k]) - 3
 			if (dn[d] != "kernel")
-				printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n", x + barw / 2 + 3, ty, x + barw / 2 + 3, ty, (r[k] >= 10 ? sprintf("%.0f", r[k]) : sprintf("%.2f", r[k]))
+				printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"8\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n", x + barw / 2 + 3, ty, x + barw / 2 + 3, ty, (r[k] >= 10 ? sprintf("%.0f", r[k]) : sprintf("%.2f", r[k])) (part[k] ? "*" : "")
 			if (rmin[k] >= 0 && rmax[k] >= 0) {
 				cx = x + barw / 2
 				printf "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>\n", cx, cx, y(rmin[k]), y(rmax[k])

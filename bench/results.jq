@@ -44,13 +44,23 @@ $samples as $s |
 			{gbps: ([$ok[].gbps] | median | r4), offered_mpps: ([$ok[].offered_mpps] | median | r4)}
 		else {} end)
 		end)))) as $stats |
-# Ratios to the Linux bridge of the same run (null when it has no figure).
-($stats | with_entries(.value |= (
-	(.kernel.median // null) as $k |
-	with_entries(.value += (if $k == null or $k == 0 or .value.median == null
-		then {ratio: null, ratio_min: null, ratio_max: null}
-		else {ratio: (.value.median / $k | r4), ratio_min: (.value.min / $k | r4),
-		      ratio_max: (.value.max / $k | r4)} end))))) as $summary |
+# Ratios to the Linux bridge of the same run, over the repetitions in
+# which both have a figure (a repetition that failed on one side only
+# would otherwise set one's median against the other's over other
+# repetitions): the median, min and max there over the bridge's median
+# there; ratio_reps of them, ratio_partial when either has a figure in
+# a repetition the other lacks. Null when they share none.
+def by_rep($w; $d): [$s[] | select(.workload == $w and .dataplane == $d and .value != null) |
+	{key: (.rep | tostring), value: .value}] | from_entries;
+($stats | with_entries(.key as $w | .value |= with_entries(.key as $d |
+	by_rep($w; "kernel") as $kr | by_rep($w; $d) as $dr |
+	[$dr | keys[] | select($kr[.] != null)] as $both |
+	([$both[] | $kr[.]] | median) as $k | [$both[] | $dr[.]] as $v |
+	.value += (if $k == null or $k == 0
+		then {ratio: null, ratio_min: null, ratio_max: null, ratio_reps: 0}
+		else {ratio: ($v | median / $k | r4), ratio_min: ($v | min / $k | r4),
+		      ratio_max: ($v | max / $k | r4), ratio_reps: ($both | length)} end) +
+		{ratio_partial: (($both | length) < (($kr + $dr) | length))}))) as $summary |
 {
 	schema: "nsfast-bench/1",
 	date: $date,

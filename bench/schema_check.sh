@@ -24,11 +24,18 @@ def med: sort | length as $n | if $n == 0 then null elif $n % 2 == 1 then .[($n 
 def near($b; $tol): (. == null and $b == null) or
 	((. | num) and ($b | num) and ((. - $b) | fabs) <= $tol + 1e-9 * ($b | fabs));
 def vals($w; $d): [$r.samples[] | select(.workload == $w and .dataplane == $d and .value != null)];
-# {ratio, ratio_min, ratio_max} of workload W on dataplane D as results.jq
-# should have them: its median, min and max over the median of the bridge.
-def ratios($w; $d): ([vals($w; "kernel")[].value] | med) as $k | [vals($w; $d)[].value] as $v |
-	if $k == null or $k == 0 or ($v | length) == 0 then {ratio: null, ratio_min: null, ratio_max: null}
-	else {ratio: (($v | med) / $k), ratio_min: (($v | min) / $k), ratio_max: (($v | max) / $k)} end;
+# {ratio, ratio_min, ratio_max, ratio_reps, ratio_partial} of workload W
+# on dataplane D as results.jq should have them: over the repetitions in
+# which both D and the bridge have a value, its median, min and max over
+# the median of the bridge; partial when either has one the other lacks.
+def ratios($w; $d): [vals($w; "kernel")[].rep] as $kr | [vals($w; $d)[].rep] as $dr |
+	[$dr[] | select(. as $x | $kr | index($x))] as $both |
+	([vals($w; "kernel")[] | select(.rep as $x | $both | index($x)) | .value] | med) as $k |
+	[vals($w; $d)[] | select(.rep as $x | $both | index($x)) | .value] as $v |
+	(if $k == null or $k == 0 then {ratio: null, ratio_min: null, ratio_max: null, ratio_reps: 0}
+	 else {ratio: (($v | med) / $k), ratio_min: (($v | min) / $k), ratio_max: (($v | max) / $k),
+	       ratio_reps: ($both | length)} end) +
+	{ratio_partial: (($both | length) < ($kr + $dr | unique | length))};
 def agrees($s): ($s.median | near($s.samples | med; 1)) and $s.min == ($s.samples | min) and
 	$s.max == ($s.samples | max);
 [.dataplanes[]? | .name] as $dps |
@@ -92,10 +99,11 @@ def agrees($s): ($s.median | near($s.samples | med; 1)) and $s.min == ($s.sample
 			($s.cpu_per | near([$ok[].cpu_per | select(. != null)] | med; 0.0001)) and
 			(($ok | length) == 0 or $ok[0].gbps == null or
 			 (($s.gbps | near([$ok[].gbps] | med; 0.0001)) and ($s.offered_mpps | near([$ok[].offered_mpps] | med; 0.0001)))))))],
-	["summary ratios are the medians over the median of the bridge, recomputed from the samples",
+	["summary ratios (over the repetitions both have: ratio_reps, ratio_partial) recomputed from the samples",
 		all($ids[]; . as $w | all($ran[]; . as $d | $r.summary[$w][$d] as $s | ratios($w; $d) as $e |
 			$s == null or (($s.ratio | near($e.ratio; 0.0001)) and ($s.ratio_min | near($e.ratio_min; 0.0001)) and
-				($s.ratio_max | near($e.ratio_max; 0.0001)))))],
+				($s.ratio_max | near($e.ratio_max; 0.0001)) and $s.ratio_reps == $e.ratio_reps and
+				$s.ratio_partial == $e.ratio_partial)))],
 	["the bridge is 1.0 of itself", all($ids[]; $r.summary[.].kernel as $k |
 		$k == null or $k.median == null or $k.median == 0 or $k.ratio == 1)],
 	["up_scale: an array of {namespaces, nsfast_us, ip_script_us, nsfast_down_us, ip_script_down_us (median, min, max, samples), ratio, down_ratio}",

@@ -28,7 +28,9 @@ def cell(d): if . == null then "–" elif .n == 0 then "failed" else
 	"| \($w.title)\(if $w.better == "lower" then " ↓" else "" end) | \($w.unit) | " +
 	([$ran[] as $d | ($s[$d] | cell($w.unit | digits)),
 		(if $d != "kernel" and $haskernel then
-			(if $s[$d].ratio == null then "–" else "\($s[$d].ratio | fix(2))×" end) else empty end)] +
+			(if $s[$d].ratio == null then "–" else "\($s[$d].ratio | fix(2))×" +
+				(if $s[$d].ratio_partial then " (over \($s[$d].ratio_reps) of \($r.config.reps) reps)" else "" end) end)
+			else empty end)] +
 	 [$not[] | .status] | join(" | ")) + " |"),
 "",
 (.machine.bridge_netfilter as $nf | if $haskernel and $nf then
@@ -39,6 +41,9 @@ def cell(d): if . == null then "–" elif .n == 0 then "failed" else
 			", conntrack \(if $nf.conntrack then "loaded" else "not loaded" end): every bridged IPv4 frame through netfilter" +
 			(if $nf.conntrack then "/conntrack" else "" end) + ", which the xdp and tc fast paths do not pay"
 		 else ": bridged IPv4 frames skipped netfilter" end) end) + ".", ""
+ else empty end),
+(if any(.summary[][]; .ratio != null and .ratio_partial) then
+	"A ratio \"over k of N reps\" is over only the repetitions in which both the dataplane and the bridge have a figure (the others failed on one side); the value columns are over all of each one's.", ""
  else empty end),
 "↓: lower is better. UDP rates are packets delivered to the receiver (counted by an nftables rule at the start of its prerouting). " +
 	"Gbit/s of the UDP runs (IP packets, median): " +

@@ -113,7 +113,7 @@ mkres() {
 	jq -r -f "$ROOT/bench/table.jq" "$o.json" >"$o.md" &&
 	jq -r '. as $r | .workloads[] as $w | .dataplanes[] | select(.status == "ran") | .name as $d |
 		($r.summary[$w.id][$d] // {}) as $s |
-		[$w.id, $w.title, $w.better, $d, $s.ratio, $s.ratio_min, $s.ratio_max] | map(. // "null" | tostring) | @tsv' \
+		[$w.id, $w.title, $w.better, $d, $s.ratio, $s.ratio_min, $s.ratio_max, $s.ratio_partial] | map(. // "null" | tostring) | @tsv' \
 		"$o.json" | awk -F'\t' -v title=t -f "$ROOT/bench/plot.awk" >"$o.svg"
 }
 # smp WORKLOAD DATAPLANE REP VALUE: one sample (VALUE null: failed)
@@ -145,10 +145,24 @@ tamper() { # NAME RULE-RE JQ-FILTER
 	jq "$3" "$TMP/r3.json" >"$TMP/bad.json"
 	check_out "schema_check names a tampered file: $1" "$2" "$ROOT/bench/schema_check.sh" "$TMP/bad.json"
 }
-tamper "tc's udp64 ratio 99" '^schema_check: summary ratios are the medians' '.summary.udp64.tc.ratio = 99'
+tamper "tc's udp64 ratio 99" '^schema_check: summary ratios' '.summary.udp64.tc.ratio = 99'
 tamper "tc's udp64 median 42 (max 50)" '^schema_check: summary agrees with the samples' \
 	'.summary.udp64.tc.median = 42 | .summary.udp64.tc.max = 50'
 tamper "the bridge's tcp1 n 7" '^schema_check: summary agrees with the samples' '.summary.tcp1.kernel.n = 7'
 tamper "tc's udp64 gbps deleted" '^schema_check: summary agrees with the samples' 'del(.summary.udp64.tc.gbps)'
 tamper "up_scale ratio 1000" '^schema_check: up_scale agrees with its samples' '.up_scale[0].ratio = 1000'
 tamper "up_scale median off its samples" '^schema_check: up_scale agrees with its samples' '.up_scale[0].nsfast_us.median = 900'
+# Ratios over the repetitions both have: tc's second one failed, so its
+# 20 is set against the bridge's 10 of the same repetition (2.00×), not
+# against the median 11 of both of the bridge's (1.82×); marked so.
+mkres "$TMP/r4" "$(smp tcp1 kernel 1 10; smp tcp1 kernel 2 12; smp tcp1 tc 1 20; smp tcp1 tc 2 null)"
+check_out "a ratio is over the repetitions both have" '^true$' \
+	jq '.summary.tcp1.tc | .ratio == 2 and .ratio_min == 2 and .ratio_max == 2 and .ratio_reps == 1 and .ratio_partial' "$TMP/r4.json"
+check "and the file passes bench/schema_check.sh" "$ROOT/bench/schema_check.sh" "$TMP/r4.json"
+check_out "results.md marks it in the ratio column" '^\| TCP, 1 stream \| Gbit/s \| 11\.00 \(10\.00–12\.00\) \| 20\.00 \(20\.00–20\.00\) \(1 failed\) \| 2\.00× \(over 1 of 2 reps\) \|$' \
+	cat "$TMP/r4.md"
+check_out "and says what that means" '^A ratio "over k of N reps" is over only the repetitions' cat "$TMP/r4.md"
+check_out "results.svg draws it pale, marked *" 'fill-opacity="0.4"><title>tc TCP, 1 stream: 2.00×.*>2.00\*</text>' \
+	bash -c 'tr -d "\n" <"$1"' _ "$TMP/r4.svg"
+check_out "a ratio over every repetition is not marked" '^true$' \
+	jq '.summary.tcp1.tc | .ratio == 2.2727 and .ratio_reps == 2 and (.ratio_partial | not)' "$TMP/r1.json"
