@@ -584,9 +584,10 @@ jq -n \
 jq -r -f "$ROOT/bench/table.jq" "$out/results.json" >"$out/results.md" || die "writing results.md failed"
 jq -r '. as $r | .workloads[] as $w | .dataplanes[] | select(.status == "ran") | .name as $d |
 	($r.summary[$w.id][$d] // {}) as $s |
-	[$w.id, $w.title, $w.better, $d, $s.ratio, $s.ratio_min, $s.ratio_max, $s.ratio_partial] | map(. // "null" | tostring) | @tsv' \
+	[$w.id, $w.title, $w.better, $d, $s.ratio, $s.ratio_min, $s.ratio_max, $s.ratio_partial,
+			(($s.n // 0) > 0), (($r.summary[$w.id].kernel.n // 0) > 0)] | map(. // "null" | tostring) | @tsv' \
 	"$out/results.json" |
-	awk -F'\t' -v title="nsfast bench $(date +%Y-%m-%d): each workload relative to the Linux bridge (kernel = 1.0)" \
+	awk -F'\t' -v title="nsfast bench $(date +%Y-%m-%d)" \
 		-f "$ROOT/bench/plot.awk" >"$out/results.svg" || die "writing results.svg failed"
 cat "$out/results.md"
 echo "written: $out/results.json $out/results.md $out/results.svg ($(( $(date +%s) - started )) s)" >&2

@@ -4,7 +4,11 @@
 # logarithmic (base 2), so 0.5× and 2× are as far from 1× and an outlier
 # does not flatten the rest.
 # Input (tab-separated, from results.json):
-#   ID TITLE BETTER DATAPLANE RATIO RATIO_MIN RATIO_MAX PARTIAL   ("null" for none)
+#   ID TITLE BETTER DATAPLANE RATIO RATIO_MIN RATIO_MAX PARTIAL HAS BRIDGE_HAS
+#   ("null" for none)
+# HAS, BRIDGE_HAS: "true" when the dataplane, the bridge, has a figure
+# of the workload. TEXT is the title's start; what the bars are
+# relative to follows it.
 # PARTIAL "true": the ratio is over only the repetitions in which both
 # the dataplane and the bridge have a figure: a pale bar, marked "*".
 # awk -F'\t' -v title=TEXT -f bench/plot.awk
@@ -31,6 +35,8 @@ BEGIN {
 	r[k] = num($5); rmin[k] = num($6); rmax[k] = num($7)
 	part[k] = $8 == "true" && r[k] >= 0
 	if (part[k]) anypart = 1
+	has[k] = $9 == "true"; khas[k] = $10 == "true"
+	if (khas[k]) anyk = 1
 	if (rmax[k] > vmax) vmax = rmax[k]
 	if (r[k] > vmax) vmax = r[k]
 	if (rmin[k] > 0 && (vmin == "" || rmin[k] < vmin)) vmin = rmin[k]
@@ -47,6 +53,7 @@ END {
 	every = hi - lo > 8 ? 2 : 1
 	gw = nd * barw + gap
 	pw = ng * gw
+	title = title (anyk ? ": each workload relative to the Linux bridge (kernel = 1.0)" : ": no figure of the Linux bridge, so no ratios")
 	width = left + pw + 150
 	if (width < 640) width = 640
 	if (width < left + 8 * length(title)) width = left + 8 * length(title)
@@ -55,7 +62,7 @@ END {
 	printf "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
 	printf "<text x=\"%d\" y=\"22\" font-size=\"14\" font-weight=\"bold\">%s</text>\n", left, esc(title)
 	printf "<text x=\"%d\" y=\"42\" fill=\"#555\">bar: the dataplane's median divided by the bridge's median; whisker: its min and max, divided the same way</text>\n", left
-	printf "<text x=\"%d\" y=\"58\" fill=\"#555\">log scale; ↓: lower is better (latency); n/a: no figure (every repetition failed); a dataplane that did not run has no bars</text>\n", left
+	printf "<text x=\"%d\" y=\"58\" fill=\"#555\">log scale; ↓: lower is better (latency); failed: every repetition failed; no bridge: a figure, but none of the bridge to divide by; no ratio: no repetition both have; a dataplane that did not run has no bars</text>\n", left
 	if (anypart)
 		printf "<text x=\"%d\" y=\"%d\" fill=\"#555\">pale bar, *: the ratio is over only the repetitions in which both the dataplane and the bridge have a figure (some failed)</text>\n", left, top + ph + 126
 	# Grid and y axis.
@@ -75,7 +82,8 @@ END {
 			k = g SUBSEP d
 			x = x0 + (d - 1) * barw
 			if (!(k in r) || r[k] < 0) {
-				printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"middle\" transform=\"rotate(-90 %.1f %.1f)\">n/a</text>\n", x + barw / 2, top + ph - 4, x + barw / 2, top + ph - 4
+				why = !has[k] ? "failed" : !khas[k] ? "no bridge" : "no ratio"
+				printf "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" transform=\"rotate(-90 %.1f %.1f)\">%s</text>\n", x + barw / 2 + 3, top + ph - 4, x + barw / 2 + 3, top + ph - 4, why
 				continue
 			}
 			printf "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\"%s><title>%s %s: %.2f× (%.2f–%.2f)%s</title></rect>\n", x + 1, y(r[k]), barw - 2, top + ph - y(r[k]), color[dn[d]], part[k] ? " fill-opacity=\"0.4\"" : "", dn[d], esc(gt[g]), r[k], rmin[k], rmax[k], part[k] ? ", over the repetitions both have" : ""

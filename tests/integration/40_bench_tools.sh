@@ -113,7 +113,8 @@ mkres() {
 	jq -r -f "$ROOT/bench/table.jq" "$o.json" >"$o.md" &&
 	jq -r '. as $r | .workloads[] as $w | .dataplanes[] | select(.status == "ran") | .name as $d |
 		($r.summary[$w.id][$d] // {}) as $s |
-		[$w.id, $w.title, $w.better, $d, $s.ratio, $s.ratio_min, $s.ratio_max, $s.ratio_partial] | map(. // "null" | tostring) | @tsv' \
+		[$w.id, $w.title, $w.better, $d, $s.ratio, $s.ratio_min, $s.ratio_max, $s.ratio_partial,
+			(($s.n // 0) > 0), (($r.summary[$w.id].kernel.n // 0) > 0)] | map(. // "null" | tostring) | @tsv' \
 		"$o.json" | awk -F'\t' -v title=t -f "$ROOT/bench/plot.awk" >"$o.svg"
 }
 # smp WORKLOAD DATAPLANE REP VALUE: one sample (VALUE null: failed)
@@ -166,3 +167,17 @@ check_out "results.svg draws it pale, marked *" 'fill-opacity="0.4"><title>tc TC
 	bash -c 'tr -d "\n" <"$1"' _ "$TMP/r4.svg"
 check_out "a ratio over every repetition is not marked" '^true$' \
 	jq '.summary.tcp1.tc | .ratio == 2.2727 and .ratio_reps == 2 and (.ratio_partial | not)' "$TMP/r1.json"
+# The plot tells a dataplane that failed from one without a bridge figure
+# to divide by: both read "n/a: every repetition failed" before.
+mkres "$TMP/r5" "$(smp tcp1 kernel 1 null; smp tcp1 tc 1 20; smp udp64 kernel 1 0.2; smp udp64 tc 1 null)"
+svg5=$(tr -d '\n' <"$TMP/r5.svg")
+check_out "results.svg: tc's tcp1, with figures but no bridge's, reads 'no bridge'" '^1$' \
+	bash -c 'grep -o ">no bridge</text>" <<<"$1" | wc -l' _ "$svg5"
+check_out "the bridge's own failed tcp1 and tc's failed udp64 read 'failed'" '^2$' \
+	bash -c 'grep -o ">failed</text>" <<<"$1" | wc -l' _ "$svg5"
+check_out "and the legend tells them apart" 'failed: every repetition failed; no bridge: a figure, but none of the bridge' echo "$svg5"
+mkres "$TMP/r6" "$(smp tcp1 tc 1 20)" '[{"name":"tc","status":"ran"}]'
+check_out "without the bridge, the title claims no ratios" '<text[^>]*>t: no figure of the Linux bridge, so no ratios</text>' \
+	cat "$TMP/r6.svg"
+check_out "with it, they are to it" '<text[^>]*>t: each workload relative to the Linux bridge \(kernel = 1.0\)</text>' \
+	cat "$TMP/r5.svg"
