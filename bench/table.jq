@@ -59,7 +59,7 @@ def cell(d): if . == null then "–" elif .n == 0 then "failed" else
 	([$ran[] as $d | $r.summary[$w.id][$d].cpu_per | fix(2)] | join(" | ")) + " |"),
 (if (.up_scale | length) > 0 then
 	"",
-	"**nsfast up** and **down** of N namespaces on a `kernel` switch against the same lab built and removed by plain `ip` scripts (bench/gen_scale.sh), median (min–max) ms",
+	"**nsfast up** and **down** of N namespaces on a `kernel` switch against the same lab built and removed by plain `ip` scripts (bench/gen_scale.sh: one `ip` process per command, no `ip -batch`), alternating which goes first, median (min–max) ms",
 	"",
 	"| namespaces | nsfast up (ms) | ip script (ms) | ip script ÷ nsfast | nsfast down (ms) | ip script (ms) | ip script ÷ nsfast |",
 	"| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

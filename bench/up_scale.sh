@@ -2,7 +2,9 @@
 # bench/up_scale.sh [--quick] [--reps R] [--json FILE] [N...]
 # Time `nsfast up` and `nsfast down` of an N-namespace lab (default 16 64
 # 128 256) against the equivalent plain iproute2 scripts
-# (bench/gen_scale.sh), alternating the two, R times each (default 3);
+# (bench/gen_scale.sh: one ip process per command, no ip -batch),
+# alternating the two (nsfast first on odd repetitions, the scripts on
+# even ones), R times each (default 3);
 # report the median, min and max wall time and the ratios. Writes FILE
 # (JSON only: what `nsfast bench` uses), or
 # results/DATE-TIME/up_scale.{json,md}.
@@ -44,6 +46,22 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 now() { date +%s%N; }
+# Up and then down of the lab, by nsfast or by the ip scripts: the wall
+# times in microseconds, appended to their files.
+time_nsfast() {
+	local t0 t1
+	t0=$(now); "$NSFAST" up -q "$TMP/lab.conf"; t1=$(now)
+	echo $(( (t1 - t0) / 1000 )) >>"$TMP/t_nsfast"
+	t0=$(now); "$NSFAST" down -q "${PFX}n"; t1=$(now)
+	echo $(( (t1 - t0) / 1000 )) >>"$TMP/d_nsfast"
+}
+time_ip() {
+	local t0 t1
+	t0=$(now); bash "$TMP/ipup.sh"; t1=$(now)
+	echo $(( (t1 - t0) / 1000 )) >>"$TMP/t_ip"
+	t0=$(now); bash "$TMP/ipdown.sh"; t1=$(now)
+	echo $(( (t1 - t0) / 1000 )) >>"$TMP/d_ip"
+}
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2))}'; }
 
 doc="{\"machine\":\"$(nproc) vCPU, $(uname -r)\",\"date\":\"$(date -Iseconds)\",\"reps\":$reps,\"results\":["
@@ -56,14 +74,10 @@ for n in "${sizes[@]}"; do
 	: >"$TMP/t_nsfast"; : >"$TMP/t_ip"; : >"$TMP/d_nsfast"; : >"$TMP/d_ip"
 	for r in $(seq 1 "$reps"); do
 		[ -n "$json" ] || printf '\rup_scale: %d namespaces, repetition %d/%d ' "$n" "$r" "$reps" >&2
-		t0=$(now); "$NSFAST" up -q "$TMP/lab.conf"; t1=$(now)
-		echo $(( (t1 - t0) / 1000 )) >>"$TMP/t_nsfast"
-		t0=$(now); "$NSFAST" down -q "${PFX}n"; t1=$(now)
-		echo $(( (t1 - t0) / 1000 )) >>"$TMP/d_nsfast"
-		t0=$(now); bash "$TMP/ipup.sh"; t1=$(now)
-		echo $(( (t1 - t0) / 1000 )) >>"$TMP/t_ip"
-		t0=$(now); bash "$TMP/ipdown.sh"; t1=$(now)
-		echo $(( (t1 - t0) / 1000 )) >>"$TMP/d_ip"
+		# nsfast first on odd repetitions, the ip script first on even
+		# ones, so that what one leaves behind (the kernel's deferred
+		# cleanup of the other's namespaces) falls on both alike.
+		if ((r % 2)); then time_nsfast; time_ip; else time_ip; time_nsfast; fi
 	done
 	# A file of microseconds as {median, min, max, samples}.
 	stats() { echo "{\"median\":$(median <"$1"),\"min\":$(sort -n "$1" | head -1),\"max\":$(sort -n "$1" | tail -1),\"samples\":[$(paste -sd, "$1")]}"; }

@@ -181,3 +181,19 @@ check_out "without the bridge, the title claims no ratios" '<text[^>]*>t: no fig
 	cat "$TMP/r6.svg"
 check_out "with it, they are to it" '<text[^>]*>t: each workload relative to the Linux bridge \(kernel = 1.0\)</text>' \
 	cat "$TMP/r5.svg"
+
+# bench/up_scale.sh alternates which goes first: nsfast on odd
+# repetitions, the ip script on even ones (stubs log the order; it
+# always timed nsfast first).
+mkdir -p "$TMP/ups"
+printf '#!/bin/sh\necho "nsfast $1" >>"%s"\n' "$TMP/ups/log" >"$TMP/ups/nsfast"
+printf '#!/bin/sh\necho ip >>"%s"\n' "$TMP/ups/log" >"$TMP/ups/ip"
+chmod +x "$TMP/ups/nsfast" "$TMP/ups/ip"
+if PATH=$TMP/ups:$PATH NSFAST=$TMP/ups/nsfast "$ROOT/bench/up_scale.sh" --reps 3 --json "$TMP/ups/out.json" 1 \
+	>"$TMP/ups/out" 2>&1; then
+	order=$(uniq "$TMP/ups/log" | paste -sd,)
+	# (ip: its name check first; nsfast down and ip: its cleanup last)
+	if [ "$order" = "ip,nsfast up,nsfast down,ip,nsfast up,nsfast down,nsfast up,nsfast down,ip,nsfast down,ip" ]; then
+		pass "up_scale.sh: nsfast first, then the ip script first, then nsfast first"
+	else fail "up_scale.sh order: $order"; fi
+else fail "up_scale.sh with stubs: $(tail -3 "$TMP/ups/out")"; fi
