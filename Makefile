@@ -45,10 +45,10 @@ ARCH_INC  := /usr/include/$(shell $(CC) -print-multiarch)
 # nat_frames.c and switch_frames.c.
 PKT_UNIT  := test_pkt test_gateway test_pkt_random
 NAT_UNIT  := test_nat test_nat_keep test_nat_table test_nat_icmp test_nat_frag test_nat_random
-SWITCH_UNIT := test_switch test_switch_route
+SWITCH_UNIT := test_switch test_switch_route test_gw_own
 UNIT      := $(BUILD)/test_topo $(BUILD)/test_fdb $(PKT_UNIT:%=$(BUILD)/%) $(NAT_UNIT:%=$(BUILD)/%) \
              $(BUILD)/test_arp_table $(BUILD)/test_route_frag $(BUILD)/test_gw_reasm \
-             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(SWITCH_UNIT:%=$(BUILD)/%) $(BUILD)/test_gw_own \
+             $(BUILD)/test_bpf $(BUILD)/test_map_walk $(SWITCH_UNIT:%=$(BUILD)/%) \
              $(BUILD)/test_ctl_socket
 
 .DELETE_ON_ERROR:
@@ -158,13 +158,6 @@ $(SWITCH_UNIT:%=$(BUILD)/%): $(BUILD)/%: tests/unit/%.c tests/unit/switch_frames
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/$*.c \
 		tests/unit/switch_frames.c tests/switch_harness.c $(call o,$(sort $(SWITCH_PATH)))
-$(BUILD)/test_gw_own: tests/unit/test_gw_own.c tests/unit/check.h tests/switch_harness.c \
-		tests/switch_harness.h $(call o,$(sort $(SWITCH_PATH))) $(HEADERS)
-	$(call msg,LINK,$@)
-	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Idataplane -Icontrol -Itests $(LDFLAGS) -o $@ tests/unit/test_gw_own.c \
-		tests/switch_harness.c $(call o,$(sort $(SWITCH_PATH)))
-
 # The control socket's exchange, on a real socket, ctl_answer stubbed.
 $(BUILD)/test_ctl_socket: tests/unit/test_ctl_socket.c tests/unit/check.h $(call o,dataplane/ctl_socket.c) $(HEADERS)
 	$(call msg,LINK,$@)

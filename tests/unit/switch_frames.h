@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* What test_switch.c and test_switch_route.c share (switch_frames.c): a
- * switch, what left it, and the frames they send it.
+/* What test_switch.c, test_switch_route.c and test_gw_own.c share
+ * (switch_frames.c): a switch, what left it, and the frames they send
+ * it.
  *
  * The switch runs as in the daemon, on a UMEM of plain memory: only
  * the socket ends are stubs (port_tx_flush records what would leave),

@@ -6,8 +6,8 @@
  * (the subnet's broadcast address) never becomes an entry of its ARP
  * table.
  *
- * As test_switch.c: the switch on plain memory, its socket ends stubbed
- * (tests/switch_harness.c). */
+ * As test_switch.c: the switch of switch_frames.c, on plain memory, its
+ * socket ends stubbed (tests/switch_harness.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,48 +18,13 @@
 #include "pkt.h"
 #include "route.h"
 #include "switch.h"
+#include "switch_frames.h"
 #include "switch_harness.h"
 
 #define CHECK_NAME "gw_own"
 #include "check.h"
 
-#define NL2 3 /* L2 ports; the uplink is the last */
-#define NFRAMES 256
-
-static const uint8_t GW_MAC[6] = { 0x02, 0x6e, 0x66, 0x00, 0x00, 0x01 };
-static const uint8_t HOST_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x05 };
-static const uint8_t GW4[4] = { 10, 13, 37, 1 }, HOST4[4] = { 10, 13, 37, 5 };
-static const uint8_t BCAST4[4] = { 10, 13, 37, 255 }, FAR4[4] = { 198, 51, 100, 7 };
-
-static struct sw *sw;
-static int nsent;
-
-void port_tx_flush(struct port *p, struct umem *u)
-{
-	for (uint32_t i = 0; i < p->ntxq; i++) {
-		nsent++;
-		frame_put(u, p->txq[i].addr);
-	}
-	p->ntxq = 0;
-}
-
-/* A gateway, NL2 jumbo ports, an uplink at 1500 behind the NAT. */
-static void sw_new(void)
-{
-	static const struct nat_cfg nc = {
-		.ext_ip = { 203, 0, 113, 1 }, .int_net = { 10, 13, 37, 0 }, .int_plen = 24,
-		.port_min = 20000, .port_max = 20015, .max_entries = 24,
-	};
-	static const uint16_t jumbo[NL2] = { 9000, 9000, 9000 };
-	static const struct harness_cfg hc = {
-		.nat = &nc, .nframes = NFRAMES, .nl2 = NL2, .up_mtu = 1500, .l2_mtu = 9000,
-		.port_mtu = jumbo,
-	};
-
-	harness_sw_free(sw);
-	sw = harness_sw_new(&hc);
-	nsent = 0;
-}
+static const uint8_t BCAST4[4] = { 10, 13, 37, 255 };
 
 /* An Ethernet frame from HOST to the gateway's MAC carrying IPv4 of
  * protocol proto from sip to dip: tot bytes in all, fragment field frag
@@ -91,24 +56,8 @@ static uint32_t ip4(uint8_t *f, const uint8_t sip[4], const uint8_t dip[4], uint
 
 static void rx_one(const uint8_t *f, uint32_t len)
 {
-	switch_frame(sw, &sw->ports[0], harness_rx(sw, f, len), len);
-	harness_flush(sw);
-}
-
-/* The frame f of len bytes received on port 0 as a jumbo port hands it
- * over: buffers of at most 3500 bytes, chained. */
-static void rx_chain(const uint8_t *f, uint32_t len)
-{
-	struct xdp_desc seg[4];
-	uint32_t lens[4], n = 0, off = 0;
-
-	while (off < len && n < 4) {
-		lens[n] = len - off < 3500 ? len - off : 3500;
-		off += lens[n++];
-	}
-	harness_rx_segs(sw, f, lens, n, false, seg);
-	switch_segs(sw, &sw->ports[0], seg, n);
-	harness_flush(sw);
+	switch_frame(sw, &ports[0], rx(f, len), len);
+	flush();
 }
 
 /* An ICMP timestamp request (type 13) to the gateway, in two fragments
