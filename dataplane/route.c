@@ -499,8 +499,8 @@ void route_in(struct sw *sw, uint64_t addr, uint32_t len)
 		goto drop;
 	}
 	route_trim(&p);
-	/* Like the gateway's inside (switch.c, gw_hdr_bad and
-	 * gw_source_routed), as ip_rcv: Linux drops both. */
+	/* Like the gateway's inside (switch.c, gw_hdr_refused), as
+	 * ip_rcv: Linux drops both. */
 	opts = ipv4_options(d + ETH_HLEN);
 	if (!ipv4_hdr_ok(d + ETH_HLEN) || opts == IPV4_OPTS_BAD) {
 		sw->rt.st.bad++;

@@ -113,30 +113,31 @@ static void switch_learn(struct sw *sw, struct port *in, const struct pkt *p)
 		fdb_refused(sw, in, p->src);
 }
 
-/* IPv4 for the gateway's MAC whose header checksum fails, or whose
- * options are malformed. The gateway is a host and a router, and takes
- * neither, as Linux's ip_rcv does: otherwise its ARP table would learn
- * the corrupt source, and it would answer it, or route, cut and
- * translate the packet with a fresh, valid checksum (or with options no
- * router past it can read). Dropped first: no checksum completed, no MAC
- * learned. */
-static bool gw_hdr_bad(const struct sw *sw, const struct pkt *p)
+/* IPv4 for the gateway's MAC that it takes neither as a host nor as a
+ * router, as Linux's ip_rcv: a header checksum that fails, or malformed
+ * options (gw_bad), and a source route (source_routed; Linux, with
+ * accept_source_route 0, neither routes nor answers it, and answering or
+ * routing it as if the route were not there would send it where its
+ * sender did not ask). Otherwise its ARP table would learn the corrupt
+ * source, and it would answer it, or route, cut and translate the
+ * packet with a fresh, valid checksum (or with options no router past it
+ * can read). Dropped first, and counted here: no checksum completed, no
+ * MAC learned. */
+static bool gw_hdr_refused(struct sw *sw, const struct pkt *p)
 {
-	return p->ethertype == 0x0800 && p->l3_off && !memcmp(p->dst, sw->cfg.gw.mac, 6) &&
-	       (!ipv4_hdr_ok(p->data + p->l3_off) ||
-		ipv4_options(p->data + p->l3_off) == IPV4_OPTS_BAD);
-}
+	const uint8_t *ip = p->data + p->l3_off;
+	enum ipv4_opts opts;
 
-/* IPv4 for the gateway's MAC with a source route: Linux
- * (accept_source_route 0) neither routes it nor answers it, and
- * answering or routing it as if the route were not there would send
- * it where its sender did not ask. Dropped first, as gw_hdr_bad. */
-static bool gw_source_routed(struct sw *sw, const struct pkt *p)
-{
-	if (p->ethertype != 0x0800 || !p->l3_off || memcmp(p->dst, sw->cfg.gw.mac, 6) ||
-	    ipv4_options(p->data + p->l3_off) != IPV4_OPTS_SOURCE_ROUTED)
+	if (!sw->cfg.has_gw || p->ethertype != 0x0800 || !p->l3_off ||
+	    memcmp(p->dst, sw->cfg.gw.mac, 6))
 		return false;
-	sw->st.source_routed++;
+	opts = ipv4_options(ip);
+	if (!ipv4_hdr_ok(ip) || opts == IPV4_OPTS_BAD)
+		sw->gwst.bad++;
+	else if (opts == IPV4_OPTS_SOURCE_ROUTED)
+		sw->st.source_routed++;
+	else
+		return false;
 	return true;
 }
 
@@ -181,12 +182,7 @@ void switch_frame(struct sw *sw, struct port *in, uint64_t addr, uint32_t len)
 		frame_put(&sw->umem, addr);
 		return;
 	}
-	if (sw->cfg.has_gw && gw_hdr_bad(sw, &p)) {
-		sw->gwst.bad++;
-		frame_put(&sw->umem, addr);
-		return;
-	}
-	if (sw->cfg.has_gw && gw_source_routed(sw, &p)) {
+	if (gw_hdr_refused(sw, &p)) {
 		frame_put(&sw->umem, addr);
 		return;
 	}
@@ -298,12 +294,7 @@ void switch_segs(struct sw *sw, struct port *in, const struct xdp_desc *seg, uin
 	}
 	if (pkt_parse(sw->gather, total, &p) != PKT_OK)
 		goto drop_invalid;
-	if (sw->cfg.has_gw && gw_hdr_bad(sw, &p)) {
-		sw->gwst.bad++;
-		segs_put(sw, seg, n);
-		return;
-	}
-	if (sw->cfg.has_gw && gw_source_routed(sw, &p)) {
+	if (gw_hdr_refused(sw, &p)) {
 		segs_put(sw, seg, n);
 		return;
 	}
