@@ -158,7 +158,7 @@ int main(void)
 	check(n == 5 && !memcmp(got, "pong\n", 5),
 	      "the next client is answered once the one that does not read is dropped",
 	      "got %ld bytes", n);
-	check(slowest < 20 * MS, "no call waits for a client that does not read",
+	check(slowest < 50 * MS, "no call waits for a client that does not read",
 	      "the slowest took %llu ms", (unsigned long long)(slowest / MS));
 	n = read_all(a, got, sizeof(got));
 	check(n >= 0 && n < BIG + 1, "and the one dropped got its answer cut", "got %ld bytes", n);
@@ -176,7 +176,7 @@ int main(void)
 	slowest = 0;
 	a = client(NULL);
 	turns_for(150 * MS);
-	check(sw.ctl_client < 0 && slowest < 20 * MS,
+	check(sw.ctl_client < 0 && slowest < 50 * MS,
 	      "a client that asks nothing is dropped after 100 ms, and no call waits for it",
 	      "client %d, the slowest call %llu ms", sw.ctl_client,
 	      (unsigned long long)(slowest / MS));
