@@ -35,6 +35,16 @@ struct fast_port_stats {
 	__u64 flooded; /* of packets, broadcast or multicast copied to every other port */
 };
 
+/* The keys of the programs' per-CPU counter arrays, which status sums:
+ * xsk_steer's steer_stats (frames redirected to a port's socket, frames
+ * from a device that is no port), uplink_steer's and tc_uplink_in's
+ * uplink_stats (bpf/uplink_maps.h: uplink frames seen, sent to the
+ * switch, translated by the NAT fast path), tc_steer's tc_stats (frames
+ * from or for no port, NAT rewrites that failed half-way). */
+enum { STEER_RX, STEER_NO_PORT, STEER_MAX };
+enum { UP_SEEN, UP_TO_SWITCH, UP_FAST, UP_STATS };
+enum { TC_NO_PORT, TC_REWRITE_FAILED, TC_MAX };
+
 /* nat_out (bpf/fast_maps.h) and nat_in (bpf/uplink_maps.h): see
  * bpf/nat_fast.h. Addresses and ports in network order, as in the
  * packet, so the programs copy them without swapping bytes. */

@@ -70,7 +70,6 @@ struct {
 
 /* Frames dropped: from or for a device that is no port; NAT rewrites
  * that failed half-way, either direction. */
-enum { TC_NO_PORT, TC_REWRITE_FAILED, TC_MAX };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -35,7 +35,6 @@ struct {
 	__type(value, struct nat_in_val);
 } nat_in SEC(".maps");
 
-enum { UP_SEEN, UP_TO_SWITCH, UP_FAST, UP_STATS };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

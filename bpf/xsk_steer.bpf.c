@@ -67,7 +67,6 @@ struct {
 	__type(value, __u32);
 } flood_ports SEC(".maps");
 
-enum { STEER_RX, STEER_NO_PORT, STEER_MAX };
 
 /* Frames steered to a port's socket (the slow path), and those from a
  * device that is no port, dropped; per CPU, as fast_stats. */

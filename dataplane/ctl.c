@@ -77,10 +77,10 @@ static void steer_totals(struct sw *sw, uint64_t tot[2])
 	tot[0] = tot[1] = 0;
 	if (!sw->skel)
 		return;
-	for (k = 0; k < 2; k++) /* STEER_RX, STEER_NO_PORT */
+	for (k = STEER_RX; k <= STEER_NO_PORT; k++)
 		map_percpu_sum(bpf_map__fd(sw->skel->maps.steer_stats), k, &tot[k], 1);
-	if (sw->up_skel) /* 1: UP_TO_SWITCH in bpf/uplink_maps.h */
-		map_percpu_sum(bpf_map__fd(sw->up_skel->maps.uplink_stats), 1, &up, 1);
+	if (sw->up_skel)
+		map_percpu_sum(bpf_map__fd(sw->up_skel->maps.uplink_stats), UP_TO_SWITCH, &up, 1);
 	tot[0] += up;
 	tot[1] += tc_path_no_port(sw); /* dataplane tc's, on its devices */
 }

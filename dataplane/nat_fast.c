@@ -255,7 +255,7 @@ uint64_t nat_fast_in_packets(struct sw *sw)
 {
 	uint64_t sum = 0;
 
-	if (sw->up_skel) /* 2: UP_FAST in bpf/uplink_maps.h */
-		map_percpu_sum(bpf_map__fd(sw->up_skel->maps.uplink_stats), 2, &sum, 1);
+	if (sw->up_skel)
+		map_percpu_sum(bpf_map__fd(sw->up_skel->maps.uplink_stats), UP_FAST, &sum, 1);
 	return sum;
 }

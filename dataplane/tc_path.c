@@ -175,7 +175,6 @@ int tc_path_attach_uplink(struct sw *sw, const char **what)
 		      (int)if_nametoindex(sw->cfg.uplink));
 }
 
-/* key: TC_NO_PORT, TC_REWRITE_FAILED in bpf/tc_steer.bpf.c */
 static uint64_t tc_stat(const struct sw *sw, uint32_t key)
 {
 	uint64_t sum = 0;
@@ -187,12 +186,12 @@ static uint64_t tc_stat(const struct sw *sw, uint32_t key)
 
 uint64_t tc_path_no_port(const struct sw *sw)
 {
-	return tc_stat(sw, 0);
+	return tc_stat(sw, TC_NO_PORT);
 }
 
 uint64_t tc_path_rewrite_failed(const struct sw *sw)
 {
-	return tc_stat(sw, 1);
+	return tc_stat(sw, TC_REWRITE_FAILED);
 }
 
 void tc_path_free(struct sw *sw)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "map_layouts.h"
 #include "tc_steer.skel.h"
 #include "uplink_steer.skel.h"
 #include "xsk_steer.skel.h"
@@ -21,12 +22,6 @@
 #define ACK 0x10
 #define LO 1 /* loopback's ifindex, in every namespace */
 #define HIT_SECOND 7
-#define STEER_RX 0 /* xsk_steer.bpf.c */
-#define STEER_NO_PORT 1
-#define TC_NO_PORT 0 /* tc_steer.bpf.c */
-#define TC_REWRITE_FAILED 1
-#define UP_TO_SWITCH 1 /* bpf/uplink_maps.h */
-#define UP_FAST 2
 
 static const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0, 0x0a }; /* the namespace */
 static const uint8_t MAC_GW[6] = { 0x02, 0, 0, 0, 0, 0x01 }; /* the switch's gateway */
