@@ -324,7 +324,7 @@ struct nat *nat_new(const struct nat_cfg *cfg)
 	nat->ext_ip = be32_get(cfg->ext_ip);
 	nat->int_mask = cfg->int_plen ? ~UINT32_C(0) << (32 - cfg->int_plen) : 0;
 	nat->int_net = be32_get(cfg->int_net) & nat->int_mask;
-	nat->ext_mask = cfg->ext_plen && cfg->ext_plen < 31 ? ~UINT32_C(0) << (32 - cfg->ext_plen) : 0;
+	nat->ext_plen = cfg->ext_plen;
 	nat->port_min = cfg->port_min;
 	nat->port_max = cfg->port_max;
 	nat->max = cfg->max_entries;

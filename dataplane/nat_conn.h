@@ -55,7 +55,7 @@ struct conn {
 
 struct nat {
 	uint32_t ext_ip, int_net, int_mask;
-	uint32_t ext_mask; /* of nat_cfg's ext_plen, below /31 only: 0 else */
+	int ext_plen; /* nat_cfg's: 0, none known */
 	uint16_t port_min, port_max;
 	uint64_t timeout[ST_N];
 	uint64_t take_idle; /* a time_wait port goes to a new SYN once idle so long */

@@ -134,13 +134,11 @@ static bool parse_num(const char *s, uint64_t max, uint64_t *v)
  * daemon, or of the same address under a longer prefix, can hold one). */
 static bool remote_ok(const struct nat *nat, uint32_t ip)
 {
-	uint32_t host = ip & ~nat->ext_mask;
 	uint8_t b[4];
 
 	be32_put(b, ip);
 	return ipv4_one_host(b) && (ip & nat->int_mask) != nat->int_net && ip != nat->ext_ip &&
-	       !(nat->ext_mask && (ip & nat->ext_mask) == (nat->ext_ip & nat->ext_mask) &&
-		 (host == 0 || host == ~nat->ext_mask));
+	       !(nat->ext_plen && ipv4_subnet_edge(ip, nat->ext_ip, nat->ext_plen));
 }
 
 /* A host of the subnet: neither its network nor its broadcast address

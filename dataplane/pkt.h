@@ -78,6 +78,17 @@ static inline bool ipv4_one_host(const uint8_t a[4])
 	return a[0] != 0 && a[0] != 127 && a[0] < 0xe0;
 }
 
+/* Is addr the network or the broadcast address of net/plen (both in
+ * host order)? A /31 or /32 has neither: both its addresses are hosts'
+ * (RFC 3021). */
+static inline bool ipv4_subnet_edge(uint32_t addr, uint32_t net, int plen)
+{
+	uint32_t host = plen < 31 ? ~0u >> plen : 0;
+
+	return host && (addr & ~host) == (net & ~host) &&
+	       ((addr & host) == 0 || (addr & host) == host);
+}
+
 /* The IPv6 counterpart (RFC 4291 2.5.2, 2.5.3, 2.7): not unspecified,
  * not loopback, not multicast, and not IPv4-mapped (2.5.5.2): such an
  * address names an IPv4 host inside a dual stack, never on the wire

@@ -83,14 +83,7 @@ void route_learn(struct sw *sw, const struct pkt *p)
 
 bool route_uplink_bcast(const struct sw *sw, const uint8_t dst[4])
 {
-	uint32_t d = ip_at(dst), host;
-
-	/* A /31 or /32 has no broadcast address, and no network address
-	 * (RFC 3021): both its addresses are hosts'. */
-	if (!sw->nat || sw->up_plen >= 31 || !in_subnet(d, sw->up_ip, sw->up_plen))
-		return false;
-	host = htonl(~0u >> sw->up_plen);
-	return (d & host) == host || !(d & host);
+	return sw->nat && ipv4_subnet_edge(be32_get(dst), be32_get(sw->up_ip), sw->up_plen);
 }
 
 /* RFC 1812 5.3.7: a router does not forward what comes from or goes to
